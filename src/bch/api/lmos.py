@@ -1,0 +1,28 @@
+"""GET /api/v1/lmos/{uid}: an LMO by its OECD unique identifier, in any spelling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from bch.api.deps import services
+from bch.api.serialize import record_json
+from bch.services.container import Services
+
+router = APIRouter(prefix="/api/v1", tags=["lmos"])
+Svc = Annotated[Services, Depends(services)]
+
+
+@router.get("/lmos/{uid}", summary="An LMO by OECD unique identifier (any spelling, stacks in any order)")
+def get_lmo(uid: str, svc: Svc):
+    found = svc.lmos.find(uid)
+    body = record_json(found.record)
+    body["uniqueIdentification"] = found.canonical_uid
+    body["decisions"] = [
+        entry for entry in body["referencedBy"] if entry["schema"] == "biosafetyDecision"
+    ]
+    body["detectionMethods"] = found.detection_methods
+    if found.also_matching:
+        body["alsoMatching"] = found.also_matching
+    return body

@@ -1,0 +1,44 @@
+"""JSON shapes of the v1 API, built from service views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bch.records.identifiers import REFERENCE_OWNER
+from bch.services.records import RecordView, _iso, record_summary
+from bch.storage.repository import DocumentRow, RevisionRow
+
+
+def record_json(view: RecordView) -> dict[str, Any]:
+    doc, rev = view.doc, view.revision
+    return {
+        "id": view.uid,
+        "identifier": doc.identifier,
+        "realm": doc.realm,
+        "schema": doc.schema,
+        "shortCode": doc.short_code,
+        "country": None if doc.owner == REFERENCE_OWNER else doc.owner,
+        "revision": rev.revision,
+        "latestRevision": doc.latest_revision,
+        "title": doc.title,
+        "createdAt": _iso(doc.created_at),
+        "updatedAt": _iso(doc.updated_at),
+        "publishedAt": _iso(rev.created_at),
+        "warnings": rev.warnings,
+        "url": f"/api/v1/records/{view.uid}",
+        "document": view.document,
+        "referencedBy": [
+            {"field": field, **record_summary(src)} for field, src in view.referenced_by
+        ],
+    }
+
+
+def version_json(doc: DocumentRow, rev: RevisionRow) -> dict[str, Any]:
+    uid = f"{doc.uid_base}-{rev.revision}"
+    return {
+        "id": uid,
+        "revision": rev.revision,
+        "publishedAt": _iso(rev.created_at),
+        "hash": rev.hash,
+        "url": f"/api/v1/records/{doc.uid_base}/versions/{rev.revision}",
+    }

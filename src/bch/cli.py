@@ -1,0 +1,122 @@
+"""The `bch` command line: serve, import, uid check, db upgrade."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bch.config import DEFAULT_PORT, database_url
+
+app = typer.Typer(help="Biosafety Clearing-House", no_args_is_help=True, add_completion=False)
+uid_app = typer.Typer(help="OECD unique identifiers", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance", no_args_is_help=True)
+app.add_typer(uid_app, name="uid")
+app.add_typer(db_app, name="db")
+console = Console()
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option("--database", help="Database URL (default: BCH_DATABASE_URL or a SQLite file)"),
+]
+
+
+def _open(database: str | None):
+    from bch.services.container import Services
+
+    url = database_url(database)
+    return Services.open(url), url
+
+
+def _run_import(svc, data_dir: Path | None) -> None:
+    from bch.importer.run import import_shipped
+
+    with Progress(
+        TextColumn("[bold]Loading shipped data"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("records", total=None)
+        summary = import_shipped(
+            svc,
+            data_dir,
+            on_start=lambda n: progress.update(task, total=n),
+            on_step=lambda: progress.advance(task),
+        )
+    if not summary.changed:
+        console.print("Nothing changed: the database already holds the shipped data.")
+        return
+    for schema, n in sorted(summary.published.items()):
+        console.print(f"  {schema}: {n} published")
+    unchanged = sum(summary.unchanged.values())
+    if unchanged:
+        console.print(f"  {unchanged} records unchanged")
+    console.print(
+        f"  detection methods: {summary.detection_methods} "
+        f"({summary.detection_methods_changed} added or changed)"
+    )
+    console.print(f"  {summary.warnings} validation warnings recorded on imported revisions")
+
+
+@app.command("import")
+def import_cmd(
+    database: DatabaseOpt = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Folder of the shipped data")] = None,
+):
+    """Load the shipped real data (idempotent: a second run changes nothing and says so)."""
+    svc, url = _open(database)
+    console.print(f"Database: {url}")
+    try:
+        _run_import(svc, data_dir)
+    finally:
+        svc.close()
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="TCP port")] = DEFAULT_PORT,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    database: DatabaseOpt = None,
+    empty: Annotated[bool, typer.Option("--empty", help="Do not load the shipped data")] = False,
+):
+    """Serve the web UI and API. An empty database is loaded with the shipped data first."""
+    import uvicorn
+
+    from bch.api.app import create_app
+
+    svc, url = _open(database)
+    console.print(f"Database: {url}")
+    if not empty and svc.is_empty():
+        console.print("Empty database: loading the shipped real data first.")
+        _run_import(svc, None)
+    console.print(f"Serving on http://{host}:{port}")
+    uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
+
+
+@uid_app.command("check")
+def uid_check(text: Annotated[str, typer.Argument(help="A UID or stack, in any spelling")]):
+    """Explain how an OECD unique identifier is read, normalised and verified."""
+    from bch.records.oecd_uid import explain, try_parse_uid
+
+    for line in explain(text):
+        console.print(line, markup=False, highlight=False)
+    if try_parse_uid(text) is None:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: DatabaseOpt = None):
+    """Apply database migrations (also done automatically by serve and import)."""
+    from bch.storage import migrate
+    from bch.storage.engine import make_engine
+
+    url = database_url(database)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    console.print(f"{url}: at migration {migrate.current_revision(engine)}")

@@ -1,0 +1,28 @@
+"""Settings from the environment and command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+DEFAULT_PORT = 8000
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024  # a record document larger than this is refused (413)
+
+
+def default_database_url() -> str:
+    path = Path(user_data_dir("bch", appauthor=False)) / "bch.db"
+    return f"sqlite:///{path}"
+
+
+def database_url(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("BCH_DATABASE_URL") or default_database_url()
+
+
+def data_dir() -> Path:
+    """The shipped real data: BCH_DATA_DIR, or the repository's data/ folder."""
+    env = os.environ.get("BCH_DATA_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "data"

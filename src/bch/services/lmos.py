@@ -1,0 +1,64 @@
+"""LMOs by OECD unique identifier: any spelling resolves to the record, its decisions and methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bch.records.oecd_uid import UidError, parse_uid
+from bch.services.errors import NotFound
+from bch.services.records import RecordService, RecordView
+from bch.storage.repository import RecordStore
+
+
+@dataclass
+class LmoView:
+    record: RecordView
+    query: str
+    canonical_uid: str
+    also_matching: list[str]  # other LMO records registered with the same UID (data to clean)
+    detection_methods: list[dict[str, Any]]
+
+
+class LmoService:
+    def __init__(self, store: RecordStore, records: RecordService):
+        self.store = store
+        self.records = records
+
+    def find(self, uid_text: str) -> LmoView:
+        try:
+            parsed = parse_uid(uid_text)
+        except UidError as exc:
+            raise NotFound(f"{uid_text!r} is not an OECD unique identifier ({exc})") from None
+        with self.store.reading() as conn:
+            hits = [
+                doc
+                for kind, doc in self.store.lmo_documents_by_key(conn, parsed.key)
+                if kind == "exact" and doc.schema == "modifiedOrganism"
+            ]
+            if not hits:
+                raise NotFound(f"no LMO with the unique identifier {parsed.canonical}")
+            view = self.records.view_of(conn, hits[0])
+            keys = [parsed.key, *parsed.component_keys]
+            methods = self.store.detection_methods_for(conn, keys)
+        return LmoView(
+            record=view,
+            query=uid_text,
+            canonical_uid=parsed.canonical,
+            also_matching=[f"{d.uid_base}-{d.latest_revision}" for d in hits[1:]],
+            detection_methods=[_method(m, parsed.key) for m in methods],
+        )
+
+
+def _method(row: dict[str, Any], stack_key: str) -> dict[str, Any]:
+    data = row["data"] or {}
+    return {
+        "source": row["source"],
+        "code": row["code"],
+        "type": row["method_type"],
+        "scope": row["scope"],
+        "target": row["target"],
+        "appliesTo": row["uid_key"],
+        "forComponent": row["uid_key"] != stack_key,
+        **{k: v for k, v in data.items() if k not in ("lmo_keys",)},
+    }

@@ -1,0 +1,274 @@
+"""The record service: validate, publish revisions, delete to tombstones, read and list records.
+
+Every surface (JSON API, CLI, importer, later web pages and OAI-PMH) goes through this class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bch.records.fields import RecordType
+from bch.records.identifiers import REFERENCE_OWNER, parse_record_uid
+from bch.records.realms import RealmRegistry, UnknownSchema
+from bch.records.thesaurus import Thesaurus
+from bch.records.validation import Problem, ValidationResult, Validator
+from bch.services import documents as derive
+from bch.services.cursors import decode_cursor, encode_cursor
+from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
+from bch.storage.repository import DocumentRow, NewRevision, RecordStore, RevisionRow
+
+MAX_PAGE = 1000
+
+
+@dataclass
+class Published:
+    uid: str
+    identifier: str
+    schema: str
+    revision: int
+    changed: bool
+    warnings: list[dict[str, str]]
+
+
+@dataclass
+class RecordView:
+    doc: DocumentRow
+    revision: RevisionRow
+    document: dict[str, Any]  # body with confidential fields removed
+    referenced_by: list[tuple[str, DocumentRow]] = field(default_factory=list)
+
+    @property
+    def uid(self) -> str:
+        return f"{self.doc.uid_base}-{self.revision.revision}"
+
+
+@dataclass
+class Page:
+    items: list[DocumentRow]
+    next: str | None
+    limit: int
+
+
+def record_summary(doc: DocumentRow) -> dict[str, Any]:
+    return {
+        "id": f"{doc.uid_base}-{doc.latest_revision}",
+        "identifier": doc.identifier,
+        "realm": doc.realm,
+        "schema": doc.schema,
+        "country": None if doc.owner == REFERENCE_OWNER else doc.owner,
+        "revision": doc.latest_revision,
+        "title": doc.title,
+        "updatedAt": _iso(doc.updated_at),
+        "url": f"/api/v1/records/{doc.uid_base}-{doc.latest_revision}",
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+class RecordService:
+    def __init__(self, store: RecordStore, registry: RealmRegistry, thesaurus: Thesaurus):
+        self.store = store
+        self.registry = registry
+        self.thesaurus = thesaurus
+
+    # -- validation and publishing --------------------------------------------------------------
+    def _validator(self, conn: Connection) -> Validator:
+        return Validator(
+            self.registry,
+            self.thesaurus,
+            resolve_references=lambda ids: self.store.live_schemas(conn, ids),
+        )
+
+    def validate(self, document: Any, *, strict: bool = True) -> ValidationResult:
+        with self.store.reading() as conn:
+            return self._validator(conn).validate(document, strict=strict)
+
+    def publish(self, document: Any, *, by: str = "system", strict: bool = True) -> Published:
+        with self.store.writing() as conn:
+            return self._publish(conn, document, by=by, strict=strict)
+
+    def publish_many(
+        self,
+        documents: Iterable[Any],
+        *,
+        by: str,
+        strict: bool = True,
+        on_each: Callable[[Published], None] | None = None,
+    ) -> list[Published]:
+        """Publish several documents in one transaction: all or nothing."""
+        out = []
+        with self.store.writing() as conn:
+            for document in documents:
+                result = self._publish(conn, document, by=by, strict=strict)
+                out.append(result)
+                if on_each:
+                    on_each(result)
+        return out
+
+    def _publish(self, conn: Connection, document: Any, *, by: str, strict: bool) -> Published:
+        result = self._validator(conn).validate(document, strict=strict)
+        if not result.ok or result.record_type is None:
+            raise ValidationFailed(
+                "the document is not valid", errors=[p.as_dict() for p in result.errors]
+            )
+        rt, doc = result.record_type, result.document
+        owner = derive.owner_of(rt, doc)
+        existing = self.store.document_by_identifier(conn, doc["header"]["identifier"])
+        self._check_identity(existing, rt, owner)
+        title = derive.display_title(rt, doc)
+        warnings = [p.as_dict() for p in result.warnings]
+        new = NewRevision(
+            identifier=doc["header"]["identifier"],
+            realm=rt.realm,
+            schema=rt.name,
+            short_code=rt.short_code,
+            owner=owner,
+            title=title,
+            body=doc,
+            hash=derive.content_hash(doc),
+            by=by,
+            warnings=warnings,
+            links=derive.references(rt, doc),
+            lmo_keys=derive.lmo_keys(rt, doc),
+            search_text=derive.search_text(rt, doc, self.thesaurus, title),
+        )
+        row, number, changed = self.store.publish(conn, new)
+        return Published(f"{row.uid_base}-{number}", row.identifier, rt.name, number, changed, warnings)
+
+    @staticmethod
+    def _check_identity(existing: DocumentRow | None, rt: RecordType, owner: str) -> None:
+        if existing is None:
+            return
+        problems = []
+        if (existing.realm, existing.schema) != (rt.realm, rt.name):
+            problems.append(
+                Problem(
+                    "Error.InvalidValue",
+                    "header.schema",
+                    f"identifier already used by a {existing.realm} {existing.schema} record",
+                )
+            )
+        elif existing.owner != owner:
+            problems.append(
+                Problem(
+                    "Error.InvalidValue",
+                    "government",
+                    f"the record belongs to {existing.owner}; a new revision cannot move it",
+                )
+            )
+        if problems:
+            raise ValidationFailed("the document is not valid", errors=[p.as_dict() for p in problems])
+
+    def delete(self, ref: str, *, reason: str, by: str = "system") -> dict[str, Any]:
+        if not reason.strip():
+            raise BadRequest("a deletion needs a reason")
+        with self.store.writing() as conn:
+            doc = self._find(conn, ref)
+            if doc.deleted_at is not None:
+                raise Gone("the record is already deleted", tombstone=tombstone(doc))
+            return tombstone(self.store.tombstone(conn, doc, reason.strip(), by))
+
+    # -- reads ----------------------------------------------------------------------------------
+    def _find(self, conn: Connection, ref: str) -> DocumentRow:
+        uid = parse_record_uid(ref)
+        doc = None
+        if uid is not None:
+            doc = self.store.document_by_id(conn, uid.document_id)
+            if doc and (doc.realm, doc.short_code, doc.owner) != (uid.realm, uid.short_code, uid.owner):
+                doc = None
+        if doc is None:
+            doc = self.store.document_by_identifier(conn, ref)
+        if doc is None:
+            raise NotFound(f"no record {ref!r}")
+        return doc
+
+    def get(self, ref: str, revision: int | None = None, *, with_links: bool = True) -> RecordView:
+        uid = parse_record_uid(ref)
+        if revision is None and uid is not None:
+            revision = uid.revision
+        with self.store.reading() as conn:
+            doc = self._find(conn, ref)
+            if doc.deleted_at is not None:
+                raise Gone(f"record {ref!r} was deleted", tombstone=tombstone(doc))
+            return self._view(conn, doc, revision, with_links)
+
+    def _view(
+        self, conn: Connection, doc: DocumentRow, revision: int | None, with_links: bool
+    ) -> RecordView:
+        number = revision or doc.latest_revision
+        rev = self.store.revision(conn, doc.id, number)
+        if rev is None:
+            raise NotFound(f"record {doc.uid_base} has no revision {number}")
+        body = self.redact(doc, rev.body)
+        links = self.store.referencing(conn, doc.identifier) if with_links else []
+        return RecordView(doc, rev, body, links)
+
+    def redact(self, doc: DocumentRow, body: dict[str, Any]) -> dict[str, Any]:
+        """Remove confidential (Art. 21) fields. Everyone is public until accounts exist."""
+        try:
+            rt = self.registry.record_type(doc.schema, doc.realm)
+        except UnknownSchema:
+            return body
+        hidden = set(rt.confidential_fields())
+        return {k: v for k, v in body.items() if k not in hidden}
+
+    def versions(self, ref: str) -> tuple[DocumentRow, list[RevisionRow]]:
+        with self.store.reading() as conn:
+            doc = self._find(conn, ref)
+            return doc, self.store.history(conn, doc.id)
+
+    def view_of(self, conn: Connection, doc: DocumentRow) -> RecordView:
+        return self._view(conn, doc, None, True)
+
+    def list(
+        self,
+        *,
+        schema: str | None = None,
+        realm: str | None = None,
+        country: str | None = None,
+        q: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        if not 1 <= limit <= MAX_PAGE:
+            raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
+        if schema:
+            try:
+                self.registry.record_type(schema, realm)
+            except UnknownSchema as exc:
+                raise BadRequest(str(exc)) from None
+        position = decode_cursor(cursor)
+        after = position.get("after") if position else None
+        if after is not None and not isinstance(after, int):
+            raise BadRequest("cursor is not a cursor this server gave out")
+        with self.store.reading() as conn:
+            rows = self.store.list_documents(
+                conn,
+                schema=schema,
+                realm=realm,
+                owner=country,
+                query=q,
+                after_id=after,
+                limit=limit + 1,
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = encode_cursor({"after": rows[-1].id}) if more and rows else None
+        return Page(rows, nxt, limit)
+
+
+def tombstone(doc: DocumentRow) -> dict[str, Any]:
+    return {
+        "id": f"{doc.uid_base}-{doc.latest_revision}",
+        "identifier": doc.identifier,
+        "schema": doc.schema,
+        "realm": doc.realm,
+        "deletedAt": _iso(doc.deleted_at),
+        "reason": doc.delete_reason,
+    }

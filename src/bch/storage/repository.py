@@ -1,0 +1,402 @@
+"""Record storage: publish revisions, tombstones, the change sequence, and the reads behind the API.
+
+All SQL lives here; services call these methods inside one transaction per change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+
+from bch.storage.engine import is_postgres
+from bch.storage.search import text_search_for
+from bch.storage.tables import (
+    changes,
+    detection_method_lmos,
+    detection_methods,
+    documents,
+    lmo_uids,
+    record_links,
+    revisions,
+    search_documents,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    identifier: str
+    realm: str
+    schema: str
+    short_code: str
+    owner: str
+    latest_revision: int
+    title: dict[str, str]
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    deleted_by: str | None
+    delete_reason: str | None
+
+    @property
+    def uid_base(self) -> str:
+        return f"{self.realm}-{self.short_code}-{self.owner}-{self.id}"
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    document_id: int
+    revision: int
+    body: dict[str, Any]
+    hash: str
+    created_at: datetime
+    created_by: str
+    warnings: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    identifier: str
+    realm: str
+    schema: str
+    short_code: str
+    owner: str
+    title: dict[str, str]
+    body: dict[str, Any]
+    hash: str
+    by: str
+    warnings: list[dict[str, str]]
+    links: list[tuple[str, str, int | None]]  # (field, target identifier, pinned revision)
+    lmo_keys: list[tuple[str, str]]  # (uid key, exact|component)
+    search_text: str
+
+
+def _doc(row) -> DocumentRow:
+    return DocumentRow(**row._mapping)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # SQLite returns naive datetimes
+    return value
+
+
+class RecordStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.text_search = text_search_for(engine)
+
+    # -- transactions ---------------------------------------------------------------------------
+    def writing(self):
+        """A write transaction. On SQLite it takes the write lock up front; on PostgreSQL an
+        advisory lock orders writers so change sequence numbers commit in order (no gaps seen by
+        feed readers)."""
+        conn = self.engine.connect().execution_options(sqlite_immediate=True)
+        return _Tx(conn, is_postgres(self.engine))
+
+    def reading(self) -> Connection:
+        return self.engine.connect()
+
+    # -- writes ---------------------------------------------------------------------------------
+    def publish(self, conn: Connection, rev: NewRevision) -> tuple[DocumentRow, int, bool]:
+        """Store a new revision unless the body is unchanged. Returns (document, revision, changed)."""
+        now = utcnow()
+        row = conn.execute(select(documents).where(documents.c.identifier == rev.identifier)).first()
+        if row is not None:
+            doc = _doc(row)
+            if doc.deleted_at is None:
+                latest = conn.execute(
+                    select(revisions.c.hash).where(
+                        revisions.c.document_id == doc.id,
+                        revisions.c.revision == doc.latest_revision,
+                    )
+                ).scalar_one()
+                if latest == rev.hash:
+                    return doc, doc.latest_revision, False
+            number = doc.latest_revision + 1
+            conn.execute(
+                update(documents)
+                .where(documents.c.id == doc.id)
+                .values(
+                    latest_revision=number,
+                    title=rev.title,
+                    updated_at=now,
+                    deleted_at=None,
+                    deleted_by=None,
+                    delete_reason=None,
+                )
+            )
+            doc_id = doc.id
+        else:
+            number = 1
+            doc_id = conn.execute(
+                insert(documents).values(
+                    identifier=rev.identifier,
+                    realm=rev.realm,
+                    schema=rev.schema,
+                    short_code=rev.short_code,
+                    owner=rev.owner,
+                    latest_revision=1,
+                    title=rev.title,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key[0]
+        conn.execute(
+            insert(revisions).values(
+                document_id=doc_id,
+                revision=number,
+                body=rev.body,
+                hash=rev.hash,
+                created_at=now,
+                created_by=rev.by,
+                warnings=rev.warnings,
+            )
+        )
+        conn.execute(
+            insert(changes).values(document_id=doc_id, revision=number, action="publish", at=now)
+        )
+        self._replace_derived(conn, doc_id, rev)
+        doc = _doc(conn.execute(select(documents).where(documents.c.id == doc_id)).one())
+        return doc, number, True
+
+    def _replace_derived(self, conn: Connection, doc_id: int, rev: NewRevision) -> None:
+        conn.execute(delete(record_links).where(record_links.c.source_id == doc_id))
+        links = {(f, t): r for f, t, r in rev.links}
+        if links:
+            conn.execute(
+                insert(record_links),
+                [
+                    {"source_id": doc_id, "field": f, "target_identifier": t, "target_revision": r}
+                    for (f, t), r in links.items()
+                ],
+            )
+        conn.execute(delete(lmo_uids).where(lmo_uids.c.document_id == doc_id))
+        keys = dict(rev.lmo_keys)
+        if keys:
+            conn.execute(
+                insert(lmo_uids),
+                [{"uid_key": k, "document_id": doc_id, "kind": kind} for k, kind in keys.items()],
+            )
+        conn.execute(delete(search_documents).where(search_documents.c.document_id == doc_id))
+        conn.execute(insert(search_documents).values(document_id=doc_id, content=rev.search_text))
+
+    def tombstone(self, conn: Connection, doc: DocumentRow, reason: str, by: str) -> DocumentRow:
+        now = utcnow()
+        conn.execute(
+            update(documents)
+            .where(documents.c.id == doc.id)
+            .values(deleted_at=now, deleted_by=by, delete_reason=reason, updated_at=now)
+        )
+        conn.execute(
+            insert(changes).values(
+                document_id=doc.id, revision=doc.latest_revision, action="delete", at=now
+            )
+        )
+        # a deleted record is no longer found by search, UID or links; its revisions stay.
+        conn.execute(delete(search_documents).where(search_documents.c.document_id == doc.id))
+        conn.execute(delete(lmo_uids).where(lmo_uids.c.document_id == doc.id))
+        conn.execute(delete(record_links).where(record_links.c.source_id == doc.id))
+        return _doc(conn.execute(select(documents).where(documents.c.id == doc.id)).one())
+
+    def replace_detection_methods(self, conn: Connection, methods: Sequence[dict[str, Any]]) -> int:
+        """Upsert detection methods by (source, code) and their LMO keys; returns rows changed."""
+        existing = {
+            (r.source, r.code): (r.id, r.data, r.method_type, r.scope, r.target)
+            for r in conn.execute(select(detection_methods))
+        }
+        changed = 0
+        for m in methods:
+            key = (m["source"], m["code"])
+            values = {k: m[k] for k in ("method_type", "scope", "target", "data")}
+            old = existing.get(key)
+            if old and old[1:] == (m["data"], m["method_type"], m["scope"], m["target"]):
+                method_id = old[0]
+                current = {
+                    r.uid_key
+                    for r in conn.execute(
+                        select(detection_method_lmos.c.uid_key).where(
+                            detection_method_lmos.c.method_id == method_id
+                        )
+                    )
+                }
+                if current == set(m["lmo_keys"]):
+                    continue
+            elif old:
+                method_id = old[0]
+                conn.execute(
+                    update(detection_methods).where(detection_methods.c.id == method_id).values(**values)
+                )
+            else:
+                method_id = conn.execute(
+                    insert(detection_methods).values(source=m["source"], code=m["code"], **values)
+                ).inserted_primary_key[0]
+            conn.execute(
+                delete(detection_method_lmos).where(detection_method_lmos.c.method_id == method_id)
+            )
+            if m["lmo_keys"]:
+                conn.execute(
+                    insert(detection_method_lmos),
+                    [{"method_id": method_id, "uid_key": k} for k in sorted(set(m["lmo_keys"]))],
+                )
+            changed += 1
+        return changed
+
+    # -- reads ----------------------------------------------------------------------------------
+    def document_by_identifier(self, conn: Connection, identifier: str) -> DocumentRow | None:
+        row = conn.execute(select(documents).where(documents.c.identifier == identifier)).first()
+        return _doc(row) if row else None
+
+    def document_by_id(self, conn: Connection, doc_id: int) -> DocumentRow | None:
+        row = conn.execute(select(documents).where(documents.c.id == doc_id)).first()
+        return _doc(row) if row else None
+
+    def revision(self, conn: Connection, doc_id: int, number: int) -> RevisionRow | None:
+        row = conn.execute(
+            select(revisions).where(revisions.c.document_id == doc_id, revisions.c.revision == number)
+        ).first()
+        return _revision(row) if row else None
+
+    def history(self, conn: Connection, doc_id: int) -> list[RevisionRow]:
+        rows = conn.execute(
+            select(revisions).where(revisions.c.document_id == doc_id).order_by(revisions.c.revision)
+        )
+        return [_revision(r) for r in rows]
+
+    def live_schemas(self, conn: Connection, identifiers: Iterable[str]) -> dict[str, str]:
+        ids = sorted(set(identifiers))
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(documents.c.identifier, documents.c.schema).where(
+                    documents.c.identifier.in_(ids[i : i + 500]), documents.c.deleted_at.is_(None)
+                )
+            )
+            out.update({r.identifier: r.schema for r in rows})
+        return out
+
+    def list_documents(
+        self,
+        conn: Connection,
+        *,
+        schema: str | None = None,
+        realm: str | None = None,
+        owner: str | None = None,
+        query: str | None = None,
+        ids: Sequence[int] | None = None,
+        after_id: int | None = None,
+        limit: int = 50,
+    ) -> list[DocumentRow]:
+        stmt = select(documents).where(documents.c.deleted_at.is_(None))
+        if schema:
+            stmt = stmt.where(documents.c.schema == schema)
+        if realm:
+            stmt = stmt.where(documents.c.realm == realm.upper())
+        if owner:
+            stmt = stmt.where(documents.c.owner == owner.upper())
+        if ids is not None:
+            stmt = stmt.where(documents.c.id.in_(list(ids)))
+        if query:
+            sub = self.text_search.matching_ids(query)
+            if sub is not None:
+                stmt = stmt.where(documents.c.id.in_(sub))
+        if after_id is not None:
+            stmt = stmt.where(documents.c.id > after_id)
+        rows = conn.execute(stmt.order_by(documents.c.id).limit(limit))
+        return [_doc(r) for r in rows]
+
+    def referencing(self, conn: Connection, identifier: str) -> list[tuple[str, DocumentRow]]:
+        """Live records whose latest revision references `identifier`, with the field."""
+        rows = conn.execute(
+            select(record_links.c.field, documents)
+            .join(documents, documents.c.id == record_links.c.source_id)
+            .where(record_links.c.target_identifier == identifier, documents.c.deleted_at.is_(None))
+            .order_by(documents.c.schema, documents.c.id)
+        )
+        out = []
+        for r in rows:
+            m = dict(r._mapping)
+            field = m.pop("field")
+            out.append((field, DocumentRow(**m)))
+        return out
+
+    def documents_by_identifiers(self, conn: Connection, identifiers: Iterable[str]) -> dict[str, DocumentRow]:
+        ids = sorted(set(identifiers))
+        out: dict[str, DocumentRow] = {}
+        for i in range(0, len(ids), 500):
+            rows = conn.execute(select(documents).where(documents.c.identifier.in_(ids[i : i + 500])))
+            out.update({r.identifier: _doc(r) for r in rows})
+        return out
+
+    def lmo_documents_by_key(self, conn: Connection, key: str) -> list[tuple[str, DocumentRow]]:
+        rows = conn.execute(
+            select(lmo_uids.c.kind, documents)
+            .join(documents, documents.c.id == lmo_uids.c.document_id)
+            .where(lmo_uids.c.uid_key == key, documents.c.deleted_at.is_(None))
+            .order_by(documents.c.id)
+        )
+        out = []
+        for r in rows:
+            m = dict(r._mapping)
+            kind = m.pop("kind")
+            out.append((kind, DocumentRow(**m)))
+        return out
+
+    def detection_methods_for(self, conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
+        rows = conn.execute(
+            select(detection_methods, detection_method_lmos.c.uid_key)
+            .join(detection_method_lmos, detection_method_lmos.c.method_id == detection_methods.c.id)
+            .where(detection_method_lmos.c.uid_key.in_(list(keys)))
+            .order_by(detection_methods.c.source, detection_methods.c.code)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    def count_documents(self, conn: Connection) -> int:
+        return conn.execute(select(func.count()).select_from(documents)).scalar_one()
+
+    def counts_by_schema(self, conn: Connection) -> dict[str, int]:
+        rows = conn.execute(
+            select(documents.c.schema, func.count())
+            .where(documents.c.deleted_at.is_(None))
+            .group_by(documents.c.schema)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def last_sequence(self, conn: Connection) -> int:
+        return conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one()
+
+
+def _revision(row) -> RevisionRow:
+    m = dict(row._mapping)
+    m["created_at"] = _as_utc(m["created_at"])
+    return RevisionRow(**m)
+
+
+class _Tx:
+    """Context manager: commit on success, roll back on any error."""
+
+    def __init__(self, conn: Connection, postgres: bool):
+        self.conn = conn
+        self.postgres = postgres
+
+    def __enter__(self) -> Connection:
+        self.conn.begin()
+        if self.postgres:
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(7745001)"))
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.conn.commit()
+            else:
+                self.conn.rollback()
+        finally:
+            self.conn.close()

@@ -1,0 +1,40 @@
+"""Small valid documents for tests, built from real names (no invented facts)."""
+
+from __future__ import annotations
+
+import uuid
+
+
+def ident(prefix: str = "test") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+def organism(name: str = "Zea mays", identifier: str | None = None, **fields) -> dict:
+    return {
+        "header": {"identifier": identifier or ident("orga"), "schema": "organism", "languages": ["en"]},
+        "scientificName": name,
+        **fields,
+    }
+
+
+def organization(name: str = "Canadian Food Inspection Agency", identifier: str | None = None) -> dict:
+    return {
+        "header": {
+            "identifier": identifier or ident("org"),
+            "schema": "organization",
+            "languages": ["en"],
+        },
+        "name": {"en": name},
+    }
+
+
+def authority(country: str = "CA", identifier: str | None = None, languages=("en", "fr")) -> dict:
+    return {
+        "header": {
+            "identifier": identifier or ident("cna"),
+            "schema": "authority",
+            "languages": list(languages),
+        },
+        "government": {"identifier": country},
+        "name": {"en": "Canadian Food Inspection Agency", "fr": "Agence canadienne d'inspection des aliments"},
+    }
