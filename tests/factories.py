@@ -11,13 +11,19 @@ def ident(prefix: str = "test") -> str:
 
 def organism(name: str = "Zea mays", identifier: str | None = None, **fields) -> dict:
     return {
-        "header": {"identifier": identifier or ident("orga"), "schema": "organism", "languages": ["en"]},
+        "header": {
+            "identifier": identifier or ident("orga"),
+            "schema": "organism",
+            "languages": ["en"],
+        },
         "scientificName": name,
         **fields,
     }
 
 
-def organization(name: str = "Canadian Food Inspection Agency", identifier: str | None = None) -> dict:
+def organization(
+    name: str = "Canadian Food Inspection Agency", identifier: str | None = None
+) -> dict:
     return {
         "header": {
             "identifier": identifier or ident("org"),
@@ -36,5 +42,9 @@ def authority(country: str = "CA", identifier: str | None = None, languages=("en
             "languages": list(languages),
         },
         "government": {"identifier": country},
-        "name": {"en": "Canadian Food Inspection Agency", "fr": "Agence canadienne d'inspection des aliments"},
+        "name": {
+            "en": "Canadian Food Inspection Agency",
+            "fr": "Agence canadienne d'inspection des aliments",
+        },
+        "cpbOrganismTypes": [{"identifier": "TypeOfOrganisms.plants"}],
     }

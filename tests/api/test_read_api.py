@@ -19,7 +19,14 @@ def client(loaded):
 
 @pytest.mark.parametrize(
     "spelling",
-    ["MON-00810-6", "MON-ØØ81Ø-6", "mon-øø81ø-6", "MON00810-6", "MON-OO81O-6", "mon%C3%98%C3%9881%C3%98-6"],
+    [
+        "MON-00810-6",
+        "MON-ØØ81Ø-6",
+        "mon-øø81ø-6",
+        "MON00810-6",
+        "MON-OO81O-6",
+        "mon%C3%98%C3%9881%C3%98-6",
+    ],
 )
 def test_any_uid_spelling_returns_mon810(client, spelling):
     # the last spelling arrives percent-encoded twice over the wire, as in the example
@@ -62,7 +69,9 @@ def test_list_filters_and_cursor_paging(client):
         assert r.status_code == 200
         body = r.json()
         seen += [i["id"] for i in body["items"]]
-        assert all(i["country"] == "CA" and i["schema"] == "biosafetyDecision" for i in body["items"])
+        assert all(
+            i["country"] == "CA" and i["schema"] == "biosafetyDecision" for i in body["items"]
+        )
         url = r.links.get("next", {}).get("url") if body["next"] else None
     assert len(seen) == len(set(seen)) >= 100
 
@@ -110,7 +119,11 @@ def test_oversized_payload_is_413(client):
 
 def test_validate_reports_each_problem_with_its_path(client):
     doc = {
-        "header": {"identifier": "validate-test-0001", "schema": "biosafetyDecision", "languages": ["en"]},
+        "header": {
+            "identifier": "validate-test-0001",
+            "schema": "biosafetyDecision",
+            "languages": ["en"],
+        },
         "government": {"identifier": "CA"},
         "title": {"en": "A decision", "fr": "Une décision"},
         "decisionTypes": [{"identifier": "BE64016A-C3BD-4C61-9620-C3FEF96B2A24"}],

@@ -14,9 +14,7 @@ def _ignore_search_internals(obj, name, type_, reflected, compare_to):
         return False  # SQLite FTS5 virtual table and its shadow tables
     if type_ == "column" and name == "tsv":
         return False  # PostgreSQL generated tsvector
-    if type_ == "index" and name == "ix_search_documents_tsv":
-        return False
-    return True
+    return not (type_ == "index" and name == "ix_search_documents_tsv")
 
 
 def test_migrations_match_the_declared_tables(services):

@@ -26,6 +26,11 @@ def create_app(svc: Services) -> FastAPI:
         with svc.store.reading() as conn:
             count = svc.store.count_documents(conn)
             seq = svc.store.last_sequence(conn)
-        return {"status": "ok", "database": svc.engine.dialect.name, "records": count, "sequence": seq}
+        return {
+            "status": "ok",
+            "database": svc.engine.dialect.name,
+            "records": count,
+            "sequence": seq,
+        }
 
     return app

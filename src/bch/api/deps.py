@@ -34,7 +34,9 @@ async def json_body(request: Request) -> Any:
     if not body.strip():
         raise BadRequest(
             "the request body is empty",
-            errors=[{"code": "Error.InvalidJson", "path": "", "message": "expected a JSON document"}],
+            errors=[
+                {"code": "Error.InvalidJson", "path": "", "message": "expected a JSON document"}
+            ],
         )
     try:
         return orjson.loads(bytes(body))
@@ -49,5 +51,7 @@ def _too_large() -> PayloadTooLarge:
     limit = MAX_DOCUMENT_BYTES
     return PayloadTooLarge(
         f"the document is larger than {limit} bytes",
-        errors=[{"code": "Error.PayloadTooLarge", "path": "", "message": f"limit is {limit} bytes"}],
+        errors=[
+            {"code": "Error.PayloadTooLarge", "path": "", "message": f"limit is {limit} bytes"}
+        ],
     )

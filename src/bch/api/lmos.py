@@ -14,7 +14,9 @@ router = APIRouter(prefix="/api/v1", tags=["lmos"])
 Svc = Annotated[Services, Depends(services)]
 
 
-@router.get("/lmos/{uid}", summary="An LMO by OECD unique identifier (any spelling, stacks in any order)")
+@router.get(
+    "/lmos/{uid}", summary="An LMO by OECD unique identifier (any spelling, stacks in any order)"
+)
 def get_lmo(uid: str, svc: Svc):
     found = svc.lmos.find(uid)
     body = record_json(found.record)

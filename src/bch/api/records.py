@@ -25,7 +25,9 @@ def list_records(
     realm: str | None = None,
     country: Annotated[str | None, Query(description="ISO 3166 alpha-2 code, or SCBD")] = None,
     q: Annotated[str | None, Query(description="full-text query")] = None,
-    cursor: Annotated[str | None, Query(description="the `next` token of the previous page")] = None,
+    cursor: Annotated[
+        str | None, Query(description="the `next` token of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ):
     page = svc.records.list(

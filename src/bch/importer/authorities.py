@@ -20,7 +20,7 @@ _AUTHORITIES: dict[str, dict[str, Any]] = {
             "en": "Canadian Food Inspection Agency",
             "fr": "Agence canadienne d'inspection des aliments",
         },
-        "acronym": {"en": "CFIA", "fr": "ACIA"},
+        "acronym": "CFIA",
         "websites": [link("https://inspection.canada.ca/", "Canadian Food Inspection Agency")],
         "responsibilities": {
             "en": "Authorizes the unconfined environmental release of plants with novel traits "

@@ -24,6 +24,7 @@ EURL_URL = "https://gmo-crl.jrc.ec.europa.eu/gmomethods/show/{}/"
 _TAGS = {EUGINIUS: "EUginius", EURL: "JRC"}
 _VALIDATION = re.compile(r"\(([^()]*(?:ISO|EURL|EU-RL|CEN/|GMOMETHODS|validat)[^()]*)\)\s*\.?$")
 _PARENS = re.compile(r"\(([^()]*)\)")
+_CROP = re.compile(r"^Q[LT]-EVE-([A-Z]{2})-\d+$")  # QT-EVE-ZM-020: ZM = Zea mays
 
 
 @dataclass
@@ -122,8 +123,30 @@ def target_candidates(method: DetectionMethod) -> list[str]:
     return [c for c in [bare, *inner, *extra] if c]
 
 
-def link_method(method: DetectionMethod, index: EventIndex) -> str:
-    """Set ``method.lmo_keys``; return linked / ambiguous / unmatched."""
+def _crop_ok(method: DetectionMethod, key: str, crops: dict[str, str]) -> bool:
+    """The crop code of ``QT-EVE-ZM-020`` (Zea mays) must fit the LMO's organism, if known."""
+    m = _CROP.match(method.code)
+    words = crops.get(key, "").split()
+    if not m or len(words) != 2 or words[1].endswith("."):
+        return True
+    return (words[0][0] + words[1][0]).upper() == m.group(1)
+
+
+def link_method(
+    method: DetectionMethod, index: EventIndex, crops: dict[str, str] | None = None
+) -> str:
+    """Set ``method.lmo_keys``; return linked / ambiguous / unmatched / crop_mismatch.
+
+    `crops` maps LMO keys to scientific names (``Zea mays``): a method whose code names another
+    crop is not linked (EURL-GMFF ``Bt10 insert (Maize)`` is not the potato event BT10)."""
+    outcome = _link(method, index)
+    if outcome == "linked" and not all(_crop_ok(method, k, crops or {}) for k in method.lmo_keys):
+        method.lmo_keys = []
+        return "crop_mismatch"
+    return outcome
+
+
+def _link(method: DetectionMethod, index: EventIndex) -> str:
     candidates = target_candidates(method)
     uid_keys = set()
     for c in candidates:
@@ -155,7 +178,10 @@ class DetectionCatalog:
 
 
 def build_detection(
-    euginius_rows: list[dict[str, str]], eurl_rows: list[dict[str, str]], index: EventIndex
+    euginius_rows: list[dict[str, str]],
+    eurl_rows: list[dict[str, str]],
+    index: EventIndex,
+    crops: dict[str, str] | None = None,
 ) -> DetectionCatalog:
     methods = [euginius_method(r) for r in euginius_rows if r.get("method_code", "").strip()]
     methods += [eurl_method(r) for r in eurl_rows if r.get("method_id", "").strip()]
@@ -168,7 +194,7 @@ def build_detection(
         if m.scope != "event-specific":
             continue
         counts["detection_event_specific"] += 1
-        outcome = link_method(m, index)
+        outcome = link_method(m, index, crops)
         counts[f"detection_event_specific_{outcome}"] += 1
         if outcome != "linked":
             notes.append(f"detection method {m.code} ({m.source}): target {m.target!r} {outcome}")

@@ -61,15 +61,20 @@ def name_variants(event_name: str) -> set[str]:
     return {n for n in (norm_name(v) for v in out) if n}
 
 
-def uid_alias(parsed: ParsedUid) -> str | None:
-    """``DAS-Ø15Ø7-1`` -> ``das1507``: applicant + event number, the usual short event name."""
+def uid_aliases(parsed: ParsedUid) -> set[str]:
+    """Usual short names of a single UID with a numeric event part: ``DAS-Ø15Ø7-1`` ->
+    {``das1507``, ``1507``} (the bare number only from 4 digits on)."""
     if parsed.is_stack:
-        return None
+        return set()
     part = parsed.parts[0]
     digits = part.event.replace("Ø", "0")
     if not digits.isdigit():
-        return None
-    return norm_name(f"{part.applicant}{int(digits)}")
+        return set()
+    number = str(int(digits))
+    out = {norm_name(f"{part.applicant}{number}")}
+    if len(number) >= 4:
+        out.add(number)
+    return out
 
 
 @dataclass
@@ -78,7 +83,8 @@ class LmoRow:
     key: str
     uid_text: str
     parsed: ParsedUid | None  # None: no UID, or one that is not well formed
-    components: list[str] = field(default_factory=list)  # raw stack components (UID or names)
+    # stack components to resolve: single UIDs when the UID parses, else the raw parts
+    components: list[str] = field(default_factory=list)
 
     @property
     def event_name(self) -> str:
@@ -105,9 +111,17 @@ def lmo_rows(rows: list[dict[str, str]]) -> list[LmoRow]:
             key = f"event:{name}"
         else:
             key = f"raw:{uid_text}"
-        components = split_stack(uid_text) if uid_text else split_stack(name)
+        if parsed is not None:
+            components = [p.ascii for p in parsed.parts]
+        else:
+            components = split_stack(uid_text) if uid_text else split_stack(name)
         out.append(LmoRow(row, key, uid_text, parsed, components))
     return out
+
+
+def loose_key(key: str) -> str:
+    """A UID key without its verification digits (``FLO-11363-1`` ~ ``FLO-11363-2``)."""
+    return "+".join(sorted(re.sub(r"-\d$", "", part) for part in key.split("+")))
 
 
 class EventIndex:
@@ -116,15 +130,17 @@ class EventIndex:
     def __init__(self, lmos: list[LmoRow]):
         self._names: dict[str, set[str]] = defaultdict(set)
         self._keys = {lmo.key for lmo in lmos}
+        self._loose: dict[str, set[str]] = defaultdict(set)
         for lmo in lmos:
+            if lmo.parsed is not None:
+                self._loose[loose_key(lmo.key)].add(lmo.key)
             if lmo.event_name:
                 # a stack's parenthesised alias may name the stack or its last component
                 names = {norm_name(lmo.event_name)} if lmo.is_stack else None
                 for n in names or name_variants(lmo.event_name):
                     self._names[n].add(lmo.key)
             if lmo.parsed is not None:
-                alias = uid_alias(lmo.parsed)
-                if alias:
+                for alias in uid_aliases(lmo.parsed):
                     self._names[alias].add(lmo.key)
 
     def has_key(self, key: str | None) -> bool:
@@ -144,3 +160,9 @@ class EventIndex:
         if parsed is not None and parsed.key in self._keys:
             return parsed.key
         return self.lookup(text)
+
+    def resolve_digit(self, key: str) -> str | None:
+        """The one LMO whose UID differs from `key` only in verification digits (sources
+        disagree on some digits: ISAAA 2019 ``FLO-11363-1``, BCH ``FLO-11363-2``)."""
+        found = self._loose.get(loose_key(key), set())
+        return next(iter(found)) if len(found) == 1 else None

@@ -113,22 +113,24 @@ NAMES: dict[str, str] = {
     "f3'5'h": "flavonoid 3',5'-hydroxylase",
 }
 
-# Elements that silence a plant gene (antisense, inverted repeats, dsRNA) rather than encode a
-# protein: their family is not "protein coding sequence".
-SILENCING: frozenset[str] = frozenset({
-    "asn1", "ppo5", "phl", "r1", "vlnv", "dvsnf7", "pgasppo suppression gene",
-    "ntqpt1(antisense)", "ccomt(invertedrepeat)", "gbss(antisensefragment)",
-    "pg(senseorantisense)", "ac1(senseandantisense)", "fad2-1a(senseandantisense)",
-    "fatb1-a(senseandantisensesegments)", "gm-fad2-1(partialsequence)",
-    "gm-fad2-1(silencinglocus)", "anti-efe", "acc(truncated)", "sam-k",
-})  # fmt: skip
-
-SYNTHETIC: frozenset[str] = frozenset({"pat(syn)"})
+# Elements that suppress a gene (inverted repeats, dsRNA, antisense or co-suppression fragments)
+# rather than encode a protein: family "RNA interference sequence", not "protein coding sequence".
+SILENCING_SYMBOLS: tuple[str, ...] = (
+    "asn1", "ppo5", "PhL", "R1", "Vlnv", "dvsnf7", "PGAS PPO suppression gene",
+    "NtQPT1 (antisense)", "ccomt (inverted repeat)", "gbss (antisense fragment)",
+    "pg (sense or antisense)", "ac1 (sense and antisense)", "fad2-1A (sense and antisense)",
+    "fatb1-A (sense and antisense segments)", "gm-fad2-1 (partial sequence)",
+    "gm-fad2-1 (silencing locus)", "anti-efe", "acc (truncated)",
+)  # fmt: skip
 
 
 def gene_key(symbol: str) -> str:
     """Comparison form of a symbol: case and spaces do not matter (``npt II`` = ``nptII``)."""
     return re.sub(r"\s+", "", symbol).casefold()
+
+
+SILENCING = frozenset(gene_key(s) for s in SILENCING_SYMBOLS)
+SYNTHETIC = frozenset({gene_key("pat (syn)")})
 
 
 def display_symbol(symbol: str) -> str:

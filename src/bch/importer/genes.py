@@ -57,6 +57,9 @@ def _row_lmo(row: GeneRow, index: EventIndex, counts: dict[str, int]) -> str | N
     if parsed is not None and index.has_key(parsed.key):
         counts["gene_rows_matched_by_uid"] += 1
         return parsed.key
+    if parsed is not None and (loose := index.resolve_digit(parsed.key)) is not None:
+        counts["gene_rows_matched_by_uid_other_check_digit"] += 1
+        return loose
     found = index.lookup(row.name) if row.name else None
     if found is not None and parsed is None:
         counts["gene_rows_matched_by_event_name"] += 1
@@ -82,8 +85,8 @@ def _symbols(row: GeneRow, counts: dict[str, int], seen: dict[str, str]) -> list
 def _family(g: _Gene, terms: Terms) -> dict[str, str] | None:
     key = gene_key(g.symbol)
     if key in SILENCING:
-        return terms.first_code(FAMILIES, "rnaSilencing", "geneSilencing", "antisense")
-    return terms.first_code(FAMILIES, "proteinCodingSequence", "proteinCoding")
+        return terms.code(FAMILIES, "rnai")
+    return terms.code(FAMILIES, "proteinCoding")
 
 
 def _info(g: _Gene, lmo_count: int) -> str:

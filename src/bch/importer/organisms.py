@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from bch.importer.events import EventIndex, LmoRow, reliable_uid
@@ -72,10 +73,21 @@ def _common_key(name: str) -> str:
     return COMMON_SYNONYMS.get(k, k)
 
 
+@dataclass
+class OrganismSet:
+    documents: list[dict[str, Any]]
+    by_lmo: dict[str, str]  # LMO natural key -> organism header identifier
+    crops: dict[str, str]  # LMO natural key -> scientific name key ("Zea mays")
+    scientific: dict[
+        str, str
+    ]  # LMO natural key -> scientific name as published ("Malus × domestica")
+    common: dict[str, str]  # LMO natural key -> first common name of its organism
+    report: dict[str, int]
+
+
 def build_organisms(
     lmos: list[LmoRow], raw: list[GeneRow], index: EventIndex, terms: Terms
-) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, int]]:
-    """Organism documents, LMO key -> organism header identifier, report counts."""
+) -> OrganismSet:
     spellings: dict[str, set[str]] = defaultdict(set)
     by_common: dict[str, set[str]] = defaultdict(set)
     for lmo in lmos:
@@ -98,7 +110,10 @@ def build_organisms(
         how = "row"
         if key is None:
             found = set().union(
-                *(by_common.get(_common_key(c), set()) for c in _commons(lmo.row["crop_common_name"]))
+                *(
+                    by_common.get(_common_key(c), set())
+                    for c in _commons(lmo.row["crop_common_name"])
+                )
             )
             key, how = (found.pop(), "common_name") if len(found) == 1 else (None, "")
         if key is None and len(by_uid.get(lmo.key, ())) == 1:
@@ -131,7 +146,7 @@ def build_organisms(
         put(doc, "commonNames", lstring(", ".join(common.values())))
         if genus in PLANT_GENERA:
             doc["kingdom"] = "Plantae"
-            put(doc, "organismType", terms.first_code("TypeOfOrganisms", "plants", "plant"))
+            put(doc, "organismType", terms.code("TypeOfOrganisms", "plants"))
         doc["genus"] = genus
         put(doc, "species", epithet)
         spelled = "; ".join(sorted(spellings[key]))
@@ -139,5 +154,16 @@ def build_organisms(
             f"(ISAAA, OECD BioTrack, CFIA): {spelled}."))  # fmt: skip
         documents.append(doc)
         ids[key] = doc["header"]["identifier"]
-    lmo_to_org = {k: ids[v] for k, v in chosen.items()}
-    return documents, lmo_to_org, {"organism": len(documents), **dict(sorted(counts.items()))}
+    display = {k: d["scientificName"] for k, d in zip(sorted(spellings), documents, strict=True)}
+    first = {
+        k: d.get("commonNames", {}).get("en", "").split(", ")[0]
+        for k, d in zip(sorted(spellings), documents, strict=True)
+    }
+    return OrganismSet(
+        documents=documents,
+        by_lmo={k: ids[v] for k, v in chosen.items()},
+        crops=dict(chosen),
+        scientific={k: display[v] for k, v in chosen.items()},
+        common={k: first[v] for k, v in chosen.items()},
+        report={"organism": len(documents), **dict(sorted(counts.items()))},
+    )

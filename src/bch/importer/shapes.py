@@ -5,13 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bch.importer.ids import record_id
+from bch.records.thesaurus import OTHER_TERM
 
-OTHER = "5B6177DD-5E5E-434E-8CB7-D63D67D5EBED"  # the thesaurus "Other" term (with customValue)
-
-SOURCES_NOTE = (
-    "Source: ISAAA GM Approval Database (2019, 2023 scrapes); OECD BioTrack (2019); "
-    "CBD Biosafety Clearing-House LMO registry (2019 scrape); CFIA Plants with Novel Traits register."
-)
+OTHER = OTHER_TERM  # the shared "Other" term, used with a customValue
 
 
 def document(schema: str, key: str, languages: tuple[str, ...] = ("en",)) -> dict[str, Any]:

@@ -74,7 +74,9 @@ class GeneRow(NamedTuple):
 
 def _gene_rows(path: Path, source: str) -> list[GeneRow]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        return [GeneRow(source, *[c.strip() for c in (row + [""] * 7)[:7]]) for row in csv.reader(fh)]
+        return [
+            GeneRow(source, *[c.strip() for c in (row + [""] * 7)[:7]]) for row in csv.reader(fh)
+        ]
 
 
 def isaaa_gene_rows(data_dir: Path | str | None = None) -> list[GeneRow]:

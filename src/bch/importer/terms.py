@@ -35,37 +35,26 @@ class Terms:
         self.missing.add(f"{domain}/{code}")
         return None
 
-    def first_code(self, domain: str, *codes: str) -> dict[str, str] | None:
-        """The first of several candidate codes the vocabulary has."""
-        for code in codes:
-            for t in self._terms(domain):
-                if t.code == code:
-                    return term(t.identifier)
-        self.missing.add(f"{domain}/{'|'.join(codes)}")
-        return None
-
-    def match(self, domain: str, text: str) -> dict[str, Any] | None:
-        """The term whose title or altLabel matches `text`, else Other + customValue."""
+    def match(self, domain: str, text: str) -> list[dict[str, Any]]:
+        """The terms a source label names (``match_all``: "Glufosinate, 2,4-D and glyphosate
+        tolerance" names three), else [Other + customValue]."""
         text = (text or "").strip()
         if not text:
-            return None
+            return []
         try:
-            found = self.th.match(domain, text)
+            found = list(self.th.match_all(domain, text))
         except (KeyError, LookupError, ValueError):
-            found = None
-        if found is not None:
-            return term(found.identifier)
+            found = []
+        if found:
+            return [term(t.identifier) for t in found]
         self.unmatched[f"{domain}: {text}"] += 1
-        return other(text)
+        return [other(text)]
 
     def matches(self, domain: str, texts: list[str]) -> list[dict[str, Any]]:
         """Terms for several spellings, each term once, in order of first appearance."""
         out: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for text in texts:
-            found = self.match(domain, text)
-            if found is None:
-                continue
+        for found in (t for text in texts for t in self.match(domain, text)):
             marker = found["identifier"] + "|" + found.get("customValue", {}).get("en", "")
             if marker not in seen:
                 seen.add(marker)

@@ -88,7 +88,9 @@ class RecordType(BaseModel):
     title: LString
     title_plural: LString = Field(default_factory=dict, alias="titlePlural")
     description: LString = Field(default_factory=dict)
-    title_fields: list[str] = Field(alias="titleFields")  # fields whose values make the display title
+    title_fields: list[str] = Field(
+        alias="titleFields"
+    )  # fields whose values make the display title
     fields: dict[str, FieldDef]
 
     @model_validator(mode="after")
@@ -125,6 +127,8 @@ class Realm(BaseModel):
             rt.name = key
             rt.realm = self.code
             if rt.short_code in codes:
-                raise ValueError(f"short code {rt.short_code} used by {codes[rt.short_code]} and {key}")
+                raise ValueError(
+                    f"short code {rt.short_code} used by {codes[rt.short_code]} and {key}"
+                )
             codes[rt.short_code] = key
         return self

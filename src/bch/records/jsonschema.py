@@ -21,7 +21,10 @@ def _defs() -> dict[str, Any]:
         },
         "term": {
             "type": "object",
-            "properties": {"identifier": {"type": "string"}, "customValue": {"$ref": "#/$defs/lstring"}},
+            "properties": {
+                "identifier": {"type": "string"},
+                "customValue": {"$ref": "#/$defs/lstring"},
+            },
             "required": ["identifier"],
             "additionalProperties": False,
         },

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 __all__ = ["LabelIndex", "label_keys", "normalise", "split_compound", "match_compound"]
 
 _MARKS = str.maketrans({"™": " ", "®": " ", "©": " ", "℠": " "})
 _NON_WORD = re.compile(r"[\W_]+")
 _STOPWORDS = frozenset(
-    "an and as by for from in into of on or the to with "  # English
-    "de des du la le les et el los las del".split()  # French / Spanish articles
+    {"an", "and", "as", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"}
+    | {"de", "des", "du", "la", "le", "les", "et", "el", "los", "las", "del"}  # French / Spanish
 )
 _GENERIC = frozenset({"tolerance", "tolerant", "resistance", "resistant", "herbicide"})
 _AMBIGUOUS = object()
@@ -108,44 +108,72 @@ class LabelIndex:
         return None
 
 
-# Separators between traits in one string, applied outside parentheses: ';', ' / ', '&', ' and ',
-# commas (except the one inside "2,4-D").
-_SPLIT = re.compile(r"\s*(?:;|\s/\s*|/\s+|&|,(?!\d)|\band\b)\s*", re.IGNORECASE)
+# Separators between traits in one string. Strong ones (';', ' / ') are tried first so that a
+# part such as "Western and Northern corn rootworm resistance" can still match whole; weak ones
+# (',', '&', ' and ') apply outside parentheses and not to the comma of "2,4-D".
+_STRONG = re.compile(r"\s*(?:;|\s/\s*|/\s+)\s*")
+_WEAK = re.compile(r"\s*(?:&|,(?!\d)|\band\b)\s*", re.IGNORECASE)
 _PAREN = re.compile(r"\([^()]*\)")
 _PREFIX = re.compile(
-    r"^\s*((?:tolerance|tolerant|resistance|resistant|protection)\s+(?:to|against))\b", re.IGNORECASE
+    r"^\s*((?:tolerance|tolerant|resistance|resistant|protection)\s+(?:to|against))\b",
+    re.IGNORECASE,
 )
 _SUFFIX = re.compile(
-    r"\b((?:herbicides?\s+)?(?:tolerance|tolerant|resistance|resistant)|herbicides?)\s*$", re.IGNORECASE
+    r"\b((?:herbicides?\s+)?(?:tolerance|tolerant|resistance|resistant)|herbicides?)\s*$",
+    re.IGNORECASE,
 )
 _LEADING = re.compile(r"^(?:and|to|the)\s+", re.IGNORECASE)
 
 
-def split_compound(text: str) -> list[str]:
-    """Split a label naming several traits into fragments (parenthesised text kept whole)."""
+def _clean(part: str) -> str:
+    return _LEADING.sub("", part.strip(" ,.;")).strip()
+
+
+def _weak_fragments(text: str) -> list[str]:
     held: list[str] = []
 
     def hold(m: re.Match[str]) -> str:
         held.append(m.group(0))
         return f"\x00{len(held) - 1}\x00"
 
-    protected = _PAREN.sub(hold, text)
-    fragments = []
-    for part in _SPLIT.split(protected):
-        part = re.sub(r"\x00(\d+)\x00", lambda m: held[int(m.group(1))], part).strip(" ,.;")
-        part = _LEADING.sub("", part).strip()
-        if part:
-            fragments.append(part)
-    return fragments
+    parts = _WEAK.split(_PAREN.sub(hold, text))
+    restored = (re.sub(r"\x00(\d+)\x00", lambda m: held[int(m.group(1))], p) for p in parts)
+    return [f for f in map(_clean, restored) if f]
 
 
-def match_compound(text: str, lookup: Callable[[str], str | None]) -> list[str]:
-    """Identifiers of all the traits named in `text`, in order, using `lookup` for single labels.
+def split_compound(text: str) -> list[str]:
+    """Split a label naming several traits into fragments (parenthesised text kept whole)."""
+    return [f for strong in _STRONG.split(text) for f in _weak_fragments(strong)]
 
-    Fragments borrow the shared frame of the string ("Tolerance to X and Y" -> "tolerance to Y";
-    "X, Y and Z tolerance" -> "X tolerance"); a fragment that still fails is tried as two
-    adjacent labels ("glufosinate 2,4-D")."""
-    fragments = split_compound(text)
+
+def match_compound(
+    text: str,
+    lookup: Callable[[str], str | None],
+    listed: Mapping[str, Iterable[str]] | None = None,
+) -> list[str]:
+    """Identifiers of all the traits named in `text`, in order, using `lookup` for single labels
+    and `listed` (normalised label -> identifiers) for known multi-trait labels.
+
+    The string is cut at ';' and ' / ' first; a part that does not match whole is cut again at
+    commas, '&' and 'and'. Fragments borrow the shared frame of their part ("Tolerance to X and
+    Y" -> "tolerance to Y"; "X, Y and Z tolerance" -> "X tolerance"); a fragment that still fails
+    is tried as two adjacent labels ("glufosinate 2,4-D")."""
+    listed = listed or {}
+
+    def whole(part: str) -> list[str]:
+        hit = lookup(part)
+        return [hit] if hit else list(listed.get(normalise(part), ()))
+
+    found: list[str] = []
+    strong_parts = [_clean(p) for p in _STRONG.split(text)]
+    for part in filter(None, strong_parts):
+        hits = whole(part) if len(strong_parts) > 1 else []
+        found.extend(h for h in hits or _match_weak(part, lookup) if h not in found)
+    return found
+
+
+def _match_weak(text: str, lookup: Callable[[str], str | None]) -> list[str]:
+    fragments = _weak_fragments(text)
     if len(fragments) < 2:
         return []
     prefix_m = _PREFIX.match(fragments[0])
@@ -157,23 +185,20 @@ def match_compound(text: str, lookup: Callable[[str], str | None]) -> list[str]:
         bare = _PAREN.sub(" ", fragment).strip()
         for variant in (fragment, f"{fragment} {suffix}", f"{prefix} {fragment}", bare):
             if variant.strip():
-                found = lookup(variant.strip())
-                if found:
-                    return found
+                hit = lookup(variant.strip())
+                if hit:
+                    return hit
         return None
 
     found: list[str] = []
     for fragment in fragments:
         hit = one(fragment)
-        if hit:
-            hits = [hit]
-        else:
-            words = fragment.split()
-            hits = []
-            for cut in range(1, len(words)):
-                left, right = one(" ".join(words[:cut])), one(" ".join(words[cut:]))
-                if left and right:
-                    hits = [left, right]
-                    break
+        hits = [hit] if hit else []
+        words = fragment.split()
+        for cut in range(1, len(words)) if not hit else ():
+            left, right = one(" ".join(words[:cut])), one(" ".join(words[cut:]))
+            if left and right:
+                hits = [left, right]
+                break
         found.extend(h for h in hits if h not in found)
     return found

@@ -94,7 +94,9 @@ class Validator:
 def _empty(value: Any) -> bool:
     if value is None or value == "" or value == [] or value == {}:
         return True
-    return isinstance(value, dict) and all(not v for v in value.values()) and "identifier" not in value
+    return (
+        isinstance(value, dict) and all(not v for v in value.values()) and "identifier" not in value
+    )
 
 
 class _Run:
@@ -117,7 +119,9 @@ class _Run:
     # -- header ---------------------------------------------------------------------------------
     def header(self, header: Any, realm: str | None) -> RecordType | None:
         if not isinstance(header, dict):
-            self.error("Error.Mandatory", "header", "header {identifier, schema, languages} missing")
+            self.error(
+                "Error.Mandatory", "header", "header {identifier, schema, languages} missing"
+            )
             return None
         for key in header:
             if key not in HEADER_KEYS:
@@ -340,7 +344,9 @@ class _Run:
             target = cond.contains.lower()
             for item in items:
                 term_id = item.get("identifier") if isinstance(item, dict) else None
-                if term_id and target in (t.lower() for t in self.v.thesaurus.broader_closure(term_id)):
+                if term_id and target in (
+                    t.lower() for t in self.v.thesaurus.broader_closure(term_id)
+                ):
                     return True
             return False
         return value == cond.equals

@@ -43,7 +43,11 @@ def display_title(rt: RecordType, document: dict[str, Any]) -> dict[str, str]:
     for lang in langs:
         texts = []
         for p in parts:
-            t = p if isinstance(p, str) else (p.get(lang) or p.get("en") or next(iter(p.values()), ""))
+            t = (
+                p
+                if isinstance(p, str)
+                else (p.get(lang) or p.get("en") or next(iter(p.values()), ""))
+            )
             if t and t not in texts:
                 texts.append(t)
         title[lang] = " – ".join(texts)

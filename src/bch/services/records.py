@@ -139,7 +139,9 @@ class RecordService:
             search_text=derive.search_text(rt, doc, self.thesaurus, title),
         )
         row, number, changed = self.store.publish(conn, new)
-        return Published(f"{row.uid_base}-{number}", row.identifier, rt.name, number, changed, warnings)
+        return Published(
+            f"{row.uid_base}-{number}", row.identifier, rt.name, number, changed, warnings
+        )
 
     @staticmethod
     def _check_identity(existing: DocumentRow | None, rt: RecordType, owner: str) -> None:
@@ -163,7 +165,9 @@ class RecordService:
                 )
             )
         if problems:
-            raise ValidationFailed("the document is not valid", errors=[p.as_dict() for p in problems])
+            raise ValidationFailed(
+                "the document is not valid", errors=[p.as_dict() for p in problems]
+            )
 
     def delete(self, ref: str, *, reason: str, by: str = "system") -> dict[str, Any]:
         if not reason.strip():
@@ -180,7 +184,11 @@ class RecordService:
         doc = None
         if uid is not None:
             doc = self.store.document_by_id(conn, uid.document_id)
-            if doc and (doc.realm, doc.short_code, doc.owner) != (uid.realm, uid.short_code, uid.owner):
+            if doc and (doc.realm, doc.short_code, doc.owner) != (
+                uid.realm,
+                uid.short_code,
+                uid.owner,
+            ):
                 doc = None
         if doc is None:
             doc = self.store.document_by_identifier(conn, ref)

@@ -108,7 +108,9 @@ class RecordStore:
     def publish(self, conn: Connection, rev: NewRevision) -> tuple[DocumentRow, int, bool]:
         """Store a new revision unless the body is unchanged. Returns (document, revision, changed)."""
         now = utcnow()
-        row = conn.execute(select(documents).where(documents.c.identifier == rev.identifier)).first()
+        row = conn.execute(
+            select(documents).where(documents.c.identifier == rev.identifier)
+        ).first()
         if row is not None:
             doc = _doc(row)
             if doc.deleted_at is None:
@@ -232,7 +234,9 @@ class RecordStore:
             elif old:
                 method_id = old[0]
                 conn.execute(
-                    update(detection_methods).where(detection_methods.c.id == method_id).values(**values)
+                    update(detection_methods)
+                    .where(detection_methods.c.id == method_id)
+                    .values(**values)
                 )
             else:
                 method_id = conn.execute(
@@ -260,13 +264,17 @@ class RecordStore:
 
     def revision(self, conn: Connection, doc_id: int, number: int) -> RevisionRow | None:
         row = conn.execute(
-            select(revisions).where(revisions.c.document_id == doc_id, revisions.c.revision == number)
+            select(revisions).where(
+                revisions.c.document_id == doc_id, revisions.c.revision == number
+            )
         ).first()
         return _revision(row) if row else None
 
     def history(self, conn: Connection, doc_id: int) -> list[RevisionRow]:
         rows = conn.execute(
-            select(revisions).where(revisions.c.document_id == doc_id).order_by(revisions.c.revision)
+            select(revisions)
+            .where(revisions.c.document_id == doc_id)
+            .order_by(revisions.c.revision)
         )
         return [_revision(r) for r in rows]
 
@@ -327,11 +335,15 @@ class RecordStore:
             out.append((field, DocumentRow(**m)))
         return out
 
-    def documents_by_identifiers(self, conn: Connection, identifiers: Iterable[str]) -> dict[str, DocumentRow]:
+    def documents_by_identifiers(
+        self, conn: Connection, identifiers: Iterable[str]
+    ) -> dict[str, DocumentRow]:
         ids = sorted(set(identifiers))
         out: dict[str, DocumentRow] = {}
         for i in range(0, len(ids), 500):
-            rows = conn.execute(select(documents).where(documents.c.identifier.in_(ids[i : i + 500])))
+            rows = conn.execute(
+                select(documents).where(documents.c.identifier.in_(ids[i : i + 500]))
+            )
             out.update({r.identifier: _doc(r) for r in rows})
         return out
 
@@ -352,7 +364,9 @@ class RecordStore:
     def detection_methods_for(self, conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
         rows = conn.execute(
             select(detection_methods, detection_method_lmos.c.uid_key)
-            .join(detection_method_lmos, detection_method_lmos.c.method_id == detection_methods.c.id)
+            .join(
+                detection_method_lmos, detection_method_lmos.c.method_id == detection_methods.c.id
+            )
             .where(detection_method_lmos.c.uid_key.in_(list(keys)))
             .order_by(detection_methods.c.source, detection_methods.c.code)
         )

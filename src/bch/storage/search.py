@@ -32,8 +32,10 @@ class SqliteTextSearch(TextSearch):
             return None
         # each word quoted (no FTS5 syntax from users) and prefix-matched
         expr = " ".join(f'"{w}"*' for w in terms)
-        return select(literal_column("rowid")).select_from(text("search_fts")).where(
-            text("search_fts MATCH :fts_query").bindparams(fts_query=expr)
+        return (
+            select(literal_column("rowid"))
+            .select_from(text("search_fts"))
+            .where(text("search_fts MATCH :fts_query").bindparams(fts_query=expr))
         )
 
 

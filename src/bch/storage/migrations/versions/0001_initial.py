@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_documents"),
         sa.UniqueConstraint("identifier", name="uq_documents_identifier"),
     )
-    op.create_index("ix_documents_realm_schema_owner_id", "documents", ["realm", "schema", "owner", "id"])
+    op.create_index(
+        "ix_documents_realm_schema_owner_id", "documents", ["realm", "schema", "owner", "id"]
+    )
     op.create_index("ix_documents_schema_id", "documents", ["schema", "id"])
     op.create_table(
         "revisions",
@@ -50,7 +52,9 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(200), nullable=False),
         sa.Column("warnings", Json, nullable=False),
         sa.PrimaryKeyConstraint("document_id", "revision", name="pk_revisions"),
-        sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name="fk_revisions_document_id_documents"),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name="fk_revisions_document_id_documents"
+        ),
     )
     op.create_table(
         "changes",
@@ -60,7 +64,9 @@ def upgrade() -> None:
         sa.Column("action", sa.String(10), nullable=False),
         sa.Column("at", Ts, nullable=False),
         sa.PrimaryKeyConstraint("seq", name="pk_changes"),
-        sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name="fk_changes_document_id_documents"),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name="fk_changes_document_id_documents"
+        ),
     )
     op.create_index("ix_changes_document_id", "changes", ["document_id"])
     op.create_table(
@@ -70,7 +76,9 @@ def upgrade() -> None:
         sa.Column("target_identifier", sa.String(128), nullable=False),
         sa.Column("target_revision", sa.Integer, nullable=True),
         sa.PrimaryKeyConstraint("source_id", "field", "target_identifier", name="pk_record_links"),
-        sa.ForeignKeyConstraint(["source_id"], ["documents.id"], name="fk_record_links_source_id_documents"),
+        sa.ForeignKeyConstraint(
+            ["source_id"], ["documents.id"], name="fk_record_links_source_id_documents"
+        ),
     )
     op.create_index("ix_record_links_target_identifier", "record_links", ["target_identifier"])
     op.create_table(
@@ -79,7 +87,9 @@ def upgrade() -> None:
         sa.Column("document_id", BigId, nullable=False),
         sa.Column("kind", sa.String(10), nullable=False),
         sa.PrimaryKeyConstraint("uid_key", "document_id", name="pk_lmo_uids"),
-        sa.ForeignKeyConstraint(["document_id"], ["documents.id"], name="fk_lmo_uids_document_id_documents"),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name="fk_lmo_uids_document_id_documents"
+        ),
     )
     op.create_index("ix_lmo_uids_document_id", "lmo_uids", ["document_id"])
     op.create_table(
@@ -102,7 +112,9 @@ def upgrade() -> None:
         sa.Column("uid_key", sa.String(300), nullable=False),
         sa.PrimaryKeyConstraint("method_id", "uid_key", name="pk_detection_method_lmos"),
         sa.ForeignKeyConstraint(
-            ["method_id"], ["detection_methods.id"], name="fk_detection_method_lmos_method_id_detection_methods"
+            ["method_id"],
+            ["detection_methods.id"],
+            name="fk_detection_method_lmos_method_id_detection_methods",
         ),
     )
     op.create_index("ix_detection_method_lmos_uid_key", "detection_method_lmos", ["uid_key"])

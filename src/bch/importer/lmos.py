@@ -1,0 +1,184 @@
+"""Living modified organisms (``modifiedOrganism``, LMO): every row of ``lmo_events.csv``.
+
+Each document is derived from the row and the records built before it (developers, organism,
+genetic elements, detection methods, stack components). The description is generated from those
+facts and says which databases they were compiled from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from bch.importer.detection import DetectionCatalog
+from bch.importer.events import EventIndex, LmoRow, reliable_uid
+from bch.importer.genes import GeneCatalog
+from bch.importer.organisms import OrganismSet
+from bch.importer.organizations import OrganizationSet
+from bch.importer.shapes import document, link, lstring, put, ref, unique
+from bch.importer.sources import GeneRow
+from bch.importer.terms import Terms
+
+SCHEMA = "modifiedOrganism"
+TRAITS = "dnaSequenceTraits"
+ISAAA_EVENT_URL = "https://www.isaaa.org/gmapprovaldatabase/event/default.asp?EventID={}"
+BIOTRACK_URL = "https://biotrackproductdatabase.oecd.org/Product.aspx?id={}"
+SOURCE_LABELS = {  # column `sources` of lmo_events.csv
+    "isaaa2019": ("ISAAA", "2019", "ISAAA GM Approval Database (2019 scrape)"),
+    "isaaa2023": ("ISAAA", "2023", "ISAAA GM Approval Database (2023 scrape)"),
+    "biotrack2019": ("OECD BioTrack", "2019", "OECD BioTrack Product Database (2019 scrape)"),
+    "bch2019": ("BCH", "2019", "CBD Biosafety Clearing-House LMO registry (2019 scrape)"),
+    "cfia": ("CFIA", "", "CFIA Plants with Novel Traits register (open.canada.ca)"),
+}
+
+
+@dataclass
+class LmoContext:
+    index: EventIndex
+    organizations: OrganizationSet
+    organisms: OrganismSet
+    genes: GeneCatalog
+    detection: DetectionCatalog
+    biotrack: list[GeneRow]
+
+
+def _split(text: str, sep: str = ";") -> list[str]:
+    return list(dict.fromkeys(p.strip() for p in (text or "").split(sep) if p.strip()))
+
+
+def _sources(row: dict[str, str]) -> list[str]:
+    return [s for s in _split(row.get("sources", "")) if s in SOURCE_LABELS]
+
+
+def _compiled_from(codes: list[str]) -> str:
+    years: dict[str, list[str]] = defaultdict(list)
+    for code in codes:
+        short, year, _ = SOURCE_LABELS[code]
+        if year:
+            years[short].append(year)
+        else:
+            years.setdefault(short, [])
+    parts = [f"{s} ({', '.join(sorted(y))})" if y else s for s, y in years.items()]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _description(lmo: LmoRow, ctx: LmoContext, uid: str | None) -> str:
+    row = lmo.row
+    common = (_split(row.get("crop_common_name", ""), ",") or [""])[0]
+    common = common or ctx.organisms.common.get(lmo.key, "")
+    sci = ctx.organisms.scientific.get(lmo.key, "")
+    subject = f"{common} ({sci})" if common and sci else common or sci
+    kind = "stack of transformation events" if lmo.is_stack else "transformation event"
+    event = lmo.event_name or lmo.uid_text
+    text = f"{subject} {kind} {event}".strip()
+    text = text[0].upper() + text[1:]
+    if uid and uid != event:
+        text += f" (OECD unique identifier {uid})"
+    if row.get("developer", "").strip():
+        text += f", developed by {row['developer'].strip()} (applicant named by the CFIA)"
+    text += "."
+    if _split(row.get("traits", "")):
+        text += f" Traits: {'; '.join(_split(row['traits']))}."
+    if _split(row.get("trade_names", "")):
+        text += f" Trade names: {'; '.join(_split(row['trade_names']))}."
+    if _sources(row):
+        text += f" Compiled from {_compiled_from(_sources(row))} records."
+    return text
+
+
+def _information(lmo: LmoRow, uid: str | None) -> str:
+    labels = [SOURCE_LABELS[c][2] for c in _sources(lmo.row)]
+    text = f"Source: {'; '.join(labels)}." if labels else ""
+    if lmo.uid_text and uid is None:
+        text += (
+            f" The source gives the unique identifier as '{lmo.uid_text}', which is not a "
+            "well-formed OECD unique identifier; it is therefore not recorded as one here."
+        )
+    elif lmo.parsed is not None:
+        if lmo.uid_text != uid:
+            text += f" Unique identifier written '{lmo.uid_text}' in the source."
+        for part in lmo.parsed.parts:
+            if not part.check_ok:
+                text += (
+                    f" The verification digit of {part.canonical} does not follow the rule seen "
+                    f"on most registered UIDs (expected {part.expected_check}); kept as published."
+                )
+    return text.strip()
+
+
+def _documents_links(lmo: LmoRow, uid: str | None, biotrack: dict[str, str]) -> list[dict]:
+    out = []
+    for event_id in _split(lmo.row.get("isaaa_event_id", "")):
+        if event_id.isdigit():
+            name = f"ISAAA GM Approval Database: {lmo.event_name or lmo.uid_text}"
+            out.append(link(ISAAA_EVENT_URL.format(event_id), name, "ISAAA"))
+    if "biotrack2019" in _sources(lmo.row) and uid:
+        code = biotrack.get(lmo.key, uid)
+        url = BIOTRACK_URL.format(quote(code, safe=""))
+        out.append(link(url, f"OECD BioTrack Product Database: {code}", "OECD"))
+    return out
+
+
+def _linked(lmo: LmoRow, ctx: LmoContext, ids: dict[str, str], counts: Counter[str]) -> list:
+    if not lmo.is_stack:
+        return []
+    found = []
+    for comp in lmo.components:
+        key = ctx.index.resolve(comp)
+        parsed = reliable_uid(comp) if key is None else None
+        if parsed is not None and (key := ctx.index.resolve_digit(parsed.key)) is not None:
+            counts["stack_components_linked_other_check_digit"] += 1
+        found.append(key)
+    keys = [k for k in dict.fromkeys(found) if k and k != lmo.key and k in ids]
+    counts["stacks"] += 1
+    if keys and len(keys) == len(lmo.components):
+        counts["stacks_all_components_linked"] += 1
+    elif keys:
+        counts["stacks_some_components_linked"] += 1
+    else:
+        counts["stacks_no_component_in_file"] += 1
+    return [ref(ids[k]) for k in keys]
+
+
+def build_lmos(
+    lmos: list[LmoRow], ctx: LmoContext, terms: Terms
+) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, int]]:
+    """LMO documents (single events first, then stacks), LMO key -> header identifier, counts."""
+    ordered = sorted(lmos, key=lambda m: (m.is_stack, m.key))
+    ids = {m.key: document(SCHEMA, m.key)["header"]["identifier"] for m in ordered}
+    biotrack = {}
+    for r in ctx.biotrack:
+        parsed = reliable_uid(r.code)
+        if parsed is not None:
+            biotrack.setdefault(parsed.key, r.code)
+    counts: Counter[str] = Counter()
+    docs = []
+    for lmo in ordered:
+        row = lmo.row
+        uid = lmo.parsed.canonical if lmo.parsed is not None else None
+        doc = document(SCHEMA, lmo.key)
+        doc["transformationEvent"] = lmo.event_name or lmo.uid_text
+        doc["hasUniqueIdentification"] = bool(lmo.uid_text)
+        put(doc, "uniqueIdentification", uid)
+        put(doc, "identity", lstring("; ".join(_split(row.get("trade_names", "")))))
+        put(doc, "developers", [ref(i) for i in ctx.organizations.refs_for(row.get("developer"))])
+        doc["description"] = lstring(_description(lmo, ctx, uid))
+        org = ctx.organisms.by_lmo.get(lmo.key)
+        put(doc, "recipientOrganisms", [ref(org)] if org else [])
+        put(doc, "linkedModifiedOrganisms", _linked(lmo, ctx, ids, counts))
+        put(doc, "genes", [ref(g) for g in ctx.genes.by_lmo.get(lmo.key, [])])
+        put(doc, "traits", terms.matches(TRAITS, _split(row.get("traits", ""))))
+        put(doc, "detectionMethodLinks", unique(ctx.detection.links_by_lmo.get(lmo.key, [])))
+        put(doc, "relevantInformation", lstring(_information(lmo, uid)))
+        put(doc, "relevantDocuments", _documents_links(lmo, uid, biotrack))
+        docs.append(doc)
+        counts["with_uid"] += uid is not None
+        counts["uid_not_well_formed"] += bool(lmo.uid_text) and uid is None
+        counts["without_uid"] += not lmo.uid_text
+        for field in ("developers", "recipientOrganisms", "genes", "detectionMethodLinks"):
+            counts[f"with_{field}"] += field in doc
+    report = {"modifiedOrganism": len(docs)}
+    report.update({f"lmo_{k}": v for k, v in sorted(counts.items())})
+    return docs, ids, report
