@@ -119,4 +119,4 @@ def db_upgrade(database: DatabaseOpt = None):
     url = database_url(database)
     engine = make_engine(url)
     migrate.upgrade(engine)
-    console.print(f"{url}: at migration {migrate.current_revision(engine)}")
+    console.print(f"{url}: at migrations {sorted(migrate.current_revisions(engine))}")

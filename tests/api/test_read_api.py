@@ -149,3 +149,15 @@ def test_validate_reports_each_problem_with_its_path(client):
 def test_healthz(client):
     body = client.get("/healthz").json()
     assert body["status"] == "ok" and body["records"] > 1000
+
+
+def test_decision_matrix_of_mon810(client):
+    r = client.get("/api/v1/lmos/" + quote("MON-ØØ81Ø-6", safe="") + "/decisions")
+    assert r.status_code == 200
+    body = r.json()
+    ca = next(c for c in body["countries"] if c["country"] == "CA")
+    assert ca["name"]["fr"] == "Canada"
+    # CFIA approved MON810 for food, feed and unconfined release
+    assert {ca["cells"][s]["status"] for s in ("food", "feed", "release")} == {"approved"}
+    some = ca["cells"]["release"]["decisions"][0]
+    assert client.get(f"/api/v1/records/{some}").json()["schema"] == "biosafetyDecision"

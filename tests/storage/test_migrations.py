@@ -24,4 +24,4 @@ def test_migrations_match_the_declared_tables(services):
         )
         diff = compare_metadata(ctx, metadata)
     assert diff == []
-    assert migrate.current_revision(services.engine) == migrate.head_revision()
+    assert migrate.current_revisions(services.engine) == migrate.head_revisions()

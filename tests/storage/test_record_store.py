@@ -138,3 +138,17 @@ def test_cursor_paging_walks_everything_once(services):
             break
         cursor = page.next
     assert len(seen) == 23 == len(set(seen))
+
+
+def test_events_fire_after_commit_only(services):
+    seen = []
+    services.events.subscribe(lambda e: seen.append((e.action, e.schema, e.revision)))
+    doc = factories.organism("Zea mays")
+    services.records.publish(doc)
+    services.records.publish(doc)  # unchanged: no event
+    bad = factories.organism("Oryza sativa")
+    del bad["scientificName"]
+    with pytest.raises(ValidationFailed):
+        services.records.publish_many([factories.organism("Glycine max"), bad], by="test")
+    services.records.delete(doc["header"]["identifier"], reason="test")
+    assert seen == [("publish", "organism", 1), ("delete", "organism", 1)]

@@ -28,3 +28,8 @@ def get_lmo(uid: str, svc: Svc):
     if found.also_matching:
         body["alsoMatching"] = found.also_matching
     return body
+
+
+@router.get("/lmos/{uid}/decisions", summary="Decision matrix of an LMO: countries x scopes")
+def get_lmo_decisions(uid: str, svc: Svc):
+    return svc.lmos.decision_matrix(uid)

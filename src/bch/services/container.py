@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from bch.records.realms import RealmRegistry, get_registry
 from bch.records.thesaurus import Thesaurus, get_thesaurus
+from bch.services.events import EventBus
 from bch.services.lmos import LmoService
 from bch.services.records import RecordService
 from bch.storage import migrate
@@ -34,8 +35,12 @@ class Services:
         return RecordStore(self.engine)
 
     @cached_property
+    def events(self) -> EventBus:
+        return EventBus()
+
+    @cached_property
     def records(self) -> RecordService:
-        return RecordService(self.store, self.registry, self.thesaurus)
+        return RecordService(self.store, self.registry, self.thesaurus, self.events)
 
     @cached_property
     def lmos(self) -> LmoService:

@@ -7,6 +7,7 @@ from typing import Any
 
 from bch.records.oecd_uid import UidError, parse_uid
 from bch.services.errors import NotFound
+from bch.services.matrix import build_matrix
 from bch.services.records import RecordService, RecordView
 from bch.storage.repository import RecordStore
 
@@ -25,19 +26,37 @@ class LmoService:
         self.store = store
         self.records = records
 
-    def find(self, uid_text: str) -> LmoView:
+    def _hits(self, conn, uid_text: str):
         try:
             parsed = parse_uid(uid_text)
         except UidError as exc:
             raise NotFound(f"{uid_text!r} is not an OECD unique identifier ({exc})") from None
+        hits = [
+            doc
+            for kind, doc in self.store.lmo_documents_by_key(conn, parsed.key)
+            if kind == "exact" and doc.schema == "modifiedOrganism"
+        ]
+        if not hits:
+            raise NotFound(f"no LMO with the unique identifier {parsed.canonical}")
+        return parsed, hits
+
+    def decision_matrix(self, uid_text: str) -> dict[str, Any]:
+        """Countries x scopes with the status of each country's decisions on this LMO."""
         with self.store.reading() as conn:
-            hits = [
+            parsed, hits = self._hits(conn, uid_text)
+            lmo = hits[0]
+            decisions = [
                 doc
-                for kind, doc in self.store.lmo_documents_by_key(conn, parsed.key)
-                if kind == "exact" and doc.schema == "modifiedOrganism"
+                for field, doc in self.store.referencing(conn, lmo.identifier)
+                if doc.schema == "biosafetyDecision" and field == "modifiedOrganisms"
             ]
-            if not hits:
-                raise NotFound(f"no LMO with the unique identifier {parsed.canonical}")
+            matrix = build_matrix(self.store, self.records.thesaurus, conn, lmo, decisions)
+        matrix["uniqueIdentification"] = parsed.canonical
+        return matrix
+
+    def find(self, uid_text: str) -> LmoView:
+        with self.store.reading() as conn:
+            parsed, hits = self._hits(conn, uid_text)
             view = self.records.view_of(conn, hits[0])
             keys = [parsed.key, *parsed.component_keys]
             methods = self.store.detection_methods_for(conn, keys)

@@ -19,6 +19,9 @@ from bch.records.validation import Problem, ValidationResult, Validator
 from bch.services import documents as derive
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
+from bch.services.events import EventBus, RecordEvent
+from bch.services.policy import ANONYMOUS, Principal, read_filter
+from bch.services.policy import redact as policy_redact
 from bch.storage.repository import DocumentRow, NewRevision, RecordStore, RevisionRow
 
 MAX_PAGE = 1000
@@ -72,10 +75,17 @@ def _iso(value: datetime | None) -> str | None:
 
 
 class RecordService:
-    def __init__(self, store: RecordStore, registry: RealmRegistry, thesaurus: Thesaurus):
+    def __init__(
+        self,
+        store: RecordStore,
+        registry: RealmRegistry,
+        thesaurus: Thesaurus,
+        events: EventBus | None = None,
+    ):
         self.store = store
         self.registry = registry
         self.thesaurus = thesaurus
+        self.events = events or EventBus()
 
     # -- validation and publishing --------------------------------------------------------------
     def _validator(self, conn: Connection) -> Validator:
@@ -91,7 +101,21 @@ class RecordService:
 
     def publish(self, document: Any, *, by: str = "system", strict: bool = True) -> Published:
         with self.store.writing() as conn:
-            return self._publish(conn, document, by=by, strict=strict)
+            result = self._publish(conn, document, by=by, strict=strict)
+        self._emit([result], by)
+        return result
+
+    def _emit(self, results: list[Published], by: str) -> None:
+        events = []
+        for r in results:
+            if r.changed:
+                realm, _code, owner, *_ = r.uid.split("-")
+                events.append(
+                    RecordEvent(
+                        "publish", r.uid, r.identifier, realm, r.schema, owner, r.revision, by
+                    )
+                )
+        self.events.emit(events)
 
     def publish_many(
         self,
@@ -109,6 +133,7 @@ class RecordService:
                 out.append(result)
                 if on_each:
                     on_each(result)
+        self._emit(out, by)
         return out
 
     def _publish(self, conn: Connection, document: Any, *, by: str, strict: bool) -> Published:
@@ -176,7 +201,22 @@ class RecordService:
             doc = self._find(conn, ref)
             if doc.deleted_at is not None:
                 raise Gone("the record is already deleted", tombstone=tombstone(doc))
-            return tombstone(self.store.tombstone(conn, doc, reason.strip(), by))
+            stone = tombstone(self.store.tombstone(conn, doc, reason.strip(), by))
+        self.events.emit(
+            [
+                RecordEvent(
+                    "delete",
+                    stone["id"],
+                    doc.identifier,
+                    doc.realm,
+                    doc.schema,
+                    doc.owner,
+                    doc.latest_revision,
+                    by,
+                )
+            ]
+        )
+        return stone
 
     # -- reads ----------------------------------------------------------------------------------
     def _find(self, conn: Connection, ref: str) -> DocumentRow:
@@ -196,7 +236,14 @@ class RecordService:
             raise NotFound(f"no record {ref!r}")
         return doc
 
-    def get(self, ref: str, revision: int | None = None, *, with_links: bool = True) -> RecordView:
+    def get(
+        self,
+        ref: str,
+        revision: int | None = None,
+        *,
+        principal: Principal = ANONYMOUS,
+        with_links: bool = True,
+    ) -> RecordView:
         uid = parse_record_uid(ref)
         if revision is None and uid is not None:
             revision = uid.revision
@@ -204,35 +251,47 @@ class RecordService:
             doc = self._find(conn, ref)
             if doc.deleted_at is not None:
                 raise Gone(f"record {ref!r} was deleted", tombstone=tombstone(doc))
-            return self._view(conn, doc, revision, with_links)
+            return self._view(conn, doc, revision, with_links, principal)
 
     def _view(
-        self, conn: Connection, doc: DocumentRow, revision: int | None, with_links: bool
+        self,
+        conn: Connection,
+        doc: DocumentRow,
+        revision: int | None,
+        with_links: bool,
+        principal: Principal = ANONYMOUS,
     ) -> RecordView:
         number = revision or doc.latest_revision
         rev = self.store.revision(conn, doc.id, number)
         if rev is None:
             raise NotFound(f"record {doc.uid_base} has no revision {number}")
-        body = self.redact(doc, rev.body)
-        links = self.store.referencing(conn, doc.identifier) if with_links else []
+        body = self.redact(doc, rev.body, principal)
+        links = (
+            self.store.referencing(conn, doc.identifier, visible=read_filter(principal))
+            if with_links
+            else []
+        )
         return RecordView(doc, rev, body, links)
 
-    def redact(self, doc: DocumentRow, body: dict[str, Any]) -> dict[str, Any]:
-        """Remove confidential (Art. 21) fields. Everyone is public until accounts exist."""
+    def redact(
+        self, doc: DocumentRow, body: dict[str, Any], principal: Principal = ANONYMOUS
+    ) -> dict[str, Any]:
+        """Remove confidential (Art. 21) fields the principal may not see."""
         try:
             rt = self.registry.record_type(doc.schema, doc.realm)
         except UnknownSchema:
-            return body
-        hidden = set(rt.confidential_fields())
-        return {k: v for k, v in body.items() if k not in hidden}
+            rt = None
+        return policy_redact(principal, rt, doc.owner, body)
 
     def versions(self, ref: str) -> tuple[DocumentRow, list[RevisionRow]]:
         with self.store.reading() as conn:
             doc = self._find(conn, ref)
             return doc, self.store.history(conn, doc.id)
 
-    def view_of(self, conn: Connection, doc: DocumentRow) -> RecordView:
-        return self._view(conn, doc, None, True)
+    def view_of(
+        self, conn: Connection, doc: DocumentRow, principal: Principal = ANONYMOUS
+    ) -> RecordView:
+        return self._view(conn, doc, None, True, principal)
 
     def list(
         self,
@@ -243,6 +302,7 @@ class RecordService:
         q: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        principal: Principal = ANONYMOUS,
     ) -> Page:
         if not 1 <= limit <= MAX_PAGE:
             raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
@@ -264,6 +324,7 @@ class RecordService:
                 query=q,
                 after_id=after,
                 limit=limit + 1,
+                visible=read_filter(principal),
             )
         more = len(rows) > limit
         rows = rows[:limit]

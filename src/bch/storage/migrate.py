@@ -1,4 +1,6 @@
-"""Apply Alembic migrations from an empty database (SQLite and PostgreSQL)."""
+"""Apply Alembic migrations from an empty database (SQLite and PostgreSQL).
+
+Features may add migrations on separate branches from 0001; `upgrade` applies all heads."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ def _config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     cfg = _config()
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
@@ -27,10 +29,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         conn.commit()
 
 
-def current_revision(engine: Engine) -> str | None:
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
-
-
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+        return set(MigrationContext.configure(conn).get_current_heads())

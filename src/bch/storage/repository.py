@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, select, text, update
 
 from bch.storage.engine import is_postgres
 from bch.storage.search import text_search_for
@@ -79,7 +79,13 @@ class NewRevision:
 
 
 def _doc(row) -> DocumentRow:
-    return DocumentRow(**row._mapping)
+    return _doc_from(dict(row._mapping))
+
+
+def _doc_from(m: dict[str, Any]) -> DocumentRow:
+    for key in ("created_at", "updated_at", "deleted_at"):
+        m[key] = _as_utc(m[key])
+    return DocumentRow(**m)
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -301,8 +307,13 @@ class RecordStore:
         ids: Sequence[int] | None = None,
         after_id: int | None = None,
         limit: int = 50,
+        visible: ColumnElement[bool] | None = None,
     ) -> list[DocumentRow]:
+        """Live documents matching the filters, in documentID order. `visible` is the policy's
+        read filter (bch.services.policy.read_filter)."""
         stmt = select(documents).where(documents.c.deleted_at.is_(None))
+        if visible is not None:
+            stmt = stmt.where(visible)
         if schema:
             stmt = stmt.where(documents.c.schema == schema)
         if realm:
@@ -320,19 +331,24 @@ class RecordStore:
         rows = conn.execute(stmt.order_by(documents.c.id).limit(limit))
         return [_doc(r) for r in rows]
 
-    def referencing(self, conn: Connection, identifier: str) -> list[tuple[str, DocumentRow]]:
+    def referencing(
+        self, conn: Connection, identifier: str, visible: ColumnElement[bool] | None = None
+    ) -> list[tuple[str, DocumentRow]]:
         """Live records whose latest revision references `identifier`, with the field."""
-        rows = conn.execute(
+        stmt = (
             select(record_links.c.field, documents)
             .join(documents, documents.c.id == record_links.c.source_id)
             .where(record_links.c.target_identifier == identifier, documents.c.deleted_at.is_(None))
             .order_by(documents.c.schema, documents.c.id)
         )
+        if visible is not None:
+            stmt = stmt.where(visible)
+        rows = conn.execute(stmt)
         out = []
         for r in rows:
             m = dict(r._mapping)
             field = m.pop("field")
-            out.append((field, DocumentRow(**m)))
+            out.append((field, _doc_from(m)))
         return out
 
     def documents_by_identifiers(
@@ -358,7 +374,7 @@ class RecordStore:
         for r in rows:
             m = dict(r._mapping)
             kind = m.pop("kind")
-            out.append((kind, DocumentRow(**m)))
+            out.append((kind, _doc_from(m)))
         return out
 
     def detection_methods_for(self, conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
@@ -371,6 +387,23 @@ class RecordStore:
             .order_by(detection_methods.c.source, detection_methods.c.code)
         )
         return [dict(r._mapping) for r in rows]
+
+    def latest_bodies(self, conn: Connection, doc_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Bodies of the latest revisions of several documents, in one query per 500."""
+        ids = sorted(set(doc_ids))
+        out: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(revisions.c.document_id, revisions.c.body)
+                .join(
+                    documents,
+                    (documents.c.id == revisions.c.document_id)
+                    & (documents.c.latest_revision == revisions.c.revision),
+                )
+                .where(revisions.c.document_id.in_(ids[i : i + 500]))
+            )
+            out.update({r.document_id: r.body for r in rows})
+        return out
 
     def count_documents(self, conn: Connection) -> int:
         return conn.execute(select(func.count()).select_from(documents)).scalar_one()

@@ -1,0 +1,54 @@
+"""Who may see what, defined once. Read surfaces never filter on their own: they ask the policy
+for a SQL filter over `documents` (so search, facets, counts, feeds and exports cannot leak) and
+for the fields to withhold (Art. 21 confidential information).
+
+Published records are public; drafts and publishing requests live outside `documents` and are
+never reached by these reads. The accounts/workflow layer extends `Principal` with roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from bch.records.fields import RecordType
+from bch.storage.tables import documents
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: anonymous, or a user with roles scoped to a country or the Secretariat."""
+
+    user_id: int | None = None
+    email: str | None = None
+    roles: frozenset[tuple[str, str | None]] = field(default_factory=frozenset)  # (role, country)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    def has_role(self, role: str, country: str | None = None) -> bool:
+        return any(r == role and (country is None or c == country) for r, c in self.roles)
+
+
+ANONYMOUS = Principal()
+
+
+def read_filter(principal: Principal) -> ColumnElement[bool]:
+    """Documents the principal may read: every live published record (deleted ones answer 410)."""
+    return documents.c.deleted_at.is_(None)
+
+
+def may_see_confidential(principal: Principal, owner: str) -> bool:
+    """Confidential fields are shown to the Secretariat and to the owning country's focal point."""
+    return principal.has_role("secretariat") or principal.has_role("nfp", owner)
+
+
+def redact(
+    principal: Principal, rt: RecordType | None, owner: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    if rt is None or may_see_confidential(principal, owner):
+        return body
+    hidden = set(rt.confidential_fields())
+    return {k: v for k, v in body.items() if k not in hidden} if hidden else body
