@@ -268,8 +268,9 @@ class _Run:
         for key in sorted(extra):
             self.error("Error.InvalidProperty", f"{path}.{key}", f"unknown term key {key!r}")
         term_id = value["identifier"].strip()
-        if f.domain == "countries":
-            term_id = term_id.upper()
+        known = self.v.thesaurus.term(term_id)
+        if known is not None:
+            term_id = known.identifier  # the canonical spelling of the identifier
         if not self.v.thesaurus.in_domain(term_id, f.domain or ""):
             self.error(
                 "Error.UnexpectedTerm",
