@@ -23,6 +23,7 @@ run: install
 test: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	sh scripts/ensure-chromium.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: install

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from bch.services.container import Services
@@ -15,6 +16,11 @@ from bch.storage.tables import metadata
 from tests.postgres import server_problem, throwaway_database
 
 BACKENDS = ["sqlite", "postgres"]
+
+# Timing deadlines make property tests flaky on a loaded 2-core CI machine; CI runs a fixed seed.
+settings.register_profile("default", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
 def _worker() -> str:

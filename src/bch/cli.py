@@ -16,6 +16,14 @@ uid_app = typer.Typer(help="OECD unique identifiers", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance", no_args_is_help=True)
 app.add_typer(uid_app, name="uid")
 app.add_typer(db_app, name="db")
+from bch.accounts.commands import user_app, workflow_app  # noqa: E402
+
+app.add_typer(user_app, name="user")
+app.add_typer(workflow_app, name="workflow")
+from bch.sources.commands import resolve_command, sources_app  # noqa: E402
+
+app.add_typer(sources_app, name="sources")
+app.command("resolve")(resolve_command)
 console = Console()
 
 DatabaseOpt = Annotated[
@@ -120,3 +128,12 @@ def db_upgrade(database: DatabaseOpt = None):
     engine = make_engine(url)
     migrate.upgrade(engine)
     console.print(f"{url}: at migrations {sorted(migrate.current_revisions(engine))}")
+
+
+@db_app.command("reindex")
+def db_reindex(database: DatabaseOpt = None):
+    """Rebuild the search index (filters, facets, per-language full text) of every record."""
+    from bch.services.reindex import reindex
+
+    svc, url = _open(database)
+    console.print(f"{url}: {reindex(svc)} records indexed")

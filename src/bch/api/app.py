@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from bch import __version__
+from bch.api import changes as changes_api
+from bch.api import compat as compat_api
+from bch.api import embeds as embeds_api
+from bch.api import exports as exports_api
 from bch.api import lmos, records, schemas
+from bch.api import oai as oai_api
+from bch.api import reference as reference_api
+from bch.api.conventions import install_conventions
 from bch.api.errors import install_error_handlers
 from bch.services.container import Services
 
@@ -15,11 +22,27 @@ def create_app(svc: Services) -> FastAPI:
         title="Biosafety Clearing-House API",
         version=__version__,
         description="Records of the Biosafety Clearing-House and the other realms of the CHM.",
+        docs_url=None,  # served from local assets by install_conventions (no CDN)
+        redoc_url=None,
     )
     app.state.services = svc
     install_error_handlers(app)
+    install_conventions(app)  # CORS on public reads, rate limits, /docs
+    for module in (changes_api, exports_api, reference_api):  # unified API (part A)
+        app.include_router(module.router)
     for module in (records, schemas, lmos):
         app.include_router(module.router)
+    for module in (oai_api, compat_api, embeds_api):  # harvesting, CBD compatibility, embeds
+        app.include_router(module.router)
+
+    from bch.api import attachments, auth, drafts, requests  # accounts and publishing workflow
+    from bch.api.identity import web_principal
+    from bch.api.security import SecurityHeaders
+
+    for module in (auth, drafts, requests, attachments):
+        app.include_router(module.router)
+    app.add_middleware(SecurityHeaders)
+    app.state.web_principal = web_principal  # the web pages' signed-in user (session cookie)
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
     def healthz():
@@ -33,4 +56,13 @@ def create_app(svc: Services) -> FastAPI:
             "sequence": seq,
         }
 
+    from bch.api import sources as sources_api  # external databases (issue 6)
+    from bch.sources import web as sources_web
+
+    app.include_router(sources_api.router)
+    app.include_router(sources_web.router)  # /{lang}/lmos/{uid}/matches fragment
+
+    from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
+
+    install_web_pages(app)
     return app

@@ -24,6 +24,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(exc.status, exc.code, exc.message, exc.errors, **exc.extra),
             status_code=exc.status,
+            headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(RequestValidationError)

@@ -1,58 +1,208 @@
-"""GET /api/v1/records (list, cursor paging), /api/v1/records/{id} and its versions."""
+"""GET /api/v1/records (search, facets, cursor paging, CSV), /api/v1/records/{id} (JSON or
+JSON-LD, ETag/Last-Modified), its versions and its info envelope."""
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import urlencode
+import csv
+import io
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from bch.api.deps import json_body, services
+from bch.api.http import cached_json, next_link, requested_language, wants
+from bch.api.identity import principal_of
+from bch.api.linked_data import VOCAB_PATH, record_jsonld, vocabulary
 from bch.api.serialize import record_json, version_json
+from bch.records.languages import display
 from bch.services.container import Services
-from bch.services.records import record_summary
+from bch.services.errors import BadRequest
+from bch.services.records import RecordView, _iso, record_summary
+from bch.services.search import RANGES, SearchQuery
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 Svc = Annotated[Services, Depends(services)]
 
+RESERVED = {"q", "facet", "sort", "fields", "lang", "limit", "cursor", "total", "format"}
+ITEM_FIELDS = (
+    "id",
+    "identifier",
+    "realm",
+    "schema",
+    "country",
+    "revision",
+    "title",
+    "displayTitle",
+    "updatedAt",
+    "url",
+)
 
-@router.get("/records", summary="List and search published records")
+
+@router.get(
+    "/records",
+    summary="Search published records: full text, filters, facets, sort, cursor paging",
+    description=(
+        "Any filterable field is a query parameter (repeat it for OR; different fields AND): "
+        "realm, schema, country, region, subregion, decisionType, decisionResult, decisionScope, "
+        "lmoUid, trait, organism, organismType, hasDetectionMethod, any term field; date ranges "
+        "decisionDateFrom/decisionDateTo and updatedFrom/updatedTo (YYYY-MM-DD). `facet` names "
+        "fields to count. Sorts: id (default without q), relevance (default with q), updatedAt, "
+        "title; prefix - for descending. Pass `next` back as `cursor`. CSV with format=csv or "
+        "Accept: text/csv."
+    ),
+)
 def list_records(
     request: Request,
     svc: Svc,
-    schema: str | None = None,
-    realm: str | None = None,
-    country: Annotated[str | None, Query(description="ISO 3166 alpha-2 code, or SCBD")] = None,
-    q: Annotated[str | None, Query(description="full-text query")] = None,
+    q: Annotated[str | None, Query(description="full-text query (six languages)")] = None,
+    facet: Annotated[list[str] | None, Query(description="fields to count")] = None,
+    sort: Annotated[str | None, Query(description="id, relevance, updatedAt, title")] = None,
+    fields: Annotated[str | None, Query(description="comma-separated item keys")] = None,
+    lang: Annotated[str | None, Query(description="ar, en, es, fr, ru or zh")] = None,
     cursor: Annotated[
         str | None, Query(description="the `next` token of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    total: Annotated[bool, Query(description="count the matches (time-boxed)")] = False,
+    format: Annotated[str | None, Query(description="json (default) or csv")] = None,
 ):
-    page = svc.records.list(
-        schema=schema, realm=realm, country=country, q=q, cursor=cursor, limit=limit
+    language = requested_language(request, lang)
+    filters: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        if key in RESERVED or key.startswith("_"):
+            continue
+        filters.setdefault(key, []).append(value)
+    allowed = set(svc.search.filterable_fields()) | set(RANGES)
+    unknown = sorted(k for k in filters if k not in allowed)
+    if unknown:
+        raise BadRequest(
+            f"unknown parameter {unknown[0]!r}",
+            errors=[
+                {
+                    "code": "Error.InvalidParameter",
+                    "path": k,
+                    "message": "not a filter; filters: " + ", ".join(sorted(allowed)),
+                }
+                for k in unknown
+            ],
+        )
+    selected = _selected_fields(fields)
+    result = svc.search.search(
+        SearchQuery(
+            q=q,
+            filters=filters,
+            facets=list(facet or []),
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+            lang=language,
+            include_total=total,
+        )
     )
-    body = {"items": [record_summary(d) for d in page.items], "next": page.next, "limit": limit}
-    headers = {}
-    if page.next:
-        params = {k: v for k, v in request.query_params.items() if k != "cursor"}
-        params["cursor"] = page.next
-        headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
+    items = []
+    for doc in result.items:
+        item = record_summary(doc)
+        item["displayTitle"] = display(doc.title, language)
+        items.append({k: item[k] for k in selected} if selected else item)
+    headers = {"Content-Language": language}
+    if result.next:
+        headers["Link"] = next_link(request, result.next)
+    if wants(request, format, "csv", "text/csv"):
+        return Response(_csv(items), media_type="text/csv; charset=utf-8", headers=headers)
+    body: dict[str, Any] = {"items": items, "next": result.next, "limit": limit}
+    if total:
+        body["total"] = result.total
+    if facet:
+        body["facets"] = {
+            name: [{"value": v, "count": n} for v, n in counts]
+            for name, counts in result.facets.items()
+        }
     return JSONResponse(body, headers=headers)
 
 
-def _etag_response(request: Request, payload: dict, etag: str) -> Response:
-    tag = f'"{etag}"'
-    if request.headers.get("if-none-match") in (tag, f"W/{tag}"):
-        return Response(status_code=304, headers={"ETag": tag})
-    return JSONResponse(payload, headers={"ETag": tag})
+def _selected_fields(fields: str | None) -> list[str]:
+    if not fields:
+        return []
+    names = [f.strip() for f in fields.split(",") if f.strip()]
+    bad = [n for n in names if n not in ITEM_FIELDS]
+    if bad:
+        raise BadRequest(
+            f"unknown field {bad[0]!r}",
+            errors=[
+                {
+                    "code": "Error.InvalidParameter",
+                    "path": "fields",
+                    "message": "item keys: " + ", ".join(ITEM_FIELDS),
+                }
+            ],
+        )
+    return names
 
 
-@router.get("/records/{record_id}", summary="A record (latest revision unless the id pins one)")
-def get_record(record_id: str, request: Request, svc: Svc):
-    view = svc.records.get(record_id)
-    return _etag_response(request, record_json(view), view.uid)
+def _csv(items: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    columns = list(items[0]) if items else list(ITEM_FIELDS)
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for item in items:
+        row = []
+        for c in columns:
+            v = item.get(c)
+            if isinstance(v, dict):
+                v = display(v, "en")
+            row.append("" if v is None else v)
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _record_response(request: Request, view: RecordView, fmt: str | None, lang: str | None):
+    if wants(request, fmt, "jsonld", "application/ld+json"):
+        base = str(request.base_url).rstrip("/")
+        payload = record_jsonld(view, base, requested_language(request, lang))
+        return cached_json(
+            request, payload, view.uid, view.revision.created_at, "application/ld+json"
+        )
+    return cached_json(request, record_json(view), view.uid, view.revision.created_at)
+
+
+@router.get(
+    "/records/{record_id}",
+    summary="A record (latest revision unless the id pins one); JSON or JSON-LD",
+)
+def get_record(
+    record_id: str,
+    request: Request,
+    svc: Svc,
+    format: Annotated[str | None, Query(description="json (default) or jsonld")] = None,
+    lang: str | None = None,
+):
+    principal = principal_of(request)  # confidential fields only for those allowed to see them
+    return _record_response(request, svc.records.get(record_id, principal=principal), format, lang)
+
+
+@router.get("/records/{record_id}/info", summary="Who created, updated, published it, and when")
+def record_info(record_id: str, svc: Svc):
+    view = svc.records.get(record_id, with_links=False)  # 410 with the tombstone when deleted
+    doc, revs = svc.records.versions(record_id)
+    first, latest = revs[0], revs[-1]
+    return {
+        "id": f"{doc.uid_base}-{doc.latest_revision}",
+        "identifier": doc.identifier,
+        "realm": doc.realm,
+        "schema": doc.schema,
+        "country": record_summary(doc)["country"],
+        "revision": view.revision.revision,
+        "latestRevision": doc.latest_revision,
+        "revisions": len(revs),
+        "createdAt": _iso(first.created_at),
+        "createdBy": first.created_by,
+        "updatedAt": _iso(doc.updated_at),
+        "updatedBy": latest.created_by,
+        "publishedAt": _iso(latest.created_at),
+        "publishedBy": latest.created_by,
+        "url": f"/api/v1/records/{doc.uid_base}-{doc.latest_revision}",
+    }
 
 
 @router.get("/records/{record_id}/versions", summary="Revision history of a record")
@@ -62,9 +212,22 @@ def list_versions(record_id: str, svc: Svc):
 
 
 @router.get("/records/{record_id}/versions/{revision}", summary="One revision of a record")
-def get_version(record_id: str, revision: int, request: Request, svc: Svc):
-    view = svc.records.get(record_id, revision)
-    return _etag_response(request, record_json(view), view.uid)
+def get_version(
+    record_id: str,
+    revision: int,
+    request: Request,
+    svc: Svc,
+    format: Annotated[str | None, Query(description="json (default) or jsonld")] = None,
+    lang: str | None = None,
+):
+    view = svc.records.get(record_id, revision, principal=principal_of(request))
+    return _record_response(request, view, format, lang)
+
+
+@router.get(VOCAB_PATH.removeprefix("/api/v1"), summary="The BCH vocabulary (JSON-LD)")
+def get_vocabulary(request: Request, svc: Svc):
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse(vocabulary(svc.registry, base), media_type="application/ld+json")
 
 
 @router.post("/validate", summary="Validate a record document without storing it")

@@ -34,6 +34,8 @@ _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _STACK_SPLIT = re.compile(r"\s+X\s+|\s*[×+,;]\s*")
 _X_SPLIT = re.compile(r"(?<=[-\s]\d)\s*X\s*(?=[A-Z])")  # 'x' right after a check digit
 _LOWER_X = re.compile(r"\s+x\s+|(?<=[-\s]\d)\s*x\s*(?=[A-Za-z])")
+_UID_SHAPE = r"[A-Z0-9Ø]{2,3}-[A-Z0-9Ø]{5,6}-\d"
+_GLUED_PAIR = re.compile(rf"(?P<first>{_UID_SHAPE})\s*X\s*(?P<rest>\S.*)")
 _GLUED = "dashes missing: no dash before the verification digit"
 _CHECK_NOTE = "warning only: about 7% of registered UIDs fail this rule"
 
@@ -245,7 +247,7 @@ def _parse_chunk(chunk: str, notes: list[str]) -> list[UidPart]:
     try:
         parts = [_parse_one(chunk, local)]
     except UidError as first:
-        pieces = _X_SPLIT.split(chunk)
+        pieces = _split_glued(chunk) or _X_SPLIT.split(chunk)
         local = []
         try:
             if len(pieces) < 2:
@@ -255,6 +257,17 @@ def _parse_chunk(chunk: str, notes: list[str]) -> list[UidPart]:
             raise first from None
     notes.extend(local)
     return parts
+
+
+def _split_glued(chunk: str) -> list[str]:
+    """Dashed UIDs glued by 'X' ('A-11111-7XB-1XA11-3'): cut only after a whole UID, so an X
+    inside an event code is never taken for a separator."""
+    pieces: list[str] = []
+    rest = chunk
+    while (m := _GLUED_PAIR.fullmatch(rest)) is not None:
+        pieces.append(m["first"])
+        rest = m["rest"]
+    return [*pieces, rest] if pieces else []
 
 
 def _dedupe(items: list[str]) -> tuple[str, ...]:

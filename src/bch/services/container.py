@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,6 +16,11 @@ from bch.services.records import RecordService
 from bch.storage import migrate
 from bch.storage.engine import make_engine
 from bch.storage.repository import RecordStore
+
+if TYPE_CHECKING:
+    from bch.services.changes import ChangeFeed
+    from bch.services.exports import ExportService
+    from bch.services.search import SearchService
 
 
 @dataclass
@@ -45,6 +51,66 @@ class Services:
     @cached_property
     def lmos(self) -> LmoService:
         return LmoService(self.store, self.records)
+
+    # -- accounts and the publishing workflow (issue 3) -------------------------------------------
+    @cached_property
+    def mailer(self):
+        from bch.accounts.mail import Mailer
+
+        return Mailer()
+
+    @cached_property
+    def accounts(self):
+        from bch.accounts.service import AccountService
+
+        return AccountService(self.engine, self.registry, self.mailer)
+
+    @cached_property
+    def drafts(self):
+        from bch.services.drafts import DraftService
+
+        return DraftService(self.records, self.registry, self.thesaurus)
+
+    @cached_property
+    def workflow(self):
+        from bch.services.workflow import WorkflowService
+
+        return WorkflowService(self.records, self.drafts, self.accounts.users, self.mailer)
+
+    @cached_property
+    def audit(self):
+        from bch.services.audit import AuditLog
+
+        return AuditLog(self.engine)
+
+    @cached_property
+    def search(self) -> SearchService:
+        from bch.services.search import SearchService
+
+        return SearchService(self.store, self.registry)
+
+    @cached_property
+    def changes(self) -> ChangeFeed:
+        from bch.services.changes import ChangeFeed
+
+        return ChangeFeed(self.store)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        from bch.services.exports import ExportService
+
+        return ExportService(self.store, self.records, self.registry, self.thesaurus)
+
+    @cached_property
+    def matches(self):
+        """External databases: matching records and detection methods (issue 6)."""
+        from bch.services.matches import MatchService
+        from bch.sources.cache import SourceStore
+        from bch.sources.registry import SourceRegistry, deadline_from_env
+
+        return MatchService(
+            self.lmos, SourceRegistry.from_env(), SourceStore(self.engine), deadline=deadline_from_env()
+        )
 
     def is_empty(self) -> bool:
         with self.store.reading() as conn:

@@ -41,3 +41,38 @@ class ValidationFailed(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class Unauthorized(ServiceError):
+    """No or bad credentials."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class PreconditionFailed(ServiceError):
+    """A stale If-Match (or a missing one on an update): nothing was changed."""
+
+    status = 412
+    code = "preconditionFailed"
+
+
+class TooManyRequests(ServiceError):
+    """A rate limit or a login lockout; `headers` carries Retry-After."""
+
+    status = 429
+    code = "tooManyRequests"
+
+    def __init__(self, message: str, *, retry_after: int, **extra):
+        super().__init__(message, retryAfter=retry_after, **extra)
+        self.headers = {"Retry-After": str(max(1, int(retry_after)))}
+
+
+class UnsupportedMedia(ServiceError):
+    status = 415
+    code = "unsupportedMediaType"

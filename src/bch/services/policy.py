@@ -23,6 +23,10 @@ class Principal:
     user_id: int | None = None
     email: str | None = None
     roles: frozenset[tuple[str, str | None]] = field(default_factory=frozenset)  # (role, country)
+    # (role, country, schema): a role limited to some record types (e.g. nau for decisions only);
+    # a (role, country) with no entry here applies to every record type.
+    limits: frozenset[tuple[str, str | None, str]] = field(default_factory=frozenset)
+    scope: str = "write"  # read | write: what the credential (API token, session) allows
 
     @property
     def is_anonymous(self) -> bool:
@@ -30,6 +34,13 @@ class Principal:
 
     def has_role(self, role: str, country: str | None = None) -> bool:
         return any(r == role and (country is None or c == country) for r, c in self.roles)
+
+    def has_role_for(self, role: str, country: str | None, schema: str) -> bool:
+        """The role for this country, and not limited to record types other than `schema`."""
+        if (role, country) not in self.roles:
+            return False
+        allowed = {s for r, c, s in self.limits if (r, c) == (role, country)}
+        return not allowed or schema in allowed
 
 
 ANONYMOUS = Principal()
@@ -41,8 +52,13 @@ def read_filter(principal: Principal) -> ColumnElement[bool]:
 
 
 def may_see_confidential(principal: Principal, owner: str) -> bool:
-    """Confidential fields are shown to the Secretariat and to the owning country's focal point."""
-    return principal.has_role("secretariat") or principal.has_role("nfp", owner)
+    """Confidential fields are shown to the Secretariat and to the owning country's focal point
+    and national authorized users."""
+    return (
+        principal.has_role("secretariat")
+        or principal.has_role("nfp", owner)
+        or principal.has_role("nau", owner)
+    )
 
 
 def redact(

@@ -17,6 +17,7 @@ from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.records.validation import Problem, ValidationResult, Validator
 from bch.services import documents as derive
+from bch.services import facets
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
 from bch.services.events import EventBus, RecordEvent
@@ -99,9 +100,20 @@ class RecordService:
         with self.store.reading() as conn:
             return self._validator(conn).validate(document, strict=strict)
 
-    def publish(self, document: Any, *, by: str = "system", strict: bool = True) -> Published:
+    def publish(
+        self,
+        document: Any,
+        *,
+        by: str = "system",
+        strict: bool = True,
+        also: Callable[[Connection, Published], None] | None = None,
+    ) -> Published:
+        """Publish one document. `also` runs in the same transaction (the workflow uses it to
+        close the draft and request and write the audit entry: all or nothing)."""
         with self.store.writing() as conn:
             result = self._publish(conn, document, by=by, strict=strict)
+            if also is not None:
+                also(conn, result)
         self._emit([result], by)
         return result
 
@@ -162,11 +174,26 @@ class RecordService:
             links=derive.references(rt, doc),
             lmo_keys=derive.lmo_keys(rt, doc),
             search_text=derive.search_text(rt, doc, self.thesaurus, title),
+            facets=facets.facet_values(
+                rt, doc, self.thesaurus, owner, title, self._organism_types(conn)
+            ),
+            texts=facets.language_texts(rt, doc, self.thesaurus, title),
         )
         row, number, changed = self.store.publish(conn, new)
         return Published(
             f"{row.uid_base}-{number}", row.identifier, rt.name, number, changed, warnings
         )
+
+    def _organism_types(self, conn: Connection) -> Callable[[list[str]], list[str]]:
+        """Organism type terms of organism records, by header identifier (LMO facets)."""
+
+        def lookup(identifiers: list[str]) -> list[str]:
+            docs = self.store.documents_by_identifiers(conn, identifiers)
+            bodies = self.store.latest_bodies(conn, [d.id for d in docs.values()])
+            types = [(b.get("organismType") or {}).get("identifier") for b in bodies.values()]
+            return [t for t in types if isinstance(t, str)]
+
+        return lookup
 
     @staticmethod
     def _check_identity(existing: DocumentRow | None, rt: RecordType, owner: str) -> None:
@@ -194,13 +221,24 @@ class RecordService:
                 "the document is not valid", errors=[p.as_dict() for p in problems]
             )
 
-    def delete(self, ref: str, *, reason: str, by: str = "system") -> dict[str, Any]:
+    def delete(
+        self,
+        ref: str,
+        *,
+        reason: str,
+        by: str = "system",
+        also: Callable[[Connection, DocumentRow], None] | None = None,
+    ) -> dict[str, Any]:
+        """Delete to a tombstone. `also(conn, doc)` runs first in the same transaction (checks
+        and audit by the workflow)."""
         if not reason.strip():
             raise BadRequest("a deletion needs a reason")
         with self.store.writing() as conn:
             doc = self._find(conn, ref)
             if doc.deleted_at is not None:
                 raise Gone("the record is already deleted", tombstone=tombstone(doc))
+            if also is not None:
+                also(conn, doc)
             stone = tombstone(self.store.tombstone(conn, doc, reason.strip(), by))
         self.events.emit(
             [

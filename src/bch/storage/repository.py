@@ -5,7 +5,7 @@ All SQL lives here; services call these methods inside one transaction per chang
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, 
 
 from bch.storage.engine import is_postgres
 from bch.storage.search import text_search_for
+from bch.storage.search_index import clear_index, replace_index
 from bch.storage.tables import (
     changes,
     detection_method_lmos,
@@ -76,6 +77,8 @@ class NewRevision:
     links: list[tuple[str, str, int | None]]  # (field, target identifier, pinned revision)
     lmo_keys: list[tuple[str, str]]  # (uid key, exact|component)
     search_text: str
+    facets: list[tuple[str, str]] = field(default_factory=list)  # (field, value): search filters
+    texts: dict[str, str] = field(default_factory=dict)  # language -> full text of that language
 
 
 def _doc(row) -> DocumentRow:
@@ -195,6 +198,7 @@ class RecordStore:
             )
         conn.execute(delete(search_documents).where(search_documents.c.document_id == doc_id))
         conn.execute(insert(search_documents).values(document_id=doc_id, content=rev.search_text))
+        replace_index(conn, doc_id, rev.facets, rev.texts)
 
     def tombstone(self, conn: Connection, doc: DocumentRow, reason: str, by: str) -> DocumentRow:
         now = utcnow()
@@ -212,6 +216,7 @@ class RecordStore:
         conn.execute(delete(search_documents).where(search_documents.c.document_id == doc.id))
         conn.execute(delete(lmo_uids).where(lmo_uids.c.document_id == doc.id))
         conn.execute(delete(record_links).where(record_links.c.source_id == doc.id))
+        clear_index(conn, doc.id)
         return _doc(conn.execute(select(documents).where(documents.c.id == doc.id)).one())
 
     def replace_detection_methods(self, conn: Connection, methods: Sequence[dict[str, Any]]) -> int:

@@ -127,3 +127,177 @@ search_documents = Table(
     Column("document_id", BigId, ForeignKey("documents.id"), primary_key=True),
     Column("content", Text, nullable=False),
 )
+
+# -- Search and facets (unified API, migration 0003) -------------------------------------------
+# Facet/filter index: one row per (record, field, value) of the latest revision of a live record,
+# written in the publish transaction (bch.services.facets derives the values). Hierarchical terms
+# are stored with all their broader terms, so a filter on a broad term matches narrower ones.
+record_facets = Table(
+    "record_facets",
+    metadata,
+    Column("document_id", BigId, ForeignKey("documents.id"), primary_key=True),
+    Column("field", String(40), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Index(None, "field", "value", "document_id"),
+)
+
+# Full text per language: one row per (record, language). PostgreSQL adds a generated tsvector
+# with that language's text search configuration; SQLite indexes the rows in FTS5 tables
+# (search_fts_en with English stemming, search_fts_intl for the others; Chinese is indexed as
+# character bigrams). See bch.services.search_text.
+search_texts = Table(
+    "search_texts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("document_id", BigId, ForeignKey("documents.id"), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("content", Text, nullable=False),
+    Index(None, "document_id", "lang", unique=True),
+)
+
+# --- Accounts, roles, drafts and the publishing workflow (issue 3, migration 0002) ---------------
+# Drafts and publishing requests live here, never in `documents`, the search table or `changes`:
+# only an approved publication (RecordService.publish) makes a record public.
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),  # lower case
+    Column("name", String(200), nullable=True),
+    Column("password_hash", String(200), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("confirmed_at", UtcDateTime, nullable=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", UtcDateTime, nullable=True),
+)
+
+# Roles scoped to a country (nfp, nau) or global (secretariat, user). Revoked grants stay.
+role_grants = Table(
+    "role_grants",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("country", String(4), nullable=True),
+    Column("schemas", Json, nullable=True),  # nau limited to these record types (None = all)
+    Column("granted_at", UtcDateTime, nullable=False),
+    Column("granted_by", String(254), nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("revoked_by", String(254), nullable=True),
+    Index(None, "user_id"),
+)
+
+# Personal API tokens: only a SHA-256 of the token is stored (the token is shown once).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("scope", String(10), nullable=False),  # read | write
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime, nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Index(None, "user_id"),
+)
+
+# Web sessions (cookie holds the token; the table holds its SHA-256) and their CSRF secret.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index(None, "user_id"),
+)
+
+# One-time links sent by mail: e-mail confirmation and password reset (SHA-256 of the token).
+account_tickets = Table(
+    "account_tickets",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("purpose", String(10), nullable=False),  # confirm | reset
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+)
+
+# Drafts: one per record identifier, possibly incomplete; revision is the draft's ETag.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("identifier", String(128), nullable=False, unique=True),
+    Column("realm", String(10), nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("owner", String(4), nullable=False),  # country of a national record, or SCBD
+    Column("document", Json, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("base_revision", Integer, nullable=True),  # published revision the draft edits
+    Column("author_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by", String(254), nullable=False),
+    Index(None, "owner", "schema"),
+)
+
+# Publishing and deletion requests, decided by the country's focal point or the Secretariat.
+publishing_requests = Table(
+    "publishing_requests",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False),  # publish | delete
+    Column("identifier", String(128), nullable=False),
+    Column("realm", String(10), nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("owner", String(4), nullable=False),
+    Column("message", Text, nullable=True),
+    Column("state", String(10), nullable=False),  # pending | approved | rejected | expired
+    Column("requested_by", BigId, ForeignKey("users.id"), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("deadline", UtcDateTime, nullable=False),
+    Column("reminders_sent", Integer, nullable=False, default=0),
+    Column("decided_by", String(254), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("result", String(80), nullable=True),  # the published UID or the tombstone id
+    Index(None, "state", "owner"),
+    Index(None, "identifier"),
+)
+
+# Append-only audit log: who did what to which record, with hashes of before and after.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(254), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("record", String(128), nullable=True),
+    Column("revision", Integer, nullable=True),
+    Column("before_sha256", String(64), nullable=True),
+    Column("after_sha256", String(64), nullable=True),
+    Column("detail", Json, nullable=True),
+    Index(None, "record"),
+)
+
+# keyset paging sorted by update time
+Index("ix_documents_updated_at_id", documents.c.updated_at, documents.c.id)
+
+# -- external sources (issue 6; migration 0004) ------------------------------------------------
+# Last known answer of a live lookup (key "uid:<uid key>") and refreshed snapshots (key
+# "snapshot"), per source; payload = list of SourceRecord JSON.
+source_cache = Table(
+    "source_cache",
+    metadata,
+    Column("source", String(40), primary_key=True),
+    Column("key", String(300), primary_key=True),
+    Column("payload", Json, nullable=False),
+    Column("fetched_at", UtcDateTime, nullable=False),
+)

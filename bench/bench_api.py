@@ -1,0 +1,384 @@
+"""The unified API at scale (SQLite): BENCH_RECORDS synthetic records (default 1,000,000) made
+from the shipped real ones, then, over HTTP against a real uvicorn server on 127.0.0.1:
+search with text + two filters + two facets (p50/p95), record GET throughput against a bare
+endpoint of the same server, NDJSON export throughput and the server's peak RSS, and the same
+kind of search on Datasette serving the same database file, side by side.
+
+Synthetic records are copies of real records, clearly marked: header identifiers start with
+`synthetic-`, display titles with "[synthetic]", and relevantInformation says so. They get every
+row a publish writes (revision, change sequence, facets, per-language texts; see
+bch.storage.bulk), except record links and LMO UID keys (so UID lookups keep answering with the
+real records only). Datasette is installed into a throwaway virtualenv (not a dependency)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+from sqlalchemy import select
+
+from bch.importer.run import import_shipped
+from bch.services.container import Services
+from bch.services.documents import content_hash
+from bch.services.facets import TITLE_SORT, sort_key
+from bch.storage.bulk import BulkRecord, bulk_publish
+from bch.storage.tables import documents, record_facets, revisions, search_documents, search_texts
+
+BATCH = 5000
+WORDS = ["maize", "soybean", "cotton", "canola", "potato", "rice", "glyphosate", "insect"]
+DATASETTE = "datasette==0.65.5"
+NOTE = "Synthetic benchmark record copied from the real record {uid}; not real data."
+
+
+def _templates(svc: Services) -> list[dict]:
+    """Every live real record with the derived rows a publish wrote for it."""
+    with svc.store.reading() as conn:
+        docs = {r.id: dict(r._mapping) for r in conn.execute(select(documents))}
+        bodies = {
+            r.document_id: r.body
+            for r in conn.execute(select(revisions.c.document_id, revisions.c.body))
+        }
+        facets: dict[int, list] = {}
+        for r in conn.execute(select(record_facets)):
+            if r.field != TITLE_SORT:
+                facets.setdefault(r.document_id, []).append((r.field, r.value))
+        texts: dict[int, dict] = {}
+        for r in conn.execute(select(search_texts)):
+            texts.setdefault(r.document_id, {})[r.lang] = r.content
+        legacy = {r.document_id: r.content for r in conn.execute(select(search_documents))}
+    out = []
+    for doc_id, d in sorted(docs.items()):
+        uid = f"{d['realm']}-{d['short_code']}-{d['owner']}-{doc_id}-{d['latest_revision']}"
+        out.append(
+            {
+                **d,
+                "uid": uid,
+                "body": bodies[doc_id],
+                "facets": facets.get(doc_id, []),
+                "texts": texts.get(doc_id, {}),
+                "legacy": legacy.get(doc_id, ""),
+            }
+        )
+    return out
+
+
+def _synthetic(t: dict, i: int, fields: set[str]) -> BulkRecord:
+    body = orjson.loads(orjson.dumps(t["body"]))
+    ident = f"synthetic-{i:08d}-{t['identifier'][:20]}"
+    body["header"]["identifier"] = ident
+    note = NOTE.format(uid=t["uid"])
+    if "relevantInformation" in fields and "en" in body["header"].get("languages", []):
+        body["relevantInformation"] = {"en": note}
+    title = {k: f"[synthetic] {v}" for k, v in t["title"].items()}
+    texts = {lang: f"{c}\n{note}" for lang, c in t["texts"].items()}
+    return BulkRecord(
+        identifier=ident,
+        realm=t["realm"],
+        schema=t["schema"],
+        short_code=t["short_code"],
+        owner=t["owner"],
+        title=title,
+        body=body,
+        hash=content_hash(body),
+        by="bench:synthetic",
+        search_text=t["legacy"],
+        facets=[
+            *t["facets"],
+            (TITLE_SORT, sort_key(title.get("en") or next(iter(title.values())))),
+        ],
+        texts=texts,
+    )
+
+
+def build(path: Path, total: int) -> tuple[Services, float]:
+    svc = Services.open(f"sqlite:///{path}")
+    import_shipped(svc)
+    templates = _templates(svc)
+    fields = {t["schema"]: set(svc.registry.record_type(t["schema"]).fields) for t in templates}
+    start = time.perf_counter()
+    made = len(templates)
+    i = 0
+    while made < total:
+        batch = []
+        for _ in range(min(BATCH, total - made)):
+            t = templates[i % len(templates)]
+            batch.append(_synthetic(t, i, fields[t["schema"]]))
+            i += 1
+        with svc.store.writing() as conn:
+            bulk_publish(conn, batch, datetime.now(UTC))
+        made += len(batch)
+    with svc.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("INSERT INTO search_fts_en(search_fts_en) VALUES ('optimize')")
+        conn.exec_driver_sql("INSERT INTO search_fts_intl(search_fts_intl) VALUES ('optimize')")
+    return svc, time.perf_counter() - start
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, cmd: list[str], port: int, ready_path: str):
+        self.port = port
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url(ready_path), timeout=5).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"server did not start: {cmd}")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _bch_server(path: Path) -> Server:
+    port = _free_port()
+    cmd = [sys.executable, "-m", "bench.serve_api", f"sqlite:///{path}", str(port)]
+    return Server(cmd, port, "/bare")
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p * len(values)))] * 1000
+
+
+def _latencies(client: httpx.Client, urls: list[str]) -> list[float]:
+    out = []
+    for u in urls:
+        start = time.perf_counter()
+        r = client.get(u)
+        out.append(time.perf_counter() - start)
+        if r.status_code != 200:
+            raise RuntimeError(f"{u} -> {r.status_code}: {r.text[:300]}")
+    return out
+
+
+def _bch_queries(n: int) -> list[str]:
+    rnd = random.Random(7)
+    out = []
+    for i in range(n):
+        word = rnd.choice(WORDS)
+        if i % 2:
+            params = [
+                ("q", word),
+                ("schema", "modifiedOrganism"),
+                ("trait", "dnaSequenceTraits.herbicides"),
+                ("facet", "country"),
+                ("facet", "trait"),
+            ]
+        else:
+            params = [
+                ("q", word),
+                ("schema", "biosafetyDecision"),
+                ("decisionScope", "food"),
+                ("facet", "country"),
+                ("facet", "decisionResult"),
+            ]
+        out.append("/api/v1/records?" + urlencode([*params, ("limit", "20")]))
+    return out
+
+
+def _datasette_queries(n: int) -> list[str]:
+    """The same searches on Datasette: text and the facet-table filter as `_where`, the schema
+    as a column filter, facets on two columns of the same rows."""
+    rnd = random.Random(7)
+    out = []
+    for i in range(n):
+        word = rnd.choice(WORDS)
+        text = (
+            "id in (select t.document_id from search_texts t where t.id in ("
+            f"select rowid from search_fts_en where search_fts_en match '\"{word}\"*' "
+            f"union select rowid from search_fts_intl where search_fts_intl match '\"{word}\"*'))"
+        )
+        if i % 2:
+            schema, field, value = "modifiedOrganism", "traits", "dnaSequenceTraits.herbicides"
+        else:
+            schema, field, value = "biosafetyDecision", "decisionScope", "food"
+        facet_filter = (
+            "id in (select document_id from record_facets "
+            f"where field = '{field}' and value = '{value}')"
+        )
+        params = [
+            ("_where", text),
+            ("_where", facet_filter),
+            ("schema", schema),
+            ("_facet", "owner"),
+            ("_facet", "short_code"),
+            ("_size", "20"),
+            ("_nocount", "1"),
+        ]
+        out.append("/bench/documents.json?" + urlencode(params))
+    return out
+
+
+def _throughput(url_for, seconds: float = 5.0, threads: int = 4) -> float:
+    stop = time.monotonic() + seconds
+    counts = [0] * threads
+
+    def run(k: int) -> None:
+        with httpx.Client(timeout=30) as c:
+            rnd = random.Random(k)
+            while time.monotonic() < stop:
+                r = c.get(url_for(rnd))
+                if r.status_code != 200:
+                    raise RuntimeError(f"{r.status_code}: {r.text[:200]}")
+                counts[k] += 1
+
+    workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return sum(counts) / seconds
+
+
+def _datasette_venv(root: Path) -> Path | None:
+    venv = root / "datasette-venv"
+    if not (venv / "bin" / "datasette").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        done = subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", DATASETTE], capture_output=True
+        )
+        if done.returncode != 0:
+            print("datasette could not be installed:", done.stderr.decode()[-300:])
+            return None
+    return venv / "bin" / "datasette"
+
+
+def main() -> None:
+    total = int(os.environ.get("BENCH_RECORDS", "1000000"))
+    queries = int(os.environ.get("BENCH_QUERIES", "200"))
+    keep = os.environ.get("BENCH_DIR")
+    root = Path(keep or tempfile.mkdtemp(prefix="bch-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "bench.db"
+    if path.exists() and not keep:
+        path.unlink()
+    if path.exists():
+        svc = Services.open(f"sqlite:///{path}")
+        load = 0.0
+    else:
+        svc, load = build(path, total)
+    with svc.store.reading() as conn:
+        size = svc.store.count_documents(conn)
+        lmos = svc.store.counts_by_schema(conn).get("modifiedOrganism", 0)
+        ids = [
+            f"{r.realm}-{r.short_code}-{r.owner}-{r.id}"
+            for r in conn.execute(
+                select(documents.c.id, documents.c.realm, documents.c.short_code, documents.c.owner)
+                .where(documents.c.id % 97 == 0)
+                .limit(5000)
+            )
+        ]
+    svc.close()
+    figures: dict[str, object] = {
+        "records": size,
+        "load_s": round(load, 1),
+        "db_mb": round(path.stat().st_size / 2**20),
+    }
+
+    server = _bch_server(path)
+    try:
+        with httpx.Client(timeout=60) as c:
+            urls = [server.url(u) for u in _bch_queries(queries)]
+            _latencies(c, urls[:10])  # warm up
+            lat = _latencies(c, urls)
+            figures["search_p50_ms"] = round(_pct(lat, 0.5), 1)
+            figures["search_p95_ms"] = round(_pct(lat, 0.95), 1)
+            figures["search_mean_ms"] = round(statistics.mean(lat) * 1000, 1)
+            lat = _latencies(c, [u + "&sort=id" for u in urls])
+            figures["search_sort_id_p50_ms"] = round(_pct(lat, 0.5), 1)
+            figures["search_sort_id_p95_ms"] = round(_pct(lat, 0.95), 1)
+        bare = _throughput(lambda rnd: server.url("/bare"))
+        gets = _throughput(lambda rnd: server.url(f"/api/v1/records/{rnd.choice(ids)}"))
+        figures["bare_rps"] = round(bare)
+        figures["record_get_rps"] = round(gets)
+        figures["record_get_vs_bare"] = f"{gets / bare:.0%}"
+    finally:
+        server.stop()
+
+    server = _bch_server(path)  # a fresh process: its peak RSS is the export's
+    try:
+        start = time.perf_counter()
+        lines = 0
+        with httpx.stream(
+            "GET", server.url("/api/v1/export/modifiedOrganism.ndjson"), timeout=None
+        ) as r:
+            for _ in r.iter_lines():
+                lines += 1
+        took = time.perf_counter() - start
+        figures["export_records"] = lines - 1
+        figures["export_rps"] = round((lines - 1) / took)
+        figures["export_peak_rss_mb"] = round(server.peak_rss_mb())
+        figures["export_lmos_expected"] = lmos
+    finally:
+        server.stop()
+
+    datasette = _datasette_venv(root)
+    if datasette is not None:
+        port = _free_port()
+        cmd = [
+            str(datasette),
+            "serve",
+            "-i",
+            str(path),
+            "--port",
+            str(port),
+            "--setting",
+            "sql_time_limit_ms",
+            "60000",
+            "--setting",
+            "facet_time_limit_ms",
+            "60000",
+            "--setting",
+            "suggest_facets",
+            "off",
+        ]
+        ds = Server(cmd, port, "/-/versions.json")
+        try:
+            with httpx.Client(timeout=120) as c:
+                urls = [ds.url(u) for u in _datasette_queries(queries)]
+                _latencies(c, urls[:10])
+                lat = _latencies(c, urls)
+                figures["datasette_p50_ms"] = round(_pct(lat, 0.5), 1)
+                figures["datasette_p95_ms"] = round(_pct(lat, 0.95), 1)
+        finally:
+            ds.stop()
+    print(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()

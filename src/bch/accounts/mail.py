@@ -1,0 +1,69 @@
+"""Outgoing mail through SMTP, configured by the environment:
+
+BCH_SMTP_HOST, BCH_SMTP_PORT (25), BCH_SMTP_FROM (bch@localhost), BCH_SMTP_USER/BCH_SMTP_PASSWORD
+(optional, with STARTTLS when BCH_SMTP_STARTTLS=1). Without BCH_SMTP_HOST mails are written to the
+log. Sending never breaks the action that caused it: a failure is logged."""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+log = logging.getLogger("bch.mail")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str | None
+    port: int = 25
+    sender: str = "bch@localhost"
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls) -> MailSettings:
+        env = os.environ
+        return cls(
+            host=env.get("BCH_SMTP_HOST") or None,
+            port=int(env.get("BCH_SMTP_PORT") or 25),
+            sender=env.get("BCH_SMTP_FROM") or "bch@localhost",
+            user=env.get("BCH_SMTP_USER") or None,
+            password=env.get("BCH_SMTP_PASSWORD") or None,
+            starttls=env.get("BCH_SMTP_STARTTLS") == "1",
+        )
+
+
+class Mailer:
+    def __init__(self, settings: MailSettings | None = None):
+        self.settings = settings or MailSettings.from_env()
+
+    def send(self, to: str | list[str], subject: str, body: str) -> bool:
+        """Send one plain-text mail; True when handed to the SMTP server."""
+        recipients = [to] if isinstance(to, str) else list(to)
+        if not recipients:
+            return False
+        s = self.settings
+        msg = EmailMessage()
+        msg["From"] = s.sender
+        msg["To"] = ", ".join(recipients)
+        msg["Subject"] = subject
+        msg.set_content(body)
+        if not s.host:
+            log.info("mail (no SMTP configured) to %s: %s\n%s", msg["To"], subject, body)
+            return False
+        try:
+            with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
+                if s.starttls:
+                    smtp.starttls()
+                if s.user:
+                    smtp.login(s.user, s.password or "")
+                smtp.send_message(msg)
+            return True
+        except (OSError, smtplib.SMTPException) as exc:
+            log.error("mail to %s not sent (%s): %s", msg["To"], exc, subject)
+            return False

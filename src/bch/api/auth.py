@@ -1,0 +1,153 @@
+"""Accounts over the API: tokens, registration and confirmation, login/logout (web session
+cookie), password reset, personal API tokens, and who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from bch.api.deps import json_body, services
+from bch.api.identity import (
+    SignedIn,
+    check_csrf,
+    client_ip,
+    end_web_session,
+    start_web_session,
+)
+from bch.services.container import Services
+from bch.services.errors import BadRequest
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+Svc = Annotated[Services, Depends(services)]
+
+
+async def _object(request: Request) -> dict[str, Any]:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise BadRequest("expected a JSON object")
+    return body
+
+
+def _iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+@router.post("/token", summary="E-mail and password -> a personal API token (shown once)")
+async def create_token(request: Request, svc: Svc):
+    body = await _object(request)
+    user = svc.accounts.login(body.get("email"), body.get("password"), ip=client_ip(request))
+    days = body.get("days", 30)
+    issued = svc.accounts.issue_token(
+        user,
+        name=str(body.get("name") or "api"),
+        scope=str(body.get("scope") or "write"),
+        days=days,
+    )
+    return {
+        "token": issued.token,
+        "expiresAt": _iso(issued.expires_at),
+        "scope": issued.scope,
+        "id": issued.id,
+    }
+
+
+@router.post("/register", status_code=202, summary="Register; a confirmation mail follows")
+async def register(request: Request, svc: Svc):
+    body = await _object(request)
+    svc.accounts.register(
+        body.get("email"), body.get("password"), name=body.get("name"), ip=client_ip(request)
+    )
+    return {"status": "check your mail to confirm the address"}
+
+
+@router.post("/confirm", summary="Confirm an e-mail address with the mailed code")
+async def confirm(request: Request, svc: Svc):
+    body = await _object(request)
+    user = svc.accounts.confirm(str(body.get("token") or ""))
+    return {"status": "confirmed", "email": user.email}
+
+
+@router.get("/confirm", summary="Confirm an e-mail address (the link in the mail)")
+def confirm_link(token: str, svc: Svc):
+    user = svc.accounts.confirm(token)
+    return {"status": "confirmed", "email": user.email}
+
+
+@router.post("/login", summary="Start a web session (cookie) with e-mail and password")
+async def login(request: Request, response: Response, svc: Svc):
+    body = await _object(request)
+    user = svc.accounts.login(body.get("email"), body.get("password"), ip=client_ip(request))
+    session = start_web_session(response, request, user)
+    return {"email": user.email, "csrf": session.csrf, "expiresAt": _iso(session.expires_at)}
+
+
+@router.post("/logout", summary="End the web session")
+def logout(request: Request, response: Response):
+    check_csrf(request, None)  # a cross-site page cannot sign people out
+    end_web_session(request, response)
+    return {"status": "signed out"}
+
+
+@router.post("/password-reset", status_code=202, summary="Mail a password reset code")
+async def password_reset(request: Request, svc: Svc):
+    body = await _object(request)
+    svc.accounts.request_password_reset(body.get("email"), ip=client_ip(request))
+    return {"status": "if the address is registered, a code was mailed"}
+
+
+@router.post("/password-reset/confirm", summary="Set a new password with the mailed code")
+async def password_reset_confirm(request: Request, svc: Svc):
+    body = await _object(request)
+    svc.accounts.reset_password(str(body.get("token") or ""), body.get("password"))
+    return {"status": "password changed"}
+
+
+@router.get("/me", summary="The signed-in user and their roles")
+def me(principal: SignedIn):
+    return {
+        "email": principal.email,
+        "scope": principal.scope,
+        "roles": [
+            {
+                "role": r,
+                "country": c,
+                "schemas": sorted(s for rr, cc, s in principal.limits if (rr, cc) == (r, c))
+                or None,
+            }
+            for r, c in sorted(principal.roles, key=lambda x: (x[0], x[1] or ""))
+        ],
+    }
+
+
+@router.get("/tokens", summary="My API tokens (never the token itself)")
+def list_tokens(principal: SignedIn, svc: Svc):
+    return {"items": svc.accounts.tokens(principal)}
+
+
+@router.post("/tokens", status_code=201, summary="Create an API token (shown once)")
+async def new_token(request: Request, principal: SignedIn, svc: Svc):
+    body = await _object(request)
+    if principal.scope != "write" and body.get("scope", "write") != "read":
+        raise BadRequest("a read-only token cannot create a write token")
+    with svc.engine.connect() as conn:
+        user = svc.accounts.users.by_id(conn, principal.user_id or 0)
+    assert user is not None
+    issued = svc.accounts.issue_token(
+        user,
+        name=str(body.get("name") or "api"),
+        scope=str(body.get("scope") or "write"),
+        days=body.get("days", 30),
+    )
+    return {
+        "token": issued.token,
+        "expiresAt": _iso(issued.expires_at),
+        "scope": issued.scope,
+        "id": issued.id,
+    }
+
+
+@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke one of my API tokens")
+def revoke_token(token_id: int, principal: SignedIn, svc: Svc):
+    svc.accounts.revoke_token(principal, token_id)
+    return Response(status_code=204)

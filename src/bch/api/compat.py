@@ -1,0 +1,129 @@
+"""The CBD API read surface (``/api/v2013/...``): existing harvesters work by changing the host."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from bch.api.deps import services
+from bch.compat import documents as shapes
+from bch.compat.select import SelectService
+from bch.services.container import Services
+from bch.services.errors import BadRequest
+
+router = APIRouter(prefix="/api/v2013", tags=["CBD API compatibility (v2013)"])
+Svc = Annotated[Services, Depends(services)]
+
+
+def selector(request: Request) -> SelectService:
+    """One select service per application (it caches index documents per revision)."""
+    state = request.app.state
+    if getattr(state, "compat_select", None) is None:
+        state.compat_select = SelectService(state.services)
+    return state.compat_select
+
+
+async def _form_or_json(request: Request) -> list[tuple[str, str]]:
+    raw = await request.body()
+    params = list(request.query_params.multi_items())
+    if not raw.strip():
+        return params
+    if "json" in request.headers.get("content-type", ""):
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise BadRequest("the request body must be a JSON object of Solr parameters")
+        for key, value in body.items():
+            for v in value if isinstance(value, list) else [value]:
+                params.append((key, _text(v)))
+        return params
+    return params + parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@router.get("/index", summary="Solr-style search of the index (CBD v2013)")
+@router.get("/index/select", summary="Solr-style search of the index (CBD v2013)")
+def index_get(request: Request) -> dict[str, Any]:
+    return selector(request).select(list(request.query_params.multi_items()))
+
+
+@router.post("/index", summary="Solr-style search, parameters as a form or a JSON body")
+@router.post("/index/select", summary="Solr-style search, parameters as a form or a JSON body")
+async def index_post(request: Request) -> dict[str, Any]:
+    params = await _form_or_json(request)
+    return await run_in_threadpool(selector(request).select, params)
+
+
+@router.head("/documents/{identifier}", include_in_schema=False)
+@router.get("/documents/{identifier}", summary="A record's body")
+def document(identifier: str, request: Request, svc: Svc, info: str | None = None):
+    if info is not None or "info" in request.query_params:
+        return shapes.record_info(svc, identifier, None)
+    return shapes.record(svc, identifier, None)[2]
+
+
+@router.head("/documents/{identifier}/info", include_in_schema=False)
+@router.get("/documents/{identifier}/info", summary="A record's envelope")
+def document_info(identifier: str, svc: Svc):
+    return shapes.record_info(svc, identifier, None)
+
+
+@router.head("/documents/{identifier}/versions", include_in_schema=False)
+@router.get("/documents/{identifier}/versions", summary="Revisions")
+def document_versions(identifier: str, svc: Svc):
+    return shapes.versions(svc, identifier)
+
+
+@router.head("/documents/{identifier}/versions/{revision}", include_in_schema=False)
+@router.get("/documents/{identifier}/versions/{revision}", summary="One revision's body")
+def document_version(identifier: str, revision: int, request: Request, svc: Svc):
+    if "info" in request.query_params:
+        return shapes.record_info(svc, identifier, revision)
+    return shapes.record(svc, identifier, revision)[2]
+
+
+@router.head("/documents/{identifier}/versions/{revision}/info", include_in_schema=False)
+@router.get("/documents/{identifier}/versions/{revision}/info", summary="One revision's envelope")
+def document_version_info(identifier: str, revision: int, svc: Svc):
+    return shapes.record_info(svc, identifier, revision)
+
+
+@router.get("/thesaurus/domains", summary="Thesaurus domains")
+def thesaurus_domains(svc: Svc):
+    return [shapes.domain_json(d) for d in svc.thesaurus.domains()]
+
+
+@router.get("/thesaurus/domains/{domain}", summary="A thesaurus domain (by name or identifier)")
+def thesaurus_domain(domain: str, svc: Svc):
+    return shapes.domain_json(shapes.domain(svc, domain))
+
+
+@router.get("/thesaurus/domains/{domain}/terms", summary="Terms of a domain")
+def thesaurus_terms(domain: str, svc: Svc):
+    return [shapes.term_json(t) for t in shapes.domain(svc, domain).terms]
+
+
+@router.get("/thesaurus/terms/{term_id}", summary="One term (broader/narrower terms included)")
+def thesaurus_term(term_id: str, svc: Svc):
+    return shapes.term(svc, term_id)
+
+
+@router.get("/countries", summary="Countries with names in the six languages")
+def countries_list():
+    return shapes.all_countries()
+
+
+@router.get("/countries/{code}", summary="One country (upper-case ISO2)")
+def country_one(code: str):
+    return shapes.one_country(code)

@@ -1,0 +1,222 @@
+"""API conventions applied to the whole application: CORS on public reads, per-client rate
+limits (429 + Retry-After), and the interactive docs served from local assets (no CDN).
+
+Both middlewares are plain ASGI (no per-request task overhead, streaming bodies untouched)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import orjson
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from bch.api.errors import error_body
+
+PUBLIC_PREFIXES = ("/api/", "/oai", "/widgets.js", "/oembed")
+# read-only endpoints that accept POST (OAI-PMH, CBD index queries)
+READ_POSTS = ("/oai", "/api/v2013/index")
+EXPOSED = (
+    "ETag, Last-Modified, Link, X-Change-Sequence, X-Record-Count, Retry-After, Content-Language"
+)
+ALLOWED_HEADERS = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since"
+DOCS_ASSETS = "/docs/assets"
+
+
+def _is_public(path: str) -> bool:
+    return path.startswith(PUBLIC_PREFIXES)
+
+
+def _cors_methods(path: str) -> tuple[str, ...]:
+    return (
+        ("GET", "HEAD", "POST", "OPTIONS")
+        if path.startswith(READ_POSTS)
+        else (
+            "GET",
+            "HEAD",
+            "OPTIONS",
+        )
+    )
+
+
+class CorsMiddleware:
+    """Access-Control-Allow-Origin: * on public reads (GET/HEAD, and POST to read-only query
+    endpoints) and their preflights; nothing on write endpoints."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not _is_public(scope["path"]):
+            return await self.app(scope, receive, send)
+        path, method = scope["path"], scope["method"]
+        allowed = _cors_methods(path)
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        if method == "OPTIONS" and "access-control-request-method" in headers:
+            if headers["access-control-request-method"].upper() not in allowed:
+                return await self.app(scope, receive, send)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 204,
+                    "headers": [
+                        (b"access-control-allow-origin", b"*"),
+                        (b"access-control-allow-methods", ", ".join(allowed).encode()),
+                        (b"access-control-allow-headers", ALLOWED_HEADERS.encode()),
+                        (b"access-control-max-age", b"86400"),
+                        (b"vary", b"Origin"),
+                    ],
+                }
+            )
+            return await send({"type": "http.response.body", "body": b""})
+        if method not in allowed:
+            return await self.app(scope, receive, send)
+
+        async def send_with_cors(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"access-control-allow-origin", b"*"),
+                    (b"access-control-expose-headers", EXPOSED.encode()),
+                ]
+            await send(message)
+
+        return await self.app(scope, receive, send_with_cors)
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class RateLimiter:
+    """Token bucket per client: `rate` requests per second sustained, bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: int, max_clients: int = 100_000):
+        self.rate, self.burst, self.max_clients = rate, burst, max_clients
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """0 when the request may go, else the seconds to wait."""
+        now = time.monotonic()
+        with self._lock:
+            b = self._buckets.get(key)
+            if b is None:
+                if len(self._buckets) >= self.max_clients:
+                    self._prune(now)
+                b = self._buckets[key] = _Bucket(float(self.burst), now)
+            b.tokens = min(self.burst, b.tokens + (now - b.stamp) * self.rate)
+            b.stamp = now
+            if b.tokens >= 1:
+                b.tokens -= 1
+                return 0.0
+            return (1 - b.tokens) / self.rate
+
+    def _prune(self, now: float) -> None:
+        full = [
+            k
+            for k, b in self._buckets.items()
+            if b.tokens + (now - b.stamp) * self.rate >= self.burst
+        ]
+        for k in full or list(self._buckets)[: self.max_clients // 2]:
+            del self._buckets[k]
+
+
+def limiter_from_env() -> RateLimiter | None:
+    """BCH_RATE_LIMIT="RATE,BURST" (requests/second, burst size); "off" or "0" disables.
+    Default 50 requests/s with bursts of 1000 per client."""
+    raw = os.environ.get("BCH_RATE_LIMIT", "50,1000").strip().lower()
+    if raw in ("", "0", "off", "none"):
+        return None
+    rate, _, burst = raw.partition(",")
+    return RateLimiter(float(rate), int(burst or max(1, int(float(rate) * 10))))
+
+
+class RateLimitMiddleware:
+    def __init__(self, app, limiter: RateLimiter):
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not _is_public(scope["path"]):
+            return await self.app(scope, receive, send)
+        wait = self.limiter.take(_client_key(scope))
+        if wait <= 0:
+            return await self.app(scope, receive, send)
+        seconds = max(1, math.ceil(wait))
+        body = orjson.dumps(
+            error_body(
+                429,
+                "tooManyRequests",
+                f"rate limit exceeded: retry after {seconds} s",
+                [{"code": "Error.RateLimited", "path": "", "message": "slow down"}],
+            )
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"retry-after", str(seconds).encode()),
+                    (b"access-control-allow-origin", b"*"),
+                    (b"access-control-expose-headers", EXPOSED.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _client_key(scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"authorization" and value:
+            return "token:" + hashlib.sha256(value).hexdigest()[:24]
+    client = scope.get("client")
+    return "ip:" + (client[0] if client else "unknown")
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Biosafety Clearing-House API</title>
+<link rel="stylesheet" href="{assets}/swagger-ui.css">
+</head><body><div id="swagger-ui"></div>
+<script src="{assets}/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script></body></html>"""
+DOCS_INIT = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui",
+  presets: [SwaggerUIBundle.presets.apis], layout: "BaseLayout", deepLinking: true});
+"""
+
+
+def install_conventions(app: FastAPI) -> None:
+    """CORS, rate limits (from BCH_RATE_LIMIT) and the local docs page at /docs."""
+    limiter = limiter_from_env()
+    if limiter is not None:
+        app.add_middleware(RateLimitMiddleware, limiter=limiter)
+    app.add_middleware(CorsMiddleware)  # outermost: 429s and errors carry CORS too
+    app.state.rate_limiter = limiter
+    _install_docs(app)
+
+
+def _install_docs(app: FastAPI) -> None:
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # pragma: no cover - the pinned dependency is installed
+        swagger_ui_path = None
+    if swagger_ui_path:
+        app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE.format(assets=DOCS_ASSETS))
+
+    @app.get("/docs/init.js", include_in_schema=False)
+    def docs_init() -> Response:  # a file, not an inline script: the pages' CSP forbids those
+        return Response(DOCS_INIT, media_type="text/javascript")

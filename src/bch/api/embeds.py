@@ -1,0 +1,308 @@
+"""Embeds for other websites: /widgets.js, the frame pages /embed/search and /embed/records/{id},
+the oEmbed endpoint /oembed and an example page /embed/example. The pages load nothing from
+other hosts and are frameable anywhere (Content-Security-Policy: frame-ancestors *)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+import nh3
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bch.api.deps import services
+from bch.records.countries import country
+from bch.records.identifiers import REFERENCE_OWNER
+from bch.records.languages import LANGUAGES, display
+from bch.records.realms import UnknownSchema
+from bch.services.container import Services
+from bch.services.errors import NotFound, ServiceError
+from bch.services.search import SearchQuery
+
+ASSETS = Path(__file__).with_name("embed_assets")
+router = APIRouter(tags=["embeds"])
+Svc = Annotated[Services, Depends(services)]
+FRAMEABLE = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors *"
+}
+_env = Environment(loader=FileSystemLoader(ASSETS), autoescape=select_autoescape(["html"]))
+KEY_FIELDS = {
+    "modifiedOrganism": ["uniqueIdentification", "transformationEvent", "traits", "techniqueUsed"],
+    "biosafetyDecision": ["date", "decisionTypes", "decisionResult", "scopes"],
+    "organism": ["scientificName", "commonName", "organismType"],
+    "dnaSequence": ["traits"],
+}
+TEXT = {
+    "results": {"ar": "نتائج البحث", "en": "Search results", "es": "Resultados de la búsqueda", "fr": "Résultats de la recherche", "ru": "Результаты поиска", "zh": "搜索结果"},
+    "none": {"ar": "لا توجد سجلات.", "en": "No records.", "es": "No hay registros.", "fr": "Aucune fiche.", "ru": "Записей нет.", "zh": "没有记录。"},
+    "more": {"ar": "المزيد من النتائج", "en": "More results", "es": "Más resultados", "fr": "Plus de résultats", "ru": "Больше результатов", "zh": "更多结果"},
+    "full": {"ar": "عرض السجل الكامل", "en": "View the full record", "es": "Ver el registro completo", "fr": "Voir la fiche complète", "ru": "Открыть полную запись", "zh": "查看完整记录"},
+    "updated": {"ar": "آخر تحديث", "en": "Last updated", "es": "Última actualización", "fr": "Dernière mise à jour", "ru": "Последнее обновление", "zh": "最后更新"},
+    "error": {"ar": "خطأ", "en": "Error", "es": "Error", "fr": "Erreur", "ru": "Ошибка", "zh": "错误"},
+    "yes": {"ar": "نعم", "en": "Yes", "es": "Sí", "fr": "Oui", "ru": "Да", "zh": "是"},
+    "no": {"ar": "لا", "en": "No", "es": "No", "fr": "Non", "ru": "Нет", "zh": "否"},
+}  # fmt: skip
+MAX_ITEMS = 50
+
+
+def _lang(value: str | None) -> str:
+    return value if value in LANGUAGES else "en"
+
+
+def _texts(lang: str) -> dict[str, str]:
+    return {key: display(value, lang) for key, value in TEXT.items()}
+
+
+def _html(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    body = _env.get_template(template).render(**context)
+    return HTMLResponse(body, status_code=status, headers=FRAMEABLE)
+
+
+def _error(exc: ServiceError, lang: str) -> HTMLResponse:
+    return _html("error.html", exc.status, lang=lang, t=_texts(lang), message=exc.message)
+
+
+def _type_title(svc: Services, schema: str, realm: str, lang: str, plural: bool = False) -> str:
+    try:
+        rt = svc.registry.record_type(schema, realm)
+    except UnknownSchema:
+        return schema
+    return display((rt.title_plural if plural else {}) or rt.title, lang)
+
+
+def _country_name(owner: str, lang: str) -> str | None:
+    if owner == REFERENCE_OWNER:
+        return None
+    c = country(owner)
+    return display(c.name, lang) if c else owner
+
+
+@router.get("/widgets.js", summary="Script turning <div class=bch-embed> into resizing iframes")
+def widgets_js() -> Response:
+    return Response(
+        (ASSETS / "widgets.js").read_text("utf-8"),
+        media_type="application/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@router.get("/embed/frame.js", include_in_schema=False)
+def frame_js() -> Response:
+    return Response(
+        (ASSETS / "frame.js").read_text("utf-8"), media_type="application/javascript; charset=utf-8"
+    )
+
+
+@router.get(
+    "/embed/search", summary="Embeddable list of records (HTML)", response_class=HTMLResponse
+)
+def embed_search(
+    svc: Svc,
+    schema: str | None = None,
+    country_code: Annotated[str | None, Query(alias="country")] = None,
+    realm: str | None = None,
+    q: str | None = None,
+    lang: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_ITEMS)] = 10,
+) -> HTMLResponse:
+    lang = _lang(lang)
+    filters = {
+        k: [v] for k, v in (("schema", schema), ("country", country_code), ("realm", realm)) if v
+    }
+    try:
+        result = svc.search.search(
+            SearchQuery(q=q, filters=filters, limit=limit, lang=lang, sort="-updatedAt")
+        )
+    except ServiceError as exc:
+        return _error(exc, lang)
+    items = [
+        {
+            "uid": f"{d.uid_base}-{d.latest_revision}",
+            "title": display(d.title, lang),
+            "type": _type_title(svc, d.schema, d.realm, lang),
+            "country": _country_name(d.owner, lang),
+            "url": f"/{lang}/records/{d.uid_base}",
+        }
+        for d in result.items
+    ]
+    heading = (
+        _type_title(svc, schema, realm or "BCH", lang, plural=True)
+        if schema
+        else _texts(lang)["results"]
+    )
+    if country_code and country(country_code):
+        heading = f"{heading} – {_country_name(country_code.upper(), lang)}"
+    params = {k: v for k, v in (("schema", schema), ("country", country_code), ("q", q)) if v}
+    more = f"/{lang}/search?{urlencode(params)}" if result.next else None
+    return _html(
+        "search.html", lang=lang, t=_texts(lang), heading=heading, items=items, more_url=more
+    )
+
+
+def _value(svc: Services, value: Any, lang: str, t: dict[str, str]) -> str:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for v in items:
+        if isinstance(v, bool):
+            out.append(t["yes"] if v else t["no"])
+        elif isinstance(v, dict) and "identifier" in v:
+            term = svc.thesaurus.term(str(v["identifier"]))
+            custom = v.get("customValue")
+            out.append(display(custom, lang) if custom else (term.label(lang) if term else ""))
+        elif isinstance(v, dict):
+            out.append(display(v, lang))
+        elif v is not None:
+            out.append(str(v))
+    return "; ".join(x for x in out if x)
+
+
+@router.get(
+    "/embed/records/{record_id}",
+    summary="Embeddable record card (HTML)",
+    response_class=HTMLResponse,
+)
+def embed_record(record_id: str, svc: Svc, lang: str | None = None) -> HTMLResponse:
+    lang = _lang(lang)
+    t = _texts(lang)
+    try:
+        view = svc.records.get(record_id, with_links=False)
+    except ServiceError as exc:
+        return _error(exc, lang)
+    doc, body = view.doc, view.document
+    try:
+        rt = svc.registry.record_type(doc.schema, doc.realm)
+    except UnknownSchema:
+        rt = None
+    fields = []
+    for name in KEY_FIELDS.get(doc.schema, []):
+        if rt is None or name not in rt.fields or body.get(name) in (None, [], {}):
+            continue
+        text = _value(svc, body[name], lang, t)
+        if text:
+            f = rt.fields[name]
+            domain = svc.thesaurus.domain(f.domain) if f.domain else None
+            label = display(f.title, lang) or (display(domain.title, lang) if domain else name)
+            fields.append((label, text))
+    summary = body.get("description")
+    summary_text = (
+        nh3.clean(display(summary, lang), tags=set()) if isinstance(summary, dict) else ""
+    )
+    if len(summary_text) > 400:
+        summary_text = summary_text[:400].rsplit(" ", 1)[0] + " …"
+    return _html(
+        "record.html",
+        lang=lang,
+        t=t,
+        title=display(doc.title, lang),
+        type=_type_title(svc, doc.schema, doc.realm, lang),
+        country=_country_name(doc.owner, lang),
+        uid=view.uid,
+        fields=fields,
+        summary=summary_text,
+        updated=doc.updated_at.strftime("%Y-%m-%d"),
+        url=f"/{lang}/records/{doc.uid_base}",
+    )
+
+
+@router.get(
+    "/embed/example",
+    summary="Example page embedding a search list and a record",
+    response_class=HTMLResponse,
+)
+def embed_example(request: Request, svc: Svc, lang: str | None = None) -> HTMLResponse:
+    lang = _lang(lang)
+    decisions = svc.search.search(SearchQuery(filters={"schema": ["biosafetyDecision"]}, limit=1))
+    first = svc.search.search(SearchQuery(filters={"schema": ["modifiedOrganism"]}, limit=1)).items
+    search_schema, search_country = "modifiedOrganism", None
+    if decisions.items:
+        search_schema, search_country = "biosafetyDecision", decisions.items[0].owner
+    return _html(
+        "example.html",
+        lang=lang,
+        base=str(request.base_url).rstrip("/"),
+        search_schema=search_schema,
+        search_country=search_country,
+        record_id=first[0].uid_base if first else None,
+    )
+
+
+def _embed_for(path: str, query: str, lang_hint: str | None) -> tuple[str, str]:
+    """(embed path with query, kind) for a URL of this site, or NotFound."""
+    parts = [p for p in path.split("/") if p]
+    lang = lang_hint
+    if parts and parts[0] in LANGUAGES:
+        lang, parts = parts[0], parts[1:]
+    suffix = f"lang={_lang(lang)}"
+    if len(parts) == 3 and parts[:2] == ["embed", "records"]:
+        return f"/embed/records/{parts[2]}?{suffix}", "record"
+    if parts == ["embed", "search"]:
+        return f"/embed/search?{query}" if query else f"/embed/search?{suffix}", "search"
+    if len(parts) == 2 and parts[0] in ("records", "lmos"):
+        return f"/embed/records/{parts[1]}?{suffix}", "record"
+    if len(parts) == 4 and parts[:3] == ["api", "v1", "records"]:
+        return f"/embed/records/{parts[3]}?{suffix}", "record"
+    raise NotFound("the URL is not a record or embed URL of this site")
+
+
+@router.get("/oembed", summary="oEmbed (rich) for record and search URLs of this site")
+def oembed(
+    request: Request,
+    svc: Svc,
+    url: str,
+    format: str = "json",
+    maxwidth: Annotated[int | None, Query(ge=50)] = None,
+    maxheight: Annotated[int | None, Query(ge=50)] = None,
+) -> JSONResponse:
+    if format != "json":
+        return JSONResponse(
+            {
+                "statusCode": 501,
+                "code": "notImplemented",
+                "message": "only format=json is served",
+                "errors": [],
+            },
+            status_code=501,
+        )
+    target = urlsplit(url)
+    base = urlsplit(str(request.base_url))
+    if target.scheme not in ("http", "https") or target.netloc != base.netloc:
+        raise NotFound(f"{url!r} is not a URL of this site ({base.netloc})")
+    lang_hint = dict(p.split("=", 1) for p in target.query.split("&") if "=" in p).get("lang")
+    embed_path, kind = _embed_for(target.path, target.query, lang_hint)
+    title = "Biosafety Clearing-House"
+    if kind == "record":
+        record_ref = embed_path.split("/")[3].split("?")[0]
+        try:
+            view = svc.records.get(record_ref, with_links=False)
+        except ServiceError:
+            raise NotFound(f"no record for {url!r}") from None
+        title = display(view.doc.title, _lang(lang_hint))
+    width = min(maxwidth or 600, 1200)
+    height = min(maxheight or (300 if kind == "record" else 480), 2000)
+    src = f"{base.scheme}://{base.netloc}{embed_path}"
+    html = (
+        f'<iframe src="{_attr(src)}" width="{width}" height="{height}" '
+        f'style="border:0" loading="lazy" title="{_attr(title)}"></iframe>'
+    )
+    return JSONResponse(
+        {
+            "version": "1.0",
+            "type": "rich",
+            "provider_name": "Biosafety Clearing-House",
+            "provider_url": f"{base.scheme}://{base.netloc}/",
+            "title": title,
+            "html": html,
+            "width": width,
+            "height": height,
+            "cache_age": 3600,
+        }
+    )
+
+
+def _attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )

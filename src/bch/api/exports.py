@@ -1,0 +1,43 @@
+"""GET /api/v1/export/{schema}.ndjson[.gz|.csv|.xlsx]: bulk dumps stamped with a change sequence."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+
+from bch.api.deps import services
+from bch.services.container import Services
+
+router = APIRouter(prefix="/api/v1", tags=["exports"])
+Svc = Annotated[Services, Depends(services)]
+
+
+@router.get("/export", summary="The dumps on offer")
+def list_exports(svc: Svc):
+    items = []
+    for entry in svc.exports.available():
+        urls = {f: f"/api/v1/export/{entry['schema']}.{f}" for f in entry["formats"]}
+        items.append({**entry, "urls": urls})
+    return {"items": items}
+
+
+@router.get(
+    "/export/{name}",
+    summary="Every live record of a schema, streamed; stamped with its change sequence",
+    description=(
+        '`{schema}.ndjson` (first line `{"_meta": {"sequence": N, ...}}`, then one record per '
+        "line), `{schema}.ndjson.gz`, and `.csv` / `.xlsx` for the registries (modifiedOrganism, "
+        "organism, dnaSequence, laboratoryDetection). The header X-Change-Sequence gives N: "
+        "follow /api/v1/changes?since=N afterwards."
+    ),
+)
+def export(name: str, svc: Svc):
+    dump = svc.exports.open(name)
+    headers = {
+        "X-Change-Sequence": str(dump.sequence),
+        "X-Record-Count": str(dump.records),
+        "Content-Disposition": f'attachment; filename="{dump.filename}"',
+    }
+    return StreamingResponse(dump.chunks, media_type=dump.media_type, headers=headers)

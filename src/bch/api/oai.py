@@ -1,0 +1,55 @@
+"""OAI-PMH 2.0 at /oai (GET and POST), and the XSD of the native metadata format."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from bch.api.deps import services
+from bch.services.container import Services
+from bch.services.oai import OaiRepository
+from bch.services.oai_formats import BCH_SCHEMA_PATH, BCH_XSD
+
+router = APIRouter(tags=["oai-pmh"])
+Svc = Annotated[Services, Depends(services)]
+XML = "text/xml; charset=utf-8"
+
+
+def repository(request: Request, svc: Services) -> OaiRepository:
+    """The OAI repository as seen from this request's host (BCH_OAI_NAMESPACE overrides)."""
+    base = str(request.base_url).rstrip("/")
+    namespace = os.environ.get("BCH_OAI_NAMESPACE") or request.url.hostname or "localhost"
+    return OaiRepository(
+        svc.store,
+        svc.records,
+        svc.registry,
+        svc.thesaurus,
+        base_url=base,
+        namespace=namespace,
+        admin_email=os.environ.get("BCH_ADMIN_EMAIL", "bch-admin@localhost"),
+    )
+
+
+@router.get("/oai", summary="OAI-PMH 2.0 endpoint (all six verbs)", response_class=Response)
+def oai_get(request: Request, svc: Svc) -> Response:
+    params = request.query_params.multi_items()
+    return Response(repository(request, svc).respond(params), media_type=XML)
+
+
+@router.post("/oai", summary="OAI-PMH 2.0 endpoint, form-encoded", response_class=Response)
+async def oai_post(request: Request, svc: Svc) -> Response:
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    params = parse_qsl(raw, keep_blank_values=True)
+    body = await run_in_threadpool(repository(request, svc).respond, params)
+    return Response(body, media_type=XML)
+
+
+@router.get(
+    BCH_SCHEMA_PATH, summary="XML Schema of the native OAI-PMH format", response_class=Response
+)
+def oai_schema() -> Response:
+    return Response(BCH_XSD, media_type="application/xml")

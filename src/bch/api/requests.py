@@ -1,0 +1,80 @@
+"""Publishing and deletion requests: list (mine, or those I must act on), approve, reject;
+record deletion (directly, or as a deletion request); the audit log (Secretariat)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from bch.api.deps import services
+from bch.api.drafts import optional_object, write_limit
+from bch.api.identity import SignedIn
+from bch.services.container import Services
+
+router = APIRouter(prefix="/api/v1", tags=["requests"])
+Svc = Annotated[Services, Depends(services)]
+
+
+@router.get("/requests", summary="My requests and those I must act on")
+def list_requests(
+    principal: SignedIn,
+    svc: Svc,
+    state: Annotated[str | None, Query(pattern="^(pending|approved|rejected|expired)$")] = None,
+):
+    return {"items": svc.workflow.list_requests(principal, state=state)}
+
+
+@router.get("/requests/{request_id}", summary="One request")
+def get_request(request_id: int, principal: SignedIn, svc: Svc):
+    return svc.workflow.get_request(principal, request_id)
+
+
+@router.post("/requests/{request_id}/approve", summary="Approve: publish the draft or delete")
+async def approve(request_id: int, request: Request, principal: SignedIn, svc: Svc):
+    write_limit(svc, principal)
+    body = await optional_object(request)
+    return svc.workflow.approve(principal, request_id, comment=body.get("comment"))
+
+
+@router.post("/requests/{request_id}/reject", summary="Reject (a reason is required)")
+async def reject(request_id: int, request: Request, principal: SignedIn, svc: Svc):
+    write_limit(svc, principal)
+    body = await optional_object(request)
+    return svc.workflow.reject(principal, request_id, reason=body.get("reason"))
+
+
+@router.delete(
+    "/records/{record_id}",
+    summary="Delete a record (tombstone), or open a deletion request; a reason is required",
+)
+async def delete_record(
+    record_id: str,
+    request: Request,
+    principal: SignedIn,
+    svc: Svc,
+    reason: Annotated[str | None, Query()] = None,
+):
+    write_limit(svc, principal)
+    body = await optional_object(request)
+    done = svc.workflow.delete_record(principal, record_id, reason=body.get("reason") or reason)
+    if done.status == "deleted":
+        return JSONResponse({"status": "deleted", "tombstone": done.tombstone}, status_code=200)
+    req = done.request or {}
+    return JSONResponse(
+        {"status": "requested", "id": req.get("id"), "requestId": req.get("id"), "request": req},
+        status_code=202,
+    )
+
+
+@router.get("/audit", summary="The audit log, newest first (Secretariat)")
+def audit_log(
+    principal: SignedIn,
+    svc: Svc,
+    record: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+):
+    items, nxt = svc.audit.entries(principal, record=record, cursor=cursor, limit=limit)
+    return {"items": items, "next": nxt}

@@ -1,0 +1,66 @@
+"""Security headers on every answer: a Content-Security-Policy that names no external host,
+frame options, referrer policy and no MIME sniffing. Pages meant to be embedded elsewhere
+(widgets, embeds, oEmbed) stay frameable: FRAMEABLE_PREFIXES, extended by BCH_FRAMEABLE_PATHS
+(comma-separated path prefixes). A header a route sets itself is kept."""
+
+from __future__ import annotations
+
+import os
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+FRAMEABLE_PREFIXES: list[str] = ["/widgets", "/embed", "/oembed", "/en/embed", "/share/embed"]
+# the interactive API documentation loads its scripts from a CDN: no CSP there
+NO_CSP_PREFIXES: tuple[str, ...] = ("/docs", "/redoc")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def frameable(path: str) -> bool:
+    extra = [p.strip() for p in os.environ.get("BCH_FRAMEABLE_PATHS", "").split(",") if p.strip()]
+    prefixes = FRAMEABLE_PREFIXES + extra
+    if any(path.startswith(p) for p in prefixes):
+        return True
+    # /{lang}/embed/... and /{lang}/widgets/... pages of the web interface
+    parts = path.split("/")
+    return len(parts) > 2 and len(parts[1]) == 2 and parts[2] in ("embed", "widgets")
+
+
+def headers_for(path: str) -> dict[str, str]:
+    out = {
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "strict-origin-when-cross-origin",
+    }
+    if frameable(path):
+        ancestors = "frame-ancestors *"
+    else:
+        ancestors = "frame-ancestors 'none'"
+        out["x-frame-options"] = "DENY"
+    if not path.startswith(NO_CSP_PREFIXES):
+        out["content-security-policy"] = f"{CSP}; {ancestors}"
+    return out
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = headers_for(scope.get("path", ""))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = list(message.get("headers", []))
+                present = {k.decode("latin-1").lower() for k, _ in raw}
+                for name, value in wanted.items():
+                    if name not in present:
+                        raw.append((name.encode("latin-1"), value.encode("latin-1")))
+                message["headers"] = raw
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

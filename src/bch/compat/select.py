@@ -1,0 +1,301 @@
+"""The CBD ``/api/v2013/index`` (Solr select) answered from our records.
+
+Candidates come from the search service (so the policy read filter applies: drafts and deleted
+records never appear), narrowed by the required schema/government/realm clauses; the full query
+is then evaluated exactly on the index documents of those candidates (cached per revision)."""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bch.compat.evaluate import check, is_text, matches, pushdown, tokens
+from bch.compat.index_fields import field_catalog, index_document
+from bch.compat.solr_query import Node, SolrSyntaxError, local_params, parse
+from bch.records.realms import UnknownSchema
+from bch.services.errors import BadRequest
+from bch.services.search import SearchQuery
+
+if TYPE_CHECKING:
+    from bch.services.container import Services
+
+MAX_ROWS = 10000
+UNSUPPORTED = (
+    "facet.query",
+    "facet.pivot",
+    "facet.range",
+    "facet.missing",
+    "group",
+    "stats",
+    "bq",
+    "bf",
+    "boost",
+    "qf",
+    "mlt",
+    "cursorMark",
+    "spellcheck",
+    "expand",
+)
+SINGLE = {"q", "fl", "sort", "start", "rows", "df", "wt", "q.op", "defType", "facet", "facet.limit"}
+
+
+def bad(param: str, message: str) -> BadRequest:
+    return BadRequest(
+        f"{param}: {message}",
+        errors=[{"code": "Error.InvalidParameter", "path": param, "message": message}],
+    )
+
+
+@dataclass
+class Filter:
+    node: Node
+    tags: set[str]
+
+
+class SelectService:
+    def __init__(self, svc: Services):
+        self.svc = svc
+        self.catalog = field_catalog(svc.registry)
+        self._cache: dict[int, tuple[int, dict[str, Any]]] = {}  # doc id -> (revision, index doc)
+
+    # -- request --------------------------------------------------------------------------------
+    def select(self, raw: list[tuple[str, str]]) -> dict[str, Any]:
+        started = time.perf_counter()
+        params = normalise(raw)
+        for name in UNSUPPORTED:
+            if name in params and params[name][-1].lower() not in ("", "false", "off"):
+                raise bad(name, "is not supported by this server")
+        if any(k.startswith("f.") and k.endswith(".facet.query") for k in params):
+            raise bad("facet.query", "is not supported by this server")
+        if params.get("wt", ["json"])[-1] not in ("json", ""):
+            raise bad("wt", "only wt=json is supported")
+        if params.get("defType", ["lucene"])[-1] not in ("lucene", "standard"):
+            raise bad("defType", "only the standard (lucene) query parser is supported")
+        one = {k: v[-1] for k, v in params.items() if k in SINGLE}
+        start = _int(one.get("start", "0"), "start", 0, None)
+        rows = _int(one.get("rows", "10"), "rows", 0, MAX_ROWS)
+        default_field = one.get("df", "text")
+        op = one.get("q.op", "OR")
+        if default_field not in self.catalog:
+            raise bad("df", f"field {default_field!r} is not indexed by this server")
+        q = self._parse("q", one.get("q") or "*:*", default_field, op, set())[0]
+        filters = [
+            Filter(*self._parse("fq", fq, default_field, op, {"tag"}))
+            for fq in params.get("fq", [])
+            if fq.strip()
+        ]
+        facet_fields = self._facet_fields(params) if _on(one.get("facet")) else []
+        sort = self._sort(one.get("sort"))
+        need_universe = any(
+            self._facet_opt(params, f, "facet.mincount", "0") == "0" for f, *_ in facet_fields
+        )
+        excluded = {tag for _f, _k, ex in facet_fields for tag in ex}
+        narrowing = [f for f in filters if not (f.tags & excluded)]
+        universe = self._candidates(q, narrowing, narrow=not need_universe)
+        hits = [d for d in universe if matches(q, d) and all(matches(f.node, d) for f in filters)]
+        if sort:
+            for field, descending in reversed(sort):
+                if field == "score":
+                    continue
+                present = [d for d in hits if d.get(field) is not None]
+                missing = [d for d in hits if d.get(field) is None]
+                present.sort(key=lambda d, f=field: _sort_key(d[f]), reverse=descending)
+                hits = present + missing  # documents without the field sort last
+        body: dict[str, Any] = {
+            "responseHeader": {"status": 0, "QTime": 0, "params": echo(params)},
+            "response": {
+                "numFound": len(hits),
+                "start": start,
+                "docs": [project(d, one.get("fl")) for d in hits[start : start + rows]],
+            },
+        }
+        if _on(one.get("facet")):
+            body["facet_counts"] = {
+                "facet_queries": {},
+                "facet_fields": {
+                    key: self._count(params, field, universe, q, filters, ex)
+                    for field, key, ex in facet_fields
+                },
+                "facet_ranges": {},
+                "facet_intervals": {},
+                "facet_heatmaps": {},
+            }
+        body["responseHeader"]["QTime"] = int((time.perf_counter() - started) * 1000)
+        return body
+
+    def _parse(
+        self, param: str, text: str, df: str, op: str, allowed: set[str]
+    ) -> tuple[Node, set[str]]:
+        try:
+            local, rest = local_params(text, allowed)
+            node = parse(rest, df, op)
+            check(node, self.catalog)
+        except SolrSyntaxError as exc:
+            raise bad(param, str(exc)) from None
+        tags = set(local.get("tag", "").split(",")) - {""}
+        return node, tags
+
+    def _facet_fields(self, params: dict[str, list[str]]) -> list[tuple[str, str, set[str]]]:
+        out = []
+        for raw in params.get("facet.field", []):
+            try:
+                local, name = local_params(raw, {"ex", "key"})
+            except SolrSyntaxError as exc:
+                raise bad("facet.field", str(exc)) from None
+            name = name.strip()
+            if name not in self.catalog:
+                raise bad("facet.field", f"field {name!r} is not indexed by this server")
+            out.append((name, local.get("key", name), set(local.get("ex", "").split(",")) - {""}))
+        return out
+
+    def _sort(self, raw: str | None) -> list[tuple[str, bool]]:
+        if not raw or not raw.strip():
+            return []
+        out = []
+        for part in raw.split(","):
+            bits = part.split()
+            if len(bits) != 2 or bits[1].lower() not in ("asc", "desc"):
+                raise bad("sort", f"{part.strip()!r} is not 'field asc|desc'")
+            name = bits[0]
+            if name != "score" and (
+                name not in self.catalog or name.endswith(("_ss", "_txt")) or name == "text"
+            ):
+                raise bad("sort", f"cannot sort on {name!r} (a single-valued indexed field)")
+            out.append((name, bits[1].lower() == "desc"))
+        return out
+
+    @staticmethod
+    def _facet_opt(params: dict[str, list[str]], field: str, name: str, default: str) -> str:
+        per = params.get(f"f.{field}.{name}")
+        return (per or params.get(name) or [default])[-1]
+
+    def _count(self, params, field, universe, q, filters, ex) -> list[Any]:
+        limit = _int(self._facet_opt(params, field, "facet.limit", "100"), "facet.limit", -1, None)
+        mincount = _int(
+            self._facet_opt(params, field, "facet.mincount", "0"), "facet.mincount", 0, None
+        )
+        prefix = self._facet_opt(params, field, "facet.prefix", "")
+        order = self._facet_opt(params, field, "facet.sort", "count" if limit > 0 else "index")
+        if order not in ("count", "index"):
+            raise bad("facet.sort", "count or index")
+        active = [f for f in filters if not (f.tags & ex)]
+        counts: dict[str, int] = {}
+        for d in universe:
+            values = facet_values(d, field)
+            hit = matches(q, d) and all(matches(f.node, d) for f in active)
+            for v in values:
+                counts[v] = counts.get(v, 0) + (1 if hit else 0)
+        pairs = [(v, n) for v, n in counts.items() if n >= mincount and v.startswith(prefix)]
+        pairs.sort(key=(lambda p: (-p[1], p[0])) if order == "count" else (lambda p: p[0]))
+        if limit >= 0:
+            pairs = pairs[:limit]
+        return [x for pair in pairs for x in pair]
+
+    # -- candidates -----------------------------------------------------------------------------
+    def _candidates(self, q: Node, filters: list[Filter], *, narrow: bool) -> list[dict[str, Any]]:
+        wanted: dict[str, list[str]] = {}
+        if narrow:
+            for node in [q, *[f.node for f in filters]]:
+                for name, values in pushdown(node).items():
+                    wanted[name] = (
+                        [v for v in values if v in wanted[name]] if name in wanted else values
+                    )
+        known = {rt.name for rt in self.svc.registry.all()}
+        if "schema" in wanted:
+            wanted["schema"] = [v for v in wanted["schema"] if v in known]
+        if any(not v for v in wanted.values()):
+            return []
+        rows = []
+        cursor = None
+        while True:
+            page = self.svc.search.search(SearchQuery(filters=wanted, cursor=cursor, limit=1000))
+            rows += page.items
+            cursor = page.next
+            if not cursor:
+                break
+        return self._index_docs(rows)
+
+    def _index_docs(self, rows) -> list[dict[str, Any]]:
+        missing = [r for r in rows if self._cache.get(r.id, (None,))[0] != r.latest_revision]
+        if missing:
+            with self.svc.store.reading() as conn:
+                bodies = self.svc.store.latest_bodies(conn, [r.id for r in missing])
+            for r in missing:
+                if r.id not in bodies:
+                    continue
+                try:
+                    rt = self.svc.registry.record_type(r.schema, r.realm)
+                except UnknownSchema:
+                    rt = None
+                body = self.svc.records.redact(r, bodies[r.id])
+                self._cache[r.id] = (
+                    r.latest_revision,
+                    index_document(r, body, rt, self.svc.thesaurus),
+                )
+        return [self._cache[r.id][1] for r in rows if r.id in self._cache]
+
+
+def normalise(raw: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in raw:
+        key = key[:-2] if key.endswith("[]") else key
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def echo(params: dict[str, list[str]]) -> dict[str, Any]:
+    """Request parameters echoed in responseHeader only when asked (echoParams=explicit|all):
+    an echoed query would make every answer contain what was searched for."""
+    if params.get("echoParams", ["none"])[-1] not in ("explicit", "all"):
+        return {}
+    return {k: v[0] if len(v) == 1 else v for k, v in params.items()}
+
+
+def facet_values(doc: dict[str, Any], field: str) -> list[str]:
+    value = doc.get(field)
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for v in values:
+        text = ("true" if v else "false") if isinstance(v, bool) else str(v)
+        for item in tokens(text) if is_text(field) else [text]:
+            if item not in out:
+                out.append(item)
+    return out
+
+
+def project(doc: dict[str, Any], fl: str | None) -> dict[str, Any]:
+    stored = {k: v for k, v in doc.items() if k != "text"}
+    if not fl or not fl.strip():
+        return stored
+    out: dict[str, Any] = {}
+    for name in fl.replace(",", " ").split():
+        alias, _, source = name.rpartition(":")
+        if name == "score":
+            out["score"] = 1.0
+        elif "*" in source or "?" in source:
+            out.update({k: v for k, v in stored.items() if fnmatch.fnmatchcase(k, source)})
+        elif source in stored:
+            out[alias or source] = stored[source]
+    return out
+
+
+def _sort_key(value: Any) -> Any:
+    return value if not isinstance(value, bool) else int(value)
+
+
+def _on(value: str | None) -> bool:
+    return (value or "").lower() in ("true", "on", "1", "yes")
+
+
+def _int(value: str, name: str, low: int, high: int | None) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise bad(name, f"must be an integer, got {value!r}") from None
+    if n < low or (high is not None and n > high):
+        raise bad(name, f"must be between {low} and {high}" if high else f"must be >= {low}")
+    return n

@@ -1,0 +1,294 @@
+"""Read pages: home, search, one page per record, revision history and differences."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from bch.records.oecd_uid import try_parse_uid
+from bch.records.realms import UnknownSchema
+from bch.services.errors import BadRequest, NotFound
+from bch.services.records import RecordView
+from bch.web import i18n, searching
+from bch.web.common import (
+    all_records,
+    documents_by_identifiers,
+    latest_bodies,
+    principal_of,
+    services,
+    web_page,
+)
+from bch.web.display import Displayer, Value, diff, referenced_identifiers
+from bch.web.i18n import _
+from bch.web.labels import facet_labels, region_labels, sort_labels, type_plural, type_titles
+from bch.web.render import country_name, page
+
+router = APIRouter(include_in_schema=False)
+_newest_cache: dict[str, Any] = {}
+
+
+@router.get("/")
+def root(request: Request) -> Response:
+    lang = i18n.negotiate(request.headers.get("accept-language"))
+    return RedirectResponse(f"/{lang}/", status_code=302)
+
+
+@router.get("/{lang:lang}")
+def lang_root(request: Request, lang: str) -> Response:
+    return RedirectResponse(f"/{lang}/", status_code=301)
+
+
+def newest_decisions(svc, principal, n: int = 8) -> list[dict[str, Any]]:
+    with svc.store.reading() as conn:
+        seq = svc.store.last_sequence(conn)
+    if _newest_cache.get("seq") != (seq, str(svc.engine.url)):
+        docs = all_records(svc, principal, schema="biosafetyDecision")
+        bodies = latest_bodies(svc, docs, principal)
+        rows = [
+            {
+                "uid_base": d.uid_base,
+                "title": d.title,
+                "owner": d.owner,
+                "date": bodies[d.id].get("date") or "",
+            }
+            for d in docs
+        ]
+        rows.sort(key=lambda r: (r["date"], r["uid_base"]), reverse=True)
+        _newest_cache.update(seq=(seq, str(svc.engine.url)), rows=rows[:n])
+    return _newest_cache["rows"]
+
+
+@router.get("/{lang:lang}/")
+@web_page
+def home(request: Request, lang: str) -> Response:
+    svc, principal = services(request), principal_of(request)
+    with svc.store.reading() as conn:
+        counts = svc.store.counts_by_schema(conn)
+    titles = type_plural(svc.registry)
+    rows = sorted(
+        ((s, titles.get(s, s), n) for s, n in counts.items()), key=lambda r: (-r[2], r[1])
+    )
+    return page(
+        request,
+        lang,
+        "home.html",
+        counts=rows,
+        decisions=newest_decisions(svc, principal),
+        principal=principal,
+    )
+
+
+@router.get("/{lang:lang}/search")
+@web_page
+def search_page(
+    request: Request,
+    lang: str,
+    q: str = "",
+    cursor: str | None = None,
+    sort: str | None = None,
+) -> Response:
+    svc, principal = services(request), principal_of(request)
+    filters: dict[str, list[str]] = {
+        name: [v for v in request.query_params.getlist(name) if v]
+        for name in searching.FACETS
+        if request.query_params.getlist(name)
+    }
+    results = searching.search(
+        svc, q, filters, cursor=cursor, limit=20, lang=lang, sort=sort, principal=principal
+    )
+    types = type_titles(svc.registry)
+    flabels, regions = facet_labels(), region_labels()
+    organisms = documents_by_identifiers(
+        svc,
+        {v for v, _n in results.facets.get("organism") or []} | set(filters.get("organism", [])),
+    )
+
+    def url(**change: Any) -> str:
+        params: list[tuple[str, str]] = [("q", q)] if q else []
+        if sort:
+            params.append(("sort", sort))
+        merged = {k: list(v) for k, v in filters.items()}
+        for k, v in change.items():
+            merged[k] = v
+        params += [(k, v) for k, vs in merged.items() for v in vs]
+        return f"/{lang}/search" + (f"?{urlencode(params)}" if params else "")
+
+    def value_label(facet: str, value: str) -> str:
+        if facet == "schema":
+            return types.get(value, value)
+        if facet == "country":
+            return _("Secretariat (reference records)") if value == "SCBD" else country_name(value)
+        if facet == "region":
+            return regions.get(value, value)
+        if facet == "organism":
+            doc = organisms.get(value)
+            return i18n.text(doc.title) if doc else value
+        term = svc.thesaurus.term(value)
+        return term.label(lang) if term else value
+
+    facets = []
+    for name in searching.FACETS:
+        buckets = results.facets.get(name) or []
+        if not buckets:
+            continue
+        active = set(filters.get(name, []))
+        facets.append(
+            {
+                "name": name,
+                "label": flabels[name],
+                "buckets": [
+                    {
+                        "label": value_label(name, v),
+                        "count": n,
+                        "active": v in active,
+                        "href": url(
+                            **{name: [x for x in active if x != v] if v in active else [*active, v]}
+                        ),
+                    }
+                    for v, n in buckets[:15]
+                ],
+            }
+        )
+    active = [
+        {
+            "facet": flabels.get(name, name),
+            "label": value_label(name, v),
+            "remove": url(**{name: [x for x in values if x != v]}),
+        }
+        for name, values in filters.items()
+        for v in values
+    ]
+    next_href = None
+    if results.next:
+        next_href = url() + ("&" if "?" in url() else "?") + urlencode({"cursor": results.next})
+    return page(
+        request,
+        lang,
+        "search.html",
+        q=q,
+        filters=filters,
+        results=results,
+        total=results.total,
+        facets=facets,
+        active=active,
+        types=types,
+        next_href=next_href,
+        first_href=url() if cursor else None,
+        sort=sort or "",
+        sorts=sort_labels(),
+        principal=principal,
+    )
+
+
+def _incoming(svc, lang: str, view: RecordView) -> list[dict[str, Any]]:
+    plural = type_plural(svc.registry)
+    groups: dict[str, list[Value]] = defaultdict(list)
+    seen = set()
+    for _field, doc in view.referenced_by:
+        if doc.id in seen:
+            continue
+        seen.add(doc.id)
+        title = i18n.text(doc.title) or doc.uid_base
+        groups[doc.schema].append(Value(title, href=f"/{lang}/records/{doc.uid_base}"))
+    return [{"title": plural.get(s, s), "items": items} for s, items in groups.items()]
+
+
+def record_context(svc, lang: str, view: RecordView) -> tuple[dict[str, Any], Displayer]:
+    rt = svc.registry.record_type(view.doc.schema, view.doc.realm)
+    idents = referenced_identifiers(rt, view.document)
+    displayer = Displayer(svc.thesaurus, documents_by_identifiers(svc, idents))
+    owner = view.doc.owner
+    ctx = {
+        "title": i18n.text(view.doc.title) or view.uid,
+        "type_title": i18n.text(rt.title),
+        "owner_name": country_name(owner) if owner != "SCBD" else "",
+        "uid": view.uid,
+        "uid_base": view.doc.uid_base,
+        "revision": view.revision.revision,
+        "latest": view.doc.latest_revision,
+        "published": view.revision.created_at,
+        "fields": displayer.rows(rt, view.document),
+        "incoming": _incoming(svc, lang, view),
+    }
+    return ctx, displayer
+
+
+@router.get("/{lang:lang}/records/{ref}")
+@web_page
+def record_page(request: Request, lang: str, ref: str, revision: int | None = None) -> Response:
+    svc, principal = services(request), principal_of(request)
+    view = svc.records.get(ref, revision, principal=principal)
+    pinned = revision is not None or view.revision.revision != view.doc.latest_revision
+    if view.doc.schema == "modifiedOrganism" and not pinned:
+        parsed = try_parse_uid(str(view.document.get("uniqueIdentification") or ""))
+        if parsed is not None:
+            try:
+                found = svc.lmos.find(parsed.canonical)
+            except NotFound:
+                found = None
+            if found is not None and found.record.doc.id == view.doc.id:
+                return RedirectResponse(
+                    f"/{lang}/lmos/{quote(parsed.canonical, safe='')}", status_code=302
+                )
+    ctx, _d = record_context(svc, lang, view)
+    return page(request, lang, "record.html", principal=principal, **ctx)
+
+
+@router.get("/{lang:lang}/records/{ref}/history")
+@web_page
+def history_page(request: Request, lang: str, ref: str) -> Response:
+    svc = services(request)
+    doc, revisions = svc.records.versions(ref)
+    try:
+        type_title = i18n.text(svc.registry.record_type(doc.schema, doc.realm).title)
+    except UnknownSchema:
+        type_title = doc.schema
+    rows = [
+        {"revision": r.revision, "date": r.created_at, "by": r.created_by}
+        for r in sorted(revisions, key=lambda r: -r.revision)
+    ]
+    return page(
+        request,
+        lang,
+        "history.html",
+        doc=doc,
+        title=i18n.text(doc.title) or doc.uid_base,
+        type_title=type_title,
+        rows=rows,
+        deleted=doc.deleted_at is not None,
+        principal=principal_of(request),
+    )
+
+
+@router.get("/{lang:lang}/records/{ref}/diff")
+@web_page
+def diff_page(
+    request: Request,
+    lang: str,
+    ref: str,
+    from_: int = Query(alias="from"),
+    to: int = Query(),
+) -> Response:
+    svc, principal = services(request), principal_of(request)
+    if from_ < 1 or to < 1:
+        raise BadRequest("revisions are numbered from 1")
+    old = svc.records.get(ref, from_, principal=principal, with_links=False)
+    new = svc.records.get(ref, to, principal=principal, with_links=False)
+    rt = svc.registry.record_type(new.doc.schema, new.doc.realm)
+    idents = referenced_identifiers(rt, old.document) | referenced_identifiers(rt, new.document)
+    d = Displayer(svc.thesaurus, documents_by_identifiers(svc, idents))
+    return page(
+        request,
+        lang,
+        "diff.html",
+        doc=new.doc,
+        title=i18n.text(new.doc.title) or new.doc.uid_base,
+        old=old,
+        new=new,
+        changes=diff(d, rt, old.document, new.document),
+        principal=principal,
+    )

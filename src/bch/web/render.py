@@ -1,0 +1,84 @@
+"""The Jinja2 environment of the web pages and the helper that renders one page."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bch.records.countries import country
+from bch.records.languages import LANGUAGES
+from bch.web import i18n
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    found = country(code)
+    return i18n.text(found.name) if found else code
+
+
+def lang_url(request: Request, lang: str) -> str:
+    """The same page in another language: the first path segment swapped."""
+    parts = request.url.path.split("/", 2)
+    rest = parts[2] if len(parts) > 2 else ""
+    url = f"/{lang}/{rest}"
+    return url + (f"?{request.url.query}" if request.url.query else "")
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "svg"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        LANGUAGES=LANGUAGES,
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        text=i18n.text,
+        fmt_date=i18n.fmt_date,
+        fmt_number=i18n.fmt_number,
+        country_name=country_name,
+        urlencode=urlencode,
+    )
+    env.filters["q"] = lambda s: quote(str(s), safe="")
+    return env
+
+
+def _principal(request: Request):
+    finder = getattr(request.app.state, "web_principal", None)
+    try:
+        return finder(request) if finder else None
+    except Exception:  # noqa: BLE001 - an unreadable session shows the page signed out
+        return None
+
+
+def page(
+    request: Request, lang: str, template: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    i18n.current_language.set(lang)
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            lang=lang,
+            dir=i18n.direction(lang),
+            request=request,
+            path=request.url.path,
+            lang_url=lambda code: lang_url(request, code),
+            principal=context.pop("principal", None) or _principal(request),
+            **context,
+        )
+    )
+    return HTMLResponse(html, status_code=status)

@@ -1,0 +1,208 @@
+"""Matches of an LMO across the external databases: snapshots, live sources, faults, deadline."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bch.api.app import create_app
+from bch.services.matches import MatchService
+from bch.sources.cache import SourceStore
+from bch.sources.http import SourceHttp
+from bch.sources.registry import SourceRegistry
+from tests.sources import pages
+from tests.sources.conftest import CONFIGURED, HANG
+
+OFFLINE_ONLY = {"biotradestatus", "fao", "eu_register", "cera", "gmo_compass", "croplife"}
+
+
+def _service(svc, env=None, *, persist=True, deadline=2.0) -> MatchService:
+    ms = MatchService(
+        svc.lmos,
+        SourceRegistry.from_env(env or {}),
+        SourceStore(svc.engine),
+        http=SourceHttp(min_interval=0.0, backoff=0.05),
+        deadline=deadline,
+        warm=False,
+        persist=persist,
+    )
+    ms.warm()  # as the background warm-up at start does
+    svc.__dict__["matches"] = ms  # what Services.matches would build, with this configuration
+    CONFIGURED.append(svc)  # restored after the test
+    return ms
+
+
+def _client(svc) -> TestClient:
+    return TestClient(create_app(svc))
+
+
+def _publish_mon810(svc) -> None:
+    """A minimal MON810 LMO record (real event and UID), published in non-strict import mode."""
+    svc.records.publish(
+        {
+            "header": {
+                "identifier": "lmo-test-mon810-0001",
+                "schema": "modifiedOrganism",
+                "languages": ["en"],
+            },
+            "transformationEvent": "MON810",
+            "hasUniqueIdentification": True,
+            "uniqueIdentification": "MON-ØØ81Ø-6",
+        },
+        strict=False,
+    )
+
+
+def by_name(body) -> dict:
+    return {s["name"]: s for s in body["sources"]}
+
+
+def test_mon810_page_shows_decisions_snapshots_methods_and_offline_sources(loaded, site):
+    """Done-when: BCH decisions, ISAAA / BioTrack / EUginius snapshot records, detection methods,
+    reference material (from the EU register's live page, served locally) and offline sources."""
+    eu = site({"/dyna2/gm-register/details/11": pages.EU_REGISTER_11})
+    env = {
+        "BCH_SOURCE_EU_REGISTER_MODE": "live",
+        "BCH_SOURCE_EU_REGISTER_URL": eu.url + "dyna2/gm-register/",
+    }
+    _service(loaded, env, persist=False)  # `loaded` is read-only: live answers stay in memory
+    client = _client(loaded)
+    body = client.get("/api/v1/lmos/MON810/matches").json()
+    assert body["uniqueIdentification"] == "MON-ØØ81Ø-6"
+    ca = [c for c in body["bch"]["countries"] if c["country"] == "CA"]
+    assert ca and set(ca[0]["cells"]) >= {"food", "feed", "release"}
+    src = by_name(body)
+    for name in ("isaaa", "biotrack", "euginius", "eurl_gmff", "cfia"):
+        assert src[name]["status"] == "ok" and src[name]["origin"] == "snapshot", name
+    assert [r["record_id"] for r in src["isaaa"]["records"] if r["relation"] == "exact"] == ["85"]
+    assert all(
+        r["relation"] == "stack" for r in src["biotrack"]["records"]
+    )  # 2019 scrape: stacks only
+    assert "MON-00810-6+MON-00863-5" in {r["uid_key"] for r in src["biotrack"]["records"]}
+    assert {m["code"] for m in src["euginius"]["records"][0]["methods"]} >= {"QT-EVE-ZM-020"}
+    assert src["eu_register"]["status"] == "ok" and src["eu_register"]["origin"] == "live"
+    assert set(body["offline"]) == OFFLINE_ONLY - {"eu_register"}
+    assert {src[n]["message"] for n in body["offline"]} == {"not available offline"}
+    ca_row = [r for r in body["comparison"]["countries"] if r["country"] == "CA"][0]
+    assert ca_row["sources"]["cfia"]["food"]["date"] == "1997-02-17" and not ca_row["disagreements"]
+
+    methods = client.get("/api/v1/lmos/MON-00810-6/detection-methods").json()
+    codes = {(m["source"], m["methodId"]) for m in methods["methods"]}
+    assert {("EUginius", "QT-EVE-ZM-020"), ("EURL-GMFF", "QL-EVE-ZM-001")} <= codes
+    assert all(m["url"].startswith("https://") for m in methods["methods"])
+    assert [(r["code"], r["source"]) for r in methods["referenceMaterials"]] == [
+        ("ERM-BF413k", "eu_register")
+    ]
+
+    html = client.get("/en/lmos/MON-ØØ81Ø-6/matches", headers={"HX-Request": "true"}).text
+    assert not html.lstrip().startswith("<!doctype")
+    for text in (
+        "ISAAA GM Approval Database",
+        "OECD BioTrack",
+        "EUginius",
+        "not available offline",
+        "QT-EVE-ZM-020",
+        "ERM-BF413k",
+        "Canada",
+        "2023-09-30",
+    ):
+        assert text in html, text
+    page = client.get("/en/lmos/MON-ØØ81Ø-6/matches").text
+    assert page.lstrip().startswith("<!doctype")
+
+
+def test_stack_detection_methods_are_labelled_per_component(loaded):
+    _service(loaded, persist=False)
+    body = _client(loaded).get("/api/v1/lmos/MON-ØØ863-5 x MON-ØØ81Ø-6/detection-methods").json()
+    comps = {c["uniqueIdentification"]: c for c in body["components"]}
+    assert set(comps) == {"MON-ØØ863-5", "MON-ØØ81Ø-6"}
+    assert comps["MON-ØØ81Ø-6"]["label"] == "component MON810 of the stack"
+    assert all(m["forComponent"] for c in comps.values() for m in c["methods"])
+    assert "QT-EVE-ZM-020" in {m["methodId"] for m in comps["MON-ØØ81Ø-6"]["methods"]}
+
+
+def test_hanging_garbage_and_500_sources_never_delay_or_break_the_answer(services, site):
+    """Done-when: one source hangs, one returns garbage, one returns 500; the answer arrives
+    within the default 2 s deadline with each source labelled."""
+    _publish_mon810(services)
+    hang = site({"*": HANG})
+    garbage = site({"*": pages.GARBAGE})
+    broken = site({"*": (500, "Internal Server Error")})
+    env = {
+        "BCH_SOURCE_ISAAA_MODE": "live",
+        "BCH_SOURCE_ISAAA_URL": hang.url,
+        "BCH_SOURCE_BIOTRACK_MODE": "live",
+        "BCH_SOURCE_BIOTRACK_URL": garbage.url,
+        "BCH_SOURCE_EUGINIUS_MODE": "live",
+        "BCH_SOURCE_EUGINIUS_URL": broken.url,
+    }
+    _service(services, env)
+    client = _client(services)
+    start = time.monotonic()
+    r = client.get("/api/v1/lmos/MON-00810-6/matches")
+    elapsed = time.monotonic() - start
+    assert r.status_code == 200
+    assert elapsed < 2.5, elapsed  # 2 s deadline + request overhead
+    src = by_name(r.json())
+    assert src["isaaa"]["status"] == "timeout"
+    assert src["biotrack"]["status"] == "error" and "structure" in src["biotrack"]["message"]
+    assert src["euginius"]["status"] == "error" and "HTTP 500" in src["euginius"]["message"]
+    assert src["cfia"]["status"] == "ok" and src["fao"]["status"] == "offline"
+    assert src["isaaa"]["lastKnown"]["origin"] == "snapshot"  # never fetched live: the snapshot
+    assert src["isaaa"]["lastKnown"]["fetchedAt"] == "2023-09-30"
+    assert set(r.json()["unavailable"]) == {"isaaa", "biotrack", "euginius"}
+    html = client.get("/en/lmos/MON-00810-6/matches", headers={"HX-Request": "true"}).text
+    assert "no answer in time" in html and "Last known result (snapshot, 2023-09-30)" in html
+
+
+def test_live_answer_is_cached_and_shown_as_last_known_when_the_source_fails(services, site):
+    _publish_mon810(services)
+    routes = {"/gmapprovaldatabase/event/default.asp?EventID=85": pages.ISAAA_MON810}
+    good = site(routes)
+    env = {
+        "BCH_SOURCE_ISAAA_MODE": "live",
+        "BCH_SOURCE_ISAAA_URL": good.url + "gmapprovaldatabase/",
+    }
+    ms = _service(services, env)
+    client = _client(services)
+    first = by_name(client.get("/api/v1/lmos/MON-00810-6/matches?sources=isaaa").json())["isaaa"]
+    assert first["status"] == "ok" and first["origin"] == "live"
+    assert first["records"][0]["updated"] == "2023-11-07"
+    routes.clear()
+    routes["*"] = (500, "down")  # the site breaks
+    ms.answers.clear()
+    ms.live_cache.clear()
+    later = by_name(client.get("/api/v1/lmos/MON-00810-6/matches?sources=isaaa").json())["isaaa"]
+    assert later["status"] == "error"
+    assert later["lastKnown"]["origin"] == "cache"
+    assert later["lastKnown"]["fetchedAt"] == first["fetchedAt"]
+    assert later["lastKnown"]["records"][0]["name"] == "MON810"
+
+
+def test_repeat_answer_is_cached_and_fast(services):
+    _publish_mon810(services)
+    _service(services)
+    client = _client(services)
+    assert client.get("/api/v1/lmos/MON-00810-6/matches").json()["cached"] is False
+    start = time.monotonic()
+    again = client.get("/api/v1/lmos/MON-ØØ81Ø-6/matches").json()
+    assert again["cached"] is True and time.monotonic() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "code"),
+    [
+        ("/api/v1/lmos/MON-00810-6/matches?sources=isaaa,nowhere", 400, "badRequest"),
+        ("/api/v1/lmos/NOT-A-UID-9/matches", 404, "notFound"),
+        ("/api/v1/lmos/YieldGard/matches", 404, "notFound"),  # a brand: ambiguous, not guessed
+        ("/api/v1/resolve?name=", 400, "badRequest"),
+    ],
+)
+def test_bad_requests_get_the_uniform_error_shape(services, url, status, code):
+    _publish_mon810(services)
+    _service(services)
+    r = _client(services).get(url)
+    assert r.status_code == status
+    assert r.json()["code"] == code and r.json()["message"]

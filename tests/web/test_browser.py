@@ -1,0 +1,269 @@
+"""Browser walks with Playwright driving Debian's chromium against a real server on 127.0.0.1
+(a copy of the loaded SQLite database): search -> facet -> LMO -> matrix -> decision, the
+language switch to Arabic and Chinese, a two-language submission approved by the focal point.
+Every page is checked with axe-core (WCAG 2.1 AA) and for requests to other hosts; screenshots
+go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from bch.api.app import create_app
+from bch.services.container import Services
+from tests.web.conftest import MON810, PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        pytest.fail(
+            f"{CHROMIUM} is missing (scripts/ensure-chromium.sh installs it)", pytrace=False
+        )
+    pytest.skip(f"{CHROMIUM} is missing (run scripts/ensure-chromium.sh)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.parametrize("loaded", ["sqlite"], indirect=True),  # copy the loaded SQLite
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(loaded, tmp_path_factory) -> Iterator[tuple[str, Services]]:
+    import uvicorn
+
+    path = tmp_path_factory.mktemp("browser") / "bch.db"
+    source = sqlite3.connect(str(loaded.engine.url.database))
+    target = sqlite3.connect(str(path))
+    with target:
+        source.backup(target)  # a consistent copy of the read-only loaded database
+    source.close()
+    target.close()
+    svc = Services.open(f"sqlite:///{path}")
+    svc.accounts.add_user("nau@example.org", role="nau", country="CA", password=PASSWORD)
+    svc.accounts.add_user("nfp@example.org", role="nfp", country="CA", password=PASSWORD)
+    port = _free_port()
+    config = uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}", svc
+    srv.should_exit = True
+    thread.join(timeout=10)
+    svc.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Walk:
+    """One browser context: records requests to other hosts, checks accessibility, screenshots."""
+
+    def __init__(self, browser, base: str, name: str, **context):
+        self.base, self.name, self.step = base, name, 0
+        self.context = browser.new_context(bypass_csp=True, **context)  # to inject axe-core
+        self.external: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+
+    def _route(self, route):
+        host = urlparse(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost") or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+    def goto(self, path: str):
+        return self.page.goto(self.base + path)
+
+    def shot(self, label: str) -> None:
+        self.step += 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(
+            path=str(ARTIFACTS / f"{self.name}-{self.step:02d}-{label}.png"), full_page=True
+        )
+
+    def axe(self) -> None:
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            "opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": WCAG}}
+        )
+        problems = [
+            f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes'][:3]]}"
+            for v in result["violations"]
+        ]
+        assert not problems, f"{self.page.url}: " + "; ".join(problems)
+
+    def close(self) -> None:
+        assert not self.external, f"requests to other hosts: {self.external}"
+        self.context.close()
+
+
+def test_search_facet_lmo_matrix_decision(server, browser):
+    base, _svc = server
+    w = Walk(browser, base, "walk", viewport={"width": 1280, "height": 900})
+    w.goto("/en/")
+    w.axe()
+    w.shot("home")
+    w.page.fill("#q", "MON810")
+    w.page.press("#q", "Enter")
+    w.page.wait_for_url("**/en/search?q=MON810")
+    w.axe()
+    w.shot("search")
+    w.page.click(".facets a:has-text('Living Modified Organism')")
+    w.page.wait_for_url("**schema=modifiedOrganism**")
+    assert w.page.locator(".active-filters .chip").count() == 1
+    w.shot("facet")
+    w.page.click("ul.results a:has-text('MON-ØØ81Ø-6 – MON810')")
+    w.page.wait_for_url("**/en/lmos/**")
+    assert MON810 in w.page.locator("h1").inner_text()
+    matrix = w.page.locator("table.matrix")
+    assert "Canada" in matrix.inner_text()
+    assert w.page.locator("svg.worldmap path.st-approved").count() >= 1
+    w.axe()
+    w.shot("lmo")
+    w.page.locator("table.matrix td a").first.click()
+    w.page.wait_for_url("**/en/records/BCH-DEC-CA-**")
+    assert "MON810" in w.page.locator("h1").inner_text()
+    assert w.page.locator("a[href*='/en/records/BCH-LMO-SCBD-']").count() >= 1
+    w.axe()
+    w.shot("decision")
+    w.close()
+
+
+def test_language_switch_to_arabic_and_chinese(server, browser):
+    base, _svc = server
+    w = Walk(browser, base, "languages", viewport={"width": 1280, "height": 900})
+    w.goto("/en/lmos/MON-00810-6")
+    w.page.click("nav.langs a[hreflang='ar']")
+    w.page.wait_for_url("**/ar/lmos/**")
+    html = w.page.locator("html")
+    assert html.get_attribute("lang") == "ar" and html.get_attribute("dir") == "rtl"
+    assert "كندا" in w.page.locator("table.matrix").inner_text()
+    box = w.page.locator("a.brand").bounding_box()
+    assert box and box["x"] > 640, "the site name sits on the right in Arabic"
+    w.axe()
+    w.shot("lmo-ar")
+    w.page.click("nav.langs a[hreflang='zh']")
+    w.page.wait_for_url("**/zh/lmos/**")
+    assert w.page.locator("html").get_attribute("dir") == "ltr"
+    assert "按国家和范围分列的决定" in w.page.content()
+    w.axe()
+    w.shot("lmo-zh")
+    w.goto("/zh/search?q=maize")
+    assert "找到" in w.page.locator("#results-h").inner_text()
+    w.shot("search-zh")
+    w.close()
+
+
+def test_phone_layout(server, browser):
+    base, _svc = server
+    w = Walk(browser, base, "phone", viewport={"width": 375, "height": 740}, is_mobile=True)
+    w.goto("/en/search?q=maize")
+    width = w.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 380, f"the page scrolls sideways on a phone ({width}px)"
+    w.shot("search")
+    w.goto(f"/ar/lmos/{MON810}")
+    w.shot("lmo-ar")
+    w.close()
+
+
+def test_national_user_submits_and_focal_point_approves(server, browser):
+    base, svc = server
+    nau = Walk(browser, base, "submit", viewport={"width": 1280, "height": 900})
+    nau.goto("/en/sign-in")
+    nau.page.fill("#email", "nau@example.org")
+    nau.page.fill("#password", PASSWORD)
+    nau.page.click("form.record button[type=submit]")
+    nau.goto("/en/submit/biosafetyDecision")
+    p = nau.page
+    p.check("input[name='header.languages'][value='fr']")
+    p.click("button[value='save']")  # the French tabs appear
+    p.wait_for_selector("#t-title-fr")
+    assert p.locator("#f-amendedRecords").is_hidden()  # shown only for amendments
+    p.check("input[name='isAmendment'][value='true']")
+    assert p.locator("#f-amendedRecords").is_visible()
+    p.check("input[name='isAmendment'][value='false']")
+    p.fill("#i-title-en", "Approval of maize MON810 for food and feed (browser test)")
+    p.click("#t-title-fr")
+    p.fill("#i-title-fr", "Autorisation du maïs MON810 pour l'alimentation (test du navigateur)")
+    p.fill("#i-date", "2026-11-02")
+    p.check("#f-authorities .choices input", strict=False) if p.locator(
+        "#f-authorities .choices input"
+    ).count() else None
+    p.fill("#a-authorities", "BCH-CNA-CA-34")
+    p.check("input[name='decisionTypes'][value='BE64016A-C3BD-4C61-9620-C3FEF96B2A24']")
+    p.select_option("#i-decisionResult", "DecisionResults.approvalWithConditions")
+    p.check("input[name='scopes'][value='DecisionScopes.food']")
+    p.check("input[name='expires'][value='false']")
+    p.fill("#a-modifiedOrganisms", "MON810")
+    p.locator("#g-modifiedOrganisms button").first.wait_for()
+    p.locator("#g-modifiedOrganisms button:has-text('MON-ØØ81Ø-6 – MON810')").first.click()
+    nau.axe()
+    nau.shot("form")
+    p.click("button[value='request']")
+    p.wait_for_url("**/en/my?requested=**")
+    assert "Publication was requested" in p.content()
+    nau.shot("requested")
+    nau.close()
+
+    nfp = Walk(browser, base, "approve", viewport={"width": 1280, "height": 900})
+    nfp.goto("/fr/sign-in")
+    nfp.page.fill("#email", "nfp@example.org")
+    nfp.page.fill("#password", PASSWORD)
+    nfp.page.click("form.record button[type=submit]")
+    nfp.goto("/fr/queue")
+    assert "browser test" in nfp.page.content() or "test du navigateur" in nfp.page.content()
+    nfp.axe()
+    nfp.shot("queue")
+    nfp.page.click("button[value='approve']")
+    nfp.page.wait_for_url("**/fr/queue?done=**")
+    nfp.goto(f"/fr/lmos/{MON810}")
+    assert "test du navigateur" in nfp.page.content()
+    nfp.shot("lmo-fr")
+    nfp.close()
+    found = svc.search.search(
+        __import__("bch.services.search", fromlist=["SearchQuery"]).SearchQuery(
+            q="navigateur", filters={"schema": ["biosafetyDecision"]}
+        )
+    )
+    assert len(found.items) == 1
+    record = svc.records.get(found.items[0].identifier)
+    assert set(record.document["title"]) == {"en", "fr"}
