@@ -109,7 +109,10 @@ class Services:
         from bch.sources.registry import SourceRegistry, deadline_from_env
 
         return MatchService(
-            self.lmos, SourceRegistry.from_env(), SourceStore(self.engine), deadline=deadline_from_env()
+            self.lmos,
+            SourceRegistry.from_env(),
+            SourceStore(self.engine),
+            deadline=deadline_from_env(),
         )
 
     def is_empty(self) -> bool:
