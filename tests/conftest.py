@@ -56,6 +56,8 @@ def _postgres_services(postgres_url) -> Iterator[Services]:
 def _truncate(svc: Services) -> None:
     names = ", ".join(t.name for t in reversed(metadata.sorted_tables))
     with svc.engine.begin() as conn:
+        # fail loudly (instead of waiting for ever) if a test leaked an open transaction
+        conn.execute(text("SET LOCAL lock_timeout = '30s'"))
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 

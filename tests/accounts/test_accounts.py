@@ -172,10 +172,8 @@ def test_role_grants_are_audited_and_shape_the_principal(services):
         services.accounts.grant("nau@example.org", "admin", None, by="x")
     with pytest.raises(BadRequest, match="national"):
         services.accounts.grant("nau@example.org", "nau", "KE", schemas=["organism"], by="x")
-    with pytest.raises(Conflict):
-        services.accounts.users.create(
-            services.engine.connect(), "nau@example.org", None, confirmed=True
-        )
+    with services.engine.connect() as conn, pytest.raises(Conflict):
+        services.accounts.users.create(conn, "nau@example.org", None, confirmed=True)
 
 
 def test_the_audit_log_is_for_the_secretariat(services):
