@@ -92,9 +92,9 @@ def test_mon810_page_shows_decisions_snapshots_methods_and_offline_sources(loade
     codes = {(m["source"], m["methodId"]) for m in methods["methods"]}
     assert {("EUginius", "QT-EVE-ZM-020"), ("EURL-GMFF", "QL-EVE-ZM-001")} <= codes
     assert all(m["url"].startswith("https://") for m in methods["methods"])
-    assert [(r["code"], r["source"]) for r in methods["referenceMaterials"]] == [
-        ("ERM-BF413k", "eu_register")
-    ]
+    materials = [(r["code"], r["source"]) for r in methods["referenceMaterials"]]
+    assert materials[0] == ("ERM-BF413k", "eu_register")  # read live from the EU register page
+    assert ("ERM-BF413", "OECD BioTrack Product Database") in materials  # captured page
 
     html = client.get("/en/lmos/MON-ØØ81Ø-6/matches", headers={"HX-Request": "true"}).text
     assert not html.lstrip().startswith("<!doctype")
@@ -121,6 +121,17 @@ def test_stack_detection_methods_are_labelled_per_component(loaded):
     assert comps["MON-ØØ81Ø-6"]["label"] == "component MON810 of the stack"
     assert all(m["forComponent"] for c in comps.values() for m in c["methods"])
     assert "QT-EVE-ZM-020" in {m["methodId"] for m in comps["MON-ØØ81Ø-6"]["methods"]}
+    materials = {(m["code"], m["appliesTo"], m["forComponent"]) for m in body["referenceMaterials"]}
+    assert {("ERM-BF416", "MON-00863-5", True), ("ERM-BF413", "MON-00810-6", True)} <= materials
+
+
+def test_mon810_reference_materials_offline_cite_their_pages(loaded):
+    _service(loaded, persist=False)
+    body = _client(loaded).get("/api/v1/lmos/MON-00810-6/detection-methods").json()
+    found = {m["code"]: m for m in body["referenceMaterials"]}
+    assert {"ERM-BF413", "ERM-BF413k"} <= set(found)
+    assert "gm-register/details/11" in found["ERM-BF413k"]["url"]
+    assert "ERM-BF413k" in found["ERM-BF413k"]["quote"]
 
 
 def test_hanging_garbage_and_500_sources_never_delay_or_break_the_answer(services, site):

@@ -108,6 +108,7 @@ def test_lmo_page_matrix_map_links(web):
     assert re.search(r'href="/en/records/BCH-DEC-CA-\d+', html), "links to decisions"
     assert f"/en/lmos/{Q}/quicklink.svg" in html
     assert "QL-EVE-ZM-001" in html  # detection methods
+    assert "ERM-BF413" in html and "Reference materials" in html  # named on BioTrack / EU register
     assert "Zea mays" in html  # organism
     assert "Stacked LMOs that contain this LMO" in html
     assert re.search(r'href="/en/records/BCH-LMO-SCBD-\d+"', html), "stacks link back"

@@ -353,6 +353,9 @@ def detection_methods(svc: MatchService, uid_text: str) -> dict[str, Any]:
                 materials.append(
                     {"code": code, "source": name, "url": rec.url, "appliesTo": rec.uid_key}
                 )
+    for key in (target.uid_key, *target.component_keys):
+        for row in captured_reference_materials().get(key, []):
+            materials.append({**row, "appliesTo": key, "forComponent": key != target.uid_key})
     notes = []
     if not materials:
         notes.append(
@@ -367,6 +370,35 @@ def detection_methods(svc: MatchService, uid_text: str) -> dict[str, Any]:
         "referenceMaterials": materials,
         "notes": notes,
     }
+
+
+@cache
+def captured_reference_materials() -> dict[str, list[dict[str, str]]]:
+    """Reference materials named on captured public source pages (data/reference_materials.csv),
+    by UID key."""
+    import csv
+
+    from bch.config import data_dir
+    from bch.records.oecd_uid import uid_key
+
+    path = data_dir() / "reference_materials.csv"
+    out: dict[str, list[dict[str, str]]] = {}
+    if not path.exists():
+        return out
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            key = uid_key(row["unique_identifier"])
+            if key:
+                out.setdefault(key, []).append(
+                    {
+                        "code": row["material"],
+                        "provider": row["provider"],
+                        "source": row["source"],
+                        "url": row["source_url"],
+                        "quote": row["quote"],
+                    }
+                )
+    return out
 
 
 def _canonical(key: str) -> str:

@@ -84,10 +84,25 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
         decisions=decisions,
         risk_assessments=ras,
         methods=found.detection_methods,
+        materials=_materials(found.canonical_uid),
         components=components,
         stacks=stacks,
         principal=principal,
     )
+
+
+def _materials(uid: str) -> list[dict]:
+    """Reference materials named on captured source pages, for the LMO and its components."""
+    from bch.records.oecd_uid import parse_uid
+    from bch.services.matches import captured_reference_materials
+
+    parsed = parse_uid(uid)
+    found = captured_reference_materials()
+    return [
+        {**row, "appliesTo": key, "forComponent": key != parsed.key}
+        for key in (parsed.key, *parsed.component_keys)
+        for row in found.get(key, [])
+    ]
 
 
 def page_lmo(request: Request, lang: str, ctx: dict, **extra) -> Response:
