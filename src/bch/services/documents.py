@@ -54,21 +54,22 @@ def display_title(rt: RecordType, document: dict[str, Any]) -> dict[str, str]:
     return title
 
 
-def _walk(fields: dict[str, FieldDef], doc: dict[str, Any], prefix: str = ""):
+def walk_values(fields: dict[str, FieldDef], doc: dict[str, Any], prefix: str = ""):
+    """Every (path, field definition, single value) of a document, nested objects included."""
     for key, f in fields.items():
         if key not in doc:
             continue
         values = doc[key] if f.many and isinstance(doc[key], list) else [doc[key]]
         for v in values:
             if f.type == "object" and isinstance(v, dict):
-                yield from _walk(f.fields or {}, v, f"{prefix}{key}.")
+                yield from walk_values(f.fields or {}, v, f"{prefix}{key}.")
             else:
                 yield f"{prefix}{key}", f, v
 
 
 def references(rt: RecordType, document: dict[str, Any]) -> list[tuple[str, str, int | None]]:
     out = []
-    for path, f, v in _walk(rt.fields, document):
+    for path, f, v in walk_values(rt.fields, document):
         if f.type == "reference" and isinstance(v, dict):
             ident, rev = split_pinned(v["identifier"])
             out.append((path, ident, rev))
@@ -77,7 +78,7 @@ def references(rt: RecordType, document: dict[str, Any]) -> list[tuple[str, str,
 
 def lmo_keys(rt: RecordType, document: dict[str, Any]) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
-    for _path, f, v in _walk(rt.fields, document):
+    for _path, f, v in walk_values(rt.fields, document):
         if f.type != "oecdUid" or not isinstance(v, str):
             continue
         parsed = try_parse_uid(v)
@@ -95,7 +96,7 @@ def search_text(
     """Everything a user may type to find the record: texts in all languages, term titles, UIDs."""
     chunks: list[str] = list(title.values())
     chunks.append(" ".join(str(t) for t in rt.title.values()))
-    for _path, f, v in _walk(rt.fields, document):
+    for _path, f, v in walk_values(rt.fields, document):
         if f.confidential:
             continue
         if f.type in ("string", "email", "url") and isinstance(v, str):

@@ -18,6 +18,7 @@ from bch.records.identifiers import REFERENCE_OWNER, split_pinned
 from bch.records.languages import LANGUAGES, display
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.thesaurus import Thesaurus
+from bch.services.documents import walk_values
 
 MAX_VALUE = 200
 TITLE_SORT = "_title"  # hidden facet holding the sort key of the display title
@@ -43,18 +44,6 @@ def un_regions() -> dict[str, dict[str, str]]:
     """ISO alpha-2 -> {region, subregion} (UN M49), from the shipped table."""
     raw = resources.files("bch.records").joinpath("un_regions.json").read_text("utf-8")
     return json.loads(raw)["countries"]
-
-
-def _walk(fields: dict[str, FieldDef], doc: dict[str, Any], prefix: str = ""):
-    for key, f in fields.items():
-        if key not in doc:
-            continue
-        values = doc[key] if f.many and isinstance(doc[key], list) else [doc[key]]
-        for v in values:
-            if f.type == "object" and isinstance(v, dict):
-                yield from _walk(f.fields or {}, v, f"{prefix}{key}.")
-            else:
-                yield f"{prefix}{key}", f, v
 
 
 def term_fields(types: Iterable[RecordType]) -> set[str]:
@@ -89,7 +78,7 @@ def facet_values(
             out.add(("region", region["region"]))
             out.add(("subregion", region["subregion"]))
     organisms: list[str] = []
-    for path, f, v in _walk(rt.fields, document):
+    for path, f, v in walk_values(rt.fields, document):
         if f.confidential:
             continue
         if f.type == "term" and isinstance(v, dict) and v.get("identifier"):
@@ -137,7 +126,7 @@ def language_texts(
     used: set[str] = set(declared) | set(title)
     for lang, text in title.items():
         per_lang.setdefault(lang, []).append(text)
-    for _path, f, v in _walk(rt.fields, document):
+    for _path, f, v in walk_values(rt.fields, document):
         if f.confidential:
             continue
         if f.type in ("string", "email", "url") and isinstance(v, str):
