@@ -18,6 +18,7 @@ from bch.api.serialize import record_json, version_json
 from bch.records.languages import display
 from bch.services.container import Services
 from bch.services.errors import BadRequest
+from bch.services.policy import public_actor
 from bch.services.records import RecordView, _iso, record_summary
 from bch.services.search import RANGES, SearchQuery
 
@@ -196,11 +197,11 @@ def record_info(record_id: str, svc: Svc):
         "latestRevision": doc.latest_revision,
         "revisions": len(revs),
         "createdAt": _iso(first.created_at),
-        "createdBy": first.created_by,
+        "createdBy": public_actor(first.created_by),
         "updatedAt": _iso(doc.updated_at),
-        "updatedBy": latest.created_by,
+        "updatedBy": public_actor(latest.created_by),
         "publishedAt": _iso(latest.created_at),
-        "publishedBy": latest.created_by,
+        "publishedBy": public_actor(latest.created_by),
         "url": f"/api/v1/records/{doc.uid_base}-{doc.latest_revision}",
     }
 

@@ -9,6 +9,7 @@ from bch.records.countries import Country, countries, country
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.thesaurus import Domain, Term
 from bch.services.errors import NotFound
+from bch.services.policy import public_actor
 from bch.storage.repository import DocumentRow, RevisionRow
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 def _user(by: str) -> dict[str, Any]:
     """Who acted: we know the account label only (no CBD user profile fields)."""
-    return {"userID": None, "displayName": by}
+    return {"userID": None, "displayName": public_actor(by)}
 
 
 def info(

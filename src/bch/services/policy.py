@@ -68,3 +68,11 @@ def redact(
         return body
     hidden = set(rt.confidential_fields())
     return {k: v for k, v in body.items() if k not in hidden} if hidden else body
+
+
+def public_actor(by: str) -> str:
+    """Who acted, as shown publicly: an account's e-mail address is personal data, so the public
+    sees its domain only (the Secretariat's audit log keeps the full address)."""
+    if "@" not in by or by.startswith("import:"):
+        return by
+    return "…@" + by.rsplit("@", 1)[1]

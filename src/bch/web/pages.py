@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.realms import UnknownSchema
 from bch.services.errors import BadRequest, NotFound
+from bch.services.policy import public_actor
 from bch.services.records import RecordView
 from bch.web import i18n, searching
 from bch.web.common import (
@@ -248,7 +249,7 @@ def history_page(request: Request, lang: str, ref: str) -> Response:
     except UnknownSchema:
         type_title = doc.schema
     rows = [
-        {"revision": r.revision, "date": r.created_at, "by": r.created_by}
+        {"revision": r.revision, "date": r.created_at, "by": public_actor(r.created_by)}
         for r in sorted(revisions, key=lambda r: -r.revision)
     ]
     return page(
