@@ -217,3 +217,11 @@ def test_bad_requests_get_the_uniform_error_shape(services, url, status, code):
     r = _client(services).get(url)
     assert r.status_code == status
     assert r.json()["code"] == code and r.json()["message"]
+
+
+def test_matches_fragment_speaks_the_page_language(loaded):
+    _service(loaded, persist=False)  # snapshots only; `loaded` is read-only
+    html = _client(loaded).get("/ar/lmos/MON-ØØ81Ø-6/matches", headers={"HX-Request": "true"}).text
+    assert "المصادر" in html and "طرق الكشف والمواد المرجعية" in html
+    assert "Sources</h3>" not in html and "Detection methods and reference materials" not in html
+    assert "OECD BioTrack" in html and "QT-EVE-ZM-020" in html  # the data stays as found

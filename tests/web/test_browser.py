@@ -229,6 +229,10 @@ def test_national_user_submits_and_focal_point_approves(server, browser):
         "#f-authorities .choices input"
     ).count() else None
     p.fill("#a-authorities", "BCH-CNA-CA-34")
+    assert p.locator("#f-uses").is_hidden()  # the LMO-FFP fields, also for narrower types
+    p.check("input[name='decisionTypes'][value='DecisionTypes.ffpDomesticUse']")
+    assert p.locator("#f-uses").is_visible()
+    p.uncheck("input[name='decisionTypes'][value='DecisionTypes.ffpDomesticUse']")
     p.check("input[name='decisionTypes'][value='BE64016A-C3BD-4C61-9620-C3FEF96B2A24']")
     p.select_option("#i-decisionResult", "DecisionResults.approvalWithConditions")
     p.check("input[name='scopes'][value='DecisionScopes.food']")

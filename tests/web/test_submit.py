@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+from html import unescape
 from urllib.parse import quote
 
 from tests.web.conftest import MON810, client, hidden, sign_in
@@ -41,6 +42,9 @@ def test_national_user_submits_and_focal_point_approves(small):
     sign_in(nau, "nau@example.org")
     form = nau.get("/en/submit/biosafetyDecision").text
     assert 'data-shown-when="' in form  # amendedRecords appears only for amendments
+    # `contains` also holds for narrower terms: the LMO-FFP fields list them for the script
+    uses = re.search(r'id="f-uses" data-shown-when="([^"]*)"', form)
+    assert uses and "DecisionTypes.ffpDomesticUse" in unescape(uses.group(1))
     assert 'role="tab"' in form and '<option value="CA" selected>' in form
     # first save without the mandatory decision types: the form comes back with the problem
     data = decision_form(small, form, action="save")
@@ -149,3 +153,15 @@ def test_history_diff_and_tombstone(small):
     assert "This record was deleted" in r.text and "duplicate of another organism record" in r.text
     assert "<h1>此记录已被删除</h1>" in c.get(f"/zh/records/{base}").text
     assert c.get(f"/en/records/{base}/history").status_code == 200
+
+
+def test_validation_problems_are_in_the_page_language(small):
+    nau = client(small["svc"])
+    sign_in(nau, "nau@example.org", "fr")
+    form = nau.get("/fr/submit/biosafetyDecision").text
+    data = decision_form(small, form, action="save")
+    del data["decisionTypes"]
+    r = nau.post("/fr/submit/biosafetyDecision", data=data)
+    assert r.status_code == 200 and 'href="#f-decisionTypes"' in r.text
+    assert "Ce champ est obligatoire." in r.text
+    assert "is mandatory" not in r.text and "missing" not in r.text

@@ -9,11 +9,13 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+import bch.sources
 import bch.web
 from bch.records.languages import LANGUAGES
 from bch.web import i18n
 
 WEB = Path(bch.web.__file__).parent
+SOURCES = Path(bch.sources.__file__).parent
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 
@@ -21,10 +23,14 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 def extracted() -> set[str]:
     """The interface strings of the current source (as pybabel extract finds them)."""
     found = set()
-    for _file, _line, message, _comments, _ctx in extract_from_dir(
-        str(WEB), METHOD_MAP, OPTIONS, keywords={"_": None, "gettext": None, "ngettext": (1, 2)}
-    ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+    for where in (WEB, SOURCES):  # the LMO page's matches fragment shares the catalogs
+        for _file, _line, message, _comments, _ctx in extract_from_dir(
+            str(where),
+            METHOD_MAP,
+            OPTIONS,
+            keywords={"_": None, "gettext": None, "ngettext": (1, 2)},
+        ):
+            found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
 

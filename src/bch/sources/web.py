@@ -18,12 +18,16 @@ from bch.api.sources import split_sources
 from bch.records.countries import country
 from bch.services.errors import ServiceError
 from bch.services.matches import detection_methods
+from bch.web import i18n
 
 router = APIRouter(include_in_schema=False)
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
 )
+# the interface strings come from the web pages' gettext catalogs (scripts/update-translations.sh)
+_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 def safe_url(url: str | None) -> str:
@@ -32,13 +36,6 @@ def safe_url(url: str | None) -> str:
 
 
 _env.filters["safe_url"] = safe_url
-STATUS_TEXT = {
-    "ok": "answered",
-    "timeout": "no answer in time",
-    "error": "failed",
-    "offline": "not available offline",
-    "disabled": "disabled",
-}
 
 
 def _country_name(code: str, lang: str) -> str:
@@ -60,12 +57,12 @@ async def matches_fragment(request: Request, lang: str, uid: str, sources: str |
         error = None
     except ServiceError as exc:
         data, methods, error = None, None, exc
+    i18n.current_language.set(lang)
     html = _env.get_template("matches.html").render(
         lang=lang,
         data=data,
         methods=methods,
         error=error,
-        status_text=STATUS_TEXT,
         country_name=lambda c: _country_name(c, lang),
         title=_title(data["lmo"], lang) if data else "",
         quote=quote,

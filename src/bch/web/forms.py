@@ -48,6 +48,16 @@ def term_options(thesaurus: Thesaurus, domain: str) -> list[tuple[str, str]]:
     return [(t.identifier, text(t.title)) for t in found.terms] if found else []
 
 
+def _condition(thesaurus: Thesaurus, cond) -> dict[str, Any]:
+    """A shownWhen condition for the page script. `contains` also holds for any narrower term
+    (as on the server, thesaurus broader_closure), so the condition lists every matching term
+    in `matches`."""
+    out = cond.model_dump(exclude_none=True)
+    if cond.contains is not None:
+        out["matches"] = thesaurus.narrower_closure(cond.contains) or [cond.contains]
+    return out
+
+
 def widgets(
     svc: Services, rt: RecordType, doc: dict[str, Any], errors: dict[str, list[str]]
 ) -> list[Widget]:
@@ -58,7 +68,7 @@ def widgets(
 def _widget(svc, f: FieldDef, value: Any, errors, titles, name: str) -> Widget:
     w = Widget(name, label(f), "text", f.required, f.many, errors=errors.get(name, []))
     if f.shown_when:
-        w.shown_when = json.dumps([c.model_dump(exclude_none=True) for c in f.shown_when])
+        w.shown_when = json.dumps([_condition(svc.thesaurus, c) for c in f.shown_when])
     if f.type == "object":
         w.kind = "object"
         sub = (value[0] if isinstance(value, list) and value else value) or {}

@@ -85,6 +85,12 @@ def problem_text(code: str, message: str) -> str:
         "Error.InvalidReference": _("This record cannot be referenced here."),
         "Error.UnexpectedTerm": _("This term is not allowed here."),
         "Error.UnspecifiedLocale": _("Give the text in a language of the record."),
+        "Error.InvalidType": _("This value has the wrong form."),
+        "Error.InvalidValue": _("This value is not valid."),
+        "Error.InvalidProperty": _("This field is not part of the record type."),
+        "Error.UnknownSchema": _("This record type is unknown."),
+        "Warning.Mandatory": _("This field should be filled in."),
+        "Warning.OecdUid": _("Check this OECD unique identifier."),
     }
     return known.get(code, message)
 

@@ -66,14 +66,20 @@ def submit_index(request: Request, lang: str) -> Response:
     return page(request, lang, "submit_index.html", types=types, principal=principal)
 
 
+def _translated(problems) -> list[dict]:
+    """Problems with their message in the page language (by code; English for unknown codes)."""
+    return [
+        {**p, "message": problem_text(str(p.get("code") or ""), str(p.get("message") or ""))}
+        for p in problems or []
+    ]
+
+
 def _form_page(
     request, lang, rt, doc, *, etag="", errors=None, warnings=None, saved=False, status=200
 ):
     svc = services(request)
-    errors = [
-        {**e, "message": problem_text(str(e.get("code") or ""), str(e.get("message") or ""))}
-        for e in errors or []
-    ]
+    errors = _translated(errors)
+    warnings = _translated(warnings)
     problems = forms.field_errors(errors)
     items = forms.widgets(svc, rt, doc, problems)
     return page(
@@ -179,8 +185,8 @@ def draft_preview(request: Request, lang: str, identifier: str) -> Response:
         draft=draft,
         type_title=i18n.text(rt.title),
         fields=d.rows(rt, draft.document),
-        errors=[p.as_dict() for p in check.errors],
-        warnings=[p.as_dict() for p in check.warnings],
+        errors=_translated(p.as_dict() for p in check.errors),
+        warnings=_translated(p.as_dict() for p in check.warnings),
         csrf=csrf_token(request),
         principal=principal,
     )

@@ -62,7 +62,11 @@
             if (el.value !== "") vals.push(el.value);
           });
           if (c.present !== undefined && c.present !== null) return (vals.length > 0) === c.present;
-          if (c.contains) return vals.indexOf(c.contains) >= 0;
+          if (c.contains) {
+            // the term or any narrower term (the form lists them in `matches`)
+            var terms = (c.matches || [c.contains]).map(function (t) { return t.toLowerCase(); });
+            return vals.some(function (v) { return terms.indexOf(v.toLowerCase()) >= 0; });
+          }
           return vals.indexOf(String(c.equals)) >= 0;
         });
         box.hidden = !ok;
