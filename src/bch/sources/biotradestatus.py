@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from bch.records.oecd_uid import try_parse_uid
 from bch.sources.base import APPROVALS, NAMES, Approval, Source, SourceRecord, Target, country_code
-from bch.sources.html import require, soup, table_rows, text
+from bch.sources.html import ids_by_uid, require, soup, table_rows
 
 _EVENT = re.compile(r"[?&]event=(\d+)")
 _USES = {
@@ -83,10 +83,7 @@ class BioTradeStatus(Source):
         ids = [target.source_ids[self.name]] if self.name in target.source_ids else []
         if not ids:
             home = soup(await http.text(self.name, base_url) or "")
-            for a in home.find_all("a", href=_EVENT):
-                parsed = try_parse_uid(text(a))
-                if parsed is not None and parsed.key == target.uid_key:
-                    ids.append(_EVENT.search(a["href"]).group(1))
+            ids = ids_by_uid(home.find_all("a", href=_EVENT), _EVENT, target.uid_key)
         out = []
         for eid in dict.fromkeys(ids):
             url = self.record_url(base_url, eid)

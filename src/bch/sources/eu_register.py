@@ -24,7 +24,7 @@ from bch.sources.base import (
     SourceRecord,
     Target,
 )
-from bch.sources.html import labelled, lines, reference_materials, require, soup, text
+from bch.sources.html import ids_by_uid, labelled, lines, reference_materials, require, soup, text
 
 KNOWN_IDS = {"MON-00810-6": "11"}  # from the real register page details/11
 _DETAILS = re.compile(r"details/(\d+)")
@@ -102,10 +102,7 @@ class EuRegister(Source):
         ids = [KNOWN_IDS[target.uid_key]] if target.uid_key in KNOWN_IDS else []
         if not ids:
             listing = soup(await http.text(self.name, base_url) or "")
-            for a in listing.find_all("a", href=_DETAILS):
-                parsed = try_parse_uid(text(a))
-                if parsed is not None and parsed.key == target.uid_key:
-                    ids.append(_DETAILS.search(a["href"]).group(1))
+            ids = ids_by_uid(listing.find_all("a", href=_DETAILS), _DETAILS, target.uid_key)
         out = []
         for rid in dict.fromkeys(ids):
             url = self.record_url(base_url, rid)

@@ -29,7 +29,7 @@ from bch.sources.base import (
     country_code,
     uses_of,
 )
-from bch.sources.html import labelled, lines, reference_materials, require, soup, text
+from bch.sources.html import ids_by_uid, labelled, lines, reference_materials, require, soup, text
 
 BROWSE = "browse-information-by/oecd-unique-identifier/en/"
 DETAILS = "browse-information-by/oecd-unique-identifier/oecd-unique-identifier-details/en/?ui="
@@ -94,13 +94,8 @@ class Fao(Source):
         listing = soup(await http.text(self.name, urljoin(base_url, BROWSE)) or "")
         links = listing.find_all("a", href=_UI)
         require(links, self.name, "no ?ui= links on the browse page")
-        uis = []
-        for a in links:
-            parsed = try_parse_uid(text(a))
-            if parsed is not None and parsed.key == target.uid_key:
-                uis.append(_UI.search(a["href"]).group(1))
         out = []
-        for ui in list(dict.fromkeys(uis))[:MAX_RECORDS]:
+        for ui in ids_by_uid(links, _UI, target.uid_key)[:MAX_RECORDS]:
             url = self.record_url(base_url, ui)
             out.append(parse_record(await http.text(self.name, url) or "", url, ui))
         return out

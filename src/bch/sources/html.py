@@ -27,6 +27,19 @@ def lines(node: Tag) -> list[str]:
     return [" ".join(s.split()) for s in node.get_text("\n").split("\n") if s.strip()]
 
 
+def ids_by_uid(links: list[Tag], pattern: re.Pattern[str], uid_key: str) -> list[str]:
+    """Record ids (first group of `pattern` in each href) of the listing links whose text is the
+    wanted UID, in any spelling; de-duplicated, in page order."""
+    from bch.records.oecd_uid import try_parse_uid
+
+    ids = []
+    for a in links:
+        parsed = try_parse_uid(text(a))
+        if parsed is not None and parsed.key == uid_key:
+            ids.append(pattern.search(a["href"]).group(1))
+    return list(dict.fromkeys(ids))
+
+
 def require(ok: object, source: str, what: str) -> None:
     if not ok:
         raise SourceParseError(source, f"unexpected page structure: {what}")
