@@ -225,6 +225,9 @@ class RecordStore:
             (r.source, r.code): (r.id, r.data, r.method_type, r.scope, r.target)
             for r in conn.execute(select(detection_methods))
         }
+        linked: dict[int, set[str]] = {}
+        for r in conn.execute(select(detection_method_lmos)):
+            linked.setdefault(r.method_id, set()).add(r.uid_key)
         changed = 0
         for m in methods:
             key = (m["source"], m["code"])
@@ -232,15 +235,7 @@ class RecordStore:
             old = existing.get(key)
             if old and old[1:] == (m["data"], m["method_type"], m["scope"], m["target"]):
                 method_id = old[0]
-                current = {
-                    r.uid_key
-                    for r in conn.execute(
-                        select(detection_method_lmos.c.uid_key).where(
-                            detection_method_lmos.c.method_id == method_id
-                        )
-                    )
-                }
-                if current == set(m["lmo_keys"]):
+                if linked.get(method_id, set()) == set(m["lmo_keys"]):
                     continue
             elif old:
                 method_id = old[0]
