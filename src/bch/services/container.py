@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -86,8 +87,10 @@ class Services:
     @cached_property
     def search(self) -> SearchService:
         from bch.services.search import SearchService
+        from bch.storage.bitmap_index import LiveIndex
 
-        return SearchService(self.store, self.registry)
+        index = None if os.environ.get("BCH_SEARCH_INDEX") == "off" else LiveIndex(self.engine)
+        return SearchService(self.store, self.registry, index)
 
     @cached_property
     def changes(self) -> ChangeFeed:

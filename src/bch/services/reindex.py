@@ -47,4 +47,6 @@ def reindex(svc: Services) -> int:
                     facets.language_texts(rt, body, svc.thesaurus, doc.title),
                 )
                 done += 1
+    if svc.search.index is not None:
+        svc.search.index.invalidate()  # this process; other processes rebuild on restart
     return done

@@ -34,6 +34,7 @@ from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.facets import TITLE_SORT, term_fields
 from bch.services.policy import ANONYMOUS, Principal, read_filter
+from bch.storage.bitmap_index import LiveIndex
 from bch.storage.repository import DocumentRow, RecordStore, _doc_from
 from bch.storage.search_index import BudgetExceeded, text_match, time_budget
 from bch.storage.tables import (
@@ -94,6 +95,14 @@ class SearchQuery:
     principal: Principal = ANONYMOUS
 
 
+@dataclass(frozen=True)
+class Filter:
+    kind: str  # range, column, lmoUid, detection, facet
+    name: str  # as the client wrote it
+    stored: str  # the indexed field (ALIASES applied)
+    values: list[str]
+
+
 @dataclass
 class SearchResult:
     items: list[DocumentRow]
@@ -103,9 +112,10 @@ class SearchResult:
 
 
 class SearchService:
-    def __init__(self, store: RecordStore, registry: RealmRegistry):
+    def __init__(self, store: RecordStore, registry: RealmRegistry, index: LiveIndex | None = None):
         self.store = store
         self.registry = registry
+        self.index = index  # None: every search is answered in SQL
         self._terms = sorted(term_fields(registry.all()))
 
     def filterable_fields(self) -> list[str]:
@@ -120,16 +130,26 @@ class SearchService:
         for name in query.facets:
             self._field(name, "facet")
         fingerprint = _fingerprint(query, sort, descending)
+        filters = self.filters(query)
+        position = decode_cursor(query.cursor)
+        if self.index is not None and (position is None or position.get("e") == "b"):
+            from bch.services.search_bitmaps import BitmapSearch
+
+            with self.index.use() as index:
+                if index is not None:
+                    return BitmapSearch(self, index).search(
+                        query, filters, sort, descending, fingerprint, position
+                    )
         with self.store.reading() as conn:
             has_text = bool(query.q and query.q.strip())
             match = text_match(conn, query.q or "", sort == "relevance") if has_text else None
             if sort == "relevance" and match is None:
                 sort = "id"
-            where = self._where(query)
+            where = self._where(filters, query.principal)
             base = select(documents.c.id).where(*where)
             if match is not None:
                 base = base.join(match, match.c.document_id == documents.c.id)
-            items, nxt = self._page(conn, query, where, match, sort, descending, fingerprint)
+            items, nxt = self.page(conn, query, where, match, sort, descending, fingerprint)
             total, counts = self._counts(conn, base, query.facets, query.include_total)
         return SearchResult(items, nxt, total, counts)
 
@@ -166,14 +186,16 @@ class SearchService:
             ],
         )
 
-    def _where(self, query: SearchQuery) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = [read_filter(query.principal)]
+    def filters(self, query: SearchQuery) -> list[Filter]:
+        """The query's filters, checked (unknown fields and schemas are a 400)."""
+        out: list[Filter] = []
         for name, raw_values in query.filters.items():
             values = [v.strip() for v in raw_values if v is not None and v.strip()]
             if not values:
                 continue
             if name in RANGES:
-                where.append(self._range(name, values[-1]))
+                self._range(name, values[-1])  # checks the date
+                out.append(Filter("range", name, name, values[-1:]))
                 continue
             stored = self._field(name, "filter")
             if stored == "schema":
@@ -192,19 +214,35 @@ class SearchService:
                         )
             if stored in COLUMNS:
                 upper = [v.upper() if name != "schema" else v for v in values]
-                where.append(COLUMNS[stored].in_(upper))
+                out.append(Filter("column", name, stored, upper))
             elif stored == "lmoUid":
-                where.append(_lmo_uid_filter(values))
+                _lmo_uid_filter(values)  # checks the UIDs
+                out.append(Filter("lmoUid", name, stored, values))
             elif stored == "hasDetectionMethod":
                 flag = values[-1].lower()
                 if flag not in ("true", "false"):
                     raise BadRequest("hasDetectionMethod must be true or false")
-                where.append(_has_detection() if flag == "true" else ~_has_detection())
+                out.append(Filter("detection", name, stored, [flag]))
+            else:
+                out.append(Filter("facet", name, stored, values))
+        return out
+
+    def _where(self, filters: list[Filter], principal: Principal) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = [read_filter(principal)]
+        for f in filters:
+            if f.kind == "range":
+                where.append(self._range(f.name, f.values[0]))
+            elif f.kind == "column":
+                where.append(COLUMNS[f.stored].in_(f.values))
+            elif f.kind == "lmoUid":
+                where.append(_lmo_uid_filter(f.values))
+            elif f.kind == "detection":
+                where.append(_has_detection() if f.values[0] == "true" else ~_has_detection())
             else:
                 where.append(
                     documents.c.id.in_(
                         select(record_facets.c.document_id).where(
-                            record_facets.c.field == stored, record_facets.c.value.in_(values)
+                            record_facets.c.field == f.stored, record_facets.c.value.in_(f.values)
                         )
                     )
                 )
@@ -233,7 +271,8 @@ class SearchService:
         )
 
     # -- a page ---------------------------------------------------------------------------------
-    def _page(self, conn, query, where, match, sort, descending, fingerprint):
+    def page(self, conn, query, where, match, sort, descending, fingerprint, tag=None):
+        """One page in SQL (keyset on the sort key and id); `tag` is added to the next cursor."""
         title = None
         if sort == "title":
             title = (
@@ -281,7 +320,7 @@ class SearchService:
         nxt = None
         if more and rows:
             last = rows[-1]._mapping
-            token: dict[str, Any] = {"f": fingerprint, "i": last["id"]}
+            token: dict[str, Any] = {"f": fingerprint, "i": last["id"], **(tag or {})}
             if key is not None:
                 token["k"] = _to_cursor(last["sort_key"])
             nxt = encode_cursor(token)
