@@ -54,6 +54,7 @@ def create_app(svc: Services) -> FastAPI:
             "database": svc.engine.dialect.name,
             "records": count,
             "sequence": seq,
+            "searchIndex": svc.search.index.status if svc.search.index else "off",
         }
 
     from bch.api import sources as sources_api  # external databases (issue 6)

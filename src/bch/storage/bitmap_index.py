@@ -29,7 +29,7 @@ from bch.storage.text_tokens import QueryWord, text_tokens
 
 log = logging.getLogger("bch.search")
 
-CHUNK = 20_000  # record ids read per statement when building
+CHUNK = 4_000  # record ids read per statement when building (bounds the build's memory)
 SYNC_CHUNK = 1_000  # changed record ids re-read per statement when syncing
 BUILD_IN_REQUEST_MAX = 50_000  # larger databases are indexed in a background thread
 REBUILD_OVER = 100_000  # more changed records than this: rebuild instead of patching

@@ -46,15 +46,18 @@ def _bigrams(word: str) -> list[str]:
 def text_tokens(lang: str, content: str) -> set[str]:
     """Index entries of one text in one language."""
     out: set[str] = set()
-    stems = lang in STEMMED
     for word in set(_WORD.findall(content.lower())):
-        if _CJK.match(word):
-            out.update(_bigrams(word))
-            continue
-        out.add(fold(word))
-        if stems:
-            out.add(SEP + lang + SEP + stem(lang, word))
+        out.update(_entries(lang, word))
     return out
+
+
+@lru_cache(maxsize=524_288)
+def _entries(lang: str, word: str) -> tuple[str, ...]:
+    if _CJK.match(word):
+        return tuple(_bigrams(word))
+    if lang in STEMMED:
+        return (fold(word), SEP + lang + SEP + stem(lang, word))
+    return (fold(word),)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,209 @@
+"""The in-memory bitmap index behind search: it answers like the SQL search it replaces, follows
+every publish, revision and deletion (also those of another process), recovers from a database
+that was reset, and pages by relevance without skipping or repeating while records are written.
+Both backends."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bch.api.app import create_app
+from bch.services.container import Services
+from bch.services.search import SearchQuery, SearchService
+from bch.storage import bitmap_index
+from bch.storage.text_tokens import query_words, text_tokens
+from tests import factories
+
+# Filters, facets and words of the shipped data that both engines must answer identically.
+CASES = [
+    SearchQuery(filters={"schema": ["modifiedOrganism"]}, facets=["trait", "organism"]),
+    SearchQuery(filters={"decisionScope": ["food"]}, facets=["decisionResult", "country"]),
+    SearchQuery(
+        filters={"decisionDateFrom": ["2005-01-01"], "decisionDateTo": ["2012-12-31"]},
+        facets=["schema", "decisionScope"],
+    ),
+    SearchQuery(filters={"hasDetectionMethod": ["true"]}, facets=["hasDetectionMethod"]),
+    SearchQuery(filters={"hasDetectionMethod": ["false"], "schema": ["modifiedOrganism"]}),
+    SearchQuery(filters={"lmoUid": ["MON-ØØ81Ø-6"]}, facets=["schema"]),
+    SearchQuery(filters={"country": ["ca", "SCBD"], "realm": ["BCH"]}, facets=["country"]),
+    SearchQuery(filters={"updatedFrom": ["2000-01-01"]}, facets=["realm"]),
+    SearchQuery(q="maize", filters={"trait": ["dnaSequenceTraits.herbicides"]}, facets=["trait"]),
+    SearchQuery(q="glyphosate", facets=["schema", "organism"]),
+    SearchQuery(q="Brassica napus", facets=["schema"]),
+    SearchQuery(q="MON810", facets=["schema"]),
+    SearchQuery(q="approved feed", facets=["decisionScope"]),
+]
+
+
+def _walk(search: SearchService, query: SearchQuery) -> tuple[list[int], int | None, dict]:
+    ids: list[int] = []
+    query = SearchQuery(**{**query.__dict__, "sort": "id", "limit": 97, "include_total": True})
+    first = search.search(query)
+    result = first
+    while True:
+        ids += [d.id for d in result.items]
+        if not result.next:
+            return ids, first.total, first.facets
+        query = SearchQuery(**{**query.__dict__, "cursor": result.next})
+        result = search.search(query)
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_bitmap_and_sql_searches_give_the_same_answers(loaded, case):
+    bitmaps = loaded.search
+    assert bitmaps.index is not None
+    sql = SearchService(loaded.store, loaded.registry, index=None)
+    ids, total, facets = _walk(bitmaps, CASES[case])
+    want_ids, want_total, want_facets = _walk(sql, CASES[case])
+    assert bitmaps.index.status == "ready"
+    assert total == want_total == len(ids) > 0
+    assert ids == want_ids
+    assert facets == want_facets
+
+
+def _titles(svc: Services, q: str) -> list[str]:
+    found = svc.search.search(SearchQuery(q=q, facets=["schema"], include_total=True))
+    return sorted(d.title["en"] for d in found.items)
+
+
+def test_the_index_follows_publish_revision_and_delete(services):
+    assert _titles(services, "zea") == []  # builds the (empty) index
+    doc = factories.organism("Zea mays")
+    services.records.publish(doc, by="test")
+    assert _titles(services, "zea") == ["Zea mays"]
+    services.records.publish({**doc, "scientificName": "Glycine max"}, by="test")
+    assert _titles(services, "zea") == []
+    assert _titles(services, "glycine") == ["Glycine max"]
+    found = services.search.search(SearchQuery(facets=["schema"], include_total=True))
+    assert found.total == 1 and found.facets["schema"] == [("organism", 1)]
+    services.records.delete(doc["header"]["identifier"], by="test", reason="test")
+    assert _titles(services, "glycine") == []
+    found = services.search.search(SearchQuery(facets=["schema"], include_total=True))
+    assert found.total == 0 and found.facets["schema"] == []
+
+
+def test_writes_of_another_process_are_seen(services):
+    other = Services.open(services.engine.url.render_as_string(hide_password=False))
+    try:
+        assert _titles(services, "oryza") == []
+        other.records.publish(factories.organism("Oryza sativa"), by="other process")
+        assert _titles(services, "oryza") == ["Oryza sativa"]
+    finally:
+        other.close()
+
+
+def test_a_reset_database_is_indexed_again(services):
+    services.records.publish(factories.organism("Zea mays"), by="test")
+    assert _titles(services, "zea") == ["Zea mays"]
+    index = services.search.index._index
+    assert index is not None and index.seq == 1
+    # the same change number, another database state (a restored backup, a reset test database)
+    index.mark = (1, -1, 1, None)
+    services.records.publish(factories.organism("Glycine max"), by="test")
+    assert _titles(services, "glycine") == ["Glycine max"]
+    assert services.search.index._index is not index  # rebuilt, not patched
+
+
+def test_a_large_database_is_indexed_in_the_background(services, monkeypatch):
+    services.records.publish_many(
+        [factories.organism(n) for n in ("Zea mays", "Zea diploperennis", "Glycine max")],
+        by="test",
+    )
+    monkeypatch.setattr(bitmap_index, "BUILD_IN_REQUEST_MAX", 0)
+    release = threading.Event()
+    real_build = bitmap_index.BitmapIndex.build.__func__
+
+    def slow_build(cls, conn):
+        release.wait(30)
+        return real_build(cls, conn)
+
+    monkeypatch.setattr(bitmap_index.BitmapIndex, "build", classmethod(slow_build))
+    query = SearchQuery(q="zea", limit=1, include_total=True)
+    first = services.search.search(query)  # answered from SQL while the index builds
+    assert services.search.index.status == "building"
+    assert first.total == 2 and len(first.items) == 1 and first.next
+    release.set()
+    deadline = time.monotonic() + 30
+    while services.search.index.status != "ready":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # a cursor of the SQL answer goes on in SQL; a new search uses the index
+    rest = services.search.search(SearchQuery(q="zea", limit=1, cursor=first.next))
+    assert len(rest.items) == 1 and rest.items[0].id != first.items[0].id
+    again = services.search.search(query)
+    assert again.total == 2 and again.next != first.next
+
+
+def test_relevance_paging_during_writes_neither_skips_nor_repeats(services):
+    # Zea records carry "zea" in their title (first tier); the Glycine ones only in the text
+    def zea(i: int, ident: str | None = None) -> dict:
+        return factories.organism("Zea mays", identifier=ident, commonNames={"en": f"maize {i}"})
+
+    def glycine(i: int, ident: str | None = None) -> dict:
+        return factories.organism(
+            "Glycine max", identifier=ident, commonNames={"en": f"soy, not zea {i}"}
+        )
+
+    seeded = [zea(i) if i % 2 else glycine(i) for i in range(40)]
+    services.records.publish_many(seeded, by="test")
+    existing = {d["header"]["identifier"]: d["scientificName"] for d in seeded}
+    idents = list(existing)
+    error: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for i in range(30):
+                services.records.publish(zea(100 + i) if i % 2 else glycine(100 + i), by="w")
+                ident = idents[i % len(idents)]  # a new revision, same title
+                make = zea if existing[ident] == "Zea mays" else glycine
+                services.records.publish(make(200 + i, ident), by="w")
+        except BaseException as exc:
+            error.append(exc)
+
+    writer = threading.Thread(target=write, daemon=True)
+    start = services.changes.last_sequence()
+    with TestClient(create_app(services)) as client:
+        writer.start()
+        seen: list[tuple[str, str]] = []
+        url = "/api/v1/records?q=zea&sort=relevance&limit=6"
+        while url:
+            time.sleep(0.02)
+            body = client.get(url).json()
+            seen += [(i["identifier"], i["title"]["en"]) for i in body["items"]]
+            url = f"/api/v1/records?q=zea&sort=relevance&limit=6&cursor={body['next']}"
+            url = url if body["next"] else None
+        writer.join(timeout=60)
+    assert not error
+    assert services.changes.last_sequence() - start > 0
+    idents_seen = [i for i, _ in seen]
+    assert len(idents_seen) == len(set(idents_seen))  # no repeats
+    assert set(existing) <= set(idents_seen)  # nothing that existed throughout was skipped
+    titles = [t for _, t in seen]
+    first_glycine = titles.index("Glycine max")
+    assert set(titles[:first_glycine]) == {"Zea mays"}  # title matches first
+    assert "Zea mays" not in titles[first_glycine:]
+
+
+def test_words_stems_diacritics_and_chinese():
+    english = text_tokens("en", "Herbicides tolerant maize; Café")
+    assert {"herbicides", "maize", "cafe"} <= english
+    assert "\x1fen\x1fherbicid" in english  # the English stem, in the English namespace
+    french = text_tokens("fr", "Maïs tolérant aux herbicides")
+    assert {"mais", "tolerant"} <= french and "\x1ffr\x1fherbicid" in french
+    assert {"转基", "基因", "因玉", "玉米"} <= text_tokens("zh", "转基因玉米")
+    word = query_words("转基因")[0]
+    assert word.exact == ("转基", "基因") and not word.prefixes
+    # a query word never matches a language namespace by its letters
+    assert all(p.startswith("\x1f") or p == "en" for p in query_words("en")[0].prefixes)
+    assert len(query_words(" ".join(f"w{i}" for i in range(40)))) == 16
+
+
+def test_stems_find_other_forms(services):
+    services.records.publish(factories.organism("Zea mays", commonNames={"en": "tolerances"}))
+    assert _titles(services, "tolerance") == ["Zea mays"]
+    assert _titles(services, "tol") == ["Zea mays"]  # a prefix
+    assert _titles(services, "tolerance glycine") == []  # every word must match
