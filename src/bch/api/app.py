@@ -14,6 +14,7 @@ from bch.api import oai as oai_api
 from bch.api import reference as reference_api
 from bch.api.conventions import install_conventions
 from bch.api.errors import install_error_handlers
+from bch.api.http import FastJSONResponse
 from bch.services.container import Services
 
 
@@ -24,6 +25,7 @@ def create_app(svc: Services) -> FastAPI:
         description="Records of the Biosafety Clearing-House and the other realms of the CHM.",
         docs_url=None,  # served from local assets by install_conventions (no CDN)
         redoc_url=None,
+        default_response_class=FastJSONResponse,
     )
     app.state.services = svc
     install_error_handlers(app)

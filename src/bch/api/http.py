@@ -8,11 +8,20 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from bch.records.languages import DEFAULT_LANGUAGE, LANGUAGES
 from bch.services.errors import BadRequest
+
+
+class FastJSONResponse(JSONResponse):
+    """JSON rendered by orjson: the same compact UTF-8 output as Starlette's, several times faster
+    on record bodies."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
 def http_date(moment: datetime) -> str:
@@ -50,7 +59,7 @@ def cached_json(
         headers["Last-Modified"] = http_date(modified)
     if not_modified(request, tag, modified):
         return Response(status_code=304, headers=headers)
-    return JSONResponse(payload, headers=headers, media_type=media_type)
+    return FastJSONResponse(payload, headers=headers, media_type=media_type)
 
 
 def requested_language(request: Request, lang: str | None) -> str:

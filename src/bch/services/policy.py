@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from bch.records.fields import RecordType
-from bch.storage.tables import documents
+from bch.storage.repository import LIVE
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ ANONYMOUS = Principal()
 
 def read_filter(principal: Principal) -> ColumnElement[bool]:
     """Documents the principal may read: every live published record (deleted ones answer 410)."""
-    return documents.c.deleted_at.is_(None)
+    return LIVE
 
 
 def may_see_confidential(principal: Principal, owner: str) -> bool:

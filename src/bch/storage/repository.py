@@ -9,7 +9,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from bch.storage.engine import is_postgres
 from bch.storage.search import text_search_for
@@ -95,6 +106,21 @@ def _as_utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)  # SQLite returns naive datetimes
     return value
+
+
+# Statements of the hot read paths, built once (building a statement costs more than running it)
+LIVE = documents.c.deleted_at.is_(None)  # the public read filter (bch.services.policy)
+_BY_ID = select(documents).where(documents.c.id == bindparam("doc_id"))
+_BY_IDENTIFIER = select(documents).where(documents.c.identifier == bindparam("identifier"))
+_REVISION = select(revisions).where(
+    revisions.c.document_id == bindparam("doc_id"), revisions.c.revision == bindparam("number")
+)
+_REFERENCING = (
+    select(record_links.c.field, documents)
+    .join(documents, documents.c.id == record_links.c.source_id)
+    .where(record_links.c.target_identifier == bindparam("identifier"), LIVE)
+    .order_by(documents.c.schema, documents.c.id)
+)
 
 
 class RecordStore:
@@ -261,19 +287,15 @@ class RecordStore:
 
     # -- reads ----------------------------------------------------------------------------------
     def document_by_identifier(self, conn: Connection, identifier: str) -> DocumentRow | None:
-        row = conn.execute(select(documents).where(documents.c.identifier == identifier)).first()
+        row = conn.execute(_BY_IDENTIFIER, {"identifier": identifier}).first()
         return _doc(row) if row else None
 
     def document_by_id(self, conn: Connection, doc_id: int) -> DocumentRow | None:
-        row = conn.execute(select(documents).where(documents.c.id == doc_id)).first()
+        row = conn.execute(_BY_ID, {"doc_id": doc_id}).first()
         return _doc(row) if row else None
 
     def revision(self, conn: Connection, doc_id: int, number: int) -> RevisionRow | None:
-        row = conn.execute(
-            select(revisions).where(
-                revisions.c.document_id == doc_id, revisions.c.revision == number
-            )
-        ).first()
+        row = conn.execute(_REVISION, {"doc_id": doc_id, "number": number}).first()
         return _revision(row) if row else None
 
     def history(self, conn: Connection, doc_id: int) -> list[RevisionRow]:
@@ -335,15 +357,10 @@ class RecordStore:
         self, conn: Connection, identifier: str, visible: ColumnElement[bool] | None = None
     ) -> list[tuple[str, DocumentRow]]:
         """Live records whose latest revision references `identifier`, with the field."""
-        stmt = (
-            select(record_links.c.field, documents)
-            .join(documents, documents.c.id == record_links.c.source_id)
-            .where(record_links.c.target_identifier == identifier, documents.c.deleted_at.is_(None))
-            .order_by(documents.c.schema, documents.c.id)
-        )
-        if visible is not None:
+        stmt = _REFERENCING
+        if visible is not None and visible is not LIVE:
             stmt = stmt.where(visible)
-        rows = conn.execute(stmt)
+        rows = conn.execute(stmt, {"identifier": identifier})
         out = []
         for r in rows:
             m = dict(r._mapping)
