@@ -223,6 +223,28 @@ def _bch_queries(n: int) -> list[str]:
     return out
 
 
+def _harvester_pages(lmos: int, n: int = 20, rows: int = 100) -> list[str]:
+    """Pages a CBD index harvester asks for (tests/compat/test_cbd_harvester.py), at offsets
+    spread over all the LMOs."""
+    rnd = random.Random(11)
+    out = []
+    for _ in range(n):
+        params = [
+            ("q", "*:*"),
+            ("fq", "schema_s:modifiedOrganism"),
+            ("fq", "realm_ss:bch"),
+            ("fq", "_state_s:public"),
+            ("fq", "NOT version_s:*"),
+            ("fl", "identifier_s,uniqueIdentifier_s,title_t,updatedDate_dt"),
+            ("sort", "updatedDate_dt asc, identifier_s asc"),
+            ("start", str(rnd.randrange(max(1, lmos - rows)))),
+            ("rows", str(rows)),
+            ("wt", "json"),
+        ]
+        out.append("/api/v2013/index/select?" + urlencode(params))
+    return out
+
+
 def _datasette_queries(n: int) -> list[str]:
     """The same searches on Datasette: text and the facet-table filter as `_where`, the schema
     as a column filter, facets on two columns of the same rows."""
@@ -336,6 +358,9 @@ def main() -> None:
             lat = _latencies(c, [u + "&sort=id" for u in urls])
             figures["search_sort_id_p50_ms"] = round(_pct(lat, 0.5), 1)
             figures["search_sort_id_p95_ms"] = round(_pct(lat, 0.95), 1)
+            lat = _latencies(c, [server.url(u) for u in _harvester_pages(lmos)])
+            figures["v2013_harvest_page_p50_ms"] = round(_pct(lat, 0.5), 1)
+            figures["v2013_harvest_page_p95_ms"] = round(_pct(lat, 0.95), 1)
         bare = _throughput(lambda rnd: server.url("/bare"))
         gets = _throughput(lambda rnd: server.url(f"/api/v1/records/{rnd.choice(ids)}"))
         figures["bare_rps"] = round(bare)

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import fnmatch
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bch.compat import column_query
 from bch.compat.evaluate import check, is_text, matches, pushdown, tokens
 from bch.compat.index_fields import field_catalog, index_document
-from bch.compat.solr_query import Node, SolrSyntaxError, local_params, parse
+from bch.compat.solr_query import MUST, Boolean, Node, SolrSyntaxError, local_params, parse
 from bch.records.realms import UnknownSchema
 from bch.services.errors import BadRequest
 from bch.services.search import SearchQuery
+from bch.storage.repository import _doc
 
 if TYPE_CHECKING:
     from bch.services.container import Services
 
 MAX_ROWS = 10000
+CACHE_SIZE = 50_000  # index documents kept between requests
 UNSUPPORTED = (
     "facet.query",
     "facet.pivot",
@@ -58,7 +62,9 @@ class SelectService:
     def __init__(self, svc: Services):
         self.svc = svc
         self.catalog = field_catalog(svc.registry)
-        self._cache: dict[int, tuple[int, dict[str, Any]]] = {}  # doc id -> (revision, index doc)
+        # doc id -> (revision, index doc), the most recently used last
+        self._cache: OrderedDict[int, tuple[int, dict[str, Any]]] = OrderedDict()
+        self.fast = True  # answer column-filter queries in SQL (tests turn it off to compare)
 
     # -- request --------------------------------------------------------------------------------
     def select(self, raw: list[tuple[str, str]]) -> dict[str, Any]:
@@ -91,11 +97,17 @@ class SelectService:
         need_universe = any(
             self._facet_opt(params, f, "facet.mincount", "0") == "0" for f, *_ in facet_fields
         )
-        excluded = {tag for _f, _k, ex in facet_fields for tag in ex}
-        narrowing = [f for f in filters if not (f.tags & excluded)]
-        universe = self._candidates(q, narrowing, narrow=not need_universe)
-        hits = [d for d in universe if matches(q, d) and all(matches(f.node, d) for f in filters)]
-        if sort:
+        fast = None if facet_fields else self._by_columns(q, filters, sort, start, rows)
+        if fast is not None:
+            found, page_docs = fast
+            universe: list[dict[str, Any]] = []
+        else:
+            excluded = {tag for _f, _k, ex in facet_fields for tag in ex}
+            narrowing = [f for f in filters if not (f.tags & excluded)]
+            universe = self._candidates(q, narrowing, narrow=not need_universe)
+            hits = [
+                d for d in universe if matches(q, d) and all(matches(f.node, d) for f in filters)
+            ]
             for field, descending in reversed(sort):
                 if field == "score":
                     continue
@@ -103,12 +115,13 @@ class SelectService:
                 missing = [d for d in hits if d.get(field) is None]
                 present.sort(key=lambda d, f=field: _sort_key(d[f]), reverse=descending)
                 hits = present + missing  # documents without the field sort last
+            found, page_docs = len(hits), hits[start : start + rows]
         body: dict[str, Any] = {
             "responseHeader": {"status": 0, "QTime": 0, "params": echo(params)},
             "response": {
-                "numFound": len(hits),
+                "numFound": found,
                 "start": start,
-                "docs": [project(d, one.get("fl")) for d in hits[start : start + rows]],
+                "docs": [project(d, one.get("fl")) for d in page_docs],
             },
         }
         if _on(one.get("facet")):
@@ -193,6 +206,23 @@ class SelectService:
             pairs = pairs[:limit]
         return [x for pair in pairs for x in pair]
 
+    def _by_columns(self, q, filters, sort, start, rows):
+        """(numFound, page) in SQL when the query is a filter on record columns (the harvester's
+        query); None otherwise. See bch.compat.column_query."""
+        if not self.fast:
+            return None
+        wanted = column_query.column_filters(
+            Boolean(tuple((MUST, n) for n in [q, *[f.node for f in filters]]))
+        )
+        if wanted is None:
+            return None
+        with self.svc.store.reading() as conn:
+            order = column_query.sort_keys(conn, sort)
+            if order is None:
+                return None
+            found, rows_ = column_query.page(conn, wanted, order, start, rows)
+        return found, self._index_docs([_doc(r) for r in rows_])
+
     # -- candidates -----------------------------------------------------------------------------
     def _candidates(self, q: Node, filters: list[Filter], *, narrow: bool) -> list[dict[str, Any]]:
         wanted: dict[str, list[str]] = {}
@@ -234,7 +264,14 @@ class SelectService:
                     r.latest_revision,
                     index_document(r, body, rt, self.svc.thesaurus),
                 )
-        return [self._cache[r.id][1] for r in rows if r.id in self._cache]
+        out = []
+        for r in rows:
+            if r.id in self._cache:
+                out.append(self._cache[r.id][1])
+                self._cache.move_to_end(r.id)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return out
 
 
 def normalise(raw: list[tuple[str, str]]) -> dict[str, list[str]]:

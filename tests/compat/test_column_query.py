@@ -1,0 +1,61 @@
+"""The harvesters' queries (filters on record columns, paged and sorted on record columns) are
+answered in SQL; the answers are the general evaluator's, page by page, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from bch.compat import column_query
+from bch.compat.select import SelectService
+from bch.compat.solr_query import parse
+
+HARVEST = [
+    ("q", "*:*"),
+    ("fq", "realm_ss:bch"),
+    ("fq", "_state_s:public"),
+    ("fq", "NOT version_s:*"),
+    ("fl", "identifier_s,uniqueIdentifier_s,title_t,updatedDate_dt"),
+]
+QUERIES = [
+    [
+        *HARVEST,
+        ("fq", "schema_s:modifiedOrganism"),
+        ("sort", "updatedDate_dt asc, identifier_s asc"),
+    ],
+    [*HARVEST, ("fq", "schema_s:biosafetyDecision"), ("sort", "identifier_s desc")],
+    [*HARVEST, ("fq", "schema_s:(organism OR dnaSequence)"), ("sort", "createdDate_dt desc")],
+    [("q", "government_s:ca"), ("fq", "schema_s:biosafetyDecision"), ("sort", "_revision_i asc")],
+    [("q", "schema_s:organism OR schema_s:dnaSequence"), ("fl", "identifier_s,schema_s")],
+    [("q", "*:*"), ("fq", "government_s:scbd")],  # reference records have no government
+    [("q", "*:*"), ("fq", "realm_ss:BCH")],  # values are lower case: nothing
+    [("q", "+schema_s:organism +schema_s:dnaSequence")],  # contradictory: nothing
+    [("q", "*:*"), ("sort", "score desc, updatedDate_dt desc")],
+]
+
+
+@pytest.mark.parametrize("case", range(len(QUERIES)))
+@pytest.mark.parametrize("window", [("0", "7"), ("5", "40"), ("300", "100"), ("0", "0")])
+def test_sql_answers_equal_the_evaluator(loaded, case, window, monkeypatch):
+    params = [*QUERIES[case], ("start", window[0]), ("rows", window[1])]
+    fast, general = SelectService(loaded), SelectService(loaded)
+    general.fast = False
+    calls = []
+    real = column_query.page
+    monkeypatch.setattr(column_query, "page", lambda *a, **k: calls.append(1) or real(*a, **k))
+    got = fast.select(params)
+    want = general.select(params)
+    assert calls, "the SQL path was not taken"
+    assert got["response"] == want["response"]
+    assert want["response"]["numFound"] == 0 or case not in (5, 6, 7)
+
+
+def test_other_queries_are_not_column_filters():
+    for text in [
+        "title_t:maize",
+        "schema_s:organism AND NOT government_s:ca",
+        "schema_s:organism OR government_s:ca",
+        "schema_s:org*",
+        "updatedDate_dt:[2020-01-01T00:00:00Z TO *]",
+    ]:
+        assert column_query.column_filters(parse(text)) is None, text
+    assert column_query.column_filters(parse("schema_s:a OR schema_s:b")) == {"schema": {"a", "b"}}
