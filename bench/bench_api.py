@@ -321,6 +321,7 @@ def main() -> None:
     path = root / "bench.db"
     if path.exists() and not keep:
         path.unlink()
+    Path(f"{path}.search-index").unlink(missing_ok=True)  # measure a first build
     if path.exists():
         svc = Services.open(f"sqlite:///{path}")
         load = 0.0
@@ -366,6 +367,13 @@ def main() -> None:
         figures["bare_rps"] = round(bare)
         figures["record_get_rps"] = round(gets)
         figures["record_get_vs_bare"] = f"{gets / bare:.0%}"
+    finally:
+        server.stop()
+
+    server = _bch_server(path)  # a restarted server loads the index saved by the first one
+    try:
+        with httpx.Client(timeout=60) as c:
+            figures["search_index_restart_s"] = _wait_for_index(c, server)
     finally:
         server.stop()
 

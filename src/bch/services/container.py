@@ -87,9 +87,11 @@ class Services:
     @cached_property
     def search(self) -> SearchService:
         from bch.services.search import SearchService
-        from bch.storage.bitmap_index import LiveIndex
+        from bch.storage.bitmap_index import LiveIndex, snapshot_path
 
-        index = None if os.environ.get("BCH_SEARCH_INDEX") == "off" else LiveIndex(self.engine)
+        if os.environ.get("BCH_SEARCH_INDEX") == "off":
+            return SearchService(self.store, self.registry, None)
+        index = LiveIndex(self.engine, snapshot_path(self.engine))
         return SearchService(self.store, self.registry, index)
 
     @cached_property

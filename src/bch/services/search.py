@@ -1,8 +1,11 @@
 """Search: full text over the six languages, filters, facet counts, sort and keyset cursors.
 
-Filters and facets are SQL over the record_facets index (written in each publish transaction),
-always combined with the policy's read filter, so every surface (JSON API, CBD v2013 API,
-OAI-PMH sets, embeds) gets the same answers on SQLite and PostgreSQL."""
+Answered from the in-memory bitmap index (bch.services.search_bitmaps over
+bch.storage.bitmap_index) when it is ready; otherwise, and when BCH_SEARCH_INDEX=off, in SQL:
+filters and facets over the record_facets index (written in each publish transaction) and the
+database's full-text index, always combined with the policy's read filter. Both give every
+surface (JSON API, web search, embeds) the same answers on SQLite and PostgreSQL
+(tests/services/test_search_bitmaps.py compares them)."""
 
 from __future__ import annotations
 

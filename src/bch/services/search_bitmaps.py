@@ -9,7 +9,8 @@ cursor stays valid while records are added or changed.
 
 Filters that are not facet bitmaps are turned into one: record ids from a small SQL query
 (lmoUid, hasDetectionMethod, updatedAt ranges). Sorting by title or updatedAt uses the SQL page
-with the same filters; the counts still come from the bitmaps."""
+with the same filters, restricted to the hits (or, above IN_LIST_MAX hits, to the database's own
+full-text match); the counts still come from the bitmaps."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from bch.storage.tables import detection_method_lmos, documents, lmo_uids, recor
 from bch.storage.text_tokens import query_words
 
 TAG = {"e": "b"}  # marks cursors of this engine
+IN_LIST_MAX = 10_000  # title/updatedAt pages with words: hits listed in SQL up to this many
 COLUMN_FIELD = {"realm": "@realm", "schema": "@schema", "country": "@owner"}
 
 
@@ -73,7 +75,11 @@ class BitmapSearch:
                 )
             else:
                 where = self.service._where(filters, query.principal)
-                match = text_match(conn, query.q or "", False) if words else None
+                match = None
+                if words and len(hits) <= IN_LIST_MAX:  # exactly the hits
+                    where.append(documents.c.id.in_(list(hits)))
+                elif words:  # too many to list: the database's full-text match
+                    match = text_match(conn, query.q or "", False)
                 items, nxt = self.service.page(
                     conn, query, where, match, sort, descending, fingerprint, TAG
                 )

@@ -13,14 +13,19 @@ the title sort key) are not held."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import pickle
 import threading
 import time
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import platformdirs
 from pyroaring import BitMap
 from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
@@ -210,12 +215,14 @@ class LiveIndex:
     background (callers then answer from SQL). Readers and the sync share one lock: bitmaps are
     not safe to read while they change, and a search holds it for milliseconds."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, snapshot: Path | None = None):
         self.engine = engine
+        self.snapshot = snapshot  # where a large index is saved between runs (None: never)
         self._lock = threading.Lock()
         self._index: BitmapIndex | None = None
         self._builder: threading.Thread | None = None
         self.built_in: float | None = None
+        self.origin: str | None = None  # built, or loaded from the snapshot
 
     @property
     def status(self) -> str:
@@ -224,9 +231,11 @@ class LiveIndex:
         return "building" if self._builder is not None else "not built"
 
     def invalidate(self) -> None:
-        """Forget the index (after a reindex rewrote the derived rows without new changes)."""
+        """Forget the index and its snapshot (after a reindex rewrote the derived rows without
+        new changes)."""
         with self._lock:
             self._index = None
+            discard_snapshot(self.snapshot)
 
     @contextmanager
     def use(self) -> Iterator[BitmapIndex | None]:
@@ -257,6 +266,7 @@ class LiveIndex:
             index = BitmapIndex.build(conn)
         self._index = index
         self.built_in = time.perf_counter() - start
+        self.origin = "built"
         log.info(
             "search index: %d records, %d words, %.1f MB of bitmaps, built in %.1f s",
             len(index.live),
@@ -269,7 +279,12 @@ class LiveIndex:
         start = time.perf_counter()
         try:
             with self.engine.connect() as conn:
-                index = BitmapIndex.build(conn)
+                index = self._from_snapshot(conn)
+                built = index is None
+                if index is None:
+                    index = BitmapIndex.build(conn)
+            if built and self.snapshot is not None:
+                save_snapshot(index, self.snapshot)
             with self._lock:
                 with self.engine.connect() as conn:
                     upto = last_sequence(conn)
@@ -277,8 +292,87 @@ class LiveIndex:
                         index.apply_changes(conn, upto)
                 self._index = index
                 self.built_in = time.perf_counter() - start
-            log.info("search index built in the background in %.1f s", self.built_in)
+                self.origin = "built" if built else "snapshot"
+            log.info(
+                "search index %s in the background in %.1f s",
+                "built" if built else "loaded from its snapshot",
+                self.built_in,
+            )
         except Exception:  # keep serving from SQL; the next use tries again
             log.exception("building the search index failed")
         finally:
             self._builder = None
+
+    def _from_snapshot(self, conn: Connection) -> BitmapIndex | None:
+        """The saved index, when it belongs to this database's history and is not too far
+        behind; None otherwise (then it is rebuilt)."""
+        if self.snapshot is None or not self.snapshot.exists():
+            return None
+        index = load_snapshot(self.snapshot)
+        if index is None or change_at(conn, index.seq) != index.mark:
+            return None
+        if last_sequence(conn) - index.seq > REBUILD_OVER:
+            return None
+        return index
+
+
+SNAPSHOT_FORMAT = "bch-search-index/1"  # change when text_tokens or the layout changes
+
+
+def save_snapshot(index: BitmapIndex, path: Path) -> None:
+    """Write the index next to its database (atomically), so a restarted server loads it in
+    seconds instead of rebuilding it; it is then brought up to date from the change feed."""
+    state = (
+        SNAPSHOT_FORMAT,
+        index.seq,
+        index.mark,
+        index.live,
+        index.words,
+        index.title_words,
+        index.facets,
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only directory: run without a snapshot
+        log.warning("could not save the search index snapshot %s: %s", path, exc)
+        tmp.unlink(missing_ok=True)
+
+
+def load_snapshot(path: Path) -> BitmapIndex | None:
+    """The saved index, or None when the file is missing, unreadable or of another format.
+    The file is written by this server in its own data directory (pickle: never load one from
+    elsewhere)."""
+    try:
+        with open(path, "rb") as fh:
+            state = pickle.load(fh)  # noqa: S301 - our own file, see above
+        fmt, seq, mark, live, words, title_words, facets = state
+    except Exception as exc:  # corrupt or foreign file: rebuild
+        log.warning("ignoring the search index snapshot %s: %s", path, exc)
+        return None
+    if fmt != SNAPSHOT_FORMAT:
+        return None
+    index = BitmapIndex()
+    index.seq, index.mark, index.live = seq, mark, live
+    index.words, index.title_words, index.facets = words, title_words, facets
+    return index
+
+
+def snapshot_path(engine: Engine) -> Path | None:
+    """Next to a SQLite file (`bch.db.search-index`); for PostgreSQL in the user's cache
+    directory, one file per database URL."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        return Path(url.database + ".search-index")
+    key = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return Path(platformdirs.user_cache_dir("bch")) / f"search-index-{key}"
+
+
+def discard_snapshot(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
