@@ -49,13 +49,55 @@ def test_sql_answers_equal_the_evaluator(loaded, case, window, monkeypatch):
     assert want["response"]["numFound"] == 0 or case not in (5, 6, 7)
 
 
+def _compare(loaded, params, monkeypatch) -> dict:
+    fast, general = SelectService(loaded), SelectService(loaded)
+    general.fast = False
+    calls = []
+    real = column_query.page
+    monkeypatch.setattr(column_query, "page", lambda *a, **k: calls.append(1) or real(*a, **k))
+    got = fast.select(params)
+    want = general.select(params)
+    assert calls, "the SQL path was not taken"
+    assert got["response"] == want["response"]
+    return want["response"]
+
+
+def test_date_ranges_and_identifiers_match_at_the_boundaries(loaded, monkeypatch):
+    """Incremental harvests (`updatedDate_dt:[since TO *]`) cut exactly where the evaluator
+    does: inclusive and exclusive ends, at a record's own timestamp and a fraction after it."""
+    base = [("q", "*:*"), ("fq", "schema_s:biosafetyDecision"), ("rows", "400")]
+    base += [("fl", "identifier_s,updatedDate_dt,createdDate_dt")]
+    docs = _compare(loaded, [*base, ("sort", "updatedDate_dt asc")], monkeypatch)["docs"]
+    middle = docs[len(docs) // 2]
+    moment = middle["updatedDate_dt"]
+    fraction = moment.replace("Z", ".5Z")
+    sizes = []
+    for bounds in [
+        f"[{moment} TO *]",
+        f"{{{moment} TO *]",
+        f"[* TO {moment}]",
+        f"[* TO {moment}}}",
+        f"[{fraction} TO *]",
+        f"[* TO {fraction}]",
+        f"[{moment} TO {moment}]",
+        "[* TO NOW]",
+    ]:
+        for field in ("updatedDate_dt", "createdDate_dt"):
+            found = _compare(loaded, [*base, ("fq", f"{field}:{bounds}")], monkeypatch)
+            sizes.append(found["numFound"])
+    assert len(set(sizes)) > 2  # the bounds really cut the set in different places
+    one = _compare(loaded, [*base, ("fq", f"identifier_s:{middle['identifier_s']}")], monkeypatch)
+    assert [d["identifier_s"] for d in one["docs"]] == [middle["identifier_s"]]
+
+
 def test_other_queries_are_not_column_filters():
     for text in [
         "title_t:maize",
         "schema_s:organism AND NOT government_s:ca",
         "schema_s:organism OR government_s:ca",
         "schema_s:org*",
-        "updatedDate_dt:[2020-01-01T00:00:00Z TO *]",
+        'updatedDate_dt:"2020-01-01T00:00:00Z"',
+        "updatedDate_dt:[2020-01-01T00:00:00Z TO *] OR schema_s:organism",
     ]:
         assert column_query.column_filters(parse(text)) is None, text
     assert column_query.column_filters(parse("schema_s:a OR schema_s:b")) == {"schema": {"a", "b"}}
