@@ -291,3 +291,39 @@ def test_any_filters_and_facets_count_the_same_in_both_engines(loaded):
         assert [d.id for d in got.items] == [d.id for d in want.items]
 
     check()
+
+
+def test_forged_cursors_are_clear_400s(loaded):
+    """Cursors are opaque but readable: any value a client may put in one gets a 400 or a
+    page, never a 500."""
+    import base64
+    import json
+
+    with TestClient(create_app(loaded)) as client:
+        url = "/api/v1/records?q=maize&limit=5"
+        token = client.get(url).json()["next"]
+        position = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        assert position["e"] == "b"
+
+        @settings(max_examples=60, deadline=None)
+        @given(
+            key=st.sampled_from(["i", "k"]),
+            value=st.one_of(
+                st.none(),
+                st.booleans(),
+                st.integers(min_value=-(2**70), max_value=2**70),
+                st.floats(allow_nan=True, allow_infinity=True),
+                st.text(max_size=5),
+                st.lists(st.integers(), max_size=2),
+            ),
+        )
+        def check(key, value):
+            forged = {**position, key: value}
+            raw = json.dumps(forged).encode()  # NaN and Infinity as Python writes them
+            cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+            r = client.get(f"{url}&cursor={cursor}")
+            assert r.status_code in (200, 400), r.text
+            if r.status_code == 400:
+                assert "cursor" in r.json()["message"]
+
+        check()

@@ -29,7 +29,6 @@ from bch.services.search import (
     SearchQuery,
     SearchResult,
     SearchService,
-    _from_cursor,
     _lmo_uid_filter,
 )
 from bch.storage.bitmap_index import BitmapIndex
@@ -141,7 +140,9 @@ class BitmapSearch:
                     "cursor belongs to another query (same q, filters and sort are needed)"
                 )
             after_id = position["i"]
-            after_tier = int(_from_cursor("relevance", position.get("k", 0)))
+            if not 0 <= after_id < 2**32:  # record ids in the index are 32-bit
+                raise BadRequest("cursor is not a cursor this server gave out")
+            after_tier = _tier(position.get("k", 0))
         first = 0
         if after_tier is not None:
             first = order.index(min(max(after_tier, 0), len(tiers) - 1))
@@ -186,6 +187,12 @@ class BitmapSearch:
         return list(reversed(exact))
 
 
+def _tier(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 64:
+        return value
+    raise BadRequest("cursor is not a cursor this server gave out")
+
+
 def _take(ids: BitMap, after: int | None, count: int, descending: bool) -> list[int]:
     """Up to `count` ids of the bitmap after `after` (before it when descending), in order."""
     if count <= 0 or not ids:
@@ -193,7 +200,7 @@ def _take(ids: BitMap, after: int | None, count: int, descending: bool) -> list[
     if not descending:
         start = 0 if after is None else ids.rank(after)
         return list(ids[start : start + count])
-    end = len(ids) if after is None else ids.rank(after - 1)
+    end = len(ids) if after is None else (ids.rank(after - 1) if after > 0 else 0)
     return list(reversed(ids[max(0, end - count) : end]))
 
 
