@@ -247,7 +247,11 @@ def _embed_for(path: str, query: str, lang_hint: str | None) -> tuple[str, str]:
     raise NotFound("the URL is not a record or embed URL of this site")
 
 
-@router.get("/oembed", summary="oEmbed (rich) for record and search URLs of this site")
+@router.get(
+    "/oembed",
+    summary="oEmbed (rich) for record and search URLs of this site",
+    responses={501: {"description": "a format other than json (as the oEmbed spec says)"}},
+)
 def oembed(
     request: Request,
     svc: Svc,
@@ -256,7 +260,7 @@ def oembed(
     maxwidth: Annotated[int | None, Query(ge=50)] = None,
     maxheight: Annotated[int | None, Query(ge=50)] = None,
 ) -> JSONResponse:
-    if format != "json":
+    if (format or "json").strip().lower() != "json":  # 501 is what the oEmbed spec asks for
         return JSONResponse(
             {
                 "statusCode": 501,
