@@ -223,26 +223,27 @@ def _bch_queries(n: int) -> list[str]:
     return out
 
 
+def harvester_page(start: int, rows: int) -> str:
+    """A page a CBD index harvester asks for (tests/compat/test_cbd_harvester.py)."""
+    params = [
+        ("q", "*:*"),
+        ("fq", "schema_s:modifiedOrganism"),
+        ("fq", "realm_ss:bch"),
+        ("fq", "_state_s:public"),
+        ("fq", "NOT version_s:*"),
+        ("fl", "identifier_s,uniqueIdentifier_s,title_t,updatedDate_dt"),
+        ("sort", "updatedDate_dt asc, identifier_s asc"),
+        ("start", str(start)),
+        ("rows", str(rows)),
+        ("wt", "json"),
+    ]
+    return "/api/v2013/index/select?" + urlencode(params)
+
+
 def _harvester_pages(lmos: int, n: int = 20, rows: int = 100) -> list[str]:
-    """Pages a CBD index harvester asks for (tests/compat/test_cbd_harvester.py), at offsets
-    spread over all the LMOs."""
+    """Harvester pages at offsets spread over all the LMOs."""
     rnd = random.Random(11)
-    out = []
-    for _ in range(n):
-        params = [
-            ("q", "*:*"),
-            ("fq", "schema_s:modifiedOrganism"),
-            ("fq", "realm_ss:bch"),
-            ("fq", "_state_s:public"),
-            ("fq", "NOT version_s:*"),
-            ("fl", "identifier_s,uniqueIdentifier_s,title_t,updatedDate_dt"),
-            ("sort", "updatedDate_dt asc, identifier_s asc"),
-            ("start", str(rnd.randrange(max(1, lmos - rows)))),
-            ("rows", str(rows)),
-            ("wt", "json"),
-        ]
-        out.append("/api/v2013/index/select?" + urlencode(params))
-    return out
+    return [harvester_page(rnd.randrange(max(1, lmos - rows)), rows) for _ in range(n)]
 
 
 def _datasette_queries(n: int) -> list[str]:
