@@ -3,11 +3,14 @@ answered in SQL; the answers are the general evaluator's, page by page, on both 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bch.compat import column_query
 from bch.compat.select import SelectService
 from bch.compat.solr_query import parse
+from tests import factories
 
 HARVEST = [
     ("q", "*:*"),
@@ -62,12 +65,18 @@ def _compare(loaded, params, monkeypatch) -> dict:
     return want["response"]
 
 
-def test_date_ranges_and_identifiers_match_at_the_boundaries(loaded, monkeypatch):
+def test_date_ranges_and_identifiers_match_at_the_boundaries(services, monkeypatch):
     """Incremental harvests (`updatedDate_dt:[since TO *]`) cut exactly where the evaluator
     does: inclusive and exclusive ends, at a record's own timestamp and a fraction after it."""
-    base = [("q", "*:*"), ("fq", "schema_s:biosafetyDecision"), ("rows", "400")]
+    for batch in range(3):  # three different seconds
+        if batch:
+            time.sleep(1.05)
+        services.records.publish_many(
+            [factories.organism(n) for n in ("Zea mays", "Glycine max")], by="test"
+        )
+    base = [("q", "*:*"), ("fq", "schema_s:organism"), ("rows", "50")]
     base += [("fl", "identifier_s,updatedDate_dt,createdDate_dt")]
-    docs = _compare(loaded, [*base, ("sort", "updatedDate_dt asc")], monkeypatch)["docs"]
+    docs = _compare(services, [*base, ("sort", "updatedDate_dt asc")], monkeypatch)["docs"]
     middle = docs[len(docs) // 2]
     moment = middle["updatedDate_dt"]
     fraction = moment.replace("Z", ".5Z")
@@ -83,10 +92,10 @@ def test_date_ranges_and_identifiers_match_at_the_boundaries(loaded, monkeypatch
         "[* TO NOW]",
     ]:
         for field in ("updatedDate_dt", "createdDate_dt"):
-            found = _compare(loaded, [*base, ("fq", f"{field}:{bounds}")], monkeypatch)
+            found = _compare(services, [*base, ("fq", f"{field}:{bounds}")], monkeypatch)
             sizes.append(found["numFound"])
-    assert len(set(sizes)) > 2  # the bounds really cut the set in different places
-    one = _compare(loaded, [*base, ("fq", f"identifier_s:{middle['identifier_s']}")], monkeypatch)
+    assert set(sizes) == {2, 4, 6}  # the bounds cut the set at and between the seconds
+    one = _compare(services, [*base, ("fq", f"identifier_s:{middle['identifier_s']}")], monkeypatch)
     assert [d["identifier_s"] for d in one["docs"]] == [middle["identifier_s"]]
 
 
