@@ -3,6 +3,7 @@ negotiation, and the `Link: rel=next` header."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -21,7 +22,10 @@ class FastJSONResponse(JSONResponse):
     on record bodies."""
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        try:
+            return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        except orjson.JSONEncodeError:  # e.g. a lone surrogate: escaped ASCII JSON instead
+            return json.dumps(content, separators=(",", ":"), default=str).encode()
 
 
 def http_date(moment: datetime) -> str:

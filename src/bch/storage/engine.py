@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
@@ -18,6 +20,15 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def load_json(text: str | bytes) -> Any:
+    """Stored JSON, read with orjson (several times faster than json); values orjson refuses
+    and Python's json wrote (NaN, lone surrogates) are still read."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
@@ -27,7 +38,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            json_deserializer=orjson.loads,
+            json_deserializer=load_json,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # let SQLAlchemy, not pysqlite, open transactions (so BEGIN IMMEDIATE works)
@@ -35,7 +46,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_deserializer=orjson.loads
+            url, pool_pre_ping=True, pool_size=10, max_overflow=10, json_deserializer=load_json
         )
     raise ValueError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
