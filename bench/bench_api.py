@@ -104,7 +104,13 @@ def _synthetic(t: dict, i: int, fields: set[str]) -> BulkRecord:
 
 
 def build(path: Path, total: int) -> tuple[Services, float]:
-    svc = Services.open(f"sqlite:///{path}")
+    """A SQLite file with the shipped data and synthetic copies up to `total` records."""
+    return populate(Services.open(f"sqlite:///{path}"), total)
+
+
+def populate(svc: Services, total: int) -> tuple[Services, float]:
+    """Import the shipped data into `svc`, then add synthetic copies up to `total` records;
+    returns the services and the seconds the copies took."""
     import_shipped(svc)
     templates = _templates(svc)
     fields = {t["schema"]: set(svc.registry.record_type(t["schema"]).fields) for t in templates}
@@ -120,10 +126,11 @@ def build(path: Path, total: int) -> tuple[Services, float]:
         with svc.store.writing() as conn:
             bulk_publish(conn, batch, datetime.now(UTC))
         made += len(batch)
-    with svc.engine.connect() as conn:
+    with svc.engine.begin() as conn:  # committed: statistics for the planner
         conn.exec_driver_sql("ANALYZE")
-        conn.exec_driver_sql("INSERT INTO search_fts_en(search_fts_en) VALUES ('optimize')")
-        conn.exec_driver_sql("INSERT INTO search_fts_intl(search_fts_intl) VALUES ('optimize')")
+        if conn.dialect.name == "sqlite":
+            for fts in ("search_fts_en", "search_fts_intl"):
+                conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
     return svc, time.perf_counter() - start
 
 
@@ -164,9 +171,11 @@ class Server:
             self.proc.kill()
 
 
-def _bch_server(path: Path) -> Server:
+def _bch_server(path: Path | str) -> Server:
+    """The API server on a SQLite file, or on a database URL."""
     port = _free_port()
-    cmd = [sys.executable, "-m", "bench.serve_api", f"sqlite:///{path}", str(port)]
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
+    cmd = [sys.executable, "-m", "bench.serve_api", url, str(port)]
     return Server(cmd, port, "/bare")
 
 
