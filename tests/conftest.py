@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,9 @@ BACKENDS = ["sqlite", "postgres"]
 settings.register_profile("default", deadline=None)
 settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+# saved search indexes of PostgreSQL test databases go to a scratch folder, not the user's cache
+os.environ["BCH_SEARCH_INDEX_DIR"] = tempfile.mkdtemp(prefix="bch-test-index-")
+atexit.register(shutil.rmtree, os.environ["BCH_SEARCH_INDEX_DIR"], True)
 
 
 def _worker() -> str:

@@ -362,15 +362,16 @@ def load_snapshot(path: Path) -> BitmapIndex | None:
 
 
 def snapshot_path(engine: Engine) -> Path | None:
-    """Next to a SQLite file (`bch.db.search-index`); for PostgreSQL in the user's cache
-    directory, one file per database URL."""
+    """Next to a SQLite file (`bch.db.search-index`); for PostgreSQL in BCH_SEARCH_INDEX_DIR or
+    the user's cache directory, one file per database URL."""
     url = engine.url
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             return None
         return Path(url.database + ".search-index")
     key = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
-    return Path(platformdirs.user_cache_dir("bch")) / f"search-index-{key}"
+    folder = os.environ.get("BCH_SEARCH_INDEX_DIR") or platformdirs.user_cache_dir("bch")
+    return Path(folder) / f"search-index-{key}"
 
 
 def discard_snapshot(path: Path | None) -> None:
