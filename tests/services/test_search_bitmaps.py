@@ -28,6 +28,7 @@ CASES = [
         filters={"decisionDateFrom": ["2005-01-01"], "decisionDateTo": ["2012-12-31"]},
         facets=["schema", "decisionScope"],
     ),
+    SearchQuery(filters={"decisionDateFrom": ["20080101"]}, facets=["decisionResult"]),
     SearchQuery(filters={"hasDetectionMethod": ["true"]}, facets=["hasDetectionMethod"]),
     SearchQuery(filters={"hasDetectionMethod": ["false"], "schema": ["modifiedOrganism"]}),
     SearchQuery(filters={"lmoUid": ["MON-ØØ81Ø-6"]}, facets=["schema"]),

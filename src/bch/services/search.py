@@ -198,7 +198,8 @@ class SearchService:
                 continue
             if name in RANGES:
                 self._range(name, values[-1])  # checks the date
-                out.append(Filter("range", name, name, values[-1:]))
+                day = date.fromisoformat(values[-1][:10]).isoformat()  # 20100101 -> 2010-01-01
+                out.append(Filter("range", name, name, [day]))
                 continue
             stored = self._field(name, "filter")
             if stored == "schema":
