@@ -328,3 +328,19 @@ def test_forged_cursors_are_clear_400s(loaded):
                 assert "cursor" in r.json()["message"]
 
         check()
+
+
+def test_a_failed_sync_answers_from_sql_and_rebuilds(services, monkeypatch):
+    services.records.publish(factories.organism("Zea mays"), by="test")
+    assert _titles(services, "zea") == ["Zea mays"]
+    services.records.publish(factories.organism("Zea diploperennis"), by="test")
+
+    def broken(self, conn, upto):
+        raise RuntimeError("the database went away mid-sync")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bitmap_index.BitmapIndex, "apply_changes", broken)
+        assert _titles(services, "zea") == ["Zea diploperennis", "Zea mays"]  # from SQL
+        assert services.search.index._index is None
+    assert _titles(services, "zea") == ["Zea diploperennis", "Zea mays"]  # rebuilt
+    assert services.search.index.status == "ready"

@@ -240,25 +240,32 @@ class LiveIndex:
     @contextmanager
     def use(self) -> Iterator[BitmapIndex | None]:
         with self._lock:
-            if self._index is not None:
-                with self.engine.connect() as conn:
-                    upto = last_sequence(conn)
-                    moved_on = change_at(conn, self._index.seq) == self._index.mark
-                    if not moved_on or upto - self._index.seq > REBUILD_OVER:
-                        self._index = None  # reset, restored, or too far behind: rebuild
-                    elif upto > self._index.seq:
-                        self._index.apply_changes(conn, upto)
-            if self._index is None and self._builder is None:
-                with self.engine.connect() as conn:
-                    size = conn.execute(select(func.count()).select_from(documents)).scalar_one()
-                if size <= BUILD_IN_REQUEST_MAX:
-                    self._build()
-                else:
-                    self._builder = threading.Thread(
-                        target=self._build_in_background, name="bch-search-index", daemon=True
-                    )
-                    self._builder.start()
+            try:
+                self._sync_or_start()
+            except Exception:  # a half-applied change must not be searched: answer from SQL
+                log.exception("the search index could not be brought up to date; rebuilding")
+                self._index = None
             yield self._index
+
+    def _sync_or_start(self) -> None:
+        if self._index is not None:
+            with self.engine.connect() as conn:
+                upto = last_sequence(conn)
+                moved_on = change_at(conn, self._index.seq) == self._index.mark
+                if not moved_on or upto - self._index.seq > REBUILD_OVER:
+                    self._index = None  # reset, restored, or too far behind: rebuild
+                elif upto > self._index.seq:
+                    self._index.apply_changes(conn, upto)
+        if self._index is None and self._builder is None:
+            with self.engine.connect() as conn:
+                size = conn.execute(select(func.count()).select_from(documents)).scalar_one()
+            if size <= BUILD_IN_REQUEST_MAX:
+                self._build()
+            else:
+                self._builder = threading.Thread(
+                    target=self._build_in_background, name="bch-search-index", daemon=True
+                )
+                self._builder.start()
 
     def _build(self) -> None:
         start = time.perf_counter()
