@@ -25,7 +25,7 @@ _CJK = re.compile(r"^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900
 _STEMMERS = {lang: Stemmer.Stemmer(name) for lang, name in STEMMED.items()}
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=65_536)
 def fold(word: str) -> str:
     """Lower-case word without diacritics (é -> e); ASCII words are returned as they are."""
     if word.isascii():
@@ -34,7 +34,7 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=65_536)
 def stem(lang: str, word: str) -> str:
     return _STEMMERS[lang].stemWord(word)
 
@@ -51,7 +51,7 @@ def text_tokens(lang: str, content: str) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=524_288)
+@lru_cache(maxsize=131_072)
 def _entries(lang: str, word: str) -> tuple[str, ...]:
     if _CJK.match(word):
         return tuple(_bigrams(word))
