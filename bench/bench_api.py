@@ -34,7 +34,8 @@ from bch.importer.run import import_shipped
 from bch.services.container import Services
 from bch.services.documents import content_hash
 from bch.services.facets import TITLE_SORT, sort_key
-from bch.storage.bulk import BulkRecord, bulk_publish
+from bch.storage.bulk import bulk_publish
+from bch.storage.repository import NewRevision
 from bch.storage.tables import documents, record_facets, revisions, search_documents, search_texts
 
 BATCH = 5000
@@ -75,7 +76,7 @@ def _templates(svc: Services) -> list[dict]:
     return out
 
 
-def _synthetic(t: dict, i: int, fields: set[str]) -> BulkRecord:
+def _synthetic(t: dict, i: int, fields: set[str]) -> NewRevision:
     body = orjson.loads(orjson.dumps(t["body"]))
     ident = f"synthetic-{i:08d}-{t['identifier'][:20]}"
     body["header"]["identifier"] = ident
@@ -84,7 +85,7 @@ def _synthetic(t: dict, i: int, fields: set[str]) -> BulkRecord:
         body["relevantInformation"] = {"en": note}
     title = {k: f"[synthetic] {v}" for k, v in t["title"].items()}
     texts = {lang: f"{c}\n{note}" for lang, c in t["texts"].items()}
-    return BulkRecord(
+    return NewRevision(
         identifier=ident,
         realm=t["realm"],
         schema=t["schema"],
@@ -94,6 +95,9 @@ def _synthetic(t: dict, i: int, fields: set[str]) -> BulkRecord:
         body=body,
         hash=content_hash(body),
         by="bench:synthetic",
+        warnings=[],
+        links=[],  # no links and no UID keys: lookups by UID answer with the real records only
+        lmo_keys=[],
         search_text=t["legacy"],
         facets=[
             *t["facets"],

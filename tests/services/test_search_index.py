@@ -9,7 +9,8 @@ from sqlalchemy import delete, func, select
 
 from bch.services.reindex import reindex
 from bch.services.search import SearchQuery
-from bch.storage.bulk import BulkRecord, bulk_publish
+from bch.storage.bulk import bulk_publish
+from bch.storage.repository import NewRevision
 from bch.storage.tables import changes, record_facets, search_texts
 from tests import factories
 
@@ -35,7 +36,7 @@ def test_reindex_rebuilds_what_publish_wrote(services):
 
 def test_bulk_publish_fills_revisions_changes_facets_and_text(services):
     records = [
-        BulkRecord(
+        NewRevision(
             identifier=f"synthetic-{i:08d}",
             realm="BCH",
             schema="organism",
@@ -45,6 +46,9 @@ def test_bulk_publish_fills_revisions_changes_facets_and_text(services):
             body=factories.organism("Zea mays", identifier=f"synthetic-{i:08d}"),
             hash=str(i),
             by="bench:synthetic",
+            warnings=[],
+            links=[],
+            lmo_keys=[],
             search_text="Zea mays",
             facets=[("realm", "BCH"), ("schema", "organism"), ("country", "SCBD")],
             texts={"en": "Zea mays synthetic"},

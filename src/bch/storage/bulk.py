@@ -1,51 +1,39 @@
-"""Bulk loading for benchmarks and large imports: many new records in one transaction, with the
-same derived rows a publish writes (revision, change-sequence entry, facet rows, per-language
-search texts, the legacy full-text row). Validation is the caller's business: the rows must come
+"""Bulk loading for benchmarks and large imports: many new records (the same NewRevision a
+publish takes) in one transaction, with the same derived rows a publish writes (revision,
+change-sequence entry, links, LMO UID keys, facet rows, per-language search texts, the legacy
+full-text row), inserted in batches instead of one record at a time. Validation is the caller's business: the rows must come
 from already validated documents."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 
+from bch.storage.repository import NewRevision
 from bch.storage.tables import (
     changes,
     documents,
+    lmo_uids,
     record_facets,
+    record_links,
     revisions,
     search_documents,
     search_texts,
 )
 
 
-@dataclass
-class BulkRecord:
-    identifier: str
-    realm: str
-    schema: str
-    short_code: str
-    owner: str
-    title: dict[str, str]
-    body: dict[str, Any]
-    hash: str
-    by: str
-    search_text: str
-    facets: list[tuple[str, str]] = field(default_factory=list)
-    texts: dict[str, str] = field(default_factory=dict)
-
-
-def bulk_publish(conn: Connection, records: Sequence[BulkRecord], at: datetime) -> int:
+def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime) -> int:
     """Insert new records (revision 1 each) with all derived rows; returns the last sequence."""
     next_id = conn.execute(select(func.coalesce(func.max(documents.c.id), 0))).scalar_one() + 1
     next_seq = conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one() + 1
-    docs, revs, seqs, facets, texts, legacy = [], [], [], [], [], []
+    order = (documents, revisions, changes, record_links, lmo_uids, record_facets, search_texts)
+    rows: dict[Table, list[dict[str, Any]]] = {t: [] for t in (*order, search_documents)}
     for i, r in enumerate(records):
         doc_id, seq = next_id + i, next_seq + i
-        docs.append(
+        rows[documents].append(
             {
                 "id": doc_id,
                 "identifier": r.identifier,
@@ -59,7 +47,7 @@ def bulk_publish(conn: Connection, records: Sequence[BulkRecord], at: datetime) 
                 "updated_at": at,
             }
         )
-        revs.append(
+        rows[revisions].append(
             {
                 "document_id": doc_id,
                 "revision": 1,
@@ -67,25 +55,28 @@ def bulk_publish(conn: Connection, records: Sequence[BulkRecord], at: datetime) 
                 "hash": r.hash,
                 "created_at": at,
                 "created_by": r.by,
-                "warnings": [],
+                "warnings": r.warnings,
             }
         )
-        seqs.append(
+        rows[changes].append(
             {"seq": seq, "document_id": doc_id, "revision": 1, "action": "publish", "at": at}
         )
-        facets.extend({"document_id": doc_id, "field": f, "value": v} for f, v in r.facets)
-        texts.extend(
+        rows[record_links].extend(
+            {"source_id": doc_id, "field": f, "target_identifier": t, "target_revision": rev}
+            for (f, t), rev in {(f, t): rev for f, t, rev in r.links}.items()
+        )
+        rows[lmo_uids].extend(
+            {"uid_key": k, "document_id": doc_id, "kind": kind}
+            for k, kind in dict(r.lmo_keys).items()
+        )
+        rows[record_facets].extend(
+            {"document_id": doc_id, "field": f, "value": v} for f, v in dict.fromkeys(r.facets)
+        )
+        rows[search_texts].extend(
             {"document_id": doc_id, "lang": lang, "content": c} for lang, c in r.texts.items()
         )
-        legacy.append({"document_id": doc_id, "content": r.search_text})
-    for table, rows in (
-        (documents, docs),
-        (revisions, revs),
-        (changes, seqs),
-        (record_facets, facets),
-        (search_texts, texts),
-        (search_documents, legacy),
-    ):
-        if rows:
-            conn.execute(insert(table), rows)
+        rows[search_documents].append({"document_id": doc_id, "content": r.search_text})
+    for table, values in rows.items():  # documents first: the others refer to them
+        if values:
+            conn.execute(insert(table), values)
     return next_seq + len(records) - 1
