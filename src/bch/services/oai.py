@@ -382,13 +382,7 @@ class OaiRepository:
         doc = None
         if uid is not None and uid.revision is None:
             with self.store.reading() as conn:
-                doc = self.store.document_by_id(conn, uid.document_id)
-            if doc and (doc.realm, doc.short_code, doc.owner) != (
-                uid.realm,
-                uid.short_code,
-                uid.owner,
-            ):
-                doc = None
+                doc = self.store.document_by_uid(conn, uid)
         if doc is None:
             raise OaiError("idDoesNotExist", f"no record {identifier!r} in this repository")
         return doc

@@ -259,15 +259,7 @@ class RecordService:
     # -- reads ----------------------------------------------------------------------------------
     def _find(self, conn: Connection, ref: str) -> DocumentRow:
         uid = parse_record_uid(ref)
-        doc = None
-        if uid is not None:
-            doc = self.store.document_by_id(conn, uid.document_id)
-            if doc and (doc.realm, doc.short_code, doc.owner) != (
-                uid.realm,
-                uid.short_code,
-                uid.owner,
-            ):
-                doc = None
+        doc = self.store.document_by_uid(conn, uid) if uid is not None else None
         if doc is None:
             doc = self.store.document_by_identifier(conn, ref)
         if doc is None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     update,
 )
 
+from bch.records.identifiers import RecordUid
 from bch.storage.engine import is_postgres
 from bch.storage.search import text_search_for
 from bch.storage.search_index import clear_index, replace_index
@@ -293,6 +294,13 @@ class RecordStore:
     def document_by_id(self, conn: Connection, doc_id: int) -> DocumentRow | None:
         row = conn.execute(_BY_ID, {"doc_id": doc_id}).first()
         return _doc(row) if row else None
+
+    def document_by_uid(self, conn: Connection, uid: RecordUid) -> DocumentRow | None:
+        """The record a UID names: its document id, checked against realm, type and owner."""
+        doc = self.document_by_id(conn, uid.document_id)
+        if doc and (doc.realm, doc.short_code, doc.owner) == (uid.realm, uid.short_code, uid.owner):
+            return doc
+        return None
 
     def revision(self, conn: Connection, doc_id: int, number: int) -> RevisionRow | None:
         row = conn.execute(_REVISION, {"doc_id": doc_id, "number": number}).first()
