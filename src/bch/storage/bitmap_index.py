@@ -198,6 +198,16 @@ def last_sequence(conn: Connection) -> int:
     return conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one()
 
 
+def last_change(conn: Connection) -> tuple | None:
+    """change_at(last_sequence) in one query."""
+    row = conn.execute(
+        select(changes.c.seq, changes.c.document_id, changes.c.revision, changes.c.at)
+        .order_by(changes.c.seq.desc())
+        .limit(1)
+    ).first()
+    return tuple(row) if row is not None else None
+
+
 def change_at(conn: Connection, seq: int) -> tuple | None:
     """What identifies the change numbered `seq` (None when there is none): tells a database
     that moved on from one that was reset or restored to another state with the same number."""
@@ -250,12 +260,14 @@ class LiveIndex:
     def _sync_or_start(self) -> None:
         if self._index is not None:
             with self.engine.connect() as conn:
-                upto = last_sequence(conn)
-                moved_on = change_at(conn, self._index.seq) == self._index.mark
-                if not moved_on or upto - self._index.seq > REBUILD_OVER:
-                    self._index = None  # reset, restored, or too far behind: rebuild
-                elif upto > self._index.seq:
-                    self._index.apply_changes(conn, upto)
+                latest = last_change(conn)  # one query when nothing changed (every search)
+                if latest != self._index.mark:
+                    upto = latest[0] if latest else 0
+                    moved_on = change_at(conn, self._index.seq) == self._index.mark
+                    if not moved_on or upto - self._index.seq > REBUILD_OVER:
+                        self._index = None  # reset, restored, or too far behind: rebuild
+                    else:
+                        self._index.apply_changes(conn, upto)
         if self._index is None and self._builder is None:
             with self.engine.connect() as conn:
                 size = conn.execute(select(func.count()).select_from(documents)).scalar_one()
