@@ -152,7 +152,9 @@ class SearchService:
             base = select(documents.c.id).where(*where)
             if match is not None:
                 base = base.join(match, match.c.document_id == documents.c.id)
-            items, nxt = self.page(conn, query, where, match, sort, descending, fingerprint)
+            items, nxt = self.page(
+                conn, query, position, where, match, sort, descending, fingerprint
+            )
             total, counts = self._counts(conn, base, query.facets, query.include_total)
         return SearchResult(items, nxt, total, counts)
 
@@ -275,7 +277,7 @@ class SearchService:
         )
 
     # -- a page ---------------------------------------------------------------------------------
-    def page(self, conn, query, where, match, sort, descending, fingerprint, tag=None):
+    def page(self, conn, query, position, where, match, sort, descending, fingerprint, tag=None):
         """One page in SQL (keyset on the sort key and id); `tag` is added to the next cursor."""
         title = None
         if sort == "title":
@@ -297,7 +299,6 @@ class SearchService:
             stmt = stmt.join(match, match.c.document_id == documents.c.id)
         if title is not None:
             stmt = stmt.outerjoin(title, title.c.document_id == documents.c.id)
-        position = decode_cursor(query.cursor)
         if position is not None:
             if position.get("f") != fingerprint or not isinstance(position.get("i"), int):
                 raise BadRequest(

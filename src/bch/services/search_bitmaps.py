@@ -80,7 +80,7 @@ class BitmapSearch:
                 elif words:  # too many to list: the database's full-text match
                     match = text_match(conn, query.q or "", False)
                 items, nxt = self.service.page(
-                    conn, query, where, match, sort, descending, fingerprint, TAG
+                    conn, query, position, where, match, sort, descending, fingerprint, TAG
                 )
             if "hasDetectionMethod" in query.facets and detection is None:
                 detection = _detection_ids(conn)
