@@ -183,6 +183,57 @@ def _bch_server(path: Path | str) -> Server:
     return Server(cmd, port, "/bare")
 
 
+def sample_ids(svc: Services) -> list[str]:
+    """UIDs of every 97th record (at most 5,000), for record GETs."""
+    with svc.store.reading() as conn:
+        return [
+            f"{r.realm}-{r.short_code}-{r.owner}-{r.id}"
+            for r in conn.execute(
+                select(documents.c.id, documents.c.realm, documents.c.short_code, documents.c.owner)
+                .where(documents.c.id % 97 == 0)
+                .limit(5000)
+            )
+        ]
+
+
+def measure_search(client: httpx.Client, urls: list[str], prefix: str = "search") -> dict:
+    """p50/p95 (and mean) of the URLs, after ten of them as a warm-up."""
+    _latencies(client, urls[:10])
+    lat = _latencies(client, urls)
+    return {
+        f"{prefix}_p50_ms": round(_pct(lat, 0.5), 1),
+        f"{prefix}_p95_ms": round(_pct(lat, 0.95), 1),
+        f"{prefix}_mean_ms": round(statistics.mean(lat) * 1000, 1),
+    }
+
+
+def measure_gets(server: Server, ids: list[str]) -> dict:
+    """Record GET throughput against the bare endpoint of the same server."""
+    bare = _throughput(lambda rnd: server.url("/bare"))
+    gets = _throughput(lambda rnd: server.url(f"/api/v1/records/{rnd.choice(ids)}"))
+    return {
+        "bare_rps": round(bare),
+        "record_get_rps": round(gets),
+        "record_get_vs_bare": f"{gets / bare:.0%}",
+    }
+
+
+def measure_export(server: Server) -> dict:
+    """The LMO NDJSON dump read as bytes (the client must not be the bottleneck)."""
+    start = time.perf_counter()
+    lines = 0
+    with httpx.stream(
+        "GET", server.url("/api/v1/export/modifiedOrganism.ndjson"), timeout=None
+    ) as r:
+        for chunk in r.iter_raw(1 << 20):
+            lines += chunk.count(b"\n")
+    records = lines - 1  # the first line is the dump's _meta
+    return {
+        "export_records": records,
+        "export_rps": round(records / (time.perf_counter() - start)),
+    }
+
+
 def _wait_for_index(client: httpx.Client, server: Server) -> float:
     """The first search starts building the in-memory index (in the background on a large
     database; searches are answered from SQL meanwhile). Returns the seconds until it is ready."""
@@ -344,14 +395,7 @@ def main() -> None:
     with svc.store.reading() as conn:
         size = svc.store.count_documents(conn)
         lmos = svc.store.counts_by_schema(conn).get("modifiedOrganism", 0)
-        ids = [
-            f"{r.realm}-{r.short_code}-{r.owner}-{r.id}"
-            for r in conn.execute(
-                select(documents.c.id, documents.c.realm, documents.c.short_code, documents.c.owner)
-                .where(documents.c.id % 97 == 0)
-                .limit(5000)
-            )
-        ]
+    ids = sample_ids(svc)
     svc.close()
     figures: dict[str, object] = {
         "records": size,
@@ -365,22 +409,11 @@ def main() -> None:
             urls = [server.url(u) for u in _bch_queries(queries)]
             figures["search_index_build_s"] = _wait_for_index(c, server)
             figures["search_server_peak_rss_mb"] = round(server.peak_rss_mb())
-            _latencies(c, urls[:10])  # warm up
-            lat = _latencies(c, urls)
-            figures["search_p50_ms"] = round(_pct(lat, 0.5), 1)
-            figures["search_p95_ms"] = round(_pct(lat, 0.95), 1)
-            figures["search_mean_ms"] = round(statistics.mean(lat) * 1000, 1)
-            lat = _latencies(c, [u + "&sort=id" for u in urls])
-            figures["search_sort_id_p50_ms"] = round(_pct(lat, 0.5), 1)
-            figures["search_sort_id_p95_ms"] = round(_pct(lat, 0.95), 1)
-            lat = _latencies(c, [server.url(u) for u in _harvester_pages(lmos)])
-            figures["v2013_harvest_page_p50_ms"] = round(_pct(lat, 0.5), 1)
-            figures["v2013_harvest_page_p95_ms"] = round(_pct(lat, 0.95), 1)
-        bare = _throughput(lambda rnd: server.url("/bare"))
-        gets = _throughput(lambda rnd: server.url(f"/api/v1/records/{rnd.choice(ids)}"))
-        figures["bare_rps"] = round(bare)
-        figures["record_get_rps"] = round(gets)
-        figures["record_get_vs_bare"] = f"{gets / bare:.0%}"
+            figures.update(measure_search(c, urls))
+            figures.update(measure_search(c, [u + "&sort=id" for u in urls], "search_sort_id"))
+            harvest = [server.url(u) for u in _harvester_pages(lmos)]
+            figures.update(measure_search(c, harvest, "v2013_harvest_page"))
+        figures.update(measure_gets(server, ids))
     finally:
         server.stop()
 
@@ -393,16 +426,7 @@ def main() -> None:
 
     server = _bch_server(path)  # a fresh process: its peak RSS is the export's
     try:
-        start = time.perf_counter()
-        lines = 0
-        with httpx.stream(
-            "GET", server.url("/api/v1/export/modifiedOrganism.ndjson"), timeout=None
-        ) as r:
-            for chunk in r.iter_raw(1 << 20):
-                lines += chunk.count(b"\n")
-        took = time.perf_counter() - start
-        figures["export_records"] = lines - 1
-        figures["export_rps"] = round((lines - 1) / took)
+        figures.update(measure_export(server))
         figures["export_peak_rss_mb"] = round(server.peak_rss_mb())
         figures["export_lmos_expected"] = lmos
     finally:

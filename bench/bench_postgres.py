@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
-import time
 import uuid
 
 import httpx
 import psycopg
-from sqlalchemy import select
 
 from bch.services.container import Services
 from bch.storage.bitmap_index import discard_snapshot, snapshot_path
 from bch.storage.engine import make_engine
-from bch.storage.tables import documents
 from bench.bench_api import (
     _bch_queries,
     _bch_server,
-    _latencies,
-    _pct,
-    _throughput,
     _wait_for_index,
+    measure_export,
+    measure_gets,
+    measure_search,
     populate,
+    sample_ids,
 )
 
 ADMIN = os.environ.get("BCH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -46,42 +43,17 @@ def main() -> None:
         svc, load = populate(Services.open(url), total)
         with svc.store.reading() as conn:
             figures["records"] = svc.store.count_documents(conn)
-            ids = [
-                f"{r.realm}-{r.short_code}-{r.owner}-{r.id}"
-                for r in conn.execute(
-                    select(
-                        documents.c.id, documents.c.realm, documents.c.short_code, documents.c.owner
-                    )
-                    .where(documents.c.id % 97 == 0)
-                    .limit(5000)
-                )
-            ]
         figures["load_s"] = round(load, 1)
+        ids = sample_ids(svc)
         svc.close()
         server = _bch_server(url)
         try:
             with httpx.Client(timeout=60) as c:
                 urls = [server.url(u) for u in _bch_queries(queries)]
                 figures["search_index_build_s"] = _wait_for_index(c, server)
-                _latencies(c, urls[:10])
-                lat = _latencies(c, urls)
-                figures["search_p50_ms"] = round(_pct(lat, 0.5), 1)
-                figures["search_p95_ms"] = round(_pct(lat, 0.95), 1)
-                figures["search_mean_ms"] = round(statistics.mean(lat) * 1000, 1)
-
-            bare = _throughput(lambda rnd: server.url("/bare"))
-            gets = _throughput(lambda rnd: server.url(f"/api/v1/records/{rnd.choice(ids)}"))
-            figures["bare_rps"], figures["record_get_rps"] = round(bare), round(gets)
-            figures["record_get_vs_bare"] = f"{gets / bare:.0%}"
-            start = time.perf_counter()
-            lines = 0
-            with httpx.stream(
-                "GET", server.url("/api/v1/export/modifiedOrganism.ndjson"), timeout=None
-            ) as r:
-                for chunk in r.iter_raw(1 << 20):
-                    lines += chunk.count(b"\n")
-            figures["export_records"] = lines - 1
-            figures["export_rps"] = round((lines - 1) / (time.perf_counter() - start))
+                figures.update(measure_search(c, urls))
+            figures.update(measure_gets(server, ids))
+            figures.update(measure_export(server))
         finally:
             server.stop()
     finally:
