@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from bch.config import database_url
 from bch.services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from bch.services.container import Services
 
 user_app = typer.Typer(help="Users and roles", no_args_is_help=True)
 workflow_app = typer.Typer(help="Publishing workflow", no_args_is_help=True)
@@ -28,17 +33,22 @@ SchemaOpt = Annotated[
 ]
 
 
-def _open(database: str | None):
+@contextmanager
+def _services(database: str | None) -> Iterator[Services]:
+    """The services of the database, closed afterwards; a refused action is printed with what
+    was wrong and exits with status 1."""
     from bch.services.container import Services
 
-    return Services.open(database_url(database))
-
-
-def _fail(exc: ServiceError) -> None:
-    console.print(f"[red]error:[/red] {exc.message}", highlight=False)
-    for e in exc.errors:
-        console.print(f"  {e.get('path')}: {e.get('message')}", highlight=False)
-    raise typer.Exit(1)
+    svc = Services.open(database_url(database))
+    try:
+        yield svc
+    except ServiceError as exc:
+        console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        for e in exc.errors:
+            console.print(f"  {e.get('path')}: {e.get('message')}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        svc.close()
 
 
 @user_app.command("add")
@@ -53,23 +63,17 @@ def user_add(
     database: DatabaseOpt = None,
 ):
     """Add a confirmed user with a role (or add the role to an existing user)."""
-    svc = _open(database)
-    try:
+    with _services(database) as svc:
         user = svc.accounts.add_user(
             email, role=role, country=country, password=password, schemas=schema, by="cli"
         )
         console.print(f"{user.email}: {role}" + (f" {country.upper()}" if country else ""))
-    except ServiceError as exc:
-        _fail(exc)
-    finally:
-        svc.close()
 
 
 @user_app.command("list")
 def user_list(database: DatabaseOpt = None):
     """List users and their roles."""
-    svc = _open(database)
-    try:
+    with _services(database) as svc:
         for u in svc.accounts.users.list():
             roles = ", ".join(
                 r["role"]
@@ -79,8 +83,6 @@ def user_list(database: DatabaseOpt = None):
             )
             state = "" if u["confirmed"] else " (unconfirmed)"
             console.print(f"{u['email']}{state}: {roles or 'user'}", highlight=False)
-    finally:
-        svc.close()
 
 
 @user_app.command("grant")
@@ -92,16 +94,11 @@ def user_grant(
     database: DatabaseOpt = None,
 ):
     """Grant a role (audited)."""
-    svc = _open(database)
-    try:
+    with _services(database) as svc:
         svc.accounts.grant(email, role, country, schemas=schema, by="cli")
         console.print(
             f"granted {role}" + (f" {country.upper()}" if country else "") + f" to {email}"
         )
-    except ServiceError as exc:
-        _fail(exc)
-    finally:
-        svc.close()
 
 
 @user_app.command("revoke")
@@ -109,22 +106,14 @@ def user_revoke(
     email: str, role: RoleOpt, country: CountryOpt = None, database: DatabaseOpt = None
 ):
     """Revoke a role (audited)."""
-    svc = _open(database)
-    try:
+    with _services(database) as svc:
         n = svc.accounts.revoke(email, role, country, by="cli")
         console.print(f"revoked {n} grant(s) of {role} from {email}")
-    except ServiceError as exc:
-        _fail(exc)
-    finally:
-        svc.close()
 
 
 @workflow_app.command("tick")
 def workflow_tick(database: DatabaseOpt = None):
     """Send due reminder mails and expire overdue requests (run it daily)."""
-    svc = _open(database)
-    try:
+    with _services(database) as svc:
         report = svc.workflow.tick()
         console.print(f"reminders sent: {report.reminders}; requests expired: {report.expired}")
-    finally:
-        svc.close()
