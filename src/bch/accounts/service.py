@@ -20,7 +20,7 @@ from bch.records.realms import RealmRegistry
 from bch.services import audit
 from bch.services.errors import BadRequest, Forbidden, NotFound, TooManyRequests, Unauthorized
 from bch.services.policy import Principal
-from bch.storage.repository import _as_utc, utcnow
+from bch.storage.repository import _as_utc, iso_utc, utcnow
 from bch.storage.tables import account_tickets, api_tokens, sessions, users
 
 TOKEN_PREFIX = "bch_"
@@ -292,9 +292,9 @@ class AccountService:
                     "id": r.id,
                     "name": r.name,
                     "scope": r.scope,
-                    "createdAt": _iso(r.created_at),
-                    "expiresAt": _iso(r.expires_at),
-                    "lastUsedAt": _iso(r.last_used_at),
+                    "createdAt": iso_utc(r.created_at),
+                    "expiresAt": iso_utc(r.expires_at),
+                    "lastUsedAt": iso_utc(r.last_used_at),
                     "revoked": r.revoked_at is not None,
                 }
                 for r in rows
@@ -376,8 +376,3 @@ class AccountService:
         X-CSRF-Token header)."""
         if not submitted or not same(session.csrf, submitted):
             raise Forbidden("missing or wrong CSRF token")
-
-
-def _iso(value: datetime | None) -> str | None:
-    value = _as_utc(value)
-    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -17,6 +17,7 @@ from bch.api.identity import (
 )
 from bch.services.container import Services
 from bch.services.errors import BadRequest
+from bch.storage.repository import iso_utc
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 Svc = Annotated[Services, Depends(services)]
@@ -27,10 +28,6 @@ async def _object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("expected a JSON object")
     return body
-
-
-def _iso(value) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 @router.post("/token", summary="E-mail and password -> a personal API token (shown once)")
@@ -44,12 +41,7 @@ async def create_token(request: Request, svc: Svc):
         scope=str(body.get("scope") or "write"),
         days=days,
     )
-    return {
-        "token": issued.token,
-        "expiresAt": _iso(issued.expires_at),
-        "scope": issued.scope,
-        "id": issued.id,
-    }
+    return _issued_json(issued)
 
 
 @router.post("/register", status_code=202, summary="Register; a confirmation mail follows")
@@ -79,7 +71,7 @@ async def login(request: Request, response: Response, svc: Svc):
     body = await _object(request)
     user = svc.accounts.login(body.get("email"), body.get("password"), ip=client_ip(request))
     session = start_web_session(response, request, user)
-    return {"email": user.email, "csrf": session.csrf, "expiresAt": _iso(session.expires_at)}
+    return {"email": user.email, "csrf": session.csrf, "expiresAt": iso_utc(session.expires_at)}
 
 
 @router.post("/logout", summary="End the web session")
@@ -139,15 +131,20 @@ async def new_token(request: Request, principal: SignedIn, svc: Svc):
         scope=str(body.get("scope") or "write"),
         days=body.get("days", 30),
     )
-    return {
-        "token": issued.token,
-        "expiresAt": _iso(issued.expires_at),
-        "scope": issued.scope,
-        "id": issued.id,
-    }
+    return _issued_json(issued)
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke one of my API tokens")
 def revoke_token(token_id: int, principal: SignedIn, svc: Svc):
     svc.accounts.revoke_token(principal, token_id)
     return Response(status_code=204)
+
+
+def _issued_json(issued) -> dict:
+    """A new API token as the client sees it (the secret is shown this once)."""
+    return {
+        "token": issued.token,
+        "expiresAt": iso_utc(issued.expires_at),
+        "scope": issued.scope,
+        "id": issued.id,
+    }

@@ -10,7 +10,8 @@ from typing import Any
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import display
 from bch.records.realms import RealmRegistry
-from bch.services.records import RecordView, _iso
+from bch.services.records import RecordView
+from bch.storage.repository import iso_utc
 
 VOCAB_PATH = "/api/v1/vocab"
 SCHEMA_ORG_TYPES = {
@@ -46,8 +47,8 @@ def record_jsonld(view: RecordView, base: str, lang: str) -> dict[str, Any]:
         "identifier": view.uid,
         "name": display(doc.title, lang),
         "inLanguage": view.document.get("header", {}).get("languages", []),
-        "dateCreated": _iso(doc.created_at),
-        "dateModified": _iso(rev.created_at),
+        "dateCreated": iso_utc(doc.created_at),
+        "dateModified": iso_utc(rev.created_at),
         "version": rev.revision,
         "bch:headerIdentifier": doc.identifier,
         "bch:country": None if doc.owner == REFERENCE_OWNER else doc.owner,

@@ -19,8 +19,9 @@ from bch.records.languages import display
 from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.services.policy import public_actor
-from bch.services.records import RecordView, _iso, record_summary
+from bch.services.records import RecordView, record_summary
 from bch.services.search import RANGES, SearchQuery
+from bch.storage.repository import iso_utc
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 Svc = Annotated[Services, Depends(services)]
@@ -196,11 +197,11 @@ def record_info(record_id: str, svc: Svc):
         "revision": view.revision.revision,
         "latestRevision": doc.latest_revision,
         "revisions": len(revs),
-        "createdAt": _iso(first.created_at),
+        "createdAt": iso_utc(first.created_at),
         "createdBy": public_actor(first.created_by),
-        "updatedAt": _iso(doc.updated_at),
+        "updatedAt": iso_utc(doc.updated_at),
         "updatedBy": public_actor(latest.created_by),
-        "publishedAt": _iso(latest.created_at),
+        "publishedAt": iso_utc(latest.created_at),
         "publishedBy": public_actor(latest.created_by),
         "url": f"/api/v1/records/{doc.uid_base}-{doc.latest_revision}",
     }

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bch.records.identifiers import REFERENCE_OWNER
-from bch.services.records import RecordView, _iso, record_summary
-from bch.storage.repository import DocumentRow, RevisionRow
+from bch.services.records import RecordView, record_summary
+from bch.storage.repository import DocumentRow, RevisionRow, iso_utc
 
 
 def record_json(view: RecordView) -> dict[str, Any]:
@@ -21,9 +21,9 @@ def record_json(view: RecordView) -> dict[str, Any]:
         "revision": rev.revision,
         "latestRevision": doc.latest_revision,
         "title": doc.title,
-        "createdAt": _iso(doc.created_at),
-        "updatedAt": _iso(doc.updated_at),
-        "publishedAt": _iso(rev.created_at),
+        "createdAt": iso_utc(doc.created_at),
+        "updatedAt": iso_utc(doc.updated_at),
+        "publishedAt": iso_utc(rev.created_at),
         "warnings": rev.warnings,
         "url": f"/api/v1/records/{view.uid}",
         "document": view.document,
@@ -38,7 +38,7 @@ def version_json(doc: DocumentRow, rev: RevisionRow) -> dict[str, Any]:
     return {
         "id": uid,
         "revision": rev.revision,
-        "publishedAt": _iso(rev.created_at),
+        "publishedAt": iso_utc(rev.created_at),
         "hash": rev.hash,
         "url": f"/api/v1/records/{doc.uid_base}/versions/{rev.revision}",
     }

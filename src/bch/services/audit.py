@@ -4,7 +4,6 @@ describe; nothing updates or deletes them. The Secretariat reads them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -13,7 +12,7 @@ from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.documents import content_hash
 from bch.services.errors import BadRequest, Forbidden
 from bch.services.policy import Principal
-from bch.storage.repository import utcnow
+from bch.storage.repository import iso_utc, utcnow
 from bch.storage.tables import audit_log
 
 
@@ -40,12 +39,6 @@ def write(
             detail=detail,
         )
     )
-
-
-def _iso(value: datetime) -> str:
-    if value.tzinfo is None:
-        return value.isoformat() + "Z"
-    return value.isoformat().replace("+00:00", "Z")
 
 
 class AuditLog:
@@ -80,7 +73,7 @@ class AuditLog:
             out.append(
                 {
                     "id": r["id"],
-                    "at": _iso(r["at"]),
+                    "at": iso_utc(r["at"]),
                     "actor": r["actor"],
                     "action": r["action"],
                     "record": r["record"],

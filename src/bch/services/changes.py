@@ -15,8 +15,7 @@ from sqlalchemy import select
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
-from bch.services.records import _iso
-from bch.storage.repository import RecordStore, _as_utc
+from bch.storage.repository import RecordStore, _as_utc, iso_utc
 from bch.storage.tables import changes, documents
 
 MAX_LIMIT = 1000
@@ -98,7 +97,7 @@ def _entry(m) -> dict[str, Any]:
         "realm": m["realm"],
         "country": None if m["owner"] == REFERENCE_OWNER else m["owner"],
         "revision": m["revision"],
-        "at": _iso(_as_utc(m["at"])),
+        "at": iso_utc(_as_utc(m["at"])),
         "url": f"/api/v1/records/{base}/versions/{m['revision']}",
     }
     if m["action"] == "delete":

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from bch.accounts.service import public_url
 from bch.services import audit
-from bch.storage.repository import _as_utc
+from bch.storage.repository import _as_utc, iso_utc
 from bch.storage.tables import publishing_requests
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class TickReport:
 
 def tick(wf: WorkflowService, now: datetime) -> TickReport:
     """Send due reminders and expire overdue requests, each in its own transaction."""
-    from bch.services.workflow import _iso, _title
+    from bch.services.workflow import _title
 
     reminders = expired = 0
     with wf.store.reading() as conn:
@@ -71,9 +71,9 @@ def tick(wf: WorkflowService, now: datetime) -> TickReport:
                 request = wf._request_json(conn, wf._row(conn, row.id))
             wf.mailer.send(
                 deciders,
-                f"BCH reminder: {row.kind} request {row.id} expires {_iso(deadline)[:10]}",
+                f"BCH reminder: {row.kind} request {row.id} expires {iso_utc(deadline)[:10]}",
                 f"The request to {row.kind} {row.schema} record {row.identifier} "
-                f"({_title(request)}) waits for your decision until {_iso(deadline)}; after "
+                f"({_title(request)}) waits for your decision until {iso_utc(deadline)}; after "
                 f"that it expires.\n{public_url()}/api/v1/requests/{row.id}\n",
             )
             reminders += 1

@@ -32,7 +32,7 @@ from bch.services.permissions import Action, Outcome, outcome, require
 from bch.services.policy import Principal
 from bch.services.records import RecordService
 from bch.services.richtext import sanitise
-from bch.storage.repository import DocumentRow, _as_utc, utcnow
+from bch.storage.repository import DocumentRow, _as_utc, iso_utc, utcnow
 from bch.storage.tables import drafts
 
 
@@ -290,8 +290,8 @@ def draft_json(draft: Draft, problems: ValidationResult | None = None) -> dict[s
         "revision": draft.revision,
         "etag": draft.etag,
         "baseRevision": draft.base_revision,
-        "createdAt": _iso(draft.created_at),
-        "updatedAt": _iso(draft.updated_at),
+        "createdAt": iso_utc(draft.created_at),
+        "updatedAt": iso_utc(draft.updated_at),
         "updatedBy": draft.updated_by,
         "url": f"/api/v1/drafts/{draft.identifier}",
         "document": draft.document,
@@ -301,7 +301,3 @@ def draft_json(draft: Draft, problems: ValidationResult | None = None) -> dict[s
         out["errors"] = [p.as_dict() for p in problems.errors]
         out["warnings"] = [p.as_dict() for p in problems.warnings]
     return out
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")

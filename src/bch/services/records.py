@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -23,7 +22,7 @@ from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
 from bch.services.events import EventBus, RecordEvent
 from bch.services.policy import ANONYMOUS, Principal, read_filter
 from bch.services.policy import redact as policy_redact
-from bch.storage.repository import DocumentRow, NewRevision, RecordStore, RevisionRow
+from bch.storage.repository import DocumentRow, NewRevision, RecordStore, RevisionRow, iso_utc
 
 MAX_PAGE = 1000
 
@@ -66,13 +65,9 @@ def record_summary(doc: DocumentRow) -> dict[str, Any]:
         "country": None if doc.owner == REFERENCE_OWNER else doc.owner,
         "revision": doc.latest_revision,
         "title": doc.title,
-        "updatedAt": _iso(doc.updated_at),
+        "updatedAt": iso_utc(doc.updated_at),
         "url": f"/api/v1/records/{doc.uid_base}-{doc.latest_revision}",
     }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 class RecordService:
@@ -368,6 +363,6 @@ def tombstone(doc: DocumentRow) -> dict[str, Any]:
         "identifier": doc.identifier,
         "schema": doc.schema,
         "realm": doc.realm,
-        "deletedAt": _iso(doc.deleted_at),
+        "deletedAt": iso_utc(doc.deleted_at),
         "reason": doc.delete_reason,
     }

@@ -33,7 +33,7 @@ from bch.services.errors import (
 from bch.services.permissions import Action, Outcome, may_decide, require
 from bch.services.policy import Principal
 from bch.services.records import Published, RecordService
-from bch.storage.repository import DocumentRow, _as_utc, utcnow
+from bch.storage.repository import DocumentRow, _as_utc, iso_utc, utcnow
 from bch.storage.tables import drafts, publishing_requests, users
 
 DEFAULT_DEADLINE_DAYS = 83
@@ -319,7 +319,7 @@ class WorkflowService:
             raise Conflict(f"request {request_id} is {row.state}")
         if _as_utc(row.deadline) <= utcnow():
             self.tick()
-            raise Conflict(f"request {request_id} expired on {_iso(row.deadline)}")
+            raise Conflict(f"request {request_id} expired on {iso_utc(row.deadline)}")
         return row, rt
 
     def _close(self, conn, request_id: int, state: str, by: str, reason, result) -> None:
@@ -394,11 +394,11 @@ class WorkflowService:
             "message": row.message,
             "state": row.state,
             "requestedBy": requester.scalar_one_or_none(),
-            "requestedAt": _iso(row.requested_at),
-            "deadline": _iso(row.deadline),
+            "requestedAt": iso_utc(row.requested_at),
+            "deadline": iso_utc(row.deadline),
             "remindersSent": row.reminders_sent,
             "decidedBy": row.decided_by,
-            "decidedAt": _iso(row.decided_at),
+            "decidedAt": iso_utc(row.decided_at),
             "reason": row.reason,
             "result": row.result,
             "draft": f"/api/v1/drafts/{row.identifier}" if draft is not None else None,
@@ -409,8 +409,3 @@ class WorkflowService:
 def _title(request: dict[str, Any]) -> str:
     title = request.get("title") or {}
     return title.get("en") or next(iter(title.values()), "") if title else ""
-
-
-def _iso(value: datetime | None) -> str | None:
-    value = _as_utc(value)
-    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -109,6 +109,12 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored moment as the API writes it: ISO 8601 in UTC with a Z (None stays None)."""
+    value = _as_utc(value)
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
 # Statements of the hot read paths, built once (building a statement costs more than running it)
 LIVE = documents.c.deleted_at.is_(None)  # the public read filter (bch.services.policy)
 _BY_ID = select(documents).where(documents.c.id == bindparam("doc_id"))
