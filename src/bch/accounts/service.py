@@ -16,6 +16,7 @@ from bch.accounts.passwords import check_rule, verify_password
 from bch.accounts.ratelimit import RateLimiter
 from bch.accounts.secrets import digest, new_token, same
 from bch.accounts.throttle import LoginThrottle
+from bch.accounts.token_cache import ValidTokens
 from bch.accounts.users import User, UserDirectory, normal_email
 from bch.records.realms import RealmRegistry
 from bch.services import audit
@@ -63,6 +64,7 @@ class AccountService:
         self.mailer = mailer or Mailer()
         self.limiter = limiter or RateLimiter()
         self.throttle = LoginThrottle(engine)
+        self.valid_tokens = ValidTokens(self._live_token_expiry)
 
     # -- people ---------------------------------------------------------------------------------
     def add_user(
@@ -267,6 +269,7 @@ class AccountService:
                     expires_at=expires,
                 )
             ).inserted_primary_key[0]
+        self.valid_tokens.remember(digest(token), expires)
         return IssuedToken(token_id, token, scope, expires)
 
     def tokens(self, principal: Principal) -> list[dict[str, Any]]:
@@ -291,6 +294,9 @@ class AccountService:
 
     def revoke_token(self, principal: Principal, token_id: int) -> None:
         with self.engine.begin() as conn:
+            revoked = conn.execute(
+                select(api_tokens.c.token_hash).where(api_tokens.c.id == token_id)
+            ).scalar_one_or_none()
             done = conn.execute(
                 update(api_tokens)
                 .where(
@@ -302,6 +308,19 @@ class AccountService:
             ).rowcount
         if not done:
             raise NotFound(f"no active token {token_id} of yours")
+        self.valid_tokens.forget(revoked)
+
+    def _live_token_expiry(self, token_hash: str) -> datetime | None:
+        """When the token with this digest expires; None when unknown, revoked or expired."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(api_tokens.c.expires_at, api_tokens.c.revoked_at).where(
+                    api_tokens.c.token_hash == token_hash
+                )
+            ).first()
+        if row is None or row.revoked_at is not None or _as_utc(row.expires_at) <= utcnow():
+            return None
+        return _as_utc(row.expires_at)
 
     def principal_from_token(self, token: str) -> Principal:
         now = utcnow()
