@@ -17,6 +17,7 @@ from bch.accounts.ratelimit import RateLimiter
 from bch.accounts.secrets import digest, new_token, same
 from bch.accounts.throttle import LoginThrottle
 from bch.accounts.token_cache import ValidTokens
+from bch.accounts.usage import UsageRecorder
 from bch.accounts.users import User, UserDirectory, normal_email
 from bch.records.realms import RealmRegistry
 from bch.services import audit
@@ -65,6 +66,7 @@ class AccountService:
         self.limiter = limiter or RateLimiter()
         self.throttle = LoginThrottle(engine)
         self.valid_tokens = ValidTokens(self._live_token_expiry)
+        self.usage = UsageRecorder(engine)
 
     # -- people ---------------------------------------------------------------------------------
     def add_user(
@@ -323,19 +325,23 @@ class AccountService:
         return _as_utc(row.expires_at)
 
     def principal_from_token(self, token: str) -> Principal:
+        """The principal of an API token. Only reads: the token's last_used_at is written
+        later, at most once a minute (accounts/usage.py)."""
         now = utcnow()
-        with self.engine.begin() as conn:
+        token_hash = digest(token)
+        with self.engine.connect() as conn:
             row = conn.execute(
-                select(api_tokens).where(api_tokens.c.token_hash == digest(token))
+                select(api_tokens).where(api_tokens.c.token_hash == token_hash)
             ).first()
             if row is None or row.revoked_at is not None or _as_utc(row.expires_at) <= now:
+                self.valid_tokens.remember(token_hash, None)
                 raise Unauthorized("the token is unknown, revoked or expired")
-            conn.execute(
-                update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=now)
-            )
             user = self.users.by_id(conn, row.user_id)
             assert user is not None
-            return self.users.principal(conn, user, row.scope)
+            principal = self.users.principal(conn, user, row.scope)
+        self.valid_tokens.remember(token_hash, _as_utc(row.expires_at))
+        self.usage.used(row.id, now, _as_utc(row.last_used_at))
+        return principal
 
     # -- web sessions ---------------------------------------------------------------------------
     def start_session(self, user: User) -> Session:
