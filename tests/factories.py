@@ -48,3 +48,18 @@ def authority(country: str = "CA", identifier: str | None = None, languages=("en
         },
         "cpbOrganismTypes": [{"identifier": "TypeOfOrganisms.plants"}],
     }
+
+
+def contact(last_name: str = "Contact (synthetic)", identifier: str | None = None) -> dict:
+    """A person to contact: a reference record its author publishes directly."""
+    return {
+        "header": {
+            "identifier": identifier or ident("con"),
+            "schema": "contact",
+            "languages": ["en"],
+        },
+        "type": "person",
+        "firstName": "Test",
+        "lastName": last_name,
+        "emails": ["contact@example.org"],
+    }

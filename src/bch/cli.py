@@ -104,7 +104,8 @@ def serve(
         console.print("Empty database: loading the shipped real data first.")
         _run_import(svc, None)
     console.print(f"Serving on http://{host}:{port}")
-    uvicorn.run(create_app(svc), host=host, port=port, log_level="info")
+    # proxy headers are read by the app itself, from trusted proxies only (BCH_FORWARDED_ALLOW_IPS)
+    uvicorn.run(create_app(svc), host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @uid_app.command("check")

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from bch.accounts.mail import MailSettings
 from bch.accounts.ratelimit import RateLimiter
+from bch.accounts.usage import UsageRecorder
 from bch.api.app import create_app
 from bch.services.container import Services
 from bch.services.policy import Principal
@@ -77,10 +78,13 @@ def mailbox(services: Services) -> Iterator[Mailbox]:
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(request) -> None:
-    """Rate limits start empty in every test (the PostgreSQL services object is shared)."""
+    """Rate limits and the memory of token uses start empty in every test (the PostgreSQL
+    services object is shared, and its token ids restart with each test)."""
     if "services" in request.fixturenames:
         svc = request.getfixturevalue("services")
         svc.accounts.limiter = RateLimiter()
+        svc.accounts.usage.close()
+        svc.accounts.usage = UsageRecorder(svc.engine)
 
 
 def add_user(

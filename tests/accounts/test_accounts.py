@@ -1,5 +1,6 @@
 """Accounts on both backends: registration with mail confirmation through a real SMTP server,
-login and lockout, password reset, API tokens, sessions with CSRF, audited role grants."""
+login (its back-off: test_login_throttle.py), password reset, API tokens, sessions with CSRF,
+audited role grants."""
 
 from __future__ import annotations
 
@@ -76,23 +77,6 @@ def test_password_reset_by_mail(services, mailbox):
     assert services.accounts.login("reset@example.org", "A-new-password-7")
     with pytest.raises(BadRequest):
         services.accounts.reset_password(_code(mail), "Yet-another-pw-8")
-
-
-def test_repeated_failed_logins_lock_the_account(services):
-    add_user(services, "lock@example.org", password=PASSWORD)
-    acc = services.accounts
-    for _ in range(acc.lockout_after):
-        with pytest.raises(Unauthorized):
-            acc.login("lock@example.org", "wrong-password!", ip="10.1.1.1")
-    with pytest.raises(TooManyRequests) as e:
-        acc.login("lock@example.org", PASSWORD, ip="10.1.1.1")  # even the right password
-    assert 0 < int(e.value.headers["Retry-After"]) <= acc.lockout_seconds + 1
-    with services.engine.begin() as conn:  # the lock ends
-        conn.execute(update(users).values(locked_until=utcnow() - timedelta(seconds=1)))
-    assert acc.login("lock@example.org", PASSWORD).email == "lock@example.org"
-    with services.engine.connect() as conn:
-        actions = [r.action for r in conn.execute(select(audit_log.c.action))]
-    assert "user.locked" in actions
 
 
 def test_login_rate_limit_answers_retry_after(services):

@@ -134,13 +134,16 @@ def test_cors_on_public_reads_only(client):
 
 def test_rate_limit_answers_429_with_retry_after(services, monkeypatch):
     monkeypatch.setenv("BCH_RATE_LIMIT", "1,3")
-    with TestClient(create_app(services)) as c:
+    app = create_app(services)
+    with TestClient(app) as c:
         codes = [c.get("/api/v1/countries/CA").status_code for _ in range(5)]
         assert codes[:3] == [200, 200, 200] and codes[-1] == 429
         r = c.get("/api/v1/countries/CA")
         assert int(r.headers["retry-after"]) >= 1 and r.json()["code"] == "tooManyRequests"
         other = c.get("/api/v1/countries/CA", headers={"Authorization": "Bearer another"})
-        assert other.status_code == 200  # buckets are per client
+        assert other.status_code == 429  # an invalid token counts against the client's address
+    with TestClient(app, client=("198.51.100.1", 50000)) as c:
+        assert c.get("/api/v1/countries/CA").status_code == 200  # buckets are per client
 
 
 def test_token_bucket_says_how_long_to_wait():

@@ -1,58 +1,84 @@
 """The permission matrix, cell by cell, through the services on both backends:
-role x own/other country x action (create, edit, publish, delete) x national/reference record.
+role x own/other country x record kind x action, every cell asserted with its side effects.
 
-Records belong to Kenya (national: a competent national authority) or to the Secretariat
-(reference: an organism). "own" actors hold their role for KE, "other" actors for CA."""
+Kinds: a national record of Kenya (a competent national authority), a reference record (an
+organism), a contact published by the actor themself (self-published), and a contact published by
+someone else. "own" actors hold their role for KE, "other" actors for CA.
+
+Actions: create (a draft of a new record), publish (a draft of a new record: the actor's own when
+they may draft one, else someone else's), edit (a draft of the published record, with If-Match),
+revise (publish that draft: a new revision of the published record), delete, approve (decide a
+pending request on a record of the kind)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
+from sqlalchemy import select
 
 from bch.services.errors import Forbidden, Gone, NotFound, Unauthorized
-from bch.services.policy import ANONYMOUS
+from bch.services.policy import ANONYMOUS, Principal
+from bch.storage.tables import publishing_requests
 from tests import factories
 from tests.accounts.helpers import add_user, kenyan_authority
 
-OK, PUBLISHED, DELETED, REQUESTED = "ok", "published", "deleted", "requested"
+OK, PUBLISHED, DELETED, REQUESTED, APPROVED = "ok", "published", "deleted", "requested", "approved"
 DENIED, HIDDEN, ANON = "403", "404", "401"
+ACTIONS = ("create", "publish", "edit", "revise", "delete", "approve")
+ROLES = ("nfp", "nau", "secretariat", "user", "anonymous")
+KINDS = ("national", "reference", "own-contact", "other-contact")
 
-# (role, side, kind) -> expected outcome of create, edit, publish, delete
-_NATIONAL = {
-    ("nfp", "own"): (OK, OK, PUBLISHED, DELETED),
-    ("nfp", "other"): (DENIED, DENIED, HIDDEN, DENIED),
-    ("nau", "own"): (OK, OK, REQUESTED, REQUESTED),
-    ("nau", "other"): (DENIED, DENIED, HIDDEN, DENIED),
-    ("secretariat", "own"): (DENIED, DENIED, HIDDEN, DENIED),
-    ("secretariat", "other"): (DENIED, DENIED, HIDDEN, DENIED),
-    ("user", "own"): (DENIED, DENIED, HIDDEN, DENIED),
-    ("user", "other"): (DENIED, DENIED, HIDDEN, DENIED),
-    ("anonymous", "own"): (ANON, ANON, ANON, ANON),
-    ("anonymous", "other"): (ANON, ANON, ANON, ANON),
-}
-_REFERENCE = {
-    ("nfp", "own"): (OK, OK, REQUESTED, REQUESTED),
-    ("nfp", "other"): (OK, OK, REQUESTED, REQUESTED),
-    ("nau", "own"): (OK, OK, REQUESTED, REQUESTED),
-    ("nau", "other"): (OK, OK, REQUESTED, REQUESTED),
-    ("secretariat", "own"): (OK, OK, PUBLISHED, DELETED),
-    ("secretariat", "other"): (OK, OK, PUBLISHED, DELETED),
-    ("user", "own"): (OK, OK, REQUESTED, REQUESTED),
-    ("user", "other"): (OK, OK, REQUESTED, REQUESTED),
-    ("anonymous", "own"): (ANON, ANON, ANON, ANON),
-    ("anonymous", "other"): (ANON, ANON, ANON, ANON),
+_OUTSIDER = (DENIED, HIDDEN, DENIED, HIDDEN, DENIED, DENIED)
+_PROPOSER = (OK, REQUESTED, OK, REQUESTED, REQUESTED, DENIED)  # reference records: via requests
+_SECRETARIAT = (OK, PUBLISHED, OK, PUBLISHED, DELETED, APPROVED)
+_CONTACT_AUTHOR = (OK, PUBLISHED, OK, PUBLISHED, DELETED, DENIED)
+# someone else's contact: their draft is theirs; a change to their record goes to the Secretariat
+_NOT_THE_AUTHOR = (OK, HIDDEN, OK, REQUESTED, REQUESTED, DENIED)
+
+# (kind, role, side) -> expected outcome of each action in ACTIONS
+_BY_KIND = {
+    "national": {
+        ("nfp", "own"): (OK, PUBLISHED, OK, PUBLISHED, DELETED, APPROVED),
+        ("nau", "own"): (OK, REQUESTED, OK, REQUESTED, REQUESTED, DENIED),
+        **{(r, s): _OUTSIDER for r in ("nfp", "nau") for s in ("other",)},
+        **{(r, s): _OUTSIDER for r in ("secretariat", "user") for s in ("own", "other")},
+    },
+    "reference": {
+        **{(r, s): _PROPOSER for r in ("nfp", "nau", "user") for s in ("own", "other")},
+        **{("secretariat", s): _SECRETARIAT for s in ("own", "other")},
+    },
+    "own-contact": {
+        **{(r, s): _CONTACT_AUTHOR for r in ("nfp", "nau", "user") for s in ("own", "other")},
+        **{("secretariat", s): _SECRETARIAT for s in ("own", "other")},
+    },
+    "other-contact": {
+        **{(r, s): _NOT_THE_AUTHOR for r in ("nfp", "nau", "user") for s in ("own", "other")},
+        **{("secretariat", s): _SECRETARIAT for s in ("own", "other")},
+    },
 }
 EXPECTED = {
-    (role, side, kind): cells
-    for kind, table in (("national", _NATIONAL), ("reference", _REFERENCE))
-    for (role, side), cells in table.items()
+    (role, side, kind): _BY_KIND[kind].get((role, side), (ANON,) * len(ACTIONS))
+    for kind in KINDS
+    for role in ROLES
+    for side in ("own", "other")
 }
 
 
-def _document(kind: str) -> dict:
-    return kenyan_authority() if kind == "national" else factories.organism("Zea mays")
+def test_the_matrix_has_every_cell():
+    assert len(EXPECTED) == len(ROLES) * 2 * len(KINDS)
+    assert all(len(cells) == len(ACTIONS) for cells in EXPECTED.values())
 
 
-def _actor(svc, role: str, side: str):
+def _new(kind: str) -> dict:
+    if kind == "national":
+        return kenyan_authority()
+    if kind == "reference":
+        return factories.organism("Zea mays")
+    return factories.contact()
+
+
+def _actor(svc, role: str, side: str) -> Principal:
     if role == "anonymous":
         return ANONYMOUS
     country = ("KE" if side == "own" else "CA") if role in ("nfp", "nau") else None
@@ -61,67 +87,137 @@ def _actor(svc, role: str, side: str):
 
 def _outcome(fn) -> str:
     try:
-        result = fn()
+        return fn()
     except Unauthorized:
         return ANON
     except Forbidden:
         return DENIED
     except NotFound:
         return HIDDEN
-    return result
+
+
+def _edited(svc, ref: str, by: Principal) -> tuple[str, dict]:
+    """A draft of the published record `ref` saved by `by`: (identifier, saved document)."""
+    view = svc.records.get(ref)
+    doc = view.document
+    if doc["header"]["schema"] == "contact":
+        doc["lastName"] = f"Changed by {by.email}"
+    else:
+        doc["relevantInformation"] = {"en": f"Changed by {by.email}."}
+    svc.drafts.save(by, view.doc.identifier, doc, if_match=view.uid)
+    return view.doc.identifier, doc
+
+
+@dataclass
+class World:
+    """The records and people of one cell: published records to edit, delete and decide on."""
+
+    actor: Principal
+    author: Principal  # may draft the kind (a Kenyan nau; a registered user for reference kinds)
+    edited: str  # identifier of the published record the actor edits and revises
+    deleted: str  # identifier of the published record the actor deletes
+    pending: dict  # the request the actor decides
+    decided: str  # identifier of the record that request is about
+
+
+def _world(svc, role: str, side: str, kind: str) -> World:
+    actor = _actor(svc, role, side)
+    nau = add_user(svc, "author@example.org", "nau", "KE")  # also a registered user
+    proposer = add_user(svc, "proposer@example.org", "user")
+    contact_author = nau if kind == "other-contact" or actor.is_anonymous else actor
+
+    def seed() -> str:
+        by = contact_author.email if kind.endswith("contact") else "seed"
+        return svc.records.publish(_new(kind), by=by).identifier
+
+    edited, deleted = seed(), seed()
+    if kind == "national":  # a Kenyan nau asks to publish a new record
+        doc = _new(kind)
+        decided = doc["header"]["identifier"]
+        svc.drafts.save(nau, decided, doc)
+        pending = svc.workflow.publish_draft(nau, decided, message="matrix").request
+    elif kind == "reference":  # a registered user proposes a new reference record
+        doc = _new(kind)
+        decided = doc["header"]["identifier"]
+        svc.drafts.save(proposer, decided, doc)
+        pending = svc.workflow.publish_draft(proposer, decided, message="matrix").request
+    else:  # a registered user proposes a change to the contact
+        decided, _ = _edited(svc, seed(), proposer)
+        pending = svc.workflow.publish_draft(proposer, decided, message="matrix").request
+    assert pending is not None and pending["state"] == "pending"
+    return World(actor, nau if kind != "reference" else proposer, edited, deleted, pending, decided)
 
 
 @pytest.mark.parametrize("cell", sorted(EXPECTED), ids=lambda c: "-".join(c))
 def test_permission_matrix(services, cell):
     role, side, kind = cell
     svc = services
-    # a published record to edit, one to delete, and a draft saved by someone allowed to
-    edited = svc.records.publish(_document(kind), by="seed")
-    deleted = svc.records.publish(_document(kind), by="seed")
-    author = add_user(svc, "author@example.org", "nau", "KE")
-    pending = _document(kind)
-    pending_id = pending["header"]["identifier"]
-    actor = _actor(svc, role, side)
-    expected = EXPECTED[cell]
+    w = _world(svc, role, side, kind)
+    expected = dict(zip(ACTIONS, EXPECTED[cell], strict=True))
+    new_id = {}
 
     def create():
-        doc = _document(kind)
-        svc.drafts.save(actor, doc["header"]["identifier"], doc)
-        return OK
-
-    def edit():
-        doc = svc.records.get(edited.uid).document
-        doc["relevantInformation"] = {"en": "Edited in the matrix test."}
-        svc.drafts.save(actor, edited.identifier, doc, if_match=edited.uid)
+        doc = _new(kind)
+        svc.drafts.save(w.actor, doc["header"]["identifier"], doc)
         return OK
 
     def publish():
-        # the actor's own draft when they may draft; otherwise someone else's draft
-        ident = pending_id
-        if expected[0] == OK:
-            doc = _document(kind)
-            ident = doc["header"]["identifier"]
-            svc.drafts.save(actor, ident, doc)
-        else:
-            svc.drafts.save(author, pending_id, pending)
-        return svc.workflow.publish_draft(actor, ident, message="matrix").status
+        doc = _new(kind)
+        new_id["publish"] = ident = doc["header"]["identifier"]
+        mine = expected["create"] == OK and kind != "other-contact"
+        svc.drafts.save(w.actor if mine else w.author, ident, doc)
+        return svc.workflow.publish_draft(w.actor, ident, message="matrix").status
+
+    def edit():
+        _edited(svc, w.edited, w.actor)
+        return OK
+
+    def revise():
+        # the actor's draft of the published record when they could save one, else the author's
+        if expected["edit"] != OK:
+            _edited(svc, w.edited, w.author)
+        return svc.workflow.publish_draft(w.actor, w.edited, message="matrix").status
 
     def delete():
-        return svc.workflow.delete_record(actor, deleted.uid, reason="matrix test").status
+        return svc.workflow.delete_record(w.actor, w.deleted, reason="matrix test").status
 
-    got = tuple(_outcome(f) for f in (create, edit, publish, delete))
-    assert got == expected, f"{cell}: create, edit, publish, delete"
+    def approve():
+        return svc.workflow.approve(w.actor, w.pending["id"])["state"]
 
-    # side effects match the outcome: published/deleted change the public view, nothing else does
-    if expected[3] == DELETED:
-        with pytest.raises(Gone):
-            svc.records.get(deleted.uid)
+    steps = {"create": create, "publish": publish, "edit": edit, "revise": revise}
+    steps |= {"delete": delete, "approve": approve}
+    got = {action: _outcome(steps[action]) for action in ACTIONS}
+    assert got == expected, f"{cell}"
+
+    # side effects follow the outcome: only published/deleted/approved change the public view
+    edited = svc.records.get(w.edited)
+    if expected["revise"] == PUBLISHED:
+        assert edited.revision.revision == 2 and edited.revision.created_by == w.actor.email
     else:
-        assert svc.records.get(deleted.uid).revision.revision == 1
-    assert svc.records.get(edited.uid).revision.revision == 1  # a draft never changes a record
+        assert edited.revision.revision == 1
+    if expected["delete"] == DELETED:
+        with pytest.raises(Gone):
+            svc.records.get(w.deleted)
+    else:
+        assert svc.records.get(w.deleted).revision.revision == 1
+    if expected["publish"] == PUBLISHED:
+        assert svc.records.get(new_id["publish"]).revision.revision == 1
+    else:
+        with pytest.raises(NotFound):
+            svc.records.get(new_id["publish"])
     with svc.store.reading() as conn:
-        public = svc.store.count_documents(conn)
-    assert public == 2 + (1 if expected[2] == PUBLISHED else 0)
+        state = conn.execute(
+            select(publishing_requests.c.state).where(publishing_requests.c.id == w.pending["id"])
+        ).scalar_one()
+    assert state == ("approved" if expected["approve"] == APPROVED else "pending")
+    if kind.endswith("contact"):  # a proposed change to a contact: revision 2 once approved
+        revision = svc.records.get(w.decided).revision.revision
+        assert revision == (2 if expected["approve"] == APPROVED else 1)
+    elif expected["approve"] == APPROVED:
+        assert svc.records.get(w.decided).revision.revision == 1
+    else:
+        with pytest.raises(NotFound):
+            svc.records.get(w.decided)
 
 
 def test_a_nau_limited_to_decisions_cannot_draft_other_national_records(services):
@@ -163,13 +259,7 @@ def test_the_eu_focal_point_publishes_eu_decisions_and_only_those(services):
 def test_a_registered_user_publishes_own_contacts_directly(services):
     user = add_user(services, "contact-author@example.org", "user")
     someone = add_user(services, "someone@example.org", "user")
-    contact = {
-        "header": {"identifier": factories.ident("con"), "schema": "contact", "languages": ["en"]},
-        "type": "person",
-        "firstName": "Test",
-        "lastName": "Contact (synthetic)",
-        "emails": ["contact@example.org"],
-    }
+    contact = factories.contact()
     result = services.drafts.check(contact)
     if not result.ok:  # fill whatever the contact type declares as mandatory
         pytest.fail(f"contact fixture incomplete: {result.errors}")
@@ -194,3 +284,29 @@ def test_a_read_only_token_cannot_write(services):
     doc = kenyan_authority()
     with pytest.raises(Forbidden, match="read-only"):
         services.drafts.save(read_only, doc["header"]["identifier"], doc)
+
+
+def test_a_deleted_contact_is_revived_by_its_author_only(services):
+    author = add_user(services, "author@example.org", "user")
+    other = add_user(services, "other@example.org", "user")
+    done = services.records.publish(factories.contact(), by=author.email)
+    assert services.workflow.delete_record(author, done.uid, reason="moved").status == DELETED
+    revived = factories.contact("Revived (synthetic)", identifier=done.identifier)
+    services.drafts.save(other, done.identifier, revived)  # a proposal, not a takeover
+    assert services.workflow.publish_draft(other, done.identifier).status == REQUESTED
+    with pytest.raises(Gone):
+        services.records.get(done.identifier)
+
+
+def test_an_imported_contact_is_changed_through_the_secretariat(services):
+    """A contact whose revision 1 no account published (imported data) has no author to
+    publish directly: a change is a request, even from its first editor."""
+    user = add_user(services, "user@example.org", "user")
+    changed, deleted = (
+        services.records.publish(factories.contact(), by="import:test") for _ in "ab"
+    )
+    view = services.records.get(changed.identifier)
+    doc = view.document | {"lastName": "Changed (synthetic)"}
+    services.drafts.save(user, changed.identifier, doc, if_match=view.uid)
+    assert services.workflow.publish_draft(user, changed.identifier).status == REQUESTED
+    assert services.workflow.delete_record(user, deleted.identifier, reason="x").status == REQUESTED

@@ -1,4 +1,4 @@
-"""The account service: registration with e-mail confirmation, login with lockout, password
+"""The account service: registration with e-mail confirmation, login with back-off, password
 reset, personal API tokens (shown once, hashed, scoped, expiring, revocable) and web sessions
 with a CSRF secret. Every surface (API, web pages, CLI) calls this."""
 
@@ -15,10 +15,13 @@ from bch.accounts.mail import Mailer
 from bch.accounts.passwords import check_rule, verify_password
 from bch.accounts.ratelimit import RateLimiter
 from bch.accounts.secrets import digest, new_token, same
+from bch.accounts.throttle import LoginThrottle
+from bch.accounts.token_cache import ValidTokens
+from bch.accounts.usage import UsageRecorder
 from bch.accounts.users import User, UserDirectory, normal_email
 from bch.records.realms import RealmRegistry
 from bch.services import audit
-from bch.services.errors import BadRequest, Forbidden, NotFound, TooManyRequests, Unauthorized
+from bch.services.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from bch.services.policy import Principal
 from bch.storage.repository import _as_utc, iso_utc, utcnow
 from bch.storage.tables import account_tickets, api_tokens, sessions, users
@@ -27,13 +30,6 @@ TOKEN_PREFIX = "bch_"
 SESSION_HOURS = 12
 TICKET_HOURS = 24
 MAX_TOKEN_DAYS = 366
-
-
-def _int_env(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name) or default)
-    except ValueError:
-        return default
 
 
 def public_url() -> str:
@@ -68,8 +64,9 @@ class AccountService:
         self.users = UserDirectory(engine, registry)
         self.mailer = mailer or Mailer()
         self.limiter = limiter or RateLimiter()
-        self.lockout_after = _int_env("BCH_LOCKOUT_THRESHOLD", 5)
-        self.lockout_seconds = _int_env("BCH_LOCKOUT_SECONDS", 900)
+        self.throttle = LoginThrottle(engine)
+        self.valid_tokens = ValidTokens(self._live_token_expiry)
+        self.usage = UsageRecorder(engine)
 
     # -- people ---------------------------------------------------------------------------------
     def add_user(
@@ -167,12 +164,8 @@ class AccountService:
         with self.engine.begin() as conn:
             user_id = self._use_ticket(conn, token, "reset")
             self.users.set_password(conn, user_id, password)
-            # a reset also confirms the address and ends every session and the lockout
-            conn.execute(
-                update(users)
-                .where(users.c.id == user_id)
-                .values(locked_until=None, confirmed_at=utcnow())
-            )
+            # a reset also confirms the address and ends every session
+            conn.execute(update(users).where(users.c.id == user_id).values(confirmed_at=utcnow()))
             conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
             user = self.users.by_id(conn, user_id)
             audit.write(conn, user.email if user else "?", "user.password_reset")
@@ -211,8 +204,9 @@ class AccountService:
 
     # -- login ----------------------------------------------------------------------------------
     def login(self, email: object, password: object, *, ip: str = "") -> User:
-        """Check e-mail and password. Rate limited per address and per client; after repeated
-        failures the account is locked for a while (429 with Retry-After)."""
+        """Check e-mail and password. Failures back off per (account, address) and per address,
+        never per account alone (accounts/throttle.py): a guesser cannot lock the owner out. The
+        owner is told by mail when their account collects failed sign-ins."""
         if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
             raise BadRequest(
                 "give an e-mail and a password",
@@ -220,41 +214,40 @@ class AccountService:
                     {"code": "Error.Mandatory", "path": "email", "message": "e-mail and password"}
                 ],
             )
-        email = email.strip().lower()
-        self.limiter.hit("login", ip or "-")
-        self.limiter.hit("login", email)
-        now = utcnow()
-        with self.engine.begin() as conn:
+        email, address = email.strip().lower(), ip or "-"
+        self.limiter.hit("login", address)
+        known_pair = self.throttle.check(email, address)
+        with self.engine.connect() as conn:
             user = self.users.by_email(conn, email)
-            locked = _as_utc(user.locked_until) if user else None
-            if user is not None and locked and locked > now:
-                raise TooManyRequests(
-                    "the account is locked after repeated failed logins",
-                    retry_after=int((locked - now).total_seconds()) + 1,
-                )
-            ok = verify_password(user.password_hash if user else None, password)
-            if user is None or not ok:
-                if user is not None:
-                    failures = user.failed_logins + 1
-                    values: dict[str, Any] = {"failed_logins": failures}
-                    if failures >= self.lockout_after:
-                        values = {
-                            "failed_logins": 0,
-                            "locked_until": now + timedelta(seconds=self.lockout_seconds),
-                        }
-                        audit.write(conn, email, "user.locked", detail={"user": email})
-                    conn.execute(update(users).where(users.c.id == user.id).values(**values))
-            else:
-                conn.execute(
-                    update(users)
-                    .where(users.c.id == user.id)
-                    .values(failed_logins=0, locked_until=None)
-                )
-        if user is None or not ok:
+        # the same work whether the address is known or not
+        if not verify_password(user.password_hash if user else None, password) or user is None:
+            failure = self.throttle.failed(email, address)
+            if user is not None and failure.notify:
+                self._tell_owner(user, failure.account_failures, address)
             raise Unauthorized("wrong e-mail or password")
+        if known_pair:
+            self.throttle.succeeded(email, address)
         if user.confirmed_at is None:
             raise Forbidden("confirm your e-mail address first (see the mail we sent)")
         return user
+
+    def _tell_owner(self, user: User, failures: int, address: str) -> None:
+        with self.engine.begin() as conn:
+            audit.write(
+                conn, user.email, "user.login_failures",
+                detail={"user": user.email, "failures": failures, "address": address},
+            )  # fmt: skip
+        self.mailer.send(
+            user.email,
+            "Biosafety Clearing-House: failed sign-ins to your account",
+            f"There were {failures} failed attempts to sign in to your account {user.email} "
+            f"recently, the latest from the address {address}.\n\n"
+            "Your account is not locked: you can still sign in with your password. Further "
+            "attempts from the addresses that failed are slowed down.\n\n"
+            "If this was you, nothing needs doing. If not, someone may be guessing your "
+            "password: if it could be known or guessed, choose a new one at "
+            f"{public_url()}/api/v1/auth/password-reset.\n",
+        )
 
     # -- API tokens -----------------------------------------------------------------------------
     def issue_token(
@@ -278,6 +271,7 @@ class AccountService:
                     expires_at=expires,
                 )
             ).inserted_primary_key[0]
+        self.valid_tokens.remember(digest(token), expires)
         return IssuedToken(token_id, token, scope, expires)
 
     def tokens(self, principal: Principal) -> list[dict[str, Any]]:
@@ -302,6 +296,9 @@ class AccountService:
 
     def revoke_token(self, principal: Principal, token_id: int) -> None:
         with self.engine.begin() as conn:
+            revoked = conn.execute(
+                select(api_tokens.c.token_hash).where(api_tokens.c.id == token_id)
+            ).scalar_one_or_none()
             done = conn.execute(
                 update(api_tokens)
                 .where(
@@ -313,21 +310,38 @@ class AccountService:
             ).rowcount
         if not done:
             raise NotFound(f"no active token {token_id} of yours")
+        self.valid_tokens.forget(revoked)
+
+    def _live_token_expiry(self, token_hash: str) -> datetime | None:
+        """When the token with this digest expires; None when unknown, revoked or expired."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(api_tokens.c.expires_at, api_tokens.c.revoked_at).where(
+                    api_tokens.c.token_hash == token_hash
+                )
+            ).first()
+        if row is None or row.revoked_at is not None or _as_utc(row.expires_at) <= utcnow():
+            return None
+        return _as_utc(row.expires_at)
 
     def principal_from_token(self, token: str) -> Principal:
+        """The principal of an API token. Only reads: the token's last_used_at is written
+        later, at most once a minute (accounts/usage.py)."""
         now = utcnow()
-        with self.engine.begin() as conn:
+        token_hash = digest(token)
+        with self.engine.connect() as conn:
             row = conn.execute(
-                select(api_tokens).where(api_tokens.c.token_hash == digest(token))
+                select(api_tokens).where(api_tokens.c.token_hash == token_hash)
             ).first()
             if row is None or row.revoked_at is not None or _as_utc(row.expires_at) <= now:
+                self.valid_tokens.remember(token_hash, None)
                 raise Unauthorized("the token is unknown, revoked or expired")
-            conn.execute(
-                update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=now)
-            )
             user = self.users.by_id(conn, row.user_id)
             assert user is not None
-            return self.users.principal(conn, user, row.scope)
+            principal = self.users.principal(conn, user, row.scope)
+        self.valid_tokens.remember(token_hash, _as_utc(row.expires_at))
+        self.usage.used(row.id, now, _as_utc(row.last_used_at))
+        return principal
 
     # -- web sessions ---------------------------------------------------------------------------
     def start_session(self, user: User) -> Session:

@@ -5,18 +5,21 @@ Both middlewares are plain ASGI (no per-request task overhead, streaming bodies 
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import threading
 import time
 from dataclasses import dataclass
 
+import anyio
 import orjson
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from bch.accounts.secrets import digest
+from bch.accounts.token_cache import ValidTokens
+from bch.api.client_address import install_forwarded, peer
 from bch.api.errors import error_body
 
 PUBLIC_PREFIXES = ("/api/", "/oai", "/widgets.js", "/oembed")
@@ -141,46 +144,72 @@ def limiter_from_env() -> RateLimiter | None:
 
 
 class RateLimitMiddleware:
-    def __init__(self, app, limiter: RateLimiter):
+    """One bucket per client: a valid API token has its own; anonymous requests and unknown,
+    revoked or malformed tokens count against the client's address (api/client_address.py), so
+    that sending a random token per request gains nothing. Validity comes from a small
+    in-process cache (accounts/token_cache.py); a token not known there costs its address one
+    request first, then one indexed read, outside the event loop."""
+
+    def __init__(self, app, limiter: RateLimiter, tokens: ValidTokens | None = None):
         self.app = app
         self.limiter = limiter
+        self.tokens = tokens
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not _is_public(scope["path"]):
             return await self.app(scope, receive, send)
-        wait = self.limiter.take(_client_key(scope))
+        key = "ip:" + peer(scope)
+        token = _bearer_digest(scope) if self.tokens is not None else None
+        if token is not None:
+            valid = self.tokens.known(token)
+            if valid is None:  # the address pays for the look-up, then the token is known
+                wait = self.limiter.take(key)
+                if wait > 0:
+                    return await _too_many(send, wait)
+                await anyio.to_thread.run_sync(self.tokens.check, token)
+                return await self.app(scope, receive, send)
+            if valid:
+                key = "token:" + token
+        wait = self.limiter.take(key)
         if wait <= 0:
             return await self.app(scope, receive, send)
-        seconds = max(1, math.ceil(wait))
-        body = orjson.dumps(
-            error_body(
-                429,
-                "tooManyRequests",
-                f"rate limit exceeded: retry after {seconds} s",
-                [{"code": "Error.RateLimited", "path": "", "message": "slow down"}],
-            )
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"retry-after", str(seconds).encode()),
-                    (b"access-control-allow-origin", b"*"),
-                    (b"access-control-expose-headers", EXPOSED.encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        return await _too_many(send, wait)
 
 
-def _client_key(scope) -> str:
+async def _too_many(send, wait: float) -> None:
+    seconds = max(1, math.ceil(wait))
+    body = orjson.dumps(
+        error_body(
+            429,
+            "tooManyRequests",
+            f"rate limit exceeded: retry after {seconds} s",
+            [{"code": "Error.RateLimited", "path": "", "message": "slow down"}],
+        )
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"retry-after", str(seconds).encode()),
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-expose-headers", EXPOSED.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _bearer_digest(scope) -> str | None:
+    """The stored digest of the token in the Authorization header (`Bearer <token>`, as
+    api/identity.py reads it), if there is one."""
     for name, value in scope["headers"]:
-        if name == b"authorization" and value:
-            return "token:" + hashlib.sha256(value).hexdigest()[:24]
-    client = scope.get("client")
-    return "ip:" + (client[0] if client else "unknown")
+        if name == b"authorization":
+            kind, _, token = value.decode("latin-1").partition(" ")
+            token = token.strip()
+            return digest(token) if kind.lower() in ("bearer", "ticket") and token else None
+    return None
 
 
 DOCS_PAGE = """<!doctype html>
@@ -196,10 +225,14 @@ DOCS_INIT = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swag
 
 
 def install_conventions(app: FastAPI) -> None:
-    """CORS, rate limits (from BCH_RATE_LIMIT) and the local docs page at /docs."""
+    """CORS, rate limits (from BCH_RATE_LIMIT, per client address or valid API token, the
+    address forwarded by a trusted proxy: BCH_FORWARDED_ALLOW_IPS) and the local docs page."""
     limiter = limiter_from_env()
     if limiter is not None:
-        app.add_middleware(RateLimitMiddleware, limiter=limiter)
+        services = getattr(app.state, "services", None)
+        tokens = services.accounts.valid_tokens if services is not None else None
+        app.add_middleware(RateLimitMiddleware, limiter=limiter, tokens=tokens)
+    install_forwarded(app)  # outside the rate limit: it sees the forwarded client address
     app.add_middleware(CorsMiddleware)  # outermost: 429s and errors carry CORS too
     app.state.rate_limiter = limiter
     _install_docs(app)

@@ -125,4 +125,6 @@ class Services:
             return self.store.count_documents(conn) == 0
 
     def close(self) -> None:
+        if "accounts" in self.__dict__:  # pending bookkeeping (API tokens' last use) first
+            self.accounts.usage.close()
         self.engine.dispose()

@@ -28,7 +28,7 @@ from bch.services.errors import (
     ServiceError,
     Unauthorized,
 )
-from bch.services.permissions import Action, Outcome, outcome, require
+from bch.services.permissions import Action, Outcome, Target, outcome, require, target
 from bch.services.policy import Principal
 from bch.services.records import RecordService
 from bch.services.richtext import sanitise
@@ -105,10 +105,8 @@ class DraftService:
 
     def may_read(self, principal: Principal, draft: Draft) -> bool:
         rt = self.registry.record_type(draft.schema, draft.realm)
-        return (
-            outcome(principal, Action.READ_DRAFT, rt, draft.owner, author_id=draft.author_id)
-            is Outcome.ALLOW
-        )
+        mine = Target(rt, draft.owner, draft_author=draft.author_id)
+        return outcome(principal, Action.READ_DRAFT, mine) is Outcome.ALLOW
 
     def list(self, principal: Principal) -> list[Draft]:
         """Drafts the principal may read: their own, their countries', the Secretariat's."""
@@ -138,11 +136,12 @@ class DraftService:
             record = self.store.document_by_identifier(conn, identifier)
             if record is not None and (record.schema, record.realm) != (rt.name, rt.realm):
                 raise _bad("header.schema", f"{identifier} is a {record.schema} record")
-            if draft is not None:
-                require(principal, Action.EDIT, rt, draft.owner, author_id=draft.author_id)
-            elif record is not None and record.deleted_at is None:
-                require(principal, Action.EDIT, rt, record.owner, author_id=None)
-            require(principal, Action.CREATE, rt, owner)  # and the (possibly new) owner
+            if draft is not None:  # a draft is changed by those who may change that draft
+                mine = target(conn, rt, draft.owner, record=record, draft_author=draft.author_id)
+                require(principal, Action.EDIT, mine)
+            elif record is not None:  # the first draft of a record published once (even deleted)
+                require(principal, Action.EDIT, target(conn, rt, record.owner, record=record))
+            require(principal, Action.CREATE, Target(rt, owner))  # and the (possibly new) owner
             if record is not None and record.owner != owner:
                 raise _bad("government", f"the record belongs to {record.owner}; it cannot move")
             self._check_precondition(draft, record, expected)
@@ -253,7 +252,7 @@ class DraftService:
             if draft is None or not self.may_read(principal, draft):
                 raise NotFound(f"no draft {identifier!r} of yours")
             rt = self.registry.record_type(draft.schema, draft.realm)
-            require(principal, Action.EDIT, rt, draft.owner, author_id=draft.author_id)
+            require(principal, Action.EDIT, Target(rt, draft.owner, draft_author=draft.author_id))
             conn.execute(delete(drafts).where(drafts.c.id == draft.id))
             audit.write(
                 conn, principal.email or "?", "draft.discard", record=identifier,

@@ -1,5 +1,6 @@
 """The policy matrix, defined once: who may draft, publish, delete and decide, per record type,
-role and country. Drafts, workflow and every API write ask here; reads use policy.read_filter.
+role and country, and for reference records per authorship. Drafts, workflow and every API write
+ask here; reads use policy.read_filter.
 
 Outcomes: ALLOW (done directly), REQUEST (goes through a publishing/deletion request decided by
 the country's focal point or the Secretariat), DENY (403; 401 for anonymous callers).
@@ -11,15 +12,26 @@ the country's focal point or the Secretariat), DENY (403; 401 for anonymous call
 * Reference records (owner SCBD): any registered user drafts and requests; the Secretariat
   validates (decides requests) and publishes directly; a contact (``contact``) is published
   directly by its author.
+* Editing an existing record is one rule for every kind: the caller saves a draft of it (the
+  permission to draft), and publishing that draft makes a new revision with the outcome of
+  PUBLISH for the *published* record. For a reference record the author is the user who
+  published revision 1 (`Target.record_author`), never the one who saved the draft: someone
+  else's contact can be proposed for change, and the Secretariat decides.
+* A draft belongs to its author (and, for a national record, to the country's focal point and
+  authorized users): nobody else reads, changes or publishes it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+
+from sqlalchemy import Connection, select
 
 from bch.records.fields import RecordType
 from bch.services.errors import Forbidden, Unauthorized
 from bch.services.policy import Principal
+from bch.storage.tables import revisions, users
 
 ROLES = ("nfp", "nau", "secretariat", "user")
 COUNTRY_ROLES = frozenset({"nfp", "nau"})
@@ -28,8 +40,8 @@ SELF_PUBLISHED = frozenset({"contact"})  # reference records a registered user p
 
 class Action(StrEnum):
     CREATE = "create"  # save a draft of a record that is not published yet
-    EDIT = "edit"  # save a draft of a published record, or change someone's draft
-    PUBLISH = "publish"
+    EDIT = "edit"  # save a draft of a published record, or change a draft
+    PUBLISH = "publish"  # publish a draft (a new record, or a new revision of a published one)
     DELETE = "delete"
     DECIDE = "decide"  # approve or reject a request
     READ_DRAFT = "read_draft"
@@ -44,23 +56,29 @@ class Outcome(StrEnum):
 WRITES = frozenset({Action.CREATE, Action.EDIT, Action.PUBLISH, Action.DELETE, Action.DECIDE})
 
 
-def outcome(
-    principal: Principal,
-    action: Action,
-    rt: RecordType,
-    owner: str,
-    *,
-    author_id: int | None = None,
-) -> Outcome:
-    """What `principal` may do. `author_id` is the user who created the draft (or the published
-    contact) concerned, when there is one."""
+@dataclass(frozen=True)
+class Target:
+    """What a permission question is about. Authorship is explicit: `published` says whether the
+    record exists in `documents` (live or deleted), `record_author` who published its revision 1
+    (None when that was not a user account: imported or seeded data), `draft_author` who started
+    the draft concerned (None when no draft is concerned)."""
+
+    rt: RecordType
+    owner: str
+    published: bool = False
+    record_author: int | None = None
+    draft_author: int | None = None
+
+
+def outcome(principal: Principal, action: Action, target: Target) -> Outcome:
+    """What `principal` may do with `target`."""
     if principal.is_anonymous:
         return Outcome.DENY
     if action in WRITES and principal.scope != "write":
         return Outcome.DENY
-    if rt.is_national:
-        return _national(principal, action, rt.name, owner.upper())
-    return _reference(principal, action, rt.name, author_id)
+    if target.rt.is_national:
+        return _national(principal, action, target.rt.name, target.owner.upper())
+    return _reference(principal, action, target)
 
 
 def _national(p: Principal, action: Action, schema: str, owner: str) -> Outcome:
@@ -74,42 +92,60 @@ def _national(p: Principal, action: Action, schema: str, owner: str) -> Outcome:
     return Outcome.DENY
 
 
-def _reference(p: Principal, action: Action, schema: str, author_id: int | None) -> Outcome:
+def _reference(p: Principal, action: Action, t: Target) -> Outcome:
     if p.has_role("secretariat"):
         return Outcome.ALLOW
-    own = author_id is None or author_id == p.user_id
-    if action == Action.CREATE:
+    if action is Action.DECIDE:
+        return Outcome.DENY
+    if t.draft_author is not None and t.draft_author != p.user_id:
+        return Outcome.DENY  # someone else's draft is theirs; propose a change in a draft of yours
+    if action in (Action.CREATE, Action.EDIT, Action.READ_DRAFT):
         return Outcome.ALLOW
-    if action in (Action.EDIT, Action.READ_DRAFT):
-        # someone else's draft is theirs; a published record is edited through a new draft
-        return Outcome.ALLOW if own else Outcome.DENY
     if action in (Action.PUBLISH, Action.DELETE):
-        if schema in SELF_PUBLISHED and own:
-            return Outcome.ALLOW
-        return Outcome.REQUEST
+        authored = not t.published or t.record_author == p.user_id
+        return Outcome.ALLOW if t.rt.name in SELF_PUBLISHED and authored else Outcome.REQUEST
     return Outcome.DENY
 
 
-def require(
-    principal: Principal,
-    action: Action,
-    rt: RecordType,
-    owner: str,
-    *,
-    author_id: int | None = None,
-) -> Outcome:
+def require(principal: Principal, action: Action, target: Target) -> Outcome:
     """The outcome, or Unauthorized/Forbidden with a message naming the rule."""
-    result = outcome(principal, action, rt, owner, author_id=author_id)
+    result = outcome(principal, action, target)
     if result is not Outcome.DENY:
         return result
     if principal.is_anonymous:
         raise Unauthorized("sign in (Authorization: Bearer <token>) to do this")
     if action in WRITES and principal.scope != "write":
         raise Forbidden("this token is read-only")
-    where = f"{rt.name} records of {owner}" if rt.is_national else f"this {rt.name} record"
+    rt = target.rt
+    if rt.is_national:
+        where = f"{rt.name} records of {target.owner}"
+    elif target.draft_author is not None and target.draft_author != principal.user_id:
+        where = f"someone else's draft of this {rt.name} record"
+    else:
+        where = f"this {rt.name} record"
     raise Forbidden(f"you may not {action.value.replace('_', ' ')} {where}")
 
 
 def may_decide(principal: Principal, rt: RecordType, owner: str) -> bool:
     """Who acts on a request: the country's focal point, or the Secretariat for reference records."""
-    return outcome(principal, Action.DECIDE, rt, owner) is Outcome.ALLOW
+    return outcome(principal, Action.DECIDE, Target(rt, owner)) is Outcome.ALLOW
+
+
+def record_author(conn: Connection, document_id: int) -> int | None:
+    """The user who published revision 1 of a record; None when that was no user account."""
+    return conn.execute(
+        select(users.c.id)
+        .select_from(revisions.join(users, users.c.email == revisions.c.created_by))
+        .where(revisions.c.document_id == document_id, revisions.c.revision == 1)
+    ).scalar_one_or_none()
+
+
+def target(
+    conn: Connection, rt: RecordType, owner: str, *, record=None, draft_author: int | None = None
+) -> Target:
+    """The Target of a question about `record` (a DocumentRow, live or deleted, or None for a
+    record never published) and the draft started by `draft_author`, if any."""
+    if record is None:
+        return Target(rt, owner, draft_author=draft_author)
+    author = None if rt.is_national else record_author(conn, record.id)
+    return Target(rt, owner, published=True, record_author=author, draft_author=draft_author)

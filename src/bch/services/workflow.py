@@ -30,7 +30,7 @@ from bch.services.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from bch.services.permissions import Action, Outcome, may_decide, require
+from bch.services.permissions import Action, Outcome, Target, may_decide, require, target
 from bch.services.policy import Principal
 from bch.services.records import Published, RecordService
 from bch.storage.repository import DocumentRow, _as_utc, iso_utc, utcnow
@@ -79,7 +79,10 @@ class WorkflowService:
     ) -> WriteResult:
         draft = self.drafts.get(principal, identifier)
         rt = self._rt(draft.schema, draft.realm)
-        decision = require(principal, Action.PUBLISH, rt, draft.owner, author_id=draft.author_id)
+        with self.store.reading() as conn:  # a new revision of a published record: its author
+            record = self.store.document_by_identifier(conn, identifier)
+            what = target(conn, rt, draft.owner, record=record, draft_author=draft.author_id)
+        decision = require(principal, Action.PUBLISH, what)
         self._valid(draft)
         message = self._message(message)
         if decision is Outcome.ALLOW:
@@ -150,8 +153,8 @@ class WorkflowService:
         view = self.records.get(ref, with_links=False)
         doc = view.doc
         rt = self._rt(doc.schema, doc.realm)
-        first_author = self._first_author(doc)
-        decision = require(principal, Action.DELETE, rt, doc.owner, author_id=first_author)
+        with self.store.reading() as conn:
+            decision = require(principal, Action.DELETE, target(conn, rt, doc.owner, record=doc))
         if decision is Outcome.ALLOW:
             stone = self._delete(principal, doc, reason.strip(), None)
             return WriteResult("deleted", tombstone=stone)
@@ -159,15 +162,6 @@ class WorkflowService:
             principal, "delete", rt, doc.owner, doc.identifier, self._message(reason)
         )
         return WriteResult("requested", request=request)
-
-    def _first_author(self, doc: DocumentRow) -> int | None:
-        """For self-published contacts: the user who published revision 1 (None if unknown)."""
-        _, revs = self.records.versions(doc.identifier)
-        if not revs:
-            return None
-        with self.store.reading() as conn:
-            user = self.directory.by_email(conn, revs[0].created_by)
-        return user.id if user else -1
 
     def _delete(
         self, principal: Principal, doc: DocumentRow, reason: str, request_id: int | None
@@ -314,7 +308,7 @@ class WorkflowService:
         with self.store.reading() as conn:
             row = self._row(conn, request_id)
         rt = self._rt(row.schema, row.realm)
-        require(principal, Action.DECIDE, rt, row.owner)
+        require(principal, Action.DECIDE, Target(rt, row.owner))
         if row.state != "pending":
             raise Conflict(f"request {request_id} is {row.state}")
         if _as_utc(row.deadline) <= utcnow():

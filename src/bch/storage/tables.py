@@ -228,6 +228,22 @@ account_tickets = Table(
     Column("used_at", UtcDateTime, nullable=True),
 )
 
+# Failed sign-ins (issue 17, migration 0005_login_throttle): one counter per (account, address)
+# pair, per address and per account, with the back-off it earned. Keys are SHA-256 digests of
+# "scope:value" (no address in clear). Shared by every server process. users.failed_logins and
+# users.locked_until (the former hard lock an attacker could set) are no longer used.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("scope", String(10), nullable=False),  # pair | address | account
+    Column("failures", Integer, nullable=False),
+    Column("blocked_until", UtcDateTime, nullable=True),
+    Column("notified_at", UtcDateTime, nullable=True),  # account: the owner was last told then
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "updated_at"),
+)
+
 # Drafts: one per record identifier, possibly incomplete; revision is the draft's ETag.
 drafts = Table(
     "drafts",

@@ -39,17 +39,26 @@ async def sign_in(request: Request, lang: str) -> Response:
             (data.get("email") or [""])[0], (data.get("password") or [""])[0], ip=client_ip(request)
         )
     except ServiceError as exc:
-        return page(
-            request,
-            lang,
-            "sign_in.html",
-            status=exc.status,
-            next=target,
-            error=_("Wrong e-mail or password.") if exc.status == 401 else exc.message,
+        response = page(
+            request, lang, "sign_in.html", status=exc.status, next=target, error=_sign_in_error(exc)
         )
+        response.headers.update(getattr(exc, "headers", {}))  # Retry-After of a back-off
+        return response
     response = RedirectResponse(target, status_code=303)
     start_web_session(response, request, user)
     return response
+
+
+def _sign_in_error(exc: ServiceError) -> str:
+    if exc.status == 401:
+        return _("Wrong e-mail or password.")
+    if exc.status == 429:
+        seconds = exc.extra.get("retryAfter", 1)
+        return _(
+            "Too many failed sign-ins from this address. Try again in %(seconds)s s.",
+            seconds=seconds,
+        )
+    return exc.message
 
 
 @router.post("/{lang:lang}/sign-out")

@@ -1,0 +1,185 @@
+"""Failed sign-ins slow the guesser down, never lock the owner out (issue 17).
+
+Three counters of recent failures, kept in the database (table `login_throttle`) so that every
+server process sees the same state:
+
+* per (account, client address) pair: after `pair_free` failures that pair backs off,
+  exponentially (1 s, 2 s, 4 s, ... up to `longest`);
+* per client address, whatever the accounts: after `address_free` failures (credential
+  stuffing) that address backs off the same way;
+* per account, whatever the addresses: it never blocks anybody. Past `account_alarm` failures the
+  account is under attack and every pair backs off from its first failure (a fresh address still
+  gets its try: the owner signing in from their own address is slowed by their own mistakes only);
+  at `notify_after` failures the owner is told by mail, at most once per `window`.
+
+A blocked attempt answers 429 with Retry-After and checks no password. A counter that saw no
+failure for `window` starts again; a successful sign-in clears its (account, address) pair.
+Settings: BCH_LOCKOUT_THRESHOLD (`pair_free`, 5) and BCH_LOCKOUT_SECONDS (`longest`, 900)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bch.services.errors import TooManyRequests
+from bch.storage.repository import _as_utc, utcnow
+from bch.storage.tables import login_throttle
+
+PAIR, ADDRESS, ACCOUNT = "pair", "address", "account"
+
+
+def _int_env(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name) or default))
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class BackoffPolicy:
+    pair_free: int = 5
+    address_free: int = 20
+    account_alarm: int = 10
+    notify_after: int = 5
+    first_seconds: float = 1.0
+    longest: float = 900.0
+    window: float = 3600.0
+
+    @classmethod
+    def from_env(cls) -> BackoffPolicy:
+        longest = float(_int_env("BCH_LOCKOUT_SECONDS", 900))
+        return cls(
+            pair_free=_int_env("BCH_LOCKOUT_THRESHOLD", 5),
+            longest=longest,
+            window=max(3600.0, 2 * longest),
+        )
+
+    def backoff(self, failures: int, free: int) -> float:
+        """Seconds to wait after `failures` failures when `free` of them cost nothing."""
+        if failures < free:
+            return 0.0
+        return min(self.longest, self.first_seconds * 2 ** min(failures - free, 40))
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What one more failed sign-in did: the account's recent failures and whether the owner
+    should be told now (true once per window, the first time the count reaches notify_after)."""
+
+    account_failures: int
+    notify: bool
+
+
+def _key(scope: str, value: str) -> str:
+    return hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
+
+
+def _keys(email: str, address: str) -> dict[str, str]:
+    return {
+        PAIR: _key(PAIR, f"{email}\0{address}"),
+        ADDRESS: _key(ADDRESS, address),
+        ACCOUNT: _key(ACCOUNT, email),
+    }
+
+
+class LoginThrottle:
+    def __init__(
+        self,
+        engine: Engine,
+        policy: BackoffPolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.engine = engine
+        self.policy = policy or BackoffPolicy.from_env()
+        self.clock = clock
+
+    def check(self, email: str, address: str) -> bool:
+        """Raise TooManyRequests while this (account, address) pair or this address backs off;
+        else whether the pair has failures on record."""
+        keys = _keys(email, address)
+        now = self.clock()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(login_throttle.c.scope, login_throttle.c.blocked_until).where(
+                    login_throttle.c.key.in_([keys[PAIR], keys[ADDRESS]])
+                )
+            ).all()
+        blocked = [_as_utc(r.blocked_until) for r in rows if r.blocked_until is not None]
+        wait = max(((b - now).total_seconds() for b in blocked), default=0.0)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            raise TooManyRequests(
+                f"too many failed sign-ins from this address; try again in {seconds} s "
+                "(the account is not locked)",
+                retry_after=seconds,
+            )
+        return any(r.scope == PAIR for r in rows)
+
+    def failed(self, email: str, address: str) -> Failure:
+        """Count a failed sign-in on every counter and set the back-offs it earned."""
+        keys = _keys(email, address)
+        now = self.clock()
+        p = self.policy
+        conn = self.engine.connect().execution_options(sqlite_immediate=True)
+        with conn, conn.begin():
+            account, notified = self._bump(conn, ACCOUNT, keys[ACCOUNT], now)
+            under_attack = account >= p.account_alarm
+            pair_free = 1 if under_attack else p.pair_free
+            # locks are taken in one order (account, pair, address): concurrent failures queue
+            self._bump(conn, PAIR, keys[PAIR], now, free=pair_free)
+            self._bump(conn, ADDRESS, keys[ADDRESS], now, free=p.address_free)
+            notify = account >= p.notify_after and (
+                notified is None or notified <= now - timedelta(seconds=p.window)
+            )
+            if notify:
+                conn.execute(
+                    update(login_throttle)
+                    .where(login_throttle.c.key == keys[ACCOUNT])
+                    .values(notified_at=now)
+                )
+            conn.execute(  # forget counters nobody has touched for a day past the window
+                delete(login_throttle).where(
+                    login_throttle.c.updated_at < now - timedelta(seconds=p.window + 86400)
+                )
+            )
+        return Failure(account, notify)
+
+    def succeeded(self, email: str, address: str) -> None:
+        """The owner proved themself from this address: that pair starts again."""
+        conn = self.engine.connect().execution_options(sqlite_immediate=True)
+        with conn, conn.begin():
+            conn.execute(
+                delete(login_throttle).where(login_throttle.c.key == _keys(email, address)[PAIR])
+            )
+
+    def _bump(
+        self, conn: Connection, scope: str, key: str, now: datetime, *, free: int | None = None
+    ) -> tuple[int, datetime | None]:
+        """One more failure on a counter (created when missing, restarted when stale); sets its
+        back-off when `free` is given. Returns (failures, notified_at)."""
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            insert(login_throttle)
+            .values(key=key, scope=scope, failures=0, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        row = conn.execute(
+            select(login_throttle).where(login_throttle.c.key == key).with_for_update()
+        ).one()
+        stale = _as_utc(row.updated_at) <= now - timedelta(seconds=self.policy.window)
+        blocked = _as_utc(row.blocked_until)
+        failures = (0 if stale and not (blocked and blocked > now) else row.failures) + 1
+        values: dict = {"failures": failures, "updated_at": now}
+        if free is not None:
+            wait = self.policy.backoff(failures, free)
+            values["blocked_until"] = now + timedelta(seconds=wait) if wait else None
+        conn.execute(update(login_throttle).where(login_throttle.c.key == key).values(**values))
+        return failures, _as_utc(row.notified_at)
