@@ -3,6 +3,7 @@ headers, rate limits answered 429 with Retry-After over HTTP, mail that cannot b
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import pytest
@@ -12,7 +13,7 @@ from bch.accounts.ratelimit import Limit, RateLimiter
 from bch.api.security import headers_for
 from bch.services.attachments import AttachmentStore, sniff
 from bch.services.errors import BadRequest, Forbidden, NotFound, UnsupportedMedia
-from bch.services.policy import ANONYMOUS, Principal
+from bch.services.policy import ANONYMOUS
 from bch.services.richtext import clean_html
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user, bearer, client_for
@@ -65,14 +66,14 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-def test_attachment_type_comes_from_the_content(tmp_path):
+def test_attachment_type_comes_from_the_content(services, tmp_path):
     assert sniff(PDF) == "application/pdf"
     assert sniff(PNG) == "image/png"
     assert sniff("plain notes, UTF-8: ÉÀ".encode()) == "text/plain"
     assert sniff(b"<html><script>alert(1)</script></html>") is None
     assert sniff(b"MZ\x90\x00\x03\x00\x00\x00") is None  # a Windows executable
-    store = AttachmentStore(tmp_path / "att")
-    user = Principal(1, "u@example.org", frozenset({("user", None)}))
+    store = AttachmentStore(services.engine, tmp_path / "att")
+    user = add_user(services, "u@example.org")
     att = store.save(user, "../../etc/report.exe", PDF)  # a PDF whatever its name says
     assert att.media_type == "application/pdf" and "/" not in att.name
     with pytest.raises(UnsupportedMedia):
@@ -84,7 +85,7 @@ def test_attachment_type_comes_from_the_content(tmp_path):
     found, path = store.open(user, att.id)
     assert path.read_bytes() == PDF and path.parent == tmp_path / "att"
     with pytest.raises(NotFound):
-        store.open(Principal(2, "other@example.org", frozenset({("user", None)})), att.id)
+        store.open(add_user(services, "other@example.org"), att.id)
     with pytest.raises(NotFound):
         store.open(user, "../../etc/passwd")
 
@@ -98,7 +99,7 @@ def test_attachment_upload_over_http(services, tmp_path, monkeypatch):
         r = c.post("/api/v1/attachments?name=report.pdf", content=PDF, headers=auth)
         assert r.status_code == 201, r.text
         assert r.json()["type"] == "application/pdf"
-        assert (tmp_path / "files" / r.json()["id"]).exists()
+        assert (tmp_path / "files" / hashlib.sha256(PDF).hexdigest()).exists()  # by content
         got = c.get(r.json()["url"], headers=auth)
         assert got.status_code == 200 and got.content == PDF
         assert "attachment" in got.headers["content-disposition"]

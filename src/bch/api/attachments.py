@@ -1,16 +1,17 @@
-"""POST /api/v1/attachments (raw body; ?name=file.pdf) and GET /api/v1/attachments/{id}."""
+"""POST /api/v1/attachments (raw body; ?name=file.pdf), GET /api/v1/attachments (mine),
+GET /api/v1/attachments/{id} (the file) and DELETE /api/v1/attachments/{id}."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 
 from bch.api.deps import services
 from bch.api.drafts import write_limit
 from bch.api.identity import SignedIn
-from bch.services.attachments import AttachmentStore, TooLarge, default_directory, max_bytes
+from bch.services.attachments import AttachmentStore, TooLarge, max_bytes
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
@@ -18,7 +19,7 @@ Svc = Annotated[Services, Depends(services)]
 
 
 def _store(svc: Services) -> AttachmentStore:
-    return AttachmentStore(default_directory(svc.engine))
+    return AttachmentStore(svc.engine)
 
 
 @router.post("/attachments", status_code=201, summary="Upload a file (type checked by content)")
@@ -36,6 +37,11 @@ async def upload(request: Request, principal: SignedIn, svc: Svc, name: str = "a
     return _store(svc).save(principal, name, bytes(data)).as_dict()
 
 
+@router.get("/attachments", summary="The attachments I uploaded, newest first")
+def mine(principal: SignedIn, svc: Svc):
+    return {"items": [a.as_dict() for a in _store(svc).mine(principal)]}
+
+
 @router.get("/attachments/{attachment_id}", summary="Download an attachment I uploaded")
 def download(attachment_id: str, principal: SignedIn, svc: Svc):
     att, path = _store(svc).open(principal, attachment_id)
@@ -45,3 +51,14 @@ def download(attachment_id: str, principal: SignedIn, svc: Svc):
         filename=att.name,
         content_disposition_type="attachment",
     )
+
+
+@router.delete(
+    "/attachments/{attachment_id}",
+    status_code=204,
+    summary="Delete an attachment I uploaded (identical bytes uploaded by others stay)",
+)
+def remove(attachment_id: str, principal: SignedIn, svc: Svc) -> Response:
+    write_limit(svc, principal)
+    _store(svc).delete(principal, attachment_id)
+    return Response(status_code=204)

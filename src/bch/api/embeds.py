@@ -8,16 +8,18 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-import nh3
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from bch.api.deps import services
 from bch.records.countries import country
+from bch.records.fields import FieldDef
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import LANGUAGES, display
 from bch.records.realms import UnknownSchema
+from bch.services import richtext
 from bch.services.container import Services
 from bch.services.errors import NotFound, ServiceError
 from bch.services.search import SearchQuery
@@ -46,6 +48,7 @@ TEXT = {
     "no": {"ar": "لا", "en": "No", "es": "No", "fr": "Non", "ru": "Нет", "zh": "否"},
 }  # fmt: skip
 MAX_ITEMS = 50
+SUMMARY_CHARS = 400  # a longer description shows as the start of its text
 
 
 def _lang(value: str | None) -> str:
@@ -180,18 +183,14 @@ def embed_record(record_id: str, svc: Svc, lang: str | None = None) -> HTMLRespo
     for name in KEY_FIELDS.get(doc.schema, []):
         if rt is None or name not in rt.fields or body.get(name) in (None, [], {}):
             continue
+        f = rt.fields[name]
         text = _value(svc, body[name], lang, t)
+        text = richtext.as_text(text) if f.rich else text
         if text:
-            f = rt.fields[name]
             domain = svc.thesaurus.domain(f.domain) if f.domain else None
             label = display(f.title, lang) or (display(domain.title, lang) if domain else name)
             fields.append((label, text))
-    summary = body.get("description")
-    summary_text = (
-        nh3.clean(display(summary, lang), tags=set()) if isinstance(summary, dict) else ""
-    )
-    if len(summary_text) > 400:
-        summary_text = summary_text[:400].rsplit(" ", 1)[0] + " …"
+    described = rt.fields.get("description") if rt is not None else None
     return _html(
         "record.html",
         lang=lang,
@@ -201,10 +200,22 @@ def embed_record(record_id: str, svc: Svc, lang: str | None = None) -> HTMLRespo
         country=_country_name(doc.owner, lang),
         uid=view.uid,
         fields=fields,
-        summary=summary_text,
+        summary=_summary(described, body.get("description"), lang),
         updated=doc.updated_at.strftime("%Y-%m-%d"),
         url=f"/{lang}/records/{doc.uid_base}",
     )
+
+
+def _summary(f: FieldDef | None, value: Any, lang: str) -> Markup | str:
+    """The record's description: as HTML when it is rich text short enough to show whole, else
+    the start of its text (escaped by the template)."""
+    if f is None or not isinstance(value, dict):
+        return ""
+    shown = display(value, lang)
+    plain = richtext.as_text(shown) if f.rich else shown
+    if len(plain) > SUMMARY_CHARS:
+        return plain[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
+    return richtext.markup(shown) if f.rich else plain
 
 
 @router.get(

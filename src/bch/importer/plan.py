@@ -22,6 +22,8 @@ from bch.importer.lmos import LmoContext, build_lmos
 from bch.importer.organisms import build_organisms
 from bch.importer.organizations import build_organizations
 from bch.importer.terms import Terms
+from bch.records.realms import get_registry
+from bch.services.richtext import from_plain_text, map_rich
 
 
 @dataclass
@@ -53,14 +55,16 @@ def build_plan(data_dir: Path | None = None) -> ImportPlan:
     decisions, decision_report = build_decisions(
         sources.country_approvals(data_dir), cfia, index, lmo_ids, authority_ids, orgs, terms
     )
-    documents = [
-        *orgs.documents,
-        *authorities,
-        *organisms.documents,
-        *genes.documents,
-        *lmo_docs,
-        *decisions,
-    ]
+    documents = as_html(
+        [
+            *orgs.documents,
+            *authorities,
+            *organisms.documents,
+            *genes.documents,
+            *lmo_docs,
+            *decisions,
+        ]
+    )
     report: dict[str, int] = {"authority": len(authorities)}
     for part in (org_report, organisms.report, genes.report, detection.report):
         report.update(part)
@@ -75,6 +79,15 @@ def build_plan(data_dir: Path | None = None) -> ImportPlan:
     ]
     notes += [f"vocabulary lacks term {m}" for m in sorted(terms.missing)]
     return ImportPlan(documents, detection.methods, report, notes)
+
+
+def as_html(documents: list[dict]) -> list[dict]:
+    """The builders write sentences; rich-text fields hold HTML, so their text is escaped once
+    (an "&" in a trait list is stored "&amp;" and read "&")."""
+    registry = get_registry()
+    return [
+        map_rich(registry.record_type(d["header"]["schema"]), d, from_plain_text) for d in documents
+    ]
 
 
 def _sorted(counter: Counter[str]) -> list[tuple[str, int]]:

@@ -1,27 +1,40 @@
 """Attachment uploads: limited in size (BCH_MAX_ATTACHMENT_BYTES, 20 MiB by default) and type,
-the type checked on the content (magic bytes), never on the name or the declared type. Files are
-stored outside the web root, in BCH_ATTACHMENTS_DIR or an `attachments` folder next to the SQLite
-database, under their SHA-256; a small JSON file beside each keeps its name, type and uploader."""
+the type checked on the content (magic bytes), never on the name or the declared type.
+
+Each upload is its own attachment (own id, owner, file name, media type, time; table
+`attachments`); identical bytes are stored once (a blob named after their SHA-256, table
+`attachment_blobs`, files in bch.storage.blobs). The uploader and the Secretariat read and delete
+an attachment; a blob is removed with the last attachment that uses it."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_dir
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bch.services.errors import BadRequest, Forbidden, NotFound, ServiceError, UnsupportedMedia
 from bch.services.policy import Principal
+from bch.storage.blobs import BlobFiles, default_directory
+from bch.storage.repository import _as_utc, iso_utc, utcnow
+from bch.storage.tables import attachment_blobs, attachments
+
+__all__ = ["Attachment", "AttachmentStore", "TooLarge", "default_directory", "max_bytes", "sniff"]
 
 DEFAULT_MAX = 20 * 1024 * 1024
 _NAME = re.compile(r"[^A-Za-z0-9._ -]+")
-_ID = re.compile(r"^[0-9a-f]{64}$")
+# new attachments: 32 hex digits; attachments kept from before migration 0005: their SHA-256
+_ID = re.compile(r"^[0-9a-f]{32}(?:[0-9a-f]{32})?$")
 
 
 class TooLarge(ServiceError):
@@ -66,13 +79,20 @@ def sniff(data: bytes) -> str | None:
     return "text/plain"
 
 
+def clean_name(name: str | None) -> str:
+    clean = _NAME.sub("_", os.path.basename(name or "attachment")).strip(" .")[:120]
+    return clean or "attachment"
+
+
 @dataclass(frozen=True)
 class Attachment:
     id: str
     name: str
     media_type: str
     size: int
-    uploaded_by: int | None
+    uploaded_by: int
+    created_at: datetime
+    sha256: str
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,26 +100,57 @@ class Attachment:
             "name": self.name,
             "type": self.media_type,
             "size": self.size,
+            "createdAt": iso_utc(self.created_at),
             "url": f"/api/v1/attachments/{self.id}",
         }
 
 
-def default_directory(engine: Engine) -> Path:
-    env = os.environ.get("BCH_ATTACHMENTS_DIR")
-    if env:
-        return Path(env)
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        return Path(engine.url.database).expanduser().resolve().parent / "attachments"
-    return Path(user_data_dir("bch", appauthor=False)) / "attachments"
+_COLUMNS = (
+    attachments.c.id,
+    attachments.c.name,
+    attachments.c.media_type,
+    attachment_blobs.c.size,
+    attachments.c.owner_id,
+    attachments.c.created_at,
+    attachments.c.sha256,
+)
+
+
+def _attachment(row) -> Attachment:
+    return Attachment(
+        row.id,
+        row.name,
+        row.media_type,
+        row.size,
+        row.owner_id,
+        _as_utc(row.created_at),
+        row.sha256,
+    )
+
+
+def _may_use(principal: Principal, att: Attachment) -> bool:
+    """Who reads and deletes an attachment: its uploader and the Secretariat."""
+    return principal.user_id == att.uploaded_by or principal.has_role("secretariat")
+
+
+def _require_writer(principal: Principal, doing: str) -> None:
+    if principal.is_anonymous or principal.scope != "write":
+        raise Forbidden(f"sign in with a write token to {doing}")
 
 
 class AttachmentStore:
-    def __init__(self, directory: Path):
-        self.directory = directory
+    def __init__(self, engine: Engine, directory: Path | None = None):
+        self.engine = engine
+        self.files = BlobFiles(directory or default_directory(engine))
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        # SQLite: the write lock up front; PostgreSQL: row locks on the blob (see save, delete)
+        with self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+            yield conn
 
     def save(self, principal: Principal, name: str, data: bytes) -> Attachment:
-        if principal.is_anonymous or principal.scope != "write":
-            raise Forbidden("sign in with a write token to upload")
+        _require_writer(principal, "upload")
         if len(data) > max_bytes():
             raise TooLarge(f"an attachment is at most {max_bytes()} bytes")
         if not data:
@@ -110,26 +161,113 @@ class AttachmentStore:
                 "accepted: PDF, PNG, JPEG, GIF, Office/OpenDocument files and plain text "
                 "(checked on the content)"
             )
-        clean = _NAME.sub("_", os.path.basename(name or "attachment")).strip(" .")[:120]
+        assert principal.user_id is not None
         digest = hashlib.sha256(data).hexdigest()
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / digest
-        if not path.exists():
-            tmp = path.with_suffix(".part")
-            tmp.write_bytes(data)
-            tmp.replace(path)
-        att = Attachment(digest, clean or "attachment", media, len(data), principal.user_id)
-        meta = {"name": att.name, "type": media, "size": att.size, "by": principal.user_id}
-        (self.directory / f"{digest}.json").write_text(json.dumps(meta))
+        att = Attachment(
+            secrets.token_hex(16),
+            clean_name(name),
+            media,
+            len(data),
+            principal.user_id,
+            utcnow(),
+            digest,
+        )
+        with self._writing() as conn:
+            # the blob row is created or locked first: a delete of the last other attachment of
+            # these bytes either finished before (the file is written again) or waits for us
+            self._claim_blob(conn, digest, len(data), att.created_at)
+            self.files.ensure(digest, data)
+            conn.execute(
+                insert(attachments).values(
+                    id=att.id,
+                    sha256=digest,
+                    owner_id=att.uploaded_by,
+                    name=att.name,
+                    media_type=media,
+                    created_at=att.created_at,
+                )
+            )
         return att
 
+    def _claim_blob(self, conn: Connection, digest: str, size: int, at: datetime) -> None:
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        stmt = dialect_insert(attachment_blobs).values(sha256=digest, size=size, created_at=at)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[attachment_blobs.c.sha256], set_={"size": stmt.excluded.size}
+            )
+        )
+
+    def _find(self, conn: Connection, principal: Principal, attachment_id: str) -> Attachment:
+        missing = NotFound(f"no attachment {attachment_id}")
+        if not _ID.match(attachment_id or ""):
+            raise missing
+        row = conn.execute(
+            select(*_COLUMNS)
+            .join_from(attachments, attachment_blobs)
+            .where(attachments.c.id == attachment_id)
+        ).first()
+        if row is None:
+            raise missing
+        att = _attachment(row)
+        if not _may_use(principal, att):
+            raise missing  # someone else's attachment is not even said to exist
+        return att
+
+    def get(self, principal: Principal, attachment_id: str) -> Attachment:
+        with self.engine.connect() as conn:
+            return self._find(conn, principal, attachment_id)
+
     def open(self, principal: Principal, attachment_id: str) -> tuple[Attachment, Path]:
-        """The uploader and the Secretariat read an attachment (published records link to it)."""
-        meta_path = self.directory / f"{attachment_id}.json"
-        if not _ID.match(attachment_id) or not meta_path.exists():
-            raise NotFound(f"no attachment {attachment_id}")
-        meta = json.loads(meta_path.read_text())
-        att = Attachment(attachment_id, meta["name"], meta["type"], meta["size"], meta["by"])
-        if principal.user_id != att.uploaded_by and not principal.has_role("secretariat"):
-            raise NotFound(f"no attachment {attachment_id}")
-        return att, self.directory / attachment_id
+        """The attachment and the file holding its bytes."""
+        att = self.get(principal, attachment_id)
+        path = self.files.path(att.sha256)
+        if not path.is_file():
+            raise NotFound(f"the file of attachment {attachment_id} is missing from the store")
+        return att, path
+
+    def mine(self, principal: Principal) -> list[Attachment]:
+        """The caller's attachments, newest first."""
+        if principal.is_anonymous:
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*_COLUMNS)
+                .join_from(attachments, attachment_blobs)
+                .where(attachments.c.owner_id == principal.user_id)
+                .order_by(attachments.c.created_at.desc(), attachments.c.id)
+            ).all()
+        return [_attachment(r) for r in rows]
+
+    def delete(self, principal: Principal, attachment_id: str) -> None:
+        """Delete one attachment; its blob goes only when no other attachment uses it."""
+        _require_writer(principal, "delete an attachment")
+        aside, digest, users = None, None, -1
+        try:
+            with self._writing() as conn:
+                att = self._find(conn, principal, attachment_id)
+                digest = att.sha256
+                gone = conn.execute(delete(attachments).where(attachments.c.id == att.id))
+                if gone.rowcount == 0:  # deleted by a concurrent request
+                    raise NotFound(f"no attachment {attachment_id}")
+                # lock the blob row, then count in a new statement (it sees uploads that held
+                # the lock and committed meanwhile)
+                conn.execute(
+                    select(attachment_blobs.c.sha256)
+                    .where(attachment_blobs.c.sha256 == digest)
+                    .with_for_update()
+                ).first()
+                users = conn.execute(
+                    select(func.count()).where(attachments.c.sha256 == digest)
+                ).scalar_one()
+                if users == 0:
+                    conn.execute(
+                        delete(attachment_blobs).where(attachment_blobs.c.sha256 == digest)
+                    )
+                    aside = self.files.set_aside(digest)
+        except BaseException:
+            if digest is not None:
+                self.files.restore(digest, aside)
+            raise
+        if users == 0:
+            self.files.discard(digest, aside)

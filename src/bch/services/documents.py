@@ -13,6 +13,7 @@ from bch.records.identifiers import REFERENCE_OWNER, split_pinned
 from bch.records.languages import LANGUAGES
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.thesaurus import Thesaurus
+from bch.services import richtext
 
 
 def content_hash(document: dict[str, Any]) -> str:
@@ -102,7 +103,7 @@ def search_text(
         if f.type in ("string", "email", "url") and isinstance(v, str):
             chunks.append(v)
         elif f.type == "lstring" and isinstance(v, dict):
-            chunks.extend(str(t) for t in v.values())
+            chunks.extend(richtext.as_text(str(t)) if f.rich else str(t) for t in v.values())
         elif f.type == "term" and isinstance(v, dict):
             term = thesaurus.term(v.get("identifier", ""))
             if term:

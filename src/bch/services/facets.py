@@ -18,6 +18,7 @@ from bch.records.identifiers import REFERENCE_OWNER, split_pinned
 from bch.records.languages import LANGUAGES, display
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.thesaurus import Thesaurus
+from bch.services import richtext
 from bch.services.documents import walk_values
 
 MAX_VALUE = 200
@@ -134,7 +135,7 @@ def language_texts(
         elif f.type == "lstring" and isinstance(v, dict):
             for lang, text in v.items():
                 if isinstance(text, str):
-                    per_lang.setdefault(lang, []).append(text)
+                    per_lang.setdefault(lang, []).append(richtext.as_text(text) if f.rich else text)
                     used.add(lang)
         elif f.type == "term" and isinstance(v, dict):
             term = thesaurus.term(str(v.get("identifier", "")))

@@ -13,6 +13,7 @@ from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import LANGUAGES
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
+from bch.services import richtext
 from bch.storage.repository import DocumentRow
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
@@ -151,7 +152,12 @@ def dublin_core(
                 subjects.append(term.label("en"))
     for subject in subjects:
         _sub(root, DC_NS, "subject", subject)
-    _lang_texts(root, "description", body.get("description"))
+    description = body.get("description")
+    described = rt.fields.get("description") if rt is not None else None
+    if described is not None and described.rich and _is_lstring(description):
+        # Dublin Core descriptions are plain text: what a reader of the HTML sees
+        description = {lang: richtext.as_text(str(t)) for lang, t in description.items()}
+    _lang_texts(root, "description", description)
     if rt is not None:
         _sub(root, DC_NS, "type", rt.title.get("en", doc.schema))
     _sub(root, DC_NS, "type", doc.schema)

@@ -16,7 +16,7 @@ from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.records.validation import Problem, ValidationResult, Validator
 from bch.services import documents as derive
-from bch.services import facets
+from bch.services import facets, richtext
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
 from bch.services.events import EventBus, RecordEvent
@@ -143,12 +143,24 @@ class RecordService:
         self._emit(out, by)
         return out
 
-    def _publish(self, conn: Connection, document: Any, *, by: str, strict: bool) -> Published:
-        result = self._validator(conn).validate(document, strict=strict)
+    def _checked(self, conn: Connection, document: Any, strict: bool) -> ValidationResult:
+        """The valid document with its rich-text fields sanitised (every way in publishes here),
+        or ValidationFailed."""
+        validator = self._validator(conn)
+        result = validator.validate(document, strict=strict)
+        if result.ok and result.record_type is not None:
+            clean = richtext.sanitise(result.record_type, result.document)
+            if clean != result.document:  # sanitising may empty a required text: check again
+                result = validator.validate(clean, strict=strict)
         if not result.ok or result.record_type is None:
             raise ValidationFailed(
                 "the document is not valid", errors=[p.as_dict() for p in result.errors]
             )
+        return result
+
+    def _publish(self, conn: Connection, document: Any, *, by: str, strict: bool) -> Published:
+        result = self._checked(conn, document, strict)
+        assert result.record_type is not None
         rt, doc = result.record_type, result.document
         owner = derive.owner_of(rt, doc)
         existing = self.store.document_by_identifier(conn, doc["header"]["identifier"])

@@ -303,6 +303,31 @@ audit_log = Table(
     Index(None, "record"),
 )
 
+# --- Attachments (issue 17; migration 0005_attachments) -----------------------------------------
+# The bytes are stored once per SHA-256 (a file named after it, see services.attachments); each
+# upload is its own attachment row with its own id, owner, file name, media type and time. A blob
+# is removed with the last attachment that uses it.
+attachment_blobs = Table(
+    "attachment_blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("sha256", String(64), ForeignKey("attachment_blobs.sha256"), nullable=False),
+    Column("owner_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("media_type", String(120), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "sha256"),
+    Index(None, "owner_id"),
+)
+
 # keyset paging sorted by update time
 Index("ix_documents_updated_at_id", documents.c.updated_at, documents.c.id)
 

@@ -7,22 +7,26 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
+
 from bch.records.countries import country
 from bch.records.fields import FieldDef, RecordType
 from bch.records.identifiers import split_pinned
 from bch.records.languages import LANGUAGES
 from bch.records.thesaurus import Thesaurus
+from bch.services import richtext
 from bch.storage.repository import DocumentRow
 from bch.web.i18n import _, current_language, fmt_date, fmt_number, text
 
 
 @dataclass
 class Value:
-    text: str
+    text: str  # plain text (for rich text: what the reader sees, tags dropped)
     href: str | None = None
     external: bool = False
     lang: str | None = None  # set when the text is not in the page language
     mono: bool = False
+    html: Markup | None = None  # a rich-text field's sanitised HTML, rendered as HTML
 
 
 @dataclass
@@ -105,7 +109,10 @@ class Displayer:
             src = v.get(self.lang) and self.lang
             if not src:
                 src = next((k for k in v if v.get(k) == shown), None)
-            return [Value(shown, lang=None if src == self.lang else src)]
+            lang = None if src == self.lang else src
+            if f.rich:
+                return [Value(richtext.as_text(shown), lang=lang, html=richtext.markup(shown))]
+            return [Value(shown, lang=lang)]
         if kind == "term" and isinstance(v, dict):
             code = str(v.get("identifier", ""))
             if f.domain == "countries" and country(code) is not None:
@@ -177,7 +184,8 @@ def flatten(d: Displayer, rt: RecordType, body: dict[str, Any]) -> dict[str, tup
                     walk(f.fields or {}, v, path + ".", lab + " › ")
                 elif f.type == "lstring" and isinstance(v, dict):
                     for code, t in v.items():
-                        out[f"{path}.{code}"] = (f"{lab} ({code})", str(t))
+                        shown = richtext.as_text(str(t)) if f.rich else str(t)
+                        out[f"{path}.{code}"] = (f"{lab} ({code})", shown)
                 else:
                     out[path] = (lab, " ".join(x.text for x in d.values(f, v)))
 
