@@ -18,7 +18,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     update,
 )
 
@@ -26,8 +25,8 @@ from bch.records.identifiers import RecordUid
 from bch.storage.engine import is_postgres
 from bch.storage.search import text_search_for
 from bch.storage.search_index import clear_index, replace_index
+from bch.storage.sequence import WRITERS_LOCK, append_change, last_sequence
 from bch.storage.tables import (
-    changes,
     detection_method_lmos,
     detection_methods,
     documents,
@@ -138,8 +137,8 @@ class RecordStore:
     # -- transactions ---------------------------------------------------------------------------
     def writing(self):
         """A write transaction. On SQLite it takes the write lock up front; on PostgreSQL an
-        advisory lock orders writers so change sequence numbers commit in order (no gaps seen by
-        feed readers)."""
+        advisory lock orders writers. So change sequence numbers are gap-free and committed in
+        order (bch.storage.sequence)."""
         conn = self.engine.connect().execution_options(sqlite_immediate=True)
         return _Tx(conn, is_postgres(self.engine))
 
@@ -204,9 +203,7 @@ class RecordStore:
                 warnings=rev.warnings,
             )
         )
-        conn.execute(
-            insert(changes).values(document_id=doc_id, revision=number, action="publish", at=now)
-        )
+        append_change(conn, doc_id, number, "publish", now)
         self._replace_derived(conn, doc_id, rev)
         doc = _doc(conn.execute(select(documents).where(documents.c.id == doc_id)).one())
         return doc, number, True
@@ -240,11 +237,7 @@ class RecordStore:
             .where(documents.c.id == doc.id)
             .values(deleted_at=now, deleted_by=by, delete_reason=reason, updated_at=now)
         )
-        conn.execute(
-            insert(changes).values(
-                document_id=doc.id, revision=doc.latest_revision, action="delete", at=now
-            )
-        )
+        append_change(conn, doc.id, doc.latest_revision, "delete", now)
         # a deleted record is no longer found by search, UID or links; its revisions stay.
         conn.execute(delete(search_documents).where(search_documents.c.document_id == doc.id))
         conn.execute(delete(lmo_uids).where(lmo_uids.c.document_id == doc.id))
@@ -448,7 +441,7 @@ class RecordStore:
         return {r[0]: r[1] for r in rows}
 
     def last_sequence(self, conn: Connection) -> int:
-        return conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one()
+        return last_sequence(conn)
 
 
 def _revision(row) -> RevisionRow:
@@ -467,7 +460,7 @@ class _Tx:
     def __enter__(self) -> Connection:
         self.conn.begin()
         if self.postgres:
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(7745001)"))
+            self.conn.execute(WRITERS_LOCK)
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
