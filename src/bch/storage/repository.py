@@ -4,7 +4,8 @@ All SQL lives here; services call these methods inside one transaction per chang
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from bch.storage.engine import is_postgres
 from bch.storage.search import text_search_for
 from bch.storage.search_index import clear_index, replace_index
 from bch.storage.sequence import WRITERS_LOCK, append_change, last_sequence
+from bch.storage.sqlite_locking import patience
 from bch.storage.tables import (
     detection_method_lmos,
     detection_methods,
@@ -132,18 +134,30 @@ _REFERENCING = (
 class RecordStore:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.postgres = is_postgres(engine)
         self.text_search = text_search_for(engine)
 
     # -- transactions ---------------------------------------------------------------------------
-    def writing(self):
-        """A write transaction. On SQLite it takes the write lock up front; on PostgreSQL an
-        advisory lock orders writers. So change sequence numbers are gap-free and committed in
-        order (bch.storage.sequence)."""
+    @contextmanager
+    def writing(self, *, wait: float | None = None) -> Iterator[Connection]:
+        """A write transaction: commits on success, rolls back on any error. It takes the lock
+        that orders writers before anything else: SQLite's write lock (BEGIN IMMEDIATE; other
+        writers wait up to the busy timeout, or `wait` seconds when given) or, on PostgreSQL,
+        an advisory lock held until commit. So change sequence numbers are gap-free and
+        committed in order (bch.storage.sequence)."""
         conn = self.engine.connect().execution_options(sqlite_immediate=True)
-        return _Tx(conn, is_postgres(self.engine))
+        with conn, ExitStack() as stack:
+            if wait is not None and not self.postgres:
+                stack.enter_context(patience(conn, wait))
+            with conn.begin():
+                if self.postgres:
+                    conn.execute(WRITERS_LOCK)
+                yield conn
 
     def reading(self) -> Connection:
-        return self.engine.connect()
+        """A connection for reads: its transactions never take SQLite's write lock, even one
+        opened with begin() (a consistent snapshot over several statements)."""
+        return self.engine.connect().execution_options(sqlite_immediate=False)
 
     # -- writes ---------------------------------------------------------------------------------
     def publish(self, conn: Connection, rev: NewRevision) -> tuple[DocumentRow, int, bool]:
@@ -448,26 +462,3 @@ def _revision(row) -> RevisionRow:
     m = dict(row._mapping)
     m["created_at"] = _as_utc(m["created_at"])
     return RevisionRow(**m)
-
-
-class _Tx:
-    """Context manager: commit on success, roll back on any error."""
-
-    def __init__(self, conn: Connection, postgres: bool):
-        self.conn = conn
-        self.postgres = postgres
-
-    def __enter__(self) -> Connection:
-        self.conn.begin()
-        if self.postgres:
-            self.conn.execute(WRITERS_LOCK)
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            if exc_type is None:
-                self.conn.commit()
-            else:
-                self.conn.rollback()
-        finally:
-            self.conn.close()
