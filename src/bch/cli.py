@@ -39,8 +39,11 @@ def _open(database: str | None):
     return Services.open(url), url
 
 
-def _run_import(svc, data_dir: Path | None) -> None:
+def _run_import(svc, data_dir: Path | None, *, first_load: bool = False) -> None:
+    """Load the shipped data with a progress bar. `first_load`: only into an empty database
+    (another server starting at the same time may load it first: then this one waits)."""
     from bch.importer.run import import_shipped
+    from bch.storage.sqlite_locking import STARTUP_WAIT
 
     with Progress(
         TextColumn("[bold]Loading shipped data"),
@@ -54,9 +57,14 @@ def _run_import(svc, data_dir: Path | None) -> None:
         summary = import_shipped(
             svc,
             data_dir,
+            only_if_empty=first_load,
+            wait=STARTUP_WAIT if first_load else None,
             on_start=lambda n: progress.update(task, total=n),
             on_step=lambda: progress.advance(task),
         )
+    if summary is None:
+        console.print("Another process loaded the data meanwhile: nothing to load.")
+        return
     if not summary.changed:
         console.print("Nothing changed: the database already holds the shipped data.")
         return
@@ -102,7 +110,7 @@ def serve(
     console.print(f"Database: {url}")
     if not empty and svc.is_empty():
         console.print("Empty database: loading the shipped real data first.")
-        _run_import(svc, None)
+        _run_import(svc, None, first_load=True)
     console.print(f"Serving on http://{host}:{port}")
     # proxy headers are read by the app itself, from trusted proxies only (BCH_FORWARDED_ALLOW_IPS)
     uvicorn.run(create_app(svc), host=host, port=port, log_level="info", proxy_headers=False)

@@ -30,24 +30,31 @@ def import_shipped(
     svc: Services,
     data_dir: Path | None = None,
     *,
+    only_if_empty: bool = False,
+    wait: float | None = None,
     on_start: Callable[[int], None] | None = None,
     on_step: Callable[[], None] | None = None,
-) -> ImportSummary:
+) -> ImportSummary | None:
+    """Load the shipped data in one write transaction (all or nothing). With `only_if_empty`,
+    only into a database without records, checked inside that transaction: of two servers
+    starting together on a new database, the second waits for the first's load, finds the
+    records and returns None. `wait`: see RecordStore.writing."""
     plan = build_plan(data_dir)
-    summary = ImportSummary()
-    if on_start:
-        on_start(len(plan.documents))
-
-    def count(result) -> None:
-        (summary.published if result.changed else summary.unchanged)[result.schema] += 1
-        summary.warnings += len(result.warnings) if result.changed else 0
-        if on_step:
-            on_step()
-
-    svc.records.publish_many(plan.documents, by=IMPORT_USER, strict=False, on_each=count)
     methods = [_method_row(m) for m in plan.detection_methods]
-    with svc.store.writing() as conn:
-        summary.detection_methods_changed = svc.store.replace_detection_methods(conn, methods)
+    summary = ImportSummary()
+    with svc.records.batch(by=IMPORT_USER, wait=wait) as batch:
+        assert batch.conn is not None
+        if only_if_empty and svc.store.count_documents(batch.conn):
+            return None
+        if on_start:
+            on_start(len(plan.documents))
+        for document in plan.documents:
+            result = batch.publish(document, strict=False)
+            (summary.published if result.changed else summary.unchanged)[result.schema] += 1
+            summary.warnings += len(result.warnings) if result.changed else 0
+            if on_step:
+                on_step()
+        summary.detection_methods_changed = svc.store.replace_detection_methods(batch.conn, methods)
     summary.detection_methods = len(methods)
     return summary
 

@@ -1,9 +1,9 @@
 """The change feed: every publish and delete in change-sequence order, tombstones included.
 
-The sequence is written in the publish/delete transaction; writers are serialised (SQLite's
-write lock, a PostgreSQL advisory lock), so sequence numbers become visible in order and a
-reader resuming after `seq` never skips or repeats an entry. The `since` token is opaque
-(base64 of the last sequence number); a plain integer is accepted too."""
+The sequence is written in the publish/delete transaction under the lock that orders writers
+(bch.storage.sequence): numbers are gap-free and committed in order, so a reader resuming after
+`seq` never skips or repeats an entry. The `since` token is opaque (base64 of the last sequence
+number); a plain integer is accepted too."""
 
 from __future__ import annotations
 

@@ -93,7 +93,7 @@ class ExportService:
             raise NotFound(f"no record type {schema!r}") from None
         if fmt in ("csv", "xlsx") and schema not in REGISTRIES:
             raise NotFound(f"{fmt} dumps exist for the registries: {', '.join(REGISTRIES)}")
-        conn = self.store.engine.connect()
+        conn = self.store.reading()  # on SQLite a read snapshot: writers go on meanwhile
         try:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")

@@ -4,7 +4,8 @@ Every surface (JSON API, CLI, importer, later web pages and OAI-PMH) goes throug
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,22 @@ def record_summary(doc: DocumentRow) -> dict[str, Any]:
     }
 
 
+@dataclass
+class PublishBatch:
+    """Publishes inside one write transaction (RecordService.batch)."""
+
+    service: RecordService
+    by: str
+    conn: Connection | None = None
+    results: list[Published] = field(default_factory=list)
+
+    def publish(self, document: Any, *, strict: bool = True) -> Published:
+        assert self.conn is not None
+        result = self.service._publish(self.conn, document, by=self.by, strict=strict)
+        self.results.append(result)
+        return result
+
+
 class RecordService:
     def __init__(
         self,
@@ -133,15 +150,22 @@ class RecordService:
         on_each: Callable[[Published], None] | None = None,
     ) -> list[Published]:
         """Publish several documents in one transaction: all or nothing."""
-        out = []
-        with self.store.writing() as conn:
+        with self.batch(by=by) as batch:
             for document in documents:
-                result = self._publish(conn, document, by=by, strict=strict)
-                out.append(result)
+                result = batch.publish(document, strict=strict)
                 if on_each:
                     on_each(result)
-        self._emit(out, by)
-        return out
+        return batch.results
+
+    @contextmanager
+    def batch(self, *, by: str, wait: float | None = None) -> Iterator[PublishBatch]:
+        """One write transaction for several publishes and other writes on `batch.conn`: all or
+        nothing; the events fire after the commit. `wait`: see RecordStore.writing."""
+        batch = PublishBatch(self, by)
+        with self.store.writing(wait=wait) as conn:
+            batch.conn = conn
+            yield batch
+        self._emit(batch.results, by)
 
     def _checked(self, conn: Connection, document: Any, strict: bool) -> ValidationResult:
         """The valid document with its rich-text fields sanitised (every way in publishes here),

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
+
+from bch.storage import sqlite_locking
 
 
 def normalise_url(url: str) -> str:
@@ -35,14 +37,13 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        timeout = sqlite_locking.busy_timeout()
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": timeout},
             json_deserializer=load_json,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        # let SQLAlchemy, not pysqlite, open transactions (so BEGIN IMMEDIATE works)
-        event.listen(engine, "begin", _sqlite_begin)
+        sqlite_locking.install(engine, timeout)  # WAL, busy timeout, BEGIN IMMEDIATE writers
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(
@@ -51,22 +52,6 @@ def make_engine(url: str) -> Engine:
     raise ValueError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
     )
-
-
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    dbapi_conn.isolation_level = None  # autocommit at driver level; SQLAlchemy emits BEGIN
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
-
-
-def _sqlite_begin(conn) -> None:
-    # writers take the write lock up front (no lock upgrade deadlocks); readers do not block.
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -1,6 +1,10 @@
 """Apply Alembic migrations from an empty database (SQLite and PostgreSQL).
 
-Features may add migrations on separate branches from 0001; `upgrade` applies all heads."""
+Features may add migrations on separate branches from 0001; `upgrade` applies all heads.
+
+Servers started together on one database migrate one at a time: the first takes a lock (SQLite's
+write lock, BEGIN IMMEDIATE; a PostgreSQL advisory lock), the others wait for it, then find
+every migration applied and go on."""
 
 from __future__ import annotations
 
@@ -10,9 +14,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
+
+from bch.storage.engine import is_postgres
+from bch.storage.sqlite_locking import STARTUP_WAIT, patience
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_MIGRATIONS_LOCK = text("SELECT pg_advisory_xact_lock(7745002)")
 
 
 def _config() -> Config:
@@ -21,12 +29,26 @@ def _config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+def upgrade(engine: Engine, revision: str = "heads", *, wait: float = STARTUP_WAIT) -> None:
+    """Apply the migrations up to `revision` in one transaction. `wait`: seconds a SQLite
+    database waits for another process's migration (PostgreSQL waits without a limit)."""
+    if revision == "heads" and current_revisions(engine) == head_revisions():
+        return  # nothing to do: no lock taken (other servers may be writing)
     cfg = _config()
     with engine.connect() as conn:
+        if is_postgres(engine):
+            _migrate(conn, cfg, revision)
+        else:
+            with patience(conn, wait):
+                _migrate(conn, cfg, revision)
+
+
+def _migrate(conn: Connection, cfg: Config, revision: str) -> None:
+    with conn.begin():  # SQLite: BEGIN IMMEDIATE, the write lock before reading the version
+        if is_postgres(conn.engine):
+            conn.execute(_MIGRATIONS_LOCK)  # until commit: the next server then sees it all
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
-        conn.commit()
 
 
 def head_revisions() -> set[str]:

@@ -4,7 +4,8 @@ All SQL lives here; services call these methods inside one transaction per chang
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     update,
 )
 
@@ -26,8 +26,9 @@ from bch.records.identifiers import RecordUid
 from bch.storage.engine import is_postgres
 from bch.storage.search import text_search_for
 from bch.storage.search_index import clear_index, replace_index
+from bch.storage.sequence import WRITERS_LOCK, append_change, last_sequence
+from bch.storage.sqlite_locking import patience
 from bch.storage.tables import (
-    changes,
     detection_method_lmos,
     detection_methods,
     documents,
@@ -133,18 +134,30 @@ _REFERENCING = (
 class RecordStore:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.postgres = is_postgres(engine)
         self.text_search = text_search_for(engine)
 
     # -- transactions ---------------------------------------------------------------------------
-    def writing(self):
-        """A write transaction. On SQLite it takes the write lock up front; on PostgreSQL an
-        advisory lock orders writers so change sequence numbers commit in order (no gaps seen by
-        feed readers)."""
+    @contextmanager
+    def writing(self, *, wait: float | None = None) -> Iterator[Connection]:
+        """A write transaction: commits on success, rolls back on any error. It takes the lock
+        that orders writers before anything else: SQLite's write lock (BEGIN IMMEDIATE; other
+        writers wait up to the busy timeout, or `wait` seconds when given) or, on PostgreSQL,
+        an advisory lock held until commit. So change sequence numbers are gap-free and
+        committed in order (bch.storage.sequence)."""
         conn = self.engine.connect().execution_options(sqlite_immediate=True)
-        return _Tx(conn, is_postgres(self.engine))
+        with conn, ExitStack() as stack:
+            if wait is not None and not self.postgres:
+                stack.enter_context(patience(conn, wait))
+            with conn.begin():
+                if self.postgres:
+                    conn.execute(WRITERS_LOCK)
+                yield conn
 
     def reading(self) -> Connection:
-        return self.engine.connect()
+        """A connection for reads: its transactions never take SQLite's write lock, even one
+        opened with begin() (a consistent snapshot over several statements)."""
+        return self.engine.connect().execution_options(sqlite_immediate=False)
 
     # -- writes ---------------------------------------------------------------------------------
     def publish(self, conn: Connection, rev: NewRevision) -> tuple[DocumentRow, int, bool]:
@@ -204,9 +217,7 @@ class RecordStore:
                 warnings=rev.warnings,
             )
         )
-        conn.execute(
-            insert(changes).values(document_id=doc_id, revision=number, action="publish", at=now)
-        )
+        append_change(conn, doc_id, number, "publish", now)
         self._replace_derived(conn, doc_id, rev)
         doc = _doc(conn.execute(select(documents).where(documents.c.id == doc_id)).one())
         return doc, number, True
@@ -240,11 +251,7 @@ class RecordStore:
             .where(documents.c.id == doc.id)
             .values(deleted_at=now, deleted_by=by, delete_reason=reason, updated_at=now)
         )
-        conn.execute(
-            insert(changes).values(
-                document_id=doc.id, revision=doc.latest_revision, action="delete", at=now
-            )
-        )
+        append_change(conn, doc.id, doc.latest_revision, "delete", now)
         # a deleted record is no longer found by search, UID or links; its revisions stay.
         conn.execute(delete(search_documents).where(search_documents.c.document_id == doc.id))
         conn.execute(delete(lmo_uids).where(lmo_uids.c.document_id == doc.id))
@@ -448,33 +455,10 @@ class RecordStore:
         return {r[0]: r[1] for r in rows}
 
     def last_sequence(self, conn: Connection) -> int:
-        return conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one()
+        return last_sequence(conn)
 
 
 def _revision(row) -> RevisionRow:
     m = dict(row._mapping)
     m["created_at"] = _as_utc(m["created_at"])
     return RevisionRow(**m)
-
-
-class _Tx:
-    """Context manager: commit on success, roll back on any error."""
-
-    def __init__(self, conn: Connection, postgres: bool):
-        self.conn = conn
-        self.postgres = postgres
-
-    def __enter__(self) -> Connection:
-        self.conn.begin()
-        if self.postgres:
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(7745001)"))
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            if exc_type is None:
-                self.conn.commit()
-            else:
-                self.conn.rollback()
-        finally:
-            self.conn.close()

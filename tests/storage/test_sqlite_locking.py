@@ -1,0 +1,74 @@
+"""SQLite connection rules (bch.storage.sqlite_locking): the busy timeout comes from the
+environment, read transactions stay readers (an open dump never blocks a publish), and a write
+after a read in a read transaction is reported."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select, text, update
+
+from bch.services.container import Services
+from bch.storage.engine import make_engine
+from bch.storage.sqlite_locking import BUSY_TIMEOUT_ENV, patience
+from bch.storage.tables import documents
+from tests import factories
+
+
+@pytest.fixture
+def sqlite(tmp_path):
+    svc = Services.open(f"sqlite:///{tmp_path / 'bch.db'}")
+    yield svc
+    svc.close()
+
+
+def _busy_ms(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("PRAGMA busy_timeout")).scalar_one()
+
+
+def test_busy_timeout_is_set_on_every_connection_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(BUSY_TIMEOUT_ENV, "2.5")
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    assert _busy_ms(engine) == 2500
+    with engine.connect() as conn, patience(conn, 600):
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() == 600_000
+    assert _busy_ms(engine) == 2500  # restored before the connection went back to the pool
+    monkeypatch.delenv(BUSY_TIMEOUT_ENV)
+    assert _busy_ms(make_engine(f"sqlite:///{tmp_path / 'b.db'}")) == 30_000
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "1e9"])
+def test_a_bad_busy_timeout_is_refused_with_its_expected_form(tmp_path, monkeypatch, value):
+    monkeypatch.setenv(BUSY_TIMEOUT_ENV, value)
+    with pytest.raises(ValueError, match=f"{BUSY_TIMEOUT_ENV}=.*number of seconds"):
+        make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+
+
+def test_an_open_dump_does_not_block_a_publish(sqlite):
+    sqlite.records.publish(factories.organism("Zea mays"), by="test")
+    dump = sqlite.exports.open("organism.ndjson")  # its snapshot is open until it is read
+    try:
+        sqlite.records.publish(factories.organism("Glycine max"), by="test")
+        body = b"".join(dump.chunks)
+    finally:
+        dump.chunks.close()
+    assert dump.sequence == 1 and b"Zea mays" in body
+    assert b"Glycine max" not in body  # published after the snapshot
+    assert sqlite.changes.last_sequence() == 2
+
+
+def test_a_write_after_a_read_in_a_read_transaction_is_reported(sqlite, caplog):
+    with caplog.at_level(logging.WARNING, logger="bch.storage.sqlite_locking"):
+        with sqlite.engine.begin() as conn:  # a write transaction: nothing to report
+            conn.execute(select(documents.c.id)).all()
+            conn.execute(update(documents).values(owner="SCBD"))
+        assert caplog.records == []
+        with sqlite.engine.connect() as conn:  # begun by its first statement: a read
+            conn.execute(select(documents.c.id)).all()
+            conn.execute(update(documents).values(owner="SCBD"))
+            conn.commit()
+    assert [r.getMessage()[:40] for r in caplog.records] == [
+        "SQLite write after a read in a read tran"
+    ]
