@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from bch.api.deps import services
+from bch.api.params import Revision
 from bch.compat import documents as shapes
 from bch.compat.select import SelectService
 from bch.services.container import Services
@@ -87,7 +88,7 @@ def document_versions(identifier: str, svc: Svc):
 
 @router.head("/documents/{identifier}/versions/{revision}", include_in_schema=False)
 @router.get("/documents/{identifier}/versions/{revision}", summary="One revision's body")
-def document_version(identifier: str, revision: int, request: Request, svc: Svc):
+def document_version(identifier: str, revision: Revision, request: Request, svc: Svc):
     if "info" in request.query_params:
         return shapes.record_info(svc, identifier, revision)
     return shapes.record(svc, identifier, revision)[2]
@@ -95,7 +96,7 @@ def document_version(identifier: str, revision: int, request: Request, svc: Svc)
 
 @router.head("/documents/{identifier}/versions/{revision}/info", include_in_schema=False)
 @router.get("/documents/{identifier}/versions/{revision}/info", summary="One revision's envelope")
-def document_version_info(identifier: str, revision: int, svc: Svc):
+def document_version_info(identifier: str, revision: Revision, svc: Svc):
     return shapes.record_info(svc, identifier, revision)
 
 

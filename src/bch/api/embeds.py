@@ -14,12 +14,14 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bch.api.deps import services
+from bch.api.params import query_number
 from bch.records.countries import country
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import LANGUAGES, display
 from bch.records.realms import UnknownSchema
 from bch.services.container import Services
 from bch.services.errors import NotFound, ServiceError
+from bch.services.numbers import MAX_INT
 from bch.services.search import SearchQuery
 
 ASSETS = Path(__file__).with_name("embed_assets")
@@ -46,6 +48,8 @@ TEXT = {
     "no": {"ar": "لا", "en": "No", "es": "No", "fr": "Non", "ru": "Нет", "zh": "否"},
 }  # fmt: skip
 MAX_ITEMS = 50
+EmbedLimit = query_number(1, MAX_ITEMS)
+FrameSize = query_number(50, MAX_INT)  # oEmbed maxwidth/maxheight: pixels, capped below
 
 
 def _lang(value: str | None) -> str:
@@ -106,7 +110,7 @@ def embed_search(
     realm: str | None = None,
     q: str | None = None,
     lang: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_ITEMS)] = 10,
+    limit: EmbedLimit = 10,
 ) -> HTMLResponse:
     lang = _lang(lang)
     filters = {
@@ -257,8 +261,8 @@ def oembed(
     svc: Svc,
     url: str,
     format: str = "json",
-    maxwidth: Annotated[int | None, Query(ge=50)] = None,
-    maxheight: Annotated[int | None, Query(ge=50)] = None,
+    maxwidth: FrameSize | None = None,
+    maxheight: FrameSize | None = None,
 ) -> JSONResponse:
     if (format or "json").strip().lower() != "json":  # 501 is what the oEmbed spec asks for
         return JSONResponse(

@@ -14,6 +14,7 @@ from bch.api.deps import json_body, services
 from bch.api.http import cached_json, next_link, requested_language, wants
 from bch.api.identity import principal_of
 from bch.api.linked_data import VOCAB_PATH, record_jsonld, vocabulary
+from bch.api.params import PageSize, Revision
 from bch.api.serialize import record_json, version_json
 from bch.records.languages import display
 from bch.services.container import Services
@@ -65,7 +66,7 @@ def list_records(
     cursor: Annotated[
         str | None, Query(description="the `next` token of the previous page")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    limit: PageSize = 50,
     total: Annotated[bool, Query(description="count the matches (time-boxed)")] = False,
     format: Annotated[str | None, Query(description="json (default) or csv")] = None,
 ):
@@ -216,7 +217,7 @@ def list_versions(record_id: str, svc: Svc):
 @router.get("/records/{record_id}/versions/{revision}", summary="One revision of a record")
 def get_version(
     record_id: str,
-    revision: int,
+    revision: Revision,
     request: Request,
     svc: Svc,
     format: Annotated[str | None, Query(description="json (default) or jsonld")] = None,

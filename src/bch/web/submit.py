@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bch.api.identity import check_csrf, session_of
+from bch.api.params import RequestId
 from bch.records.realms import UnknownSchema
 from bch.services.errors import NotFound, ServiceError, Unauthorized
 from bch.web import forms, i18n
@@ -270,7 +271,7 @@ def queue_page(request: Request, lang: str) -> Response:
 
 @router.post("/{lang:lang}/queue/{request_id}")
 @web_page
-async def queue_decide(request: Request, lang: str, request_id: int) -> Response:
+async def queue_decide(request: Request, lang: str, request_id: RequestId) -> Response:
     svc = services(request)
     principal = signed_in(request, lang)
     data = await form_data(request)
