@@ -254,3 +254,13 @@ def test_web_forms_numbers(services):
     for url in [f"/en/account/tokens/{HUGE}/revoke", f"/en/queue/{HUGE}"]:
         r = c.post(url, data={"csrf": csrf, "decision": "approve"})
         assert r.status_code == 404, (url, r.text[:200])
+
+
+def test_oai_until_the_last_representable_day(world):
+    """until=9999-12-31 (a harvester's "no upper bound") has no day after it: not a 500."""
+    client, _uid, _own = world
+    for until in ["9999-12-31", "9999-12-31T23:59:59Z"]:
+        r = client.get(
+            "/oai", params={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "until": until}
+        )
+        assert r.status_code == 200 and r.text.count("<header") == 2, r.text[-300:]  # both records

@@ -345,8 +345,9 @@ class OaiRepository:
             cond = cond & (documents.c.updated_at >= since)
         if window.until:
             until, until_day = parse_date(window.until, "until")
-            end = until + (timedelta(days=1) if until_day else timedelta(seconds=1))
-            cond = cond & (documents.c.updated_at < end)
+            step = timedelta(days=1) if until_day else timedelta(seconds=1)
+            if until < datetime.max.replace(tzinfo=UTC) - step:  # 9999-12-31 has no day after
+                cond = cond & (documents.c.updated_at < until + step)
         if since and until:
             if since_day != until_day:
                 raise OaiError("badArgument", "from and until must have the same granularity")
