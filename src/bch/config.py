@@ -8,7 +8,9 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 DEFAULT_PORT = 8000
-MAX_DOCUMENT_BYTES = 2 * 1024 * 1024  # a record document larger than this is refused (413)
+# Request bodies larger than these are refused with 413 before they are read (bch.api.bodies)
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024  # a record document, any JSON body, a web form
+MAX_QUERY_BODY_BYTES = 64 * 1024  # an OAI-PMH or v2013 index request (body or query string)
 
 
 def default_database_url() -> str:

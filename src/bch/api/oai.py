@@ -9,7 +9,9 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from bch.api.bodies import read_body
 from bch.api.deps import services
+from bch.config import MAX_QUERY_BODY_BYTES
 from bch.services.container import Services
 from bch.services.oai import OaiRepository
 from bch.services.oai_formats import BCH_SCHEMA_PATH, BCH_XSD
@@ -42,7 +44,7 @@ def oai_get(request: Request, svc: Svc) -> Response:
 
 @router.post("/oai", summary="OAI-PMH 2.0 endpoint, form-encoded", response_class=Response)
 async def oai_post(request: Request, svc: Svc) -> Response:
-    raw = (await request.body()).decode("utf-8", errors="replace")
+    raw = (await read_body(request, MAX_QUERY_BODY_BYTES)).decode("utf-8", errors="replace")
     params = parse_qsl(raw, keep_blank_values=True)
     body = await run_in_threadpool(repository(request, svc).respond, params)
     return Response(body, media_type=XML)

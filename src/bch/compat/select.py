@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 from bch.compat import column_query
 from bch.compat.evaluate import check, is_text, matches, pushdown, tokens
 from bch.compat.index_fields import field_catalog, index_document
-from bch.compat.solr_query import MUST, Boolean, Node, SolrSyntaxError, local_params, parse
+from bch.compat.solr_query import (
+    MAX_CLAUSES,
+    MUST,
+    Boolean,
+    Node,
+    SolrSyntaxError,
+    clause_count,
+    local_params,
+    parse,
+)
 from bch.records.realms import UnknownSchema
 from bch.services.errors import BadRequest
 from bch.services.numbers import MAX_INT, is_ascii_number, number_from_text
@@ -93,6 +102,8 @@ class SelectService:
             for fq in params.get("fq", [])
             if fq.strip()
         ]
+        if clause_count(q) + sum(clause_count(f.node) for f in filters) > MAX_CLAUSES:
+            raise bad("fq", f"q and fq have more than {MAX_CLAUSES:,} clauses together")
         facet_fields = self._facet_fields(params) if _on(one.get("facet")) else []
         sort = self._sort(one.get("sort"))
         need_universe = any(
