@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bch.api.app import create_app
+from bch.config import public_url
 from tests import factories
 from tests.raw_http import raw_request
 
@@ -42,7 +43,7 @@ def _paths(uid: str) -> list[str]:
         f"/api/v2013/documents/{uid}",
         "/oai?verb=Identify",
         "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc",
-        f"/oembed?url=http://testserver/en/records/{uid}",
+        f"/oembed?url={public_url()}/en/records/{uid}",
         "/widgets.js",
         "/",
         "/en/",

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bch.api.app import create_app
+from bch.config import public_url
 from bch.services.cursors import encode_cursor
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user, bearer
@@ -179,7 +180,7 @@ def test_any_value_in_any_numeric_parameter_is_never_a_5xx(world):
         ("/api/v2013/index", "rows", {"q": "*:*"}),
         ("/api/v2013/index", "facet.limit", {"facet": "true", "facet.field": "schema_s"}),
         ("/api/v2013/index", "facet.mincount", {"facet": "true", "facet.field": "schema_s"}),
-        ("/oembed", "maxwidth", {"url": f"http://testserver/en/records/{uid}"}),
+        ("/oembed", "maxwidth", {"url": f"{public_url()}/en/records/{uid}"}),
         ("/embed/search", "limit", {}),
         (f"/en/records/{uid}", "revision", {}),
         (f"/en/records/{uid}/diff", "to", {"from": "1"}),

@@ -16,6 +16,7 @@ from bch.accounts.passwords import check_rule, verify_password
 from bch.accounts.ratelimit import RateLimiter
 from bch.accounts.secrets import digest, new_token, same
 from bch.accounts.users import User, UserDirectory, normal_email
+from bch.config import public_url  # links in mails
 from bch.records.realms import RealmRegistry
 from bch.services import audit
 from bch.services.errors import BadRequest, Forbidden, NotFound, TooManyRequests, Unauthorized
@@ -34,10 +35,6 @@ def _int_env(name: str, default: int) -> int:
         return int(os.environ.get(name) or default)
     except ValueError:
         return default
-
-
-def public_url() -> str:
-    return (os.environ.get("BCH_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 
 @dataclass(frozen=True)

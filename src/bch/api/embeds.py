@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 import nh3
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bch.api.deps import services
 from bch.api.params import query_number
+from bch.config import public_url
 from bch.records.countries import country
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import LANGUAGES, display
@@ -216,7 +217,7 @@ def embed_record(record_id: str, svc: Svc, lang: str | None = None) -> HTMLRespo
     summary="Example page embedding a search list and a record",
     response_class=HTMLResponse,
 )
-def embed_example(request: Request, svc: Svc, lang: str | None = None) -> HTMLResponse:
+def embed_example(svc: Svc, lang: str | None = None) -> HTMLResponse:
     lang = _lang(lang)
     decisions = svc.search.search(SearchQuery(filters={"schema": ["biosafetyDecision"]}, limit=1))
     first = svc.search.search(SearchQuery(filters={"schema": ["modifiedOrganism"]}, limit=1)).items
@@ -226,7 +227,7 @@ def embed_example(request: Request, svc: Svc, lang: str | None = None) -> HTMLRe
     return _html(
         "example.html",
         lang=lang,
-        base=str(request.base_url).rstrip("/"),
+        base=public_url(),
         search_schema=search_schema,
         search_country=search_country,
         record_id=first[0].uid_base if first else None,
@@ -257,7 +258,6 @@ def _embed_for(path: str, query: str, lang_hint: str | None) -> tuple[str, str]:
     responses={501: {"description": "a format other than json (as the oEmbed spec says)"}},
 )
 def oembed(
-    request: Request,
     svc: Svc,
     url: str,
     format: str = "json",
@@ -274,12 +274,15 @@ def oembed(
             },
             status_code=501,
         )
-    target = urlsplit(url)
-    base = urlsplit(str(request.base_url))
-    if target.scheme not in ("http", "https") or target.netloc != base.netloc:
-        raise NotFound(f"{url!r} is not a URL of this site ({base.netloc})")
+    target, site = urlsplit(url), public_url()
+    base = urlsplit(site)
+    if target.scheme not in ("http", "https") or target.netloc.lower() != base.netloc.lower():
+        raise NotFound(f"{url[:200]!r} is not a URL of this site ({site})")
     lang_hint = dict(p.split("=", 1) for p in target.query.split("&") if "=" in p).get("lang")
-    embed_path, kind = _embed_for(target.path, target.query, lang_hint)
+    path = target.path  # below the public URL's own path, if it has one
+    if base.path and path.startswith(base.path + "/"):
+        path = path[len(base.path) :]
+    embed_path, kind = _embed_for(path, target.query, lang_hint)
     title = "Biosafety Clearing-House"
     if kind == "record":
         record_ref = embed_path.split("/")[3].split("?")[0]
@@ -290,7 +293,7 @@ def oembed(
         title = display(view.doc.title, _lang(lang_hint))
     width = min(maxwidth or 600, 1200)
     height = min(maxheight or (300 if kind == "record" else 480), 2000)
-    src = f"{base.scheme}://{base.netloc}{embed_path}"
+    src = f"{site}{embed_path}"
     html = (
         f'<iframe src="{_attr(src)}" width="{width}" height="{height}" '
         f'style="border:0" loading="lazy" title="{_attr(title)}"></iframe>'
@@ -300,7 +303,7 @@ def oembed(
             "version": "1.0",
             "type": "rich",
             "provider_name": "Biosafety Clearing-House",
-            "provider_url": f"{base.scheme}://{base.netloc}/",
+            "provider_url": f"{site}/",
             "title": title,
             "html": html,
             "width": width,
