@@ -144,3 +144,16 @@ def test_mailed_links_use_the_public_url(services, request, monkeypatch):
     body = Mailbox.body(mail)
     assert "https://bch.example.org/api/v1/auth/confirm?token=" in body
     assert "evil" not in body
+
+
+def test_framework_redirects_are_relative_whatever_the_host(loaded):
+    app = create_app(loaded)
+    for host in [EVIL, b"EVIL.example:8443", b"Caf\xe9 \xff", b"a:b:c", b"[::1]:80"]:
+        for path, target in [
+            ("/api/v1/records/", "/api/v1/records?limit=1"),
+            ("/oai/", "/oai?limit=1"),
+            ("/docs/assets", "/docs/assets/?limit=1"),
+            ("/static", "/static/?limit=1"),
+        ]:
+            r = raw_request(app, "GET", path, query="limit=1", host=host)
+            assert r.status == 307 and r.header("location") == target, (host, path, r.headers)

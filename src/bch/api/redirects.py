@@ -13,17 +13,19 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def _host(scope: Scope) -> str:
-    for key, value in scope["headers"]:
-        if key == b"host":
-            return value.decode("latin-1").lower()
+def own_netlocs(scope: Scope) -> set[str]:
+    """The names Starlette may have put in an absolute URL of this request: the Host header, or
+    the server address when that header is missing or not a valid host."""
+    names = {value.decode("latin-1").lower() for key, value in scope["headers"] if key == b"host"}
     server = scope.get("server")
-    return f"{server[0]}:{server[1]}" if server else ""
+    if server:
+        names |= {f"{server[0]}:{server[1]}".lower(), str(server[0]).lower()}
+    return names
 
 
-def relative_location(location: str, host: str) -> str:
+def relative_location(location: str, own: set[str]) -> str:
     parts = urlsplit(location)
-    if not parts.netloc or parts.netloc.lower() != host:
+    if not parts.netloc or parts.netloc.lower() not in own:
         return location
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
@@ -39,11 +41,11 @@ class RelativeRedirects:
 
         async def send_relative(message: Message) -> None:
             if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
-                host = _host(scope)
+                own = own_netlocs(scope)
                 message["headers"] = [
                     (
                         key,
-                        relative_location(value.decode("latin-1"), host).encode("latin-1")
+                        relative_location(value.decode("latin-1"), own).encode("latin-1")
                         if key.lower() == b"location"
                         else value,
                     )
