@@ -100,8 +100,9 @@ def test_oai_and_linked_data_use_the_configured_public_url(loaded):
     jsonld = _get(app, f"/api/v1/records/{uid}?format=jsonld", EVIL).json()
     assert jsonld["@id"].startswith(f"{site}/api/v1/records/{uid}")
     assert jsonld["@context"]["bch"] == f"{site}/api/v1/vocab#"
-    foreign = _get(app, f"/oembed?url=http://evil.example/en/records/{uid}", EVIL)
-    assert foreign.status == 404 and foreign.json()["code"] == "notFound"
+    for url in [f"http://evil.example/en/records/{uid}", "http://[x/en/", "javascript:alert(1)"]:
+        foreign = _get(app, f"/oembed?url={quote(url, safe='')}", EVIL)
+        assert foreign.status == 404 and foreign.json()["code"] == "notFound", url
 
 
 @pytest.mark.parametrize(

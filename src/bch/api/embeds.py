@@ -274,8 +274,12 @@ def oembed(
             },
             status_code=501,
         )
-    target, site = urlsplit(url), public_url()
+    site = public_url()
     base = urlsplit(site)
+    try:
+        target = urlsplit(url)
+    except ValueError:  # e.g. "http://[x": not a URL at all
+        target = urlsplit("")
     if target.scheme not in ("http", "https") or target.netloc.lower() != base.netloc.lower():
         raise NotFound(f"{url[:200]!r} is not a URL of this site ({site})")
     lang_hint = dict(p.split("=", 1) for p in target.query.split("&") if "=" in p).get("lang")
