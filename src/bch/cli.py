@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bch.config import DEFAULT_PORT, database_url
+from bch.config import DEFAULT_PORT, database_url, oai_namespace, public_url
 
 app = typer.Typer(help="Biosafety Clearing-House", no_args_is_help=True, add_completion=False)
 uid_app = typer.Typer(help="OECD unique identifiers", no_args_is_help=True)
@@ -112,6 +113,11 @@ def serve(
         console.print("Empty database: loading the shipped real data first.")
         _run_import(svc, None, first_load=True)
     console.print(f"Serving on http://{host}:{port}")
+    if not os.environ.get("BCH_PUBLIC_URL"):  # absolute URLs name this server, never a Host header
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address
+        os.environ["BCH_PUBLIC_URL"] = f"http://{shown}:{port}"
+    console.print(f"Public URL: {public_url()} (BCH_PUBLIC_URL); OAI namespace {oai_namespace()}")
     # proxy headers are read by the app itself, from trusted proxies only (BCH_FORWARDED_ALLOW_IPS)
     uvicorn.run(create_app(svc), host=host, port=port, log_level="info", proxy_headers=False)
 

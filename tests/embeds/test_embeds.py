@@ -10,6 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bch.api.app import create_app
+from bch.config import public_url
+
+SITE = public_url()  # oEmbed takes URLs of the configured public site
 
 
 class Page(HTMLParser):
@@ -115,9 +118,9 @@ def test_record_embed_with_language_fallback(client, loaded):
 def test_oembed_rich_json_for_record_and_search_urls(client, loaded):
     uid = first_uid(loaded, "modifiedOrganism")
     for url in (
-        f"http://testserver/embed/records/{uid}?lang=fr",
-        f"http://testserver/fr/records/{uid}",
-        f"http://testserver/api/v1/records/{uid}",
+        f"{SITE}/embed/records/{uid}?lang=fr",
+        f"{SITE}/fr/records/{uid}",
+        f"{SITE}/api/v1/records/{uid}",
     ):
         r = client.get("/oembed", params={"url": url, "format": "json", "maxwidth": 500})
         assert r.status_code == 200, r.text
@@ -125,10 +128,10 @@ def test_oembed_rich_json_for_record_and_search_urls(client, loaded):
         assert body["version"] == "1.0" and body["type"] == "rich" and body["width"] == 500
         src = re.search(r'<iframe src="([^"]+)"', body["html"]).group(1)
         parts = urlsplit(src)
-        assert parts.netloc == "testserver" and parts.path == f"/embed/records/{uid}"
+        assert f"{parts.scheme}://{parts.netloc}" == SITE and parts.path == f"/embed/records/{uid}"
         assert client.get(f"{parts.path}?{parts.query}").status_code == 200
     search = client.get(
-        "/oembed", params={"url": "http://testserver/embed/search?schema=organism&lang=es"}
+        "/oembed", params={"url": f"{SITE}/embed/search?schema=organism&lang=es"}
     ).json()
     src = re.search(r'<iframe src="([^"]+)"', search["html"]).group(1).replace("&amp;", "&")
     assert parse_qs(urlsplit(src).query) == {"schema": ["organism"], "lang": ["es"]}
@@ -138,10 +141,10 @@ def test_oembed_rich_json_for_record_and_search_urls(client, loaded):
         ).status_code
         == 404
     )
-    assert client.get("/oembed", params={"url": "http://testserver/about"}).status_code == 404
+    assert client.get("/oembed", params={"url": f"{SITE}/about"}).status_code == 404
     assert (
         client.get(
-            "/oembed", params={"url": f"http://testserver/embed/records/{uid}", "format": "xml"}
+            "/oembed", params={"url": f"{SITE}/embed/records/{uid}", "format": "xml"}
         ).status_code
         == 501
     )

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bch.api.app import create_app
+from bch.config import oai_namespace, public_url
 from bch.services.oai import OaiRepository
 
 NS = {
@@ -105,7 +106,7 @@ def test_list_metadata_formats_and_sets(client):
     prefixes = [e.text for e in root.iterfind(".//o:metadataPrefix", NS)]
     assert prefixes == ["oai_dc", "bch"]
     schema_url = root.findall(".//o:schema", NS)[1].text
-    xsd = client.get(schema_url.replace("http://testserver", ""))
+    xsd = client.get(schema_url.replace(public_url(), ""))
     assert xsd.status_code == 200 and b"urn:bch:record:1.0" in xsd.content
     specs = [e.text for e in oai(client, verb="ListSets").iterfind(".//o:setSpec", NS)]
     assert {"realm:BCH", "schema:modifiedOrganism", "country:CA"} <= set(specs)
@@ -150,7 +151,7 @@ def test_resumption_tokens_are_stateless_and_cover_each_record_once(loaded):
 def test_get_record_native_and_dc(client, loaded):
     page = loaded.records.list(schema="modifiedOrganism", q="MON810", limit=5)
     doc = next(d for d in page.items if "MON810" in str(d.title))
-    ident = f"oai:testserver:{doc.uid_base}"
+    ident = f"oai:{oai_namespace()}:{doc.uid_base}"
     root = oai(client, verb="GetRecord", identifier=ident, metadataPrefix="bch")
     record = root.find(".//bch:record", NS)
     assert record.get("uid") == f"{doc.uid_base}-{doc.latest_revision}"

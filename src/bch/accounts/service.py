@@ -19,6 +19,7 @@ from bch.accounts.throttle import LoginThrottle
 from bch.accounts.token_cache import ValidTokens
 from bch.accounts.usage import UsageRecorder
 from bch.accounts.users import User, UserDirectory, normal_email
+from bch.config import public_url  # links in mails
 from bch.records.realms import RealmRegistry
 from bch.services import audit
 from bch.services.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -30,10 +31,6 @@ TOKEN_PREFIX = "bch_"
 SESSION_HOURS = 12
 TICKET_HOURS = 24
 MAX_TOKEN_DAYS = 366
-
-
-def public_url() -> str:
-    return (os.environ.get("BCH_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,13 @@ def create_app(svc: Services) -> FastAPI:
 
     from bch.api import attachments, auth, drafts, requests  # accounts and publishing workflow
     from bch.api.identity import web_principal
+    from bch.api.redirects import RelativeRedirects
     from bch.api.security import SecurityHeaders
 
     for module in (auth, drafts, requests, attachments):
         app.include_router(module.router)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RelativeRedirects)  # no Host header in a Location (see api/redirects.py)
     app.state.web_principal = web_principal  # the web pages' signed-in user (session cookie)
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 
+from bch.api.bodies import read_body
 from bch.api.deps import services
 from bch.api.drafts import write_limit
 from bch.api.identity import SignedIn
-from bch.services.attachments import AttachmentStore, TooLarge, max_bytes
+from bch.services.attachments import AttachmentStore, max_bytes
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
@@ -25,16 +26,8 @@ def _store(svc: Services) -> AttachmentStore:
 @router.post("/attachments", status_code=201, summary="Upload a file (type checked by content)")
 async def upload(request: Request, principal: SignedIn, svc: Svc, name: str = "attachment"):
     write_limit(svc, principal)
-    limit = max_bytes()
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"an attachment is at most {limit} bytes")
-    data = bytearray()
-    async for chunk in request.stream():
-        data.extend(chunk)
-        if len(data) > limit:
-            raise TooLarge(f"an attachment is at most {limit} bytes")
-    return _store(svc).save(principal, name, bytes(data)).as_dict()
+    data = await read_body(request, max_bytes())
+    return _store(svc).save(principal, name, data).as_dict()
 
 
 @router.get("/attachments", summary="The attachments I uploaded, newest first")

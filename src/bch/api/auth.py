@@ -15,6 +15,7 @@ from bch.api.identity import (
     end_web_session,
     start_web_session,
 )
+from bch.api.params import TokenId
 from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.storage.repository import iso_utc
@@ -135,7 +136,7 @@ async def new_token(request: Request, principal: SignedIn, svc: Svc):
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke one of my API tokens")
-def revoke_token(token_id: int, principal: SignedIn, svc: Svc):
+def revoke_token(token_id: TokenId, principal: SignedIn, svc: Svc):
     svc.accounts.revoke_token(principal, token_id)
     return Response(status_code=204)
 

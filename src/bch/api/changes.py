@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from bch.api.deps import services
 from bch.api.http import next_link
+from bch.api.params import PageSize
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["changes"])
@@ -30,7 +31,7 @@ def list_changes(
     since: Annotated[
         str | None, Query(description="token from `next`, or a sequence number")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageSize = 100,
 ):
     page = svc.changes.page(since, limit)
     headers = {"X-Change-Sequence": str(page.sequence)}

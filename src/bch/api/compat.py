@@ -9,9 +9,12 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from bch.api.bodies import read_body, too_large
 from bch.api.deps import services
+from bch.api.params import Revision
 from bch.compat import documents as shapes
 from bch.compat.select import SelectService
+from bch.config import MAX_QUERY_BODY_BYTES
 from bch.services.container import Services
 from bch.services.errors import BadRequest
 
@@ -27,9 +30,16 @@ def selector(request: Request) -> SelectService:
     return state.compat_select
 
 
+def _query(request: Request) -> list[tuple[str, str]]:
+    """The query string's parameters, refused beyond the size a request body may have."""
+    if len(request.scope.get("query_string", b"")) > MAX_QUERY_BODY_BYTES:
+        raise too_large(MAX_QUERY_BODY_BYTES, "the query string")
+    return list(request.query_params.multi_items())
+
+
 async def _form_or_json(request: Request) -> list[tuple[str, str]]:
-    raw = await request.body()
-    params = list(request.query_params.multi_items())
+    params = _query(request)
+    raw = await read_body(request, MAX_QUERY_BODY_BYTES)
     if not raw.strip():
         return params
     if "json" in request.headers.get("content-type", ""):
@@ -55,7 +65,7 @@ def _text(value: Any) -> str:
 @router.get("/index", summary="Solr-style search of the index (CBD v2013)")
 @router.get("/index/select", summary="Solr-style search of the index (CBD v2013)")
 def index_get(request: Request) -> dict[str, Any]:
-    return selector(request).select(list(request.query_params.multi_items()))
+    return selector(request).select(_query(request))
 
 
 @router.post("/index", summary="Solr-style search, parameters as a form or a JSON body")
@@ -87,7 +97,7 @@ def document_versions(identifier: str, svc: Svc):
 
 @router.head("/documents/{identifier}/versions/{revision}", include_in_schema=False)
 @router.get("/documents/{identifier}/versions/{revision}", summary="One revision's body")
-def document_version(identifier: str, revision: int, request: Request, svc: Svc):
+def document_version(identifier: str, revision: Revision, request: Request, svc: Svc):
     if "info" in request.query_params:
         return shapes.record_info(svc, identifier, revision)
     return shapes.record(svc, identifier, revision)[2]
@@ -95,7 +105,7 @@ def document_version(identifier: str, revision: int, request: Request, svc: Svc)
 
 @router.head("/documents/{identifier}/versions/{revision}/info", include_in_schema=False)
 @router.get("/documents/{identifier}/versions/{revision}/info", summary="One revision's envelope")
-def document_version_info(identifier: str, revision: int, svc: Svc):
+def document_version_info(identifier: str, revision: Revision, svc: Svc):
     return shapes.record_info(svc, identifier, revision)
 
 

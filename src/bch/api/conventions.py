@@ -48,6 +48,15 @@ def _cors_methods(path: str) -> tuple[str, ...]:
     )
 
 
+def _header(scope, name: bytes) -> str | None:
+    """One request header, decoded as ISO-8859-1 (the HTTP default: any byte decodes; a client's
+    non-UTF-8 User-Agent or cookie must not turn into a 500)."""
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
 class CorsMiddleware:
     """Access-Control-Allow-Origin: * on public reads (GET/HEAD, and POST to read-only query
     endpoints) and their preflights; nothing on write endpoints."""
@@ -60,9 +69,9 @@ class CorsMiddleware:
             return await self.app(scope, receive, send)
         path, method = scope["path"], scope["method"]
         allowed = _cors_methods(path)
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        if method == "OPTIONS" and "access-control-request-method" in headers:
-            if headers["access-control-request-method"].upper() not in allowed:
+        requested = _header(scope, b"access-control-request-method")
+        if method == "OPTIONS" and requested is not None:
+            if requested.upper() not in allowed:
                 return await self.app(scope, receive, send)
             await send(
                 {

@@ -7,30 +7,19 @@ from typing import Any
 import orjson
 from fastapi import Request
 
+from bch.api.bodies import read_body
 from bch.config import MAX_DOCUMENT_BYTES
 from bch.services.container import Services
-from bch.services.errors import BadRequest, ServiceError
-
-
-class PayloadTooLarge(ServiceError):
-    status = 413
-    code = "payloadTooLarge"
+from bch.services.errors import BadRequest
 
 
 def services(request: Request) -> Services:
     return request.app.state.services
 
 
-async def json_body(request: Request) -> Any:
-    """The request body as JSON, refused cleanly when too large or not JSON."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_DOCUMENT_BYTES:
-        raise _too_large()
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_DOCUMENT_BYTES:
-            raise _too_large()
+async def json_body(request: Request, *, limit: int = MAX_DOCUMENT_BYTES) -> Any:
+    """The request body as JSON, refused cleanly when too large (413) or not JSON (400)."""
+    body = await read_body(request, limit)
     if not body.strip():
         raise BadRequest(
             "the request body is empty",
@@ -38,20 +27,14 @@ async def json_body(request: Request) -> Any:
                 {"code": "Error.InvalidJson", "path": "", "message": "expected a JSON document"}
             ],
         )
+    return parse_json(body)
+
+
+def parse_json(body: bytes) -> Any:
     try:
-        return orjson.loads(bytes(body))
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(
             "the request body is not valid JSON",
             errors=[{"code": "Error.InvalidJson", "path": "", "message": str(exc)}],
         ) from None
-
-
-def _too_large() -> PayloadTooLarge:
-    limit = MAX_DOCUMENT_BYTES
-    return PayloadTooLarge(
-        f"the document is larger than {limit} bytes",
-        errors=[
-            {"code": "Error.PayloadTooLarge", "path": "", "message": f"limit is {limit} bytes"}
-        ],
-    )

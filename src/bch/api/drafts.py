@@ -8,8 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
-from bch.api.deps import json_body, services
+from bch.api.bodies import read_body
+from bch.api.deps import json_body, parse_json, services
 from bch.api.identity import SignedIn
+from bch.config import MAX_DOCUMENT_BYTES
 from bch.services.container import Services
 from bch.services.drafts import draft_json
 from bch.services.errors import BadRequest
@@ -26,10 +28,10 @@ def write_limit(svc: Services, principal: Principal) -> None:
 
 async def optional_object(request: Request) -> dict[str, Any]:
     """A JSON object body, or {} when the body is empty."""
-    raw = await request.body()
+    raw = await read_body(request, MAX_DOCUMENT_BYTES)
     if not raw.strip():
         return {}
-    body = await json_body(request)
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise BadRequest("expected a JSON object")
     return body

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from bch.api.deps import services
+from bch.api.params import query_number
+from bch.config import public_url
 from bch.records.countries import country
 from bch.records.fields import FieldDef
 from bch.records.identifiers import REFERENCE_OWNER
@@ -22,6 +24,7 @@ from bch.records.realms import UnknownSchema
 from bch.services import richtext
 from bch.services.container import Services
 from bch.services.errors import NotFound, ServiceError
+from bch.services.numbers import MAX_INT
 from bch.services.search import SearchQuery
 
 ASSETS = Path(__file__).with_name("embed_assets")
@@ -49,6 +52,8 @@ TEXT = {
 }  # fmt: skip
 MAX_ITEMS = 50
 SUMMARY_CHARS = 400  # a longer description shows as the start of its text
+EmbedLimit = query_number(1, MAX_ITEMS)
+FrameSize = query_number(50, MAX_INT)  # oEmbed maxwidth/maxheight: pixels, capped below
 
 
 def _lang(value: str | None) -> str:
@@ -109,7 +114,7 @@ def embed_search(
     realm: str | None = None,
     q: str | None = None,
     lang: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_ITEMS)] = 10,
+    limit: EmbedLimit = 10,
 ) -> HTMLResponse:
     lang = _lang(lang)
     filters = {
@@ -223,7 +228,7 @@ def _summary(f: FieldDef | None, value: Any, lang: str) -> Markup | str:
     summary="Example page embedding a search list and a record",
     response_class=HTMLResponse,
 )
-def embed_example(request: Request, svc: Svc, lang: str | None = None) -> HTMLResponse:
+def embed_example(svc: Svc, lang: str | None = None) -> HTMLResponse:
     lang = _lang(lang)
     decisions = svc.search.search(SearchQuery(filters={"schema": ["biosafetyDecision"]}, limit=1))
     first = svc.search.search(SearchQuery(filters={"schema": ["modifiedOrganism"]}, limit=1)).items
@@ -233,7 +238,7 @@ def embed_example(request: Request, svc: Svc, lang: str | None = None) -> HTMLRe
     return _html(
         "example.html",
         lang=lang,
-        base=str(request.base_url).rstrip("/"),
+        base=public_url(),
         search_schema=search_schema,
         search_country=search_country,
         record_id=first[0].uid_base if first else None,
@@ -264,12 +269,11 @@ def _embed_for(path: str, query: str, lang_hint: str | None) -> tuple[str, str]:
     responses={501: {"description": "a format other than json (as the oEmbed spec says)"}},
 )
 def oembed(
-    request: Request,
     svc: Svc,
     url: str,
     format: str = "json",
-    maxwidth: Annotated[int | None, Query(ge=50)] = None,
-    maxheight: Annotated[int | None, Query(ge=50)] = None,
+    maxwidth: FrameSize | None = None,
+    maxheight: FrameSize | None = None,
 ) -> JSONResponse:
     if (format or "json").strip().lower() != "json":  # 501 is what the oEmbed spec asks for
         return JSONResponse(
@@ -281,12 +285,19 @@ def oembed(
             },
             status_code=501,
         )
-    target = urlsplit(url)
-    base = urlsplit(str(request.base_url))
-    if target.scheme not in ("http", "https") or target.netloc != base.netloc:
-        raise NotFound(f"{url!r} is not a URL of this site ({base.netloc})")
+    site = public_url()
+    base = urlsplit(site)
+    try:
+        target = urlsplit(url)
+    except ValueError:  # e.g. "http://[x": not a URL at all
+        target = urlsplit("")
+    if target.scheme not in ("http", "https") or target.netloc.lower() != base.netloc.lower():
+        raise NotFound(f"{url[:200]!r} is not a URL of this site ({site})")
     lang_hint = dict(p.split("=", 1) for p in target.query.split("&") if "=" in p).get("lang")
-    embed_path, kind = _embed_for(target.path, target.query, lang_hint)
+    path = target.path  # below the public URL's own path, if it has one
+    if base.path and path.startswith(base.path + "/"):
+        path = path[len(base.path) :]
+    embed_path, kind = _embed_for(path, target.query, lang_hint)
     title = "Biosafety Clearing-House"
     if kind == "record":
         record_ref = embed_path.split("/")[3].split("?")[0]
@@ -297,7 +308,7 @@ def oembed(
         title = display(view.doc.title, _lang(lang_hint))
     width = min(maxwidth or 600, 1200)
     height = min(maxheight or (300 if kind == "record" else 480), 2000)
-    src = f"{base.scheme}://{base.netloc}{embed_path}"
+    src = f"{site}{embed_path}"
     html = (
         f'<iframe src="{_attr(src)}" width="{width}" height="{height}" '
         f'style="border:0" loading="lazy" title="{_attr(title)}"></iframe>'
@@ -307,7 +318,7 @@ def oembed(
             "version": "1.0",
             "type": "rich",
             "provider_name": "Biosafety Clearing-House",
-            "provider_url": f"{base.scheme}://{base.netloc}/",
+            "provider_url": f"{site}/",
             "title": title,
             "html": html,
             "width": width,

@@ -9,7 +9,9 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from bch.api.bodies import read_body
 from bch.api.deps import services
+from bch.config import MAX_QUERY_BODY_BYTES, oai_namespace, public_url
 from bch.services.container import Services
 from bch.services.oai import OaiRepository
 from bch.services.oai_formats import BCH_SCHEMA_PATH, BCH_XSD
@@ -19,17 +21,16 @@ Svc = Annotated[Services, Depends(services)]
 XML = "text/xml; charset=utf-8"
 
 
-def repository(request: Request, svc: Services) -> OaiRepository:
-    """The OAI repository as seen from this request's host (BCH_OAI_NAMESPACE overrides)."""
-    base = str(request.base_url).rstrip("/")
-    namespace = os.environ.get("BCH_OAI_NAMESPACE") or request.url.hostname or "localhost"
+def repository(svc: Services) -> OaiRepository:
+    """The OAI repository at the configured public URL and namespace (never the request's Host:
+    identifiers must not change with the name a client used to reach the server)."""
     return OaiRepository(
         svc.store,
         svc.records,
         svc.registry,
         svc.thesaurus,
-        base_url=base,
-        namespace=namespace,
+        base_url=public_url(),
+        namespace=oai_namespace(),
         admin_email=os.environ.get("BCH_ADMIN_EMAIL", "bch-admin@localhost"),
     )
 
@@ -37,14 +38,14 @@ def repository(request: Request, svc: Services) -> OaiRepository:
 @router.get("/oai", summary="OAI-PMH 2.0 endpoint (all six verbs)", response_class=Response)
 def oai_get(request: Request, svc: Svc) -> Response:
     params = request.query_params.multi_items()
-    return Response(repository(request, svc).respond(params), media_type=XML)
+    return Response(repository(svc).respond(params), media_type=XML)
 
 
 @router.post("/oai", summary="OAI-PMH 2.0 endpoint, form-encoded", response_class=Response)
 async def oai_post(request: Request, svc: Svc) -> Response:
-    raw = (await request.body()).decode("utf-8", errors="replace")
+    raw = (await read_body(request, MAX_QUERY_BODY_BYTES)).decode("utf-8", errors="replace")
     params = parse_qsl(raw, keep_blank_values=True)
-    body = await run_in_threadpool(repository(request, svc).respond, params)
+    body = await run_in_threadpool(repository(svc).respond, params)
     return Response(body, media_type=XML)
 
 

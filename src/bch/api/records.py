@@ -14,7 +14,9 @@ from bch.api.deps import json_body, services
 from bch.api.http import cached_json, next_link, requested_language, wants
 from bch.api.identity import principal_of
 from bch.api.linked_data import VOCAB_PATH, record_jsonld, vocabulary
+from bch.api.params import PageSize, Revision
 from bch.api.serialize import record_json, version_json
+from bch.config import public_url
 from bch.records.languages import display
 from bch.services.container import Services
 from bch.services.errors import BadRequest
@@ -65,7 +67,7 @@ def list_records(
     cursor: Annotated[
         str | None, Query(description="the `next` token of the previous page")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    limit: PageSize = 50,
     total: Annotated[bool, Query(description="count the matches (time-boxed)")] = False,
     format: Annotated[str | None, Query(description="json (default) or csv")] = None,
 ):
@@ -160,8 +162,7 @@ def _csv(items: list[dict[str, Any]]) -> str:
 
 def _record_response(request: Request, view: RecordView, fmt: str | None, lang: str | None):
     if wants(request, fmt, "jsonld", "application/ld+json"):
-        base = str(request.base_url).rstrip("/")
-        payload = record_jsonld(view, base, requested_language(request, lang))
+        payload = record_jsonld(view, public_url(), requested_language(request, lang))
         return cached_json(
             request, payload, view.uid, view.revision.created_at, "application/ld+json"
         )
@@ -216,7 +217,7 @@ def list_versions(record_id: str, svc: Svc):
 @router.get("/records/{record_id}/versions/{revision}", summary="One revision of a record")
 def get_version(
     record_id: str,
-    revision: int,
+    revision: Revision,
     request: Request,
     svc: Svc,
     format: Annotated[str | None, Query(description="json (default) or jsonld")] = None,
@@ -227,9 +228,8 @@ def get_version(
 
 
 @router.get(VOCAB_PATH.removeprefix("/api/v1"), summary="The BCH vocabulary (JSON-LD)")
-def get_vocabulary(request: Request, svc: Svc):
-    base = str(request.base_url).rstrip("/")
-    return JSONResponse(vocabulary(svc.registry, base), media_type="application/ld+json")
+def get_vocabulary(svc: Svc):
+    return JSONResponse(vocabulary(svc.registry, public_url()), media_type="application/ld+json")
 
 
 @router.post("/validate", summary="Validate a record document without storing it")

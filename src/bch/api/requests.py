@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from bch.api.deps import services
 from bch.api.drafts import optional_object, write_limit
 from bch.api.identity import SignedIn
+from bch.api.params import PageSize, RequestId
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
@@ -27,19 +28,19 @@ def list_requests(
 
 
 @router.get("/requests/{request_id}", summary="One request")
-def get_request(request_id: int, principal: SignedIn, svc: Svc):
+def get_request(request_id: RequestId, principal: SignedIn, svc: Svc):
     return svc.workflow.get_request(principal, request_id)
 
 
 @router.post("/requests/{request_id}/approve", summary="Approve: publish the draft or delete")
-async def approve(request_id: int, request: Request, principal: SignedIn, svc: Svc):
+async def approve(request_id: RequestId, request: Request, principal: SignedIn, svc: Svc):
     write_limit(svc, principal)
     body = await optional_object(request)
     return svc.workflow.approve(principal, request_id, comment=body.get("comment"))
 
 
 @router.post("/requests/{request_id}/reject", summary="Reject (a reason is required)")
-async def reject(request_id: int, request: Request, principal: SignedIn, svc: Svc):
+async def reject(request_id: RequestId, request: Request, principal: SignedIn, svc: Svc):
     write_limit(svc, principal)
     body = await optional_object(request)
     return svc.workflow.reject(principal, request_id, reason=body.get("reason"))
@@ -74,7 +75,7 @@ def audit_log(
     svc: Svc,
     record: str | None = None,
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageSize = 100,
 ):
     items, nxt = svc.audit.entries(principal, record=record, cursor=cursor, limit=limit)
     return {"items": items, "next": nxt}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from bch.compat.solr_query import (
@@ -23,7 +24,15 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def tokens(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
+    return list(_analysed(text)[0])
+
+
+@lru_cache(maxsize=4096)
+def _analysed(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The words of a text, in order and as a set. Cached: a query's clauses are evaluated one
+    document after the other, so each document text is split once, not once per clause."""
+    words = tuple(_WORD.findall(text.casefold()))
+    return words, frozenset(words)
 
 
 def is_text(field: str) -> bool:
@@ -130,19 +139,19 @@ def _clause(c: Clause, doc: dict[str, Any]) -> bool:
 
 
 def _text(c: Clause, values: list[str]) -> bool:
-    wanted = tokens(c.value)
+    wanted = _analysed(c.value)[0]
     if c.kind == "range":
-        return any(_in_range(c, t) for v in values for t in tokens(v))
+        return any(_in_range(c, t) for v in values for t in _analysed(v)[1])
     for v in values:
-        have = tokens(v)
+        have, distinct = _analysed(v)
         if c.kind == "prefix":
-            if wanted and any(t.startswith(wanted[-1]) for t in have):
+            if wanted and any(t.startswith(wanted[-1]) for t in distinct):
                 return True
         elif c.kind == "phrase" or len(wanted) > 1:
             n = len(wanted)
             if n and any(have[i : i + n] == wanted for i in range(len(have) - n + 1)):
                 return True
-        elif wanted and wanted[0] in have:
+        elif wanted and wanted[0] in distinct:
             return True
     return False
 

@@ -15,9 +15,19 @@ from typing import TYPE_CHECKING, Any
 from bch.compat import column_query
 from bch.compat.evaluate import check, is_text, matches, pushdown, tokens
 from bch.compat.index_fields import field_catalog, index_document
-from bch.compat.solr_query import MUST, Boolean, Node, SolrSyntaxError, local_params, parse
+from bch.compat.solr_query import (
+    MAX_CLAUSES,
+    MUST,
+    Boolean,
+    Node,
+    SolrSyntaxError,
+    clause_count,
+    local_params,
+    parse,
+)
 from bch.records.realms import UnknownSchema
 from bch.services.errors import BadRequest
+from bch.services.numbers import MAX_INT, is_ascii_number, number_from_text
 from bch.services.search import SearchQuery
 from bch.storage.repository import _doc
 
@@ -92,6 +102,8 @@ class SelectService:
             for fq in params.get("fq", [])
             if fq.strip()
         ]
+        if clause_count(q) + sum(clause_count(f.node) for f in filters) > MAX_CLAUSES:
+            raise bad("fq", f"q and fq have more than {MAX_CLAUSES:,} clauses together")
         facet_fields = self._facet_fields(params) if _on(one.get("facet")) else []
         sort = self._sort(one.get("sort"))
         need_universe = any(
@@ -329,10 +341,9 @@ def _on(value: str | None) -> bool:
 
 
 def _int(value: str, name: str, low: int, high: int | None) -> int:
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        raise bad(name, f"must be an integer, got {value!r}") from None
-    if n < low or (high is not None and n > high):
-        raise bad(name, f"must be between {low} and {high}" if high else f"must be >= {low}")
-    return n
+    """Solr's int parameters: ASCII digits up to 2**31-1 (Solr's own limit); where `low` is
+    negative (facet.limit), any negative number means "no limit" and reads as -1."""
+    text = (value or "").strip()
+    if low < 0 and text.startswith("-") and is_ascii_number(text[1:]):
+        return -1
+    return number_from_text(text, name, low=max(low, 0), high=MAX_INT if high is None else high)

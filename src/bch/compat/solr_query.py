@@ -5,7 +5,10 @@ Supported: ``*:*``; ``field:value``; ``field:"a phrase"``; ``field:(a OR b)``; A
 SHOULD, MUST_NOT); ranges ``[a TO b]`` / ``{a TO b}`` with ``*`` ends; ``field:*`` (field exists)
 and a trailing ``*`` (prefix); a leading ``{!tag=...}`` local param. Anything else (boosts,
 fuzzy/proximity, inner wildcards, functions, other local params, unbalanced parentheses)
-raises :class:`SolrSyntaxError` naming the problem: never a silently different query."""
+raises :class:`SolrSyntaxError` naming the problem: never a silently different query.
+
+A query is at most MAX_QUERY_CHARS long, nests parentheses at most MAX_DEPTH deep and has at most
+MAX_CLAUSES field tests (Solr's own maxBooleanClauses): parsing and evaluating it stay bounded."""
 
 from __future__ import annotations
 
@@ -13,6 +16,9 @@ import re
 from dataclasses import dataclass, field
 
 MUST, SHOULD, MUST_NOT = "must", "should", "must_not"
+MAX_QUERY_CHARS = 8192
+MAX_DEPTH = 32
+MAX_CLAUSES = 1024
 _LOCAL = re.compile(r"^\s*\{!([^}]*)\}")
 _SPECIAL = set('()[]{}":^~!+-&|\\/ \t\r\n')
 
@@ -46,8 +52,17 @@ class Boolean:
 Node = MatchAll | Clause | Boolean
 
 
+def clause_count(node: Node) -> int:
+    if isinstance(node, Clause):
+        return 1
+    if isinstance(node, Boolean):
+        return sum(clause_count(child) for _occur, child in node.clauses)
+    return 0
+
+
 def local_params(text: str, allowed: set[str]) -> tuple[dict[str, str], str]:
     """Split a leading ``{!k=v ...}`` off `text`; keys outside `allowed` are an error."""
+    check_length(text)
     m = _LOCAL.match(text)
     if not m:
         return {}, text
@@ -63,10 +78,18 @@ def local_params(text: str, allowed: set[str]) -> tuple[dict[str, str], str]:
     return params, text[m.end() :]
 
 
+def check_length(text: str) -> None:
+    if len(text) > MAX_QUERY_CHARS:
+        raise SolrSyntaxError(
+            f"the query is longer than {MAX_QUERY_CHARS:,} characters ({len(text):,})"
+        )
+
+
 def parse(text: str, default_field: str = "text", default_operator: str = "OR") -> Node:
     """Parse a q/fq string into a query tree (`default_operator` is Solr's q.op)."""
     if text is None or not text.strip():
         raise SolrSyntaxError("the query is empty")
+    check_length(text)
     if default_operator not in ("OR", "AND"):
         raise SolrSyntaxError(f"q.op must be AND or OR, got {default_operator!r}")
     parser = _Parser(text, default_field, MUST if default_operator == "AND" else SHOULD)
@@ -80,10 +103,31 @@ class _Parser:
         self.pos = 0
         self.default_field = default_field
         self.default_occur = default_occur
+        self.depth = 0  # open parentheses
+        self.clauses = 0  # field tests so far
 
     # -- helpers --------------------------------------------------------------------------------
     def error(self, message: str) -> SolrSyntaxError:
-        return SolrSyntaxError(f"{message} at character {self.pos + 1} of {self.text!r}")
+        shown = self.text if len(self.text) <= 200 else self.text[:200] + "..."
+        return SolrSyntaxError(f"{message} at character {self.pos + 1} of {shown!r}")
+
+    def group(self, field_name: str | None) -> Node:
+        """A parenthesised sub-query, at most MAX_DEPTH deep."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"parentheses nest deeper than {MAX_DEPTH}")
+        self.pos += 1  # the '('
+        node = self.query(field_name=field_name)
+        self.pos += 1  # the ')'
+        self.depth -= 1
+        self.suffix_check()
+        return node
+
+    def counted(self, node: Clause) -> Clause:
+        self.clauses += 1
+        if self.clauses > MAX_CLAUSES:
+            raise self.error(f"more than {MAX_CLAUSES:,} clauses")
+        return node
 
     def skip_space(self) -> None:
         while self.pos < len(self.text) and self.text[self.pos].isspace():
@@ -156,11 +200,7 @@ class _Parser:
     def clause(self, field_name: str | None) -> Node:
         self.skip_space()
         if self.peek("("):
-            self.pos += 1
-            node = self.query(field_name=field_name)
-            self.pos += 1  # the ')'
-            self.suffix_check()
-            return node
+            return self.group(field_name)
         if self.peek("{!") or self.peek("_val_:") or self.peek("_query_:"):
             raise self.error("functions, nested queries and local parameters are not supported")
         if field_name is None:
@@ -188,11 +228,7 @@ class _Parser:
         if self.pos >= len(self.text):
             raise self.error(f"no value for field {field_name}")
         if self.peek("("):
-            self.pos += 1
-            node = self.query(field_name=field_name)
-            self.pos += 1
-            self.suffix_check()
-            return node
+            return self.group(field_name)
         if self.peek('"'):
             end = self.pos + 1
             buf = []
@@ -205,7 +241,7 @@ class _Parser:
                 raise self.error("a phrase is never closed (missing '\"')")
             self.pos = end + 1
             self.suffix_check()
-            return Clause(field_name, "phrase", "".join(buf))
+            return self.counted(Clause(field_name, "phrase", "".join(buf)))
         if self.peek("[") or self.peek("{"):
             return self.range(field_name)
         word = self.bare(allow_star=True)
@@ -213,14 +249,14 @@ class _Parser:
             raise self.error(f"no value for field {field_name}")
         self.suffix_check()
         if word == "*":
-            return Clause(field_name, "exists")
+            return self.counted(Clause(field_name, "exists"))
         if "?" in word or "*" in word[:-1]:
             raise self.error(
                 f"wildcard {word!r} is not supported (only field:* and a trailing * prefix)"
             )
         if word.endswith("*"):
-            return Clause(field_name, "prefix", word[:-1])
-        return Clause(field_name, "term", word)
+            return self.counted(Clause(field_name, "prefix", word[:-1]))
+        return self.counted(Clause(field_name, "term", word))
 
     def range(self, field_name: str) -> Node:
         include_lower = self.text[self.pos] == "["
@@ -239,14 +275,8 @@ class _Parser:
         include_upper = self.text[self.pos] == "]"
         self.pos += 1
         self.suffix_check()
-        return Clause(
-            field_name,
-            "range",
-            "" if lower is None else lower,
-            upper,
-            include_lower,
-            include_upper,
-        )
+        end = "" if lower is None else lower
+        return self.counted(Clause(field_name, "range", end, upper, include_lower, include_upper))
 
     def range_end(self) -> str | None:
         if self.peek('"'):

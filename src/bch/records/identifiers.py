@@ -13,8 +13,9 @@ from dataclasses import dataclass
 HEADER_IDENTIFIER = re.compile(r"^[A-Za-z0-9\-_]{11,128}$")
 _UID = re.compile(
     r"^(?P<realm>[A-Za-z]{2,10})-(?P<code>[A-Za-z0-9]{2,10})-(?P<owner>[A-Za-z]{2}|SCBD|scbd)"
-    r"-(?P<doc>\d{1,12})(?:-(?P<rev>\d{1,9}))?$"
+    r"-(?P<doc>[0-9]{1,12})(?:-(?P<rev>[0-9]{1,9}))?$"
 )
+_PINNED = re.compile(r"^[0-9]{1,9}$")  # a revision, as in a UID (fits a 32-bit INTEGER)
 REFERENCE_OWNER = "SCBD"
 
 
@@ -55,6 +56,6 @@ def is_header_identifier(text: str) -> bool:
 def split_pinned(identifier: str) -> tuple[str, int | None]:
     """``abc@3`` -> (``abc``, 3): a reference pinned to a revision; otherwise (identifier, None)."""
     base, sep, rev = identifier.partition("@")
-    if sep and rev.isdigit():
+    if sep and _PINNED.match(rev):
         return base, int(rev)
     return identifier, None

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.documents import content_hash
 from bch.services.errors import BadRequest, Forbidden
+from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.policy import Principal
 from bch.storage.repository import iso_utc, utcnow
 from bch.storage.tables import audit_log
@@ -59,11 +60,13 @@ class AuditLog:
         if not 1 <= limit <= 1000:
             raise BadRequest("limit must be between 1 and 1000")
         position = decode_cursor(cursor)
-        before = position.get("before") if position else None
+        before = None
+        if position is not None:
+            before = number_from_token(position.get("before"), "cursor", low=1, high=MAX_ID)
         stmt = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit + 1)
         if record:
             stmt = stmt.where(audit_log.c.record == record)
-        if isinstance(before, int):
+        if before is not None:
             stmt = stmt.where(audit_log.c.id < before)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(stmt)]

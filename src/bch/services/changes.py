@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
+from bch.services.numbers import MAX_ID, is_ascii_number, number_from_text, number_from_token
 from bch.storage.repository import RecordStore, _as_utc, iso_utc
 from bch.storage.tables import changes, documents
 
@@ -36,13 +37,18 @@ def parse_since(token: str | None) -> int:
     """A `since` token (or a bare sequence number) -> the sequence to resume after."""
     if token is None or token == "":
         return 0
-    if token.isdigit():
-        return int(token)
-    position = decode_cursor(token)
-    seq = position.get("seq") if position else None
-    if not isinstance(seq, int) or seq < 0:
-        raise BadRequest("since is not a change token this server gave out")
-    return seq
+    if is_ascii_number(token):
+        return number_from_text(token, "since", low=0, high=MAX_ID)
+    try:
+        position = decode_cursor(token)
+    except BadRequest:
+        position = None
+    if not position or "seq" not in position:
+        raise BadRequest(
+            "since is not a change token this server gave out (nor a sequence number)",
+            errors=[{"code": "Error.InvalidParameter", "path": "since", "message": token[:40]}],
+        )
+    return number_from_token(position["seq"], "since", low=0, high=MAX_ID)
 
 
 class ChangeFeed:

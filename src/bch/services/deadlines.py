@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from bch.accounts.service import public_url
+from bch.config import public_url
 from bch.services import audit
 from bch.storage.repository import _as_utc, iso_utc
 from bch.storage.tables import publishing_requests

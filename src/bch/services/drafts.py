@@ -28,6 +28,7 @@ from bch.services.errors import (
     ServiceError,
     Unauthorized,
 )
+from bch.services.numbers import number_from_text
 from bch.services.permissions import Action, Outcome, Target, outcome, require, target
 from bch.services.policy import Principal
 from bch.services.records import RecordService
@@ -239,7 +240,10 @@ class DraftService:
                 f"{record.identifier} is published: send If-Match with its ETag to edit it"
             )
         uid = parse_record_uid(expected)
-        number = uid.revision if uid else int(expected) if expected.isdigit() else None
+        try:
+            number = uid.revision if uid else number_from_text(expected, "If-Match", low=1)
+        except BadRequest:
+            number = None  # not a revision of this record: stale
         if number != record.latest_revision:
             raise PreconditionFailed(
                 f"the record is at revision {record.latest_revision}; reload it first",

@@ -73,6 +73,13 @@ class TooManyRequests(ServiceError):
         self.headers = {"Retry-After": str(max(1, int(retry_after)))}
 
 
+class PayloadTooLarge(ServiceError):
+    """A request body over its limit: refused before it is read in full."""
+
+    status = 413
+    code = "payloadTooLarge"
+
+
 class UnsupportedMedia(ServiceError):
     status = 415
     code = "unsupportedMediaType"

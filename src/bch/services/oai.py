@@ -25,6 +25,7 @@ from bch.records.thesaurus import Thesaurus
 from bch.services import oai_formats as fmt
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
+from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.records import RecordService
 from bch.storage.repository import DocumentRow, RecordStore
 from bch.storage.tables import documents
@@ -323,15 +324,18 @@ class OaiRepository:
             isinstance(data, dict)
             and data.get("v") == verb
             and isinstance(data.get("p"), str)
-            and isinstance(data.get("a"), int)
-            and isinstance(data.get("n"), int)
             and all(data.get(k) is None or isinstance(data.get(k), str) for k in ("s", "f", "u"))
         )
-        if not ok or data is None:
+        try:
+            if not ok or data is None:
+                raise BadRequest("not a token")
+            after = number_from_token(data.get("a"), "resumptionToken", low=0, high=MAX_ID)
+            sent = number_from_token(data.get("n"), "resumptionToken", low=0, high=MAX_ID)
+        except BadRequest:
             raise OaiError(
                 "badResumptionToken", f"{token[:60]!r} is not a resumption token of this {verb}"
-            )
-        return Window(data["p"], data.get("s"), data.get("f"), data.get("u"), data["a"], data["n"])
+            ) from None
+        return Window(data["p"], data.get("s"), data.get("f"), data.get("u"), after, sent)
 
     def _condition(self, window: Window) -> ColumnElement[bool]:
         cond: ColumnElement[bool] = true()
@@ -341,8 +345,9 @@ class OaiRepository:
             cond = cond & (documents.c.updated_at >= since)
         if window.until:
             until, until_day = parse_date(window.until, "until")
-            end = until + (timedelta(days=1) if until_day else timedelta(seconds=1))
-            cond = cond & (documents.c.updated_at < end)
+            step = timedelta(days=1) if until_day else timedelta(seconds=1)
+            if until < datetime.max.replace(tzinfo=UTC) - step:  # 9999-12-31 has no day after
+                cond = cond & (documents.c.updated_at < until + step)
         if since and until:
             if since_day != until_day:
                 raise OaiError("badArgument", "from and until must have the same granularity")

@@ -21,6 +21,7 @@ from bch.services import facets, richtext
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
 from bch.services.events import EventBus, RecordEvent
+from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.policy import ANONYMOUS, Principal, read_filter
 from bch.services.policy import redact as policy_redact
 from bch.storage.repository import DocumentRow, NewRevision, RecordStore, RevisionRow, iso_utc
@@ -373,9 +374,9 @@ class RecordService:
             except UnknownSchema as exc:
                 raise BadRequest(str(exc)) from None
         position = decode_cursor(cursor)
-        after = position.get("after") if position else None
-        if after is not None and not isinstance(after, int):
-            raise BadRequest("cursor is not a cursor this server gave out")
+        after = None
+        if position is not None:
+            after = number_from_token(position.get("after"), "cursor", low=0, high=MAX_ID)
         with self.store.reading() as conn:
             rows = self.store.list_documents(
                 conn,

@@ -36,6 +36,7 @@ from bch.records.realms import RealmRegistry
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.facets import TITLE_SORT, term_fields
+from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.policy import ANONYMOUS, Principal, read_filter
 from bch.storage.bitmap_index import LiveIndex
 from bch.storage.repository import DocumentRow, RecordStore, _doc_from
@@ -300,11 +301,11 @@ class SearchService:
         if title is not None:
             stmt = stmt.outerjoin(title, title.c.document_id == documents.c.id)
         if position is not None:
-            if position.get("f") != fingerprint or not isinstance(position.get("i"), int):
+            if position.get("f") != fingerprint:
                 raise BadRequest(
                     "cursor belongs to another query (same q, filters and sort are needed)"
                 )
-            after_id = position["i"]
+            after_id = number_from_token(position.get("i"), "cursor", low=0, high=MAX_ID)
             if key is None:
                 cond = documents.c.id < after_id if descending else documents.c.id > after_id
             else:

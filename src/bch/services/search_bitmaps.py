@@ -23,6 +23,7 @@ from sqlalchemy import Connection, select, union
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.services.cursors import encode_cursor
 from bch.services.errors import BadRequest
+from bch.services.numbers import number_from_token
 from bch.services.search import (
     FACET_SIZE,
     Filter,
@@ -135,14 +136,13 @@ class BitmapSearch:
             order.reverse()
         after_tier, after_id = None, None
         if position is not None:
-            if position.get("f") != fingerprint or not isinstance(position.get("i"), int):
+            if position.get("f") != fingerprint:
                 raise BadRequest(
                     "cursor belongs to another query (same q, filters and sort are needed)"
                 )
-            after_id = position["i"]
-            if not 0 <= after_id < 2**32:  # record ids in the index are 32-bit
-                raise BadRequest("cursor is not a cursor this server gave out")
-            after_tier = _tier(position.get("k", 0))
+            # record ids in the index are 32-bit; relevance tiers are 0 to 64
+            after_id = number_from_token(position.get("i"), "cursor", low=0, high=2**32 - 1)
+            after_tier = number_from_token(position.get("k", 0), "cursor", low=0, high=64)
         first = 0
         if after_tier is not None:
             first = order.index(min(max(after_tier, 0), len(tiers) - 1))
@@ -185,12 +185,6 @@ class BitmapSearch:
                 at_least[k] |= at_least[k - 1] & in_title
         exact = [at_least[k] - at_least[k + 1] for k in range(n)] + [at_least[n]]
         return list(reversed(exact))
-
-
-def _tier(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 64:
-        return value
-    raise BadRequest("cursor is not a cursor this server gave out")
 
 
 def _take(ids: BitMap, after: int | None, count: int, descending: bool) -> list[int]:

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from bch.accounts.mail import Mailer
-from bch.accounts.service import public_url
 from bch.accounts.users import UserDirectory
+from bch.config import public_url
 from bch.records.fields import RecordType
 from bch.services import audit
 from bch.services.deadlines import TickReport

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bch.api.identity import client_ip, end_web_session, start_web_session
+from bch.api.params import TokenId
 from bch.services.errors import ServiceError
+from bch.services.numbers import MAX_INT, number_from_text
 from bch.web.common import services, web_page
 from bch.web.i18n import _
 from bch.web.labels import role_labels
@@ -111,14 +113,14 @@ async def create_token(request: Request, lang: str) -> Response:
         user,
         name=(data.get("name") or ["api"])[0] or "api",
         scope=(data.get("scope") or ["read"])[0],
-        days=int(days) if days.isdigit() else 30,
+        days=number_from_text(days.strip() or "30", "days", low=1, high=MAX_INT),
     )
     return _account(request, lang, svc, principal, issued)
 
 
 @router.post("/{lang:lang}/account/tokens/{token_id}/revoke")
 @web_page
-async def revoke_token(request: Request, lang: str, token_id: int) -> Response:
+async def revoke_token(request: Request, lang: str, token_id: TokenId) -> Response:
     svc = services(request)
     principal = signed_in(request, lang)
     await form_data(request)

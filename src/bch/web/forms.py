@@ -18,6 +18,7 @@ from bch.records.languages import LANGUAGES
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.thesaurus import COUNTRIES_DOMAIN, Thesaurus
 from bch.services.container import Services
+from bch.services.numbers import is_ascii_number
 from bch.web.display import label
 from bch.web.i18n import text
 
@@ -156,7 +157,8 @@ def _fields(svc, fields: dict[str, FieldDef], form, prefix: str, langs) -> dict[
         elif raw:
             value = raw[0]
             if f.type == "integer":
-                value = int(value) if value.lstrip("-").isdigit() else value
+                digits = value.removeprefix("-")
+                value = int(value) if is_ascii_number(digits) and len(digits) < 20 else value
             elif f.type == "number":
                 with contextlib.suppress(ValueError):
                     value = float(value)

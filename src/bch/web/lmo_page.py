@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bch.config import public_url
 from bch.records.identifiers import split_pinned
 from bch.web import i18n, quicklink, worldmap
 from bch.web.common import principal_of, services, web_page
@@ -119,8 +120,7 @@ def quicklink_image(request: Request, lang: str, uid: str) -> Response:
     redirect = _canonical_redirect(lang, uid, found.canonical_uid, "/quicklink.svg")
     if redirect:
         return redirect
-    base = str(request.base_url).rstrip("/")
-    url = f"{base}/{lang}/lmos/{quote(found.canonical_uid, safe='')}"
+    url = f"{public_url()}/{lang}/lmos/{quote(found.canonical_uid, safe='')}"
     name = i18n.text(found.record.document.get("identity")) or str(
         found.record.document.get("transformationEvent") or ""
     )

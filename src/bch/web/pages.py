@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bch.api.params import RevisionQuery
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.realms import UnknownSchema
-from bch.services.errors import BadRequest, NotFound
+from bch.services.errors import NotFound
 from bch.services.policy import public_actor
 from bch.services.records import RecordView
 from bch.web import i18n, searching
@@ -220,7 +221,9 @@ def record_context(svc, lang: str, view: RecordView) -> tuple[dict[str, Any], Di
 
 @router.get("/{lang:lang}/records/{ref}")
 @web_page
-def record_page(request: Request, lang: str, ref: str, revision: int | None = None) -> Response:
+def record_page(
+    request: Request, lang: str, ref: str, revision: RevisionQuery | None = None
+) -> Response:
     svc, principal = services(request), principal_of(request)
     view = svc.records.get(ref, revision, principal=principal)
     pinned = revision is not None or view.revision.revision != view.doc.latest_revision
@@ -271,12 +274,10 @@ def diff_page(
     request: Request,
     lang: str,
     ref: str,
-    from_: int = Query(alias="from"),
-    to: int = Query(),
+    from_: Annotated[RevisionQuery, Query(alias="from")],
+    to: RevisionQuery,
 ) -> Response:
     svc, principal = services(request), principal_of(request)
-    if from_ < 1 or to < 1:
-        raise BadRequest("revisions are numbered from 1")
     old = svc.records.get(ref, from_, principal=principal, with_links=False)
     new = svc.records.get(ref, to, principal=principal, with_links=False)
     rt = svc.registry.record_type(new.doc.schema, new.doc.realm)

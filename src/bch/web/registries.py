@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from bch.api.params import query_number
 from bch.records.identifiers import split_pinned
 from bch.services.errors import NotFound
+from bch.services.numbers import MAX_INT
 from bch.web import i18n
 from bch.web.common import (
     all_records,
@@ -101,15 +103,19 @@ def table(request: Request, kind: str, lang: str):
     return headers, rows
 
 
+ColumnNumber = query_number(0, MAX_INT)  # ?sort=: a column of the table
+PageNumber = query_number(1, MAX_INT)  # ?page_no=: past the last page shows the last
+
+
 @router.get("/{lang:lang}/registries/{kind}")
 @web_page
 def registry_page(
     request: Request,
     lang: str,
     kind: str,
-    sort: int = 0,
+    sort: ColumnNumber = 0,
     desc: bool = False,
-    page_no: int = 1,
+    page_no: PageNumber = 1,
     format: str | None = None,
 ) -> Response:
     if kind not in REGISTRIES:

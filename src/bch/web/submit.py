@@ -10,7 +10,10 @@ from urllib.parse import parse_qs, quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bch.api.bodies import read_body
 from bch.api.identity import check_csrf, session_of
+from bch.api.params import RequestId
+from bch.config import MAX_DOCUMENT_BYTES
 from bch.records.realms import UnknownSchema
 from bch.services.errors import NotFound, ServiceError, Unauthorized
 from bch.web import forms, i18n
@@ -21,13 +24,10 @@ from bch.web.labels import problem_text, request_states
 from bch.web.render import page
 
 router = APIRouter(include_in_schema=False)
-MAX_FORM_BYTES = 2_000_000
 
 
 async def form_data(request: Request) -> dict[str, list[str]]:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise ServiceError("the form is too large")
+    body = await read_body(request, MAX_DOCUMENT_BYTES)
     data = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     check_csrf(request, (data.get("csrf") or [None])[0])
     return data
@@ -270,7 +270,7 @@ def queue_page(request: Request, lang: str) -> Response:
 
 @router.post("/{lang:lang}/queue/{request_id}")
 @web_page
-async def queue_decide(request: Request, lang: str, request_id: int) -> Response:
+async def queue_decide(request: Request, lang: str, request_id: RequestId) -> Response:
     svc = services(request)
     principal = signed_in(request, lang)
     data = await form_data(request)
