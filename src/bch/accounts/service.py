@@ -4,7 +4,6 @@ with a CSRF secret. Every surface (API, web pages, CLI) calls this."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
