@@ -27,9 +27,10 @@ from bch.records.languages import display
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.services.errors import NotFound
-from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, read_filter
+from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, read_scope
 from bch.services.records import RecordService
 from bch.storage.repository import RecordStore
+from bch.storage.scope import scope_filter
 from bch.storage.tables import documents, revisions
 
 REGISTRIES = ("modifiedOrganism", "organism", "dnaSequence", "laboratoryDetection")
@@ -99,7 +100,7 @@ class ExportService:
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             conn.begin()
             sequence = self.store.last_sequence(conn)  # the snapshot starts with this read
-            where = [documents.c.schema == schema, read_filter(principal)]
+            where = [documents.c.schema == schema, scope_filter(read_scope(principal))]
             count = conn.execute(select(func.count()).where(*where)).scalar_one()
         except Exception:
             conn.close()

@@ -1,6 +1,9 @@
 """Who may see what, defined once. Read surfaces never filter on their own: they ask the policy
-for a SQL filter over `documents` (so search, facets, counts, feeds and exports cannot leak) and
-for the fields to withhold (Art. 21 confidential information).
+for the caller's read scope (`read_scope`: a bch.storage.scope.ReadScope), plain data that every
+engine compiles (SQL in
+bch.storage.scope, the bitmap search engine for its index), so search, facets, counts, feeds,
+exports, OAI-PMH and v2013 cannot leak; and for the fields to withhold (Art. 21 confidential
+information).
 
 Published records are public; drafts and publishing requests live outside `documents` and are
 never reached by these reads. The accounts/workflow layer extends `Principal` with roles."""
@@ -10,10 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
 from bch.records.fields import RecordType
-from bch.storage.repository import LIVE
+from bch.storage.scope import EVERYTHING, ReadScope
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,10 @@ class Principal:
 ANONYMOUS = Principal()
 
 
-def read_filter(principal: Principal) -> ColumnElement[bool]:
-    """Documents the principal may read: every live published record (deleted ones answer 410)."""
-    return LIVE
+def read_scope(principal: Principal) -> ReadScope:
+    """What the principal may read: every published record, whoever asks (drafts and requests
+    live outside `documents`; confidential fields are withheld by `redact`)."""
+    return EVERYTHING
 
 
 def may_see_confidential(principal: Principal, owner: str) -> bool:

@@ -22,7 +22,7 @@ from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
 from bch.services.events import EventBus, RecordEvent
 from bch.services.numbers import MAX_ID, number_from_token
-from bch.services.policy import ANONYMOUS, Principal, read_filter
+from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.services.policy import redact as policy_redact
 from bch.storage.repository import DocumentRow, NewRevision, RecordStore, RevisionRow, iso_utc
 
@@ -329,7 +329,7 @@ class RecordService:
             raise NotFound(f"record {doc.uid_base} has no revision {number}")
         body = self.redact(doc, rev.body, principal)
         links = (
-            self.store.referencing(conn, doc.identifier, visible=read_filter(principal))
+            self.store.referencing(conn, doc.identifier, scope=read_scope(principal))
             if with_links
             else []
         )
@@ -386,7 +386,7 @@ class RecordService:
                 query=q,
                 after_id=after,
                 limit=limit + 1,
-                visible=read_filter(principal),
+                scope=read_scope(principal),
             )
         more = len(rows) > limit
         rows = rows[:limit]

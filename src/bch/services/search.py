@@ -37,9 +37,10 @@ from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.facets import TITLE_SORT, term_fields
 from bch.services.numbers import MAX_ID, number_from_token
-from bch.services.policy import ANONYMOUS, Principal, read_filter
+from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.storage.bitmap_index import LiveIndex
 from bch.storage.repository import DocumentRow, RecordStore, _doc_from
+from bch.storage.scope import scope_filter
 from bch.storage.search_index import BudgetExceeded, text_match, time_budget
 from bch.storage.tables import (
     detection_method_lmos,
@@ -235,7 +236,7 @@ class SearchService:
         return out
 
     def _where(self, filters: list[Filter], principal: Principal) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = [read_filter(principal)]
+        where: list[ColumnElement[bool]] = [scope_filter(read_scope(principal))]
         for f in filters:
             if f.kind == "range":
                 where.append(self._range(f.name, f.values[0]))

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Engine,
     bindparam,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 
 from bch.records.identifiers import RecordUid
 from bch.storage.engine import is_postgres
+from bch.storage.scope import EVERYTHING, ReadScope, scope_filter
 from bch.storage.search import text_search_for
 from bch.storage.search_index import clear_index, replace_index
 from bch.storage.sequence import WRITERS_LOCK, append_change, last_sequence
@@ -350,13 +350,10 @@ class RecordStore:
         ids: Sequence[int] | None = None,
         after_id: int | None = None,
         limit: int = 50,
-        visible: ColumnElement[bool] | None = None,
+        scope: ReadScope = EVERYTHING,
     ) -> list[DocumentRow]:
-        """Live documents matching the filters, in documentID order. `visible` is the policy's
-        read filter (bch.services.policy.read_filter)."""
-        stmt = select(documents).where(documents.c.deleted_at.is_(None))
-        if visible is not None:
-            stmt = stmt.where(visible)
+        """Live documents in the caller's read scope matching the filters, in documentID order."""
+        stmt = select(documents).where(scope_filter(scope))
         if schema:
             stmt = stmt.where(documents.c.schema == schema)
         if realm:
@@ -375,12 +372,12 @@ class RecordStore:
         return [_doc(r) for r in rows]
 
     def referencing(
-        self, conn: Connection, identifier: str, visible: ColumnElement[bool] | None = None
+        self, conn: Connection, identifier: str, scope: ReadScope = EVERYTHING
     ) -> list[tuple[str, DocumentRow]]:
-        """Live records whose latest revision references `identifier`, with the field."""
+        """Live records in scope whose latest revision references `identifier`, with the field."""
         stmt = _REFERENCING
-        if visible is not None and visible is not LIVE:
-            stmt = stmt.where(visible)
+        if scope is not EVERYTHING:  # the statement built once already keeps live records only
+            stmt = stmt.where(scope_filter(scope))
         rows = conn.execute(stmt, {"identifier": identifier})
         out = []
         for r in rows:
