@@ -8,6 +8,8 @@ the same with many more examples and prints the summary."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bch.accounts.ratelimit import Limit, RateLimiter
@@ -16,6 +18,8 @@ from bch.api.app import create_app
 from bch.services.container import Services
 from tests.api import openapi_fuzz
 from tests.api.fuzz_seed import seed
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # the rate limits are real in this run, but out of reach of one client sending a few thousand
 # requests: the fuzzer must see the API's answers, not 429s (which stay documented)
@@ -33,10 +37,12 @@ def fuzz_app(services: Services, monkeypatch):
     return create_app(services), seeded
 
 
-def test_every_operation_answers_as_documented(fuzz_app, capsys):
+def test_every_operation_answers_as_documented(fuzz_app, services: Services):
     app, seeded = fuzz_app
     report = openapi_fuzz.run(app, seeded)
-    with capsys.disabled():
-        print("\n" + report.summary())
-    assert report.requests > 500
+    backend = services.engine.dialect.name
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"openapi-fuzz-{backend}.txt").write_text(f"[{backend}] {report.summary()}\n")
+    statuses = {status for (_op, status) in report.statuses}
+    assert {200, 204, 400, 401, 403, 404, 405, 410} <= statuses  # it got somewhere
     assert not report.failures, report.summary()

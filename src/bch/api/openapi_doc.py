@@ -16,6 +16,9 @@ from fastapi.openapi.utils import get_openapi
 from bch.api.conventions import is_rate_limited
 from bch.api.responses import RETRY_AFTER, WHY, ErrorBody
 
+# in a parameter's schema: the parameter is required, although the route checks its presence
+# itself (to answer with its own error)
+REQUIRED = "x-required"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 FASTAPI_422 = "#/components/schemas/HTTPValidationError"
 
@@ -55,6 +58,8 @@ def _without_null(parameter: dict[str, Any]) -> None:
         rest = [o for o in options if o != {"type": "null"}]
         kept = {k: v for k, v in schema.items() if k != "anyOf"}
         parameter["schema"] = {**rest[0], **kept} if len(rest) == 1 else {**kept, "anyOf": rest}
+    if parameter.get("schema", {}).pop(REQUIRED, False):
+        parameter["required"] = True
 
 
 def shared_answers(doc: dict[str, Any]) -> dict[str, Any]:

@@ -87,11 +87,15 @@ def list_records(
     sort: Annotated[
         str | None,
         Query(
-            description="id, relevance, updatedAt, title; - for descending", pattern=SORT_PATTERN
+            description="id, relevance, updatedAt, title; - for descending",
+            json_schema_extra={"pattern": SORT_PATTERN},  # checked by the search service
         ),
     ] = None,
     fields: Annotated[
-        str | None, Query(description="comma-separated item keys", pattern=FIELDS_PATTERN)
+        str | None,
+        Query(
+            description="comma-separated item keys", json_schema_extra={"pattern": FIELDS_PATTERN}
+        ),
     ] = None,
     lang: Lang = None,
     cursor: Annotated[

@@ -74,7 +74,8 @@ async def delete_record(
     principal: SignedIn,
     svc: Svc,
     reason: Annotated[
-        str | None, Query(pattern=r"\S", description="why; or `{reason}` in the body")
+        str | None,
+        Query(description="why; or `{reason}` in the body", json_schema_extra={"pattern": r"\S"}),
     ] = None,
 ):
     write_limit(svc, principal)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from bch.api.deps import services
+from bch.api.openapi_doc import REQUIRED
 from bch.api.responses import errors
 from bch.services.container import Services
 from bch.services.errors import BadRequest
@@ -27,7 +28,12 @@ def split_sources(sources: str | None) -> list[str] | None:
 
 
 @router.get("/resolve", summary="Ranked LMO candidates for any name (UID, event, trade name...)")
-def resolve(name: Annotated[str, Query(max_length=500, pattern=r"\S")]):
+def resolve(
+    name: Annotated[
+        str | None,
+        Query(max_length=500, json_schema_extra={"pattern": r"\S", REQUIRED: True}),
+    ] = None,
+):
     if not name or not name.strip():
         raise BadRequest(
             "the query parameter 'name' is required",
@@ -53,7 +59,10 @@ async def lmo_matches(
     svc: Svc,
     sources: Annotated[
         str | None,
-        Query(description="comma-separated source names", pattern=SOURCES_PATTERN),
+        Query(
+            description="comma-separated source names",
+            json_schema_extra={"pattern": SOURCES_PATTERN},  # checked by the matches service
+        ),
     ] = None,
 ):
     matches = await run_in_threadpool(lambda: svc.matches)
