@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test fuzz lint format bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -25,6 +25,12 @@ test: install
 	$(BIN)/ruff format --check src tests bench
 	sh scripts/ensure-chromium.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# the OpenAPI fuzzer of the suite (tests/api/test_openapi_fuzz.py) with many more examples, and
+# its summary: requests and statuses per operation, then the findings
+fuzz: install
+	BCH_FUZZ_EXAMPLES=$${BCH_FUZZ_EXAMPLES:-60} $(BIN)/pytest tests/api/test_openapi_fuzz.py -n 2 -q; \
+	status=$$?; cat test-artifacts/openapi-fuzz-*.txt; exit $$status
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -190,7 +190,10 @@ class AccountService:
             or row.used_at is not None
             or _as_utc(row.expires_at) < utcnow()
         ):
-            raise BadRequest("the code is unknown, used or expired")
+            raise BadRequest(
+                "the code is unknown, used or expired",
+                errors=[{"code": "Error.InvalidValue", "path": "token", "message": "not valid"}],
+            )
         conn.execute(
             update(account_tickets)
             .where(account_tickets.c.token_hash == row.token_hash)
@@ -250,9 +253,25 @@ class AccountService:
         self, user: User, *, name: str = "api", scope: str = "write", days: int = 30
     ) -> IssuedToken:
         if scope not in ("read", "write"):
-            raise BadRequest("scope is read or write")
-        if not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
-            raise BadRequest(f"days must be between 1 and {MAX_TOKEN_DAYS}")
+            raise BadRequest(
+                "scope is read or write",
+                errors=[
+                    {"code": "Error.InvalidValue", "path": "scope", "message": "read or write"}
+                ],
+            )
+        if isinstance(days, float) and days.is_integer():  # JSON 30.0 is the integer 30
+            days = int(days)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+            raise BadRequest(
+                f"days must be between 1 and {MAX_TOKEN_DAYS}",
+                errors=[
+                    {
+                        "code": "Error.InvalidValue",
+                        "path": "days",
+                        "message": f"a whole number from 1 to {MAX_TOKEN_DAYS}",
+                    }
+                ],
+            )
         token = new_token(TOKEN_PREFIX)
         now = utcnow()
         expires = now + timedelta(days=days)

@@ -19,7 +19,11 @@ from bch.services.policy import Principal
 from bch.storage.repository import utcnow
 from bch.storage.tables import role_grants, users
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+# no spaces and no control characters (a NUL cannot even be stored by PostgreSQL); also the
+# pattern of `email` in the OpenAPI document
+_ADDR = r"[^@\s\x00-\x1f\x7f]"
+EMAIL_PATTERN = rf"^{_ADDR}{{1,64}}@{_ADDR}+\.{_ADDR}{{2,}}$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 @dataclass(frozen=True)

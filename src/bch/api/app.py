@@ -15,6 +15,8 @@ from bch.api import reference as reference_api
 from bch.api.conventions import install_conventions
 from bch.api.errors import install_error_handlers
 from bch.api.http import FastJSONResponse
+from bch.api.methods import HeadAsGet
+from bch.api.openapi_doc import install_openapi
 from bch.services.container import Services
 
 
@@ -29,6 +31,7 @@ def create_app(svc: Services) -> FastAPI:
     )
     app.state.services = svc
     install_error_handlers(app)
+    app.add_middleware(HeadAsGet)  # innermost: CORS and rate limits still see HEAD
     install_conventions(app)  # CORS on public reads, rate limits, /docs
     for module in (changes_api, exports_api, reference_api):  # unified API (part A)
         app.include_router(module.router)
@@ -70,4 +73,5 @@ def create_app(svc: Services) -> FastAPI:
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 
     install_web_pages(app)
+    install_openapi(app)  # 400 and 429 where they apply, no generated 422
     return app

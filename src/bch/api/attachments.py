@@ -12,7 +12,8 @@ from bch.api.bodies import read_body
 from bch.api.deps import services
 from bch.api.drafts import write_limit
 from bch.api.identity import SignedIn
-from bch.services.attachments import AttachmentStore, max_bytes
+from bch.api.responses import UPLOAD, content, errors, raw_body
+from bch.services.attachments import MEDIA_TYPES, AttachmentStore, max_bytes
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
@@ -23,19 +24,33 @@ def _store(svc: Services) -> AttachmentStore:
     return AttachmentStore(svc.engine)
 
 
-@router.post("/attachments", status_code=201, summary="Upload a file (type checked by content)")
+@router.post(
+    "/attachments",
+    status_code=201,
+    summary="Upload a file (type checked by content): PDF, PNG, JPEG, GIF, DOCX, XLSX, ODF, text",
+    responses=UPLOAD,
+    openapi_extra=raw_body(
+        "application/octet-stream", schema={"type": "string", "format": "binary", "minLength": 1}
+    ),
+)
 async def upload(request: Request, principal: SignedIn, svc: Svc, name: str = "attachment"):
     write_limit(svc, principal)
     data = await read_body(request, max_bytes())
     return _store(svc).save(principal, name, data).as_dict()
 
 
-@router.get("/attachments", summary="The attachments I uploaded, newest first")
+@router.get(
+    "/attachments", summary="The attachments I uploaded, newest first", responses=errors(401)
+)
 def mine(principal: SignedIn, svc: Svc):
     return {"items": [a.as_dict() for a in _store(svc).mine(principal)]}
 
 
-@router.get("/attachments/{attachment_id}", summary="Download an attachment I uploaded")
+@router.get(
+    "/attachments/{attachment_id}",
+    summary="Download an attachment I uploaded (in its own media type)",
+    responses={200: content(*MEDIA_TYPES), **errors(401, 403, 404)},
+)
 def download(attachment_id: str, principal: SignedIn, svc: Svc):
     att, path = _store(svc).open(principal, attachment_id)
     return FileResponse(
@@ -50,6 +65,7 @@ def download(attachment_id: str, principal: SignedIn, svc: Svc):
     "/attachments/{attachment_id}",
     status_code=204,
     summary="Delete an attachment I uploaded (identical bytes uploaded by others stay)",
+    responses=errors(401, 403, 404),
 )
 def remove(attachment_id: str, principal: SignedIn, svc: Svc) -> Response:
     write_limit(svc, principal)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from bch.api.deps import json_body, services
+from bch.api.deps import json_body, optional_object, services
 from bch.api.identity import (
     SignedIn,
     check_csrf,
@@ -16,6 +16,17 @@ from bch.api.identity import (
     start_web_session,
 )
 from bch.api.params import TokenId
+from bch.api.request_bodies import (
+    Credentials,
+    EmailOnly,
+    MailedCode,
+    NewPassword,
+    NewToken,
+    Registration,
+    SignIn,
+)
+from bch.api.responses import errors
+from bch.api.responses import json_body as body_doc
 from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.storage.repository import iso_utc
@@ -27,11 +38,19 @@ Svc = Annotated[Services, Depends(services)]
 async def _object(request: Request) -> dict[str, Any]:
     body = await json_body(request)
     if not isinstance(body, dict):
-        raise BadRequest("expected a JSON object")
+        raise BadRequest(
+            "expected a JSON object",
+            errors=[{"code": "Error.InvalidJson", "path": "", "message": "expected an object"}],
+        )
     return body
 
 
-@router.post("/token", summary="E-mail and password -> a personal API token (shown once)")
+@router.post(
+    "/token",
+    summary="E-mail and password -> a personal API token (shown once)",
+    responses=errors(401, 403, 413),
+    openapi_extra=body_doc(Credentials),
+)
 async def create_token(request: Request, svc: Svc):
     body = await _object(request)
     user = svc.accounts.login(body.get("email"), body.get("password"), ip=client_ip(request))
@@ -45,7 +64,13 @@ async def create_token(request: Request, svc: Svc):
     return _issued_json(issued)
 
 
-@router.post("/register", status_code=202, summary="Register; a confirmation mail follows")
+@router.post(
+    "/register",
+    status_code=202,
+    summary="Register; a confirmation mail follows",
+    responses=errors(413),
+    openapi_extra=body_doc(Registration),
+)
 async def register(request: Request, svc: Svc):
     body = await _object(request)
     svc.accounts.register(
@@ -54,7 +79,12 @@ async def register(request: Request, svc: Svc):
     return {"status": "check your mail to confirm the address"}
 
 
-@router.post("/confirm", summary="Confirm an e-mail address with the mailed code")
+@router.post(
+    "/confirm",
+    summary="Confirm an e-mail address with the mailed code",
+    responses=errors(413),
+    openapi_extra=body_doc(MailedCode),
+)
 async def confirm(request: Request, svc: Svc):
     body = await _object(request)
     user = svc.accounts.confirm(str(body.get("token") or ""))
@@ -67,7 +97,12 @@ def confirm_link(token: str, svc: Svc):
     return {"status": "confirmed", "email": user.email}
 
 
-@router.post("/login", summary="Start a web session (cookie) with e-mail and password")
+@router.post(
+    "/login",
+    summary="Start a web session (cookie) with e-mail and password",
+    responses=errors(401, 403, 413),
+    openapi_extra=body_doc(SignIn),
+)
 async def login(request: Request, response: Response, svc: Svc):
     body = await _object(request)
     user = svc.accounts.login(body.get("email"), body.get("password"), ip=client_ip(request))
@@ -75,28 +110,43 @@ async def login(request: Request, response: Response, svc: Svc):
     return {"email": user.email, "csrf": session.csrf, "expiresAt": iso_utc(session.expires_at)}
 
 
-@router.post("/logout", summary="End the web session")
+@router.post(
+    "/logout",
+    summary="End the web session (a cookie session sends X-CSRF-Token)",
+    responses=errors(403),
+)
 def logout(request: Request, response: Response):
     check_csrf(request, None)  # a cross-site page cannot sign people out
     end_web_session(request, response)
     return {"status": "signed out"}
 
 
-@router.post("/password-reset", status_code=202, summary="Mail a password reset code")
+@router.post(
+    "/password-reset",
+    status_code=202,
+    summary="Mail a password reset code",
+    responses=errors(413),
+    openapi_extra=body_doc(EmailOnly),
+)
 async def password_reset(request: Request, svc: Svc):
     body = await _object(request)
     svc.accounts.request_password_reset(body.get("email"), ip=client_ip(request))
     return {"status": "if the address is registered, a code was mailed"}
 
 
-@router.post("/password-reset/confirm", summary="Set a new password with the mailed code")
+@router.post(
+    "/password-reset/confirm",
+    summary="Set a new password with the mailed code",
+    responses=errors(413),
+    openapi_extra=body_doc(NewPassword),
+)
 async def password_reset_confirm(request: Request, svc: Svc):
     body = await _object(request)
     svc.accounts.reset_password(str(body.get("token") or ""), body.get("password"))
     return {"status": "password changed"}
 
 
-@router.get("/me", summary="The signed-in user and their roles")
+@router.get("/me", summary="The signed-in user and their roles", responses=errors(401))
 def me(principal: SignedIn):
     return {
         "email": principal.email,
@@ -113,14 +163,20 @@ def me(principal: SignedIn):
     }
 
 
-@router.get("/tokens", summary="My API tokens (never the token itself)")
+@router.get("/tokens", summary="My API tokens (never the token itself)", responses=errors(401))
 def list_tokens(principal: SignedIn, svc: Svc):
     return {"items": svc.accounts.tokens(principal)}
 
 
-@router.post("/tokens", status_code=201, summary="Create an API token (shown once)")
+@router.post(
+    "/tokens",
+    status_code=201,
+    summary="Create an API token (shown once)",
+    responses=errors(401, 403, 413),
+    openapi_extra=body_doc(NewToken, required=False),
+)
 async def new_token(request: Request, principal: SignedIn, svc: Svc):
-    body = await _object(request)
+    body = await optional_object(request)  # no body: a write token named "api" for 30 days
     if principal.scope != "write" and body.get("scope", "write") != "read":
         raise BadRequest("a read-only token cannot create a write token")
     with svc.engine.connect() as conn:
@@ -135,7 +191,12 @@ async def new_token(request: Request, principal: SignedIn, svc: Svc):
     return _issued_json(issued)
 
 
-@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke one of my API tokens")
+@router.delete(
+    "/tokens/{token_id}",
+    status_code=204,
+    summary="Revoke one of my API tokens",
+    responses=errors(401, 403, 404),
+)
 def revoke_token(token_id: TokenId, principal: SignedIn, svc: Svc):
     svc.accounts.revoke_token(principal, token_id)
     return Response(status_code=204)

@@ -36,6 +36,11 @@ def _is_public(path: str) -> bool:
     return path.startswith(PUBLIC_PREFIXES)
 
 
+def is_rate_limited(path: str) -> bool:
+    """Whether requests to `path` count against a rate-limit bucket (429 + Retry-After)."""
+    return _is_public(path)
+
+
 def _cors_methods(path: str) -> tuple[str, ...]:
     return (
         ("GET", "HEAD", "POST", "OPTIONS")

@@ -30,11 +30,54 @@ async def json_body(request: Request, *, limit: int = MAX_DOCUMENT_BYTES) -> Any
     return parse_json(body)
 
 
+async def optional_object(request: Request) -> dict[str, Any]:
+    """A JSON object body, or {} when the body is empty."""
+    raw = await read_body(request, MAX_DOCUMENT_BYTES)
+    if not raw.strip():
+        return {}
+    body = parse_json(raw)
+    if not isinstance(body, dict):
+        raise BadRequest(
+            "expected a JSON object",
+            errors=[{"code": "Error.InvalidJson", "path": "", "message": "expected an object"}],
+        )
+    return body
+
+
 def parse_json(body: bytes) -> Any:
+    """JSON without NUL characters: PostgreSQL can store none (text or jsonb), so a "\u0000"
+    anywhere is refused here with its path instead of failing the write."""
     try:
-        return orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(
             "the request body is not valid JSON",
             errors=[{"code": "Error.InvalidJson", "path": "", "message": str(exc)}],
         ) from None
+    where = nul_path(value) if b"\\u0000" in body else None
+    if where is not None:
+        raise BadRequest(
+            "the request body contains a NUL character (\\u0000)",
+            errors=[{"code": "Error.InvalidValue", "path": where, "message": "NUL is not text"}],
+        )
+    return value
+
+
+def nul_path(value: Any, path: str = "") -> str | None:
+    """The path of the first string or key holding a NUL character, else None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return inner
+            found = nul_path(item, inner)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = nul_path(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None

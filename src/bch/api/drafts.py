@@ -3,41 +3,45 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from bch.api.bodies import read_body
-from bch.api.deps import json_body, parse_json, services
+from bch.api.deps import json_body, optional_object, services
 from bch.api.identity import SignedIn
-from bch.config import MAX_DOCUMENT_BYTES
+from bch.api.request_bodies import RECORD_DOCUMENT, PublishMessage
+from bch.api.responses import CONDITIONAL_WRITE, errors
+from bch.api.responses import json_body as body_doc
+from bch.records.identifiers import HEADER_IDENTIFIER
 from bch.services.container import Services
 from bch.services.drafts import draft_json
-from bch.services.errors import BadRequest
 from bch.services.policy import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["drafts"])
 Svc = Annotated[Services, Depends(services)]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
+DraftId = Annotated[
+    str,
+    Path(
+        description="the record's header identifier",
+        json_schema_extra={"pattern": HEADER_IDENTIFIER.pattern},
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="the draft's ETag; required to replace a draft"),
+]
 
 
 def write_limit(svc: Services, principal: Principal) -> None:
     svc.accounts.limiter.hit("write", principal.email or "-")
 
 
-async def optional_object(request: Request) -> dict[str, Any]:
-    """A JSON object body, or {} when the body is empty."""
-    raw = await read_body(request, MAX_DOCUMENT_BYTES)
-    if not raw.strip():
-        return {}
-    body = parse_json(raw)
-    if not isinstance(body, dict):
-        raise BadRequest("expected a JSON object")
-    return body
-
-
-@router.get("/drafts", summary="Drafts I may read (mine, my country's, or all for the Secretariat)")
+@router.get(
+    "/drafts",
+    summary="Drafts I may read (mine, my country's, or all for the Secretariat)",
+    responses=errors(401),
+)
 def list_drafts(principal: SignedIn, svc: Svc):
     items = []
     for d in svc.drafts.list(principal):
@@ -48,17 +52,24 @@ def list_drafts(principal: SignedIn, svc: Svc):
     return {"items": items}
 
 
-@router.get("/drafts/{identifier}", summary="A draft (ETag = its revision)")
-def get_draft(identifier: str, principal: SignedIn, svc: Svc):
+@router.get(
+    "/drafts/{identifier}", summary="A draft (ETag = its revision)", responses=errors(401, 403, 404)
+)
+def get_draft(identifier: DraftId, principal: SignedIn, svc: Svc):
     draft = svc.drafts.get(principal, identifier)
     return JSONResponse(
         draft_json(draft, svc.drafts.check(draft.document)), headers={"ETag": f'"{draft.etag}"'}
     )
 
 
-@router.put("/drafts/{identifier}", summary="Save a draft (the body is the record document)")
+@router.put(
+    "/drafts/{identifier}",
+    summary="Save a draft (the body is the record document); 201 when new",
+    responses={201: {"description": "Created"}, **CONDITIONAL_WRITE},
+    openapi_extra=body_doc(RECORD_DOCUMENT),
+)
 async def put_draft(
-    identifier: str, request: Request, principal: SignedIn, svc: Svc, if_match: IfMatch = None
+    identifier: DraftId, request: Request, principal: SignedIn, svc: Svc, if_match: IfMatch = None
 ):
     write_limit(svc, principal)
     document = await json_body(request)
@@ -70,15 +81,24 @@ async def put_draft(
     )
 
 
-@router.delete("/drafts/{identifier}", status_code=204, summary="Discard a draft")
-def delete_draft(identifier: str, principal: SignedIn, svc: Svc):
+@router.delete(
+    "/drafts/{identifier}",
+    status_code=204,
+    summary="Discard a draft",
+    responses=errors(401, 403, 404),
+)
+def delete_draft(identifier: DraftId, principal: SignedIn, svc: Svc):
     write_limit(svc, principal)
     svc.drafts.discard(principal, identifier)
     return Response(status_code=204)
 
 
-@router.post("/drafts/{identifier}/validate", summary="Validate a draft for publication")
-def validate_draft(identifier: str, principal: SignedIn, svc: Svc):
+@router.post(
+    "/drafts/{identifier}/validate",
+    summary="Validate a draft for publication",
+    responses=errors(401, 403, 404),
+)
+def validate_draft(identifier: DraftId, principal: SignedIn, svc: Svc):
     draft = svc.drafts.get(principal, identifier)
     result = svc.drafts.check(draft.document)
     return {
@@ -93,8 +113,14 @@ def validate_draft(identifier: str, principal: SignedIn, svc: Svc):
 @router.post(
     "/drafts/{identifier}/publish",
     summary="Publish (201) when I may, otherwise open a publishing request (202)",
+    status_code=201,
+    responses={
+        202: {"description": "A publishing request was opened (its id in `requestId`)"},
+        **errors(401, 403, 404, 409, 412, 413, 422),
+    },
+    openapi_extra=body_doc(PublishMessage, required=False),
 )
-async def publish_draft(identifier: str, request: Request, principal: SignedIn, svc: Svc):
+async def publish_draft(identifier: DraftId, request: Request, principal: SignedIn, svc: Svc):
     write_limit(svc, principal)
     body = await optional_object(request)
     done = svc.workflow.publish_draft(principal, identifier, message=body.get("message"))

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from bch.api.deps import services
 from bch.api.params import query_number
+from bch.api.responses import ErrorBody, content, errors, page_errors
 from bch.config import public_url
 from bch.records.countries import country
 from bch.records.fields import FieldDef
@@ -88,7 +89,12 @@ def _country_name(owner: str, lang: str) -> str | None:
     return display(c.name, lang) if c else owner
 
 
-@router.get("/widgets.js", summary="Script turning <div class=bch-embed> into resizing iframes")
+@router.get(
+    "/widgets.js",
+    summary="Script turning <div class=bch-embed> into resizing iframes",
+    response_class=Response,
+    responses={200: content("application/javascript")},
+)
 def widgets_js() -> Response:
     return Response(
         (ASSETS / "widgets.js").read_text("utf-8"),
@@ -105,7 +111,10 @@ def frame_js() -> Response:
 
 
 @router.get(
-    "/embed/search", summary="Embeddable list of records (HTML)", response_class=HTMLResponse
+    "/embed/search",
+    summary="Embeddable list of records (HTML)",
+    response_class=HTMLResponse,
+    responses=page_errors(400),
 )
 def embed_search(
     svc: Svc,
@@ -171,6 +180,7 @@ def _value(svc: Services, value: Any, lang: str, t: dict[str, str]) -> str:
     "/embed/records/{record_id}",
     summary="Embeddable record card (HTML)",
     response_class=HTMLResponse,
+    responses=page_errors(400, 404, 410),
 )
 def embed_record(record_id: str, svc: Svc, lang: str | None = None) -> HTMLResponse:
     lang = _lang(lang)
@@ -266,7 +276,13 @@ def _embed_for(path: str, query: str, lang_hint: str | None) -> tuple[str, str]:
 @router.get(
     "/oembed",
     summary="oEmbed (rich) for record and search URLs of this site",
-    responses={501: {"description": "a format other than json (as the oEmbed spec says)"}},
+    responses={
+        **errors(404),
+        501: {
+            "description": "A format other than json (as the oEmbed specification says)",
+            "model": ErrorBody,
+        },
+    },
 )
 def oembed(
     svc: Svc,

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bch.api.methods import allowed_methods
 from bch.services.errors import ServiceError
 
 log = logging.getLogger("bch.api")
@@ -42,14 +43,20 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_req: Request, exc: StarletteHTTPException):
+    async def _http(req: Request, exc: StarletteHTTPException):
         code = {404: "notFound", 405: "methodNotAllowed", 413: "payloadTooLarge"}.get(
             exc.status_code, "error"
         )
+        headers = dict(getattr(exc, "headers", None) or {})
+        message = str(exc.detail)
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            allowed = allowed_methods(req.app.router.routes, req.scope)
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{req.method} is not served here; use {', '.join(allowed)}"
         return JSONResponse(
-            error_body(exc.status_code, code, str(exc.detail)),
+            error_body(exc.status_code, code, message),
             status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
 
     @app.exception_handler(Exception)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
 from bch.api.deps import services
+from bch.api.responses import content, errors
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
@@ -32,6 +33,15 @@ def list_exports(svc: Svc):
         "organism, dnaSequence, laboratoryDetection). The header X-Change-Sequence gives N: "
         "follow /api/v1/changes?since=N afterwards."
     ),
+    responses={
+        200: content(
+            "application/x-ndjson",
+            "application/gzip",
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        **errors(404),
+    },
 )
 def export(name: str, svc: Svc):
     dump = svc.exports.open(name)

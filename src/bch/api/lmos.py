@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from bch.api.deps import services
+from bch.api.responses import errors
 from bch.api.serialize import record_json
 from bch.services.container import Services
 
@@ -15,7 +16,9 @@ Svc = Annotated[Services, Depends(services)]
 
 
 @router.get(
-    "/lmos/{uid}", summary="An LMO by OECD unique identifier (any spelling, stacks in any order)"
+    "/lmos/{uid}",
+    summary="An LMO by OECD unique identifier (any spelling, stacks in any order)",
+    responses=errors(404, 410),
 )
 def get_lmo(uid: str, svc: Svc):
     found = svc.lmos.find(uid)
@@ -30,6 +33,10 @@ def get_lmo(uid: str, svc: Svc):
     return body
 
 
-@router.get("/lmos/{uid}/decisions", summary="Decision matrix of an LMO: countries x scopes")
+@router.get(
+    "/lmos/{uid}/decisions",
+    summary="Decision matrix of an LMO: countries x scopes",
+    responses=errors(404, 410),
+)
 def get_lmo_decisions(uid: str, svc: Svc):
     return svc.lmos.decision_matrix(uid)

@@ -15,9 +15,14 @@ from bch.api.http import cached_json, next_link, requested_language, wants
 from bch.api.identity import principal_of
 from bch.api.linked_data import VOCAB_PATH, record_jsonld, vocabulary
 from bch.api.params import PageSize, Revision
+from bch.api.request_bodies import RECORD_DOCUMENT
+from bch.api.responses import RECORD_READ, content, errors
+from bch.api.responses import json_body as body_doc
+from bch.api.search_params import SORT_PATTERN, filter_names, filter_parameters
 from bch.api.serialize import record_json, version_json
 from bch.config import public_url
-from bch.records.languages import display
+from bch.records.languages import LANGUAGES, display
+from bch.records.realms import get_registry
 from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.services.policy import public_actor
@@ -27,6 +32,10 @@ from bch.storage.repository import iso_utc
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 Svc = Annotated[Services, Depends(services)]
+Lang = Annotated[
+    str | None,
+    Query(description="ar, en, es, fr, ru or zh", json_schema_extra={"enum": list(LANGUAGES)}),
+]
 
 RESERVED = {"q", "facet", "sort", "fields", "lang", "limit", "cursor", "total", "format"}
 ITEM_FIELDS = (
@@ -41,6 +50,12 @@ ITEM_FIELDS = (
     "updatedAt",
     "url",
 )
+_KEY = "(?:" + "|".join(ITEM_FIELDS) + ")"
+FIELDS_PATTERN = f"^ *{_KEY}? *(?:, *{_KEY}? *)*$"
+JsonOrLd = Annotated[
+    str | None,
+    Query(description="json (default) or jsonld", json_schema_extra={"enum": ["json", "jsonld"]}),
+]
 
 
 @router.get(
@@ -55,21 +70,43 @@ ITEM_FIELDS = (
         "title; prefix - for descending. Pass `next` back as `cursor`. CSV with format=csv or "
         "Accept: text/csv."
     ),
+    responses={200: content("application/json", "text/csv")},
+    openapi_extra={"parameters": filter_parameters(get_registry())},
 )
 def list_records(
     request: Request,
     svc: Svc,
     q: Annotated[str | None, Query(description="full-text query (six languages)")] = None,
-    facet: Annotated[list[str] | None, Query(description="fields to count")] = None,
-    sort: Annotated[str | None, Query(description="id, relevance, updatedAt, title")] = None,
-    fields: Annotated[str | None, Query(description="comma-separated item keys")] = None,
-    lang: Annotated[str | None, Query(description="ar, en, es, fr, ru or zh")] = None,
+    facet: Annotated[
+        list[str] | None,
+        Query(
+            description="fields to count",
+            json_schema_extra={"items": {"enum": filter_names(get_registry())}},
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            description="id, relevance, updatedAt, title; - for descending",
+            json_schema_extra={"pattern": SORT_PATTERN},  # checked by the search service
+        ),
+    ] = None,
+    fields: Annotated[
+        str | None,
+        Query(
+            description="comma-separated item keys", json_schema_extra={"pattern": FIELDS_PATTERN}
+        ),
+    ] = None,
+    lang: Lang = None,
     cursor: Annotated[
         str | None, Query(description="the `next` token of the previous page")
     ] = None,
     limit: PageSize = 50,
     total: Annotated[bool, Query(description="count the matches (time-boxed)")] = False,
-    format: Annotated[str | None, Query(description="json (default) or csv")] = None,
+    format: Annotated[
+        str | None,
+        Query(description="json (default) or csv", json_schema_extra={"enum": ["json", "csv"]}),
+    ] = None,
 ):
     language = requested_language(request, lang)
     filters: dict[str, list[str]] = {}
@@ -172,19 +209,28 @@ def _record_response(request: Request, view: RecordView, fmt: str | None, lang: 
 @router.get(
     "/records/{record_id}",
     summary="A record (latest revision unless the id pins one); JSON or JSON-LD",
+    responses={
+        200: content("application/json", "application/ld+json"),
+        **RECORD_READ,
+        **errors(401),
+    },
 )
 def get_record(
     record_id: str,
     request: Request,
     svc: Svc,
-    format: Annotated[str | None, Query(description="json (default) or jsonld")] = None,
-    lang: str | None = None,
+    format: JsonOrLd = None,
+    lang: Lang = None,
 ):
     principal = principal_of(request)  # confidential fields only for those allowed to see them
     return _record_response(request, svc.records.get(record_id, principal=principal), format, lang)
 
 
-@router.get("/records/{record_id}/info", summary="Who created, updated, published it, and when")
+@router.get(
+    "/records/{record_id}/info",
+    summary="Who created, updated, published it, and when",
+    responses=errors(404, 410),
+)
 def record_info(record_id: str, svc: Svc):
     view = svc.records.get(record_id, with_links=False)  # 410 with the tombstone when deleted
     doc, revs = svc.records.versions(record_id)
@@ -208,31 +254,50 @@ def record_info(record_id: str, svc: Svc):
     }
 
 
-@router.get("/records/{record_id}/versions", summary="Revision history of a record")
+@router.get(
+    "/records/{record_id}/versions", summary="Revision history of a record", responses=errors(404)
+)
 def list_versions(record_id: str, svc: Svc):
     doc, revs = svc.records.versions(record_id)
     return {"identifier": doc.identifier, "items": [version_json(doc, r) for r in revs]}
 
 
-@router.get("/records/{record_id}/versions/{revision}", summary="One revision of a record")
+@router.get(
+    "/records/{record_id}/versions/{revision}",
+    summary="One revision of a record",
+    responses={
+        200: content("application/json", "application/ld+json"),
+        **RECORD_READ,
+        **errors(401),
+    },
+)
 def get_version(
     record_id: str,
     revision: Revision,
     request: Request,
     svc: Svc,
-    format: Annotated[str | None, Query(description="json (default) or jsonld")] = None,
-    lang: str | None = None,
+    format: JsonOrLd = None,
+    lang: Lang = None,
 ):
     view = svc.records.get(record_id, revision, principal=principal_of(request))
     return _record_response(request, view, format, lang)
 
 
-@router.get(VOCAB_PATH.removeprefix("/api/v1"), summary="The BCH vocabulary (JSON-LD)")
+@router.get(
+    VOCAB_PATH.removeprefix("/api/v1"),
+    summary="The BCH vocabulary (JSON-LD)",
+    responses={200: content("application/ld+json")},
+)
 def get_vocabulary(svc: Svc):
     return JSONResponse(vocabulary(svc.registry, public_url()), media_type="application/ld+json")
 
 
-@router.post("/validate", summary="Validate a record document without storing it")
+@router.post(
+    "/validate",
+    summary="Validate a record document without storing it",
+    responses=errors(413),
+    openapi_extra=body_doc(RECORD_DOCUMENT),
+)
 async def validate(request: Request, svc: Svc):
     document = await json_body(request)
     result = svc.records.validate(document)

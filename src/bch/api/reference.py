@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from bch.api.deps import services
+from bch.api.responses import errors
 from bch.records.countries import countries, country
 from bch.records.thesaurus import Term
 from bch.services.container import Services
@@ -46,7 +47,11 @@ def list_domains(svc: Svc):
     }
 
 
-@router.get("/thesaurus/domains/{domain}/terms", summary="Terms of a domain, with hierarchy")
+@router.get(
+    "/thesaurus/domains/{domain}/terms",
+    summary="Terms of a domain, with hierarchy",
+    responses=errors(404),
+)
 def domain_terms(domain: str, svc: Svc):
     d = svc.thesaurus.domain(domain)
     if d is None:
@@ -54,7 +59,11 @@ def domain_terms(domain: str, svc: Svc):
     return {"domain": d.name, "items": [_term(svc, t) for t in d.terms]}
 
 
-@router.get("/thesaurus/terms/{identifier}", summary="A term with its broader and narrower terms")
+@router.get(
+    "/thesaurus/terms/{identifier}",
+    summary="A term with its broader and narrower terms",
+    responses=errors(404),
+)
 def get_term(identifier: str, svc: Svc):
     t = svc.thesaurus.term(identifier)
     if t is None:
@@ -88,6 +97,6 @@ def list_countries():
     return {"items": [_country(c.code) for c in countries()]}
 
 
-@router.get("/countries/{code}", summary="One country")
+@router.get("/countries/{code}", summary="One country", responses=errors(404))
 def get_country(code: str):
     return _country(code)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from bch.api.deps import services
+from bch.api.responses import errors
 from bch.records.jsonschema import record_type_schema, schema_summary
 from bch.records.realms import UnknownSchema
 from bch.services.container import Services
@@ -24,7 +25,7 @@ def list_schemas(svc: Svc, realm: str | None = None):
     return {"items": [schema_summary(t) for t in types]}
 
 
-@router.get("/schemas/{schema}", summary="A record type as JSON Schema")
+@router.get("/schemas/{schema}", summary="A record type as JSON Schema", responses=errors(404))
 def get_schema(schema: str, svc: Svc, realm: str | None = None):
     try:
         return record_type_schema(svc.registry.record_type(schema, realm))

@@ -9,11 +9,16 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from bch.api.deps import services
+from bch.api.openapi_doc import REQUIRED
+from bch.api.responses import errors
 from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.services.matches import detection_methods
+from bch.sources.registry import SOURCE_CLASSES
 
 router = APIRouter(prefix="/api/v1", tags=["external sources"])
+_NAME = "(?:" + "|".join(s.name for s in SOURCE_CLASSES) + ")"
+SOURCES_PATTERN = f"^ *{_NAME}? *(?:, *{_NAME}? *)*$"  # as split_sources() reads them
 Svc = Annotated[Services, Depends(services)]
 
 
@@ -23,7 +28,12 @@ def split_sources(sources: str | None) -> list[str] | None:
 
 
 @router.get("/resolve", summary="Ranked LMO candidates for any name (UID, event, trade name...)")
-def resolve(name: Annotated[str | None, Query(max_length=500)] = None):
+def resolve(
+    name: Annotated[
+        str | None,
+        Query(max_length=500, json_schema_extra={"pattern": r"\S", REQUIRED: True}),
+    ] = None,
+):
     if not name or not name.strip():
         raise BadRequest(
             "the query parameter 'name' is required",
@@ -42,17 +52,28 @@ def list_sources(svc: Svc):
 @router.get(
     "/lmos/{uid}/matches",
     summary="Matching records of an LMO in external databases, compared with BCH decisions",
+    responses=errors(404, 410),
 )
 async def lmo_matches(
     uid: str,
     svc: Svc,
-    sources: Annotated[str | None, Query(description="comma-separated source names")] = None,
+    sources: Annotated[
+        str | None,
+        Query(
+            description="comma-separated source names",
+            json_schema_extra={"pattern": SOURCES_PATTERN},  # checked by the matches service
+        ),
+    ] = None,
 ):
     matches = await run_in_threadpool(lambda: svc.matches)
     body = await matches.matches(uid, split_sources(sources))
     return Response(orjson.dumps(body), media_type="application/json")  # large: skip the encoder
 
 
-@router.get("/lmos/{uid}/detection-methods", summary="Detection methods and reference materials")
+@router.get(
+    "/lmos/{uid}/detection-methods",
+    summary="Detection methods and reference materials",
+    responses=errors(404, 410),
+)
 def lmo_detection_methods(uid: str, svc: Svc):
     return detection_methods(svc.matches, uid)

@@ -29,7 +29,15 @@ from bch.storage.blobs import BlobFiles, default_directory
 from bch.storage.repository import _as_utc, iso_utc, utcnow
 from bch.storage.tables import attachment_blobs, attachments
 
-__all__ = ["Attachment", "AttachmentStore", "TooLarge", "default_directory", "max_bytes", "sniff"]
+__all__ = [
+    "MEDIA_TYPES",
+    "Attachment",
+    "AttachmentStore",
+    "TooLarge",
+    "default_directory",
+    "max_bytes",
+    "sniff",
+]
 
 DEFAULT_MAX = 20 * 1024 * 1024
 _NAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -47,6 +55,18 @@ def max_bytes() -> int:
         return int(os.environ.get("BCH_MAX_ATTACHMENT_BYTES") or DEFAULT_MAX)
     except ValueError:
         return DEFAULT_MAX
+
+
+MEDIA_TYPES = (  # what sniff() accepts, hence what downloads are served as
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument",
+    "text/plain",
+)
 
 
 def sniff(data: bytes) -> str | None:
@@ -154,7 +174,12 @@ class AttachmentStore:
         if len(data) > max_bytes():
             raise TooLarge(f"an attachment is at most {max_bytes()} bytes")
         if not data:
-            raise BadRequest("the upload is empty")
+            raise BadRequest(
+                "the upload is empty",
+                errors=[
+                    {"code": "Error.Mandatory", "path": "", "message": "send the file's bytes"}
+                ],
+            )
         media = sniff(data)
         if media is None:
             raise UnsupportedMedia(

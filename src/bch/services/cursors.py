@@ -22,7 +22,22 @@ def decode_cursor(token: str | None) -> dict[str, Any] | None:
         padded = token + "=" * (-len(token) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadRequest(f"cursor {token[:40]!r} is not a cursor this server gave out") from None
+        raise bad_cursor(token) from None
     if not isinstance(value, dict):
-        raise BadRequest("cursor is not a cursor this server gave out")
+        raise bad_cursor(token)
     return value
+
+
+def bad_cursor(token: str | None) -> BadRequest:
+    """A cursor this server did not give out: a 400 naming the parameter."""
+    shown = repr((token or "")[:40])
+    return BadRequest(
+        f"cursor {shown} is not a cursor this server gave out",
+        errors=[
+            {
+                "code": "Error.InvalidParameter",
+                "path": "cursor",
+                "message": "pass back the `next` token of the previous page",
+            }
+        ],
+    )

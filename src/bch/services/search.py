@@ -33,7 +33,7 @@ from sqlalchemy.sql import Select
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.realms import RealmRegistry
-from bch.services.cursors import decode_cursor, encode_cursor
+from bch.services.cursors import bad_cursor, decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.facets import TITLE_SORT, term_fields
 from bch.services.numbers import MAX_ID, number_from_token
@@ -459,4 +459,4 @@ def _from_cursor(sort: str, value: Any) -> Any:
             return float(value)
         return str(value)
     except (TypeError, ValueError):
-        raise BadRequest("cursor is not a cursor this server gave out") from None
+        raise bad_cursor(None) from None
