@@ -12,8 +12,10 @@ from bch.accounts.service import MAX_TOKEN_DAYS
 from bch.accounts.users import EMAIL_PATTERN
 from bch.records.languages import LANGUAGES
 
-Password = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
-NonBlank = r"\S"
+# PostgreSQL stores no NUL character, so a body holding one is refused (api/deps.py): say so
+NoNul = r"^[^\x00]*$"
+NonBlank = r"^[^\x00]*\S[^\x00]*$"
+Password = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH, pattern=NoNul)
 
 RECORD_DOCUMENT: dict[str, Any] = {
     "title": "RecordDocument",
@@ -42,25 +44,25 @@ class _Body(BaseModel):
 
 class Credentials(_Body):
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
-    password: str = Field(min_length=1)
-    name: str | None = Field(None, description="a name for the token")
+    password: str = Field(min_length=1, pattern=NoNul)
+    name: str | None = Field(None, pattern=NoNul, description="a name for the token")
     scope: Literal["read", "write"] = "write"
     days: int = Field(30, ge=1, le=MAX_TOKEN_DAYS, description="days the token is valid")
 
 
 class SignIn(_Body):
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
-    password: str = Field(min_length=1)
+    password: str = Field(min_length=1, pattern=NoNul)
 
 
 class Registration(_Body):
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
     password: str = Password
-    name: str | None = None
+    name: str | None = Field(None, pattern=NoNul)
 
 
 class MailedCode(_Body):
-    token: str = Field(min_length=1, description="the code from the mail")
+    token: str = Field(min_length=1, pattern=NoNul, description="the code from the mail")
 
 
 class EmailOnly(_Body):
@@ -68,22 +70,22 @@ class EmailOnly(_Body):
 
 
 class NewPassword(_Body):
-    token: str = Field(min_length=1, description="the code from the mail")
+    token: str = Field(min_length=1, pattern=NoNul, description="the code from the mail")
     password: str = Password
 
 
 class NewToken(_Body):
-    name: str | None = None
+    name: str | None = Field(None, pattern=NoNul)
     scope: Literal["read", "write"] = "write"
     days: int = Field(30, ge=1, le=MAX_TOKEN_DAYS)
 
 
 class PublishMessage(_Body):
-    message: str | None = Field(None, description="for whoever decides the request")
+    message: str | None = Field(None, pattern=NoNul, description="for whoever decides the request")
 
 
 class Approval(_Body):
-    comment: str | None = None
+    comment: str | None = Field(None, pattern=NoNul)
 
 
 class Rejection(_Body):
