@@ -23,7 +23,7 @@ from bch.records.realms import RealmRegistry
 from bch.services import audit
 from bch.services.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from bch.services.policy import Principal
-from bch.storage.repository import _as_utc, iso_utc, utcnow
+from bch.storage.rows import as_utc, iso_utc, utcnow
 from bch.storage.tables import account_tickets, api_tokens, sessions, users
 
 TOKEN_PREFIX = "bch_"
@@ -188,7 +188,7 @@ class AccountService:
             row is None
             or row.purpose != purpose
             or row.used_at is not None
-            or _as_utc(row.expires_at) < utcnow()
+            or as_utc(row.expires_at) < utcnow()
         ):
             raise BadRequest("the code is unknown, used or expired")
         conn.execute(
@@ -316,9 +316,9 @@ class AccountService:
                     api_tokens.c.token_hash == token_hash
                 )
             ).first()
-        if row is None or row.revoked_at is not None or _as_utc(row.expires_at) <= utcnow():
+        if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= utcnow():
             return None
-        return _as_utc(row.expires_at)
+        return as_utc(row.expires_at)
 
     def principal_from_token(self, token: str) -> Principal:
         """The principal of an API token. Only reads: the token's last_used_at is written
@@ -329,14 +329,14 @@ class AccountService:
             row = conn.execute(
                 select(api_tokens).where(api_tokens.c.token_hash == token_hash)
             ).first()
-            if row is None or row.revoked_at is not None or _as_utc(row.expires_at) <= now:
+            if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
                 self.valid_tokens.remember(token_hash, None)
                 raise Unauthorized("the token is unknown, revoked or expired")
             user = self.users.by_id(conn, row.user_id)
             assert user is not None
             principal = self.users.principal(conn, user, row.scope)
-        self.valid_tokens.remember(token_hash, _as_utc(row.expires_at))
-        self.usage.used(row.id, now, _as_utc(row.last_used_at))
+        self.valid_tokens.remember(token_hash, as_utc(row.expires_at))
+        self.usage.used(row.id, now, as_utc(row.last_used_at))
         return principal
 
     # -- web sessions ---------------------------------------------------------------------------
@@ -366,13 +366,13 @@ class AccountService:
             row = conn.execute(
                 select(sessions).where(sessions.c.token_hash == digest(token))
             ).first()
-            if row is None or _as_utc(row.expires_at) <= utcnow():
+            if row is None or as_utc(row.expires_at) <= utcnow():
                 return None
             user = self.users.by_id(conn, row.user_id)
             if user is None:
                 return None
             return Session(
-                token, row.csrf, self.users.principal(conn, user), _as_utc(row.expires_at)
+                token, row.csrf, self.users.principal(conn, user), as_utc(row.expires_at)
             )
 
     def end_session(self, token: str | None) -> None:

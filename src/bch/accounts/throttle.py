@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bch.services.errors import TooManyRequests
-from bch.storage.repository import _as_utc, utcnow
+from bch.storage.rows import as_utc, utcnow
 from bch.storage.tables import login_throttle
 
 PAIR, ADDRESS, ACCOUNT = "pair", "address", "account"
@@ -112,7 +112,7 @@ class LoginThrottle:
                     login_throttle.c.key.in_([keys[PAIR], keys[ADDRESS]])
                 )
             ).all()
-        blocked = [_as_utc(r.blocked_until) for r in rows if r.blocked_until is not None]
+        blocked = [as_utc(r.blocked_until) for r in rows if r.blocked_until is not None]
         wait = max(((b - now).total_seconds() for b in blocked), default=0.0)
         if wait > 0:
             seconds = math.ceil(wait)
@@ -174,12 +174,12 @@ class LoginThrottle:
         row = conn.execute(
             select(login_throttle).where(login_throttle.c.key == key).with_for_update()
         ).one()
-        stale = _as_utc(row.updated_at) <= now - timedelta(seconds=self.policy.window)
-        blocked = _as_utc(row.blocked_until)
+        stale = as_utc(row.updated_at) <= now - timedelta(seconds=self.policy.window)
+        blocked = as_utc(row.blocked_until)
         failures = (0 if stale and not (blocked and blocked > now) else row.failures) + 1
         values: dict = {"failures": failures, "updated_at": now}
         if free is not None:
             wait = self.policy.backoff(failures, free)
             values["blocked_until"] = now + timedelta(seconds=wait) if wait else None
         conn.execute(update(login_throttle).where(login_throttle.c.key == key).values(**values))
-        return failures, _as_utc(row.notified_at)
+        return failures, as_utc(row.notified_at)

@@ -16,7 +16,7 @@ from bch.services import audit
 from bch.services.errors import BadRequest, Conflict, NotFound
 from bch.services.permissions import COUNTRY_ROLES, ROLES
 from bch.services.policy import Principal
-from bch.storage.repository import utcnow
+from bch.storage.rows import utcnow
 from bch.storage.tables import role_grants, users
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")

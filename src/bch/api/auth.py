@@ -18,7 +18,7 @@ from bch.api.identity import (
 from bch.api.params import TokenId
 from bch.services.container import Services
 from bch.services.errors import BadRequest
-from bch.storage.repository import iso_utc
+from bch.storage.rows import iso_utc
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 Svc = Annotated[Services, Depends(services)]

@@ -23,7 +23,7 @@ from bch.services.errors import BadRequest
 from bch.services.policy import public_actor
 from bch.services.records import RecordView, record_summary
 from bch.services.search import RANGES, SearchQuery
-from bch.storage.repository import iso_utc
+from bch.storage.rows import iso_utc
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 Svc = Annotated[Services, Depends(services)]

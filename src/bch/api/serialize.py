@@ -6,7 +6,7 @@ from typing import Any
 
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.services.records import RecordView, record_summary
-from bch.storage.repository import DocumentRow, RevisionRow, iso_utc
+from bch.storage.rows import DocumentRow, RevisionRow, iso_utc
 
 
 def record_json(view: RecordView) -> dict[str, Any]:

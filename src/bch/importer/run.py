@@ -54,7 +54,7 @@ def import_shipped(
             summary.warnings += len(result.warnings) if result.changed else 0
             if on_step:
                 on_step()
-        summary.detection_methods_changed = svc.store.replace_detection_methods(batch.conn, methods)
+        summary.detection_methods_changed = svc.detection_methods.replace(batch.conn, methods)
     summary.detection_methods = len(methods)
     return summary
 

@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bch.services.errors import BadRequest, Forbidden, NotFound, ServiceError, UnsupportedMedia
 from bch.services.policy import Principal
 from bch.storage.blobs import BlobFiles, default_directory
-from bch.storage.repository import _as_utc, iso_utc, utcnow
+from bch.storage.rows import as_utc, iso_utc, utcnow
 from bch.storage.tables import attachment_blobs, attachments
 
 __all__ = ["Attachment", "AttachmentStore", "TooLarge", "default_directory", "max_bytes", "sniff"]
@@ -123,7 +123,7 @@ def _attachment(row) -> Attachment:
         row.media_type,
         row.size,
         row.owner_id,
-        _as_utc(row.created_at),
+        as_utc(row.created_at),
         row.sha256,
     )
 

@@ -13,7 +13,7 @@ from bch.services.documents import content_hash
 from bch.services.errors import BadRequest, Forbidden
 from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.policy import Principal
-from bch.storage.repository import iso_utc, utcnow
+from bch.storage.rows import iso_utc, utcnow
 from bch.storage.tables import audit_log
 
 

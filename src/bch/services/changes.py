@@ -16,7 +16,8 @@ from bch.records.identifiers import REFERENCE_OWNER
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.numbers import MAX_ID, is_ascii_number, number_from_text, number_from_token
-from bch.storage.repository import RecordStore, _as_utc, iso_utc
+from bch.storage.records import RecordRepository
+from bch.storage.rows import as_utc, iso_utc
 from bch.storage.tables import changes, documents
 
 MAX_LIMIT = 1000
@@ -52,7 +53,7 @@ def parse_since(token: str | None) -> int:
 
 
 class ChangeFeed:
-    def __init__(self, store: RecordStore):
+    def __init__(self, store: RecordRepository):
         self.store = store
 
     def page(self, since: str | None = None, limit: int = 100) -> ChangePage:
@@ -103,7 +104,7 @@ def _entry(m) -> dict[str, Any]:
         "realm": m["realm"],
         "country": None if m["owner"] == REFERENCE_OWNER else m["owner"],
         "revision": m["revision"],
-        "at": iso_utc(_as_utc(m["at"])),
+        "at": iso_utc(as_utc(m["at"])),
         "url": f"/api/v1/records/{base}/versions/{m['revision']}",
     }
     if m["action"] == "delete":

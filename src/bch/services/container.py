@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from bch.records.realms import RealmRegistry, get_registry
 from bch.records.thesaurus import Thesaurus, get_thesaurus
 from bch.services.events import EventBus
 from bch.services.lmos import LmoService
 from bch.services.records import RecordService
 from bch.storage import migrate
+from bch.storage.database import Database, Engine
+from bch.storage.detection_methods import DetectionMethodRepository
 from bch.storage.engine import make_engine
-from bch.storage.repository import RecordStore
+from bch.storage.records import RecordRepository
 
 if TYPE_CHECKING:
     from bch.services.changes import ChangeFeed
@@ -38,8 +38,17 @@ class Services:
         return cls(engine, get_registry(), get_thesaurus())
 
     @cached_property
-    def store(self) -> RecordStore:
-        return RecordStore(self.engine)
+    def db(self) -> Database:
+        return Database(self.engine)
+
+    @cached_property
+    def store(self) -> RecordRepository:
+        """The records repository (documents, revisions, links, the change sequence)."""
+        return RecordRepository(self.db)
+
+    @cached_property
+    def detection_methods(self) -> DetectionMethodRepository:
+        return DetectionMethodRepository()
 
     @cached_property
     def events(self) -> EventBus:
@@ -51,7 +60,7 @@ class Services:
 
     @cached_property
     def lmos(self) -> LmoService:
-        return LmoService(self.store, self.records)
+        return LmoService(self.store, self.records, self.detection_methods)
 
     # -- accounts and the publishing workflow (issue 3) -------------------------------------------
     @cached_property

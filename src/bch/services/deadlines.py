@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from bch.config import public_url
 from bch.services import audit
-from bch.storage.repository import _as_utc, iso_utc
+from bch.storage.rows import as_utc, iso_utc
 from bch.storage.tables import publishing_requests
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def tick(wf: WorkflowService, now: datetime) -> TickReport:
             )
         )
     for row in rows:
-        deadline = _as_utc(row.deadline)
+        deadline = as_utc(row.deadline)
         rt = wf._rt(row.schema, row.realm)
         if deadline <= now:
             with wf.store.writing() as conn:

@@ -33,7 +33,7 @@ from bch.services.permissions import Action, Outcome, Target, outcome, require, 
 from bch.services.policy import Principal
 from bch.services.records import RecordService
 from bch.services.richtext import sanitise
-from bch.storage.repository import DocumentRow, _as_utc, iso_utc, utcnow
+from bch.storage.rows import DocumentRow, as_utc, iso_utc, utcnow
 from bch.storage.tables import drafts
 
 
@@ -64,8 +64,8 @@ class Draft:
 
 def _draft(row) -> Draft:
     m = dict(row._mapping)
-    m["created_at"] = _as_utc(m["created_at"])
-    m["updated_at"] = _as_utc(m["updated_at"])
+    m["created_at"] = as_utc(m["created_at"])
+    m["updated_at"] = as_utc(m["updated_at"])
     return Draft(**m)
 
 

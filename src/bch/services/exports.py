@@ -29,7 +29,7 @@ from bch.records.thesaurus import Thesaurus
 from bch.services.errors import NotFound
 from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, read_scope
 from bch.services.records import RecordService
-from bch.storage.repository import RecordStore
+from bch.storage.records import RecordRepository
 from bch.storage.scope import scope_filter
 from bch.storage.tables import documents, revisions
 
@@ -68,7 +68,7 @@ def parse_name(name: str) -> tuple[str, str]:
 class ExportService:
     def __init__(
         self,
-        store: RecordStore,
+        store: RecordRepository,
         records: RecordService,
         registry: RealmRegistry,
         thesaurus: Thesaurus,

@@ -27,7 +27,8 @@ from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.records import RecordService
-from bch.storage.repository import DocumentRow, RecordStore
+from bch.storage.records import RecordRepository
+from bch.storage.rows import DocumentRow
 from bch.storage.tables import documents
 
 PAGE_SIZE = 100
@@ -90,7 +91,7 @@ class OaiRepository:
 
     def __init__(
         self,
-        store: RecordStore,
+        store: RecordRepository,
         records: RecordService,
         registry: RealmRegistry,
         thesaurus: Thesaurus,

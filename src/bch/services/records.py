@@ -9,8 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
-
 from bch.records.fields import RecordType
 from bch.records.identifiers import REFERENCE_OWNER, parse_record_uid
 from bch.records.realms import RealmRegistry, UnknownSchema
@@ -24,7 +22,9 @@ from bch.services.events import EventBus, RecordEvent
 from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.services.policy import redact as policy_redact
-from bch.storage.repository import DocumentRow, NewRevision, RecordStore, RevisionRow, iso_utc
+from bch.storage.database import Connection
+from bch.storage.records import RecordRepository
+from bch.storage.rows import DocumentRow, NewRevision, RevisionRow, iso_utc
 
 MAX_PAGE = 1000
 
@@ -91,7 +91,7 @@ class PublishBatch:
 class RecordService:
     def __init__(
         self,
-        store: RecordStore,
+        store: RecordRepository,
         registry: RealmRegistry,
         thesaurus: Thesaurus,
         events: EventBus | None = None,
@@ -161,7 +161,7 @@ class RecordService:
     @contextmanager
     def batch(self, *, by: str, wait: float | None = None) -> Iterator[PublishBatch]:
         """One write transaction for several publishes and other writes on `batch.conn`: all or
-        nothing; the events fire after the commit. `wait`: see RecordStore.writing."""
+        nothing; the events fire after the commit. `wait`: see RecordRepository.writing."""
         batch = PublishBatch(self, by)
         with self.store.writing(wait=wait) as conn:
             batch.conn = conn

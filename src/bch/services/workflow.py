@@ -33,7 +33,7 @@ from bch.services.errors import (
 from bch.services.permissions import Action, Outcome, Target, may_decide, require, target
 from bch.services.policy import Principal
 from bch.services.records import Published, RecordService
-from bch.storage.repository import DocumentRow, _as_utc, iso_utc, utcnow
+from bch.storage.rows import DocumentRow, as_utc, iso_utc, utcnow
 from bch.storage.tables import drafts, publishing_requests, users
 
 DEFAULT_DEADLINE_DAYS = 83
@@ -311,7 +311,7 @@ class WorkflowService:
         require(principal, Action.DECIDE, Target(rt, row.owner))
         if row.state != "pending":
             raise Conflict(f"request {request_id} is {row.state}")
-        if _as_utc(row.deadline) <= utcnow():
+        if as_utc(row.deadline) <= utcnow():
             self.tick()
             raise Conflict(f"request {request_id} expired on {iso_utc(row.deadline)}")
         return row, rt

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select
 
-from bch.storage.repository import NewRevision
+from bch.storage.rows import NewRevision
 from bch.storage.tables import (
     changes,
     documents,

@@ -15,7 +15,7 @@ from bch.records.realms import UnknownSchema
 from bch.services.container import Services
 from bch.services.errors import Forbidden, Gone, NotFound, ServiceError, Unauthorized
 from bch.services.policy import ANONYMOUS, Principal
-from bch.storage.repository import DocumentRow
+from bch.storage.rows import DocumentRow
 from bch.web import i18n
 from bch.web.i18n import _
 from bch.web.render import page
