@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from bch.api.deps import services
+from bch.api.identity import principal_of
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
@@ -33,8 +34,8 @@ def list_exports(svc: Svc):
         "follow /api/v1/changes?since=N afterwards."
     ),
 )
-def export(name: str, svc: Svc):
-    dump = svc.exports.open(name)
+def export(name: str, request: Request, svc: Svc):
+    dump = svc.exports.open(name, principal_of(request))  # the records the caller may read
     headers = {
         "X-Change-Sequence": str(dump.sequence),
         "X-Record-Count": str(dump.records),

@@ -9,7 +9,7 @@ from typing import Any
 
 from bch.records.countries import country as country_info
 from bch.records.thesaurus import Thesaurus
-from bch.services.records import record_summary
+from bch.services.summaries import record_summary
 from bch.storage.database import Connection
 from bch.storage.records import RecordRepository
 from bch.storage.rows import DocumentRow

@@ -12,11 +12,9 @@ Protocol errors are answered as ``<error code=...>`` inside an HTTP 200 response
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import ColumnElement, func, select, true
 
 from bch.records.countries import country as country_named
 from bch.records.identifiers import REFERENCE_OWNER, parse_record_uid
@@ -26,10 +24,12 @@ from bch.services import oai_formats as fmt
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.numbers import MAX_ID, number_from_token
+from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.services.records import RecordService
+from bch.storage.harvest import HarvestRepository, Selection
 from bch.storage.records import RecordRepository
 from bch.storage.rows import DocumentRow
-from bch.storage.tables import documents
+from bch.storage.scope import ReadScope
 
 PAGE_SIZE = 100
 VERBS: dict[str, tuple[set[str], set[str]]] = {  # verb -> (required, optional) arguments
@@ -101,6 +101,7 @@ class OaiRepository:
         name: str = "Biosafety Clearing-House",
         admin_email: str = "bch-admin@localhost",
         page_size: int = PAGE_SIZE,
+        harvest: HarvestRepository | None = None,
     ):
         self.store, self.records, self.registry, self.thesaurus = (
             store,
@@ -113,10 +114,18 @@ class OaiRepository:
         self.name = name
         self.admin_email = admin_email
         self.page_size = page_size
+        self.harvest = harvest or HarvestRepository()
 
     # -- entry point ----------------------------------------------------------------------------
-    def respond(self, params: list[tuple[str, str]], now: datetime | None = None) -> bytes:
-        """The whole OAI-PMH response document for the request arguments (as received)."""
+    def respond(
+        self,
+        params: list[tuple[str, str]],
+        now: datetime | None = None,
+        principal: Principal = ANONYMOUS,
+    ) -> bytes:
+        """The whole OAI-PMH response document for the request arguments (as received), over
+        the records the principal may read (read_scope; deletions of such records included)."""
+        scope = read_scope(principal)
         root = ET.Element(
             f"{{{fmt.OAI_NS}}}OAI-PMH",
             {
@@ -133,7 +142,7 @@ class OaiRepository:
             verb, args = self._arguments(params)
             request.attrib.update(args)
             request.set("verb", verb)
-            body = getattr(self, f"_{verb}")(args)
+            body = getattr(self, f"_{verb}")(args, scope)
             root.append(body)
         except OaiError as exc:
             if exc.code in ("badVerb", "badArgument"):
@@ -171,10 +180,10 @@ class OaiRepository:
         return verb, args
 
     # -- verbs ----------------------------------------------------------------------------------
-    def _Identify(self, _args: dict[str, str]) -> ET.Element:
+    def _Identify(self, _args: dict[str, str], scope: ReadScope) -> ET.Element:
         el = ET.Element(f"{{{fmt.OAI_NS}}}Identify")
         with self.store.reading() as conn:
-            earliest = conn.execute(select(func.min(documents.c.updated_at))).scalar_one()
+            earliest = self.harvest.earliest(conn, scope=scope)
         earliest_stamp = datestamp(earliest) if earliest else "1970-01-01T00:00:00Z"
         for tag, text in (
             ("repositoryName", self.name),
@@ -202,9 +211,9 @@ class OaiRepository:
             ET.SubElement(ident, f"{{{ns}}}{tag}").text = text
         return el
 
-    def _ListMetadataFormats(self, args: dict[str, str]) -> ET.Element:
+    def _ListMetadataFormats(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
         if "identifier" in args:
-            self._document(args["identifier"])  # idDoesNotExist when unknown
+            self._document(args["identifier"], scope)  # idDoesNotExist when unknown
         el = ET.Element(f"{{{fmt.OAI_NS}}}ListMetadataFormats")
         for f in fmt.formats(self.base_url):
             mf = ET.SubElement(el, f"{{{fmt.OAI_NS}}}metadataFormat")
@@ -213,7 +222,7 @@ class OaiRepository:
             ET.SubElement(mf, f"{{{fmt.OAI_NS}}}metadataNamespace").text = f.namespace
         return el
 
-    def sets(self) -> list[tuple[str, str]]:
+    def sets(self, scope: ReadScope) -> list[tuple[str, str]]:
         """(setSpec, setName) of every set: the three kinds, each realm, record type and country."""
         out = list(SET_KINDS.items())
         out += [
@@ -228,43 +237,40 @@ class OaiRepository:
                     (f"schema:{rt.name}", rt.title_plural.get("en") or rt.title.get("en", rt.name))
                 )
         with self.store.reading() as conn:
-            owners = conn.execute(
-                select(documents.c.owner).where(documents.c.owner != REFERENCE_OWNER).distinct()
-            ).scalars()
-            codes = sorted(owners)
+            codes = self.harvest.countries(conn, scope=scope)
         for code in codes:
             c = country_named(code)
             out.append((f"country:{code}", c.name.get("en", code) if c else code))
         return out
 
-    def _ListSets(self, args: dict[str, str]) -> ET.Element:
+    def _ListSets(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
         if "resumptionToken" in args:
             raise OaiError(
                 "badResumptionToken", "ListSets is answered in one response; no token was issued"
             )
         el = ET.Element(f"{{{fmt.OAI_NS}}}ListSets")
-        for spec, name in self.sets():
+        for spec, name in self.sets(scope):
             s = ET.SubElement(el, f"{{{fmt.OAI_NS}}}set")
             ET.SubElement(s, f"{{{fmt.OAI_NS}}}setSpec").text = spec
             ET.SubElement(s, f"{{{fmt.OAI_NS}}}setName").text = name
         return el
 
-    def _GetRecord(self, args: dict[str, str]) -> ET.Element:
+    def _GetRecord(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
         prefix = self._prefix(args["metadataPrefix"])
-        doc = self._document(args["identifier"])
+        doc = self._document(args["identifier"], scope)
         el = ET.Element(f"{{{fmt.OAI_NS}}}GetRecord")
         bodies = self._bodies([doc])
         el.append(self._record(doc, prefix, bodies))
         return el
 
-    def _ListIdentifiers(self, args: dict[str, str]) -> ET.Element:
-        return self._list("ListIdentifiers", args)
+    def _ListIdentifiers(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
+        return self._list("ListIdentifiers", args, scope)
 
-    def _ListRecords(self, args: dict[str, str]) -> ET.Element:
-        return self._list("ListRecords", args)
+    def _ListRecords(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
+        return self._list("ListRecords", args, scope)
 
     # -- lists ----------------------------------------------------------------------------------
-    def _list(self, verb: str, args: dict[str, str]) -> ET.Element:
+    def _list(self, verb: str, args: dict[str, str], scope: ReadScope) -> ET.Element:
         if "resumptionToken" in args:
             window = self._from_token(verb, args["resumptionToken"])
         else:
@@ -272,18 +278,12 @@ class OaiRepository:
                 args["metadataPrefix"], args.get("set"), args.get("from"), args.get("until")
             )
         self._prefix(window.prefix)
-        cond = self._condition(window)
+        selection = self._selection(window)
         with self.store.reading() as conn:
-            rows = conn.execute(
-                select(documents)
-                .where(cond, documents.c.id > window.after)
-                .order_by(documents.c.id)
-                .limit(self.page_size + 1)
-            ).all()
-            total = conn.execute(
-                select(func.count()).select_from(documents).where(cond)
-            ).scalar_one()
-        docs = [_row(r) for r in rows]
+            docs = self.harvest.page(
+                conn, selection, scope=scope, after=window.after, limit=self.page_size + 1
+            )
+            total = self.harvest.count(conn, selection, scope=scope)
         if not docs:
             raise OaiError("noRecordsMatch", "no records match the arguments")
         more = len(docs) > self.page_size
@@ -338,37 +338,36 @@ class OaiRepository:
             ) from None
         return Window(data["p"], data.get("s"), data.get("f"), data.get("u"), after, sent)
 
-    def _condition(self, window: Window) -> ColumnElement[bool]:
-        cond: ColumnElement[bool] = true()
-        since = until = None
+    def _selection(self, window: Window) -> Selection:
+        since = until = before = None
         if window.since:
             since, since_day = parse_date(window.since, "from")
-            cond = cond & (documents.c.updated_at >= since)
         if window.until:
             until, until_day = parse_date(window.until, "until")
             step = timedelta(days=1) if until_day else timedelta(seconds=1)
             if until < datetime.max.replace(tzinfo=UTC) - step:  # 9999-12-31 has no day after
-                cond = cond & (documents.c.updated_at < until + step)
+                before = until + step
         if since and until:
             if since_day != until_day:
                 raise OaiError("badArgument", "from and until must have the same granularity")
             if since > until:
                 raise OaiError("badArgument", "from is later than until")
+        selection = Selection(since=since, before=before)
         if window.set_spec:
-            cond = cond & self._set_condition(window.set_spec)
-        return cond
+            selection = self._set_selection(window.set_spec, selection)
+        return selection
 
-    def _set_condition(self, spec: str) -> ColumnElement[bool]:
+    def _set_selection(self, spec: str, selection: Selection) -> Selection:
         kind, _, value = spec.partition(":")
         if kind not in SET_KINDS or (spec.endswith(":") or ":" in value):
             raise OaiError("badArgument", f"unknown set {spec!r}; see ListSets")
+        if not value:
+            return replace(selection, national=True) if kind == "country" else selection
         if kind == "realm":
-            return documents.c.realm == value.upper() if value else true()
+            return replace(selection, realm=value.upper())
         if kind == "schema":
-            return documents.c.schema == value if value else true()
-        if value:
-            return documents.c.owner == value.upper()
-        return documents.c.owner != REFERENCE_OWNER
+            return replace(selection, schema=value)
+        return replace(selection, owner=value.upper())
 
     # -- records --------------------------------------------------------------------------------
     def _prefix(self, prefix: str) -> str:
@@ -381,7 +380,7 @@ class OaiRepository:
     def oai_identifier(self, doc: DocumentRow) -> str:
         return f"oai:{self.namespace}:{doc.uid_base}"
 
-    def _document(self, identifier: str) -> DocumentRow:
+    def _document(self, identifier: str, scope: ReadScope) -> DocumentRow:
         scheme, _, rest = identifier.partition(":")
         _ns, _, local = rest.rpartition(":")
         uid = parse_record_uid(local) if scheme == "oai" and _ns else None
@@ -389,7 +388,7 @@ class OaiRepository:
         if uid is not None and uid.revision is None:
             with self.store.reading() as conn:
                 doc = self.store.document_by_uid(conn, uid)
-        if doc is None:
+        if doc is None or not scope.allows(doc.owner, doc.schema):
             raise OaiError("idDoesNotExist", f"no record {identifier!r} in this repository")
         return doc
 
@@ -432,11 +431,3 @@ class OaiRepository:
                 )
             )
         return el
-
-
-def _row(row: Any) -> DocumentRow:
-    m = dict(row._mapping)
-    for key in ("created_at", "updated_at", "deleted_at"):
-        if m[key] is not None:
-            m[key] = _utc(m[key])
-    return DocumentRow(**m)

@@ -32,15 +32,18 @@ class Database:
         return self.dialect.name
 
     @contextmanager
-    def writing(self, *, wait: float | None = None) -> Iterator[Connection]:
+    def writing(self, *, wait: float | None = None, changes: bool = True) -> Iterator[Connection]:
         """A write transaction: commits on success, rolls back on any error. It takes the lock
         that orders writers before anything else: SQLite's write lock (BEGIN IMMEDIATE; other
         writers wait up to the busy timeout, or `wait` seconds when given) or, on PostgreSQL,
         an advisory lock held until commit. So change sequence numbers are gap-free and
-        committed in order (bch.storage.sequence)."""
+        committed in order (bch.storage.sequence). With `changes=False` (writes that never touch
+        the change sequence: accounts, attachments, sign-in counters) PostgreSQL writers rely on
+        row locks only and do not queue behind publishes."""
         conn = self.engine.connect().execution_options(sqlite_immediate=True)
         with conn, self.dialect.patience(conn, wait), conn.begin():
-            self.dialect.lock_writers(conn)
+            if changes:
+                self.dialect.lock_writers(conn)
             yield conn
 
     def reading(self) -> Connection:
