@@ -8,12 +8,12 @@ import logging
 
 import pytest
 
-from bch.accounts.mail import Mailer, MailSettings
-from bch.accounts.ratelimit import Limit, RateLimiter
 from bch.api.security import headers_for
 from bch.services.attachments import AttachmentStore, sniff
 from bch.services.errors import BadRequest, Forbidden, NotFound, UnsupportedMedia
+from bch.services.mail import Mailer, MailSettings
 from bch.services.policy import ANONYMOUS
+from bch.services.ratelimit import Limit, RateLimiter
 from bch.services.richtext import clean_html
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user, bearer, client_for

@@ -17,7 +17,7 @@ from bch.services.errors import NotFound
 from bch.services.policy import Principal
 from bch.storage import migrate
 from bch.storage.engine import make_engine
-from bch.storage.repository import utcnow
+from bch.storage.rows import utcnow
 from bch.storage.tables import attachments, users
 from tests.postgres import throwaway_database
 

@@ -123,8 +123,7 @@ async def new_token(request: Request, principal: SignedIn, svc: Svc):
     body = await _object(request)
     if principal.scope != "write" and body.get("scope", "write") != "read":
         raise BadRequest("a read-only token cannot create a write token")
-    with svc.engine.connect() as conn:
-        user = svc.accounts.users.by_id(conn, principal.user_id or 0)
+    user = svc.accounts.user(principal.user_id)
     assert user is not None
     issued = svc.accounts.issue_token(
         user,

@@ -79,15 +79,15 @@ class Services:
     # -- accounts and the publishing workflow (issue 3) -------------------------------------------
     @cached_property
     def mailer(self):
-        from bch.accounts.mail import Mailer
+        from bch.services.mail import Mailer
 
         return Mailer()
 
     @cached_property
     def accounts(self):
-        from bch.accounts.service import AccountService
+        from bch.services.accounts import AccountService
 
-        return AccountService(self.engine, self.registry, self.mailer)
+        return AccountService(self.uow, self.registry)
 
     @cached_property
     def drafts(self):

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bch.accounts.users import UserDirectory
 from bch.records.fields import RecordType
 from bch.records.realms import RealmRegistry
 from bch.services import audit
@@ -36,6 +35,7 @@ from bch.services.permissions import Action, Outcome, Target, may_decide, requir
 from bch.services.policy import Principal
 from bch.services.records import Published, RecordService
 from bch.services.unit_of_work import Transaction, UnitOfWork
+from bch.services.users import UserDirectory
 from bch.storage.database import Connection
 from bch.storage.drafts import RequestRepository, RequestRow
 from bch.storage.rows import DocumentRow, iso_utc, utcnow

@@ -14,7 +14,12 @@ from sqlalchemy import Connection, Engine
 from bch.storage.dialects import SqlDialect, dialect_for
 from bch.storage.engine import make_engine
 
-__all__ = ["Connection", "Database", "Engine"]
+__all__ = ["Connection", "Database", "DatabaseError", "Engine"]
+
+
+class DatabaseError(Exception):
+    """A write the database refused (busy, missing table, ...), raised by repositories whose
+    callers carry on without it (bookkeeping): they need not know the driver's exceptions."""
 
 
 class Database:
