@@ -20,7 +20,7 @@ Svc = Annotated[Services, Depends(services)]
 
 
 def _store(svc: Services) -> AttachmentStore:
-    return AttachmentStore(svc.engine)
+    return AttachmentStore(svc.db)  # per request: BCH_ATTACHMENTS_DIR is read when built
 
 
 @router.post("/attachments", status_code=201, summary="Upload a file (type checked by content)")

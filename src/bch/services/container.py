@@ -158,11 +158,12 @@ class Services:
         from bch.services.matches import MatchService
         from bch.sources.cache import SourceStore
         from bch.sources.registry import SourceRegistry, deadline_from_env
+        from bch.storage.source_cache import SourceCacheRepository
 
         return MatchService(
             self.lmos,
             SourceRegistry.from_env(),
-            SourceStore(self.engine),
+            SourceStore(SourceCacheRepository(self.db)),
             deadline=deadline_from_env(),
         )
 

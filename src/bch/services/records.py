@@ -178,7 +178,7 @@ class RecordService:
             lmo_keys=derive.lmo_keys(rt, doc),
             search_text=derive.search_text(rt, doc, self.thesaurus, title),
             facets=facets.facet_values(
-                rt, doc, self.thesaurus, owner, title, self._organism_types(conn)
+                rt, doc, self.thesaurus, owner, title, self.organism_types(conn)
             ),
             texts=facets.language_texts(rt, doc, self.thesaurus, title),
         )
@@ -190,7 +190,7 @@ class RecordService:
             )
         return Published(uid, row.identifier, rt.name, number, changed, warnings)
 
-    def _organism_types(self, conn: Connection) -> Callable[[list[str]], list[str]]:
+    def organism_types(self, conn: Connection) -> Callable[[list[str]], list[str]]:
         """Organism type terms of organism records, by header identifier (LMO facets)."""
 
         def lookup(identifiers: list[str]) -> list[str]:
