@@ -323,6 +323,35 @@ class RecordService:
     ) -> RecordView:
         return self._view(conn, doc, None, True, principal)
 
+    def documents(self, identifiers: Iterable[str]) -> dict[str, DocumentRow]:
+        """The records these identifiers name, deleted ones included (to show what a reference
+        points at)."""
+        if not identifiers:
+            return {}
+        with self.store.reading() as conn:
+            return self.store.documents_by_identifiers(conn, identifiers)
+
+    def latest_bodies(
+        self, docs: list[DocumentRow], principal: Principal = ANONYMOUS
+    ) -> dict[int, dict[str, Any]]:
+        """Latest bodies of listed records, without the fields the principal may not see."""
+        with self.store.reading() as conn:
+            bodies = self.store.latest_bodies(conn, [d.id for d in docs])
+        return {d.id: self.redact(d, bodies.get(d.id, {}), principal) for d in docs}
+
+    def counts_by_schema(self, principal: Principal = ANONYMOUS) -> dict[str, int]:
+        """Records the principal may read, per record type."""
+        with self.store.reading() as conn:
+            return self.store.counts_by_schema(conn, read_scope(principal))
+
+    def health(self) -> dict[str, int]:
+        """Records stored (deleted ones included) and the last change sequence number."""
+        with self.store.reading() as conn:
+            return {
+                "records": self.store.count_documents(conn),
+                "sequence": self.store.last_sequence(conn),
+            }
+
     def list(
         self,
         *,
