@@ -1,9 +1,9 @@
 """The read policy reaches every read that is not a search: replace `read_scope` (hide one
 country's records, or one record type, from anonymous callers) and the change feed, the bulk
 dumps, OAI-PMH, record lists, record pages (404), the links shown on a record and LMOs by UID
-follow, on both
-backends, over the shipped data. Each surface shows exactly the records it showed before,
-minus the hidden ones, in the same order. (The search surfaces have their own test.)"""
+follow, on both backends, over the shipped data. Each surface shows exactly the records it
+showed before, minus the hidden ones, in the same order. (The search surfaces have their own
+test.)"""
 
 from __future__ import annotations
 
