@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bch.services import audit
-from bch.services.events import RequestEvent
+from bch.services.publishing_requests import request_event
 from bch.services.unit_of_work import UnitOfWork
 from bch.storage.database import Database
-from bch.storage.drafts import RequestRepository, RequestRow
+from bch.storage.drafts import RequestRepository
 
 REMINDER_DAYS_BEFORE = (28, 7, 1)  # reminders this many days before the deadline
 EXPIRED_NOTE = "the deadline passed; the draft is kept"
@@ -23,12 +23,6 @@ EXPIRED_NOTE = "the deadline passed; the draft is kept"
 class TickReport:
     reminders: int
     expired: int
-
-
-def _event(action: str, row: RequestRow, note: str | None) -> RequestEvent:
-    return RequestEvent(
-        action, row.id, row.kind, row.identifier, row.realm, row.schema, row.owner, "system", note
-    )
 
 
 class DeadlineService:
@@ -53,13 +47,13 @@ class DeadlineService:
                             tx.conn, "system", "request.expire", record=row.identifier,
                             detail={"request": row.id},
                         )  # fmt: skip
-                        tx.record(_event("expired", row, EXPIRED_NOTE))
+                        tx.record(request_event("expired", row, "system", EXPIRED_NOTE))
                 expired += done
                 continue
             due = sum(1 for d in REMINDER_DAYS_BEFORE if row.deadline - timedelta(days=d) <= now)
             if due > row.reminders_sent:
                 with self.uow() as tx:
                     self.requests.set_reminders(tx.conn, row.id, due)
-                    tx.record(_event("reminder", row, None))
+                    tx.record(request_event("reminder", row, "system", None))
                 reminders += 1
         return TickReport(reminders, expired)

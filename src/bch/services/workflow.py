@@ -30,9 +30,9 @@ from bch.services.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from bch.services.events import RequestEvent
 from bch.services.permissions import Action, Outcome, Target, may_decide, require, target
 from bch.services.policy import Principal
+from bch.services.publishing_requests import request_event, request_json
 from bch.services.records import Published, RecordService
 from bch.services.unit_of_work import Transaction, UnitOfWork
 from bch.services.users import UserDirectory
@@ -60,12 +60,6 @@ class WriteResult:
     published: Published | None = None
     tombstone: dict[str, Any] | None = None
     request: dict[str, Any] | None = None
-
-
-def request_event(action: str, row: RequestRow, by: str, note: str | None) -> RequestEvent:
-    return RequestEvent(
-        action, row.id, row.kind, row.identifier, row.realm, row.schema, row.owner, by, note
-    )
 
 
 class WorkflowService:
@@ -383,30 +377,9 @@ class WorkflowService:
 
     def request_json(self, conn: Connection, row: RequestRow) -> dict[str, Any]:
         draft = self.drafts.find(conn, row.identifier) if row.kind == "publish" else None
-        title = None
         if draft is not None:
             title = display_title(self._rt(row.schema, row.realm), draft.document)
         else:
             doc = self.store.document_by_identifier(conn, row.identifier)
             title = doc.title if doc else None
-        return {
-            "id": row.id,
-            "kind": row.kind,
-            "identifier": row.identifier,
-            "realm": row.realm,
-            "schema": row.schema,
-            "country": None if row.owner == "SCBD" else row.owner,
-            "title": title,
-            "message": row.message,
-            "state": row.state,
-            "requestedBy": row.requested_by_email,
-            "requestedAt": iso_utc(row.requested_at),
-            "deadline": iso_utc(row.deadline),
-            "remindersSent": row.reminders_sent,
-            "decidedBy": row.decided_by,
-            "decidedAt": iso_utc(row.decided_at),
-            "reason": row.reason,
-            "result": row.result,
-            "draft": f"/api/v1/drafts/{row.identifier}" if draft is not None else None,
-            "draftRevision": draft.revision if draft is not None else None,
-        }
+        return request_json(row, draft, title)
