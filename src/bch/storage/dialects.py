@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, Engine, Table, Text, cast, func
+from sqlalchemy import Column, ColumnElement, Connection, Engine, Table, Text, cast, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from bch.storage.sequence import WRITERS_LOCK
 from bch.storage.sqlite_locking import patience
+
+MIGRATIONS_LOCK = text("SELECT pg_advisory_xact_lock(7745002)")  # PostgreSQL: one migrator
 
 
 class SqlDialect:
@@ -25,6 +28,14 @@ class SqlDialect:
     def lock_writers(self, conn: Connection) -> None:
         """Take the lock that orders writers, first thing in a write transaction (see
         bch.storage.sequence): nothing to do where BEGIN takes it."""
+
+    def lock_migrations(self, conn: Connection) -> None:
+        """Take the lock that lets one server migrate at a time, until commit: nothing to do
+        where BEGIN takes the write lock."""
+
+    def database_file(self, engine: Engine) -> Path | None:
+        """The file holding the database, for files kept next to it (None: a server)."""
+        return None
 
     def patience(self, conn: Connection, seconds: float | None) -> AbstractContextManager[None]:
         """Let a writer wait up to `seconds` for the write lock (None: the default wait)."""
@@ -54,6 +65,10 @@ class SqliteDialect(SqlDialect):
     def patience(self, conn: Connection, seconds: float | None) -> AbstractContextManager[None]:
         return patience(conn, seconds) if seconds is not None else nullcontext()
 
+    def database_file(self, engine: Engine) -> Path | None:
+        name = engine.url.database
+        return None if name in (None, "", ":memory:") else Path(name).expanduser().resolve()
+
     def insert(self, table: Table) -> Insert:
         return sqlite.insert(table)
 
@@ -70,6 +85,9 @@ class PostgresDialect(SqlDialect):
 
     def lock_writers(self, conn: Connection) -> None:
         conn.execute(WRITERS_LOCK)
+
+    def lock_migrations(self, conn: Connection) -> None:
+        conn.execute(MIGRATIONS_LOCK)
 
     def snapshot(self, conn: Connection) -> Connection:
         return conn.execution_options(isolation_level="REPEATABLE READ")
