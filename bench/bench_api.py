@@ -35,7 +35,7 @@ from bch.services.container import Services
 from bch.services.documents import content_hash
 from bch.services.facets import TITLE_SORT, sort_key
 from bch.storage.bulk import bulk_publish
-from bch.storage.repository import NewRevision
+from bch.storage.rows import NewRevision
 from bch.storage.tables import documents, record_facets, revisions, search_documents, search_texts
 
 BATCH = 5000

@@ -160,6 +160,7 @@ def bench_matches() -> None:
     from bch.sources.cache import SourceStore
     from bch.sources.http import SourceHttp
     from bch.sources.registry import SourceRegistry
+    from bch.storage.source_cache import SourceCacheRepository
     from tests.sources import pages
     from tests.sources.conftest import HANG, Site
 
@@ -185,7 +186,7 @@ def bench_matches() -> None:
         ms = MatchService(
             svc.lmos,
             SourceRegistry.from_env(env),
-            SourceStore(svc.engine),
+            SourceStore(SourceCacheRepository(svc.db)),
             http=SourceHttp(min_interval=0.0),
             deadline=2.0,
             warm=False,

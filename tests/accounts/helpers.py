@@ -14,12 +14,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from bch.accounts.mail import MailSettings
-from bch.accounts.ratelimit import RateLimiter
-from bch.accounts.usage import UsageRecorder
 from bch.api.app import create_app
 from bch.services.container import Services
+from bch.services.mail import MailSettings
 from bch.services.policy import Principal
+from bch.services.ratelimit import RateLimiter
+from bch.services.token_usage import UsageRecorder
 from tests import factories
 
 PASSWORD = "Correct-horse-42!"
@@ -84,7 +84,7 @@ def _fresh_limits(request) -> None:
         svc = request.getfixturevalue("services")
         svc.accounts.limiter = RateLimiter()
         svc.accounts.usage.close()
-        svc.accounts.usage = UsageRecorder(svc.engine)
+        svc.accounts.usage = UsageRecorder(svc.db)
 
 
 def add_user(

@@ -8,12 +8,12 @@ import logging
 
 import pytest
 
-from bch.accounts.mail import Mailer, MailSettings
-from bch.accounts.ratelimit import Limit, RateLimiter
 from bch.api.security import headers_for
 from bch.services.attachments import AttachmentStore, sniff
 from bch.services.errors import BadRequest, Forbidden, NotFound, UnsupportedMedia
+from bch.services.mail import Mailer, MailSettings
 from bch.services.policy import ANONYMOUS
+from bch.services.ratelimit import Limit, RateLimiter
 from bch.services.richtext import clean_html
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user, bearer, client_for
@@ -72,7 +72,7 @@ def test_attachment_type_comes_from_the_content(services, tmp_path):
     assert sniff("plain notes, UTF-8: ÉÀ".encode()) == "text/plain"
     assert sniff(b"<html><script>alert(1)</script></html>") is None
     assert sniff(b"MZ\x90\x00\x03\x00\x00\x00") is None  # a Windows executable
-    store = AttachmentStore(services.engine, tmp_path / "att")
+    store = AttachmentStore(services.db, tmp_path / "att")
     user = add_user(services, "u@example.org")
     att = store.save(user, "../../etc/report.exe", PDF)  # a PDF whatever its name says
     assert att.media_type == "application/pdf" and "/" not in att.name

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bch.accounts.secrets import digest
+from bch.services.credentials import digest
 from bch.services.errors import (
     BadRequest,
     Conflict,
@@ -19,7 +19,7 @@ from bch.services.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from bch.storage.repository import utcnow
+from bch.storage.rows import utcnow
 from bch.storage.tables import api_tokens, audit_log, users
 from tests.accounts.helpers import PASSWORD, Mailbox, add_user
 
@@ -80,7 +80,7 @@ def test_password_reset_by_mail(services, mailbox):
 
 
 def test_login_rate_limit_answers_retry_after(services):
-    from bch.accounts.ratelimit import Limit, RateLimiter
+    from bch.services.ratelimit import Limit, RateLimiter
 
     services.accounts.limiter = RateLimiter({"login": Limit(3, 60)})
     for _ in range(3):

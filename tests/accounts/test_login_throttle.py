@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bch.accounts.throttle import BackoffPolicy
 from bch.api.app import create_app
 from bch.services.container import Services
 from bch.services.errors import TooManyRequests, Unauthorized
-from bch.storage.repository import _as_utc, utcnow
+from bch.services.throttle import BackoffPolicy
+from bch.storage.rows import as_utc, utcnow
 from bch.storage.tables import audit_log, login_throttle
 from tests.accounts.helpers import PASSWORD, Mailbox, add_user
 
@@ -176,7 +176,7 @@ def test_the_back_off_is_shared_with_other_processes(services, clock):
     with services.engine.connect() as conn:
         pair = conn.execute(select(login_throttle).where(login_throttle.c.scope == "pair")).one()
     assert pair.failures == 5 and pair.blocked_until is not None
-    clock.now = _as_utc(pair.updated_at)  # the moment the other process failed for the fifth time
+    clock.now = as_utc(pair.updated_at)  # the moment the other process failed for the fifth time
     assert _attempt(services, PASSWORD, "203.0.113.7") == "429 1"
     # and a second service object on the same database (another server) sees it too
     other = Services.open(url)

@@ -1,5 +1,5 @@
 """API tokens' last use is written off the request path, at most once a minute per token, and
-a failure to write it never fails anything (accounts/usage.py). Both backends."""
+a failure to write it never fails anything (services/token_usage.py). Both backends."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bch.accounts.usage import UsageRecorder
+from bch.services.token_usage import UsageRecorder
+from bch.storage.database import Database
 from bch.storage.engine import make_engine
-from bch.storage.repository import _as_utc, utcnow
+from bch.storage.rows import as_utc, utcnow
 from bch.storage.tables import api_tokens
 from tests.accounts.helpers import PASSWORD, add_user
 
@@ -20,7 +21,7 @@ def _last_used(services, token_id: int):
         value = conn.execute(
             select(api_tokens.c.last_used_at).where(api_tokens.c.id == token_id)
         ).scalar_one()
-    return _as_utc(value)
+    return as_utc(value)
 
 
 def test_a_token_use_is_written_at_most_once_a_minute(services):
@@ -28,7 +29,7 @@ def test_a_token_use_is_written_at_most_once_a_minute(services):
     acc = services.accounts
     issued = acc.issue_token(acc.login("tok@example.org", PASSWORD))
     now = [1000.0]
-    before, acc.usage = acc.usage, UsageRecorder(services.engine, clock=lambda: now[0])
+    before, acc.usage = acc.usage, UsageRecorder(services.db, clock=lambda: now[0])
     recorder = acc.usage
     try:
         for _ in range(20):
@@ -58,7 +59,7 @@ def test_a_token_use_is_written_at_most_once_a_minute(services):
 
 def test_a_failed_bookkeeping_write_is_logged_not_raised(tmp_path, caplog):
     engine = make_engine(f"sqlite:///{tmp_path / 'no-tables.db'}")  # no api_tokens table
-    recorder = UsageRecorder(engine)
+    recorder = UsageRecorder(Database(engine))
     try:
         with caplog.at_level(logging.WARNING, logger="bch.accounts"):
             recorder.used(7, utcnow(), stored=None)

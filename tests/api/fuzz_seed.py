@@ -74,7 +74,7 @@ def seed(svc: Services) -> Seeded:
     documents, methods = real_subset()
     with svc.records.batch(by=IMPORT_USER) as batch:
         published = [batch.publish(d, strict=False) for d in documents]
-        svc.store.replace_detection_methods(batch.conn, [_method_row(m) for m in methods])
+        svc.detection_methods.replace(batch.conn, [_method_row(m) for m in methods])
     out = Seeded()
     sec = svc.accounts.add_user(
         "secretariat@fuzz.example.org", role="secretariat", password=PASSWORD, by="test"
@@ -103,7 +103,7 @@ def seed(svc: Services) -> Seeded:
     request_id = (done.request or {}).get("id")
     second = factories.organization(identifier=factories.ident("org-fuzz"))
     svc.drafts.save(sec_p, second["header"]["identifier"], second)
-    attachment = AttachmentStore(svc.engine).save(sec_p, "method.pdf", PDF)
+    attachment = AttachmentStore(svc.db).save(sec_p, "method.pdf", PDF)
     # a deleted record: its reads answer 410 with the tombstone
     gone = published[-1]
     svc.records.delete(gone.uid, reason="withdrawn (fuzz seed)")

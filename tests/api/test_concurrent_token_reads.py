@@ -11,8 +11,8 @@ from collections import Counter
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bch.accounts.secrets import digest
 from bch.api.app import create_app
+from bch.services.credentials import digest
 from bch.storage.tables import api_tokens
 from tests.accounts.helpers import PASSWORD, _fresh_limits, add_user, bearer  # noqa: F401
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bch.accounts.ratelimit import Limit, RateLimiter
-from bch.accounts.throttle import BackoffPolicy, LoginThrottle
 from bch.api.app import create_app
 from bch.services.container import Services
+from bch.services.ratelimit import Limit, RateLimiter
+from bch.services.throttle import BackoffPolicy, LoginThrottle
 from tests.api import openapi_fuzz
 from tests.api.fuzz_seed import seed
 
@@ -31,7 +31,7 @@ def fuzz_app(services: Services, monkeypatch):
     monkeypatch.setenv("BCH_RATE_LIMIT", "100000,1000000")
     services.accounts.limiter = RateLimiter(GENEROUS)
     services.accounts.throttle = LoginThrottle(
-        services.engine, BackoffPolicy(pair_free=1_000_000, address_free=1_000_000)
+        services.db, BackoffPolicy(pair_free=1_000_000, address_free=1_000_000)
     )
     seeded = seed(services)
     return create_app(services), seeded

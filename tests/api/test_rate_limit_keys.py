@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from bch.accounts.token_cache import ValidTokens
 from bch.api.app import create_app
-from bch.storage.repository import utcnow
+from bch.services.token_cache import ValidTokens
+from bch.storage.rows import utcnow
 from tests.accounts.helpers import PASSWORD, _fresh_limits, add_user  # noqa: F401
 
 URL = "/api/v1/countries/CA"

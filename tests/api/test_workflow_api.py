@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from bch.cli import app as cli
 from bch.services.container import Services
-from bch.storage.repository import utcnow
+from bch.storage.rows import utcnow
 from bch.storage.tables import audit_log, drafts, publishing_requests
 from tests import factories
 from tests.accounts.helpers import (

@@ -25,7 +25,7 @@ def _count(svc, table) -> int:
 
 
 def test_same_user_same_bytes_twice_is_two_attachments_one_blob(services, tmp_path):
-    store = AttachmentStore(services.engine, tmp_path / "files")
+    store = AttachmentStore(services.db, tmp_path / "files")
     ana = add_user(services, "ana@example.org")
     first = store.save(ana, "v1.pdf", PDF)
     second = store.save(ana, "v2.pdf", PDF)
@@ -39,7 +39,7 @@ def test_same_user_same_bytes_twice_is_two_attachments_one_blob(services, tmp_pa
 
 
 def test_a_read_only_token_cannot_delete(services, tmp_path):
-    store = AttachmentStore(services.engine, tmp_path / "files")
+    store = AttachmentStore(services.db, tmp_path / "files")
     ana = add_user(services, "ana@example.org")
     att = store.save(ana, "a.pdf", PDF)
     reader = Principal(ana.user_id, ana.email, ana.roles, ana.limits, scope="read")
@@ -49,7 +49,7 @@ def test_a_read_only_token_cannot_delete(services, tmp_path):
 
 
 def test_concurrent_uploads_and_deletes_of_the_same_bytes_stay_consistent(services, tmp_path):
-    store = AttachmentStore(services.engine, tmp_path / "files")
+    store = AttachmentStore(services.db, tmp_path / "files")
     users = [add_user(services, f"u{i}@example.org") for i in range(4)]
     errors: list[BaseException] = []
     start = threading.Barrier(len(users))

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from bch.services.reindex import reindex
 from bch.services.search import SearchQuery
 from bch.storage.bulk import bulk_publish
-from bch.storage.repository import NewRevision
+from bch.storage.rows import NewRevision
 from bch.storage.tables import changes, record_facets, search_texts
 from tests import factories
 

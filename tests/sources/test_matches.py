@@ -12,6 +12,7 @@ from bch.services.matches import MatchService
 from bch.sources.cache import SourceStore
 from bch.sources.http import SourceHttp
 from bch.sources.registry import SourceRegistry
+from bch.storage.source_cache import SourceCacheRepository
 from tests.sources import pages
 from tests.sources.conftest import CONFIGURED, HANG
 
@@ -22,7 +23,7 @@ def _service(svc, env=None, *, persist=True, deadline=2.0) -> MatchService:
     ms = MatchService(
         svc.lmos,
         SourceRegistry.from_env(env or {}),
-        SourceStore(svc.engine),
+        SourceStore(SourceCacheRepository(svc.db)),
         http=SourceHttp(min_interval=0.0, backoff=0.05),
         deadline=deadline,
         warm=False,

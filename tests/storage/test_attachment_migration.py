@@ -16,8 +16,9 @@ from bch.services.attachments import AttachmentStore
 from bch.services.errors import NotFound
 from bch.services.policy import Principal
 from bch.storage import migrate
+from bch.storage.database import Database
 from bch.storage.engine import make_engine
-from bch.storage.repository import utcnow
+from bch.storage.rows import utcnow
 from bch.storage.tables import attachments, users
 from tests.postgres import throwaway_database
 
@@ -74,7 +75,7 @@ def test_attachments_stored_before_the_migration_are_kept(engine_at_0002, tmp_pa
     migrate.upgrade(engine_at_0002)  # every head, 0005_attachments among them
     assert migrate.current_revisions(engine_at_0002) == migrate.head_revisions()
 
-    store = AttachmentStore(engine_at_0002)
+    store = AttachmentStore(Database(engine_at_0002))
     att, path = store.open(ana, pdf_id)
     assert (att.id, att.name, att.media_type, att.size) == (
         pdf_id,

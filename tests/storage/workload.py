@@ -27,9 +27,12 @@ def _fail(*_args) -> None:
     raise Rollback
 
 
-def _rolled_back(write, *args, **kwargs) -> None:
+def _rolled_back(svc: Services, write, *args, **kwargs) -> None:
+    """The write, in a unit of work that fails after it: nothing of it may remain."""
     try:
-        write(*args, **kwargs)
+        with svc.uow():
+            write(*args, **kwargs)
+            _fail()
     except Rollback:
         return
     raise AssertionError("the write did not fail")
@@ -57,10 +60,10 @@ def _writer(svc: Services, rounds: int, tag: str, out: Outcome, lock: threading.
             svc.records.publish(doc, by="test")  # revision 2
             assert not svc.records.publish(doc, by="test").changed  # identical: no change
             doc["commonNames"] = {"en": "never stored"}
-            _rolled_back(svc.records.publish, doc, by="test", also=_fail)
+            _rolled_back(svc, svc.records.publish, doc, by="test")
             written = 2
             if i % 3 == 0:
-                _rolled_back(svc.records.delete, ident, reason="gone", by="test", also=_fail)
+                _rolled_back(svc, svc.records.delete, ident, reason="gone", by="test")
                 svc.records.delete(ident, reason="withdrawn", by="test")
                 written += 1
             with lock:

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from starlette.routing import Match
 
-from bch.storage.repository import utcnow
+from bch.storage.rows import utcnow
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user, bearer, client_for, kenyan_authority
 

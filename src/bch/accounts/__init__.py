@@ -1,2 +1,2 @@
-"""Accounts: users and roles, password hashing, API tokens, web sessions with CSRF, mail, and
-protection against abuse (rate limits, login lockout)."""
+"""The `bch user` and `bch workflow` commands (accounts/commands.py). The account services
+themselves are in bch.services (accounts, users, credentials, mail, throttle, rate limits)."""

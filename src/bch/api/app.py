@@ -53,14 +53,12 @@ def create_app(svc: Services) -> FastAPI:
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
     def healthz():
-        with svc.store.reading() as conn:
-            count = svc.store.count_documents(conn)
-            seq = svc.store.last_sequence(conn)
+        health = svc.records.health()
         return {
             "status": "ok",
-            "database": svc.engine.dialect.name,
-            "records": count,
-            "sequence": seq,
+            "database": svc.db.name,
+            "records": health["records"],
+            "sequence": health["sequence"],
             "searchIndex": svc.search.index.status if svc.search.index else "off",
         }
 

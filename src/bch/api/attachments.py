@@ -21,7 +21,7 @@ Svc = Annotated[Services, Depends(services)]
 
 
 def _store(svc: Services) -> AttachmentStore:
-    return AttachmentStore(svc.engine)
+    return AttachmentStore(svc.db)  # per request: BCH_ATTACHMENTS_DIR is read when built
 
 
 @router.post(

@@ -29,7 +29,7 @@ from bch.api.responses import errors
 from bch.api.responses import json_body as body_doc
 from bch.services.container import Services
 from bch.services.errors import BadRequest
-from bch.storage.repository import iso_utc
+from bch.storage.rows import iso_utc
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 Svc = Annotated[Services, Depends(services)]
@@ -179,8 +179,7 @@ async def new_token(request: Request, principal: SignedIn, svc: Svc):
     body = await optional_object(request)  # no body: a write token named "api" for 30 days
     if principal.scope != "write" and body.get("scope", "write") != "read":
         raise BadRequest("a read-only token cannot create a write token")
-    with svc.engine.connect() as conn:
-        user = svc.accounts.users.by_id(conn, principal.user_id or 0)
+    user = svc.accounts.user(principal.user_id)
     assert user is not None
     issued = svc.accounts.issue_token(
         user,

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from bch.api.deps import services
 from bch.api.http import next_link
+from bch.api.identity import principal_of
 from bch.api.params import PageSize
 from bch.services.container import Services
 
@@ -33,7 +34,7 @@ def list_changes(
     ] = None,
     limit: PageSize = 100,
 ):
-    page = svc.changes.page(since, limit)
+    page = svc.changes.page(since, limit, principal_of(request))  # entries the caller may read
     headers = {"X-Change-Sequence": str(page.sequence)}
     if len(page.items) == limit:
         headers["Link"] = next_link(request, page.next, "since")

@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from bch.accounts.secrets import digest
-from bch.accounts.token_cache import ValidTokens
 from bch.api.client_address import install_forwarded, peer
 from bch.api.errors import error_body
+from bch.services.credentials import digest
+from bch.services.token_cache import ValidTokens
 
 PUBLIC_PREFIXES = ("/api/", "/oai", "/widgets.js", "/oembed")
 # read-only endpoints that accept POST (OAI-PMH, CBD index queries)

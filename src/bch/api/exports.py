@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from bch.api.deps import services
+from bch.api.identity import principal_of
 from bch.api.responses import content, errors
 from bch.services.container import Services
 
@@ -43,8 +44,8 @@ def list_exports(svc: Svc):
         **errors(404),
     },
 )
-def export(name: str, svc: Svc):
-    dump = svc.exports.open(name)
+def export(name: str, request: Request, svc: Svc):
+    dump = svc.exports.open(name, principal_of(request))  # the records the caller may read
     headers = {
         "X-Change-Sequence": str(dump.sequence),
         "X-Record-Count": str(dump.records),

@@ -12,11 +12,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from bch.accounts.service import SESSION_HOURS, Session
-from bch.accounts.users import User
 from bch.api.deps import services
+from bch.services.accounts import SESSION_HOURS, Session
 from bch.services.errors import Unauthorized
 from bch.services.policy import ANONYMOUS, Principal
+from bch.services.users import User
 
 SESSION_COOKIE = "bch_session"
 CSRF_HEADER = "x-csrf-token"

@@ -11,7 +11,7 @@ from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import display
 from bch.records.realms import RealmRegistry
 from bch.services.records import RecordView
-from bch.storage.repository import iso_utc
+from bch.storage.rows import iso_utc
 
 VOCAB_PATH = "/api/v1/vocab"
 SCHEMA_ORG_TYPES = {

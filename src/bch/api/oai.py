@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bch.api.bodies import read_body
 from bch.api.deps import services
+from bch.api.identity import principal_of
 from bch.api.responses import content, errors, raw_body
 from bch.config import MAX_QUERY_BODY_BYTES, oai_namespace, public_url
 from bch.services.container import Services
@@ -69,7 +70,8 @@ def repository(svc: Services) -> OaiRepository:
 )
 def oai_get(request: Request, svc: Svc) -> Response:
     params = request.query_params.multi_items()
-    return Response(repository(svc).respond(params), media_type=XML)
+    body = repository(svc).respond(params, principal=principal_of(request))
+    return Response(body, media_type=XML)
 
 
 @router.post(
@@ -82,7 +84,8 @@ def oai_get(request: Request, svc: Svc) -> Response:
 async def oai_post(request: Request, svc: Svc) -> Response:
     raw = (await read_body(request, MAX_QUERY_BODY_BYTES)).decode("utf-8", errors="replace")
     params = parse_qsl(raw, keep_blank_values=True)
-    body = await run_in_threadpool(repository(svc).respond, params)
+    principal = principal_of(request)
+    body = await run_in_threadpool(repository(svc).respond, params, None, principal)
     return Response(body, media_type=XML)
 
 

@@ -26,9 +26,10 @@ from bch.records.realms import get_registry
 from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.services.policy import public_actor
-from bch.services.records import RecordView, record_summary
+from bch.services.records import RecordView
 from bch.services.search import RANGES, SearchQuery
-from bch.storage.repository import iso_utc
+from bch.services.summaries import record_summary
+from bch.storage.rows import iso_utc
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 Svc = Annotated[Services, Depends(services)]

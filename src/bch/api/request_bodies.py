@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bch.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from bch.accounts.service import MAX_TOKEN_DAYS
-from bch.accounts.users import EMAIL_PATTERN
 from bch.records.languages import LANGUAGES
+from bch.services.accounts import MAX_TOKEN_DAYS
+from bch.services.credentials import MAX_LENGTH, MIN_LENGTH
+from bch.services.users import EMAIL_PATTERN
 
 # PostgreSQL stores no NUL character, so a body holding one is refused (api/deps.py): say so
 NoNul = r"^[^\x00]*$"

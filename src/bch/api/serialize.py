@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bch.records.identifiers import REFERENCE_OWNER
-from bch.services.records import RecordView, record_summary
-from bch.storage.repository import DocumentRow, RevisionRow, iso_utc
+from bch.services.records import RecordView
+from bch.services.summaries import record_summary
+from bch.storage.rows import DocumentRow, RevisionRow, iso_utc
 
 
 def record_json(view: RecordView) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def import_shipped(
     """Load the shipped data in one write transaction (all or nothing). With `only_if_empty`,
     only into a database without records, checked inside that transaction: of two servers
     starting together on a new database, the second waits for the first's load, finds the
-    records and returns None. `wait`: see RecordStore.writing."""
+    records and returns None. `wait`: see Database.writing."""
     plan = build_plan(data_dir)
     methods = [_method_row(m) for m in plan.detection_methods]
     summary = ImportSummary()
@@ -54,7 +54,7 @@ def import_shipped(
             summary.warnings += len(result.warnings) if result.changed else 0
             if on_step:
                 on_step()
-        summary.detection_methods_changed = svc.store.replace_detection_methods(batch.conn, methods)
+        summary.detection_methods_changed = svc.detection_methods.replace(batch.conn, methods)
     summary.detection_methods = len(methods)
     return summary
 

@@ -19,15 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from bch.services.errors import BadRequest, Forbidden, NotFound, ServiceError, UnsupportedMedia
 from bch.services.policy import Principal
+from bch.storage.attachments import AttachmentRepository, AttachmentRow
 from bch.storage.blobs import BlobFiles, default_directory
-from bch.storage.repository import _as_utc, iso_utc, utcnow
-from bch.storage.tables import attachment_blobs, attachments
+from bch.storage.database import Connection, Database
+from bch.storage.rows import iso_utc, utcnow
 
 __all__ = [
     "MEDIA_TYPES",
@@ -125,26 +122,9 @@ class Attachment:
         }
 
 
-_COLUMNS = (
-    attachments.c.id,
-    attachments.c.name,
-    attachments.c.media_type,
-    attachment_blobs.c.size,
-    attachments.c.owner_id,
-    attachments.c.created_at,
-    attachments.c.sha256,
-)
-
-
-def _attachment(row) -> Attachment:
+def _attachment(row: AttachmentRow) -> Attachment:
     return Attachment(
-        row.id,
-        row.name,
-        row.media_type,
-        row.size,
-        row.owner_id,
-        _as_utc(row.created_at),
-        row.sha256,
+        row.id, row.name, row.media_type, row.size, row.owner_id, row.created_at, row.sha256
     )
 
 
@@ -159,14 +139,15 @@ def _require_writer(principal: Principal, doing: str) -> None:
 
 
 class AttachmentStore:
-    def __init__(self, engine: Engine, directory: Path | None = None):
-        self.engine = engine
-        self.files = BlobFiles(directory or default_directory(engine))
+    def __init__(self, db: Database, directory: Path | None = None):
+        self.db = db
+        self.rows = AttachmentRepository(db)
+        self.files = BlobFiles(directory or default_directory(db.engine))
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
         # SQLite: the write lock up front; PostgreSQL: row locks on the blob (see save, delete)
-        with self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+        with self.db.writing(changes=False) as conn:
             yield conn
 
     def save(self, principal: Principal, name: str, data: bytes) -> Attachment:
@@ -200,38 +181,21 @@ class AttachmentStore:
         with self._writing() as conn:
             # the blob row is created or locked first: a delete of the last other attachment of
             # these bytes either finished before (the file is written again) or waits for us
-            self._claim_blob(conn, digest, len(data), att.created_at)
+            self.rows.claim_blob(conn, digest, len(data), att.created_at)
             self.files.ensure(digest, data)
-            conn.execute(
-                insert(attachments).values(
-                    id=att.id,
-                    sha256=digest,
-                    owner_id=att.uploaded_by,
-                    name=att.name,
-                    media_type=media,
-                    created_at=att.created_at,
-                )
+            self.rows.add(
+                conn,
+                AttachmentRow(
+                    att.id, att.name, media, att.size, att.uploaded_by, att.created_at, digest
+                ),
             )
         return att
-
-    def _claim_blob(self, conn: Connection, digest: str, size: int, at: datetime) -> None:
-        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        stmt = dialect_insert(attachment_blobs).values(sha256=digest, size=size, created_at=at)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[attachment_blobs.c.sha256], set_={"size": stmt.excluded.size}
-            )
-        )
 
     def _find(self, conn: Connection, principal: Principal, attachment_id: str) -> Attachment:
         missing = NotFound(f"no attachment {attachment_id}")
         if not _ID.match(attachment_id or ""):
             raise missing
-        row = conn.execute(
-            select(*_COLUMNS)
-            .join_from(attachments, attachment_blobs)
-            .where(attachments.c.id == attachment_id)
-        ).first()
+        row = self.rows.get(conn, attachment_id)
         if row is None:
             raise missing
         att = _attachment(row)
@@ -240,7 +204,7 @@ class AttachmentStore:
         return att
 
     def get(self, principal: Principal, attachment_id: str) -> Attachment:
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             return self._find(conn, principal, attachment_id)
 
     def open(self, principal: Principal, attachment_id: str) -> tuple[Attachment, Path]:
@@ -255,44 +219,27 @@ class AttachmentStore:
         """The caller's attachments, newest first."""
         if principal.is_anonymous:
             return []
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(*_COLUMNS)
-                .join_from(attachments, attachment_blobs)
-                .where(attachments.c.owner_id == principal.user_id)
-                .order_by(attachments.c.created_at.desc(), attachments.c.id)
-            ).all()
+        assert principal.user_id is not None
+        with self.db.reading() as conn:
+            rows = self.rows.of_owner(conn, principal.user_id)
         return [_attachment(r) for r in rows]
 
     def delete(self, principal: Principal, attachment_id: str) -> None:
         """Delete one attachment; its blob goes only when no other attachment uses it."""
         _require_writer(principal, "delete an attachment")
-        aside, digest, users = None, None, -1
+        aside, digest, unused = None, None, False
         try:
             with self._writing() as conn:
                 att = self._find(conn, principal, attachment_id)
                 digest = att.sha256
-                gone = conn.execute(delete(attachments).where(attachments.c.id == att.id))
-                if gone.rowcount == 0:  # deleted by a concurrent request
+                if not self.rows.remove(conn, att.id):  # deleted by a concurrent request
                     raise NotFound(f"no attachment {attachment_id}")
-                # lock the blob row, then count in a new statement (it sees uploads that held
-                # the lock and committed meanwhile)
-                conn.execute(
-                    select(attachment_blobs.c.sha256)
-                    .where(attachment_blobs.c.sha256 == digest)
-                    .with_for_update()
-                ).first()
-                users = conn.execute(
-                    select(func.count()).where(attachments.c.sha256 == digest)
-                ).scalar_one()
-                if users == 0:
-                    conn.execute(
-                        delete(attachment_blobs).where(attachment_blobs.c.sha256 == digest)
-                    )
+                unused = self.rows.release_blob(conn, digest)
+                if unused:
                     aside = self.files.set_aside(digest)
         except BaseException:
             if digest is not None:
                 self.files.restore(digest, aside)
             raise
-        if users == 0:
+        if unused:
             self.files.discard(digest, aside)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.numbers import MAX_ID, is_ascii_number, number_from_text, number_from_token
-from bch.storage.repository import RecordStore, _as_utc, iso_utc
-from bch.storage.tables import changes, documents
+from bch.services.policy import ANONYMOUS, Principal, read_scope
+from bch.storage.database import Database
+from bch.storage.feed import ChangeRepository, ChangeRow
+from bch.storage.rows import iso_utc
 
 MAX_LIMIT = 1000
 
@@ -52,69 +52,53 @@ def parse_since(token: str | None) -> int:
 
 
 class ChangeFeed:
-    def __init__(self, store: RecordStore):
-        self.store = store
+    def __init__(self, db: Database, changes: ChangeRepository):
+        self.db = db
+        self.changes = changes
 
-    def page(self, since: str | None = None, limit: int = 100) -> ChangePage:
+    def page(
+        self, since: str | None = None, limit: int = 100, principal: Principal = ANONYMOUS
+    ) -> ChangePage:
+        """The entries after `since` on records the principal may read (read_scope), deletions
+        of such records included."""
         if not 1 <= limit <= MAX_LIMIT:
             raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
         after = parse_since(since)
-        stmt = (
-            select(
-                changes.c.seq,
-                changes.c.action,
-                changes.c.revision,
-                changes.c.at,
-                documents.c.id,
-                documents.c.identifier,
-                documents.c.realm,
-                documents.c.schema,
-                documents.c.short_code,
-                documents.c.owner,
-                documents.c.deleted_at,
-                documents.c.delete_reason,
-                documents.c.latest_revision,
-            )
-            .join(documents, documents.c.id == changes.c.document_id)
-            .where(changes.c.seq > after)
-            .order_by(changes.c.seq)
-            .limit(limit)
-        )
-        with self.store.reading() as conn:
-            rows = list(conn.execute(stmt))
-        items = [_entry(r._mapping) for r in rows]
+        with self.db.reading() as conn:
+            rows = self.changes.page(conn, after=after, limit=limit, scope=read_scope(principal))
+        items = [_entry(r) for r in rows]
         last = rows[-1].seq if rows else after
         return ChangePage(items, sequence_token(last), last)
 
     def last_sequence(self) -> int:
-        with self.store.reading() as conn:
-            return self.store.last_sequence(conn)
+        with self.db.reading() as conn:
+            return self.changes.last_sequence(conn)
 
 
-def _entry(m) -> dict[str, Any]:
-    base = f"{m['realm']}-{m['short_code']}-{m['owner']}-{m['id']}"
-    uid = f"{base}-{m['revision']}"
+def _entry(m: ChangeRow) -> dict[str, Any]:
+    base = f"{m.realm}-{m.short_code}-{m.owner}-{m.id}"
+    uid = f"{base}-{m.revision}"
     entry: dict[str, Any] = {
-        "seq": m["seq"],
-        "action": m["action"],
+        "seq": m.seq,
+        "action": m.action,
         "id": uid,
-        "identifier": m["identifier"],
-        "schema": m["schema"],
-        "realm": m["realm"],
-        "country": None if m["owner"] == REFERENCE_OWNER else m["owner"],
-        "revision": m["revision"],
-        "at": iso_utc(_as_utc(m["at"])),
-        "url": f"/api/v1/records/{base}/versions/{m['revision']}",
+        "identifier": m.identifier,
+        "schema": m.schema,
+        "realm": m.realm,
+        "country": None if m.owner == REFERENCE_OWNER else m.owner,
+        "revision": m.revision,
+        "at": iso_utc(m.at),
+        "url": f"/api/v1/records/{base}/versions/{m.revision}",
     }
-    if m["action"] == "delete":
+    if m.action == "delete":
         # the reason is on the record while it stays deleted; a later re-publish clears it
-        still = m["deleted_at"] is not None and m["latest_revision"] == m["revision"]
+        still = m.deleted_at is not None and m.latest_revision == m.revision
         entry["tombstone"] = {
             "id": uid,
-            "identifier": m["identifier"],
-            "schema": m["schema"],
-            "realm": m["realm"],
+            "identifier": m.identifier,
+            "schema": m.schema,
+            "realm": m.realm,
             "deletedAt": entry["at"],
-            "reason": m["delete_reason"] if still else None,
+            "reason": m.delete_reason if still else None,
         }
     return entry

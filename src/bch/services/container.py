@@ -1,4 +1,7 @@
-"""Wires storage and services together for one database. Every surface builds one of these."""
+"""Wires storage and services together for one database. Every surface builds one of these.
+
+Side effects of writes are subscribers of the event bus, registered here (`events`): they run
+after the unit of work that recorded the event has committed (bch.services.unit_of_work)."""
 
 from __future__ import annotations
 
@@ -7,16 +10,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from bch.records.realms import RealmRegistry, get_registry
 from bch.records.thesaurus import Thesaurus, get_thesaurus
-from bch.services.events import EventBus
+from bch.services.events import AccountEvent, EventBus, RequestEvent
 from bch.services.lmos import LmoService
 from bch.services.records import RecordService
+from bch.services.unit_of_work import UnitOfWork
 from bch.storage import migrate
+from bch.storage.database import Database, Engine
+from bch.storage.detection_methods import DetectionMethodRepository
 from bch.storage.engine import make_engine
-from bch.storage.repository import RecordStore
+from bch.storage.records import RecordRepository
 
 if TYPE_CHECKING:
     from bch.services.changes import ChangeFeed
@@ -38,51 +42,91 @@ class Services:
         return cls(engine, get_registry(), get_thesaurus())
 
     @cached_property
-    def store(self) -> RecordStore:
-        return RecordStore(self.engine)
+    def db(self) -> Database:
+        return Database(self.engine)
+
+    @cached_property
+    def store(self) -> RecordRepository:
+        """The records repository (documents, revisions, links, the change sequence)."""
+        return RecordRepository(self.db)
+
+    @cached_property
+    def detection_methods(self) -> DetectionMethodRepository:
+        return DetectionMethodRepository()
 
     @cached_property
     def events(self) -> EventBus:
-        return EventBus()
+        """The bus of committed writes and its subscribers: the mail notifications of the
+        workflow and of accounts. Outbound sync to national nodes and alerts subscribe here."""
+        bus = EventBus()
+        bus.subscribe(lambda event: self._workflow_mail(event), RequestEvent)
+        bus.subscribe(lambda event: self._account_mail(event), AccountEvent)
+        return bus
+
+    @cached_property
+    def uow(self) -> UnitOfWork:
+        """`with svc.uow() as tx:` one write transaction; its events go to `events` after commit."""
+        return UnitOfWork(self.db, self.events)
 
     @cached_property
     def records(self) -> RecordService:
-        return RecordService(self.store, self.registry, self.thesaurus, self.events)
+        return RecordService(self.store, self.registry, self.thesaurus, self.uow)
 
     @cached_property
     def lmos(self) -> LmoService:
-        return LmoService(self.store, self.records)
+        return LmoService(self.store, self.records, self.detection_methods)
 
     # -- accounts and the publishing workflow (issue 3) -------------------------------------------
     @cached_property
     def mailer(self):
-        from bch.accounts.mail import Mailer
+        from bch.services.mail import Mailer
 
         return Mailer()
 
     @cached_property
     def accounts(self):
-        from bch.accounts.service import AccountService
+        from bch.services.accounts import AccountService
 
-        return AccountService(self.engine, self.registry, self.mailer)
+        return AccountService(self.uow, self.registry)
 
     @cached_property
     def drafts(self):
         from bch.services.drafts import DraftService
+        from bch.storage.drafts import DraftRepository
 
-        return DraftService(self.records, self.registry, self.thesaurus)
+        return DraftService(
+            self.records, DraftRepository(), self.uow, self.registry, self.thesaurus
+        )
 
     @cached_property
     def workflow(self):
+        from bch.services.deadlines import DeadlineService
         from bch.services.workflow import WorkflowService
+        from bch.storage.drafts import RequestRepository
 
-        return WorkflowService(self.records, self.drafts, self.accounts.users, self.mailer)
+        requests = RequestRepository()
+        deadlines = DeadlineService(self.db, requests, self.uow)
+        return WorkflowService(
+            self.records, self.drafts, requests, self.accounts.users, deadlines, self.uow
+        )
+
+    @cached_property
+    def _workflow_mail(self):
+        from bch.services.notifications import WorkflowMail
+
+        return WorkflowMail(self.mailer, self.workflow)
+
+    @cached_property
+    def _account_mail(self):
+        from bch.services.notifications import AccountMail
+
+        return AccountMail(self.mailer)
 
     @cached_property
     def audit(self):
         from bch.services.audit import AuditLog
 
-        return AuditLog(self.engine)
+        return AuditLog(self.db)
 
     @cached_property
     def search(self) -> SearchService:
@@ -97,14 +141,16 @@ class Services:
     @cached_property
     def changes(self) -> ChangeFeed:
         from bch.services.changes import ChangeFeed
+        from bch.storage.feed import ChangeRepository
 
-        return ChangeFeed(self.store)
+        return ChangeFeed(self.db, ChangeRepository())
 
     @cached_property
     def exports(self) -> ExportService:
         from bch.services.exports import ExportService
+        from bch.storage.dumps import DumpRepository
 
-        return ExportService(self.store, self.records, self.registry, self.thesaurus)
+        return ExportService(DumpRepository(self.db), self.registry, self.thesaurus)
 
     @cached_property
     def matches(self):
@@ -112,11 +158,12 @@ class Services:
         from bch.services.matches import MatchService
         from bch.sources.cache import SourceStore
         from bch.sources.registry import SourceRegistry, deadline_from_env
+        from bch.storage.source_cache import SourceCacheRepository
 
         return MatchService(
             self.lmos,
             SourceRegistry.from_env(),
-            SourceStore(self.engine),
+            SourceStore(SourceCacheRepository(self.db)),
             deadline=deadline_from_env(),
         )
 

@@ -1,23 +1,22 @@
-"""Deadlines of publishing requests: reminder mails before the deadline (28, 7 and 1 days
-before it), and expiry when it has passed (the draft stays a draft). Run by `bch workflow tick`."""
+"""Deadlines of publishing requests: reminders before the deadline (28, 7 and 1 days before
+it), and expiry when it has passed (the draft stays a draft). Run by `bch workflow tick`.
+
+Each reminder and expiry is one unit of work that records a RequestEvent ("reminder",
+"expired"): the mails are subscribers (bch.services.notifications), sent after the commit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
-
-from bch.config import public_url
 from bch.services import audit
-from bch.storage.repository import _as_utc, iso_utc
-from bch.storage.tables import publishing_requests
-
-if TYPE_CHECKING:
-    from bch.services.workflow import WorkflowService
+from bch.services.publishing_requests import request_event
+from bch.services.unit_of_work import UnitOfWork
+from bch.storage.database import Database
+from bch.storage.drafts import RequestRepository
 
 REMINDER_DAYS_BEFORE = (28, 7, 1)  # reminders this many days before the deadline
+EXPIRED_NOTE = "the deadline passed; the draft is kept"
 
 
 @dataclass
@@ -26,55 +25,35 @@ class TickReport:
     expired: int
 
 
-def tick(wf: WorkflowService, now: datetime) -> TickReport:
-    """Send due reminders and expire overdue requests, each in its own transaction."""
-    from bch.services.workflow import _title
+class DeadlineService:
+    def __init__(self, db: Database, requests: RequestRepository, uow: UnitOfWork):
+        self.db = db
+        self.requests = requests
+        self.uow = uow
 
-    reminders = expired = 0
-    with wf.store.reading() as conn:
-        rows = list(
-            conn.execute(
-                select(publishing_requests).where(publishing_requests.c.state == "pending")
-            )
-        )
-    for row in rows:
-        deadline = _as_utc(row.deadline)
-        rt = wf._rt(row.schema, row.realm)
-        if deadline <= now:
-            with wf.store.writing() as conn:
-                done = conn.execute(
-                    update(publishing_requests)
-                    .where(
-                        publishing_requests.c.id == row.id,
-                        publishing_requests.c.state == "pending",
+    def tick(self, now: datetime) -> TickReport:
+        """Send due reminders and expire overdue requests, each in its own transaction."""
+        reminders = expired = 0
+        with self.db.reading() as conn:
+            rows = self.requests.pending(conn)
+        for row in rows:
+            if row.deadline <= now:
+                with self.uow() as tx:
+                    done = self.requests.decide(
+                        tx.conn, row.id, state="expired", by="system", at=now
                     )
-                    .values(state="expired", decided_by="system", decided_at=now)
-                ).rowcount
-                if done:
-                    audit.write(
-                        conn, "system", "request.expire", record=row.identifier,
-                        detail={"request": row.id},
-                    )  # fmt: skip
-            if done:
-                expired += 1
-                wf._notify(row.id, "expired", "the deadline passed; the draft is kept")
-            continue
-        due = sum(1 for d in REMINDER_DAYS_BEFORE if deadline - timedelta(days=d) <= now)
-        if due > row.reminders_sent:
-            with wf.store.writing() as conn:
-                conn.execute(
-                    update(publishing_requests)
-                    .where(publishing_requests.c.id == row.id)
-                    .values(reminders_sent=due)
-                )
-                deciders = wf._deciders(conn, rt, row.owner)
-                request = wf._request_json(conn, wf._row(conn, row.id))
-            wf.mailer.send(
-                deciders,
-                f"BCH reminder: {row.kind} request {row.id} expires {iso_utc(deadline)[:10]}",
-                f"The request to {row.kind} {row.schema} record {row.identifier} "
-                f"({_title(request)}) waits for your decision until {iso_utc(deadline)}; after "
-                f"that it expires.\n{public_url()}/api/v1/requests/{row.id}\n",
-            )
-            reminders += 1
-    return TickReport(reminders, expired)
+                    if done:
+                        audit.write(
+                            tx.conn, "system", "request.expire", record=row.identifier,
+                            detail={"request": row.id},
+                        )  # fmt: skip
+                        tx.record(request_event("expired", row, "system", EXPIRED_NOTE))
+                expired += done
+                continue
+            due = sum(1 for d in REMINDER_DAYS_BEFORE if row.deadline - timedelta(days=d) <= now)
+            if due > row.reminders_sent:
+                with self.uow() as tx:
+                    self.requests.set_reminders(tx.conn, row.id, due)
+                    tx.record(request_event("reminder", row, "system", None))
+                reminders += 1
+        return TickReport(reminders, expired)

@@ -9,11 +9,7 @@ that record's ETag (its UID with revision, or the bare revision number). A stale
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-
-from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from bch.records.identifiers import is_header_identifier, parse_record_uid
 from bch.records.realms import RealmRegistry, UnknownSchema
@@ -33,40 +29,17 @@ from bch.services.permissions import Action, Outcome, Target, outcome, require, 
 from bch.services.policy import Principal
 from bch.services.records import RecordService
 from bch.services.richtext import sanitise
-from bch.storage.repository import DocumentRow, _as_utc, iso_utc, utcnow
-from bch.storage.tables import drafts
+from bch.services.unit_of_work import UnitOfWork
+from bch.storage.database import Connection
+from bch.storage.drafts import Draft, DraftRepository
+from bch.storage.rows import DocumentRow, iso_utc, utcnow
+
+__all__ = ["Draft", "DraftService", "PreconditionRequired", "draft_json", "parse_if_match"]
 
 
 class PreconditionRequired(ServiceError):
     status = 428
     code = "preconditionRequired"
-
-
-@dataclass(frozen=True)
-class Draft:
-    id: int
-    identifier: str
-    realm: str
-    schema: str
-    owner: str
-    document: dict[str, Any]
-    revision: int
-    base_revision: int | None
-    author_id: int
-    created_at: datetime
-    updated_at: datetime
-    updated_by: str
-
-    @property
-    def etag(self) -> str:
-        return f"draft-{self.revision}"
-
-
-def _draft(row) -> Draft:
-    m = dict(row._mapping)
-    m["created_at"] = _as_utc(m["created_at"])
-    m["updated_at"] = _as_utc(m["updated_at"])
-    return Draft(**m)
 
 
 def parse_if_match(value: str | None) -> str | None:
@@ -83,16 +56,24 @@ def _bad(path: str, message: str, code: str = "Error.InvalidValue") -> BadReques
 
 
 class DraftService:
-    def __init__(self, records: RecordService, registry: RealmRegistry, thesaurus: Thesaurus):
+    def __init__(
+        self,
+        records: RecordService,
+        drafts: DraftRepository,
+        uow: UnitOfWork,
+        registry: RealmRegistry,
+        thesaurus: Thesaurus,
+    ):
         self.records = records
         self.store = records.store
+        self.repo = drafts
+        self.uow = uow
         self.registry = registry
         self.thesaurus = thesaurus
 
     # -- reads ----------------------------------------------------------------------------------
     def find(self, conn: Connection, identifier: str) -> Draft | None:
-        row = conn.execute(select(drafts).where(drafts.c.identifier == identifier)).first()
-        return _draft(row) if row else None
+        return self.repo.find(conn, identifier)
 
     def get(self, principal: Principal, identifier: str) -> Draft:
         """A draft the principal may read; 404 otherwise (a draft's existence is not public)."""
@@ -113,14 +94,11 @@ class DraftService:
         """Drafts the principal may read: their own, their countries', the Secretariat's."""
         if principal.is_anonymous:
             return []
-        stmt = select(drafts).order_by(drafts.c.updated_at.desc(), drafts.c.id.desc())
+        countries = None
         if not principal.has_role("secretariat"):
             countries = [c for r, c in principal.roles if r in ("nfp", "nau") and c]
-            stmt = stmt.where(
-                or_(drafts.c.author_id == principal.user_id, drafts.c.owner.in_(countries))
-            )
         with self.store.reading() as conn:
-            found = [_draft(r) for r in conn.execute(stmt.limit(1000))]
+            found = self.repo.visible(conn, author_id=principal.user_id, countries=countries)
         return [d for d in found if self.may_read(principal, d)]
 
     # -- writes ---------------------------------------------------------------------------------
@@ -132,16 +110,25 @@ class DraftService:
         doc = sanitise(rt, doc)
         owner = self._owner(rt, doc)
         expected = parse_if_match(if_match)
-        with self.store.writing() as conn:
+        with self.uow() as tx:
+            conn = tx.conn
             draft = self.find(conn, identifier)
             record = self.store.document_by_identifier(conn, identifier)
             if record is not None and (record.schema, record.realm) != (rt.name, rt.realm):
                 raise _bad("header.schema", f"{identifier} is a {record.schema} record")
+            author_of = lambda doc_id: self.store.record_author(conn, doc_id)  # noqa: E731
             if draft is not None:  # a draft is changed by those who may change that draft
-                mine = target(conn, rt, draft.owner, record=record, draft_author=draft.author_id)
+                mine = target(
+                    rt,
+                    draft.owner,
+                    record=record,
+                    author_of=author_of,
+                    draft_author=draft.author_id,
+                )
                 require(principal, Action.EDIT, mine)
             elif record is not None:  # the first draft of a record published once (even deleted)
-                require(principal, Action.EDIT, target(conn, rt, record.owner, record=record))
+                mine = target(rt, record.owner, record=record, author_of=author_of)
+                require(principal, Action.EDIT, mine)
             require(principal, Action.CREATE, Target(rt, owner))  # and the (possibly new) owner
             if record is not None and record.owner != owner:
                 raise _bad("government", f"the record belongs to {record.owner}; it cannot move")
@@ -149,37 +136,23 @@ class DraftService:
             now, by = utcnow(), principal.email or "?"
             if draft is None:
                 base = record.latest_revision if record and record.deleted_at is None else None
-                draft_id = conn.execute(
-                    insert(drafts).values(
-                        identifier=identifier,
-                        realm=rt.realm,
-                        schema=rt.name,
-                        owner=owner,
-                        document=doc,
-                        revision=1,
-                        base_revision=base,
-                        author_id=principal.user_id,
-                        created_at=now,
-                        updated_at=now,
-                        updated_by=by,
-                    )
-                ).inserted_primary_key[0]
+                assert principal.user_id is not None  # require() refused anonymous callers
+                saved = self.repo.create(
+                    conn,
+                    identifier=identifier,
+                    realm=rt.realm,
+                    schema=rt.name,
+                    owner=owner,
+                    document=doc,
+                    base_revision=base,
+                    author_id=principal.user_id,
+                    at=now,
+                    by=by,
+                )
                 before = None
             else:
-                draft_id = draft.id
                 before = draft.document
-                conn.execute(
-                    update(drafts)
-                    .where(drafts.c.id == draft.id, drafts.c.revision == draft.revision)
-                    .values(
-                        document=doc,
-                        owner=owner,
-                        revision=draft.revision + 1,
-                        updated_at=now,
-                        updated_by=by,
-                    )
-                )
-            saved = _draft(conn.execute(select(drafts).where(drafts.c.id == draft_id)).one())
+                saved = self.repo.replace(conn, draft, document=doc, owner=owner, at=now, by=by)
             audit.write(
                 conn, by, "draft.save", record=identifier, before=before, after=doc,
                 detail={"draftRevision": saved.revision},
@@ -251,15 +224,15 @@ class DraftService:
             )
 
     def discard(self, principal: Principal, identifier: str, if_match: str | None = None) -> None:
-        with self.store.writing() as conn:
-            draft = self.find(conn, identifier)
+        with self.uow() as tx:
+            draft = self.find(tx.conn, identifier)
             if draft is None or not self.may_read(principal, draft):
                 raise NotFound(f"no draft {identifier!r} of yours")
             rt = self.registry.record_type(draft.schema, draft.realm)
             require(principal, Action.EDIT, Target(rt, draft.owner, draft_author=draft.author_id))
-            conn.execute(delete(drafts).where(drafts.c.id == draft.id))
+            self.repo.delete(tx.conn, draft.id)
             audit.write(
-                conn, principal.email or "?", "draft.discard", record=identifier,
+                tx.conn, principal.email or "?", "draft.discard", record=identifier,
                 before=draft.document,
             )  # fmt: skip
 

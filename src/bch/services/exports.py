@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Text, cast, func, select
-from sqlalchemy.dialects import postgresql
 
 from bch.records.fields import RecordType
 from bch.records.identifiers import REFERENCE_OWNER
@@ -28,10 +26,7 @@ from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.services.errors import NotFound
 from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, read_scope
-from bch.services.records import RecordService
-from bch.storage.repository import RecordStore
-from bch.storage.scope import scope_filter
-from bch.storage.tables import documents, revisions
+from bch.storage.dumps import DumpRepository, DumpRow
 
 REGISTRIES = ("modifiedOrganism", "organism", "dnaSequence", "laboratoryDetection")
 FORMATS = {
@@ -40,7 +35,6 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-BATCH = 1000
 CHUNK = 1 << 16
 
 
@@ -66,15 +60,8 @@ def parse_name(name: str) -> tuple[str, str]:
 
 
 class ExportService:
-    def __init__(
-        self,
-        store: RecordStore,
-        records: RecordService,
-        registry: RealmRegistry,
-        thesaurus: Thesaurus,
-    ):
-        self.store = store
-        self.records = records
+    def __init__(self, dumps: DumpRepository, registry: RealmRegistry, thesaurus: Thesaurus):
+        self.dumps = dumps
         self.registry = registry
         self.thesaurus = thesaurus
 
@@ -86,7 +73,8 @@ class ExportService:
         return out
 
     def open(self, name: str, principal: Principal = ANONYMOUS) -> Export:
-        """Start a dump: the snapshot and its sequence are taken now; rows stream later."""
+        """Start a dump of the records the principal may read (read_scope): the snapshot and
+        its sequence are taken now; rows stream later."""
         schema, fmt = parse_name(name)
         try:
             rt = self.registry.record_type(schema)
@@ -94,27 +82,22 @@ class ExportService:
             raise NotFound(f"no record type {schema!r}") from None
         if fmt in ("csv", "xlsx") and schema not in REGISTRIES:
             raise NotFound(f"{fmt} dumps exist for the registries: {', '.join(REGISTRIES)}")
-        conn = self.store.reading()  # on SQLite a read snapshot: writers go on meanwhile
-        try:
-            if conn.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            conn.begin()
-            sequence = self.store.last_sequence(conn)  # the snapshot starts with this read
-            where = [documents.c.schema == schema, scope_filter(read_scope(principal))]
-            count = conn.execute(select(func.count()).where(*where)).scalar_one()
-        except Exception:
-            conn.close()
-            raise
+        hidden = sorted(rt.confidential_fields())
+        # nobody's confidential fields are visible to a principal without roles: drop them in SQL
+        in_sql = bool(hidden) and not principal.roles
+        dump = self.dumps.open(
+            schema, scope=read_scope(principal), without=hidden if in_sql else ()
+        )
         meta = {
-            "sequence": sequence,
+            "sequence": dump.sequence,
             "schema": schema,
             "realm": rt.realm,
-            "records": count,
+            "records": dump.count,
             "format": fmt,
             "takenAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-            "changes": f"/api/v1/changes?since={sequence}",
+            "changes": f"/api/v1/changes?since={dump.sequence}",
         }
-        rows = self._rows(conn, rt, principal, where)
+        rows = _rows(dump.rows, principal, [] if in_sql else hidden)
         if fmt == "ndjson":
             chunks = _ndjson(meta, rows)
         elif fmt == "ndjson.gz":
@@ -123,59 +106,9 @@ class ExportService:
             chunks = self._csv(rt, rows)
         else:
             chunks = self._xlsx(rt, rows, meta)
-        return Export(schema, fmt, sequence, count, FORMATS[fmt], f"{schema}.{fmt}", chunks)
-
-    def _rows(
-        self, conn: Connection, rt: RecordType, principal: Principal, where
-    ) -> Iterator[tuple[dict[str, Any], bytes]]:
-        """(summary, document JSON bytes) per record, in documentID order; closes `conn`."""
-        hidden = sorted(rt.confidential_fields())
-        # nobody's confidential fields are visible to a principal without roles: drop them in SQL
-        in_sql = bool(hidden) and not principal.roles
-        stmt = (
-            select(
-                documents.c.id,
-                documents.c.identifier,
-                documents.c.realm,
-                documents.c.schema,
-                documents.c.short_code,
-                documents.c.owner,
-                documents.c.latest_revision,
-                *_timestamps(conn),
-                _body(conn, hidden if in_sql else []).label("body"),
-            )
-            .join(
-                revisions,
-                (revisions.c.document_id == documents.c.id)
-                & (revisions.c.revision == documents.c.latest_revision),
-            )
-            .where(*where)
-            .order_by(documents.c.id)
+        return Export(
+            schema, fmt, dump.sequence, dump.count, FORMATS[fmt], f"{schema}.{fmt}", chunks
         )
-        try:
-            result = conn.execution_options(yield_per=BATCH).execute(stmt)
-            for r in result:
-                body = r.body.encode() if isinstance(r.body, str) else bytes(r.body)
-                if hidden and not in_sql and not may_see_confidential(principal, r.owner):
-                    parsed = orjson.loads(body)
-                    body = orjson.dumps({k: v for k, v in parsed.items() if k not in hidden})
-                uid = f"{r.realm}-{r.short_code}-{r.owner}-{r.id}-{r.latest_revision}"
-                yield (
-                    {
-                        "id": uid,
-                        "identifier": r.identifier,
-                        "realm": r.realm,
-                        "schema": r.schema,
-                        "country": None if r.owner == REFERENCE_OWNER else r.owner,
-                        "revision": r.latest_revision,
-                        "createdAt": _iso(r.created_at),
-                        "updatedAt": _iso(r.updated_at),
-                    },
-                    body,
-                )
-        finally:
-            conn.rollback()
-            conn.close()
 
     # -- tabular ----------------------------------------------------------------------------------
     def _columns(self, rt: RecordType) -> list[str]:
@@ -277,30 +210,26 @@ def _gzip(chunks: Iterator[bytes]) -> Iterator[bytes]:
     yield z.flush()
 
 
-def _body(conn: Connection, hidden: list[str]):
-    """The revision body as JSON text, without the `hidden` top-level fields."""
-    if not hidden:
-        return cast(revisions.c.body, Text)
-    if conn.dialect.name == "postgresql":
-        return cast(revisions.c.body.op("-")(postgresql.array(hidden)), Text)
-    return func.json_remove(revisions.c.body, *[f"$.{k}" for k in hidden])
-
-
-def _timestamps(conn: Connection) -> list:
-    """created_at/updated_at; on SQLite as stored text (no per-row datetime parsing)."""
-    if conn.dialect.name == "sqlite":
-        return [
-            cast(documents.c.created_at, Text).label("created_at"),
-            cast(documents.c.updated_at, Text).label("updated_at"),
-        ]
-    return [documents.c.created_at, documents.c.updated_at]
-
-
-def _iso(value: datetime | str | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite's stored form: "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
-        return value.replace(" ", "T", 1) + "Z"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat().replace("+00:00", "Z")
+def _rows(
+    rows: Iterator[DumpRow], principal: Principal, hidden: list[str]
+) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """(summary, document JSON bytes) per record; `hidden` fields are removed here from the
+    records whose confidential fields the principal may not see."""
+    for r in rows:
+        body = r.body
+        if hidden and not may_see_confidential(principal, r.owner):
+            parsed = orjson.loads(body)
+            body = orjson.dumps({k: v for k, v in parsed.items() if k not in hidden})
+        yield (
+            {
+                "id": f"{r.realm}-{r.short_code}-{r.owner}-{r.id}-{r.latest_revision}",
+                "identifier": r.identifier,
+                "realm": r.realm,
+                "schema": r.schema,
+                "country": None if r.owner == REFERENCE_OWNER else r.owner,
+                "revision": r.latest_revision,
+                "createdAt": r.created_at,
+                "updatedAt": r.updated_at,
+            },
+            body,
+        )

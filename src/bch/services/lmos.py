@@ -8,8 +8,11 @@ from typing import Any
 from bch.records.oecd_uid import UidError, parse_uid
 from bch.services.errors import NotFound
 from bch.services.matrix import build_matrix
+from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.services.records import RecordService, RecordView
-from bch.storage.repository import RecordStore
+from bch.storage.detection_methods import DetectionMethodRepository
+from bch.storage.records import RecordRepository
+from bch.storage.scope import ReadScope
 
 
 @dataclass
@@ -22,44 +25,51 @@ class LmoView:
 
 
 class LmoService:
-    def __init__(self, store: RecordStore, records: RecordService):
+    def __init__(
+        self,
+        store: RecordRepository,
+        records: RecordService,
+        methods: DetectionMethodRepository,
+    ):
         self.store = store
         self.records = records
+        self.methods = methods
 
-    def _hits(self, conn, uid_text: str):
+    def _hits(self, conn, uid_text: str, scope: ReadScope):
         try:
             parsed = parse_uid(uid_text)
         except UidError as exc:
             raise NotFound(f"{uid_text!r} is not an OECD unique identifier ({exc})") from None
         hits = [
             doc
-            for kind, doc in self.store.lmo_documents_by_key(conn, parsed.key)
+            for kind, doc in self.store.lmo_documents_by_key(conn, parsed.key, scope=scope)
             if kind == "exact" and doc.schema == "modifiedOrganism"
         ]
         if not hits:
             raise NotFound(f"no LMO with the unique identifier {parsed.canonical}")
         return parsed, hits
 
-    def decision_matrix(self, uid_text: str) -> dict[str, Any]:
+    def decision_matrix(self, uid_text: str, principal: Principal = ANONYMOUS) -> dict[str, Any]:
         """Countries x scopes with the status of each country's decisions on this LMO."""
+        scope = read_scope(principal)
         with self.store.reading() as conn:
-            parsed, hits = self._hits(conn, uid_text)
+            parsed, hits = self._hits(conn, uid_text, scope)
             lmo = hits[0]
             decisions = [
                 doc
-                for field, doc in self.store.referencing(conn, lmo.identifier)
+                for field, doc in self.store.referencing(conn, lmo.identifier, scope=scope)
                 if doc.schema == "biosafetyDecision" and field == "modifiedOrganisms"
             ]
-            matrix = build_matrix(self.store, self.records.thesaurus, conn, lmo, decisions)
+            matrix = build_matrix(self.store, self.records.thesaurus, conn, lmo, decisions, scope)
         matrix["uniqueIdentification"] = parsed.canonical
         return matrix
 
-    def find(self, uid_text: str) -> LmoView:
+    def find(self, uid_text: str, principal: Principal = ANONYMOUS) -> LmoView:
         with self.store.reading() as conn:
-            parsed, hits = self._hits(conn, uid_text)
-            view = self.records.view_of(conn, hits[0])
+            parsed, hits = self._hits(conn, uid_text, read_scope(principal))
+            view = self.records.view_of(conn, hits[0], principal)
             keys = [parsed.key, *parsed.component_keys]
-            methods = self.store.detection_methods_for(conn, keys)
+            methods = self.methods.for_keys(conn, keys)
         return LmoView(
             record=view,
             query=uid_text,

@@ -19,7 +19,7 @@ from typing import Any
 
 from bch.services.errors import BadRequest, NotFound
 from bch.services.lmos import LmoService
-from bch.services.records import record_summary
+from bch.services.summaries import record_summary
 from bch.sources.base import NotAvailableOffline, SourceError, SourceRecord, Target
 from bch.sources.cache import SourceStore, TtlCache
 from bch.sources.compare import compare

@@ -9,8 +9,11 @@ from typing import Any
 
 from bch.records.countries import country as country_info
 from bch.records.thesaurus import Thesaurus
-from bch.services.records import record_summary
-from bch.storage.repository import DocumentRow, RecordStore
+from bch.services.summaries import record_summary
+from bch.storage.database import Connection
+from bch.storage.records import RecordRepository
+from bch.storage.rows import DocumentRow
+from bch.storage.scope import ReadScope
 
 SCOPES = (
     "food",
@@ -69,8 +72,15 @@ def decision_status(thesaurus: Thesaurus, body: dict[str, Any]) -> str:
 
 
 def build_matrix(
-    store: RecordStore, thesaurus: Thesaurus, conn, lmo: DocumentRow, decisions: list[DocumentRow]
+    store: RecordRepository,
+    thesaurus: Thesaurus,
+    conn: Connection,
+    lmo: DocumentRow,
+    decisions: list[DocumentRow],
+    scope: ReadScope,
 ) -> dict[str, Any]:
+    """The matrix of `lmo` from its `decisions` (records in the caller's `scope`); risk
+    assessments the decisions cite are listed when they are in that scope too."""
     bodies = store.latest_bodies(conn, [d.id for d in decisions])
     ra_ids = {
         r["identifier"]
@@ -78,7 +88,7 @@ def build_matrix(
         for r in b.get("riskAssessments") or []
         if isinstance(r, dict) and "identifier" in r
     }
-    ras = store.documents_by_identifiers(conn, ra_ids)
+    ras = store.documents_by_identifiers(conn, ra_ids, scope=scope)
     rows: dict[str, dict[str, Any]] = {}
     for doc in sorted(decisions, key=lambda d: (bodies.get(d.id, {}).get("date") or "", d.id)):
         body = bodies.get(doc.id, {})
@@ -99,7 +109,7 @@ def build_matrix(
             cell.decisions.append(summary["id"])
         for ref in body.get("riskAssessments") or []:
             ra = ras.get(ref.get("identifier")) if isinstance(ref, dict) else None
-            if ra and ra.deleted_at is None:
+            if ra is not None:
                 row["riskAssessments"].append(record_summary(ra))
     countries = []
     for code in sorted(rows):

@@ -12,23 +12,29 @@ Protocol errors are answered as ``<error code=...>`` inside an HTTP 200 response
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import ColumnElement, func, select, true
 
 from bch.records.countries import country as country_named
 from bch.records.identifiers import REFERENCE_OWNER, parse_record_uid
 from bch.records.realms import RealmRegistry
 from bch.records.thesaurus import Thesaurus
 from bch.services import oai_formats as fmt
-from bch.services.cursors import decode_cursor, encode_cursor
-from bch.services.errors import BadRequest
-from bch.services.numbers import MAX_ID, number_from_token
+from bch.services.cursors import encode_cursor
+from bch.services.oai_lists import (
+    SET_KINDS,
+    OaiError,
+    Window,
+    datestamp,
+    selection_of,
+    window_from_token,
+)
+from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.services.records import RecordService
-from bch.storage.repository import DocumentRow, RecordStore
-from bch.storage.tables import documents
+from bch.storage.harvest import HarvestRepository
+from bch.storage.records import RecordRepository
+from bch.storage.rows import DocumentRow
+from bch.storage.scope import ReadScope
 
 PAGE_SIZE = 100
 VERBS: dict[str, tuple[set[str], set[str]]] = {  # verb -> (required, optional) arguments
@@ -39,50 +45,6 @@ VERBS: dict[str, tuple[set[str], set[str]]] = {  # verb -> (required, optional) 
     "ListRecords": ({"metadataPrefix"}, {"from", "until", "set", "resumptionToken"}),
     "GetRecord": ({"identifier", "metadataPrefix"}, set()),
 }
-SET_KINDS = {
-    "realm": "Records by realm",
-    "schema": "Records by type",
-    "country": "National records by country",
-}
-
-
-class OaiError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Window:
-    """A list request: format, optional set and date bounds, keyset position."""
-
-    prefix: str
-    set_spec: str | None
-    since: str | None
-    until: str | None
-    after: int = 0
-    sent: int = 0
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def datestamp(value: datetime) -> str:
-    return _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_date(value: str, name: str) -> tuple[datetime, bool]:
-    """A UTC date in day or seconds granularity -> (datetime, is_day)."""
-    for pattern, is_day in (("%Y-%m-%d", True), ("%Y-%m-%dT%H:%M:%SZ", False)):
-        try:
-            return datetime.strptime(value, pattern).replace(tzinfo=UTC), is_day
-        except ValueError:
-            continue
-    raise OaiError(
-        "badArgument", f"{name} must be YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ, got {value!r}"
-    )
 
 
 class OaiRepository:
@@ -90,7 +52,7 @@ class OaiRepository:
 
     def __init__(
         self,
-        store: RecordStore,
+        store: RecordRepository,
         records: RecordService,
         registry: RealmRegistry,
         thesaurus: Thesaurus,
@@ -100,6 +62,7 @@ class OaiRepository:
         name: str = "Biosafety Clearing-House",
         admin_email: str = "bch-admin@localhost",
         page_size: int = PAGE_SIZE,
+        harvest: HarvestRepository | None = None,
     ):
         self.store, self.records, self.registry, self.thesaurus = (
             store,
@@ -112,10 +75,18 @@ class OaiRepository:
         self.name = name
         self.admin_email = admin_email
         self.page_size = page_size
+        self.harvest = harvest or HarvestRepository()
 
     # -- entry point ----------------------------------------------------------------------------
-    def respond(self, params: list[tuple[str, str]], now: datetime | None = None) -> bytes:
-        """The whole OAI-PMH response document for the request arguments (as received)."""
+    def respond(
+        self,
+        params: list[tuple[str, str]],
+        now: datetime | None = None,
+        principal: Principal = ANONYMOUS,
+    ) -> bytes:
+        """The whole OAI-PMH response document for the request arguments (as received), over
+        the records the principal may read (read_scope; deletions of such records included)."""
+        scope = read_scope(principal)
         root = ET.Element(
             f"{{{fmt.OAI_NS}}}OAI-PMH",
             {
@@ -132,7 +103,7 @@ class OaiRepository:
             verb, args = self._arguments(params)
             request.attrib.update(args)
             request.set("verb", verb)
-            body = getattr(self, f"_{verb}")(args)
+            body = getattr(self, f"_{verb}")(args, scope)
             root.append(body)
         except OaiError as exc:
             if exc.code in ("badVerb", "badArgument"):
@@ -170,10 +141,10 @@ class OaiRepository:
         return verb, args
 
     # -- verbs ----------------------------------------------------------------------------------
-    def _Identify(self, _args: dict[str, str]) -> ET.Element:
+    def _Identify(self, _args: dict[str, str], scope: ReadScope) -> ET.Element:
         el = ET.Element(f"{{{fmt.OAI_NS}}}Identify")
         with self.store.reading() as conn:
-            earliest = conn.execute(select(func.min(documents.c.updated_at))).scalar_one()
+            earliest = self.harvest.earliest(conn, scope=scope)
         earliest_stamp = datestamp(earliest) if earliest else "1970-01-01T00:00:00Z"
         for tag, text in (
             ("repositoryName", self.name),
@@ -201,9 +172,9 @@ class OaiRepository:
             ET.SubElement(ident, f"{{{ns}}}{tag}").text = text
         return el
 
-    def _ListMetadataFormats(self, args: dict[str, str]) -> ET.Element:
+    def _ListMetadataFormats(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
         if "identifier" in args:
-            self._document(args["identifier"])  # idDoesNotExist when unknown
+            self._document(args["identifier"], scope)  # idDoesNotExist when unknown
         el = ET.Element(f"{{{fmt.OAI_NS}}}ListMetadataFormats")
         for f in fmt.formats(self.base_url):
             mf = ET.SubElement(el, f"{{{fmt.OAI_NS}}}metadataFormat")
@@ -212,7 +183,7 @@ class OaiRepository:
             ET.SubElement(mf, f"{{{fmt.OAI_NS}}}metadataNamespace").text = f.namespace
         return el
 
-    def sets(self) -> list[tuple[str, str]]:
+    def sets(self, scope: ReadScope) -> list[tuple[str, str]]:
         """(setSpec, setName) of every set: the three kinds, each realm, record type and country."""
         out = list(SET_KINDS.items())
         out += [
@@ -227,62 +198,53 @@ class OaiRepository:
                     (f"schema:{rt.name}", rt.title_plural.get("en") or rt.title.get("en", rt.name))
                 )
         with self.store.reading() as conn:
-            owners = conn.execute(
-                select(documents.c.owner).where(documents.c.owner != REFERENCE_OWNER).distinct()
-            ).scalars()
-            codes = sorted(owners)
+            codes = self.harvest.countries(conn, scope=scope)
         for code in codes:
             c = country_named(code)
             out.append((f"country:{code}", c.name.get("en", code) if c else code))
         return out
 
-    def _ListSets(self, args: dict[str, str]) -> ET.Element:
+    def _ListSets(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
         if "resumptionToken" in args:
             raise OaiError(
                 "badResumptionToken", "ListSets is answered in one response; no token was issued"
             )
         el = ET.Element(f"{{{fmt.OAI_NS}}}ListSets")
-        for spec, name in self.sets():
+        for spec, name in self.sets(scope):
             s = ET.SubElement(el, f"{{{fmt.OAI_NS}}}set")
             ET.SubElement(s, f"{{{fmt.OAI_NS}}}setSpec").text = spec
             ET.SubElement(s, f"{{{fmt.OAI_NS}}}setName").text = name
         return el
 
-    def _GetRecord(self, args: dict[str, str]) -> ET.Element:
+    def _GetRecord(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
         prefix = self._prefix(args["metadataPrefix"])
-        doc = self._document(args["identifier"])
+        doc = self._document(args["identifier"], scope)
         el = ET.Element(f"{{{fmt.OAI_NS}}}GetRecord")
         bodies = self._bodies([doc])
         el.append(self._record(doc, prefix, bodies))
         return el
 
-    def _ListIdentifiers(self, args: dict[str, str]) -> ET.Element:
-        return self._list("ListIdentifiers", args)
+    def _ListIdentifiers(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
+        return self._list("ListIdentifiers", args, scope)
 
-    def _ListRecords(self, args: dict[str, str]) -> ET.Element:
-        return self._list("ListRecords", args)
+    def _ListRecords(self, args: dict[str, str], scope: ReadScope) -> ET.Element:
+        return self._list("ListRecords", args, scope)
 
     # -- lists ----------------------------------------------------------------------------------
-    def _list(self, verb: str, args: dict[str, str]) -> ET.Element:
+    def _list(self, verb: str, args: dict[str, str], scope: ReadScope) -> ET.Element:
         if "resumptionToken" in args:
-            window = self._from_token(verb, args["resumptionToken"])
+            window = window_from_token(verb, args["resumptionToken"])
         else:
             window = Window(
                 args["metadataPrefix"], args.get("set"), args.get("from"), args.get("until")
             )
         self._prefix(window.prefix)
-        cond = self._condition(window)
+        selection = selection_of(window)
         with self.store.reading() as conn:
-            rows = conn.execute(
-                select(documents)
-                .where(cond, documents.c.id > window.after)
-                .order_by(documents.c.id)
-                .limit(self.page_size + 1)
-            ).all()
-            total = conn.execute(
-                select(func.count()).select_from(documents).where(cond)
-            ).scalar_one()
-        docs = [_row(r) for r in rows]
+            docs = self.harvest.page(
+                conn, selection, scope=scope, after=window.after, limit=self.page_size + 1
+            )
+            total = self.harvest.count(conn, selection, scope=scope)
         if not docs:
             raise OaiError("noRecordsMatch", "no records match the arguments")
         more = len(docs) > self.page_size
@@ -315,60 +277,6 @@ class OaiRepository:
                 )
         return el
 
-    def _from_token(self, verb: str, token: str) -> Window:
-        try:
-            data: dict[str, Any] | None = decode_cursor(token)
-        except BadRequest:
-            data = None
-        ok = (
-            isinstance(data, dict)
-            and data.get("v") == verb
-            and isinstance(data.get("p"), str)
-            and all(data.get(k) is None or isinstance(data.get(k), str) for k in ("s", "f", "u"))
-        )
-        try:
-            if not ok or data is None:
-                raise BadRequest("not a token")
-            after = number_from_token(data.get("a"), "resumptionToken", low=0, high=MAX_ID)
-            sent = number_from_token(data.get("n"), "resumptionToken", low=0, high=MAX_ID)
-        except BadRequest:
-            raise OaiError(
-                "badResumptionToken", f"{token[:60]!r} is not a resumption token of this {verb}"
-            ) from None
-        return Window(data["p"], data.get("s"), data.get("f"), data.get("u"), after, sent)
-
-    def _condition(self, window: Window) -> ColumnElement[bool]:
-        cond: ColumnElement[bool] = true()
-        since = until = None
-        if window.since:
-            since, since_day = parse_date(window.since, "from")
-            cond = cond & (documents.c.updated_at >= since)
-        if window.until:
-            until, until_day = parse_date(window.until, "until")
-            step = timedelta(days=1) if until_day else timedelta(seconds=1)
-            if until < datetime.max.replace(tzinfo=UTC) - step:  # 9999-12-31 has no day after
-                cond = cond & (documents.c.updated_at < until + step)
-        if since and until:
-            if since_day != until_day:
-                raise OaiError("badArgument", "from and until must have the same granularity")
-            if since > until:
-                raise OaiError("badArgument", "from is later than until")
-        if window.set_spec:
-            cond = cond & self._set_condition(window.set_spec)
-        return cond
-
-    def _set_condition(self, spec: str) -> ColumnElement[bool]:
-        kind, _, value = spec.partition(":")
-        if kind not in SET_KINDS or (spec.endswith(":") or ":" in value):
-            raise OaiError("badArgument", f"unknown set {spec!r}; see ListSets")
-        if kind == "realm":
-            return documents.c.realm == value.upper() if value else true()
-        if kind == "schema":
-            return documents.c.schema == value if value else true()
-        if value:
-            return documents.c.owner == value.upper()
-        return documents.c.owner != REFERENCE_OWNER
-
     # -- records --------------------------------------------------------------------------------
     def _prefix(self, prefix: str) -> str:
         if prefix not in {f.prefix for f in fmt.formats(self.base_url)}:
@@ -380,7 +288,7 @@ class OaiRepository:
     def oai_identifier(self, doc: DocumentRow) -> str:
         return f"oai:{self.namespace}:{doc.uid_base}"
 
-    def _document(self, identifier: str) -> DocumentRow:
+    def _document(self, identifier: str, scope: ReadScope) -> DocumentRow:
         scheme, _, rest = identifier.partition(":")
         _ns, _, local = rest.rpartition(":")
         uid = parse_record_uid(local) if scheme == "oai" and _ns else None
@@ -388,7 +296,7 @@ class OaiRepository:
         if uid is not None and uid.revision is None:
             with self.store.reading() as conn:
                 doc = self.store.document_by_uid(conn, uid)
-        if doc is None:
+        if doc is None or not scope.allows(doc.owner, doc.schema):
             raise OaiError("idDoesNotExist", f"no record {identifier!r} in this repository")
         return doc
 
@@ -431,11 +339,3 @@ class OaiRepository:
                 )
             )
         return el
-
-
-def _row(row: Any) -> DocumentRow:
-    m = dict(row._mapping)
-    for key in ("created_at", "updated_at", "deleted_at"):
-        if m[key] is not None:
-            m[key] = _utc(m[key])
-    return DocumentRow(**m)

@@ -14,7 +14,7 @@ from bch.records.languages import LANGUAGES
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.services import richtext
-from bch.storage.repository import DocumentRow
+from bch.storage.rows import DocumentRow
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"

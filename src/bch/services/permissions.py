@@ -1,6 +1,6 @@
 """The policy matrix, defined once: who may draft, publish, delete and decide, per record type,
 role and country, and for reference records per authorship. Drafts, workflow and every API write
-ask here; reads use policy.read_filter.
+ask here; reads use policy.read_scope.
 
 Outcomes: ALLOW (done directly), REQUEST (goes through a publishing/deletion request decided by
 the country's focal point or the Secretariat), DENY (403; 401 for anonymous callers).
@@ -23,15 +23,14 @@ the country's focal point or the Secretariat), DENY (403; 401 for anonymous call
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-
-from sqlalchemy import Connection, select
 
 from bch.records.fields import RecordType
 from bch.services.errors import Forbidden, Unauthorized
 from bch.services.policy import Principal
-from bch.storage.tables import revisions, users
+from bch.storage.rows import DocumentRow
 
 ROLES = ("nfp", "nau", "secretariat", "user")
 COUNTRY_ROLES = frozenset({"nfp", "nau"})
@@ -131,21 +130,19 @@ def may_decide(principal: Principal, rt: RecordType, owner: str) -> bool:
     return outcome(principal, Action.DECIDE, Target(rt, owner)) is Outcome.ALLOW
 
 
-def record_author(conn: Connection, document_id: int) -> int | None:
-    """The user who published revision 1 of a record; None when that was no user account."""
-    return conn.execute(
-        select(users.c.id)
-        .select_from(revisions.join(users, users.c.email == revisions.c.created_by))
-        .where(revisions.c.document_id == document_id, revisions.c.revision == 1)
-    ).scalar_one_or_none()
-
-
 def target(
-    conn: Connection, rt: RecordType, owner: str, *, record=None, draft_author: int | None = None
+    rt: RecordType,
+    owner: str,
+    *,
+    record: DocumentRow | None = None,
+    author_of: Callable[[int], int | None] | None = None,
+    draft_author: int | None = None,
 ) -> Target:
-    """The Target of a question about `record` (a DocumentRow, live or deleted, or None for a
-    record never published) and the draft started by `draft_author`, if any."""
+    """The Target of a question about `record` (live or deleted, or None for a record never
+    published) and the draft started by `draft_author`, if any. `author_of(document id)` gives
+    the user who published revision 1 (RecordRepository.record_author); only reference records
+    ask it."""
     if record is None:
         return Target(rt, owner, draft_author=draft_author)
-    author = None if rt.is_national else record_author(conn, record.id)
+    author = None if rt.is_national or author_of is None else author_of(record.id)
     return Target(rt, owner, published=True, record_author=author, draft_author=draft_author)

@@ -1,6 +1,9 @@
 """The record service: validate, publish revisions, delete to tombstones, read and list records.
 
-Every surface (JSON API, CLI, importer, later web pages and OAI-PMH) goes through this class."""
+Every surface (JSON API, CLI, importer, web pages, OAI-PMH) goes through this class. Writes run
+in a unit of work (bch.services.unit_of_work): a publish or deletion records a RecordEvent that
+the subscribers receive after the commit; called inside another service's unit of work (the
+workflow), it joins that transaction."""
 
 from __future__ import annotations
 
@@ -9,10 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
-
 from bch.records.fields import RecordType
-from bch.records.identifiers import REFERENCE_OWNER, parse_record_uid
+from bch.records.identifiers import parse_record_uid
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.records.validation import Problem, ValidationResult, Validator
@@ -20,11 +21,16 @@ from bch.services import documents as derive
 from bch.services import facets, richtext
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
-from bch.services.events import EventBus, RecordEvent
+from bch.services.events import RecordEvent
 from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.services.policy import redact as policy_redact
-from bch.storage.repository import DocumentRow, NewRevision, RecordStore, RevisionRow, iso_utc
+from bch.services.summaries import tombstone
+from bch.services.unit_of_work import Transaction, UnitOfWork
+from bch.storage.database import Connection
+from bch.storage.records import RecordRepository
+from bch.storage.rows import DocumentRow, NewRevision, RevisionRow
+from bch.storage.scope import ReadScope
 
 MAX_PAGE = 1000
 
@@ -58,32 +64,22 @@ class Page:
     limit: int
 
 
-def record_summary(doc: DocumentRow) -> dict[str, Any]:
-    return {
-        "id": f"{doc.uid_base}-{doc.latest_revision}",
-        "identifier": doc.identifier,
-        "realm": doc.realm,
-        "schema": doc.schema,
-        "country": None if doc.owner == REFERENCE_OWNER else doc.owner,
-        "revision": doc.latest_revision,
-        "title": doc.title,
-        "updatedAt": iso_utc(doc.updated_at),
-        "url": f"/api/v1/records/{doc.uid_base}-{doc.latest_revision}",
-    }
-
-
 @dataclass
 class PublishBatch:
-    """Publishes inside one write transaction (RecordService.batch)."""
+    """Publishes inside one unit of work (RecordService.batch)."""
 
     service: RecordService
     by: str
-    conn: Connection | None = None
+    tx: Transaction
     results: list[Published] = field(default_factory=list)
 
+    @property
+    def conn(self) -> Connection:
+        """The write transaction, for other writes in the same batch."""
+        return self.tx.conn
+
     def publish(self, document: Any, *, strict: bool = True) -> Published:
-        assert self.conn is not None
-        result = self.service._publish(self.conn, document, by=self.by, strict=strict)
+        result = self.service._publish(self.tx, document, by=self.by, strict=strict)
         self.results.append(result)
         return result
 
@@ -91,15 +87,15 @@ class PublishBatch:
 class RecordService:
     def __init__(
         self,
-        store: RecordStore,
+        store: RecordRepository,
         registry: RealmRegistry,
         thesaurus: Thesaurus,
-        events: EventBus | None = None,
+        uow: UnitOfWork,
     ):
         self.store = store
         self.registry = registry
         self.thesaurus = thesaurus
-        self.events = events or EventBus()
+        self.uow = uow
 
     # -- validation and publishing --------------------------------------------------------------
     def _validator(self, conn: Connection) -> Validator:
@@ -113,34 +109,11 @@ class RecordService:
         with self.store.reading() as conn:
             return self._validator(conn).validate(document, strict=strict)
 
-    def publish(
-        self,
-        document: Any,
-        *,
-        by: str = "system",
-        strict: bool = True,
-        also: Callable[[Connection, Published], None] | None = None,
-    ) -> Published:
-        """Publish one document. `also` runs in the same transaction (the workflow uses it to
-        close the draft and request and write the audit entry: all or nothing)."""
-        with self.store.writing() as conn:
-            result = self._publish(conn, document, by=by, strict=strict)
-            if also is not None:
-                also(conn, result)
-        self._emit([result], by)
-        return result
-
-    def _emit(self, results: list[Published], by: str) -> None:
-        events = []
-        for r in results:
-            if r.changed:
-                realm, _code, owner, *_ = r.uid.split("-")
-                events.append(
-                    RecordEvent(
-                        "publish", r.uid, r.identifier, realm, r.schema, owner, r.revision, by
-                    )
-                )
-        self.events.emit(events)
+    def publish(self, document: Any, *, by: str = "system", strict: bool = True) -> Published:
+        """Publish one document (a new revision unless it is unchanged), in its own unit of
+        work or the caller's."""
+        with self.uow() as tx:
+            return self._publish(tx, document, by=by, strict=strict)
 
     def publish_many(
         self,
@@ -160,13 +133,10 @@ class RecordService:
 
     @contextmanager
     def batch(self, *, by: str, wait: float | None = None) -> Iterator[PublishBatch]:
-        """One write transaction for several publishes and other writes on `batch.conn`: all or
-        nothing; the events fire after the commit. `wait`: see RecordStore.writing."""
-        batch = PublishBatch(self, by)
-        with self.store.writing(wait=wait) as conn:
-            batch.conn = conn
-            yield batch
-        self._emit(batch.results, by)
+        """One unit of work for several publishes and other writes on `batch.conn`: all or
+        nothing; the events are published after the commit. `wait`: see Database.writing."""
+        with self.uow(wait=wait) as tx:
+            yield PublishBatch(self, by, tx)
 
     def _checked(self, conn: Connection, document: Any, strict: bool) -> ValidationResult:
         """The valid document with its rich-text fields sanitised (every way in publishes here),
@@ -183,7 +153,8 @@ class RecordService:
             )
         return result
 
-    def _publish(self, conn: Connection, document: Any, *, by: str, strict: bool) -> Published:
+    def _publish(self, tx: Transaction, document: Any, *, by: str, strict: bool) -> Published:
+        conn = tx.conn
         result = self._checked(conn, document, strict)
         assert result.record_type is not None
         rt, doc = result.record_type, result.document
@@ -207,16 +178,19 @@ class RecordService:
             lmo_keys=derive.lmo_keys(rt, doc),
             search_text=derive.search_text(rt, doc, self.thesaurus, title),
             facets=facets.facet_values(
-                rt, doc, self.thesaurus, owner, title, self._organism_types(conn)
+                rt, doc, self.thesaurus, owner, title, self.organism_types(conn)
             ),
             texts=facets.language_texts(rt, doc, self.thesaurus, title),
         )
         row, number, changed = self.store.publish(conn, new)
-        return Published(
-            f"{row.uid_base}-{number}", row.identifier, rt.name, number, changed, warnings
-        )
+        uid = f"{row.uid_base}-{number}"
+        if changed:
+            tx.record(
+                RecordEvent("publish", uid, row.identifier, row.realm, rt.name, owner, number, by)
+            )
+        return Published(uid, row.identifier, rt.name, number, changed, warnings)
 
-    def _organism_types(self, conn: Connection) -> Callable[[list[str]], list[str]]:
+    def organism_types(self, conn: Connection) -> Callable[[list[str]], list[str]]:
         """Organism type terms of organism records, by header identifier (LMO facets)."""
 
         def lookup(identifiers: list[str]) -> list[str]:
@@ -253,27 +227,16 @@ class RecordService:
                 "the document is not valid", errors=[p.as_dict() for p in problems]
             )
 
-    def delete(
-        self,
-        ref: str,
-        *,
-        reason: str,
-        by: str = "system",
-        also: Callable[[Connection, DocumentRow], None] | None = None,
-    ) -> dict[str, Any]:
-        """Delete to a tombstone. `also(conn, doc)` runs first in the same transaction (checks
-        and audit by the workflow)."""
+    def delete(self, ref: str, *, reason: str, by: str = "system") -> dict[str, Any]:
+        """Delete to a tombstone, in its own unit of work or the caller's."""
         if not reason.strip():
             raise BadRequest("a deletion needs a reason")
-        with self.store.writing() as conn:
-            doc = self._find(conn, ref)
+        with self.uow() as tx:
+            doc = self._find(tx.conn, ref)
             if doc.deleted_at is not None:
                 raise Gone("the record is already deleted", tombstone=tombstone(doc))
-            if also is not None:
-                also(conn, doc)
-            stone = tombstone(self.store.tombstone(conn, doc, reason.strip(), by))
-        self.events.emit(
-            [
+            stone = tombstone(self.store.tombstone(tx.conn, doc, reason.strip(), by))
+            tx.record(
                 RecordEvent(
                     "delete",
                     stone["id"],
@@ -284,17 +247,18 @@ class RecordService:
                     doc.latest_revision,
                     by,
                 )
-            ]
-        )
+            )
         return stone
 
     # -- reads ----------------------------------------------------------------------------------
-    def _find(self, conn: Connection, ref: str) -> DocumentRow:
+    def _find(self, conn: Connection, ref: str, scope: ReadScope | None = None) -> DocumentRow:
+        """The record `ref` names (UID or header identifier), live or deleted; with a `scope`,
+        only one inside it (another answers 404, its tombstone included)."""
         uid = parse_record_uid(ref)
         doc = self.store.document_by_uid(conn, uid) if uid is not None else None
         if doc is None:
             doc = self.store.document_by_identifier(conn, ref)
-        if doc is None:
+        if doc is None or (scope is not None and not scope.allows(doc.owner, doc.schema)):
             raise NotFound(f"no record {ref!r}")
         return doc
 
@@ -309,11 +273,12 @@ class RecordService:
         uid = parse_record_uid(ref)
         if revision is None and uid is not None:
             revision = uid.revision
+        scope = read_scope(principal)
         with self.store.reading() as conn:
-            doc = self._find(conn, ref)
+            doc = self._find(conn, ref, scope)
             if doc.deleted_at is not None:
                 raise Gone(f"record {ref!r} was deleted", tombstone=tombstone(doc))
-            return self._view(conn, doc, revision, with_links, principal)
+            return self._view(conn, doc, revision, with_links, principal, scope)
 
     def _view(
         self,
@@ -322,6 +287,7 @@ class RecordService:
         revision: int | None,
         with_links: bool,
         principal: Principal = ANONYMOUS,
+        scope: ReadScope | None = None,
     ) -> RecordView:
         number = revision or doc.latest_revision
         rev = self.store.revision(conn, doc.id, number)
@@ -329,7 +295,7 @@ class RecordService:
             raise NotFound(f"record {doc.uid_base} has no revision {number}")
         body = self.redact(doc, rev.body, principal)
         links = (
-            self.store.referencing(conn, doc.identifier, scope=read_scope(principal))
+            self.store.referencing(conn, doc.identifier, scope=scope or read_scope(principal))
             if with_links
             else []
         )
@@ -345,15 +311,46 @@ class RecordService:
             rt = None
         return policy_redact(principal, rt, doc.owner, body)
 
-    def versions(self, ref: str) -> tuple[DocumentRow, list[RevisionRow]]:
+    def versions(
+        self, ref: str, principal: Principal = ANONYMOUS
+    ) -> tuple[DocumentRow, list[RevisionRow]]:
         with self.store.reading() as conn:
-            doc = self._find(conn, ref)
+            doc = self._find(conn, ref, read_scope(principal))
             return doc, self.store.history(conn, doc.id)
 
     def view_of(
         self, conn: Connection, doc: DocumentRow, principal: Principal = ANONYMOUS
     ) -> RecordView:
         return self._view(conn, doc, None, True, principal)
+
+    def documents(self, identifiers: Iterable[str]) -> dict[str, DocumentRow]:
+        """The records these identifiers name, deleted ones included (to show what a reference
+        points at)."""
+        if not identifiers:
+            return {}
+        with self.store.reading() as conn:
+            return self.store.documents_by_identifiers(conn, identifiers)
+
+    def latest_bodies(
+        self, docs: list[DocumentRow], principal: Principal = ANONYMOUS
+    ) -> dict[int, dict[str, Any]]:
+        """Latest bodies of listed records, without the fields the principal may not see."""
+        with self.store.reading() as conn:
+            bodies = self.store.latest_bodies(conn, [d.id for d in docs])
+        return {d.id: self.redact(d, bodies.get(d.id, {}), principal) for d in docs}
+
+    def counts_by_schema(self, principal: Principal = ANONYMOUS) -> dict[str, int]:
+        """Records the principal may read, per record type."""
+        with self.store.reading() as conn:
+            return self.store.counts_by_schema(conn, read_scope(principal))
+
+    def health(self) -> dict[str, int]:
+        """Records stored (deleted ones included) and the last change sequence number."""
+        with self.store.reading() as conn:
+            return {
+                "records": self.store.count_documents(conn),
+                "sequence": self.store.last_sequence(conn),
+            }
 
     def list(
         self,
@@ -392,14 +389,3 @@ class RecordService:
         rows = rows[:limit]
         nxt = encode_cursor({"after": rows[-1].id}) if more and rows else None
         return Page(rows, nxt, limit)
-
-
-def tombstone(doc: DocumentRow) -> dict[str, Any]:
-    return {
-        "id": f"{doc.uid_base}-{doc.latest_revision}",
-        "identifier": doc.identifier,
-        "schema": doc.schema,
-        "realm": doc.realm,
-        "deletedAt": iso_utc(doc.deleted_at),
-        "reason": doc.delete_reason,
-    }

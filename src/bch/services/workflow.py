@@ -1,10 +1,14 @@
 """The publishing workflow: draft -> publishing request (with a message) -> approve (possibly after
 the decider edited the draft) or reject (with a reason) -> published revision. Deletions go the
 same way and end in a tombstone. Requests have a deadline (BCH_REQUEST_DEADLINE_DAYS, 83 days by
-default) with reminder mails; when it passes the request expires and the draft stays a draft.
+default) with reminder mails; when it passes the request expires and the draft stays a draft
+(bch.services.deadlines).
 
-Publishing and deleting go through RecordService (one transaction with the draft, request and
-audit entry); nothing here writes `documents` or the change sequence directly."""
+Every write is one unit of work: publishing or deleting (through RecordService, which joins it),
+closing the draft and request, and the audit entry commit together or not at all. Each records a
+RequestEvent; the mails (to the deciders, to the requester) are subscribers of those events
+(bch.services.notifications) and run after the commit. Nothing here writes `documents` or the
+change sequence directly."""
 
 from __future__ import annotations
 
@@ -13,14 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
-
-from bch.accounts.mail import Mailer
-from bch.accounts.users import UserDirectory
-from bch.config import public_url
 from bch.records.fields import RecordType
+from bch.records.realms import RealmRegistry
 from bch.services import audit
-from bch.services.deadlines import TickReport
+from bch.services.deadlines import DeadlineService, TickReport
 from bch.services.documents import display_title
 from bch.services.drafts import Draft, DraftService
 from bch.services.errors import (
@@ -32,9 +32,13 @@ from bch.services.errors import (
 )
 from bch.services.permissions import Action, Outcome, Target, may_decide, require, target
 from bch.services.policy import Principal
+from bch.services.publishing_requests import request_event, request_json
 from bch.services.records import Published, RecordService
-from bch.storage.repository import DocumentRow, _as_utc, iso_utc, utcnow
-from bch.storage.tables import drafts, publishing_requests, users
+from bch.services.unit_of_work import Transaction, UnitOfWork
+from bch.services.users import UserDirectory
+from bch.storage.database import Connection
+from bch.storage.drafts import RequestRepository, RequestRow
+from bch.storage.rows import DocumentRow, iso_utc, utcnow
 
 DEFAULT_DEADLINE_DAYS = 83
 MAX_MESSAGE = 1000  # as additionalInfo in the real BCH
@@ -63,15 +67,19 @@ class WorkflowService:
         self,
         records: RecordService,
         drafts_: DraftService,
+        requests: RequestRepository,
         directory: UserDirectory,
-        mailer: Mailer,
+        deadlines: DeadlineService,
+        uow: UnitOfWork,
     ):
         self.records = records
         self.drafts = drafts_
+        self.requests = requests
         self.store = records.store
-        self.registry = records.registry
+        self.registry: RealmRegistry = records.registry
         self.directory = directory
-        self.mailer = mailer
+        self.deadlines = deadlines
+        self.uow = uow
 
     # -- publish ----------------------------------------------------------------------------------
     def publish_draft(
@@ -81,7 +89,7 @@ class WorkflowService:
         rt = self._rt(draft.schema, draft.realm)
         with self.store.reading() as conn:  # a new revision of a published record: its author
             record = self.store.document_by_identifier(conn, identifier)
-            what = target(conn, rt, draft.owner, record=record, draft_author=draft.author_id)
+            what = self._target(conn, rt, draft.owner, record, draft.author_id)
         decision = require(principal, Action.PUBLISH, what)
         self._valid(draft)
         message = self._message(message)
@@ -90,6 +98,22 @@ class WorkflowService:
             return WriteResult("published", published=published)
         request = self._open(principal, "publish", rt, draft.owner, identifier, message)
         return WriteResult("requested", request=request)
+
+    def _target(
+        self,
+        conn: Connection,
+        rt: RecordType,
+        owner: str,
+        record: DocumentRow | None,
+        draft_author: int | None = None,
+    ) -> Target:
+        return target(
+            rt,
+            owner,
+            record=record,
+            author_of=lambda doc_id: self.store.record_author(conn, doc_id),
+            draft_author=draft_author,
+        )
 
     def _valid(self, draft: Draft) -> None:
         result = self.drafts.check(draft.document)
@@ -101,31 +125,6 @@ class WorkflowService:
 
     def _publish(self, principal: Principal, draft: Draft, request_id: int | None) -> Published:
         by = principal.email or "?"
-
-        def close(conn: Connection, result: Published) -> None:
-            # the draft must be the one validated, and the record still at the draft's base
-            current = self.drafts.find(conn, draft.identifier)
-            if current is None or current.revision != draft.revision:
-                raise PreconditionFailed("the draft changed meanwhile; nothing was published")
-            conn.execute(delete(drafts).where(drafts.c.id == draft.id))
-            if request_id is not None:
-                self._close(conn, request_id, "approved", by, None, result.uid)
-            else:  # a focal point publishing directly settles a pending request on the draft
-                conn.execute(
-                    update(publishing_requests)
-                    .where(
-                        publishing_requests.c.identifier == draft.identifier,
-                        publishing_requests.c.kind == "publish",
-                        publishing_requests.c.state == "pending",
-                    )
-                    .values(state="approved", decided_by=by, decided_at=utcnow(), result=result.uid)
-                )
-            audit.write(
-                conn, by, "record.publish", record=draft.identifier, revision=result.revision,
-                before=None, after=draft.document,
-                detail={"uid": result.uid, "request": request_id, "changed": result.changed},
-            )  # fmt: skip
-
         with self.store.reading() as conn:
             record = self.store.document_by_identifier(conn, draft.identifier)
         if self._stale(draft, record):
@@ -134,7 +133,27 @@ class WorkflowService:
                 f"{record.latest_revision if record else '?'}); the draft is kept: reload, merge "
                 "and save it again"
             )
-        return self.records.publish(draft.document, by=by, strict=False, also=close)
+        with self.uow() as tx:
+            result = self.records.publish(draft.document, by=by, strict=False)  # joins tx
+            # the draft must be the one validated, and the record still at the draft's base
+            current = self.drafts.find(tx.conn, draft.identifier)
+            if current is None or current.revision != draft.revision:
+                raise PreconditionFailed("the draft changed meanwhile; nothing was published")
+            self.drafts.repo.delete(tx.conn, draft.id)
+            if request_id is not None:
+                self._close(tx, request_id, "approved", by, None, result.uid)
+            else:  # a focal point publishing directly settles a pending request on the draft
+                for row in self.requests.pending_publish_on(tx.conn, draft.identifier):
+                    if self.requests.decide(
+                        tx.conn, row.id, state="approved", by=by, at=utcnow(), result=result.uid
+                    ):
+                        tx.record(request_event("settled", row, by, None))
+            audit.write(
+                tx.conn, by, "record.publish", record=draft.identifier, revision=result.revision,
+                before=None, after=draft.document,
+                detail={"uid": result.uid, "request": request_id, "changed": result.changed},
+            )  # fmt: skip
+        return result
 
     @staticmethod
     def _stale(draft: Draft, record: DocumentRow | None) -> bool:
@@ -150,11 +169,11 @@ class WorkflowService:
                 "a deletion needs a reason",
                 errors=[{"code": "Error.Mandatory", "path": "reason", "message": "give a reason"}],
             )
-        view = self.records.get(ref, with_links=False)
+        view = self.records.get(ref, principal=principal, with_links=False)
         doc = view.doc
         rt = self._rt(doc.schema, doc.realm)
         with self.store.reading() as conn:
-            decision = require(principal, Action.DELETE, target(conn, rt, doc.owner, record=doc))
+            decision = require(principal, Action.DELETE, self._target(conn, rt, doc.owner, doc))
         if decision is Outcome.ALLOW:
             stone = self._delete(principal, doc, reason.strip(), None)
             return WriteResult("deleted", tombstone=stone)
@@ -167,18 +186,19 @@ class WorkflowService:
         self, principal: Principal, doc: DocumentRow, reason: str, request_id: int | None
     ) -> dict[str, Any]:
         by = principal.email or "?"
-
-        def log(conn: Connection, current: DocumentRow) -> None:
-            body = self.store.revision(conn, current.id, current.latest_revision)
+        with self.uow() as tx:
+            current = self.store.document_by_identifier(tx.conn, doc.identifier)
+            stone = self.records.delete(doc.identifier, reason=reason, by=by)  # joins tx
+            assert current is not None  # records.delete found it
+            body = self.store.revision(tx.conn, current.id, current.latest_revision)
             if request_id is not None:
-                self._close(conn, request_id, "approved", by, None, f"deleted:{current.id}")
+                self._close(tx, request_id, "approved", by, None, f"deleted:{current.id}")
             audit.write(
-                conn, by, "record.delete", record=current.identifier,
+                tx.conn, by, "record.delete", record=current.identifier,
                 revision=current.latest_revision, before=body.body if body else None,
                 detail={"reason": reason, "request": request_id},
             )  # fmt: skip
-
-        return self.records.delete(doc.identifier, reason=reason, by=by, also=log)
+        return stone
 
     # -- requests -------------------------------------------------------------------------------
     def _open(
@@ -191,49 +211,39 @@ class WorkflowService:
         message: str | None,
     ) -> dict[str, Any]:
         now = utcnow()
-        with self.store.writing() as conn:
-            pending = conn.execute(
-                select(publishing_requests.c.id).where(
-                    publishing_requests.c.identifier == identifier,
-                    publishing_requests.c.state == "pending",
-                )
-            ).first()
+        with self.uow() as tx:
+            pending = self.requests.pending_on(tx.conn, identifier)
             if pending is not None:
-                raise Conflict(f"request {pending.id} on {identifier} is already pending")
-            request_id = conn.execute(
-                insert(publishing_requests).values(
-                    kind=kind,
-                    identifier=identifier,
-                    realm=rt.realm,
-                    schema=rt.name,
-                    owner=owner,
-                    message=message,
-                    state="pending",
-                    requested_by=principal.user_id,
-                    requested_at=now,
-                    deadline=now + timedelta(days=deadline_days()),
-                    reminders_sent=0,
-                )
-            ).inserted_primary_key[0]
+                raise Conflict(f"request {pending} on {identifier} is already pending")
+            request_id = self.requests.open(
+                tx.conn,
+                kind=kind,
+                identifier=identifier,
+                realm=rt.realm,
+                schema=rt.name,
+                owner=owner,
+                message=message,
+                requested_by=principal.user_id,
+                at=now,
+                deadline=now + timedelta(days=deadline_days()),
+            )
             audit.write(
-                conn, principal.email or "?", f"request.{kind}", record=identifier,
+                tx.conn, principal.email or "?", f"request.{kind}", record=identifier,
                 detail={"request": request_id, "message": message},
             )  # fmt: skip
-            request = self._request_json(conn, self._row(conn, request_id))
-            deciders = self._deciders(conn, rt, owner)
-        self.mailer.send(
-            deciders,
-            f"BCH: {kind} request {request_id} for {rt.name} {identifier}",
-            f"{principal.email} asks you to {kind} {rt.name} record {identifier}"
-            f" ({_title(request)}).\n\nMessage: {message or '-'}\n\n"
-            f"Decide before {request['deadline']}: {public_url()}/api/v1/requests/{request_id}\n",
-        )
+            row = self._row(tx.conn, request_id)
+            request = self.request_json(tx.conn, row)
+            tx.record(request_event("opened", row, principal.email or "?", message))
         return request
 
-    def _deciders(self, conn: Connection, rt: RecordType, owner: str) -> list[str]:
-        if rt.is_national:
-            return self.directory.emails_with_role(conn, "nfp", owner)
-        return self.directory.emails_with_role(conn, "secretariat", None)
+    def deciders(self, schema: str, realm: str, owner: str) -> list[str]:
+        """Who decides requests on records of this type and owner: the country's focal points,
+        or the Secretariat for reference records."""
+        rt = self._rt(schema, realm)
+        with self.store.reading() as conn:
+            if rt.is_national:
+                return self.directory.emails_with_role(conn, "nfp", owner)
+            return self.directory.emails_with_role(conn, "secretariat", None)
 
     def list_requests(
         self, principal: Principal, *, state: str | None = None
@@ -241,24 +251,18 @@ class WorkflowService:
         """The principal's own requests and those they must act on, newest first."""
         if principal.is_anonymous:
             return []
-        mine = publishing_requests.c.requested_by == principal.user_id
-        cond = [mine]
-        nfp_of = [c for r, c in principal.roles if r == "nfp" and c]
-        if nfp_of:
-            cond.append(publishing_requests.c.owner.in_(nfp_of))
+        owners = [c for r, c in principal.roles if r == "nfp" and c]
         if principal.has_role("secretariat"):
-            cond.append(publishing_requests.c.owner == "SCBD")
-        stmt = select(publishing_requests).where(or_(*cond))
-        if state:
-            stmt = stmt.where(publishing_requests.c.state == state)
-        stmt = stmt.order_by(publishing_requests.c.id.desc()).limit(1000)
+            owners.append("SCBD")
         with self.store.reading() as conn:
-            rows = list(conn.execute(stmt))
+            rows = self.requests.visible(
+                conn, requested_by=principal.user_id, owners=owners, state=state
+            )
             out = []
             for row in rows:
                 rt = self._rt(row.schema, row.realm)
                 if row.requested_by == principal.user_id or may_decide(principal, rt, row.owner):
-                    out.append(self._request_json(conn, row))
+                    out.append(self.request_json(conn, row))
             return out
 
     def get_request(self, principal: Principal, request_id: int) -> dict[str, Any]:
@@ -267,7 +271,7 @@ class WorkflowService:
             rt = self._rt(row.schema, row.realm)
             if row.requested_by != principal.user_id and not may_decide(principal, rt, row.owner):
                 raise NotFound(f"no request {request_id} of yours")
-            return self._request_json(conn, row)
+            return self.request_json(conn, row)
 
     def approve(
         self, principal: Principal, request_id: int, *, comment: str | None = None
@@ -279,14 +283,18 @@ class WorkflowService:
             if draft is None:
                 raise Conflict(f"the draft of {row.identifier} is gone; reject the request")
             self._valid(draft)
-            self._publish(principal, draft, request_id)
+            with self.uow() as tx:
+                self._publish(principal, draft, request_id)
+                self._record(tx, "approved", request_id, principal.email or "?", comment)
         else:
             with self.store.reading() as conn:
                 doc = self.store.document_by_identifier(conn, row.identifier)
             if doc is None or doc.deleted_at is not None:
                 raise Conflict(f"{row.identifier} is not published any more; reject the request")
-            self._delete(principal, doc, row.message or "deletion request approved", request_id)
-        return self._notify(request_id, "approved", comment)
+            with self.uow() as tx:
+                self._delete(principal, doc, row.message or "deletion request approved", request_id)
+                self._record(tx, "approved", request_id, principal.email or "?", comment)
+        return self.request(request_id)
 
     def reject(self, principal: Principal, request_id: int, *, reason: str) -> dict[str, Any]:
         if not isinstance(reason, str) or not reason.strip():
@@ -296,54 +304,56 @@ class WorkflowService:
             )
         row, _rt = self._decidable(principal, request_id)
         by = principal.email or "?"
-        with self.store.writing() as conn:
-            self._close(conn, request_id, "rejected", by, reason.strip(), None)
+        with self.uow() as tx:
+            self._close(tx, request_id, "rejected", by, reason.strip(), None)
             audit.write(
-                conn, by, "request.reject", record=row.identifier,
+                tx.conn, by, "request.reject", record=row.identifier,
                 detail={"request": request_id, "reason": reason.strip()},
             )  # fmt: skip
-        return self._notify(request_id, "rejected", reason.strip())
+            self._record(tx, "rejected", request_id, by, reason.strip())
+        return self.request(request_id)
 
-    def _decidable(self, principal: Principal, request_id: int):
+    def _decidable(self, principal: Principal, request_id: int) -> tuple[RequestRow, RecordType]:
         with self.store.reading() as conn:
             row = self._row(conn, request_id)
         rt = self._rt(row.schema, row.realm)
         require(principal, Action.DECIDE, Target(rt, row.owner))
         if row.state != "pending":
             raise Conflict(f"request {request_id} is {row.state}")
-        if _as_utc(row.deadline) <= utcnow():
+        if row.deadline <= utcnow():
             self.tick()
             raise Conflict(f"request {request_id} expired on {iso_utc(row.deadline)}")
         return row, rt
 
-    def _close(self, conn, request_id: int, state: str, by: str, reason, result) -> None:
-        done = conn.execute(
-            update(publishing_requests)
-            .where(publishing_requests.c.id == request_id, publishing_requests.c.state == "pending")
-            .values(state=state, decided_by=by, decided_at=utcnow(), reason=reason, result=result)
-        ).rowcount
-        if not done:
+    def _close(
+        self,
+        tx: Transaction,
+        request_id: int,
+        state: str,
+        by: str,
+        reason: str | None,
+        result: str | None,
+    ) -> None:
+        if not self.requests.decide(
+            tx.conn, request_id, state=state, by=by, at=utcnow(), reason=reason, result=result
+        ):
             raise Conflict(f"request {request_id} was decided meanwhile")
 
-    def _notify(self, request_id: int, state: str, note: str | None) -> dict[str, Any]:
+    def _record(
+        self, tx: Transaction, action: str, request_id: int, by: str, note: str | None
+    ) -> None:
+        tx.record(request_event(action, self._row(tx.conn, request_id), by, note))
+
+    def request(self, request_id: int) -> dict[str, Any]:
+        """A request as the API shows it, without a permission check (for the service's own
+        answers and the notifications)."""
         with self.store.reading() as conn:
-            request = self._request_json(conn, self._row(conn, request_id))
-        self.mailer.send(
-            request["requestedBy"],
-            f"BCH: your {request['kind']} request {request_id} was {state}",
-            f"{request['decidedBy']} {state} your request to {request['kind']} "
-            f"{request['schema']} record {request['identifier']} ({_title(request)})."
-            + (f"\n\nReason: {note}" if note else "")
-            + (f"\n\nRecord: {request['result']}" if request.get("result") else ""),
-        )
-        return request
+            return self.request_json(conn, self._row(conn, request_id))
 
     # -- deadlines --------------------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> TickReport:
         """Send due reminders and expire overdue requests (`bch workflow tick`, run by cron)."""
-        from bch.services.deadlines import tick
-
-        return tick(self, now or utcnow())
+        return self.deadlines.tick(now or utcnow())
 
     # -- helpers --------------------------------------------------------------------------------
     def _rt(self, schema: str, realm: str) -> RecordType:
@@ -359,47 +369,17 @@ class WorkflowService:
             raise BadRequest(f"message is longer than {MAX_MESSAGE} characters")
         return message.strip() or None
 
-    @staticmethod
-    def _row(conn: Connection, request_id: int):
-        row = conn.execute(
-            select(publishing_requests).where(publishing_requests.c.id == request_id)
-        ).first()
+    def _row(self, conn: Connection, request_id: int) -> RequestRow:
+        row = self.requests.get(conn, request_id)
         if row is None:
             raise NotFound(f"no request {request_id}")
         return row
 
-    def _request_json(self, conn: Connection, row) -> dict[str, Any]:
-        requester = conn.execute(select(users.c.email).where(users.c.id == row.requested_by))
+    def request_json(self, conn: Connection, row: RequestRow) -> dict[str, Any]:
         draft = self.drafts.find(conn, row.identifier) if row.kind == "publish" else None
-        title = None
         if draft is not None:
             title = display_title(self._rt(row.schema, row.realm), draft.document)
         else:
             doc = self.store.document_by_identifier(conn, row.identifier)
             title = doc.title if doc else None
-        return {
-            "id": row.id,
-            "kind": row.kind,
-            "identifier": row.identifier,
-            "realm": row.realm,
-            "schema": row.schema,
-            "country": None if row.owner == "SCBD" else row.owner,
-            "title": title,
-            "message": row.message,
-            "state": row.state,
-            "requestedBy": requester.scalar_one_or_none(),
-            "requestedAt": iso_utc(row.requested_at),
-            "deadline": iso_utc(row.deadline),
-            "remindersSent": row.reminders_sent,
-            "decidedBy": row.decided_by,
-            "decidedAt": iso_utc(row.decided_at),
-            "reason": row.reason,
-            "result": row.result,
-            "draft": f"/api/v1/drafts/{row.identifier}" if draft is not None else None,
-            "draftRevision": draft.revision if draft is not None else None,
-        }
-
-
-def _title(request: dict[str, Any]) -> str:
-    title = request.get("title") or {}
-    return title.get("en") or next(iter(title.values()), "") if title else ""
+        return request_json(row, draft, title)

@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
-
 from bch.sources.base import SourceRecord
-from bch.storage.tables import source_cache
+from bch.storage.source_cache import SourceCacheRepository
 
 
 class TtlCache:
@@ -51,33 +49,17 @@ class Cached:
 class SourceStore:
     """Persistent last-known answers and refreshed snapshots (table ``source_cache``)."""
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, rows: SourceCacheRepository):
+        self.rows = rows
 
     def get(self, source: str, key: str) -> Cached | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(source_cache.c.payload, source_cache.c.fetched_at).where(
-                    source_cache.c.source == source, source_cache.c.key == key
-                )
-            ).first()
-        if row is None:
+        found = self.rows.get(source, key)
+        if found is None:
             return None
-        fetched = row.fetched_at
-        if fetched.tzinfo is None:  # SQLite returns naive datetimes
-            fetched = fetched.replace(tzinfo=UTC)
-        return Cached([SourceRecord.from_json(r) for r in row.payload], fetched)
+        payload, fetched = found
+        return Cached([SourceRecord.from_json(r) for r in payload], fetched)
 
     def put(self, source: str, key: str, records: list[SourceRecord]) -> datetime:
         now = datetime.now(UTC)
-        payload = [r.to_json() for r in records]
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(source_cache).where(
-                    source_cache.c.source == source, source_cache.c.key == key
-                )
-            )
-            conn.execute(
-                insert(source_cache).values(source=source, key=key, payload=payload, fetched_at=now)
-            )
+        self.rows.put(source, key, [r.to_json() for r in records], now)
         return now

@@ -13,6 +13,8 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from sqlalchemy import Engine
 
+from bch.storage.dialects import dialect_for
+
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -20,8 +22,9 @@ def default_directory(engine: Engine) -> Path:
     env = os.environ.get("BCH_ATTACHMENTS_DIR")
     if env:
         return Path(env)
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        return Path(engine.url.database).expanduser().resolve().parent / "attachments"
+    database_file = dialect_for(engine).database_file(engine)
+    if database_file is not None:  # SQLite: next to the database file
+        return database_file.parent / "attachments"
     return Path(user_data_dir("bch", appauthor=False)) / "attachments"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select
 
-from bch.storage.repository import NewRevision
+from bch.storage.rows import NewRevision
 from bch.storage.tables import (
     changes,
     documents,
@@ -27,7 +27,7 @@ from bch.storage.tables import (
 
 def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime) -> int:
     """Insert new records (revision 1 each) with all derived rows; returns the last sequence.
-    `conn` must be a RecordStore.writing() transaction (its lock keeps the sequence gap-free)."""
+    `conn` must be a Database.writing() transaction (its lock keeps the sequence gap-free)."""
     next_id = conn.execute(select(func.coalesce(func.max(documents.c.id), 0))).scalar_one() + 1
     next_seq = conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one() + 1
     order = (documents, revisions, changes, record_links, lmo_uids, record_facets, search_texts)

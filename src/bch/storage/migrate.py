@@ -14,13 +14,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine
 
-from bch.storage.engine import is_postgres
-from bch.storage.sqlite_locking import STARTUP_WAIT, patience
+from bch.storage.dialects import dialect_for
+from bch.storage.sqlite_locking import STARTUP_WAIT
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-_MIGRATIONS_LOCK = text("SELECT pg_advisory_xact_lock(7745002)")
 
 
 def _config() -> Config:
@@ -35,18 +34,11 @@ def upgrade(engine: Engine, revision: str = "heads", *, wait: float = STARTUP_WA
     if revision == "heads" and current_revisions(engine) == head_revisions():
         return  # nothing to do: no lock taken (other servers may be writing)
     cfg = _config()
-    with engine.connect() as conn:
-        if is_postgres(engine):
-            _migrate(conn, cfg, revision)
-        else:
-            with patience(conn, wait):
-                _migrate(conn, cfg, revision)
-
-
-def _migrate(conn: Connection, cfg: Config, revision: str) -> None:
-    with conn.begin():  # SQLite: BEGIN IMMEDIATE, the write lock before reading the version
-        if is_postgres(conn.engine):
-            conn.execute(_MIGRATIONS_LOCK)  # until commit: the next server then sees it all
+    dialect = dialect_for(engine)
+    # SQLite: BEGIN IMMEDIATE takes the write lock before reading the version (waiting up to
+    # `wait`); PostgreSQL: an advisory lock until commit. The next server then sees it all.
+    with engine.connect() as conn, dialect.patience(conn, wait), conn.begin():
+        dialect.lock_migrations(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

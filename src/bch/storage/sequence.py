@@ -3,7 +3,7 @@ in commit order, on SQLite and PostgreSQL alike.
 
 A number is taken inside the writing transaction as MAX(seq) + 1, while the transaction holds
 the lock that orders writers (SQLite's write lock, taken by BEGIN IMMEDIATE; on PostgreSQL the
-advisory lock below, taken first in every `RecordStore.writing()` transaction and released only
+advisory lock below, taken first in every `Database.writing()` transaction and released only
 at its commit or rollback). So the next writer reads MAX(seq) only after the previous one has
 committed or rolled back: a write that fails, is rolled back or is killed takes no number (a
 database SEQUENCE would have used one up and left a hole), and entry N is visible before N+1
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, text
 
 from bch.storage.tables import changes
 
-# Every RecordStore.writing() transaction on PostgreSQL takes this lock first.
+# Every Database.writing() transaction on PostgreSQL takes this lock first (unless changes=False).
 WRITERS_LOCK = text("SELECT pg_advisory_xact_lock(7745001)")
 
 # built once (building a statement costs more than running it)

@@ -5,14 +5,14 @@ from failing:
 
 * Every connection waits up to the busy timeout for a lock (`BCH_SQLITE_BUSY_TIMEOUT`, seconds,
   default 30) instead of failing at once.
-* A transaction opened explicitly (`engine.begin()`, `conn.begin()`, `RecordStore.writing()`)
+* A transaction opened explicitly (`engine.begin()`, `conn.begin()`, `Database.writing()`)
   is a write transaction: `BEGIN IMMEDIATE` takes the write lock before its first read. A
   transaction that read first and writes later would have to turn its read snapshot into the
   write lock, which SQLite refuses at once (SQLITE_BUSY, whatever the timeout) when another
   writer committed in between.
 * A transaction SQLAlchemy opens by itself on a connection's first statement (`engine.connect()`
   then `execute`) and any transaction on a `sqlite_immediate=False` connection
-  (`RecordStore.reading()`) is a read: a plain `BEGIN`, so readers never wait for writers (WAL).
+  (`Database.reading()`) is a read: a plain `BEGIN`, so readers never wait for writers (WAL).
   If its first statement writes, it waits for the lock like any writer; a write after a read in
   such a transaction is logged, since it can fail under concurrency (open it with `begin()`).
 """

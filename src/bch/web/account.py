@@ -104,8 +104,7 @@ async def create_token(request: Request, lang: str) -> Response:
     svc = services(request)
     principal = signed_in(request, lang)
     data = await form_data(request)
-    with svc.engine.connect() as conn:
-        user = svc.accounts.users.by_id(conn, principal.user_id or 0)
+    user = svc.accounts.user(principal.user_id)
     if user is None:
         raise ServiceError("unknown user")
     days = (data.get("days") or ["30"])[0]

@@ -15,7 +15,7 @@ from bch.records.realms import UnknownSchema
 from bch.services.container import Services
 from bch.services.errors import Forbidden, Gone, NotFound, ServiceError, Unauthorized
 from bch.services.policy import ANONYMOUS, Principal
-from bch.storage.repository import DocumentRow
+from bch.storage.rows import DocumentRow
 from bch.web import i18n
 from bch.web.i18n import _
 from bch.web.render import page
@@ -106,17 +106,12 @@ def web_page(fn: Callable[..., Response]) -> Callable[..., Response]:
 
 
 def documents_by_identifiers(svc: Services, identifiers: set[str]) -> dict[str, DocumentRow]:
-    if not identifiers:
-        return {}
-    with svc.store.reading() as conn:
-        return svc.store.documents_by_identifiers(conn, identifiers)
+    return svc.records.documents(identifiers)
 
 
 def latest_bodies(svc: Services, docs: list[DocumentRow], principal: Principal) -> dict[int, dict]:
     """Latest bodies of listed records, with confidential fields removed for the principal."""
-    with svc.store.reading() as conn:
-        bodies = svc.store.latest_bodies(conn, [d.id for d in docs])
-    return {d.id: svc.records.redact(d, bodies.get(d.id, {}), principal) for d in docs}
+    return svc.records.latest_bodies(docs, principal)
 
 
 def all_records(

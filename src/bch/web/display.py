@@ -15,7 +15,7 @@ from bch.records.identifiers import split_pinned
 from bch.records.languages import LANGUAGES
 from bch.records.thesaurus import Thesaurus
 from bch.services import richtext
-from bch.storage.repository import DocumentRow
+from bch.storage.rows import DocumentRow
 from bch.web.i18n import _, current_language, fmt_date, fmt_number, text
 
 

@@ -31,13 +31,13 @@ def _canonical_redirect(lang: str, uid: str, canonical: str, suffix: str = "") -
 @web_page
 def lmo_page(request: Request, lang: str, uid: str) -> Response:
     svc, principal = services(request), principal_of(request)
-    found = svc.lmos.find(uid)
+    found = svc.lmos.find(uid, principal)
     redirect = _canonical_redirect(lang, uid, found.canonical_uid)
     if redirect:
         return redirect
     view = found.record
     ctx, displayer = record_context(svc, lang, view)
-    matrix = svc.lmos.decision_matrix(found.canonical_uid)
+    matrix = svc.lmos.decision_matrix(found.canonical_uid, principal)
     labels = status_labels()
     rt = svc.registry.record_type("modifiedOrganism")
     body = view.document

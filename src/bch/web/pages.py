@@ -13,7 +13,7 @@ from bch.api.params import RevisionQuery
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.realms import UnknownSchema
 from bch.services.errors import NotFound
-from bch.services.policy import public_actor
+from bch.services.policy import public_actor, read_scope
 from bch.services.records import RecordView
 from bch.web import i18n, searching
 from bch.web.common import (
@@ -45,9 +45,9 @@ def lang_root(request: Request, lang: str) -> Response:
 
 
 def newest_decisions(svc, principal, n: int = 8) -> list[dict[str, Any]]:
-    with svc.store.reading() as conn:
-        seq = svc.store.last_sequence(conn)
-    if _newest_cache.get("seq") != (seq, str(svc.engine.url)):
+    # cached per database, change sequence and what the caller may read
+    seq = (svc.changes.last_sequence(), str(svc.engine.url), read_scope(principal))
+    if _newest_cache.get("seq") != seq:
         docs = all_records(svc, principal, schema="biosafetyDecision")
         bodies = latest_bodies(svc, docs, principal)
         rows = [
@@ -60,7 +60,7 @@ def newest_decisions(svc, principal, n: int = 8) -> list[dict[str, Any]]:
             for d in docs
         ]
         rows.sort(key=lambda r: (r["date"], r["uid_base"]), reverse=True)
-        _newest_cache.update(seq=(seq, str(svc.engine.url)), rows=rows[:n])
+        _newest_cache.update(seq=seq, rows=rows[:n])
     return _newest_cache["rows"]
 
 
@@ -68,8 +68,7 @@ def newest_decisions(svc, principal, n: int = 8) -> list[dict[str, Any]]:
 @web_page
 def home(request: Request, lang: str) -> Response:
     svc, principal = services(request), principal_of(request)
-    with svc.store.reading() as conn:
-        counts = svc.store.counts_by_schema(conn)
+    counts = svc.records.counts_by_schema(principal)
     titles = type_plural(svc.registry)
     rows = sorted(
         ((s, titles.get(s, s), n) for s, n in counts.items()), key=lambda r: (-r[2], r[1])
@@ -231,7 +230,7 @@ def record_page(
         parsed = try_parse_uid(str(view.document.get("uniqueIdentification") or ""))
         if parsed is not None:
             try:
-                found = svc.lmos.find(parsed.canonical)
+                found = svc.lmos.find(parsed.canonical, principal)
             except NotFound:
                 found = None
             if found is not None and found.record.doc.id == view.doc.id:
@@ -246,7 +245,7 @@ def record_page(
 @web_page
 def history_page(request: Request, lang: str, ref: str) -> Response:
     svc = services(request)
-    doc, revisions = svc.records.versions(ref)
+    doc, revisions = svc.records.versions(ref, principal_of(request))
     try:
         type_title = i18n.text(svc.registry.record_type(doc.schema, doc.realm).title)
     except UnknownSchema:

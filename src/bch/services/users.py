@@ -1,41 +1,30 @@
-"""Users and their role grants (audited), and the Principal a user acts as."""
+"""Users and their role grants (audited), and the Principal a user acts as. The reads and
+writes take the caller's connection (a unit of work's `tx.conn` for writes)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
-
-from bch.accounts.passwords import check_rule, hash_password
 from bch.records.countries import country as lookup_country
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.services import audit
+from bch.services.credentials import check_rule, hash_password
 from bch.services.errors import BadRequest, Conflict, NotFound
 from bch.services.permissions import COUNTRY_ROLES, ROLES
 from bch.services.policy import Principal
-from bch.storage.repository import utcnow
-from bch.storage.tables import role_grants, users
+from bch.storage.accounts import GrantRow, User, UserRepository
+from bch.storage.database import Connection, Database
+from bch.storage.rows import utcnow
+
+__all__ = ["Grant", "User", "UserDirectory", "normal_email"]
 
 # no spaces and no control characters (a NUL cannot even be stored by PostgreSQL); also the
 # pattern of `email` in the OpenAPI document
 _ADDR = r"[^@\s\x00-\x1f\x7f]"
 EMAIL_PATTERN = rf"^{_ADDR}{{1,64}}@{_ADDR}+\.{_ADDR}{{2,}}$"
 _EMAIL = re.compile(EMAIL_PATTERN)
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    email: str
-    name: str | None
-    password_hash: str | None
-    created_at: datetime
-    confirmed_at: datetime | None
-    failed_logins: int
-    locked_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -60,33 +49,27 @@ def normal_email(email: object) -> str:
     return email.strip().lower()
 
 
-def user_from(row) -> User:
-    return User(**dict(row._mapping))
+def _grant(g: GrantRow) -> Grant:
+    return Grant(g.id, g.role, g.country, g.schemas)
 
 
 class UserDirectory:
     """Users and roles: reads and the audited writes (add, grant, revoke)."""
 
-    def __init__(self, engine: Engine, registry: RealmRegistry):
-        self.engine = engine
+    def __init__(self, db: Database, users: UserRepository, registry: RealmRegistry):
+        self.db = db
+        self.users = users
         self.registry = registry
 
     # -- reads ----------------------------------------------------------------------------------
     def by_email(self, conn: Connection, email: str) -> User | None:
-        row = conn.execute(select(users).where(users.c.email == email.strip().lower())).first()
-        return user_from(row) if row else None
+        return self.users.by_email(conn, email.strip().lower())
 
     def by_id(self, conn: Connection, user_id: int) -> User | None:
-        row = conn.execute(select(users).where(users.c.id == user_id)).first()
-        return user_from(row) if row else None
+        return self.users.by_id(conn, user_id)
 
     def grants(self, conn: Connection, user_id: int) -> list[Grant]:
-        rows = conn.execute(
-            select(role_grants)
-            .where(role_grants.c.user_id == user_id, role_grants.c.revoked_at.is_(None))
-            .order_by(role_grants.c.id)
-        )
-        return [Grant(r.id, r.role, r.country, r.schemas) for r in rows]
+        return [_grant(g) for g in self.users.grants(conn, user_id)]
 
     def principal(self, conn: Connection, user: User, scope: str = "write") -> Principal:
         grants = self.grants(conn, user.id)
@@ -98,18 +81,11 @@ class UserDirectory:
         return Principal(user.id, user.email, frozenset(roles), frozenset(limits), scope)
 
     def emails_with_role(self, conn: Connection, role: str, country: str | None) -> list[str]:
-        stmt = (
-            select(users.c.email)
-            .join(role_grants, role_grants.c.user_id == users.c.id)
-            .where(role_grants.c.role == role, role_grants.c.revoked_at.is_(None))
-        )
-        if country is not None:
-            stmt = stmt.where(role_grants.c.country == country)
-        return sorted({r.email for r in conn.execute(stmt)})
+        return self.users.emails_with_role(conn, role, country)
 
     def list(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = [user_from(r) for r in conn.execute(select(users).order_by(users.c.email))]
+        with self.db.reading() as conn:
+            rows = self.users.all(conn)
             return [
                 {
                     "email": u.email,
@@ -132,23 +108,17 @@ class UserDirectory:
         email = normal_email(email)
         if self.by_email(conn, email) is not None:
             raise Conflict(f"a user {email} exists already")
-        values = {
-            "email": email,
-            "name": name,
-            "password_hash": hash_password(check_rule(password)) if password else None,
-            "created_at": utcnow(),
-            "confirmed_at": utcnow() if confirmed else None,
-            "failed_logins": 0,
-        }
-        user_id = conn.execute(insert(users).values(**values)).inserted_primary_key[0]
-        return self.by_id(conn, user_id)  # type: ignore[return-value]
+        return self.users.create(
+            conn,
+            email=email,
+            name=name,
+            password_hash=hash_password(check_rule(password)) if password else None,
+            at=utcnow(),
+            confirmed=confirmed,
+        )
 
     def set_password(self, conn: Connection, user_id: int, password: str) -> None:
-        conn.execute(
-            update(users)
-            .where(users.c.id == user_id)
-            .values(password_hash=hash_password(check_rule(password)), failed_logins=0)
-        )
+        self.users.set_password(conn, user_id, hash_password(check_rule(password)))
 
     def check_role(
         self, role: str, country: str | None, schemas: list[str] | None
@@ -186,16 +156,15 @@ class UserDirectory:
         for g in self.grants(conn, user.id):
             if (g.role, g.country, g.schemas) == (role, country, schemas):
                 return g
-        grant_id = conn.execute(
-            insert(role_grants).values(
-                user_id=user.id,
-                role=role,
-                country=country,
-                schemas=schemas,
-                granted_at=utcnow(),
-                granted_by=by,
-            )
-        ).inserted_primary_key[0]
+        grant_id = self.users.add_grant(
+            conn,
+            user_id=user.id,
+            role=role,
+            country=country,
+            schemas=schemas,
+            at=utcnow(),
+            by=by,
+        )
         audit.write(
             conn,
             by,
@@ -213,11 +182,7 @@ class UserDirectory:
             raise NotFound(
                 f"{user.email} has no role {role}" + (f" for {country}" if country else "")
             )
-        conn.execute(
-            update(role_grants)
-            .where(role_grants.c.id.in_([g.id for g in hits]))
-            .values(revoked_at=utcnow(), revoked_by=by)
-        )
+        self.users.revoke_grants(conn, [g.id for g in hits], at=utcnow(), by=by)
         audit.write(
             conn,
             by,

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
-from bch.storage.repository import utcnow
+from bch.storage.rows import utcnow
 
 
 class ValidTokens:

@@ -17,19 +17,18 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, or_, update
-from sqlalchemy.exc import SQLAlchemyError
-
-from bch.storage.tables import api_tokens
+from bch.storage.credentials import TokenRepository
+from bch.storage.database import Database, DatabaseError
 
 log = logging.getLogger("bch.accounts")
 
 
 class UsageRecorder:
     def __init__(
-        self, engine: Engine, every: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self, db: Database, every: float = 60.0, clock: Callable[[], float] = time.monotonic
     ):
-        self.engine = engine
+        self.db = db
+        self.tokens = TokenRepository()
         self.every = every
         self.clock = clock
         self._noted: dict[int, float] = {}  # token id -> when this process last noted a use
@@ -63,20 +62,8 @@ class UsageRecorder:
         if not batch:
             return 0
         try:
-            conn = self.engine.connect().execution_options(sqlite_immediate=True)
-            with conn, conn.begin():
-                for token_id, at in batch.items():
-                    conn.execute(
-                        update(api_tokens)
-                        .where(
-                            api_tokens.c.id == token_id,
-                            or_(
-                                api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at < at
-                            ),
-                        )
-                        .values(last_used_at=at)
-                    )
-        except SQLAlchemyError as exc:  # bookkeeping only: the requests were answered already
+            self.tokens.note_uses(self.db, batch)
+        except DatabaseError as exc:  # bookkeeping only: the requests were answered already
             log.warning("last_used_at of %d API token(s) not written: %s", len(batch), exc)
             with self._lock:
                 for token_id in batch:

@@ -25,13 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from bch.services.errors import TooManyRequests
-from bch.storage.repository import _as_utc, utcnow
-from bch.storage.tables import login_throttle
+from bch.storage.database import Connection, Database
+from bch.storage.rows import utcnow
+from bch.storage.throttle import ThrottleRepository
 
 PAIR, ADDRESS, ACCOUNT = "pair", "address", "account"
 
@@ -93,11 +90,12 @@ def _keys(email: str, address: str) -> dict[str, str]:
 class LoginThrottle:
     def __init__(
         self,
-        engine: Engine,
+        db: Database,
         policy: BackoffPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
     ):
-        self.engine = engine
+        self.db = db
+        self.counters = ThrottleRepository(db)
         self.policy = policy or BackoffPolicy.from_env()
         self.clock = clock
 
@@ -106,13 +104,9 @@ class LoginThrottle:
         else whether the pair has failures on record."""
         keys = _keys(email, address)
         now = self.clock()
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(login_throttle.c.scope, login_throttle.c.blocked_until).where(
-                    login_throttle.c.key.in_([keys[PAIR], keys[ADDRESS]])
-                )
-            ).all()
-        blocked = [_as_utc(r.blocked_until) for r in rows if r.blocked_until is not None]
+        with self.db.reading() as conn:
+            rows = self.counters.blocks(conn, [keys[PAIR], keys[ADDRESS]])
+        blocked = [until for _scope, until in rows if until is not None]
         wait = max(((b - now).total_seconds() for b in blocked), default=0.0)
         if wait > 0:
             seconds = math.ceil(wait)
@@ -121,15 +115,14 @@ class LoginThrottle:
                 "(the account is not locked)",
                 retry_after=seconds,
             )
-        return any(r.scope == PAIR for r in rows)
+        return any(scope == PAIR for scope, _until in rows)
 
     def failed(self, email: str, address: str) -> Failure:
         """Count a failed sign-in on every counter and set the back-offs it earned."""
         keys = _keys(email, address)
         now = self.clock()
         p = self.policy
-        conn = self.engine.connect().execution_options(sqlite_immediate=True)
-        with conn, conn.begin():
+        with self.db.writing(changes=False) as conn:
             account, notified = self._bump(conn, ACCOUNT, keys[ACCOUNT], now)
             under_attack = account >= p.account_alarm
             pair_free = 1 if under_attack else p.pair_free
@@ -140,46 +133,28 @@ class LoginThrottle:
                 notified is None or notified <= now - timedelta(seconds=p.window)
             )
             if notify:
-                conn.execute(
-                    update(login_throttle)
-                    .where(login_throttle.c.key == keys[ACCOUNT])
-                    .values(notified_at=now)
-                )
-            conn.execute(  # forget counters nobody has touched for a day past the window
-                delete(login_throttle).where(
-                    login_throttle.c.updated_at < now - timedelta(seconds=p.window + 86400)
-                )
-            )
+                self.counters.update(conn, keys[ACCOUNT], notified_at=now)
+            # forget counters nobody has touched for a day past the window
+            self.counters.forget_untouched(conn, now - timedelta(seconds=p.window + 86400))
         return Failure(account, notify)
 
     def succeeded(self, email: str, address: str) -> None:
         """The owner proved themself from this address: that pair starts again."""
-        conn = self.engine.connect().execution_options(sqlite_immediate=True)
-        with conn, conn.begin():
-            conn.execute(
-                delete(login_throttle).where(login_throttle.c.key == _keys(email, address)[PAIR])
-            )
+        with self.db.writing(changes=False) as conn:
+            self.counters.forget(conn, _keys(email, address)[PAIR])
 
     def _bump(
         self, conn: Connection, scope: str, key: str, now: datetime, *, free: int | None = None
     ) -> tuple[int, datetime | None]:
         """One more failure on a counter (created when missing, restarted when stale); sets its
         back-off when `free` is given. Returns (failures, notified_at)."""
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        conn.execute(
-            insert(login_throttle)
-            .values(key=key, scope=scope, failures=0, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        row = conn.execute(
-            select(login_throttle).where(login_throttle.c.key == key).with_for_update()
-        ).one()
-        stale = _as_utc(row.updated_at) <= now - timedelta(seconds=self.policy.window)
-        blocked = _as_utc(row.blocked_until)
+        row = self.counters.locked(conn, key, scope, now)
+        stale = row.updated_at <= now - timedelta(seconds=self.policy.window)
+        blocked = row.blocked_until
         failures = (0 if stale and not (blocked and blocked > now) else row.failures) + 1
         values: dict = {"failures": failures, "updated_at": now}
         if free is not None:
             wait = self.policy.backoff(failures, free)
             values["blocked_until"] = now + timedelta(seconds=wait) if wait else None
-        conn.execute(update(login_throttle).where(login_throttle.c.key == key).values(**values))
-        return failures, _as_utc(row.notified_at)
+        self.counters.update(conn, key, **values)
+        return failures, row.notified_at

@@ -1,6 +1,12 @@
-"""Password hashing (Argon2id via argon2-cffi) and the password rule."""
+"""Secrets handed to people and how they are kept: passwords (Argon2id via argon2-cffi, and the
+password rule), random tokens (API tokens, session cookies, codes in mails) of which only the
+SHA-256 digest is ever stored, and constant-time comparison."""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -39,3 +45,15 @@ def verify_password(stored: str | None, password: str) -> bool:
         return _hasher.verify(stored or _DUMMY, password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def new_token(prefix: str = "") -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

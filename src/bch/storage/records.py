@@ -1,0 +1,326 @@
+"""Records and their revisions: publish (a new revision with its links, LMO UID keys and search
+rows, and the change-sequence entry, in the caller's write transaction), tombstones, and the
+reads behind the record API (by id, identifier or UID, revisions, history, lists, links).
+
+Reads that answer a caller take its ReadScope (bch.services.policy.read_scope) and apply it with
+bch.storage.scope.scope_filter: no method restates which records are readable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from bch.records.identifiers import RecordUid
+from bch.storage.database import Database
+from bch.storage.rows import (
+    DocumentRow,
+    NewRevision,
+    RevisionRow,
+    document_from,
+    document_row,
+    revision_row,
+    utcnow,
+)
+from bch.storage.scope import EVERYTHING, ReadScope, scope_filter
+from bch.storage.search import text_search_for
+from bch.storage.search_index import clear_index, replace_index
+from bch.storage.sequence import append_change, last_sequence
+from bch.storage.tables import documents, lmo_uids, record_links, revisions, search_documents, users
+
+CHUNK = 500  # identifiers per IN (...) list
+
+# Statements of the hot read paths, built once (building a statement costs more than running it)
+_BY_ID = select(documents).where(documents.c.id == bindparam("doc_id"))
+_BY_IDENTIFIER = select(documents).where(documents.c.identifier == bindparam("identifier"))
+_REVISION = select(revisions).where(
+    revisions.c.document_id == bindparam("doc_id"), revisions.c.revision == bindparam("number")
+)
+_REFERENCING = (
+    select(record_links.c.field, documents)
+    .join(documents, documents.c.id == record_links.c.source_id)
+    .where(record_links.c.target_identifier == bindparam("identifier"))
+    .order_by(documents.c.schema, documents.c.id)
+)
+_REFERENCING_ALL = _REFERENCING.where(scope_filter(EVERYTHING))  # the common case, built once
+_AUTHOR = (
+    select(users.c.id)
+    .select_from(revisions.join(users, users.c.email == revisions.c.created_by))
+    .where(revisions.c.document_id == bindparam("doc_id"), revisions.c.revision == 1)
+)
+
+
+class RecordRepository:
+    """Documents, revisions, links, LMO UID keys and the change sequence of one Database."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.text_search = text_search_for(db.engine)
+
+    # -- transactions (shortcuts to the Database's) ----------------------------------------------
+    @property
+    def engine(self):
+        return self.db.engine
+
+    @property
+    def postgres(self) -> bool:
+        return self.db.name == "postgresql"
+
+    @contextmanager
+    def writing(self, *, wait: float | None = None) -> Iterator[Connection]:
+        """See Database.writing."""
+        with self.db.writing(wait=wait) as conn:
+            yield conn
+
+    def reading(self) -> Connection:
+        """See Database.reading."""
+        return self.db.reading()
+
+    # -- writes ---------------------------------------------------------------------------------
+    def publish(self, conn: Connection, rev: NewRevision) -> tuple[DocumentRow, int, bool]:
+        """Store a new revision unless the body is unchanged. Returns (document, revision, changed)."""
+        now = utcnow()
+        row = conn.execute(_BY_IDENTIFIER, {"identifier": rev.identifier}).first()
+        if row is not None:
+            doc = document_row(row)
+            if doc.deleted_at is None:
+                latest = conn.execute(
+                    select(revisions.c.hash).where(
+                        revisions.c.document_id == doc.id,
+                        revisions.c.revision == doc.latest_revision,
+                    )
+                ).scalar_one()
+                if latest == rev.hash:
+                    return doc, doc.latest_revision, False
+            number = doc.latest_revision + 1
+            conn.execute(
+                update(documents)
+                .where(documents.c.id == doc.id)
+                .values(
+                    latest_revision=number,
+                    title=rev.title,
+                    updated_at=now,
+                    deleted_at=None,
+                    deleted_by=None,
+                    delete_reason=None,
+                )
+            )
+            doc_id = doc.id
+        else:
+            number = 1
+            doc_id = conn.execute(
+                insert(documents).values(
+                    identifier=rev.identifier,
+                    realm=rev.realm,
+                    schema=rev.schema,
+                    short_code=rev.short_code,
+                    owner=rev.owner,
+                    latest_revision=1,
+                    title=rev.title,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key[0]
+        conn.execute(
+            insert(revisions).values(
+                document_id=doc_id,
+                revision=number,
+                body=rev.body,
+                hash=rev.hash,
+                created_at=now,
+                created_by=rev.by,
+                warnings=rev.warnings,
+            )
+        )
+        append_change(conn, doc_id, number, "publish", now)
+        self._replace_derived(conn, doc_id, rev)
+        doc = document_row(conn.execute(_BY_ID, {"doc_id": doc_id}).one())
+        return doc, number, True
+
+    def _replace_derived(self, conn: Connection, doc_id: int, rev: NewRevision) -> None:
+        conn.execute(delete(record_links).where(record_links.c.source_id == doc_id))
+        links = {(f, t): r for f, t, r in rev.links}
+        if links:
+            conn.execute(
+                insert(record_links),
+                [
+                    {"source_id": doc_id, "field": f, "target_identifier": t, "target_revision": r}
+                    for (f, t), r in links.items()
+                ],
+            )
+        conn.execute(delete(lmo_uids).where(lmo_uids.c.document_id == doc_id))
+        keys = dict(rev.lmo_keys)
+        if keys:
+            conn.execute(
+                insert(lmo_uids),
+                [{"uid_key": k, "document_id": doc_id, "kind": kind} for k, kind in keys.items()],
+            )
+        conn.execute(delete(search_documents).where(search_documents.c.document_id == doc_id))
+        conn.execute(insert(search_documents).values(document_id=doc_id, content=rev.search_text))
+        replace_index(conn, doc_id, rev.facets, rev.texts)
+
+    def tombstone(self, conn: Connection, doc: DocumentRow, reason: str, by: str) -> DocumentRow:
+        now = utcnow()
+        conn.execute(
+            update(documents)
+            .where(documents.c.id == doc.id)
+            .values(deleted_at=now, deleted_by=by, delete_reason=reason, updated_at=now)
+        )
+        append_change(conn, doc.id, doc.latest_revision, "delete", now)
+        # a deleted record is no longer found by search, UID or links; its revisions stay.
+        conn.execute(delete(search_documents).where(search_documents.c.document_id == doc.id))
+        conn.execute(delete(lmo_uids).where(lmo_uids.c.document_id == doc.id))
+        conn.execute(delete(record_links).where(record_links.c.source_id == doc.id))
+        clear_index(conn, doc.id)
+        return document_row(conn.execute(_BY_ID, {"doc_id": doc.id}).one())
+
+    # -- reads of one record --------------------------------------------------------------------
+    def document_by_identifier(self, conn: Connection, identifier: str) -> DocumentRow | None:
+        row = conn.execute(_BY_IDENTIFIER, {"identifier": identifier}).first()
+        return document_row(row) if row else None
+
+    def document_by_id(self, conn: Connection, doc_id: int) -> DocumentRow | None:
+        row = conn.execute(_BY_ID, {"doc_id": doc_id}).first()
+        return document_row(row) if row else None
+
+    def document_by_uid(self, conn: Connection, uid: RecordUid) -> DocumentRow | None:
+        """The record a UID names: its document id, checked against realm, type and owner."""
+        doc = self.document_by_id(conn, uid.document_id)
+        if doc and (doc.realm, doc.short_code, doc.owner) == (uid.realm, uid.short_code, uid.owner):
+            return doc
+        return None
+
+    def revision(self, conn: Connection, doc_id: int, number: int) -> RevisionRow | None:
+        row = conn.execute(_REVISION, {"doc_id": doc_id, "number": number}).first()
+        return revision_row(row) if row else None
+
+    def history(self, conn: Connection, doc_id: int) -> list[RevisionRow]:
+        rows = conn.execute(
+            select(revisions)
+            .where(revisions.c.document_id == doc_id)
+            .order_by(revisions.c.revision)
+        )
+        return [revision_row(r) for r in rows]
+
+    def record_author(self, conn: Connection, doc_id: int) -> int | None:
+        """The user account that published revision 1 of a record; None when that was no user
+        account (imported or seeded data)."""
+        return conn.execute(_AUTHOR, {"doc_id": doc_id}).scalar_one_or_none()
+
+    # -- reads of several records ----------------------------------------------------------------
+    def live_schemas(self, conn: Connection, identifiers: Iterable[str]) -> dict[str, str]:
+        """Schema of each identifier that names a live record (references are checked against
+        every live record, whoever publishes)."""
+        ids = sorted(set(identifiers))
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), CHUNK):
+            rows = conn.execute(
+                select(documents.c.identifier, documents.c.schema).where(
+                    documents.c.identifier.in_(ids[i : i + CHUNK]), scope_filter(EVERYTHING)
+                )
+            )
+            out.update({r.identifier: r.schema for r in rows})
+        return out
+
+    def list_documents(
+        self,
+        conn: Connection,
+        *,
+        scope: ReadScope,
+        schema: str | None = None,
+        realm: str | None = None,
+        owner: str | None = None,
+        query: str | None = None,
+        ids: Sequence[int] | None = None,
+        after_id: int | None = None,
+        limit: int = 50,
+    ) -> list[DocumentRow]:
+        """Live documents in the caller's read scope matching the filters, in documentID order."""
+        stmt = select(documents).where(scope_filter(scope))
+        if schema:
+            stmt = stmt.where(documents.c.schema == schema)
+        if realm:
+            stmt = stmt.where(documents.c.realm == realm.upper())
+        if owner:
+            stmt = stmt.where(documents.c.owner == owner.upper())
+        if ids is not None:
+            stmt = stmt.where(documents.c.id.in_(list(ids)))
+        if query:
+            sub = self.text_search.matching_ids(query)
+            if sub is not None:
+                stmt = stmt.where(documents.c.id.in_(sub))
+        if after_id is not None:
+            stmt = stmt.where(documents.c.id > after_id)
+        rows = conn.execute(stmt.order_by(documents.c.id).limit(limit))
+        return [document_row(r) for r in rows]
+
+    def referencing(
+        self, conn: Connection, identifier: str, *, scope: ReadScope
+    ) -> list[tuple[str, DocumentRow]]:
+        """Live records in scope whose latest revision references `identifier`, with the field."""
+        stmt = _REFERENCING_ALL if scope == EVERYTHING else _REFERENCING.where(scope_filter(scope))
+        rows = conn.execute(stmt, {"identifier": identifier})
+        return [(r.field, document_from(r._mapping)) for r in rows]
+
+    def documents_by_identifiers(
+        self, conn: Connection, identifiers: Iterable[str], *, scope: ReadScope | None = None
+    ) -> dict[str, DocumentRow]:
+        """The records of these identifiers: the live ones in `scope`, or with `scope=None`
+        every one, deleted or not (to show what a reference points at, tombstones included)."""
+        ids = sorted(set(identifiers))
+        out: dict[str, DocumentRow] = {}
+        for i in range(0, len(ids), CHUNK):
+            stmt = select(documents).where(documents.c.identifier.in_(ids[i : i + CHUNK]))
+            if scope is not None:
+                stmt = stmt.where(scope_filter(scope))
+            rows = conn.execute(stmt)
+            out.update({r.identifier: document_row(r) for r in rows})
+        return out
+
+    def lmo_documents_by_key(
+        self, conn: Connection, key: str, *, scope: ReadScope
+    ) -> list[tuple[str, DocumentRow]]:
+        """LMO records in scope registered with an OECD UID key: (exact|component, record)."""
+        rows = conn.execute(
+            select(lmo_uids.c.kind, documents)
+            .join(documents, documents.c.id == lmo_uids.c.document_id)
+            .where(lmo_uids.c.uid_key == key, scope_filter(scope))
+            .order_by(documents.c.id)
+        )
+        return [(r.kind, document_from(r._mapping)) for r in rows]
+
+    def latest_bodies(self, conn: Connection, doc_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Bodies of the latest revisions of several documents, in one query per 500."""
+        ids = sorted(set(doc_ids))
+        out: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(ids), CHUNK):
+            rows = conn.execute(
+                select(revisions.c.document_id, revisions.c.body)
+                .join(
+                    documents,
+                    (documents.c.id == revisions.c.document_id)
+                    & (documents.c.latest_revision == revisions.c.revision),
+                )
+                .where(revisions.c.document_id.in_(ids[i : i + CHUNK]))
+            )
+            out.update({r.document_id: r.body for r in rows})
+        return out
+
+    # -- counts ---------------------------------------------------------------------------------
+    def count_documents(self, conn: Connection) -> int:
+        """Every record ever published, deleted ones included (is the database empty?)."""
+        return conn.execute(select(func.count()).select_from(documents)).scalar_one()
+
+    def counts_by_schema(self, conn: Connection, scope: ReadScope = EVERYTHING) -> dict[str, int]:
+        """Live records in scope per record type."""
+        rows = conn.execute(
+            select(documents.c.schema, func.count())
+            .where(scope_filter(scope))
+            .group_by(documents.c.schema)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def last_sequence(self, conn: Connection) -> int:
+        return last_sequence(conn)

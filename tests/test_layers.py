@@ -1,0 +1,129 @@
+"""The layers hold (issue 10, item 1): storage is the only place that speaks SQL, and no module
+uses another module's private names.
+
+Walks every module of src/bch with `ast` (imports inside functions included: lazy imports hide
+dependencies) and fails when a module outside bch/storage/
+
+* imports sqlalchemy (any part of it) or bch.storage.tables;
+* imports bch.storage.repository (the former record store, kept only for the modules below);
+* imports a `_private` name from another module (`from x import _name`; gettext's `_` and
+  dunders such as `__version__` are public by convention).
+
+KNOWN lists what is left to move, each entry exactly (module, what it imports). They belong to
+the search contract refactor (R2), which empties the list; an entry that no longer occurs must
+be removed from it (the test says so), so the list only shrinks."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import bch
+
+SRC = Path(bch.__file__).parent
+
+KNOWN: set[tuple[str, str]] = {
+    # the SQL search engine and the bitmap engine: their SQL moves to storage/ (R2)
+    ("bch.services.search", "sqlalchemy"),
+    ("bch.services.search", "sqlalchemy.sql"),
+    ("bch.services.search", "bch.storage.tables"),
+    ("bch.services.search", "bch.storage.repository"),
+    ("bch.services.search", "bch.storage.repository._doc_from"),
+    ("bch.services.search_bitmaps", "sqlalchemy"),
+    ("bch.services.search_bitmaps", "bch.storage.tables"),
+    ("bch.services.search_bitmaps", "bch.storage.repository"),
+    ("bch.services.search_bitmaps", "bch.storage.repository._doc_from"),
+    ("bch.services.search_bitmaps", "bch.services.search._lmo_uid_filter"),
+    # the v2013 column query, a third engine that the search contract absorbs (R2)
+    ("bch.compat.column_query", "sqlalchemy"),
+    ("bch.compat.column_query", "bch.storage.tables"),
+    # the v2013 surface still reads row types and a private helper from the old module (R2)
+    ("bch.compat.select", "bch.storage.repository"),
+    ("bch.compat.select", "bch.storage.repository._doc"),
+    ("bch.compat.documents", "bch.storage.repository"),
+    ("bch.compat.index_fields", "bch.storage.repository"),
+    # not R2's: the `bch sources` commands borrow the CLI's private opener (the cli <->
+    # sources/commands import cycle); the cli/ package of a later step of issue 10 removes it
+    ("bch.sources.commands", "bch.cli._open"),
+}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(SRC.rglob("*.py")):
+        parts = ("bch", *path.relative_to(SRC).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, names) of every absolute import in the file, wherever it is."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(a.name, []) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.append((node.module, [a.name for a in node.names]))
+    return out
+
+
+def _violations(module: str, path: Path) -> set[tuple[str, str]]:
+    if module == "bch.storage" or module.startswith("bch.storage."):
+        return set()
+    found = set()
+    for imported, names in _imports(path):
+        top = imported.split(".")[0]
+        if top == "sqlalchemy":
+            found.add((module, imported))
+        if imported in ("bch.storage.tables", "bch.storage.repository"):
+            found.add((module, imported))
+        if imported == "bch.storage" and {"tables", "repository"} & set(names):
+            found.add((module, "bch.storage.tables"))
+        for name in names:
+            dunder = name.startswith("__") and name.endswith("__")  # __version__ is public
+            if name.startswith("_") and name != "_" and not dunder:
+                found.add((module, f"{imported}.{name}"))
+    return found
+
+
+def _all_violations() -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for module, path in _modules().items():
+        found |= _violations(module, path)
+    return found
+
+
+def test_only_storage_speaks_sql_and_private_names_stay_private():
+    new = sorted(_all_violations() - KNOWN)
+    assert not new, (
+        "outside bch/storage, these modules import SQLAlchemy, bch.storage.tables or "
+        "bch.storage.repository, or another module's private name: move the SQL into a "
+        "repository under bch/storage (and make helpers public there):\n"
+        + "\n".join(f"  {m}: {what}" for m, what in new)
+    )
+
+
+def test_the_known_list_only_shrinks():
+    gone = sorted(KNOWN - _all_violations())
+    assert not gone, "fixed (well done): remove these from KNOWN in tests/test_layers.py:\n" + (
+        "\n".join(f"  {m}: {what}" for m, what in gone)
+    )
+
+
+def test_the_check_sees_what_it_forbids(tmp_path):
+    """The walker is not blind: a lazy import inside a function and a private name count."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "def f():\n"
+        "    from sqlalchemy import select\n"
+        "    from bch.storage.rows import _hidden\n"
+        "    from bch.web.i18n import _\n"
+        "    return select\n"
+    )
+    assert _violations("bch.services.sample", sample) == {
+        ("bch.services.sample", "sqlalchemy"),
+        ("bch.services.sample", "bch.storage.rows._hidden"),
+    }
+    assert _violations("bch.storage.sample", sample) == set()
