@@ -1,23 +1,34 @@
-"""Fixtures shared by the suite: databases on both backends, services, the imported shipped data."""
+"""Fixtures shared by the suite: databases on both backends, services, the imported shipped data.
+
+- `services`: a fresh, migrated, empty database per test on each backend, with a Services object
+  of its own (nothing a test sets on it, such as a tight rate limit, reaches another test).
+- `loaded`: the shipped real data, per backend, shared by the tests of a worker: read-only.
+- `loaded_copy`: a writable copy of the shipped data per test, on each backend.
+The shipped data is imported once per run and backend, whatever the number of workers
+(tests/templates.py)."""
 
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from hypothesis import settings
 from sqlalchemy import text
 
 from bch.services.container import Services
 from bch.storage.tables import metadata
-from tests.postgres import server_problem, throwaway_database
+from tests.postgres import admin_url, drop_databases, server_problem, throwaway_database
+from tests.templates import BACKENDS, ShippedTemplates, run_prefix, shipped_copy
 
-BACKENDS = ["sqlite", "postgres"]
+RUN = pytest.StashKey[str]()
 
 # Timing deadlines make property tests flaky on a loaded 2-core CI machine; CI runs a fixed seed.
 settings.register_profile("default", deadline=None)
@@ -28,8 +39,45 @@ os.environ["BCH_SEARCH_INDEX_DIR"] = tempfile.mkdtemp(prefix="bch-test-index-")
 atexit.register(shutil.rmtree, os.environ["BCH_SEARCH_INDEX_DIR"], True)
 
 
+# -- the run: one id shared by the xdist workers, templates dropped at the end -------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = getattr(config, "workerinput", None)
+    config.stash[RUN] = worker["bch_run"] if worker else uuid.uuid4().hex[:8]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # pytest-xdist: a worker is being started
+    node.workerinput["bch_run"] = node.config.stash[RUN]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller (or a run without xdist) drops the run's PostgreSQL templates and their
+    copies, once every worker has finished with them."""
+    if hasattr(session.config, "workerinput"):
+        return
+    try:
+        with psycopg.connect(admin_url(), connect_timeout=3):
+            pass
+    except psycopg.Error:
+        return  # no server: no templates
+    drop_databases(run_prefix(session.config.stash[RUN]))
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def shipped_templates(request, tmp_path_factory) -> ShippedTemplates:
+    shared = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent  # the run's folder, above each worker's own
+    return ShippedTemplates(shared, request.config.stash[RUN])
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -45,17 +93,9 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _sqlite_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("sqlite") / "template.db"
-    Services.open(f"sqlite:///{path}").close()  # migrations applied once
-    return path
-
-
-@pytest.fixture(scope="session")
-def _postgres_services(postgres_url) -> Iterator[Services]:
-    svc = Services.open(postgres_url)
-    yield svc
-    svc.close()
+def _postgres_migrated(postgres_url) -> str:
+    Services.open(postgres_url).close()  # migrations applied once per worker
+    return postgres_url
 
 
 def _truncate(svc: Services) -> None:
@@ -66,6 +106,19 @@ def _truncate(svc: Services) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+_opened = itertools.count(1)
+
+
+# -- the fixtures tests use ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    Services.open(f"sqlite:///{path}").close()  # migrations applied once
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def services(request, tmp_path, _sqlite_template) -> Iterator[Services]:
     """Fresh, migrated, empty database on each backend."""
@@ -73,30 +126,31 @@ def services(request, tmp_path, _sqlite_template) -> Iterator[Services]:
         path = tmp_path / "bch.db"
         shutil.copy(_sqlite_template, path)
         svc = Services.open(f"sqlite:///{path}")
-        yield svc
-        svc.close()
     else:
         request.applymarker(pytest.mark.postgres)
-        svc = request.getfixturevalue("_postgres_services")
+        url = request.getfixturevalue("_postgres_migrated")
+        # the worker's database, emptied; a URL of its own per test, so that state kept per
+        # database URL (the saved search index, caches) is never carried over the TRUNCATE
+        svc = Services.open(f"{url}?application_name=bch-test-{next(_opened)}", upgrade=False)
         _truncate(svc)
+    try:
         yield svc
+    finally:
+        svc.close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def loaded(request, tmp_path_factory) -> Iterator[Services]:
-    """A database per backend loaded once with the shipped real data (read-only for tests)."""
-    from bch.importer.run import import_shipped
-
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("loaded") / "bch.db"
-        svc = Services.open(f"sqlite:///{path}")
-        import_shipped(svc)
+    """A database per backend loaded with the shipped real data (read-only for tests)."""
+    folder = tmp_path_factory.mktemp("loaded")
+    with shipped_copy(request, request.param, folder, f"{_worker()}_loaded") as svc:
         yield svc
-        svc.close()
-    else:
-        request.getfixturevalue("postgres_url")
-        with throwaway_database(f"{_worker()}_loaded") as url:
-            svc = Services.open(url)
-            import_shipped(svc)
-            yield svc
-            svc.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def loaded_copy(request, tmp_path) -> Iterator[Services]:
+    """A writable copy of the database loaded with the shipped real data, per test."""
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    with shipped_copy(request, request.param, tmp_path, f"{_worker()}_copy") as svc:
+        yield svc

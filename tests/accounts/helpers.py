@@ -1,5 +1,5 @@
 """Shared by the accounts and workflow tests: a real SMTP server on 127.0.0.1 (aiosmtpd) whose
-received mails the tests read, fresh rate limits per test, users with roles, API clients."""
+received mails the tests read, users with roles, API clients."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from bch.accounts.mail import MailSettings
-from bch.accounts.ratelimit import RateLimiter
-from bch.accounts.usage import UsageRecorder
 from bch.api.app import create_app
 from bch.services.container import Services
 from bch.services.policy import Principal
@@ -74,17 +72,6 @@ def mailbox(services: Services) -> Iterator[Mailbox]:
     finally:
         services.mailer.settings = before
         controller.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits(request) -> None:
-    """Rate limits and the memory of token uses start empty in every test (the PostgreSQL
-    services object is shared, and its token ids restart with each test)."""
-    if "services" in request.fixturenames:
-        svc = request.getfixturevalue("services")
-        svc.accounts.limiter = RateLimiter()
-        svc.accounts.usage.close()
-        svc.accounts.usage = UsageRecorder(svc.engine)
 
 
 def add_user(

@@ -16,7 +16,6 @@ from bch.config import DEFAULT_OAI_NAMESPACE, oai_namespace, public_url
 from tests.accounts.helpers import (
     PASSWORD,
     Mailbox,
-    _fresh_limits,  # noqa: F401
     mailbox,  # noqa: F401
 )
 from tests.raw_http import raw_request

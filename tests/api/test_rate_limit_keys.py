@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from bch.accounts.token_cache import ValidTokens
 from bch.api.app import create_app
 from bch.storage.repository import utcnow
-from tests.accounts.helpers import PASSWORD, _fresh_limits, add_user  # noqa: F401
+from tests.accounts.helpers import PASSWORD, add_user
 
 URL = "/api/v1/countries/CA"
 BURST = 10

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import pytest
 
 from bch.api.app import create_app
 from bch.services.container import Services
+from tests.templates import shipped_copy
 from tests.web.conftest import MON810, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,10 +43,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing (run scripts/ensure-chromium.sh)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.parametrize("loaded", ["sqlite"], indirect=True),  # copy the loaded SQLite
-]
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 def _free_port() -> int:
@@ -56,17 +53,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(loaded, tmp_path_factory) -> Iterator[tuple[str, Services]]:
+def server(request, tmp_path_factory) -> Iterator[tuple[str, Services]]:
+    with shipped_copy(request, "sqlite", tmp_path_factory.mktemp("browser"), "browser") as svc:
+        yield from _serve(svc)
+
+
+def _serve(svc: Services) -> Iterator[tuple[str, Services]]:
     import uvicorn
 
-    path = tmp_path_factory.mktemp("browser") / "bch.db"
-    source = sqlite3.connect(str(loaded.engine.url.database))
-    target = sqlite3.connect(str(path))
-    with target:
-        source.backup(target)  # a consistent copy of the read-only loaded database
-    source.close()
-    target.close()
-    svc = Services.open(f"sqlite:///{path}")
     svc.accounts.add_user("nau@example.org", role="nau", country="CA", password=PASSWORD)
     svc.accounts.add_user("nfp@example.org", role="nfp", country="CA", password=PASSWORD)
     port = _free_port()
@@ -81,7 +75,6 @@ def server(loaded, tmp_path_factory) -> Iterator[tuple[str, Services]]:
     yield f"http://127.0.0.1:{port}", svc
     srv.should_exit = True
     thread.join(timeout=10)
-    svc.close()
 
 
 @pytest.fixture(scope="module")
