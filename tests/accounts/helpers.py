@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -19,6 +18,7 @@ from bch.api.app import create_app
 from bch.services.container import Services
 from bch.services.policy import Principal
 from tests import factories
+from tests.waiting import until
 
 PASSWORD = "Correct-horse-42!"
 
@@ -43,14 +43,9 @@ class Mailbox:
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if address in m["X-Envelope-To"]]
 
-    def wait_for(self, address: str, count: int = 1, timeout: float = 5.0) -> list[Message]:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            found = self.to(address)
-            if len(found) >= count:
-                return found
-            time.sleep(0.02)
-        raise AssertionError(f"{count} mail(s) to {address} expected, got {self.to(address)}")
+    def wait_for(self, address: str, count: int = 1) -> list[Message]:
+        until(lambda: len(self.to(address)) >= count, f"{count} mail(s) to {address}")
+        return self.to(address)
 
     @staticmethod
     def body(msg: Message) -> str:
