@@ -210,7 +210,8 @@ def test_words_stems_diacritics_and_chinese():
     word = query_words("转基因")[0]
     assert word.exact == ("转基", "基因") and not word.prefixes
     # a query word never matches a language namespace by its letters
-    assert all(p.startswith("\x1f") or p == "en" for p in query_words("en")[0].prefixes)
+    prefixes = query_words("en")[0].prefixes
+    assert prefixes and all(p.startswith("\x1f") or p == "en" for p in prefixes)
     assert len(query_words(" ".join(f"w{i}" for i in range(40)))) == 16
 
 
