@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from _pytest.nodeid import NodeId  # see pytest_collection_modifyitems
 from hypothesis import settings
 from sqlalchemy import text
 
@@ -63,6 +64,26 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     except psycopg.Error:
         return  # no server: no templates
     drop_databases(run_prefix(session.config.stash[RUN]))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `--dist loadgroup` work: pytest-xdist 3.8 marks an item's group by appending
+    `@group` to `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`), so every
+    xdist_group mark was silently ignored (the browser tests ran on both workers at once, module
+    fixtures of a group were built twice). Put the suffix where pytest 9 reads it."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        groups = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        suffix = "@" + "_".join(groups)
+        if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = NodeId.parse(item.nodeid + suffix)
 
 
 def _worker() -> str:

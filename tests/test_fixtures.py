@@ -5,6 +5,8 @@ next."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -66,8 +68,13 @@ def test_writes_to_a_copy_reach_neither_loaded_nor_the_next_copy(
         assert _found(second, bitmaps=True) == _found(second, bitmaps=False) == 0
 
 
+RAN_ON: list[str] = []  # the workers the first of the two tests below ran on
+RAN_ON_XDIST = "PYTEST_XDIST_WORKER" in os.environ
+
+
 @pytest.mark.xdist_group("fixture-isolation")  # the two tests below run on one worker, in order
 def test_a_test_may_tighten_the_rate_limits_of_its_services(services):
+    RAN_ON.append(os.environ.get("PYTEST_XDIST_WORKER", "main"))
     add_user(services, "tight@example.org", password=PASSWORD)
     services.accounts.limiter = RateLimiter({"login": Limit(1, 3600)})
     with TestClient(create_app(services)) as client:
@@ -77,9 +84,13 @@ def test_a_test_may_tighten_the_rate_limits_of_its_services(services):
 
 
 @pytest.mark.xdist_group("fixture-isolation")
-def test_the_next_test_gets_services_of_its_own(services):
+def test_the_next_test_gets_services_of_its_own(services, request):
     """The test above tightened the limits on its services object: not on this one (the
     PostgreSQL database is the same, emptied, but the object and its URL are new)."""
+    grouped = getattr(request.config.option, "loadgroup", False) or not RAN_ON_XDIST
+    if grouped and any(i.name.startswith("test_a_test_may_tighten") for i in request.session.items):
+        # it ran before, on this worker (xdist_group works: see conftest.py)
+        assert RAN_ON and set(RAN_ON) == {os.environ.get("PYTEST_XDIST_WORKER", "main")}
     add_user(services, "tight@example.org", password=PASSWORD)
     with TestClient(create_app(services)) as client:
         body = {"email": "tight@example.org", "password": PASSWORD}

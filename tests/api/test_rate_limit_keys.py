@@ -94,6 +94,8 @@ def test_the_sign_in_back_off_uses_the_forwarded_address(services, monkeypatch):
     monkeypatch.setenv("BCH_RATE_LIMIT", "off")
     monkeypatch.setenv("BCH_FORWARDED_ALLOW_IPS", "10.0.0.1")
     add_user(services, "owner@example.org", password=PASSWORD)
+    frozen = utcnow()  # the throttle's clock stands still: its 1 s back-off cannot run out
+    services.accounts.throttle.clock = lambda: frozen  # between two slow requests
     wrong = {"email": "owner@example.org", "password": "not-the-password-1"}
     right = {**wrong, "password": PASSWORD}
     with TestClient(create_app(services), client=("10.0.0.1", 50000)) as proxy:
