@@ -119,12 +119,23 @@ def _postgres_migrated(postgres_url) -> str:
     return postgres_url
 
 
-def _truncate(svc: Services) -> None:
-    names = ", ".join(t.name for t in reversed(metadata.sorted_tables))
+def _empty(svc: Services) -> None:
+    """Every table emptied and every sequence restarted, as in a new database. DELETE, not
+    TRUNCATE: the few rows a test writes are gone in milliseconds, where TRUNCATE makes new files
+    for each of the tables and indexes (0.2-0.3 s idle, seconds while other suites write)."""
     with svc.engine.begin() as conn:
         # fail loudly (instead of waiting for ever) if a test leaked an open transaction
         conn.execute(text("SET LOCAL lock_timeout = '30s'"))
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(metadata.sorted_tables):  # rows that refer to others first
+            conn.execute(table.delete())
+        sequences = conn.execute(
+            text(
+                "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
+                " WHERE schemaname = current_schema()"
+            )
+        ).scalars()
+        for name in list(sequences):
+            conn.execute(text(f"ALTER SEQUENCE {name} RESTART"))
 
 
 _opened = itertools.count(1)
@@ -153,7 +164,7 @@ def services(request, tmp_path, _sqlite_template) -> Iterator[Services]:
         # the worker's database, emptied; a URL of its own per test, so that state kept per
         # database URL (the saved search index, caches) is never carried over the TRUNCATE
         svc = Services.open(f"{url}?application_name=bch-test-{next(_opened)}", upgrade=False)
-        _truncate(svc)
+        _empty(svc)
     try:
         yield svc
     finally:
