@@ -123,9 +123,13 @@ def _wait_until_serving(proc: subprocess.Popen, port: int) -> dict:
     return health[0]
 
 
+@pytest.fixture(scope="module")
+def plan():
+    return build_plan()
+
+
 @pytest.mark.slow
-def test_two_servers_started_at_once_load_the_shipped_data_once(new_database):
-    plan = build_plan()
+def test_two_servers_started_at_once_load_the_shipped_data_once(new_database, plan):
     with _servers(new_database, 2) as servers:
         health = [_wait_until_serving(proc, port) for proc, port in servers]
     outputs = [proc.stdout.read().decode() for proc, _ in servers if proc.stdout]
