@@ -173,9 +173,17 @@ def services(request, tmp_path, _sqlite_template) -> Iterator[Services]:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def loaded(request, tmp_path_factory) -> Iterator[Services]:
-    """A database per backend loaded with the shipped real data (read-only for tests)."""
+    """A database per backend loaded with the shipped real data, read-only for tests (on
+    PostgreSQL a write fails: the database's transactions are read-only)."""
     folder = tmp_path_factory.mktemp("loaded")
     with shipped_copy(request, request.param, folder, f"{_worker()}_loaded") as svc:
+        if request.param == "postgres":
+            with svc.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    f'ALTER DATABASE "{svc.engine.url.database}" '
+                    "SET default_transaction_read_only = on"
+                )
+            svc.engine.dispose()  # new connections take the setting
         yield svc
 
 

@@ -10,6 +10,7 @@ import os
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from bch.accounts.ratelimit import Limit, RateLimiter
 from bch.api.app import create_app
@@ -66,6 +67,14 @@ def test_writes_to_a_copy_reach_neither_loaded_nor_the_next_copy(
         assert not snapshot_path(second.engine).exists()
         assert _count(second) == before
         assert _found(second, bitmaps=True) == _found(second, bitmaps=False) == 0
+
+
+@pytest.mark.parametrize("loaded", ["postgres"], indirect=True)
+def test_loaded_refuses_writes_on_postgres(loaded):
+    before = _count(loaded)
+    with pytest.raises(DBAPIError, match="read-only transaction"):
+        loaded.records.publish(factories.organism(f"{WORD} mays"), by="test")
+    assert _count(loaded) == before
 
 
 RAN_ON: list[str] = []  # the workers the first of the two tests below ran on
