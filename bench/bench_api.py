@@ -116,6 +116,12 @@ def populate(svc: Services, total: int) -> tuple[Services, float]:
     """Import the shipped data into `svc`, then add synthetic copies up to `total` records;
     returns the services and the seconds the copies took."""
     import_shipped(svc)
+    return svc, add_synthetic(svc, total)
+
+
+def add_synthetic(svc: Services, total: int) -> float:
+    """Synthetic copies of the real records of `svc` (the shipped data, imported) up to `total`
+    records; returns the seconds they took."""
     templates = _templates(svc)
     fields = {t["schema"]: set(svc.registry.record_type(t["schema"]).fields) for t in templates}
     start = time.perf_counter()
@@ -135,7 +141,7 @@ def populate(svc: Services, total: int) -> tuple[Services, float]:
         if conn.dialect.name == "sqlite":
             for fts in ("search_fts_en", "search_fts_intl"):
                 conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
-    return svc, time.perf_counter() - start
+    return time.perf_counter() - start
 
 
 def _free_port() -> int:

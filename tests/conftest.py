@@ -1,23 +1,35 @@
-"""Fixtures shared by the suite: databases on both backends, services, the imported shipped data."""
+"""Fixtures shared by the suite: databases on both backends, services, the imported shipped data.
+
+- `services`: a fresh, migrated, empty database per test on each backend, with a Services object
+  of its own (nothing a test sets on it, such as a tight rate limit, reaches another test).
+- `loaded`: the shipped real data, per backend, shared by the tests of a worker: read-only.
+- `loaded_copy`: a writable copy of the shipped data per test, on each backend.
+The shipped data is imported once per run and backend, whatever the number of workers
+(tests/templates.py)."""
 
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from _pytest.nodeid import NodeId  # see pytest_collection_modifyitems
 from hypothesis import settings
 from sqlalchemy import text
 
 from bch.services.container import Services
 from bch.storage.tables import metadata
-from tests.postgres import server_problem, throwaway_database
+from tests.postgres import admin_url, drop_databases, server_problem, throwaway_database
+from tests.templates import BACKENDS, ShippedTemplates, run_prefix, shipped_copy
 
-BACKENDS = ["sqlite", "postgres"]
+RUN = pytest.StashKey[str]()
 
 # Timing deadlines make property tests flaky on a loaded 2-core CI machine; CI runs a fixed seed.
 settings.register_profile("default", deadline=None)
@@ -28,8 +40,65 @@ os.environ["BCH_SEARCH_INDEX_DIR"] = tempfile.mkdtemp(prefix="bch-test-index-")
 atexit.register(shutil.rmtree, os.environ["BCH_SEARCH_INDEX_DIR"], True)
 
 
+# -- the run: one id shared by the xdist workers, templates dropped at the end -------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = getattr(config, "workerinput", None)
+    config.stash[RUN] = worker["bch_run"] if worker else uuid.uuid4().hex[:8]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # pytest-xdist: a worker is being started
+    node.workerinput["bch_run"] = node.config.stash[RUN]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller (or a run without xdist) drops the run's PostgreSQL templates and their
+    copies, once every worker has finished with them."""
+    if hasattr(session.config, "workerinput"):
+        return
+    try:
+        with psycopg.connect(admin_url(), connect_timeout=3):
+            pass
+    except psycopg.Error:
+        return  # no server: no templates
+    drop_databases(run_prefix(session.config.stash[RUN]))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `--dist loadgroup` work: pytest-xdist 3.8 marks an item's group by appending
+    `@group` to `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`), so every
+    xdist_group mark was silently ignored (the browser tests ran on both workers at once, module
+    fixtures of a group were built twice). Put the suffix where pytest 9 reads it."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        groups = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        suffix = "@" + "_".join(groups)
+        if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
+            item._id = NodeId.parse(item.nodeid + suffix)
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def shipped_templates(request, tmp_path_factory) -> ShippedTemplates:
+    shared = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent  # the run's folder, above each worker's own
+    return ShippedTemplates(shared, request.config.stash[RUN])
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -45,25 +114,41 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def _postgres_migrated(postgres_url) -> str:
+    Services.open(postgres_url).close()  # migrations applied once per worker
+    return postgres_url
+
+
+def _empty(svc: Services) -> None:
+    """Every table emptied and every sequence restarted, as in a new database. DELETE, not
+    TRUNCATE: the few rows a test writes are gone in milliseconds, where TRUNCATE makes new files
+    for each of the tables and indexes (0.2-0.3 s idle, seconds while other suites write)."""
+    with svc.engine.begin() as conn:
+        # fail loudly (instead of waiting for ever) if a test leaked an open transaction
+        conn.execute(text("SET LOCAL lock_timeout = '30s'"))
+        for table in reversed(metadata.sorted_tables):  # rows that refer to others first
+            conn.execute(table.delete())
+        sequences = conn.execute(
+            text(
+                "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
+                " WHERE schemaname = current_schema()"
+            )
+        ).scalars()
+        for name in list(sequences):
+            conn.execute(text(f"ALTER SEQUENCE {name} RESTART"))
+
+
+_opened = itertools.count(1)
+
+
+# -- the fixtures tests use ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
     Services.open(f"sqlite:///{path}").close()  # migrations applied once
     return path
-
-
-@pytest.fixture(scope="session")
-def _postgres_services(postgres_url) -> Iterator[Services]:
-    svc = Services.open(postgres_url)
-    yield svc
-    svc.close()
-
-
-def _truncate(svc: Services) -> None:
-    names = ", ".join(t.name for t in reversed(metadata.sorted_tables))
-    with svc.engine.begin() as conn:
-        # fail loudly (instead of waiting for ever) if a test leaked an open transaction
-        conn.execute(text("SET LOCAL lock_timeout = '30s'"))
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -73,30 +158,39 @@ def services(request, tmp_path, _sqlite_template) -> Iterator[Services]:
         path = tmp_path / "bch.db"
         shutil.copy(_sqlite_template, path)
         svc = Services.open(f"sqlite:///{path}")
-        yield svc
-        svc.close()
     else:
         request.applymarker(pytest.mark.postgres)
-        svc = request.getfixturevalue("_postgres_services")
-        _truncate(svc)
+        url = request.getfixturevalue("_postgres_migrated")
+        # the worker's database, emptied; a URL of its own per test, so that state kept per
+        # database URL (the saved search index, caches) is never carried over the TRUNCATE
+        svc = Services.open(f"{url}?application_name=bch-test-{next(_opened)}", upgrade=False)
+        _empty(svc)
+    try:
         yield svc
+    finally:
+        svc.close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def loaded(request, tmp_path_factory) -> Iterator[Services]:
-    """A database per backend loaded once with the shipped real data (read-only for tests)."""
-    from bch.importer.run import import_shipped
-
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("loaded") / "bch.db"
-        svc = Services.open(f"sqlite:///{path}")
-        import_shipped(svc)
+    """A database per backend loaded with the shipped real data, read-only for tests (on
+    PostgreSQL a write fails: the database's transactions are read-only)."""
+    folder = tmp_path_factory.mktemp("loaded")
+    with shipped_copy(request, request.param, folder, f"{_worker()}_loaded") as svc:
+        if request.param == "postgres":
+            with svc.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    f'ALTER DATABASE "{svc.engine.url.database}" '
+                    "SET default_transaction_read_only = on"
+                )
+            svc.engine.dispose()  # new connections take the setting
         yield svc
-        svc.close()
-    else:
-        request.getfixturevalue("postgres_url")
-        with throwaway_database(f"{_worker()}_loaded") as url:
-            svc = Services.open(url)
-            import_shipped(svc)
-            yield svc
-            svc.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def loaded_copy(request, tmp_path) -> Iterator[Services]:
+    """A writable copy of the database loaded with the shipped real data, per test."""
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    with shipped_copy(request, request.param, tmp_path, f"{_worker()}_copy") as svc:
+        yield svc

@@ -1,6 +1,7 @@
 """A real PostgreSQL server for the tests: BCH_TEST_POSTGRES_URL, or the machine's local server
 (started with pg_ctlcluster when it is installed but stopped). Each test session gets its own
-throwaway database, dropped at the end. In CI (CI=true) a missing server fails the run."""
+throwaway database, dropped at the end. In CI (CI=true) a missing server fails the run.
+Copies of a template database (tests/templates.py) are made with CREATE DATABASE ... TEMPLATE."""
 
 from __future__ import annotations
 
@@ -50,16 +51,45 @@ def server_problem() -> str | None:
     return problem
 
 
-@contextmanager
-def throwaway_database(tag: str):
-    """Create a fresh database, yield its SQLAlchemy URL, drop it afterwards."""
-    name = f"bch_test_{tag}_{uuid.uuid4().hex[:8]}"
-    url = admin_url()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = url.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(url, autocommit=True) as conn:
+def database_url(name: str) -> str:
+    """The URL of database `name` on the test server."""
+    return f"{admin_url().rpartition('/')[0]}/{name}"
+
+
+def create_database(name: str, template: str | None = None) -> str:
+    """Create database `name`, empty or as a copy of `template` (which must have no connection
+    open: PostgreSQL copies it file by file); returns its URL."""
+    sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        conn.execute(sql)
+    return database_url(name)
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def drop_databases(prefix: str) -> list[str]:
+    """Drop every database whose name starts with `prefix`; returns their names."""
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        names = [
+            row[0]
+            for row in conn.execute("SELECT datname FROM pg_database").fetchall()
+            if row[0].startswith(prefix)
+        ]
+        for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return names
+
+
+@contextmanager
+def throwaway_database(tag: str, template: str | None = None):
+    """Create a fresh database (empty, or a copy of `template`), yield its SQLAlchemy URL, drop
+    it afterwards."""
+    name = f"bch_test_{tag}_{uuid.uuid4().hex[:8]}"
+    url = create_database(name, template)
+    try:
+        yield url
+    finally:
+        drop_database(name)

@@ -1,1 +1,1 @@
-from tests.accounts.helpers import _fresh_limits, mailbox  # noqa: F401
+from tests.accounts.helpers import mailbox  # noqa: F401

@@ -1,11 +1,10 @@
 """Shared by the accounts and workflow tests: a real SMTP server on 127.0.0.1 (aiosmtpd) whose
-received mails the tests read, fresh rate limits per test, users with roles, API clients."""
+received mails the tests read, users with roles, API clients."""
 
 from __future__ import annotations
 
 import email
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -18,9 +17,8 @@ from bch.api.app import create_app
 from bch.services.container import Services
 from bch.services.mail import MailSettings
 from bch.services.policy import Principal
-from bch.services.ratelimit import RateLimiter
-from bch.services.token_usage import UsageRecorder
 from tests import factories
+from tests.waiting import until
 
 PASSWORD = "Correct-horse-42!"
 
@@ -45,14 +43,9 @@ class Mailbox:
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if address in m["X-Envelope-To"]]
 
-    def wait_for(self, address: str, count: int = 1, timeout: float = 5.0) -> list[Message]:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            found = self.to(address)
-            if len(found) >= count:
-                return found
-            time.sleep(0.02)
-        raise AssertionError(f"{count} mail(s) to {address} expected, got {self.to(address)}")
+    def wait_for(self, address: str, count: int = 1) -> list[Message]:
+        until(lambda: len(self.to(address)) >= count, f"{count} mail(s) to {address}")
+        return self.to(address)
 
     @staticmethod
     def body(msg: Message) -> str:
@@ -74,17 +67,6 @@ def mailbox(services: Services) -> Iterator[Mailbox]:
     finally:
         services.mailer.settings = before
         controller.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits(request) -> None:
-    """Rate limits and the memory of token uses start empty in every test (the PostgreSQL
-    services object is shared, and its token ids restart with each test)."""
-    if "services" in request.fixturenames:
-        svc = request.getfixturevalue("services")
-        svc.accounts.limiter = RateLimiter()
-        svc.accounts.usage.close()
-        svc.accounts.usage = UsageRecorder(svc.db)
 
 
 def add_user(

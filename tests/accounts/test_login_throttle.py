@@ -46,7 +46,7 @@ def clock(services) -> Iterator[Clock]:
     throttle.clock = clock = Clock()
     throttle.policy = BackoffPolicy()  # the defaults, whatever the environment
     yield clock
-    throttle.clock, throttle.policy = before  # the PostgreSQL services object is shared
+    throttle.clock, throttle.policy = before
 
 
 def _attempt(svc, password: str, ip: str, email: str = OWNER) -> str:

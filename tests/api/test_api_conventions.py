@@ -5,10 +5,12 @@ limits, the local docs page and OpenAPI (both backends)."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
 
+from bch.api import conventions
 from bch.api.app import create_app
 from bch.api.conventions import RateLimiter
 from tests import factories
@@ -146,11 +148,17 @@ def test_rate_limit_answers_429_with_retry_after(services, monkeypatch):
         assert c.get("/api/v1/countries/CA").status_code == 200  # buckets are per client
 
 
-def test_token_bucket_says_how_long_to_wait():
+def test_token_bucket_says_how_long_to_wait(monkeypatch):
+    now = [1000.0]  # the bucket's clock, moved by the test (not the machine's speed)
+    monkeypatch.setattr(conventions, "time", SimpleNamespace(monotonic=lambda: now[0]))
     bucket = RateLimiter(rate=0.5, burst=2)
     assert bucket.take("a") == bucket.take("a") == 0
-    assert 1.9 < bucket.take("a") <= 2.0  # one token every two seconds
+    assert bucket.take("a") == 2.0  # one token every two seconds
     assert bucket.take("b") == 0
+    now[0] += 1.5
+    assert bucket.take("a") == 0.5
+    now[0] += 0.5
+    assert bucket.take("a") == 0 and bucket.take("a") > 0
 
 
 def test_docs_page_uses_local_assets_and_openapi_lists_the_api(client):

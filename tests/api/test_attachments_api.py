@@ -10,7 +10,6 @@ import pytest
 
 from tests.accounts.helpers import (
     PASSWORD,
-    _fresh_limits,  # noqa: F401
     add_user,
     bearer,
     client_for,

@@ -18,7 +18,7 @@ from bch.api.app import create_app
 from bch.compat.solr_query import MAX_CLAUSES, MAX_DEPTH, MAX_QUERY_CHARS
 from bch.config import MAX_DOCUMENT_BYTES, MAX_QUERY_BODY_BYTES
 from bch.storage.tables import drafts
-from tests.accounts.helpers import PASSWORD, _fresh_limits, add_user, bearer  # noqa: F401
+from tests.accounts.helpers import PASSWORD, add_user, bearer
 from tests.raw_http import raw_request
 
 CHUNK = 16 * 1024

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bch.api.app import create_app
 from bch.services.credentials import digest
 from bch.storage.tables import api_tokens
-from tests.accounts.helpers import PASSWORD, _fresh_limits, add_user, bearer  # noqa: F401
+from tests.accounts.helpers import PASSWORD, add_user, bearer
 
 THREADS, REQUESTS = 8, 50
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from tests import factories
 from tests.accounts.helpers import (
     PASSWORD,
-    _fresh_limits,  # noqa: F401
     add_user,
     bearer,
     client_for,

@@ -18,7 +18,7 @@ from bch.api.app import create_app
 from bch.config import public_url
 from bch.services.cursors import encode_cursor
 from tests import factories
-from tests.accounts.helpers import PASSWORD, _fresh_limits, add_user, bearer  # noqa: F401
+from tests.accounts.helpers import PASSWORD, add_user, bearer
 
 HUGE = "99999999999999999999"
 

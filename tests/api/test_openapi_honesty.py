@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from bch.api.app import create_app
 from bch.services.container import Services
-from tests.accounts.helpers import PASSWORD, _fresh_limits, add_user, bearer  # noqa: F401
+from tests.accounts.helpers import PASSWORD, add_user, bearer
 
 
 @pytest.fixture
@@ -120,6 +120,21 @@ def test_a_nul_character_in_a_body_is_a_400_not_a_500(client, services):
     }
     r = client.put("/api/v1/drafts/nul-draft-00001", json=doc, headers=auth)
     assert r.status_code == 400 and r.json()["errors"][0]["path"] == "name.en"
+
+
+def test_text_members_of_other_types_are_400s(client):
+    """A name that was a list reached the database and answered 500 on PostgreSQL (the fuzzer)."""
+    cases = [
+        ("/api/v1/auth/register", {"email": "x@example.org", "password": PASSWORD, "name": [{}]}),
+        ("/api/v1/auth/register", {"email": ["x@example.org"], "password": PASSWORD}),
+        ("/api/v1/auth/token", {"email": "x@example.org", "password": {"a": 1}}),
+        ("/api/v1/auth/confirm", {"token": 12}),
+    ]
+    for url, body in cases:
+        r = client.post(url, json=body)
+        wrong = next(k for k, v in body.items() if not isinstance(v, str))
+        assert r.status_code == 400, (url, body, r.text)
+        assert r.json()["errors"][0]["path"] == wrong
 
 
 def test_refusals_name_the_parameter(client, services):

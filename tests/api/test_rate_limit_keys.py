@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from bch.api.app import create_app
 from bch.services.token_cache import ValidTokens
 from bch.storage.rows import utcnow
-from tests.accounts.helpers import PASSWORD, _fresh_limits, add_user  # noqa: F401
+from tests.accounts.helpers import PASSWORD, add_user
 
 URL = "/api/v1/countries/CA"
 BURST = 10
@@ -94,6 +94,8 @@ def test_the_sign_in_back_off_uses_the_forwarded_address(services, monkeypatch):
     monkeypatch.setenv("BCH_RATE_LIMIT", "off")
     monkeypatch.setenv("BCH_FORWARDED_ALLOW_IPS", "10.0.0.1")
     add_user(services, "owner@example.org", password=PASSWORD)
+    frozen = utcnow()  # the throttle's clock stands still: its 1 s back-off cannot run out
+    services.accounts.throttle.clock = lambda: frozen  # between two slow requests
     wrong = {"email": "owner@example.org", "password": "not-the-password-1"}
     right = {**wrong, "password": PASSWORD}
     with TestClient(create_app(services), client=("10.0.0.1", 50000)) as proxy:

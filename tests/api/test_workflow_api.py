@@ -8,32 +8,27 @@ the record is public with a new revision. Then the rejection, expiry and deletio
 from __future__ import annotations
 
 import copy
-import sqlite3
 import uuid
 from datetime import timedelta
 from urllib.parse import quote
 
-import psycopg
 import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from bch.cli import app as cli
-from bch.services.container import Services
 from bch.storage.rows import utcnow
 from bch.storage.tables import audit_log, drafts, publishing_requests
 from tests import factories
 from tests.accounts.helpers import (
     PASSWORD,
     Mailbox,
-    _fresh_limits,  # noqa: F401
     bearer,
     client_for,
     kenyan_authority,
     kenyan_decision,
     mailbox,  # noqa: F401
 )
-from tests.postgres import admin_url
 
 runner = CliRunner()
 
@@ -311,40 +306,11 @@ def test_tokens_and_web_sessions_over_http(services, kenya):
     assert client.get("/api/v1/auth/me").status_code == 401
 
 
-@pytest.fixture
-def shipped_copy(loaded, tmp_path):
-    """A writable copy of the database loaded with the shipped data (`loaded` stays untouched)."""
-    if loaded.engine.dialect.name == "sqlite":
-        target = tmp_path / "shipped.db"
-        src = sqlite3.connect(loaded.engine.url.database)
-        dst = sqlite3.connect(target)
-        src.backup(dst)
-        src.close()
-        dst.close()
-        svc = Services.open(f"sqlite:///{target}")
-        yield svc
-        svc.close()
-        return
-    source = loaded.engine.url.database
-    name = f"{source}_copy_{uuid.uuid4().hex[:6]}"
-    admin = admin_url()
-    loaded.engine.dispose()  # a template database must have no open connections
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
-    svc = Services.open(f"{admin.rpartition('/')[0]}/{name}")
-    try:
-        yield svc
-    finally:
-        svc.close()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def test_the_contract_check_steps_on_the_shipped_canadian_decisions(shipped_copy):
+def test_the_contract_check_steps_on_the_shipped_canadian_decisions(loaded_copy):
     """What ../shared/checks/workflow does against `bch serve`, in-process: users from the
     command line, tokens, a draft derived from an imported Canadian decision (which carries
     validation warnings), no cross-country writes, approval, then found by search."""
-    services = shipped_copy
+    services = loaded_copy
     for email, role, country in (
         ("nfp-ca@example.org", "nfp", "CA"),
         ("nau-ca@example.org", "nau", "CA"),

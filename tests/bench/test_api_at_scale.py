@@ -13,16 +13,20 @@ from fastapi.testclient import TestClient
 from bch.api.app import create_app
 from bch.services.search import SearchQuery, SearchService
 from bench import bench_api
+from tests.templates import shipped_copy
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bench-at-scale")]  # one build
 RECORDS = 4_000
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    svc, _seconds = bench_api.build(tmp_path_factory.mktemp("bench") / "bench.db", RECORDS)
-    yield svc
-    svc.close()
+def synthetic(request, tmp_path_factory):
+    """The shipped data (a copy of the run's loaded SQLite database) and synthetic records made
+    from it, as bench_api.populate makes them, up to RECORDS."""
+    folder = tmp_path_factory.mktemp("bench")
+    with shipped_copy(request, "sqlite", folder, "bench") as svc:
+        bench_api.add_synthetic(svc, RECORDS)
+        yield svc
 
 
 def test_synthetic_records_are_made_from_real_ones_and_marked(synthetic):

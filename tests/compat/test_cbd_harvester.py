@@ -53,7 +53,7 @@ def test_the_cbd_style_harvester_runs_against_our_host(loaded):
         organisms = fetch_all(base, "organism", rows=7)  # several pages
     for schema, records in (("biosafetyDecision", decisions), ("organism", organisms)):
         identifiers = [r["identifier"] for r in records]
-        assert len(identifiers) == len(set(identifiers)) == expected[schema]
+        assert len(identifiers) == len(set(identifiers)) == expected[schema] > 0
         assert all(r["body"]["header"]["schema"] == schema for r in records)
         assert all(r["body"]["header"]["identifier"] == r["identifier"] for r in records)
     assert all(r["metadata"]["government"] == "ca" for r in decisions)

@@ -92,8 +92,14 @@ def test_widgets_create_resizing_frames_on_another_site(loaded):
                 ]
                 assert sorted(heights) == sorted(inner)
                 # a message from the host page's own origin is not trusted
-                page.evaluate("window.postMessage({type: 'setClientHeight', height: 5000}, '*')")
-                page.wait_for_timeout(300)
+                # messages arrive in order: once the second has, the first has been handled
+                page.evaluate(
+                    """() => new Promise(done => {
+                        addEventListener('message', e => { if (e.data === 'after') done(); });
+                        postMessage({type: 'setClientHeight', height: 5000}, '*');
+                        postMessage('after', '*');
+                    })"""
+                )
                 after = page.eval_on_selector_all(
                     "iframe", "els => els.map(e => parseInt(e.style.height))"
                 )

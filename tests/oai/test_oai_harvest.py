@@ -7,13 +7,12 @@ import pytest
 from sickle import Sickle
 from sickle.oaiexceptions import IdDoesNotExist, NoRecordsMatch
 
-from bch.importer.run import import_shipped
 from tests.oai.live import live_server
 
 
 @pytest.fixture
-def harvested(services):
-    import_shipped(services)
+def harvested(loaded_copy):
+    services = loaded_copy
     victim = services.records.list(schema="modifiedOrganism", limit=1).items[0]
     services.records.delete(victim.identifier, reason="withdrawn by the developer (test)")
     with services.store.reading() as conn:
@@ -34,7 +33,7 @@ def test_sickle_harvests_everything_including_the_deletion(harvested):
     mon810 = [r for r in live if "MON810" in r.metadata.get("transformationEvent", [])]
     assert len(mon810) == 1
     assert "schema:modifiedOrganism" in mon810[0].header.setSpecs
-    # the same server, other verbs and format (one import per backend keeps the suite fast)
+    # the same server, other verbs and format
     headers = list(sickle.ListIdentifiers(metadataPrefix="oai_dc", ignore_deleted=False))
     assert len(headers) == expected
     decisions = list(sickle.ListRecords(metadataPrefix="oai_dc", set="schema:biosafetyDecision"))

@@ -17,6 +17,7 @@ def test_iso_3166_count_plus_eu():
 
 
 def test_every_country_named_in_six_languages():
+    assert len(countries()) == 250
     for c in countries():
         assert set(c.name) == set(LANGUAGES), c.code
         assert all(c.name[lang].strip() for lang in LANGUAGES), c.code

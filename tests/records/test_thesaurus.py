@@ -80,6 +80,7 @@ def test_required_domains(th):
 
 
 def test_every_domain_and_term_has_six_titles(th):
+    assert sum(len(d.terms) for d in th.domains()) > 100
     for d in th.domains():
         assert set(d.title) == set(LANGUAGES), d.name
         assert all(d.title[lang].strip() for lang in LANGUAGES), d.name
@@ -92,6 +93,7 @@ def test_every_domain_and_term_has_six_titles(th):
 def test_titles_are_translated(th):
     """Catch English left in a translation: ar/ru/zh titles must use their own scripts."""
     scripts = {"ar": r"[\u0600-\u06FF]", "ru": r"[\u0400-\u04FF]", "zh": r"[\u4E00-\u9FFF]"}
+    assert len(th.domains()) > 10
     for d in th.domains():
         if d.name == "countries":
             continue
@@ -101,6 +103,7 @@ def test_titles_are_translated(th):
 
 
 def test_hierarchy_consistent(th):
+    assert any(t.broader for d in th.domains() for t in d.terms)  # there is a hierarchy
     for d in th.domains():
         ids = {t.identifier for t in d.terms}
         for t in d.terms:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote_plus
 
 import pytest
 
-HANG = object()  # a route that never answers in time
+HANG = object()  # a route that never answers: it hangs until its site is closed
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -25,7 +24,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.hits.append(path)
         entry = self.routes.get(path, self.routes.get("*"))
         if entry is HANG:
-            time.sleep(8)
+            self.server.closing.wait()
             return
         status, body = (
             (404, "not found")
@@ -48,6 +47,7 @@ class Site:
         handler = type("H", (_Handler,), {"routes": routes, "hits": []})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
+        self.server.closing = threading.Event()  # releases the HANG routes
         self.handler = handler
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -64,6 +64,7 @@ class Site:
         return self.handler.hits
 
     def close(self) -> None:
+        self.server.closing.set()
         self.server.shutdown()
         self.server.server_close()
 

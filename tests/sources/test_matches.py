@@ -1,8 +1,10 @@
-"""Matches of an LMO across the external databases: snapshots, live sources, faults, deadline."""
+"""Matches of an LMO across the external databases: snapshots, live sources, faults, deadline.
+
+Nothing here depends on the machine's speed: sources that answer do so well within a generous
+deadline (GENEROUS), and the one that must time out never answers (it hangs until the test ends).
+How fast answers come is measured by bench/bench_resolve.py."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,9 +19,10 @@ from tests.sources import pages
 from tests.sources.conftest import CONFIGURED, HANG
 
 OFFLINE_ONLY = {"biotradestatus", "fao", "eu_register", "cera", "gmo_compass", "croplife"}
+GENEROUS = 60.0  # s: local sources answer long before it, however loaded the machine
 
 
-def _service(svc, env=None, *, persist=True, deadline=2.0) -> MatchService:
+def _service(svc, env=None, *, persist=True, deadline=GENEROUS) -> MatchService:
     ms = MatchService(
         svc.lmos,
         SourceRegistry.from_env(env or {}),
@@ -135,36 +138,46 @@ def test_mon810_reference_materials_offline_cite_their_pages(loaded):
     assert "ERM-BF413k" in found["ERM-BF413k"]["quote"]
 
 
-def test_hanging_garbage_and_500_sources_never_delay_or_break_the_answer(services, site):
-    """Done-when: one source hangs, one returns garbage, one returns 500; the answer arrives
-    within the default 2 s deadline with each source labelled."""
+def test_garbage_and_500_sources_are_labelled_errors_and_break_nothing(services, site):
+    """Done-when (1/2): one source returns garbage, one returns 500; the answer comes with each
+    source labelled, the failed ones with their last known result."""
     _publish_mon810(services)
-    hang = site({"*": HANG})
     garbage = site({"*": pages.GARBAGE})
     broken = site({"*": (500, "Internal Server Error")})
     env = {
-        "BCH_SOURCE_ISAAA_MODE": "live",
-        "BCH_SOURCE_ISAAA_URL": hang.url,
         "BCH_SOURCE_BIOTRACK_MODE": "live",
         "BCH_SOURCE_BIOTRACK_URL": garbage.url,
         "BCH_SOURCE_EUGINIUS_MODE": "live",
         "BCH_SOURCE_EUGINIUS_URL": broken.url,
     }
     _service(services, env)
-    client = _client(services)
-    start = time.monotonic()
-    r = client.get("/api/v1/lmos/MON-00810-6/matches")
-    elapsed = time.monotonic() - start
+    r = _client(services).get("/api/v1/lmos/MON-00810-6/matches")
     assert r.status_code == 200
-    assert elapsed < 2.5, elapsed  # 2 s deadline + request overhead
     src = by_name(r.json())
-    assert src["isaaa"]["status"] == "timeout"
     assert src["biotrack"]["status"] == "error" and "structure" in src["biotrack"]["message"]
     assert src["euginius"]["status"] == "error" and "HTTP 500" in src["euginius"]["message"]
+    assert src["isaaa"]["status"] == "ok" and src["isaaa"]["origin"] == "snapshot"
     assert src["cfia"]["status"] == "ok" and src["fao"]["status"] == "offline"
+    assert src["euginius"]["lastKnown"]["origin"] == "snapshot"  # never fetched live
+    assert set(r.json()["unavailable"]) == {"biotrack", "euginius"}
+    assert garbage.hits and broken.hits  # both were asked
+
+
+def test_a_source_that_never_answers_times_out_and_the_answer_does_not_wait(services, site):
+    """Done-when (2/2): one source hangs (until this test ends); the answer comes at the
+    deadline with that source labelled `timeout` and its last known result."""
+    _publish_mon810(services)
+    hang = site({"*": HANG})
+    env = {"BCH_SOURCE_ISAAA_MODE": "live", "BCH_SOURCE_ISAAA_URL": hang.url}
+    _service(services, env, deadline=1.0)
+    client = _client(services)
+    r = client.get("/api/v1/lmos/MON-00810-6/matches")
+    assert r.status_code == 200 and r.json()["deadlineSeconds"] == 1.0
+    src = by_name(r.json())
+    assert hang.hits  # it was asked, and is still not answering
+    assert src["isaaa"]["status"] == "timeout" and "isaaa" in r.json()["unavailable"]
     assert src["isaaa"]["lastKnown"]["origin"] == "snapshot"  # never fetched live: the snapshot
     assert src["isaaa"]["lastKnown"]["fetchedAt"] == "2023-09-30"
-    assert set(r.json()["unavailable"]) == {"isaaa", "biotrack", "euginius"}
     html = client.get("/en/lmos/MON-00810-6/matches", headers={"HX-Request": "true"}).text
     assert "no answer in time" in html and "Last known result (snapshot, 2023-09-30)" in html
 
@@ -193,14 +206,22 @@ def test_live_answer_is_cached_and_shown_as_last_known_when_the_source_fails(ser
     assert later["lastKnown"]["records"][0]["name"] == "MON810"
 
 
-def test_repeat_answer_is_cached_and_fast(services):
+def test_repeat_answer_comes_from_the_cache_without_asking_the_sources(services, site):
     _publish_mon810(services)
-    _service(services)
+    live = site({"/gmapprovaldatabase/event/default.asp?EventID=85": pages.ISAAA_MON810})
+    env = {
+        "BCH_SOURCE_ISAAA_MODE": "live",
+        "BCH_SOURCE_ISAAA_URL": live.url + "gmapprovaldatabase/",
+    }
+    _service(services, env)
     client = _client(services)
-    assert client.get("/api/v1/lmos/MON-00810-6/matches").json()["cached"] is False
-    start = time.monotonic()
-    again = client.get("/api/v1/lmos/MON-ØØ81Ø-6/matches").json()
-    assert again["cached"] is True and time.monotonic() - start < 0.5
+    first = client.get("/api/v1/lmos/MON-00810-6/matches").json()
+    assert first["cached"] is False and by_name(first)["isaaa"]["origin"] == "live"
+    asked = len(live.hits)
+    assert asked >= 1
+    again = client.get("/api/v1/lmos/MON-ØØ81Ø-6/matches").json()  # another spelling
+    assert again["cached"] is True and len(live.hits) == asked
+    assert again["sources"] == first["sources"] and again["comparison"] == first["comparison"]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from bch.services.container import Services
 from bch.storage import migrate
 from bch.storage.tables import changes, detection_methods, documents, revisions
 from tests.postgres import throwaway_database
+from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 BCH = str(Path(sys.executable).with_name("bch"))
@@ -104,24 +104,32 @@ def _servers(url: str, n: int) -> Iterator[list[tuple[subprocess.Popen, int]]]:
 
 
 def _wait_until_serving(proc: subprocess.Popen, port: int) -> dict:
-    deadline = time.monotonic() + 600  # a bound for a stuck start, not a measurement
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            output = proc.stdout.read().decode() if proc.stdout else ""
-            pytest.fail(f"bch serve exited with {proc.returncode}:\n{output}")
+    health: list[dict] = []
+
+    def serving() -> bool:
         try:
             r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-            if r.status_code == 200:
-                return r.json()
         except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail("bch serve did not start")
+            return False
+        if r.status_code == 200:
+            health.append(r.json())
+        return bool(health)
+
+    try:
+        until(serving, "bch serve's start", alive=lambda: proc.poll() is None, interval=0.2)
+    except AssertionError:
+        output = proc.stdout.read().decode() if proc.stdout and proc.poll() is not None else ""
+        pytest.fail(f"bch serve did not start (exit code {proc.returncode}):\n{output}")
+    return health[0]
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return build_plan()
 
 
 @pytest.mark.slow
-def test_two_servers_started_at_once_load_the_shipped_data_once(new_database):
-    plan = build_plan()
+def test_two_servers_started_at_once_load_the_shipped_data_once(new_database, plan):
     with _servers(new_database, 2) as servers:
         health = [_wait_until_serving(proc, port) for proc, port in servers]
     outputs = [proc.stdout.read().decode() for proc, _ in servers if proc.stdout]

@@ -7,18 +7,15 @@ go to test-artifacts/."""
 from __future__ import annotations
 
 import os
-import socket
-import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from bch.api.app import create_app
 from bch.services.container import Services
+from tests.oai.live import live_server
+from tests.templates import shipped_copy
 from tests.web.conftest import MON810, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,45 +40,16 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing (run scripts/ensure-chromium.sh)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.parametrize("loaded", ["sqlite"], indirect=True),  # copy the loaded SQLite
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 @pytest.fixture(scope="module")
-def server(loaded, tmp_path_factory) -> Iterator[tuple[str, Services]]:
-    import uvicorn
-
-    path = tmp_path_factory.mktemp("browser") / "bch.db"
-    source = sqlite3.connect(str(loaded.engine.url.database))
-    target = sqlite3.connect(str(path))
-    with target:
-        source.backup(target)  # a consistent copy of the read-only loaded database
-    source.close()
-    target.close()
-    svc = Services.open(f"sqlite:///{path}")
-    svc.accounts.add_user("nau@example.org", role="nau", country="CA", password=PASSWORD)
-    svc.accounts.add_user("nfp@example.org", role="nfp", country="CA", password=PASSWORD)
-    port = _free_port()
-    config = uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", svc
-    srv.should_exit = True
-    thread.join(timeout=10)
-    svc.close()
+def server(request, tmp_path_factory) -> Iterator[tuple[str, Services]]:
+    with shipped_copy(request, "sqlite", tmp_path_factory.mktemp("browser"), "browser") as svc:
+        svc.accounts.add_user("nau@example.org", role="nau", country="CA", password=PASSWORD)
+        svc.accounts.add_user("nfp@example.org", role="nfp", country="CA", password=PASSWORD)
+        with live_server(svc) as base:
+            yield base, svc
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from bch.records.realms import get_registry
 from tests import factories
 from tests.accounts.helpers import (
     PASSWORD,
-    _fresh_limits,  # noqa: F401
     add_user,
     bearer,
     client_for,

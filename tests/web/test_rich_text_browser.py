@@ -6,17 +6,15 @@ or javascript: URL, and the allowed tags render as elements ("R&D costs < 5%" re
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from bch.api.app import create_app
 from bch.services.container import Services
 from tests import factories
+from tests.oai.live import live_server
 from tests.web.rich_text_helpers import plant_unsanitised, rich_document
-from tests.web.test_browser import ARGS, CHROMIUM, _free_port, sync_api
+from tests.web.test_browser import ARGS, CHROMIUM, sync_api
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -42,8 +40,6 @@ DOM_PROBLEMS = """() => {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
-    import uvicorn
-
     svc = Services.open(f"sqlite:///{tmp_path_factory.mktemp('rich') / 'bch.db'}")
     org = factories.organization("Monsanto Canada Inc.")
     svc.records.publish(org, strict=False)
@@ -66,18 +62,8 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
     plant_unsanitised(svc, first["header"]["identifier"], first, 1)
     plant_unsanitised(svc, first["header"]["identifier"], second, 2)
 
-    port = _free_port()
-    config = uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", {"lmo": lmo_uid, "decision": decision_uid.rsplit("-", 1)[0]}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(svc) as base:
+        yield base, {"lmo": lmo_uid, "decision": decision_uid.rsplit("-", 1)[0]}
     svc.close()
 
 

@@ -45,6 +45,17 @@ async def _object(request: Request) -> dict[str, Any]:
     return body
 
 
+def _text(body: dict[str, Any], key: str) -> str | None:
+    """A text member of the body: absent or null is None; any other type is a 400 naming it."""
+    value = body.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise BadRequest(
+        f"{key} must be a string",
+        errors=[{"code": "Error.InvalidValue", "path": key, "message": "expected a string"}],
+    )
+
+
 @router.post(
     "/token",
     summary="E-mail and password -> a personal API token (shown once)",
@@ -53,12 +64,12 @@ async def _object(request: Request) -> dict[str, Any]:
 )
 async def create_token(request: Request, svc: Svc):
     body = await _object(request)
-    user = svc.accounts.login(body.get("email"), body.get("password"), ip=client_ip(request))
+    user = svc.accounts.login(_text(body, "email"), _text(body, "password"), ip=client_ip(request))
     days = body.get("days", 30)
     issued = svc.accounts.issue_token(
         user,
-        name=str(body.get("name") or "api"),
-        scope=str(body.get("scope") or "write"),
+        name=str(_text(body, "name") or "api"),
+        scope=str(_text(body, "scope") or "write"),
         days=days,
     )
     return _issued_json(issued)
@@ -74,7 +85,10 @@ async def create_token(request: Request, svc: Svc):
 async def register(request: Request, svc: Svc):
     body = await _object(request)
     svc.accounts.register(
-        body.get("email"), body.get("password"), name=body.get("name"), ip=client_ip(request)
+        _text(body, "email"),
+        _text(body, "password"),
+        name=_text(body, "name"),
+        ip=client_ip(request),
     )
     return {"status": "check your mail to confirm the address"}
 
@@ -87,7 +101,7 @@ async def register(request: Request, svc: Svc):
 )
 async def confirm(request: Request, svc: Svc):
     body = await _object(request)
-    user = svc.accounts.confirm(str(body.get("token") or ""))
+    user = svc.accounts.confirm(str(_text(body, "token") or ""))
     return {"status": "confirmed", "email": user.email}
 
 
@@ -105,7 +119,7 @@ def confirm_link(token: str, svc: Svc):
 )
 async def login(request: Request, response: Response, svc: Svc):
     body = await _object(request)
-    user = svc.accounts.login(body.get("email"), body.get("password"), ip=client_ip(request))
+    user = svc.accounts.login(_text(body, "email"), _text(body, "password"), ip=client_ip(request))
     session = start_web_session(response, request, user)
     return {"email": user.email, "csrf": session.csrf, "expiresAt": iso_utc(session.expires_at)}
 
@@ -130,7 +144,7 @@ def logout(request: Request, response: Response):
 )
 async def password_reset(request: Request, svc: Svc):
     body = await _object(request)
-    svc.accounts.request_password_reset(body.get("email"), ip=client_ip(request))
+    svc.accounts.request_password_reset(_text(body, "email"), ip=client_ip(request))
     return {"status": "if the address is registered, a code was mailed"}
 
 
@@ -142,7 +156,7 @@ async def password_reset(request: Request, svc: Svc):
 )
 async def password_reset_confirm(request: Request, svc: Svc):
     body = await _object(request)
-    svc.accounts.reset_password(str(body.get("token") or ""), body.get("password"))
+    svc.accounts.reset_password(str(_text(body, "token") or ""), _text(body, "password"))
     return {"status": "password changed"}
 
 
@@ -183,8 +197,8 @@ async def new_token(request: Request, principal: SignedIn, svc: Svc):
     assert user is not None
     issued = svc.accounts.issue_token(
         user,
-        name=str(body.get("name") or "api"),
-        scope=str(body.get("scope") or "write"),
+        name=str(_text(body, "name") or "api"),
+        scope=str(_text(body, "scope") or "write"),
         days=body.get("days", 30),
     )
     return _issued_json(issued)

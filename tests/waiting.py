@@ -1,0 +1,29 @@
+"""Waiting for what another thread or process does, without timing it: the wait ends when the
+thing has happened (or can no longer happen). The guard only ends a hang; it is far beyond any
+wait on a loaded machine and is not a measurement (speed is measured in bench/)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+HANG_GUARD = 300.0  # seconds
+
+
+def until(
+    predicate: Callable[[], object],
+    what: str,
+    *,
+    alive: Callable[[], bool] = lambda: True,
+    interval: float = 0.02,
+    guard: float = HANG_GUARD,
+) -> None:
+    """Return once `predicate()` is true; fail when `alive()` says it can no longer become
+    true, or after `guard` seconds (a hang)."""
+    end = time.monotonic() + guard
+    while not predicate():
+        if not alive():
+            raise AssertionError(f"gave up waiting: {what} can no longer happen")
+        if time.monotonic() > end:
+            raise AssertionError(f"{what} did not happen in {guard:g} s: a hang")
+        time.sleep(interval)
