@@ -42,9 +42,6 @@ KNOWN: set[tuple[str, str]] = {
     ("bch.compat.select", "bch.storage.repository._doc"),
     ("bch.compat.documents", "bch.storage.repository"),
     ("bch.compat.index_fields", "bch.storage.repository"),
-    # not R2's: the `bch sources` commands borrow the CLI's private opener (the cli <->
-    # sources/commands import cycle); the cli/ package of a later step of issue 10 removes it
-    ("bch.sources.commands", "bch.cli._open"),
 }
 
 

@@ -16,7 +16,6 @@ from markupsafe import Markup
 from bch.api.deps import services
 from bch.api.params import query_number
 from bch.api.responses import ErrorBody, content, errors, page_errors
-from bch.config import public_url
 from bch.records.countries import country
 from bch.records.fields import FieldDef
 from bch.records.identifiers import REFERENCE_OWNER
@@ -248,7 +247,7 @@ def embed_example(svc: Svc, lang: str | None = None) -> HTMLResponse:
     return _html(
         "example.html",
         lang=lang,
-        base=public_url(),
+        base=svc.settings.public_url,
         search_schema=search_schema,
         search_country=search_country,
         record_id=first[0].uid_base if first else None,
@@ -301,7 +300,7 @@ def oembed(
             },
             status_code=501,
         )
-    site = public_url()
+    site = svc.settings.public_url
     base = urlsplit(site)
     try:
         target = urlsplit(url)

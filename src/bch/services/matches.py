@@ -15,11 +15,13 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from bch.services.errors import BadRequest, NotFound
 from bch.services.lmos import LmoService
 from bch.services.summaries import record_summary
+from bch.settings import default_data_dir
 from bch.sources.base import NotAvailableOffline, SourceError, SourceRecord, Target
 from bch.sources.cache import SourceStore, TtlCache
 from bch.sources.compare import compare
@@ -63,7 +65,9 @@ class MatchService:
         deadline: float = 2.0,
         warm: bool = True,
         persist: bool = True,
+        data_dir: Path | None = None,
     ):
+        self.data_dir = data_dir or default_data_dir()  # BCH_DATA_DIR: the shipped data
         self.lmos = lmos
         self.registry = registry
         self.store = store
@@ -354,7 +358,7 @@ def detection_methods(svc: MatchService, uid_text: str) -> dict[str, Any]:
                     {"code": code, "source": name, "url": rec.url, "appliesTo": rec.uid_key}
                 )
     for key in (target.uid_key, *target.component_keys):
-        for row in captured_reference_materials().get(key, []):
+        for row in captured_reference_materials(svc.data_dir).get(key, []):
             materials.append({**row, "appliesTo": key, "forComponent": key != target.uid_key})
     notes = []
     if not materials:
@@ -373,15 +377,14 @@ def detection_methods(svc: MatchService, uid_text: str) -> dict[str, Any]:
 
 
 @cache
-def captured_reference_materials() -> dict[str, list[dict[str, str]]]:
-    """Reference materials named on captured public source pages (data/reference_materials.csv),
-    by UID key."""
+def captured_reference_materials(data_dir: Path) -> dict[str, list[dict[str, str]]]:
+    """Reference materials named on captured public source pages
+    (`data_dir`/reference_materials.csv, BCH_DATA_DIR), by UID key."""
     import csv
 
-    from bch.config import data_dir
     from bch.records.oecd_uid import uid_key
 
-    path = data_dir() / "reference_materials.csv"
+    path = data_dir / "reference_materials.csv"
     out: dict[str, list[dict[str, str]]] = {}
     if not path.exists():
         return out
