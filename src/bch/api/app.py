@@ -53,14 +53,7 @@ def create_app(svc: Services) -> FastAPI:
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
     def healthz():
-        health = svc.records.health()
-        return {
-            "status": "ok",
-            "database": svc.db.name,
-            "records": health["records"],
-            "sequence": health["sequence"],
-            "searchIndex": svc.search.index.status if svc.search.index else "off",
-        }
+        return svc.health()
 
     from bch.api import sources as sources_api  # external databases (issue 6)
     from bch.sources import web as sources_web

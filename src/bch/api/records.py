@@ -233,9 +233,11 @@ def get_record(
     summary="Who created, updated, published it, and when",
     responses=errors(404, 410),
 )
-def record_info(record_id: str, svc: Svc):
-    view = svc.records.get(record_id, with_links=False)  # 410 with the tombstone when deleted
-    doc, revs = svc.records.versions(record_id)
+def record_info(record_id: str, request: Request, svc: Svc):
+    principal = principal_of(request)  # read through the caller's scope (services/policy)
+    # 410 with the tombstone when deleted
+    view = svc.records.get(record_id, with_links=False, principal=principal)
+    doc, revs = svc.records.versions(record_id, principal)
     first, latest = revs[0], revs[-1]
     return {
         "id": f"{doc.uid_base}-{doc.latest_revision}",
@@ -259,8 +261,8 @@ def record_info(record_id: str, svc: Svc):
 @router.get(
     "/records/{record_id}/versions", summary="Revision history of a record", responses=errors(404)
 )
-def list_versions(record_id: str, svc: Svc):
-    doc, revs = svc.records.versions(record_id)
+def list_versions(record_id: str, request: Request, svc: Svc):
+    doc, revs = svc.records.versions(record_id, principal_of(request))
     return {"identifier": doc.identifier, "items": [version_json(doc, r) for r in revs]}
 
 

@@ -225,7 +225,28 @@ class Services:
             SourceStore(SourceCacheRepository(self.db)),
             deadline=self.settings.matches_deadline,
             data_dir=self.settings.data_dir,
+            resolver=lambda: self.resolver,
         )
+
+    @property
+    def resolver(self):
+        """Identity resolution of names, trade names and UIDs (bch.resolve): built once per
+        process from the shipped data, on first use (it does not read the database)."""
+        from bch.resolve.index import default_resolver
+
+        return default_resolver()
+
+    def health(self) -> dict[str, object]:
+        """What GET /healthz answers: the database, records stored, the last change sequence
+        number and the state of the search index."""
+        health = self.records.health()
+        return {
+            "status": "ok",
+            "database": self.db.name,
+            "records": health["records"],
+            "sequence": health["sequence"],
+            "searchIndex": self.search.index.status if self.search.index else "off",
+        }
 
     def is_empty(self) -> bool:
         with self.store.reading() as conn:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bch.services.errors import BadRequest, NotFound
 from bch.services.lmos import LmoService
@@ -28,6 +29,9 @@ from bch.sources.compare import compare
 from bch.sources.http import SourceHttp
 from bch.sources.registry import SourceRegistry
 from bch.sources.snapshot import Snapshot, shipped_snapshots
+
+if TYPE_CHECKING:
+    from bch.resolve.index import Resolver
 
 SNAPSHOT_KEY = "snapshot"
 ANSWER_TTL_OK = 60.0  # a full answer is reused this long
@@ -66,7 +70,13 @@ class MatchService:
         warm: bool = True,
         persist: bool = True,
         data_dir: Path | None = None,
+        resolver: Callable[[], Resolver] | None = None,
     ):
+        """`resolver`: gives the name resolver (built once from the shipped data, on first use;
+        the container passes its own)."""
+        if resolver is None:
+            from bch.resolve.index import default_resolver as resolver
+        self.resolver = resolver
         self.data_dir = data_dir or default_data_dir()  # BCH_DATA_DIR: the shipped data
         self.lmos = lmos
         self.registry = registry
@@ -83,11 +93,9 @@ class MatchService:
 
     def warm(self) -> None:
         """Build the snapshots, names and resolver (the first answer would otherwise pay)."""
-        from bch.resolve.index import default_resolver
-
         shipped_snapshots()
         _names_by_key()
-        default_resolver()
+        self.resolver()
 
     # -- snapshots --------------------------------------------------------------------------
 
@@ -118,9 +126,7 @@ class MatchService:
         from bch.records.oecd_uid import parse_uid, try_parse_uid
 
         if try_parse_uid(uid_text) is None:  # a name: MON810, Cornline 1507, ...
-            from bch.resolve.index import default_resolver
-
-            found = default_resolver().resolve(uid_text)
+            found = self.resolver().resolve(uid_text)
             if found.best is None or not found.best.uid:
                 why = "ambiguous" if found.ambiguous else "unknown"
                 raise NotFound(
