@@ -127,7 +127,7 @@ def test_the_check_sees_what_it_forbids(tmp_path):
 
 
 # -- surfaces call services (issue 10, item 4) -------------------------------------------------
-SURFACES = ("bch.api", "bch.web", "bch.sources.web")
+SURFACES = ("bch.api", "bch.web")
 # attributes of the services object (or of a service) that are the store, not a service
 STORE_ATTRIBUTES = {"store", "db", "database", "engine"}
 # services built in bch.services.container only; a surface that builds one has its own copy

@@ -56,10 +56,10 @@ def create_app(svc: Services) -> FastAPI:
         return svc.health()
 
     from bch.api import sources as sources_api  # external databases (issue 6)
-    from bch.sources import web as sources_web
+    from bch.web import matches as matches_fragment
 
     app.include_router(sources_api.router)
-    app.include_router(sources_web.router)  # /{lang}/lmos/{uid}/matches fragment
+    app.include_router(matches_fragment.router)  # /{lang}/lmos/{uid}/matches fragment
 
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 

@@ -1,6 +1,6 @@
 """The one Jinja2 environment of all HTML the application writes, and the helpers that render
 with it: the web pages (templates/*.html, `page`), the embeds (templates/embeds/, `render`,
-bch.api.embeds) and the external sources' fragment (templates/sources/, bch.sources.web)."""
+bch.api.embeds) and the external sources' fragment (templates/sources/, bch.web.matches)."""
 
 from __future__ import annotations
 
