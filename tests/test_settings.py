@@ -107,3 +107,11 @@ def test_nothing_else_reads_the_environment():
             if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
                 readers.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert not readers, "read settings through bch.settings.Settings: " + ", ".join(readers)
+
+
+def test_a_source_url_is_kept_as_written():
+    """Adapters join paths to it: "http://host/db/" and "http://host/db" differ."""
+    s = Settings.from_environ({"BCH_SOURCE_ISAAA_URL": "http://127.0.0.1:9/gmapprovaldatabase/"})
+    assert s.sources["isaaa"]["url"] == "http://127.0.0.1:9/gmapprovaldatabase/"
+    with pytest.raises(SettingsError, match="BCH_SOURCE_ISAAA_URL must be an http"):
+        Settings.from_environ({"BCH_SOURCE_ISAAA_URL": "ftp://example.org/"})

@@ -104,6 +104,12 @@ def _url(raw: str) -> str:
     return value
 
 
+def _base_url(raw: str) -> str:
+    """A source's base URL, kept as written (a trailing slash matters when paths are joined)."""
+    _url(raw)
+    return raw.strip()
+
+
 def _database(raw: str) -> str:
     value = raw.strip()
     if not re.match(r"^(sqlite|postgres|postgresql)(\+\w+)?://", value):
@@ -262,7 +268,7 @@ VARIABLES: tuple[Variable, ...] = (
 _SOURCE_PARSERS: dict[str, Callable[[str], Any]] = {
     "ENABLED": _flag,
     "MODE": _mode,
-    "URL": _url,
+    "URL": _base_url,
     "TIMEOUT": _number(0.001, 3600, "seconds"),
     "CACHE_TTL": _number(0, 10**9, "seconds"),
 }
