@@ -15,6 +15,7 @@ import httpx
 import psycopg
 
 from bch.services.container import Services
+from bch.settings import Settings
 from bch.storage.bitmap_index import discard_snapshot, snapshot_path
 from bch.storage.engine import make_engine
 from bench.bench_api import (
@@ -59,7 +60,8 @@ def main() -> None:
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        discard_snapshot(snapshot_path(make_engine(url)))  # the server saved its index
+        folder = Settings.from_environ().search_index_dir  # where the server saved its index
+        discard_snapshot(snapshot_path(make_engine(url), folder))
     print(json.dumps(figures, indent=1))
 
 

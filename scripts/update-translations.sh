@@ -1,6 +1,6 @@
 #!/bin/sh
-# Re-extract the web interface strings (src/bch/web, and the matches fragment in
-# src/bch/sources/templates) and merge them into the six catalogs (new strings arrive
+# Re-extract the interface strings (src/bch/web: pages, embeds and the matches fragment, all
+# under src/bch/web/templates; and src/bch/sources) and merge them into the six catalogs (new strings arrive
 # untranslated; tests/web/test_translations.py fails until every one is translated).
 set -e
 cd "$(dirname "$0")/.."

@@ -47,6 +47,11 @@ def test_a_copy_is_the_same_import_as_loaded(loaded, loaded_copy):
     assert loaded_copy.engine.url != loaded.engine.url
 
 
+def _snapshot(svc):
+    """Where the services' search index saves its snapshot (BCH_SEARCH_INDEX_DIR)."""
+    return snapshot_path(svc.engine, svc.settings.search_index_dir)
+
+
 @SAME_BACKEND
 def test_writes_to_a_copy_reach_neither_loaded_nor_the_next_copy(
     loaded, loaded_copy, request, tmp_path
@@ -58,13 +63,13 @@ def test_writes_to_a_copy_reach_neither_loaded_nor_the_next_copy(
     # a snapshot of the copy's index, as a large database saves one
     with loaded_copy.search.index.use() as index:
         assert index is not None and len(index.live) == before + 1
-        save_snapshot(index, snapshot_path(loaded_copy.engine))
+        save_snapshot(index, _snapshot(loaded_copy))
     assert _count(loaded) == before
     assert _found(loaded, bitmaps=True) == _found(loaded, bitmaps=False) == 0
     backend = request.node.callspec.params["loaded"]
     with shipped_copy(request, backend, tmp_path / "second", "second") as second:
-        assert snapshot_path(second.engine) != snapshot_path(loaded_copy.engine)
-        assert not snapshot_path(second.engine).exists()
+        assert _snapshot(second) != _snapshot(loaded_copy)
+        assert not _snapshot(second).exists()
         assert _count(second) == before
         assert _found(second, bitmaps=True) == _found(second, bitmaps=False) == 0
 

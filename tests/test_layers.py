@@ -42,9 +42,6 @@ KNOWN: set[tuple[str, str]] = {
     ("bch.compat.select", "bch.storage.repository._doc"),
     ("bch.compat.documents", "bch.storage.repository"),
     ("bch.compat.index_fields", "bch.storage.repository"),
-    # not R2's: the `bch sources` commands borrow the CLI's private opener (the cli <->
-    # sources/commands import cycle); the cli/ package of a later step of issue 10 removes it
-    ("bch.sources.commands", "bch.cli._open"),
 }
 
 
@@ -127,3 +124,90 @@ def test_the_check_sees_what_it_forbids(tmp_path):
         ("bch.services.sample", "bch.storage.rows._hidden"),
     }
     assert _violations("bch.storage.sample", sample) == set()
+
+
+# -- surfaces call services (issue 10, item 4) -------------------------------------------------
+SURFACES = ("bch.api", "bch.web")
+# attributes of the services object (or of a service) that are the store, not a service
+STORE_ATTRIBUTES = {"store", "db", "database", "engine"}
+# services built in bch.services.container only; a surface that builds one has its own copy
+# with its own settings and caches
+BUILT_IN_THE_CONTAINER = {
+    "AccountService",
+    "AttachmentStore",
+    "AuditLog",
+    "ChangeFeed",
+    "DraftService",
+    "ExportService",
+    "LmoService",
+    "Mailer",
+    "MatchService",
+    "OaiRepository",
+    "RecordService",
+    "SearchService",
+    "SourceRegistry",
+    "SourceStore",
+    "WorkflowService",
+    "default_resolver",
+}
+
+
+def _is_surface(module: str) -> bool:
+    return any(module == s or module.startswith(s + ".") for s in SURFACES)
+
+
+def _store_uses(module: str, path: Path) -> set[tuple[str, str]]:
+    found = set()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in STORE_ATTRIBUTES:
+            found.add((module, f".{node.attr}"))
+        elif isinstance(node, ast.Attribute) and node.attr == "connect":
+            found.add((module, ".connect()"))
+        elif isinstance(node, ast.Name | ast.Attribute) and (
+            (node.id if isinstance(node, ast.Name) else node.attr) in BUILT_IN_THE_CONTAINER
+        ):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            found.add((module, f"builds {name}"))
+    for imported, names in _imports(path):
+        if imported.startswith(("bch.storage", "bch.resolve")) and imported != "bch.storage.rows":
+            found.add((module, f"imports {imported}"))  # row types are data, the rest is not
+        for name in set(names) & BUILT_IN_THE_CONTAINER:
+            found.add((module, f"builds {name}"))
+    return found
+
+
+def _surface_store_uses() -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for module, path in _modules().items():
+        if _is_surface(module):
+            found |= _store_uses(module, path)
+    return found
+
+
+def test_surfaces_call_services_never_the_store():
+    found = sorted(_surface_store_uses())
+    assert not found, (
+        "api/ and web/ call service methods of the services object (bch.services.container): "
+        "no store, database, engine or connection, and no service built outside the "
+        "container:\n" + "\n".join(f"  {m}: {what}" for m, what in found)
+    )
+
+
+def test_the_surface_check_sees_what_it_forbids(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from bch.services.oai import OaiRepository\n"
+        "from bch.storage.rows import iso_utc\n"
+        "def view(svc):\n"
+        "    from bch.storage.records import RecordRepository\n"
+        "    with svc.store.reading() as conn:\n"
+        "        return svc.engine.connect(), OaiRepository(conn)\n"
+    )
+    assert _store_uses("bch.web.sample", sample) == {
+        ("bch.web.sample", "builds OaiRepository"),
+        ("bch.web.sample", "imports bch.storage.records"),
+        ("bch.web.sample", ".store"),
+        ("bch.web.sample", ".engine"),
+        ("bch.web.sample", ".connect()"),
+    }

@@ -14,7 +14,6 @@ from typing import Any
 from bch.importer.plan import build_plan
 from bch.importer.run import IMPORT_USER, _method_row
 from bch.records.thesaurus import get_thesaurus
-from bch.services.attachments import AttachmentStore
 from bch.services.container import Services
 from tests import factories
 
@@ -103,7 +102,7 @@ def seed(svc: Services) -> Seeded:
     request_id = (done.request or {}).get("id")
     second = factories.organization(identifier=factories.ident("org-fuzz"))
     svc.drafts.save(sec_p, second["header"]["identifier"], second)
-    attachment = AttachmentStore(svc.db).save(sec_p, "method.pdf", PDF)
+    attachment = svc.attachments.save(sec_p, "method.pdf", PDF)
     # a deleted record: its reads answer 410 with the tombstone
     gone = published[-1]
     svc.records.delete(gone.uid, reason="withdrawn (fuzz seed)")

@@ -135,8 +135,7 @@ def test_cors_on_public_reads_only(client):
 
 
 def test_rate_limit_answers_429_with_retry_after(services, monkeypatch):
-    monkeypatch.setenv("BCH_RATE_LIMIT", "1,3")
-    app = create_app(services)
+    app = create_app(services.configured(BCH_RATE_LIMIT="1,3"))
     with TestClient(app) as c:
         codes = [c.get("/api/v1/countries/CA").status_code for _ in range(5)]
         assert codes[:3] == [200, 200, 200] and codes[-1] == 429

@@ -21,7 +21,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture
 def two_uploaders(services, tmp_path, monkeypatch):
     files = tmp_path / "files"
-    monkeypatch.setenv("BCH_ATTACHMENTS_DIR", str(files))
+    services = services.configured(BCH_ATTACHMENTS_DIR=str(files))
     for email in ("ana@example.org", "ben@example.org"):
         add_user(services, email, password=PASSWORD)
     add_user(services, "scbd@example.org", "secretariat", password=PASSWORD)

@@ -29,7 +29,7 @@ JSON = (b"content-type", b"application/json")
 
 @pytest.fixture
 def api(services, monkeypatch):
-    monkeypatch.setenv("BCH_MAX_ATTACHMENT_BYTES", str(ATTACHMENT_LIMIT))
+    services = services.configured(BCH_MAX_ATTACHMENT_BYTES=str(ATTACHMENT_LIMIT))
     add_user(services, "nfp-ke@example.org", "nfp", "KE", password=PASSWORD)
     app = create_app(services)
     token = bearer(TestClient(app), "nfp-ke@example.org")["Authorization"].encode()

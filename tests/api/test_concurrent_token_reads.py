@@ -49,7 +49,7 @@ def _hammer(app, credentials: list[dict]) -> tuple[Counter, list[str]]:
 
 
 def test_concurrent_authenticated_reads_all_succeed(services, monkeypatch):
-    monkeypatch.setenv("BCH_RATE_LIMIT", "off")
+    services = services.configured(BCH_RATE_LIMIT="off")
     if services.engine.dialect.name == "sqlite":
         assert services.engine.url.database  # a file, as in production
     app = create_app(services)
@@ -77,7 +77,7 @@ def token_hash(auth: dict[str, str]) -> str:
 
 def test_concurrent_session_reads_all_succeed(services, monkeypatch):
     """Web sessions (cookie) only read on a request too."""
-    monkeypatch.setenv("BCH_RATE_LIMIT", "off")
+    services = services.configured(BCH_RATE_LIMIT="off")
     app = create_app(services)
     add_user(services, "web@example.org", "nfp", "KE", password=PASSWORD)
     cookies = []

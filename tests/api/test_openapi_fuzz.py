@@ -28,7 +28,7 @@ GENEROUS = {name: Limit(1_000_000, 1) for name in ("login", "register", "reset",
 
 @pytest.fixture
 def fuzz_app(services: Services, monkeypatch):
-    monkeypatch.setenv("BCH_RATE_LIMIT", "100000,1000000")
+    services = services.configured(BCH_RATE_LIMIT="100000,1000000")
     services.accounts.limiter = RateLimiter(GENEROUS)
     services.accounts.throttle = LoginThrottle(
         services.db, BackoffPolicy(pair_free=1_000_000, address_free=1_000_000)

@@ -116,12 +116,8 @@ def test_oai_and_linked_data_use_the_configured_public_url(loaded):
     ],
 )
 def test_settings_decide_urls_and_namespace(loaded, monkeypatch, public, namespace_env, namespace):
-    monkeypatch.setenv("BCH_PUBLIC_URL", public)
-    if namespace_env:
-        monkeypatch.setenv("BCH_OAI_NAMESPACE", namespace_env)
-    else:
-        monkeypatch.delenv("BCH_OAI_NAMESPACE", raising=False)
-    app = create_app(loaded)
+    given = {"BCH_PUBLIC_URL": public, "BCH_OAI_NAMESPACE": namespace_env or ""}
+    app = create_app(loaded.configured(**given))
     site = public.rstrip("/")
     identify = ET.fromstring(_get(app, "/oai?verb=Identify", EVIL).body)
     assert identify.find(".//o:baseURL", NS).text == f"{site}/oai"
@@ -136,7 +132,11 @@ def test_settings_decide_urls_and_namespace(loaded, monkeypatch, public, namespa
 
 def test_mailed_links_use_the_public_url(services, request, monkeypatch):
     box = request.getfixturevalue("mailbox")
-    monkeypatch.setenv("BCH_PUBLIC_URL", "https://bch.example.org")
+    services = services.configured(  # the copy mails to the test's SMTP server too
+        BCH_PUBLIC_URL="https://bch.example.org",
+        BCH_SMTP_HOST="127.0.0.1",
+        BCH_SMTP_PORT=str(box.port),
+    )
     client = TestClient(create_app(services), headers={"Host": "evil.example"})
     r = client.post(
         "/api/v1/auth/register", json={"email": "wanjiru@example.org", "password": PASSWORD}

@@ -23,9 +23,10 @@ BURST = 10
 
 @pytest.fixture
 def app(services, monkeypatch):
-    monkeypatch.setenv("BCH_RATE_LIMIT", f"0.001,{BURST}")  # ten requests, then (nearly) none
-    monkeypatch.delenv("BCH_FORWARDED_ALLOW_IPS", raising=False)
-    return create_app(services)
+    # ten requests, then (nearly) none; the default trusted proxy
+    return create_app(
+        services.configured(BCH_RATE_LIMIT=f"0.001,{BURST}", BCH_FORWARDED_ALLOW_IPS="127.0.0.1")
+    )
 
 
 def _codes(client: TestClient, n: int, headers=None) -> list[int]:
@@ -71,8 +72,9 @@ def test_a_valid_token_has_its_own_bucket_and_a_revoked_one_loses_it(app, servic
 
 
 def test_a_trusted_proxy_forwards_the_client_address_and_nobody_else_does(services, monkeypatch):
-    monkeypatch.setenv("BCH_RATE_LIMIT", f"0.001,{BURST}")
-    monkeypatch.setenv("BCH_FORWARDED_ALLOW_IPS", "10.0.0.1, 10.9.0.0/16")
+    services = services.configured(
+        BCH_RATE_LIMIT=f"0.001,{BURST}", BCH_FORWARDED_ALLOW_IPS="10.0.0.1, 10.9.0.0/16"
+    )
     app = create_app(services)
 
     def via(address: str) -> dict[str, str]:
@@ -91,8 +93,7 @@ def test_a_trusted_proxy_forwards_the_client_address_and_nobody_else_does(servic
 
 
 def test_the_sign_in_back_off_uses_the_forwarded_address(services, monkeypatch):
-    monkeypatch.setenv("BCH_RATE_LIMIT", "off")
-    monkeypatch.setenv("BCH_FORWARDED_ALLOW_IPS", "10.0.0.1")
+    services = services.configured(BCH_RATE_LIMIT="off", BCH_FORWARDED_ALLOW_IPS="10.0.0.1")
     add_user(services, "owner@example.org", password=PASSWORD)
     frozen = utcnow()  # the throttle's clock stands still: its 1 s back-off cannot run out
     services.accounts.throttle.clock = lambda: frozen  # between two slow requests
@@ -111,11 +112,9 @@ def test_the_sign_in_back_off_uses_the_forwarded_address(services, monkeypatch):
     [(None, "127.0.0.1", True), ("none", "127.0.0.1", False), ("*", "198.51.100.7", True)],
 )
 def test_which_peers_are_trusted(services, monkeypatch, setting, peer, forwarded):
-    monkeypatch.setenv("BCH_RATE_LIMIT", f"0.001,{BURST}")
-    if setting is None:
-        monkeypatch.delenv("BCH_FORWARDED_ALLOW_IPS", raising=False)
-    else:
-        monkeypatch.setenv("BCH_FORWARDED_ALLOW_IPS", setting)
+    services = services.configured(
+        BCH_RATE_LIMIT=f"0.001,{BURST}", BCH_FORWARDED_ALLOW_IPS=setting or "127.0.0.1"
+    )  # None: the default
     with TestClient(create_app(services), client=(peer, 50000)) as c:
         assert _codes(c, BURST, {"X-Forwarded-For": "203.0.113.1"}) == [200] * BURST
         expected = 200 if forwarded else 429

@@ -198,7 +198,7 @@ def test_rejection_needs_a_reason_and_keeps_the_draft(services, kenya):
 
 def test_reminders_then_expiry_leave_a_draft(services, kenya, monkeypatch):
     client, auth, cna_id, box = kenya
-    monkeypatch.setenv("BCH_REQUEST_DEADLINE_DAYS", "30")
+    services.workflow.deadline_days = 30  # BCH_REQUEST_DEADLINE_DAYS=30
     ident, req_id = _request_decision(client, auth, cna_id, "Expiring decision")
     box.wait_for("nfp@kenya.example.org")
     deadline = client.get(f"/api/v1/requests/{req_id}", headers=auth["nfp"]).json()["deadline"]

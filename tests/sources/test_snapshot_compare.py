@@ -104,7 +104,7 @@ def test_comparison_marks_disagreements_only_where_both_sides_speak():
 
 
 def test_fragment_links_from_external_pages_must_be_http():
-    from bch.sources.web import safe_url
+    from bch.web.render import safe_url
 
     assert safe_url("javascript:alert(1)") == "#" and safe_url(None) == "#"
     assert safe_url("https://www.isaaa.org/x") == "https://www.isaaa.org/x"

@@ -65,17 +65,18 @@ def _legacy(folder, data: bytes, name: str, media: str, by: int) -> str:
 def test_attachments_stored_before_the_migration_are_kept(engine_at_0002, tmp_path, monkeypatch):
     folder = tmp_path / "files"
     folder.mkdir()
-    monkeypatch.setenv("BCH_ATTACHMENTS_DIR", str(folder))
+
     ana, ben = _user(engine_at_0002, "ana@example.org"), _user(engine_at_0002, "ben@example.org")
     pdf_id = _legacy(folder, PDF, "risk assessment.pdf", "application/pdf", ana.user_id)
     text_id = _legacy(folder, TEXT, "notes.txt", "text/plain", 4242)  # not a user of this DB
     (folder / ("e" * 64 + ".json")).write_text("{not json")  # unreadable: skipped
     (folder / ("f" * 64 + ".json")).write_text(json.dumps({"name": "x", "type": "t", "by": 1}))
 
-    migrate.upgrade(engine_at_0002)  # every head, 0005_attachments among them
+    # every head, 0005_attachments among them; the folder is BCH_ATTACHMENTS_DIR's
+    migrate.upgrade(engine_at_0002, attachments_dir=folder)
     assert migrate.current_revisions(engine_at_0002) == migrate.head_revisions()
 
-    store = AttachmentStore(Database(engine_at_0002))
+    store = AttachmentStore(Database(engine_at_0002), folder)
     att, path = store.open(ana, pdf_id)
     assert (att.id, att.name, att.media_type, att.size) == (
         pdf_id,

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select, text, update
 
 from bch.services.container import Services
+from bch.settings import Settings
 from bch.storage.engine import make_engine
-from bch.storage.sqlite_locking import BUSY_TIMEOUT_ENV, patience
+from bch.storage.sqlite_locking import patience
 from bch.storage.tables import documents
 from tests import factories
 
@@ -28,22 +29,30 @@ def _busy_ms(engine) -> int:
         return conn.execute(text("PRAGMA busy_timeout")).scalar_one()
 
 
+BUSY_TIMEOUT_ENV = "BCH_SQLITE_BUSY_TIMEOUT"
+
+
 def test_busy_timeout_is_set_on_every_connection_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv(BUSY_TIMEOUT_ENV, "2.5")
-    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    svc = Services.open(f"sqlite:///{tmp_path / 'a.db'}")  # the settings read at open
+    engine = svc.engine
     assert _busy_ms(engine) == 2500
     with engine.connect() as conn, patience(conn, 600):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar_one() == 600_000
     assert _busy_ms(engine) == 2500  # restored before the connection went back to the pool
     monkeypatch.delenv(BUSY_TIMEOUT_ENV)
-    assert _busy_ms(make_engine(f"sqlite:///{tmp_path / 'b.db'}")) == 30_000
+    svc.close()
+    assert _busy_ms(Services.open(f"sqlite:///{tmp_path / 'b.db'}").engine) == 30_000
+    assert _busy_ms(make_engine(f"sqlite:///{tmp_path / 'c.db'}", busy_timeout=4)) == 4000
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "1e9"])
 def test_a_bad_busy_timeout_is_refused_with_its_expected_form(tmp_path, monkeypatch, value):
     monkeypatch.setenv(BUSY_TIMEOUT_ENV, value)
-    with pytest.raises(ValueError, match=f"{BUSY_TIMEOUT_ENV}=.*number of seconds"):
-        make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    with pytest.raises(ValueError, match=f"{BUSY_TIMEOUT_ENV} must be a number of seconds"):
+        Services.open(f"sqlite:///{tmp_path / 'a.db'}")
+    with pytest.raises(ValueError, match=f"{BUSY_TIMEOUT_ENV} must be a number of seconds"):
+        Settings.from_environ({BUSY_TIMEOUT_ENV: value})
 
 
 def test_an_open_dump_does_not_block_a_publish(sqlite):

@@ -32,7 +32,7 @@ def create_app(svc: Services) -> FastAPI:
     app.state.services = svc
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)  # innermost: CORS and rate limits still see HEAD
-    install_conventions(app)  # CORS on public reads, rate limits, /docs
+    install_conventions(app, svc.settings)  # CORS on public reads, rate limits, /docs
     for module in (changes_api, exports_api, reference_api):  # unified API (part A)
         app.include_router(module.router)
     for module in (records, schemas, lmos):
@@ -47,26 +47,19 @@ def create_app(svc: Services) -> FastAPI:
 
     for module in (auth, drafts, requests, attachments):
         app.include_router(module.router)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, frameable_paths=svc.settings.frameable_paths)
     app.add_middleware(RelativeRedirects)  # no Host header in a Location (see api/redirects.py)
     app.state.web_principal = web_principal  # the web pages' signed-in user (session cookie)
 
     @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
     def healthz():
-        health = svc.records.health()
-        return {
-            "status": "ok",
-            "database": svc.db.name,
-            "records": health["records"],
-            "sequence": health["sequence"],
-            "searchIndex": svc.search.index.status if svc.search.index else "off",
-        }
+        return svc.health()
 
     from bch.api import sources as sources_api  # external databases (issue 6)
-    from bch.sources import web as sources_web
+    from bch.web import matches as matches_fragment
 
     app.include_router(sources_api.router)
-    app.include_router(sources_web.router)  # /{lang}/lmos/{uid}/matches fragment
+    app.include_router(matches_fragment.router)  # /{lang}/lmos/{uid}/matches fragment
 
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 

@@ -13,15 +13,11 @@ from bch.api.deps import services
 from bch.api.drafts import write_limit
 from bch.api.identity import SignedIn
 from bch.api.responses import UPLOAD, content, errors, raw_body
-from bch.services.attachments import MEDIA_TYPES, AttachmentStore, max_bytes
+from bch.services.attachments import MEDIA_TYPES
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
 Svc = Annotated[Services, Depends(services)]
-
-
-def _store(svc: Services) -> AttachmentStore:
-    return AttachmentStore(svc.db)  # per request: BCH_ATTACHMENTS_DIR is read when built
 
 
 @router.post(
@@ -35,15 +31,15 @@ def _store(svc: Services) -> AttachmentStore:
 )
 async def upload(request: Request, principal: SignedIn, svc: Svc, name: str = "attachment"):
     write_limit(svc, principal)
-    data = await read_body(request, max_bytes())
-    return _store(svc).save(principal, name, data).as_dict()
+    data = await read_body(request, svc.attachments.max_bytes)
+    return svc.attachments.save(principal, name, data).as_dict()
 
 
 @router.get(
     "/attachments", summary="The attachments I uploaded, newest first", responses=errors(401)
 )
 def mine(principal: SignedIn, svc: Svc):
-    return {"items": [a.as_dict() for a in _store(svc).mine(principal)]}
+    return {"items": [a.as_dict() for a in svc.attachments.mine(principal)]}
 
 
 @router.get(
@@ -52,7 +48,7 @@ def mine(principal: SignedIn, svc: Svc):
     responses={200: content(*MEDIA_TYPES), **errors(401, 403, 404)},
 )
 def download(attachment_id: str, principal: SignedIn, svc: Svc):
-    att, path = _store(svc).open(principal, attachment_id)
+    att, path = svc.attachments.open(principal, attachment_id)
     return FileResponse(
         path,
         media_type=att.media_type,
@@ -69,5 +65,5 @@ def download(attachment_id: str, principal: SignedIn, svc: Svc):
 )
 def remove(attachment_id: str, principal: SignedIn, svc: Svc) -> Response:
     write_limit(svc, principal)
-    _store(svc).delete(principal, attachment_id)
+    svc.attachments.delete(principal, attachment_id)
     return Response(status_code=204)

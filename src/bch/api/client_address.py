@@ -12,27 +12,15 @@ own proxy-header handling off so this setting is the only one."""
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-DEFAULT_TRUSTED = "127.0.0.1"
 
-
-def trusted_proxies() -> list[str]:
-    raw = os.environ.get("BCH_FORWARDED_ALLOW_IPS", DEFAULT_TRUSTED).strip()
-    if raw.lower() in ("", "none", "off"):
-        return []
-    return [p.strip() for p in raw.split(",") if p.strip()]
-
-
-def install_forwarded(app: FastAPI) -> None:
+def install_forwarded(app: FastAPI, trusted: tuple[str, ...]) -> None:
     """Take the client's address from a trusted proxy's headers (add before the middlewares
-    that read it, so that it runs first)."""
-    trusted = trusted_proxies()
+    that read it, so that it runs first). `trusted`: Settings.forwarded_allow_ips."""
     if trusted:
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted))
 
 
 def peer(scope) -> str:

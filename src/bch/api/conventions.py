@@ -6,7 +6,6 @@ Both middlewares are plain ASGI (no per-request task overhead, streaming bodies 
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from bch.api.client_address import install_forwarded, peer
 from bch.api.errors import error_body
 from bch.services.credentials import digest
 from bch.services.token_cache import ValidTokens
+from bch.settings import Settings
 
 PUBLIC_PREFIXES = ("/api/", "/oai", "/widgets.js", "/oembed")
 # read-only endpoints that accept POST (OAI-PMH, CBD index queries)
@@ -147,14 +147,13 @@ class RateLimiter:
             del self._buckets[k]
 
 
-def limiter_from_env() -> RateLimiter | None:
-    """BCH_RATE_LIMIT="RATE,BURST" (requests/second, burst size); "off" or "0" disables.
-    Default 50 requests/s with bursts of 1000 per client."""
-    raw = os.environ.get("BCH_RATE_LIMIT", "50,1000").strip().lower()
-    if raw in ("", "0", "off", "none"):
+def limiter_for(setting: tuple[float, int] | None) -> RateLimiter | None:
+    """BCH_RATE_LIMIT="RATE,BURST" (requests/second, burst size; Settings.rate_limit); "off"
+    or "0" (None) disables. Default 50 requests/s with bursts of 1000 per client."""
+    if setting is None:
         return None
-    rate, _, burst = raw.partition(",")
-    return RateLimiter(float(rate), int(burst or max(1, int(float(rate) * 10))))
+    rate, burst = setting
+    return RateLimiter(rate, burst)
 
 
 class RateLimitMiddleware:
@@ -238,15 +237,17 @@ DOCS_INIT = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swag
 """
 
 
-def install_conventions(app: FastAPI) -> None:
+def install_conventions(app: FastAPI, settings: Settings) -> None:
     """CORS, rate limits (from BCH_RATE_LIMIT, per client address or valid API token, the
     address forwarded by a trusted proxy: BCH_FORWARDED_ALLOW_IPS) and the local docs page."""
-    limiter = limiter_from_env()
+    limiter = limiter_for(settings.rate_limit)
     if limiter is not None:
         services = getattr(app.state, "services", None)
         tokens = services.accounts.valid_tokens if services is not None else None
         app.add_middleware(RateLimitMiddleware, limiter=limiter, tokens=tokens)
-    install_forwarded(app)  # outside the rate limit: it sees the forwarded client address
+    install_forwarded(
+        app, settings.forwarded_allow_ips
+    )  # outside the rate limit: it sees the forwarded client address
     app.add_middleware(CorsMiddleware)  # outermost: 429s and errors carry CORS too
     app.state.rate_limiter = limiter
     _install_docs(app)

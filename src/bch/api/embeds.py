@@ -4,19 +4,16 @@ other hosts and are frameable anywhere (Content-Security-Policy: frame-ancestors
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from bch.api.deps import services
 from bch.api.params import query_number
 from bch.api.responses import ErrorBody, content, errors, page_errors
-from bch.config import public_url
 from bch.records.countries import country
 from bch.records.fields import FieldDef
 from bch.records.identifiers import REFERENCE_OWNER
@@ -27,14 +24,14 @@ from bch.services.container import Services
 from bch.services.errors import NotFound, ServiceError
 from bch.services.numbers import MAX_INT
 from bch.services.search import SearchQuery
+from bch.web.render import STATIC, render
 
-ASSETS = Path(__file__).with_name("embed_assets")
+ASSETS = STATIC / "embeds"  # widgets.js and frame.js; the pages are web/templates/embeds/
 router = APIRouter(tags=["embeds"])
 Svc = Annotated[Services, Depends(services)]
 FRAMEABLE = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors *"
 }
-_env = Environment(loader=FileSystemLoader(ASSETS), autoescape=select_autoescape(["html"]))
 KEY_FIELDS = {
     "modifiedOrganism": ["uniqueIdentification", "transformationEvent", "traits", "techniqueUsed"],
     "biosafetyDecision": ["date", "decisionTypes", "decisionResult", "scopes"],
@@ -66,7 +63,7 @@ def _texts(lang: str) -> dict[str, str]:
 
 
 def _html(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    body = _env.get_template(template).render(**context)
+    body = render(f"embeds/{template}", **context)
     return HTMLResponse(body, status_code=status, headers=FRAMEABLE)
 
 
@@ -248,7 +245,7 @@ def embed_example(svc: Svc, lang: str | None = None) -> HTMLResponse:
     return _html(
         "example.html",
         lang=lang,
-        base=public_url(),
+        base=svc.settings.public_url,
         search_schema=search_schema,
         search_country=search_country,
         record_id=first[0].uid_base if first else None,
@@ -301,7 +298,7 @@ def oembed(
             },
             status_code=501,
         )
-    site = public_url()
+    site = svc.settings.public_url
     base = urlsplit(site)
     try:
         target = urlsplit(url)

@@ -7,7 +7,6 @@ request; API tokens need none (they are not sent by browsers on their own)."""
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -25,7 +24,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def _secure_cookies(request: Request) -> bool:
     """Secure cookies over HTTPS (or always with BCH_SECURE_COOKIES=1 behind a TLS proxy)."""
-    return request.url.scheme == "https" or os.environ.get("BCH_SECURE_COOKIES") == "1"
+    return request.url.scheme == "https" or services(request).settings.secure_cookies
 
 
 def client_ip(request: Request) -> str:

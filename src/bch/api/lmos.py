@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from bch.api.deps import services
+from bch.api.identity import principal_of
 from bch.api.responses import errors
 from bch.api.serialize import record_json
 from bch.services.container import Services
@@ -20,8 +21,8 @@ Svc = Annotated[Services, Depends(services)]
     summary="An LMO by OECD unique identifier (any spelling, stacks in any order)",
     responses=errors(404, 410),
 )
-def get_lmo(uid: str, svc: Svc):
-    found = svc.lmos.find(uid)
+def get_lmo(uid: str, request: Request, svc: Svc):
+    found = svc.lmos.find(uid, principal_of(request))  # the caller's read scope
     body = record_json(found.record)
     body["uniqueIdentification"] = found.canonical_uid
     body["decisions"] = [
@@ -38,5 +39,5 @@ def get_lmo(uid: str, svc: Svc):
     summary="Decision matrix of an LMO: countries x scopes",
     responses=errors(404, 410),
 )
-def get_lmo_decisions(uid: str, svc: Svc):
-    return svc.lmos.decision_matrix(uid)
+def get_lmo_decisions(uid: str, request: Request, svc: Svc):
+    return svc.lmos.decision_matrix(uid, principal_of(request))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 from urllib.parse import parse_qsl
 
@@ -13,9 +12,8 @@ from bch.api.bodies import read_body
 from bch.api.deps import services
 from bch.api.identity import principal_of
 from bch.api.responses import content, errors, raw_body
-from bch.config import MAX_QUERY_BODY_BYTES, oai_namespace, public_url
+from bch.config import MAX_QUERY_BODY_BYTES
 from bch.services.container import Services
-from bch.services.oai import OaiRepository
 from bch.services.oai_formats import BCH_SCHEMA_PATH, BCH_XSD
 
 router = APIRouter(tags=["oai-pmh"])
@@ -47,20 +45,6 @@ OAI_ANSWER = {
 }
 
 
-def repository(svc: Services) -> OaiRepository:
-    """The OAI repository at the configured public URL and namespace (never the request's Host:
-    identifiers must not change with the name a client used to reach the server)."""
-    return OaiRepository(
-        svc.store,
-        svc.records,
-        svc.registry,
-        svc.thesaurus,
-        base_url=public_url(),
-        namespace=oai_namespace(),
-        admin_email=os.environ.get("BCH_ADMIN_EMAIL", "bch-admin@localhost"),
-    )
-
-
 @router.get(
     "/oai",
     summary="OAI-PMH 2.0 endpoint (all six verbs)",
@@ -70,7 +54,7 @@ def repository(svc: Services) -> OaiRepository:
 )
 def oai_get(request: Request, svc: Svc) -> Response:
     params = request.query_params.multi_items()
-    body = repository(svc).respond(params, principal=principal_of(request))
+    body = svc.oai.respond(params, principal=principal_of(request))
     return Response(body, media_type=XML)
 
 
@@ -85,7 +69,7 @@ async def oai_post(request: Request, svc: Svc) -> Response:
     raw = (await read_body(request, MAX_QUERY_BODY_BYTES)).decode("utf-8", errors="replace")
     params = parse_qsl(raw, keep_blank_values=True)
     principal = principal_of(request)
-    body = await run_in_threadpool(repository(svc).respond, params, None, principal)
+    body = await run_in_threadpool(svc.oai.respond, params, None, principal)
     return Response(body, media_type=XML)
 
 

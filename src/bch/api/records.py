@@ -20,7 +20,6 @@ from bch.api.responses import RECORD_READ, content, errors
 from bch.api.responses import json_body as body_doc
 from bch.api.search_params import SORT_PATTERN, filter_names, filter_parameters
 from bch.api.serialize import record_json, version_json
-from bch.config import public_url
 from bch.records.languages import LANGUAGES, display
 from bch.records.realms import get_registry
 from bch.services.container import Services
@@ -200,7 +199,9 @@ def _csv(items: list[dict[str, Any]]) -> str:
 
 def _record_response(request: Request, view: RecordView, fmt: str | None, lang: str | None):
     if wants(request, fmt, "jsonld", "application/ld+json"):
-        payload = record_jsonld(view, public_url(), requested_language(request, lang))
+        payload = record_jsonld(
+            view, services(request).settings.public_url, requested_language(request, lang)
+        )
         return cached_json(
             request, payload, view.uid, view.revision.created_at, "application/ld+json"
         )
@@ -232,9 +233,11 @@ def get_record(
     summary="Who created, updated, published it, and when",
     responses=errors(404, 410),
 )
-def record_info(record_id: str, svc: Svc):
-    view = svc.records.get(record_id, with_links=False)  # 410 with the tombstone when deleted
-    doc, revs = svc.records.versions(record_id)
+def record_info(record_id: str, request: Request, svc: Svc):
+    principal = principal_of(request)  # read through the caller's scope (services/policy)
+    # 410 with the tombstone when deleted
+    view = svc.records.get(record_id, with_links=False, principal=principal)
+    doc, revs = svc.records.versions(record_id, principal)
     first, latest = revs[0], revs[-1]
     return {
         "id": f"{doc.uid_base}-{doc.latest_revision}",
@@ -258,8 +261,8 @@ def record_info(record_id: str, svc: Svc):
 @router.get(
     "/records/{record_id}/versions", summary="Revision history of a record", responses=errors(404)
 )
-def list_versions(record_id: str, svc: Svc):
-    doc, revs = svc.records.versions(record_id)
+def list_versions(record_id: str, request: Request, svc: Svc):
+    doc, revs = svc.records.versions(record_id, principal_of(request))
     return {"identifier": doc.identifier, "items": [version_json(doc, r) for r in revs]}
 
 
@@ -290,7 +293,9 @@ def get_version(
     responses={200: content("application/ld+json")},
 )
 def get_vocabulary(svc: Svc):
-    return JSONResponse(vocabulary(svc.registry, public_url()), media_type="application/ld+json")
+    return JSONResponse(
+        vocabulary(svc.registry, svc.settings.public_url), media_type="application/ld+json"
+    )
 
 
 @router.post(

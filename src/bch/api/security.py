@@ -5,8 +5,6 @@ frame options, referrer policy and no MIME sniffing. Pages meant to be embedded 
 
 from __future__ import annotations
 
-import os
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FRAMEABLE_PREFIXES: list[str] = ["/widgets", "/embed", "/oembed", "/en/embed", "/share/embed"]
@@ -18,9 +16,9 @@ CSP = (
 )
 
 
-def frameable(path: str) -> bool:
-    extra = [p.strip() for p in os.environ.get("BCH_FRAMEABLE_PATHS", "").split(",") if p.strip()]
-    prefixes = FRAMEABLE_PREFIXES + extra
+def frameable(path: str, extra: tuple[str, ...] = ()) -> bool:
+    """`extra`: BCH_FRAMEABLE_PATHS (Settings.frameable_paths)."""
+    prefixes = FRAMEABLE_PREFIXES + list(extra)
     if any(path.startswith(p) for p in prefixes):
         return True
     # /{lang}/embed/... and /{lang}/widgets/... pages of the web interface
@@ -28,12 +26,12 @@ def frameable(path: str) -> bool:
     return len(parts) > 2 and len(parts[1]) == 2 and parts[2] in ("embed", "widgets")
 
 
-def headers_for(path: str) -> dict[str, str]:
+def headers_for(path: str, frameable_paths: tuple[str, ...] = ()) -> dict[str, str]:
     out = {
         "x-content-type-options": "nosniff",
         "referrer-policy": "strict-origin-when-cross-origin",
     }
-    if frameable(path):
+    if frameable(path, frameable_paths):
         ancestors = "frame-ancestors *"
     else:
         ancestors = "frame-ancestors 'none'"
@@ -44,14 +42,15 @@ def headers_for(path: str) -> dict[str, str]:
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, frameable_paths: tuple[str, ...] = ()):
         self.app = app
+        self.frameable_paths = frameable_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = headers_for(scope.get("path", ""))
+        wanted = headers_for(scope.get("path", ""), self.frameable_paths)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

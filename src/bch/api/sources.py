@@ -29,6 +29,7 @@ def split_sources(sources: str | None) -> list[str] | None:
 
 @router.get("/resolve", summary="Ranked LMO candidates for any name (UID, event, trade name...)")
 def resolve(
+    svc: Svc,
     name: Annotated[
         str | None,
         Query(max_length=500, json_schema_extra={"pattern": r"\S", REQUIRED: True}),
@@ -39,9 +40,7 @@ def resolve(
             "the query parameter 'name' is required",
             errors=[{"code": "Error.Mandatory", "path": "name", "message": "a name to resolve"}],
         )
-    from bch.resolve.index import default_resolver
-
-    return default_resolver().resolve(name).to_json()
+    return svc.resolver.resolve(name).to_json()
 
 
 @router.get("/sources", summary="The external databases and their configuration")

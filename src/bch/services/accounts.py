@@ -19,7 +19,7 @@ from bch.services.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from bch.services.events import AccountEvent
 from bch.services.policy import Principal
 from bch.services.ratelimit import RateLimiter
-from bch.services.throttle import LoginThrottle
+from bch.services.throttle import BackoffPolicy, LoginThrottle
 from bch.services.token_cache import ValidTokens
 from bch.services.token_usage import UsageRecorder
 from bch.services.unit_of_work import UnitOfWork
@@ -53,7 +53,11 @@ class Session:
 
 class AccountService:
     def __init__(
-        self, uow: UnitOfWork, registry: RealmRegistry, limiter: RateLimiter | None = None
+        self,
+        uow: UnitOfWork,
+        registry: RealmRegistry,
+        limiter: RateLimiter | None = None,
+        backoff: BackoffPolicy | None = None,
     ):
         self.uow = uow
         self.db = uow.db
@@ -62,7 +66,7 @@ class AccountService:
         self._sessions = SessionRepository()
         self._tickets = TicketRepository()
         self.limiter = limiter or RateLimiter()
-        self.throttle = LoginThrottle(self.db)
+        self.throttle = LoginThrottle(self.db, backoff)
         self.valid_tokens = ValidTokens(self._live_token_expiry)
         self.usage = UsageRecorder(self.db)
 

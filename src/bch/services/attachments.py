@@ -32,7 +32,6 @@ __all__ = [
     "AttachmentStore",
     "TooLarge",
     "default_directory",
-    "max_bytes",
     "sniff",
 ]
 
@@ -45,13 +44,6 @@ _ID = re.compile(r"^[0-9a-f]{32}(?:[0-9a-f]{32})?$")
 class TooLarge(ServiceError):
     status = 413
     code = "payloadTooLarge"
-
-
-def max_bytes() -> int:
-    try:
-        return int(os.environ.get("BCH_MAX_ATTACHMENT_BYTES") or DEFAULT_MAX)
-    except ValueError:
-        return DEFAULT_MAX
 
 
 MEDIA_TYPES = (  # what sniff() accepts, hence what downloads are served as
@@ -139,10 +131,13 @@ def _require_writer(principal: Principal, doing: str) -> None:
 
 
 class AttachmentStore:
-    def __init__(self, db: Database, directory: Path | None = None):
+    def __init__(self, db: Database, directory: Path | None = None, max_bytes: int = DEFAULT_MAX):
+        """`directory`: BCH_ATTACHMENTS_DIR (default: next to a SQLite file, else the user's
+        data directory); `max_bytes`: BCH_MAX_ATTACHMENT_BYTES."""
         self.db = db
         self.rows = AttachmentRepository(db)
-        self.files = BlobFiles(directory or default_directory(db.engine))
+        self.files = BlobFiles(default_directory(db.engine, directory))
+        self.max_bytes = max_bytes
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -152,8 +147,8 @@ class AttachmentStore:
 
     def save(self, principal: Principal, name: str, data: bytes) -> Attachment:
         _require_writer(principal, "upload")
-        if len(data) > max_bytes():
-            raise TooLarge(f"an attachment is at most {max_bytes()} bytes")
+        if len(data) > self.max_bytes:
+            raise TooLarge(f"an attachment is at most {self.max_bytes} bytes")
         if not data:
             raise BadRequest(
                 "the upload is empty",

@@ -1,12 +1,15 @@
-"""Wires storage and services together for one database. Every surface builds one of these.
+"""Wires storage and services together for one database: the one place where services are built
+(tests/test_layers.py). Every surface builds one of these and calls its services' methods.
+
+The settings (bch.settings) are read once, at `Services.open` (or handed in by `bch serve`), and
+each service gets the part it uses here.
 
 Side effects of writes are subscribers of the event bus, registered here (`events`): they run
 after the unit of work that recorded the event has committed (bch.services.unit_of_work)."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -16,6 +19,7 @@ from bch.services.events import AccountEvent, EventBus, RequestEvent
 from bch.services.lmos import LmoService
 from bch.services.records import RecordService
 from bch.services.unit_of_work import UnitOfWork
+from bch.settings import Settings
 from bch.storage import migrate
 from bch.storage.database import Database, Engine
 from bch.storage.detection_methods import DetectionMethodRepository
@@ -33,13 +37,46 @@ class Services:
     engine: Engine
     registry: RealmRegistry
     thesaurus: Thesaurus
+    settings: Settings
+    # copies made by configured(): their bookkeeping is closed with this one
+    copies: list[Services] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
-    def open(cls, url: str, *, upgrade: bool = True) -> Services:
-        engine = make_engine(url)
+    def open(cls, url: str, *, upgrade: bool = True, settings: Settings | None = None) -> Services:
+        """`settings`: what `bch serve` read and validated at start; by default the process
+        environment is read now (SettingsError names a bad variable)."""
+        settings = settings or Settings.from_environ()
+        engine = make_engine(url, busy_timeout=settings.sqlite_busy_timeout)
         if upgrade:
-            migrate.upgrade(engine)
-        return cls(engine, get_registry(), get_thesaurus())
+            migrate.upgrade(engine, attachments_dir=settings.attachments_dir)
+        return cls(engine, get_registry(), get_thesaurus(), settings)
+
+    def configured(self, **variables: str) -> Services:
+        """The same database with some settings read anew, e.g.
+        `svc.configured(BCH_RATE_LIMIT="off")` (tests; a bad value raises SettingsError). The
+        copy builds its own services; closing stays with the original."""
+        copy = Services(
+            self.engine, self.registry, self.thesaurus, self.settings.with_variables(variables)
+        )
+        self.copies.append(copy)
+        return copy
+
+    @cached_property
+    def oai(self):
+        """The OAI-PMH repository at the configured public URL and namespace (never the
+        request's Host: identifiers must not change with the name a client used)."""
+        from bch.services.oai import OaiRepository
+
+        s = self.settings
+        return OaiRepository(
+            self.store,
+            self.records,
+            self.registry,
+            self.thesaurus,
+            base_url=s.public_url,
+            namespace=s.oai_namespace,
+            admin_email=s.admin_email,
+        )
 
     @cached_property
     def db(self) -> Database:
@@ -79,15 +116,31 @@ class Services:
     # -- accounts and the publishing workflow (issue 3) -------------------------------------------
     @cached_property
     def mailer(self):
-        from bch.services.mail import Mailer
+        from bch.services.mail import Mailer, MailSettings
 
-        return Mailer()
+        return Mailer(MailSettings.from_settings(self.settings))
 
     @cached_property
     def accounts(self):
         from bch.services.accounts import AccountService
+        from bch.services.ratelimit import RateLimiter, default_limits
+        from bch.services.throttle import BackoffPolicy
 
-        return AccountService(self.uow, self.registry)
+        s = self.settings
+        return AccountService(
+            self.uow,
+            self.registry,
+            RateLimiter(default_limits(s)),
+            BackoffPolicy.from_settings(s.lockout_threshold, s.lockout_seconds),
+        )
+
+    @cached_property
+    def attachments(self):
+        """Uploaded files (BCH_ATTACHMENTS_DIR, BCH_MAX_ATTACHMENT_BYTES)."""
+        from bch.services.attachments import AttachmentStore
+
+        s = self.settings
+        return AttachmentStore(self.db, s.attachments_dir, s.max_attachment_bytes)
 
     @cached_property
     def drafts(self):
@@ -107,20 +160,26 @@ class Services:
         requests = RequestRepository()
         deadlines = DeadlineService(self.db, requests, self.uow)
         return WorkflowService(
-            self.records, self.drafts, requests, self.accounts.users, deadlines, self.uow
+            self.records,
+            self.drafts,
+            requests,
+            self.accounts.users,
+            deadlines,
+            self.uow,
+            deadline_days=self.settings.request_deadline_days,
         )
 
     @cached_property
     def _workflow_mail(self):
         from bch.services.notifications import WorkflowMail
 
-        return WorkflowMail(self.mailer, self.workflow)
+        return WorkflowMail(self.mailer, self.workflow, self.settings.public_url)
 
     @cached_property
     def _account_mail(self):
         from bch.services.notifications import AccountMail
 
-        return AccountMail(self.mailer)
+        return AccountMail(self.mailer, self.settings.public_url)
 
     @cached_property
     def audit(self):
@@ -133,9 +192,9 @@ class Services:
         from bch.services.search import SearchService
         from bch.storage.bitmap_index import LiveIndex, snapshot_path
 
-        if os.environ.get("BCH_SEARCH_INDEX") == "off":
+        if not self.settings.search_index:  # BCH_SEARCH_INDEX=off
             return SearchService(self.store, self.registry, None)
-        index = LiveIndex(self.engine, snapshot_path(self.engine))
+        index = LiveIndex(self.engine, snapshot_path(self.engine, self.settings.search_index_dir))
         return SearchService(self.store, self.registry, index)
 
     @cached_property
@@ -157,21 +216,44 @@ class Services:
         """External databases: matching records and detection methods (issue 6)."""
         from bch.services.matches import MatchService
         from bch.sources.cache import SourceStore
-        from bch.sources.registry import SourceRegistry, deadline_from_env
+        from bch.sources.registry import SourceRegistry
         from bch.storage.source_cache import SourceCacheRepository
 
         return MatchService(
             self.lmos,
-            SourceRegistry.from_env(),
+            SourceRegistry.from_settings(self.settings),
             SourceStore(SourceCacheRepository(self.db)),
-            deadline=deadline_from_env(),
+            deadline=self.settings.matches_deadline,
+            data_dir=self.settings.data_dir,
+            resolver=lambda: self.resolver,
         )
+
+    @property
+    def resolver(self):
+        """Identity resolution of names, trade names and UIDs (bch.resolve): built once per
+        process from the shipped data, on first use (it does not read the database)."""
+        from bch.resolve.index import default_resolver
+
+        return default_resolver()
+
+    def health(self) -> dict[str, object]:
+        """What GET /healthz answers: the database, records stored, the last change sequence
+        number and the state of the search index."""
+        health = self.records.health()
+        return {
+            "status": "ok",
+            "database": self.db.name,
+            "records": health["records"],
+            "sequence": health["sequence"],
+            "searchIndex": self.search.index.status if self.search.index else "off",
+        }
 
     def is_empty(self) -> bool:
         with self.store.reading() as conn:
             return self.store.count_documents(conn) == 0
 
     def close(self) -> None:
-        if "accounts" in self.__dict__:  # pending bookkeeping (API tokens' last use) first
-            self.accounts.usage.close()
+        for svc in (*self.copies, self):  # pending bookkeeping (API tokens' last use) first
+            if "accounts" in svc.__dict__:
+                svc.accounts.usage.close()
         self.engine.dispose()

@@ -1,4 +1,4 @@
-"""Outgoing mail through SMTP, configured by the environment:
+"""Outgoing mail through SMTP, configured by the settings (bch.settings):
 
 BCH_SMTP_HOST, BCH_SMTP_PORT (25), BCH_SMTP_FROM (bch@localhost), BCH_SMTP_USER/BCH_SMTP_PASSWORD
 (optional, with STARTTLS when BCH_SMTP_STARTTLS=1). Without BCH_SMTP_HOST mails are written to the
@@ -7,10 +7,13 @@ log. Sending never breaks the action that caused it: a failure is logged."""
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bch.settings import Settings
 
 log = logging.getLogger("bch.mail")
 
@@ -26,21 +29,20 @@ class MailSettings:
     timeout: float = 10.0
 
     @classmethod
-    def from_env(cls) -> MailSettings:
-        env = os.environ
+    def from_settings(cls, settings: Settings) -> MailSettings:
         return cls(
-            host=env.get("BCH_SMTP_HOST") or None,
-            port=int(env.get("BCH_SMTP_PORT") or 25),
-            sender=env.get("BCH_SMTP_FROM") or "bch@localhost",
-            user=env.get("BCH_SMTP_USER") or None,
-            password=env.get("BCH_SMTP_PASSWORD") or None,
-            starttls=env.get("BCH_SMTP_STARTTLS") == "1",
+            host=settings.smtp_host or None,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            user=settings.smtp_user or None,
+            password=settings.smtp_password or None,
+            starttls=settings.smtp_starttls,
         )
 
 
 class Mailer:
     def __init__(self, settings: MailSettings | None = None):
-        self.settings = settings or MailSettings.from_env()
+        self.settings = settings or MailSettings(host=None)
 
     def send(self, to: str | list[str], subject: str, body: str) -> bool:
         """Send one plain-text mail; True when handed to the SMTP server."""

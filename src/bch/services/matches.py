@@ -12,20 +12,26 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bch.services.errors import BadRequest, NotFound
 from bch.services.lmos import LmoService
 from bch.services.summaries import record_summary
+from bch.settings import default_data_dir
 from bch.sources.base import NotAvailableOffline, SourceError, SourceRecord, Target
 from bch.sources.cache import SourceStore, TtlCache
 from bch.sources.compare import compare
 from bch.sources.http import SourceHttp
 from bch.sources.registry import SourceRegistry
 from bch.sources.snapshot import Snapshot, shipped_snapshots
+
+if TYPE_CHECKING:
+    from bch.resolve.index import Resolver
 
 SNAPSHOT_KEY = "snapshot"
 ANSWER_TTL_OK = 60.0  # a full answer is reused this long
@@ -63,7 +69,15 @@ class MatchService:
         deadline: float = 2.0,
         warm: bool = True,
         persist: bool = True,
+        data_dir: Path | None = None,
+        resolver: Callable[[], Resolver] | None = None,
     ):
+        """`resolver`: gives the name resolver (built once from the shipped data, on first use;
+        the container passes its own)."""
+        if resolver is None:
+            from bch.resolve.index import default_resolver as resolver
+        self.resolver = resolver
+        self.data_dir = data_dir or default_data_dir()  # BCH_DATA_DIR: the shipped data
         self.lmos = lmos
         self.registry = registry
         self.store = store
@@ -79,11 +93,9 @@ class MatchService:
 
     def warm(self) -> None:
         """Build the snapshots, names and resolver (the first answer would otherwise pay)."""
-        from bch.resolve.index import default_resolver
-
         shipped_snapshots()
         _names_by_key()
-        default_resolver()
+        self.resolver()
 
     # -- snapshots --------------------------------------------------------------------------
 
@@ -114,9 +126,7 @@ class MatchService:
         from bch.records.oecd_uid import parse_uid, try_parse_uid
 
         if try_parse_uid(uid_text) is None:  # a name: MON810, Cornline 1507, ...
-            from bch.resolve.index import default_resolver
-
-            found = default_resolver().resolve(uid_text)
+            found = self.resolver().resolve(uid_text)
             if found.best is None or not found.best.uid:
                 why = "ambiguous" if found.ambiguous else "unknown"
                 raise NotFound(
@@ -354,7 +364,7 @@ def detection_methods(svc: MatchService, uid_text: str) -> dict[str, Any]:
                     {"code": code, "source": name, "url": rec.url, "appliesTo": rec.uid_key}
                 )
     for key in (target.uid_key, *target.component_keys):
-        for row in captured_reference_materials().get(key, []):
+        for row in captured_reference_materials(svc.data_dir).get(key, []):
             materials.append({**row, "appliesTo": key, "forComponent": key != target.uid_key})
     notes = []
     if not materials:
@@ -373,15 +383,14 @@ def detection_methods(svc: MatchService, uid_text: str) -> dict[str, Any]:
 
 
 @cache
-def captured_reference_materials() -> dict[str, list[dict[str, str]]]:
-    """Reference materials named on captured public source pages (data/reference_materials.csv),
-    by UID key."""
+def captured_reference_materials(data_dir: Path) -> dict[str, list[dict[str, str]]]:
+    """Reference materials named on captured public source pages
+    (`data_dir`/reference_materials.csv, BCH_DATA_DIR), by UID key."""
     import csv
 
-    from bch.config import data_dir
     from bch.records.oecd_uid import uid_key
 
-    path = data_dir() / "reference_materials.csv"
+    path = data_dir / "reference_materials.csv"
     out: dict[str, list[dict[str, str]]] = {}
     if not path.exists():
         return out

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bch.config import public_url
 from bch.services.events import AccountEvent, RequestEvent
+from bch.settings import DEFAULT_PUBLIC_URL
 
 
 class Mail(Protocol):
@@ -38,9 +38,10 @@ class WorkflowMail:
 
     DECIDED = frozenset({"approved", "rejected", "expired"})
 
-    def __init__(self, mailer: Mail, requests: Requests):
+    def __init__(self, mailer: Mail, requests: Requests, site: str = DEFAULT_PUBLIC_URL):
         self.mailer = mailer
         self.requests = requests
+        self.site = site  # BCH_PUBLIC_URL: links in mails
 
     def __call__(self, event: RequestEvent) -> None:
         if event.action == "opened":
@@ -57,7 +58,7 @@ class WorkflowMail:
             f"BCH: {e.kind} request {e.request_id} for {e.schema} {e.identifier}",
             f"{e.by} asks you to {e.kind} {e.schema} record {e.identifier}"
             f" ({title_of(request)}).\n\nMessage: {e.note or '-'}\n\n"
-            f"Decide before {request['deadline']}: {public_url()}/api/v1/requests/{e.request_id}\n",
+            f"Decide before {request['deadline']}: {self.site}/api/v1/requests/{e.request_id}\n",
         )
 
     def _decided(self, e: RequestEvent) -> None:
@@ -79,15 +80,16 @@ class WorkflowMail:
             f"BCH reminder: {e.kind} request {e.request_id} expires {deadline[:10]}",
             f"The request to {e.kind} {e.schema} record {e.identifier} "
             f"({title_of(request)}) waits for your decision until {deadline}; after "
-            f"that it expires.\n{public_url()}/api/v1/requests/{e.request_id}\n",
+            f"that it expires.\n{self.site}/api/v1/requests/{e.request_id}\n",
         )
 
 
 class AccountMail:
     """Subscriber of AccountEvent."""
 
-    def __init__(self, mailer: Mail):
+    def __init__(self, mailer: Mail, site: str = DEFAULT_PUBLIC_URL):
         self.mailer = mailer
+        self.site = site  # BCH_PUBLIC_URL: links in mails
 
     def __call__(self, e: AccountEvent) -> None:
         if e.action == "registered":
@@ -95,14 +97,14 @@ class AccountMail:
                 e.email,
                 "Biosafety Clearing-House: confirm your e-mail address",
                 "Confirm your registration with this code or link (valid 24 hours):\n\n"
-                f"{e.secret}\n{public_url()}/api/v1/auth/confirm?token={e.secret}\n",
+                f"{e.secret}\n{self.site}/api/v1/auth/confirm?token={e.secret}\n",
             )
         elif e.action == "registered_again":
             self.mailer.send(
                 e.email,
                 "Biosafety Clearing-House: you already have an account",
                 "Someone (perhaps you) tried to register this address again. If you forgot "
-                f"your password, reset it at {public_url()}/api/v1/auth/password-reset.",
+                f"your password, reset it at {self.site}/api/v1/auth/password-reset.",
             )
         elif e.action == "reset_requested":
             self.mailer.send(
@@ -121,5 +123,5 @@ class AccountMail:
                 "attempts from the addresses that failed are slowed down.\n\n"
                 "If this was you, nothing needs doing. If not, someone may be guessing your "
                 "password: if it could be known or guessed, choose a new one at "
-                f"{public_url()}/api/v1/auth/password-reset.\n",
+                f"{self.site}/api/v1/auth/password-reset.\n",
             )

@@ -3,13 +3,16 @@ password resets and writes. Exceeding one answers 429 with Retry-After."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bch.services.errors import TooManyRequests
+
+if TYPE_CHECKING:
+    from bch.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -18,20 +21,20 @@ class Limit:
     seconds: float
 
 
-def _env_limit(name: str, count: int, seconds: float) -> Limit:
-    raw = os.environ.get(f"BCH_RATE_{name.upper()}")  # e.g. BCH_RATE_LOGIN=10/60
-    if raw and "/" in raw:
-        n, s = raw.split("/", 1)
-        return Limit(int(n), float(s))
-    return Limit(count, seconds)
-
-
-def default_limits() -> dict[str, Limit]:
+def default_limits(settings: Settings | None = None) -> dict[str, Limit]:
+    """BCH_RATE_LOGIN, _REGISTER, _RESET, _WRITE (`count/seconds`, Settings.rate_*)."""
+    if settings is None:
+        return {
+            "login": Limit(20, 60),
+            "register": Limit(5, 3600),
+            "reset": Limit(5, 3600),
+            "write": Limit(120, 60),
+        }
     return {
-        "login": _env_limit("login", 20, 60),
-        "register": _env_limit("register", 5, 3600),
-        "reset": _env_limit("reset", 5, 3600),
-        "write": _env_limit("write", 120, 60),
+        "login": Limit(*settings.rate_login),
+        "register": Limit(*settings.rate_register),
+        "reset": Limit(*settings.rate_reset),
+        "write": Limit(*settings.rate_write),
     }
 
 

@@ -96,6 +96,8 @@ class RecordService:
         self.registry = registry
         self.thesaurus = thesaurus
         self.uow = uow
+        # newest(): one answer, replaced whole (a reader never sees another key's rows)
+        self._newest: tuple[tuple, list[dict[str, Any]]] | None = None
 
     # -- validation and publishing --------------------------------------------------------------
     def _validator(self, conn: Connection) -> Validator:
@@ -343,6 +345,41 @@ class RecordService:
         """Records the principal may read, per record type."""
         with self.store.reading() as conn:
             return self.store.counts_by_schema(conn, read_scope(principal))
+
+    def newest(
+        self, schema: str, date_field: str, n: int, principal: Principal = ANONYMOUS
+    ) -> list[dict[str, Any]]:
+        """The `n` records of `schema` with the latest `date_field` the principal may read
+        (uid_base, title, owner, date), newest first. Kept until the next change and only for
+        the same question from the same reader: per services object, never shared between
+        databases, schemas, sizes or principals (redaction depends on who asks)."""
+        with self.store.reading() as conn:
+            sequence = self.store.last_sequence(conn)
+        key = (sequence, schema, date_field, n, read_scope(principal), principal)
+        cached = self._newest
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        docs: list[DocumentRow] = []
+        cursor = None
+        while True:
+            page = self.list(schema=schema, cursor=cursor, limit=MAX_PAGE, principal=principal)
+            docs.extend(page.items)
+            if not page.next:
+                break
+            cursor = page.next
+        bodies = self.latest_bodies(docs, principal)
+        rows = [
+            {
+                "uid_base": d.uid_base,
+                "title": d.title,
+                "owner": d.owner,
+                "date": bodies[d.id].get(date_field) or "",
+            }
+            for d in docs
+        ]
+        rows.sort(key=lambda r: (r["date"], r["uid_base"]), reverse=True)
+        self._newest = (key, rows[:n])
+        return rows[:n]
 
     def health(self) -> dict[str, int]:
         """Records stored (deleted ones included) and the last change sequence number."""

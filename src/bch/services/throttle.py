@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,13 +30,6 @@ from bch.storage.rows import utcnow
 from bch.storage.throttle import ThrottleRepository
 
 PAIR, ADDRESS, ACCOUNT = "pair", "address", "account"
-
-
-def _int_env(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name) or default))
-    except ValueError:
-        return default
 
 
 @dataclass(frozen=True)
@@ -51,10 +43,11 @@ class BackoffPolicy:
     window: float = 3600.0
 
     @classmethod
-    def from_env(cls) -> BackoffPolicy:
-        longest = float(_int_env("BCH_LOCKOUT_SECONDS", 900))
+    def from_settings(cls, threshold: int, seconds: int) -> BackoffPolicy:
+        """BCH_LOCKOUT_THRESHOLD and BCH_LOCKOUT_SECONDS (Settings.lockout_*)."""
+        longest = float(seconds)
         return cls(
-            pair_free=_int_env("BCH_LOCKOUT_THRESHOLD", 5),
+            pair_free=threshold,
             longest=longest,
             window=max(3600.0, 2 * longest),
         )
@@ -96,7 +89,7 @@ class LoginThrottle:
     ):
         self.db = db
         self.counters = ThrottleRepository(db)
-        self.policy = policy or BackoffPolicy.from_env()
+        self.policy = policy or BackoffPolicy()
         self.clock = clock
 
     def check(self, email: str, address: str) -> bool:

@@ -12,7 +12,6 @@ change sequence directly."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,14 +43,6 @@ DEFAULT_DEADLINE_DAYS = 83
 MAX_MESSAGE = 1000  # as additionalInfo in the real BCH
 
 
-def deadline_days() -> int:
-    try:
-        days = int(os.environ.get("BCH_REQUEST_DEADLINE_DAYS") or DEFAULT_DEADLINE_DAYS)
-    except ValueError:
-        days = DEFAULT_DEADLINE_DAYS
-    return max(1, days)
-
-
 @dataclass
 class WriteResult:
     """What a publish or delete call did: published/deleted directly, or opened a request."""
@@ -71,7 +62,9 @@ class WorkflowService:
         directory: UserDirectory,
         deadlines: DeadlineService,
         uow: UnitOfWork,
+        deadline_days: int = DEFAULT_DEADLINE_DAYS,
     ):
+        self.deadline_days = max(1, deadline_days)  # BCH_REQUEST_DEADLINE_DAYS
         self.records = records
         self.drafts = drafts_
         self.requests = requests
@@ -225,7 +218,7 @@ class WorkflowService:
                 message=message,
                 requested_by=principal.user_id,
                 at=now,
-                deadline=now + timedelta(days=deadline_days()),
+                deadline=now + timedelta(days=self.deadline_days),
             )
             audit.write(
                 tx.conn, principal.email or "?", f"request.{kind}", record=identifier,

@@ -39,11 +39,9 @@ class RefreshReport:
         }
 
 
-def _link_keys(records: list[SourceRecord]) -> None:
-    """Records read without a UID (method targets, names) get one when the name is unambiguous."""
-    from bch.resolve.index import default_resolver
-
-    resolver = default_resolver()
+def _link_keys(records: list[SourceRecord], resolver) -> None:
+    """Records read without a UID (method targets, names) get one when the name is unambiguous
+    (`resolver`: the matches service's, bch.resolve.index.Resolver)."""
     for rec in records:
         if rec.uid_key is None and rec.name:
             best = resolver.resolve(rec.name).best
@@ -96,7 +94,7 @@ def refresh_source(
             name, origin, False, "the read returned no records; previous data kept"
         )
     if live:  # shipped snapshots are linked by the importer's stricter rules (crop codes)
-        _link_keys(new)
+        _link_keys(new, matches.resolver())
     added, changed, removed = diff(old, new)
     if added or changed or removed or current is None:
         matches.store.put(name, SNAPSHOT_KEY, new)

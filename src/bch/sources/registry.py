@@ -1,6 +1,7 @@
 """The registry of external sources and their configuration.
 
-Configuration comes from the environment (per source, NAME upper-cased, e.g. ``ISAAA``):
+Configuration comes from the settings (bch.settings, read from these variables; per source,
+NAME upper-cased, e.g. ``ISAAA``):
 
 - ``BCH_SOURCE_<NAME>_ENABLED``  ``1``/``0`` (default 1)
 - ``BCH_SOURCE_<NAME>_MODE``     ``offline`` (shipped or refreshed snapshot) or ``live``
@@ -15,9 +16,9 @@ Configuration comes from the environment (per source, NAME upper-cased, e.g. ``I
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from bch.sources.base import Source
 from bch.sources.biotrack import BioTrack
@@ -31,6 +32,9 @@ from bch.sources.eurl_gmff import EurlGmff
 from bch.sources.fao import Fao
 from bch.sources.gmo_compass import GmoCompass
 from bch.sources.isaaa import Isaaa
+
+if TYPE_CHECKING:
+    from bch.settings import Settings
 
 SOURCE_CLASSES: tuple[type[Source], ...] = (
     BioTradeStatus,
@@ -58,10 +62,6 @@ class SourceConfig:
     cache_ttl: float = 86400.0
 
 
-def _flag(value: str) -> bool:
-    return value.strip().casefold() not in ("0", "false", "no", "off", "")
-
-
 class SourceRegistry:
     """Name -> (adapter, configuration)."""
 
@@ -70,24 +70,28 @@ class SourceRegistry:
         self.configs = dict(configs)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> SourceRegistry:
-        env = os.environ if env is None else env
-        default_mode = env.get("BCH_SOURCES_MODE", "offline")
+    def from_settings(cls, settings: Settings) -> SourceRegistry:
+        """BCH_SOURCES_MODE and each source's BCH_SOURCE_<NAME>_* (validated by Settings)."""
         sources = [c() for c in SOURCE_CLASSES]
         configs = {}
         for s in sources:
-            p = f"BCH_SOURCE_{s.name.upper()}_"
-            mode = env.get(p + "MODE", default_mode)
-            if mode not in MODES:
-                raise ValueError(f"{p}MODE={mode!r}: expected one of {', '.join(MODES)}")
+            given = settings.sources.get(s.name, {})
             configs[s.name] = SourceConfig(
-                enabled=_flag(env.get(p + "ENABLED", "1")),
-                mode=mode,
-                base_url=env.get(p + "URL", s.home),
-                timeout=float(env.get(p + "TIMEOUT", "5")),
-                cache_ttl=float(env.get(p + "CACHE_TTL", "86400")),
+                enabled=given.get("enabled", True),
+                mode=given.get("mode", settings.sources_mode),
+                base_url=given.get("url", s.home),
+                timeout=given.get("timeout", 5.0),
+                cache_ttl=given.get("cache_ttl", 86400.0),
             )
         return cls(sources, configs)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SourceRegistry:
+        """From a mapping of variables (tests, benchmarks): SettingsError (a ValueError) names
+        a bad one."""
+        from bch.settings import Settings
+
+        return cls.from_settings(Settings.from_environ(env))
 
     def names(self) -> list[str]:
         return list(self.sources)
@@ -117,8 +121,3 @@ class SourceRegistry:
                 }
             )
         return out
-
-
-def deadline_from_env(env: Mapping[str, str] | None = None) -> float:
-    env = os.environ if env is None else env
-    return float(env.get("BCH_MATCHES_DEADLINE", DEFAULT_DEADLINE))

@@ -380,7 +380,7 @@ def load_snapshot(path: Path) -> BitmapIndex | None:
     return index
 
 
-def snapshot_path(engine: Engine) -> Path | None:
+def snapshot_path(engine: Engine, folder: Path | None = None) -> Path | None:
     """Next to a SQLite file (`bch.db.search-index`); for PostgreSQL in BCH_SEARCH_INDEX_DIR or
     the user's cache directory, one file per database URL."""
     url = engine.url
@@ -389,7 +389,7 @@ def snapshot_path(engine: Engine) -> Path | None:
             return None
         return Path(url.database + ".search-index")
     key = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
-    folder = os.environ.get("BCH_SEARCH_INDEX_DIR") or platformdirs.user_cache_dir("bch")
+    folder = folder or Path(platformdirs.user_cache_dir("bch"))  # BCH_SEARCH_INDEX_DIR
     return Path(folder) / f"search-index-{key}"
 
 

@@ -18,10 +18,11 @@ from bch.storage.dialects import dialect_for
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def default_directory(engine: Engine) -> Path:
-    env = os.environ.get("BCH_ATTACHMENTS_DIR")
-    if env:
-        return Path(env)
+def default_directory(engine: Engine, configured: Path | None = None) -> Path:
+    """Where attachment files live: `configured` (Settings.attachments_dir,
+    BCH_ATTACHMENTS_DIR), else next to a SQLite file, else the user's data directory."""
+    if configured is not None:
+        return Path(configured)
     database_file = dialect_for(engine).database_file(engine)
     if database_file is not None:  # SQLite: next to the database file
         return database_file.parent / "attachments"

@@ -31,13 +31,15 @@ def load_json(text: str | bytes) -> Any:
         return json.loads(text)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = sqlite_locking.DEFAULT_BUSY_TIMEOUT) -> Engine:
+    """`busy_timeout`: seconds a SQLite connection waits for the write lock
+    (Settings.sqlite_busy_timeout, BCH_SQLITE_BUSY_TIMEOUT)."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        timeout = sqlite_locking.busy_timeout()
+        timeout = busy_timeout
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": timeout},

@@ -28,9 +28,16 @@ def _config() -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "heads", *, wait: float = STARTUP_WAIT) -> None:
+def upgrade(
+    engine: Engine,
+    revision: str = "heads",
+    *,
+    wait: float = STARTUP_WAIT,
+    attachments_dir: Path | None = None,
+) -> None:
     """Apply the migrations up to `revision` in one transaction. `wait`: seconds a SQLite
-    database waits for another process's migration (PostgreSQL waits without a limit)."""
+    database waits for another process's migration (PostgreSQL waits without a limit).
+    `attachments_dir`: the configured attachment folder (migration 0005 reads files there)."""
     if revision == "heads" and current_revisions(engine) == head_revisions():
         return  # nothing to do: no lock taken (other servers may be writing)
     cfg = _config()
@@ -40,6 +47,7 @@ def upgrade(engine: Engine, revision: str = "heads", *, wait: float = STARTUP_WA
     with engine.connect() as conn, dialect.patience(conn, wait), conn.begin():
         dialect.lock_migrations(conn)
         cfg.attributes["connection"] = conn
+        cfg.attributes["attachments_dir"] = attachments_dir
         command.upgrade(cfg, revision)
 
 

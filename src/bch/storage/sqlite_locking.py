@@ -20,7 +20,6 @@ from failing:
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +29,6 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_ENV = "BCH_SQLITE_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds
 STARTUP_WAIT = 600.0  # seconds a starting server waits for another's migrations or first load
 
@@ -39,22 +37,6 @@ _TX = "bch_sqlite_tx"
 _BUSY_MS = "bch_sqlite_busy_ms"
 _IMMEDIATE, _READ, _WROTE = "immediate", "read", "wrote"
 _WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
-
-
-def busy_timeout() -> float:
-    """Seconds a connection waits for a lock, from BCH_SQLITE_BUSY_TIMEOUT."""
-    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_BUSY_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 86_400:
-        raise ValueError(
-            f"{BUSY_TIMEOUT_ENV}={raw!r}: expected a number of seconds between 0 and 86400"
-        )
-    return seconds
 
 
 def install(engine: Engine, timeout: float) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bch.config import public_url
 from bch.records.identifiers import split_pinned
 from bch.web import i18n, quicklink, worldmap
 from bch.web.common import principal_of, services, web_page
@@ -85,20 +85,20 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
         decisions=decisions,
         risk_assessments=ras,
         methods=found.detection_methods,
-        materials=_materials(found.canonical_uid),
+        materials=_materials(found.canonical_uid, svc.settings.data_dir),
         components=components,
         stacks=stacks,
         principal=principal,
     )
 
 
-def _materials(uid: str) -> list[dict]:
+def _materials(uid: str, data_dir: Path) -> list[dict]:
     """Reference materials named on captured source pages, for the LMO and its components."""
     from bch.records.oecd_uid import parse_uid
     from bch.services.matches import captured_reference_materials
 
     parsed = parse_uid(uid)
-    found = captured_reference_materials()
+    found = captured_reference_materials(data_dir)
     return [
         {**row, "appliesTo": key, "forComponent": key != parsed.key}
         for key in (parsed.key, *parsed.component_keys)
@@ -120,7 +120,7 @@ def quicklink_image(request: Request, lang: str, uid: str) -> Response:
     redirect = _canonical_redirect(lang, uid, found.canonical_uid, "/quicklink.svg")
     if redirect:
         return redirect
-    url = f"{public_url()}/{lang}/lmos/{quote(found.canonical_uid, safe='')}"
+    url = f"{svc.settings.public_url}/{lang}/lmos/{quote(found.canonical_uid, safe='')}"
     name = i18n.text(found.record.document.get("identity")) or str(
         found.record.document.get("transformationEvent") or ""
     )

@@ -13,13 +13,11 @@ from bch.api.params import RevisionQuery
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.realms import UnknownSchema
 from bch.services.errors import NotFound
-from bch.services.policy import public_actor, read_scope
+from bch.services.policy import public_actor
 from bch.services.records import RecordView
 from bch.web import i18n, searching
 from bch.web.common import (
-    all_records,
     documents_by_identifiers,
-    latest_bodies,
     principal_of,
     services,
     web_page,
@@ -30,7 +28,6 @@ from bch.web.labels import facet_labels, region_labels, sort_labels, type_plural
 from bch.web.render import country_name, page
 
 router = APIRouter(include_in_schema=False)
-_newest_cache: dict[str, Any] = {}
 
 
 @router.get("/")
@@ -45,23 +42,8 @@ def lang_root(request: Request, lang: str) -> Response:
 
 
 def newest_decisions(svc, principal, n: int = 8) -> list[dict[str, Any]]:
-    # cached per database, change sequence and what the caller may read
-    seq = (svc.changes.last_sequence(), str(svc.engine.url), read_scope(principal))
-    if _newest_cache.get("seq") != seq:
-        docs = all_records(svc, principal, schema="biosafetyDecision")
-        bodies = latest_bodies(svc, docs, principal)
-        rows = [
-            {
-                "uid_base": d.uid_base,
-                "title": d.title,
-                "owner": d.owner,
-                "date": bodies[d.id].get("date") or "",
-            }
-            for d in docs
-        ]
-        rows.sort(key=lambda r: (r["date"], r["uid_base"]), reverse=True)
-        _newest_cache.update(seq=seq, rows=rows[:n])
-    return _newest_cache["rows"]
+    """The home page's newest decisions (cached by the records service per change and reader)."""
+    return svc.records.newest("biosafetyDecision", "date", n, principal)
 
 
 @router.get("/{lang:lang}/")

@@ -1,4 +1,6 @@
-"""The Jinja2 environment of the web pages and the helper that renders one page."""
+"""The one Jinja2 environment of all HTML the application writes, and the helpers that render
+with it: the web pages (templates/*.html, `page`), the embeds (templates/embeds/, `render`,
+bch.api.embeds) and the external sources' fragment (templates/sources/, bch.web.matches)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,12 @@ from bch.records.languages import LANGUAGES
 from bch.web import i18n
 
 TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+
+
+def safe_url(url: str | None) -> str:
+    """Links taken from external pages are shown only when they are http(s)."""
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else "#"
 
 
 def country_name(code: str | None) -> str:
@@ -53,7 +61,13 @@ def environment() -> Environment:
         urlencode=urlencode,
     )
     env.filters["q"] = lambda s: quote(str(s), safe="")
+    env.filters["safe_url"] = safe_url
     return env
+
+
+def render(template: str, **context: Any) -> str:
+    """A template rendered with the one environment (no request: embeds, fragments)."""
+    return environment().get_template(template).render(**context)
 
 
 def _principal(request: Request):

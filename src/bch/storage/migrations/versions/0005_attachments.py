@@ -59,7 +59,9 @@ def upgrade() -> None:
 
 
 def _keep_existing_attachments(conn: sa.Connection) -> None:
-    directory = default_directory(conn.engine)
+    from alembic import context  # the folder bch.storage.migrate.upgrade was given
+
+    directory = default_directory(conn.engine, context.config.attributes.get("attachments_dir"))
     if not directory.is_dir():
         return
     users = sa.table("users", sa.column("id"))

@@ -1,46 +1,20 @@
-"""The `bch` command line: serve, import, uid check, db upgrade."""
+"""`bch serve` and `bch import`: the application and its shipped data."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bch.config import DEFAULT_PORT, database_url, oai_namespace, public_url
+from bch.cli.common import DatabaseOpt, console, load_settings, open_services
+from bch.settings import DEFAULT_PORT
 
-app = typer.Typer(help="Biosafety Clearing-House", no_args_is_help=True, add_completion=False)
-uid_app = typer.Typer(help="OECD unique identifiers", no_args_is_help=True)
-db_app = typer.Typer(help="Database maintenance", no_args_is_help=True)
-app.add_typer(uid_app, name="uid")
-app.add_typer(db_app, name="db")
-from bch.accounts.commands import user_app, workflow_app  # noqa: E402
-
-app.add_typer(user_app, name="user")
-app.add_typer(workflow_app, name="workflow")
-from bch.sources.commands import resolve_command, sources_app  # noqa: E402
-
-app.add_typer(sources_app, name="sources")
-app.command("resolve")(resolve_command)
-console = Console()
-
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option("--database", help="Database URL (default: BCH_DATABASE_URL or a SQLite file)"),
-]
+app = typer.Typer()  # its commands are top-level: `bch serve`, `bch import`
 
 
-def _open(database: str | None):
-    from bch.services.container import Services
-
-    url = database_url(database)
-    return Services.open(url), url
-
-
-def _run_import(svc, data_dir: Path | None, *, first_load: bool = False) -> None:
+def run_import(svc, data_dir: Path | None, *, first_load: bool = False) -> None:
     """Load the shipped data with a progress bar. `first_load`: only into an empty database
     (another server starting at the same time may load it first: then this one waits)."""
     from bch.importer.run import import_shipped
@@ -87,10 +61,10 @@ def import_cmd(
     data_dir: Annotated[Path | None, typer.Option(help="Folder of the shipped data")] = None,
 ):
     """Load the shipped real data (idempotent: a second run changes nothing and says so)."""
-    svc, url = _open(database)
+    svc, url = open_services(database)
     console.print(f"Database: {url}")
     try:
-        _run_import(svc, data_dir)
+        run_import(svc, data_dir)
     finally:
         svc.close()
 
@@ -107,48 +81,20 @@ def serve(
 
     from bch.api.app import create_app
 
-    svc, url = _open(database)
+    settings = load_settings()  # a bad setting: its message, exit code 2, nothing started
+    if "BCH_PUBLIC_URL" not in settings.given:  # absolute URLs name this server, never a Host
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address
+        settings = settings.with_(public_url=f"http://{shown}:{port}")
+    svc, url = open_services(database, settings)
     console.print(f"Database: {url}")
     if not empty and svc.is_empty():
         console.print("Empty database: loading the shipped real data first.")
-        _run_import(svc, None, first_load=True)
+        run_import(svc, None, first_load=True)
     console.print(f"Serving on http://{host}:{port}")
-    if not os.environ.get("BCH_PUBLIC_URL"):  # absolute URLs name this server, never a Host header
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address
-        os.environ["BCH_PUBLIC_URL"] = f"http://{shown}:{port}"
-    console.print(f"Public URL: {public_url()} (BCH_PUBLIC_URL); OAI namespace {oai_namespace()}")
+    console.print(
+        f"Public URL: {settings.public_url} (BCH_PUBLIC_URL); "
+        f"OAI namespace {settings.oai_namespace}"
+    )
     # proxy headers are read by the app itself, from trusted proxies only (BCH_FORWARDED_ALLOW_IPS)
     uvicorn.run(create_app(svc), host=host, port=port, log_level="info", proxy_headers=False)
-
-
-@uid_app.command("check")
-def uid_check(text: Annotated[str, typer.Argument(help="A UID or stack, in any spelling")]):
-    """Explain how an OECD unique identifier is read, normalised and verified."""
-    from bch.records.oecd_uid import explain, try_parse_uid
-
-    for line in explain(text):
-        console.print(line, markup=False, highlight=False)
-    if try_parse_uid(text) is None:
-        raise typer.Exit(1)
-
-
-@db_app.command("upgrade")
-def db_upgrade(database: DatabaseOpt = None):
-    """Apply database migrations (also done automatically by serve and import)."""
-    from bch.storage import migrate
-    from bch.storage.engine import make_engine
-
-    url = database_url(database)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    console.print(f"{url}: at migrations {sorted(migrate.current_revisions(engine))}")
-
-
-@db_app.command("reindex")
-def db_reindex(database: DatabaseOpt = None):
-    """Rebuild the search index (filters, facets, per-language full text) of every record."""
-    from bch.services.reindex import reindex
-
-    svc, url = _open(database)
-    console.print(f"{url}: {reindex(svc)} records indexed")

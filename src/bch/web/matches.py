@@ -1,17 +1,16 @@
 """HTML fragment of the LMO page's "matching records from external databases" control.
 
-``GET /{lang}/lmos/{uid}/matches`` renders the fragment (templates/matches.html) when fetched by
+``GET /{lang}/lmos/{uid}/matches`` renders the fragment (web/templates/sources/matches.html,
+with the one environment of bch.web.render) when fetched by
 the page's script (header ``HX-Request: true``), and a small standalone page otherwise.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 import bch.web  # noqa: F401  (registers the {lang:lang} path convertor)
 from bch.api.sources import split_sources
@@ -19,23 +18,10 @@ from bch.records.countries import country
 from bch.services.errors import ServiceError
 from bch.services.matches import detection_methods
 from bch.web import i18n
+from bch.web.render import render, safe_url
 
 router = APIRouter(include_in_schema=False)
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=select_autoescape(["html"]),
-    extensions=["jinja2.ext.i18n"],
-)
-# the interface strings come from the web pages' gettext catalogs (scripts/update-translations.sh)
-_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-
-
-def safe_url(url: str | None) -> str:
-    """Links taken from external pages are shown only when they are http(s)."""
-    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else "#"
-
-
-_env.filters["safe_url"] = safe_url
+__all__ = ["router", "safe_url"]
 
 
 def _country_name(code: str, lang: str) -> str:
@@ -58,7 +44,8 @@ async def matches_fragment(request: Request, lang: str, uid: str, sources: str |
     except ServiceError as exc:
         data, methods, error = None, None, exc
     i18n.current_language.set(lang)
-    html = _env.get_template("matches.html").render(
+    html = render(
+        "sources/matches.html",
         lang=lang,
         data=data,
         methods=methods,

@@ -1,55 +1,24 @@
-"""CLI: ``bch resolve NAME`` and ``bch sources list|refresh``."""
+"""``bch sources list|refresh``: the external LMO databases."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-sources_app = typer.Typer(help="External LMO databases", no_args_is_help=True)
-console = Console()
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option("--database", help="Database URL (default: BCH_DATABASE_URL or a SQLite file)"),
-]
+from bch.cli.common import DatabaseOpt, console, open_services
 
-
-def resolve_command(
-    name: Annotated[str, typer.Argument(help="A UID, event name, trade name or title")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON answer")] = False,
-):
-    """Resolve a name to LMOs: ranked candidates with scores and reasons."""
-    from bch.resolve.index import default_resolver
-
-    res = default_resolver().resolve(name)
-    if as_json:
-        console.print_json(json.dumps(res.to_json(), ensure_ascii=False))
-        raise typer.Exit(0 if res.best else 1)
-    table = Table(title=f"{name!r}" + (" (ambiguous)" if res.ambiguous else ""))
-    for col in ("score", "UID", "name", "relation", "reasons"):
-        table.add_column(col)
-    for c in res.candidates[:10]:
-        table.add_row(f"{c.score:.2f}", c.uid or c.key, c.name, c.relation, "; ".join(c.reasons))
-    console.print(table)
-    for note in res.notes:
-        console.print(f"note: {note}", markup=False)
-    best = res.best
-    console.print(f"resolved: {best.uid or best.key}" if best else "not resolved", markup=False)
-    raise typer.Exit(0 if best else 1)
+app = typer.Typer(help="External LMO databases", no_args_is_help=True)
 
 
 def _matches(database: str | None):
-    from bch.cli import _open
-
-    svc, _url = _open(database)
+    svc, _url = open_services(database)
     return svc, svc.matches
 
 
-@sources_app.command("list")
+@app.command("list")
 def list_sources(database: DatabaseOpt = None):
     """The sources, their mode (offline/live), base URL and what they can answer."""
     svc, ms = _matches(database)
@@ -71,7 +40,7 @@ def list_sources(database: DatabaseOpt = None):
     svc.close()
 
 
-@sources_app.command("refresh")
+@app.command("refresh")
 def refresh(
     source: Annotated[str | None, typer.Argument(help="One source (default: all)")] = None,
     live: Annotated[
