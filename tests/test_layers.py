@@ -23,17 +23,6 @@ import bch
 SRC = Path(bch.__file__).parent
 
 KNOWN: set[tuple[str, str]] = {
-    # the SQL search engine and the bitmap engine: their SQL moves to storage/ (R2)
-    ("bch.services.search", "sqlalchemy"),
-    ("bch.services.search", "sqlalchemy.sql"),
-    ("bch.services.search", "bch.storage.tables"),
-    ("bch.services.search", "bch.storage.repository"),
-    ("bch.services.search", "bch.storage.repository._doc_from"),
-    ("bch.services.search_bitmaps", "sqlalchemy"),
-    ("bch.services.search_bitmaps", "bch.storage.tables"),
-    ("bch.services.search_bitmaps", "bch.storage.repository"),
-    ("bch.services.search_bitmaps", "bch.storage.repository._doc_from"),
-    ("bch.services.search_bitmaps", "bch.services.search._lmo_uid_filter"),
     # the v2013 column query, a third engine that the search contract absorbs (R2)
     ("bch.compat.column_query", "sqlalchemy"),
     ("bch.compat.column_query", "bch.storage.tables"),

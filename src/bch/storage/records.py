@@ -25,7 +25,8 @@ from bch.storage.rows import (
     utcnow,
 )
 from bch.storage.scope import EVERYTHING, ReadScope, scope_filter
-from bch.storage.search_index import clear_index, replace_index, text_match
+from bch.storage.search.dialect import search_dialect
+from bch.storage.search_index import clear_index, replace_index
 from bch.storage.sequence import append_change, last_sequence
 from bch.storage.tables import documents, lmo_uids, record_links, revisions, users
 
@@ -243,7 +244,7 @@ class RecordRepository:
         if ids is not None:
             stmt = stmt.where(documents.c.id.in_(list(ids)))
         if query:
-            match = text_match(conn, query, ranked=False)
+            match = search_dialect(self.db.name).text_match(query)
             if match is not None:
                 stmt = stmt.where(documents.c.id.in_(select(match.c.document_id)))
         if after_id is not None:
