@@ -151,7 +151,7 @@ class BitmapSearch(SearchBackend):
         out: dict[str, list[tuple[str, int]]] = {}
         late: list[str] = []
         for name in dict.fromkeys(request.facets):
-            if name == "hasDetectionMethod":
+            if name == "hasDetectionMethod" and request.facet_budget > 0:
                 assert detection is not None
                 yes = hits.intersection_cardinality(detection)
                 counts = [("true", yes), ("false", len(hits) - yes)]
@@ -203,6 +203,8 @@ class BitmapSearch(SearchBackend):
 
 def _counted(hits: BitMap, values: dict[str, BitMap], budget: float) -> list | None:
     """(value, count) of every value, or None when `budget` seconds ran out first."""
+    if budget <= 0:
+        return None
     deadline = time.monotonic() + budget
     counts = []
     for k, (value, bm) in enumerate(values.items()):

@@ -231,7 +231,9 @@ class SqlSearch(SearchBackend):
         late: list[str] = []
         hits = select(documents.c.id).where(*where).subquery("hits")
         total = None
-        if request.include_total:
+        if request.include_total and request.facet_budget <= 0:
+            late.append("total")
+        elif request.include_total:
             try:
                 with self.dialect.time_budget(conn, request.facet_budget):
                     total = conn.execute(select(func.count()).select_from(hits)).scalar_one()
@@ -239,6 +241,8 @@ class SqlSearch(SearchBackend):
                 late.append("total")
         for name in dict.fromkeys(request.facets):
             try:
+                if request.facet_budget <= 0:  # no time at all
+                    raise BudgetExceeded
                 with self.dialect.time_budget(conn, request.facet_budget):
                     rows = conn.execute(self._facet_select(hits, name)).all()
             except BudgetExceeded:
