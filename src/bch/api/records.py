@@ -140,6 +140,7 @@ def list_records(
             limit=limit,
             lang=language,
             include_total=total,
+            principal=principal_of(request),
         )
     )
     items = []

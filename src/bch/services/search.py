@@ -117,6 +117,16 @@ class SearchService:
                 continue
         raise AssertionError("the SQL engine always answers")  # pragma: no cover
 
+    def documents(self, ids: list[int]) -> list[DocumentRow]:
+        """The records of these ids (hits of a contract call), in that order."""
+        out: list[DocumentRow] = []
+        with self.sql.db.reading() as conn:
+            for i in range(0, len(ids), 1000):
+                part = ids[i : i + 1000]
+                found = self.sql.documents_by_ids(conn, part)
+                out += [found[k] for k in part if k in found]
+        return out
+
     # -- the query ------------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchResult:
         if not 1 <= query.limit <= MAX_LIMIT:
