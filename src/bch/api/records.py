@@ -161,6 +161,8 @@ def list_records(
             name: [{"value": v, "count": n} for v, n in counts]
             for name, counts in result.facets.items()
         }
+    if result.timed_out:
+        body["timedOut"] = result.timed_out
     return JSONResponse(body, headers=headers)
 
 
