@@ -36,7 +36,7 @@ from bch.services.documents import content_hash
 from bch.services.facets import TITLE_SORT, sort_key
 from bch.storage.bulk import bulk_publish
 from bch.storage.rows import NewRevision
-from bch.storage.tables import documents, record_facets, revisions, search_documents, search_texts
+from bch.storage.tables import documents, record_facets, revisions, search_texts
 
 BATCH = 5000
 WORDS = ["maize", "soybean", "cotton", "canola", "potato", "rice", "glyphosate", "insect"]
@@ -59,7 +59,6 @@ def _templates(svc: Services) -> list[dict]:
         texts: dict[int, dict] = {}
         for r in conn.execute(select(search_texts)):
             texts.setdefault(r.document_id, {})[r.lang] = r.content
-        legacy = {r.document_id: r.content for r in conn.execute(select(search_documents))}
     out = []
     for doc_id, d in sorted(docs.items()):
         uid = f"{d['realm']}-{d['short_code']}-{d['owner']}-{doc_id}-{d['latest_revision']}"
@@ -70,7 +69,6 @@ def _templates(svc: Services) -> list[dict]:
                 "body": bodies[doc_id],
                 "facets": facets.get(doc_id, []),
                 "texts": texts.get(doc_id, {}),
-                "legacy": legacy.get(doc_id, ""),
             }
         )
     return out
@@ -98,7 +96,6 @@ def _synthetic(t: dict, i: int, fields: set[str]) -> NewRevision:
         warnings=[],
         links=[],  # no links and no UID keys: lookups by UID answer with the real records only
         lmo_keys=[],
-        search_text=t["legacy"],
         facets=[
             *t["facets"],
             (TITLE_SORT, sort_key(title.get("en") or next(iter(title.values())))),

@@ -34,7 +34,7 @@ def _count(svc) -> int:
 
 
 def _found(svc, *, bitmaps: bool) -> int:
-    engine = svc.search if bitmaps else SearchService(svc.store, svc.registry, index=None)
+    engine = svc.search if bitmaps else SearchService(svc.db, svc.registry, index=None)
     return engine.search(SearchQuery(q=WORD, include_total=True)).total
 
 

@@ -14,9 +14,6 @@ from tests.import_graph import Edge, cycles, describe, edges, modules
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 KNOWN: dict[tuple[str, ...], str] = {
-    # search lazily builds search_bitmaps.BitmapSearch; search_bitmaps imports search's types
-    # and private helpers
-    ("bch.services.search", "bch.services.search_bitmaps"): "search <-> search_bitmaps",
 }
 
 

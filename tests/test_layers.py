@@ -5,13 +5,13 @@ Walks every module of src/bch with `ast` (imports inside functions included: laz
 dependencies) and fails when a module outside bch/storage/
 
 * imports sqlalchemy (any part of it) or bch.storage.tables;
-* imports bch.storage.repository (the former record store, kept only for the modules below);
+* imports bch.storage.repository (the former record store, deleted; nothing may bring it back);
 * imports a `_private` name from another module (`from x import _name`; gettext's `_` and
   dunders such as `__version__` are public by convention).
 
-KNOWN lists what is left to move, each entry exactly (module, what it imports). They belong to
-the search contract refactor (R2), which empties the list; an entry that no longer occurs must
-be removed from it (the test says so), so the list only shrinks."""
+KNOWN lists what is left to move, each entry exactly (module, what it imports); an entry that no
+longer occurs must be removed from it (the test says so), so the list only shrinks. The search
+contract refactor (R2) emptied it of the search engines and the v2013 surface."""
 
 from __future__ import annotations
 
@@ -23,25 +23,6 @@ import bch
 SRC = Path(bch.__file__).parent
 
 KNOWN: set[tuple[str, str]] = {
-    # the SQL search engine and the bitmap engine: their SQL moves to storage/ (R2)
-    ("bch.services.search", "sqlalchemy"),
-    ("bch.services.search", "sqlalchemy.sql"),
-    ("bch.services.search", "bch.storage.tables"),
-    ("bch.services.search", "bch.storage.repository"),
-    ("bch.services.search", "bch.storage.repository._doc_from"),
-    ("bch.services.search_bitmaps", "sqlalchemy"),
-    ("bch.services.search_bitmaps", "bch.storage.tables"),
-    ("bch.services.search_bitmaps", "bch.storage.repository"),
-    ("bch.services.search_bitmaps", "bch.storage.repository._doc_from"),
-    ("bch.services.search_bitmaps", "bch.services.search._lmo_uid_filter"),
-    # the v2013 column query, a third engine that the search contract absorbs (R2)
-    ("bch.compat.column_query", "sqlalchemy"),
-    ("bch.compat.column_query", "bch.storage.tables"),
-    # the v2013 surface still reads row types and a private helper from the old module (R2)
-    ("bch.compat.select", "bch.storage.repository"),
-    ("bch.compat.select", "bch.storage.repository._doc"),
-    ("bch.compat.documents", "bch.storage.repository"),
-    ("bch.compat.index_fields", "bch.storage.repository"),
 }
 
 

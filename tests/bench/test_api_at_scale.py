@@ -37,7 +37,7 @@ def test_synthetic_records_are_made_from_real_ones_and_marked(synthetic):
 
 
 def test_the_benchmark_searches_answer_like_sql(synthetic):
-    sql = SearchService(synthetic.store, synthetic.registry, index=None)
+    sql = SearchService(synthetic.db, synthetic.registry, index=None)
     totals = []
     with TestClient(create_app(synthetic)) as client:
         for url in bench_api._bch_queries(16):

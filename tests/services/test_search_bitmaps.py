@@ -62,7 +62,7 @@ def _walk(
 def test_bitmap_and_sql_searches_give_the_same_answers(loaded, case):
     bitmaps = loaded.search
     assert bitmaps.index is not None
-    sql = SearchService(loaded.store, loaded.registry, index=None)
+    sql = SearchService(loaded.db, loaded.registry, index=None)
     ids, total, facets = _walk(bitmaps, CASES[case])
     want_ids, want_total, want_facets = _walk(sql, CASES[case])
     assert bitmaps.index.status == "ready"
@@ -274,7 +274,7 @@ def filter_sets(draw, values: dict[str, list[str]]) -> dict[str, list[str]]:
 def test_any_filters_and_facets_count_the_same_in_both_engines(loaded):
     """Property: for random combinations of real facet values (OR within a field, AND across
     fields), both engines give the same total, facet counts and first page."""
-    sql = SearchService(loaded.store, loaded.registry, index=None)
+    sql = SearchService(loaded.db, loaded.registry, index=None)
     seed = loaded.search.search(SearchQuery(facets=FACETS, limit=1))
     values = {name: [v for v, _ in counts] for name, counts in seed.facets.items() if counts}
 

@@ -49,7 +49,6 @@ def test_bulk_publish_fills_revisions_changes_facets_and_text(services):
             warnings=[],
             links=[],
             lmo_keys=[],
-            search_text="Zea mays",
             facets=[("realm", "BCH"), ("schema", "organism"), ("country", "SCBD")],
             texts={"en": "Zea mays synthetic"},
         )

@@ -14,7 +14,7 @@ def _ignore_search_internals(obj, name, type_, reflected, compare_to):
         return False  # SQLite FTS5 virtual table and its shadow tables
     if type_ == "column" and name == "tsv":
         return False  # PostgreSQL generated tsvector
-    return not (type_ == "index" and name in ("ix_search_documents_tsv", "ix_search_texts_tsv"))
+    return not (type_ == "index" and name == "ix_search_texts_tsv")
 
 
 def test_migrations_match_the_declared_tables(services):

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bch.api.bodies import read_body, too_large
 from bch.api.deps import services
+from bch.api.identity import principal_of
 from bch.api.params import Revision
 from bch.api.responses import errors, raw_body
 from bch.compat import documents as shapes
@@ -104,7 +105,7 @@ def _text(value: Any) -> str:
     openapi_extra={"parameters": SOLR_QUERY},
 )
 def index_get(request: Request) -> dict[str, Any]:
-    return selector(request).select(_query(request))
+    return selector(request).select(_query(request), principal_of(request))
 
 
 @router.post(
@@ -125,7 +126,7 @@ def index_get(request: Request) -> dict[str, Any]:
 )
 async def index_post(request: Request) -> dict[str, Any]:
     params = await _form_or_json(request)
-    return await run_in_threadpool(selector(request).select, params)
+    return await run_in_threadpool(selector(request).select, params, principal_of(request))
 
 
 @router.get(

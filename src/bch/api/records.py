@@ -139,6 +139,7 @@ def list_records(
             limit=limit,
             lang=language,
             include_total=total,
+            principal=principal_of(request),
         )
     )
     items = []
@@ -159,6 +160,8 @@ def list_records(
             name: [{"value": v, "count": n} for v, n in counts]
             for name, counts in result.facets.items()
         }
+    if result.timed_out:
+        body["timedOut"] = result.timed_out
     return JSONResponse(body, headers=headers)
 
 

@@ -10,7 +10,7 @@ from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.thesaurus import Domain, Term
 from bch.services.errors import NotFound
 from bch.services.policy import public_actor
-from bch.storage.repository import DocumentRow, RevisionRow
+from bch.storage.rows import DocumentRow, RevisionRow
 
 if TYPE_CHECKING:
     from bch.services.container import Services

@@ -19,8 +19,7 @@ from bch.compat.solr_query import (
     Node,
     SolrSyntaxError,
 )
-
-_WORD = re.compile(r"\w+", re.UNICODE)
+from bch.storage.text_tokens import words
 
 
 def tokens(text: str) -> list[str]:
@@ -31,8 +30,8 @@ def tokens(text: str) -> list[str]:
 def _analysed(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """The words of a text, in order and as a set. Cached: a query's clauses are evaluated one
     document after the other, so each document text is split once, not once per clause."""
-    words = tuple(_WORD.findall(text.casefold()))
-    return words, frozenset(words)
+    found = tuple(words(text.casefold()))  # Solr folds case fully (ß -> ss)
+    return found, frozenset(found)
 
 
 def is_text(field: str) -> bool:

@@ -25,7 +25,7 @@ from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import LANGUAGES, display
 from bch.records.realms import RealmRegistry
 from bch.records.thesaurus import Thesaurus
-from bch.storage.repository import DocumentRow
+from bch.storage.rows import DocumentRow
 
 STATIC_FIELDS = {
     "id",

@@ -1,8 +1,12 @@
 """The CBD ``/api/v2013/index`` (Solr select) answered from our records.
 
-Candidates come from the search service (so the policy read filter applies: drafts and deleted
-records never appear), narrowed by the required schema/government/realm clauses; the full query
-is then evaluated exactly on the index documents of those candidates (cached per revision)."""
+Each q and fq is translated into the search contract (bch.compat.translate): the clauses it can
+express become filters and words of a search request in the caller's read scope (drafts and
+deleted records never appear), answered by the search service's engine like a v1 search. When
+nothing is left over and the sort is on record columns, numFound is the engine's total and the
+page is the engine's, by offset: only the page's index documents are built. Otherwise the
+residual clauses are evaluated exactly on the index documents (cached per revision) of the
+engine's hits only."""
 
 from __future__ import annotations
 
@@ -12,24 +16,23 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bch.compat import column_query
-from bch.compat.evaluate import check, is_text, matches, pushdown, tokens
-from bch.compat.index_fields import field_catalog, index_document
+from bch.compat.evaluate import check, is_text, matches, tokens
+from bch.compat.index_fields import SPECIAL, field_catalog, index_document
 from bch.compat.solr_query import (
     MAX_CLAUSES,
-    MUST,
-    Boolean,
     Node,
     SolrSyntaxError,
     clause_count,
     local_params,
     parse,
 )
+from bch.compat.translate import Plan, Translator, column_order
 from bch.records.realms import UnknownSchema
 from bch.services.errors import BadRequest
 from bch.services.numbers import MAX_INT, is_ascii_number, number_from_text
-from bch.services.search import SearchQuery
-from bch.storage.repository import _doc
+from bch.services.policy import ANONYMOUS, Principal, read_scope
+from bch.storage.rows import DocumentRow
+from bch.storage.scope import ReadScope
 
 if TYPE_CHECKING:
     from bch.services.container import Services
@@ -68,16 +71,34 @@ class Filter:
     tags: set[str]
 
 
+@dataclass
+class Check:
+    """One q or fq as the contract's hits (None: every record) and residual nodes."""
+
+    ids: set[int] | None
+    residual: list[Node]
+
+    def ok(self, doc_id: int, doc: dict[str, Any]) -> bool:
+        return (self.ids is None or doc_id in self.ids) and all(
+            matches(r, doc) for r in self.residual
+        )
+
+
 class SelectService:
     def __init__(self, svc: Services):
         self.svc = svc
         self.catalog = field_catalog(svc.registry)
         # doc id -> (revision, index doc), the most recently used last
         self._cache: OrderedDict[int, tuple[int, dict[str, Any]]] = OrderedDict()
-        self.fast = True  # answer column-filter queries in SQL (tests turn it off to compare)
+        self.fast = True  # translate into the contract (tests turn it off to compare)
+        self.answered_by_engine = 0  # requests whose page came from the engine (tests read it)
+        rel, terms = _term_fields(svc)
+        self.translator = Translator(rel, terms)
 
     # -- request --------------------------------------------------------------------------------
-    def select(self, raw: list[tuple[str, str]]) -> dict[str, Any]:
+    def select(
+        self, raw: list[tuple[str, str]], principal: Principal = ANONYMOUS
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         params = normalise(raw)
         for name in UNSUPPORTED:
@@ -109,17 +130,33 @@ class SelectService:
         need_universe = any(
             self._facet_opt(params, f, "facet.mincount", "0") == "0" for f, *_ in facet_fields
         )
-        fast = None if facet_fields else self._by_columns(q, filters, sort, start, rows)
-        if fast is not None:
-            found, page_docs = fast
-            universe: list[dict[str, Any]] = []
+        scope = read_scope(principal)
+        nodes = [q, *[f.node for f in filters]]
+        plan = self._plan(nodes) if self.fast else None
+        order = column_order(sort) if plan is not None else None
+        universe: list[tuple[int, dict[str, Any]]] = []
+        checks: list[Check] = []
+        if not facet_fields and plan is not None and not plan.residual and order is not None:
+            found, rows_ = self.svc.search.run(
+                plan.request(scope), "ordered_ids", order, start, rows
+            )
+            page_docs = self._index_docs(rows_)
+            self.answered_by_engine += 1
         else:
-            excluded = {tag for _f, _k, ex in facet_fields for tag in ex}
-            narrowing = [f for f in filters if not (f.tags & excluded)]
-            universe = self._candidates(q, narrowing, narrow=not need_universe)
-            hits = [
-                d for d in universe if matches(q, d) and all(matches(f.node, d) for f in filters)
-            ]
+            if plan is None:  # the reference: every record, every clause evaluated
+                checks = [Check(None, [n]) for n in nodes]
+                universe = self._universe(scope, [])
+            elif not facet_fields:  # the engine's hits, the residual evaluated on them
+                checks = [Check(None, plan.residual)]
+                universe = self._universe(scope, [self._check(scope, plan)])
+            else:  # facets count over a universe: each q/fq's hits and residual apart
+                checks = [self._check(scope, self.translator.plan(n)) for n in nodes]
+                excluded = {tag for _f, _k, ex in facet_fields for tag in ex}
+                narrowing = [
+                    c for c, f in zip(checks[1:], filters, strict=True) if not (f.tags & excluded)
+                ]
+                universe = self._universe(scope, [] if need_universe else [checks[0], *narrowing])
+            hits = [d for i, d in universe if all(c.ok(i, d) for c in checks)]
             for field, descending in reversed(sort):
                 if field == "score":
                     continue
@@ -140,7 +177,7 @@ class SelectService:
             body["facet_counts"] = {
                 "facet_queries": {},
                 "facet_fields": {
-                    key: self._count(params, field, universe, q, filters, ex)
+                    key: self._count(params, field, universe, checks, filters, ex)
                     for field, key, ex in facet_fields
                 },
                 "facet_ranges": {},
@@ -196,7 +233,7 @@ class SelectService:
         per = params.get(f"f.{field}.{name}")
         return (per or params.get(name) or [default])[-1]
 
-    def _count(self, params, field, universe, q, filters, ex) -> list[Any]:
+    def _count(self, params, field, universe, checks, filters, ex) -> list[Any]:
         limit = _int(self._facet_opt(params, field, "facet.limit", "100"), "facet.limit", -1, None)
         mincount = _int(
             self._facet_opt(params, field, "facet.mincount", "0"), "facet.mincount", 0, None
@@ -205,11 +242,13 @@ class SelectService:
         order = self._facet_opt(params, field, "facet.sort", "count" if limit > 0 else "index")
         if order not in ("count", "index"):
             raise bad("facet.sort", "count or index")
-        active = [f for f in filters if not (f.tags & ex)]
+        active = [checks[0]] + [
+            c for c, f in zip(checks[1:], filters, strict=True) if not (f.tags & ex)
+        ]
         counts: dict[str, int] = {}
-        for d in universe:
+        for i, d in universe:
             values = facet_values(d, field)
-            hit = matches(q, d) and all(matches(f.node, d) for f in active)
+            hit = all(c.ok(i, d) for c in active)
             for v in values:
                 counts[v] = counts.get(v, 0) + (1 if hit else 0)
         pairs = [(v, n) for v, n in counts.items() if n >= mincount and v.startswith(prefix)]
@@ -218,52 +257,34 @@ class SelectService:
             pairs = pairs[:limit]
         return [x for pair in pairs for x in pair]
 
-    def _by_columns(self, q, filters, sort, start, rows):
-        """(numFound, page) in SQL when the query is a filter on record columns (the harvester's
-        query); None otherwise. See bch.compat.column_query."""
-        if not self.fast:
-            return None
-        wanted = column_query.column_filters(
-            Boolean(tuple((MUST, n) for n in [q, *[f.node for f in filters]]))
-        )
-        if wanted is None:
-            return None
-        with self.svc.store.reading() as conn:
-            order = column_query.sort_keys(conn, sort)
-            if order is None:
-                return None
-            found, rows_ = column_query.page(conn, wanted, order, start, rows)
-        return found, self._index_docs([_doc(r) for r in rows_])
+    # -- the contract -------------------------------------------------------------------------
+    def _plan(self, nodes: list[Node]) -> Plan:
+        plan = Plan()
+        for node in nodes:
+            plan.add(self.translator.plan(node))
+        return plan
 
-    # -- candidates -----------------------------------------------------------------------------
-    def _candidates(self, q: Node, filters: list[Filter], *, narrow: bool) -> list[dict[str, Any]]:
-        wanted: dict[str, list[str]] = {}
-        if narrow:
-            for node in [q, *[f.node for f in filters]]:
-                for name, values in pushdown(node).items():
-                    wanted[name] = (
-                        [v for v in values if v in wanted[name]] if name in wanted else values
-                    )
-        known = {rt.name for rt in self.svc.registry.all()}
-        if "schema" in wanted:
-            wanted["schema"] = [v for v in wanted["schema"] if v in known]
-        if any(not v for v in wanted.values()):
-            return []
-        rows = []
-        cursor = None
-        while True:
-            page = self.svc.search.search(SearchQuery(filters=wanted, cursor=cursor, limit=1000))
-            rows += page.items
-            cursor = page.next
-            if not cursor:
-                break
-        return self._index_docs(rows)
+    def _check(self, scope: ReadScope, plan: Plan) -> Check:
+        if not plan.narrows:
+            return Check(None, plan.residual)
+        return Check(set(self.svc.search.run(plan.request(scope), "hit_ids")), plan.residual)
 
-    def _index_docs(self, rows) -> list[dict[str, Any]]:
+    def _universe(self, scope: ReadScope, checks: list[Check]) -> list[tuple[int, dict[str, Any]]]:
+        """(id, index document) of the records in scope that every check's hits hold (all of
+        them when no check narrows), in id order."""
+        narrowing = [c.ids for c in checks if c.ids is not None]
+        if narrowing:
+            ids = sorted(set.intersection(*narrowing))
+        else:
+            ids = self.svc.search.run(Plan().request(scope), "hit_ids")
+        rows = self.svc.search.documents(ids)
+        return list(zip([r.id for r in rows], self._index_docs(rows), strict=True))
+
+    def _index_docs(self, rows: list[DocumentRow]) -> list[dict[str, Any]]:
+        """The index documents of `rows`, in their order (confidential fields withheld)."""
         missing = [r for r in rows if self._cache.get(r.id, (None,))[0] != r.latest_revision]
         if missing:
-            with self.svc.store.reading() as conn:
-                bodies = self.svc.store.latest_bodies(conn, [r.id for r in missing])
+            bodies = self.svc.records.latest_bodies(missing)
             for r in missing:
                 if r.id not in bodies:
                     continue
@@ -271,7 +292,7 @@ class SelectService:
                     rt = self.svc.registry.record_type(r.schema, r.realm)
                 except UnknownSchema:
                     rt = None
-                body = self.svc.records.redact(r, bodies[r.id])
+                body = bodies[r.id]
                 self._cache[r.id] = (
                     r.latest_revision,
                     index_document(r, body, rt, self.svc.thesaurus),
@@ -284,6 +305,23 @@ class SelectService:
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return out
+
+
+def _term_fields(svc: Services) -> tuple[dict[str, str], dict[str, str]]:
+    """Index names of thesaurus fields -> their facet field: `X_REL_ss` (the term or a narrower
+    one) and `X_ss`/`X_s` (exactly the term), BCH aliases included (bch.compat.index_fields)."""
+    rel: dict[str, str] = {}
+    exact: dict[str, str] = {}
+    for rt in svc.registry.all():
+        for name, f in rt.fields.items():
+            if f.type == "term" and not f.confidential:
+                rel[f"{name}_REL_ss"] = name
+                exact[f"{name}_ss" if f.many else f"{name}_s"] = name
+    for alias, name in SPECIAL.items():
+        if f"{name}_REL_ss" in rel:
+            rel[f"{alias}_REL_ss"] = name
+            exact[f"{alias}_ss"] = name
+    return rel, exact
 
 
 def normalise(raw: list[tuple[str, str]]) -> dict[str, list[str]]:

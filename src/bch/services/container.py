@@ -193,9 +193,9 @@ class Services:
         from bch.storage.bitmap_index import LiveIndex, snapshot_path
 
         if not self.settings.search_index:  # BCH_SEARCH_INDEX=off
-            return SearchService(self.store, self.registry, None)
+            return SearchService(self.db, self.registry, None)
         index = LiveIndex(self.engine, snapshot_path(self.engine, self.settings.search_index_dir))
-        return SearchService(self.store, self.registry, index)
+        return SearchService(self.db, self.registry, index)
 
     @cached_property
     def changes(self) -> ChangeFeed:

@@ -12,8 +12,6 @@ from bch.records.fields import FieldDef, RecordType
 from bch.records.identifiers import REFERENCE_OWNER, split_pinned
 from bch.records.languages import LANGUAGES
 from bch.records.oecd_uid import try_parse_uid
-from bch.records.thesaurus import Thesaurus
-from bch.services import richtext
 
 
 def content_hash(document: dict[str, Any]) -> str:
@@ -89,32 +87,3 @@ def lmo_keys(rt: RecordType, document: dict[str, Any]) -> list[tuple[str, str]]:
         if parsed.is_stack:
             keys.extend((k, "component") for k in parsed.component_keys if k != parsed.key)
     return keys
-
-
-def search_text(
-    rt: RecordType, document: dict[str, Any], thesaurus: Thesaurus, title: dict[str, str]
-) -> str:
-    """Everything a user may type to find the record: texts in all languages, term titles, UIDs."""
-    chunks: list[str] = list(title.values())
-    chunks.append(" ".join(str(t) for t in rt.title.values()))
-    for _path, f, v in walk_values(rt.fields, document):
-        if f.confidential:
-            continue
-        if f.type in ("string", "email", "url") and isinstance(v, str):
-            chunks.append(v)
-        elif f.type == "lstring" and isinstance(v, dict):
-            chunks.extend(richtext.as_text(str(t)) if f.rich else str(t) for t in v.values())
-        elif f.type == "term" and isinstance(v, dict):
-            term = thesaurus.term(v.get("identifier", ""))
-            if term:
-                chunks.extend(term.title.values())
-            chunks.extend(str(t) for t in (v.get("customValue") or {}).values())
-        elif f.type == "oecdUid" and isinstance(v, str):
-            parsed = try_parse_uid(v)
-            chunks.append(v)
-            if parsed:
-                chunks.extend(p.ascii for p in parsed.parts)
-                chunks.extend(p.ascii.replace("-", "") for p in parsed.parts)
-        elif f.type == "link" and isinstance(v, dict):
-            chunks.append(str(v.get("name") or ""))
-    return "\n".join(c for c in chunks if c)

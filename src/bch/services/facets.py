@@ -7,7 +7,6 @@ transaction. The search service (bch.services.search) reads what these produce."
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from functools import cache
 from importlib import resources
@@ -20,24 +19,10 @@ from bch.records.oecd_uid import try_parse_uid
 from bch.records.thesaurus import Thesaurus
 from bch.services import richtext
 from bch.services.documents import walk_values
+from bch.storage.text_tokens import cjk_bigrams
 
 MAX_VALUE = 200
 TITLE_SORT = "_title"  # hidden facet holding the sort key of the display title
-
-# CJK scripts are written without spaces: index and query them as overlapping character bigrams.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-
-
-def cjk_bigrams(text: str) -> str:
-    """Rewrite every run of CJK characters as space-separated overlapping bigrams."""
-
-    def grams(m: re.Match[str]) -> str:
-        run = m.group(0)
-        if len(run) == 1:
-            return f" {run} "
-        return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
-
-    return _CJK.sub(grams, text)
 
 
 @cache

@@ -178,7 +178,6 @@ class RecordService:
             warnings=warnings,
             links=derive.references(rt, doc),
             lmo_keys=derive.lmo_keys(rt, doc),
-            search_text=derive.search_text(rt, doc, self.thesaurus, title),
             facets=facets.facet_values(
                 rt, doc, self.thesaurus, owner, title, self.organism_types(conn)
             ),

@@ -30,7 +30,7 @@ from pyroaring import BitMap
 from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
 from bch.storage.tables import changes, documents, record_facets, search_texts
-from bch.storage.text_tokens import QueryWord, text_tokens
+from bch.storage.text_tokens import QueryWord, text_tokens, title_tokens
 
 log = logging.getLogger("bch.search")
 
@@ -101,9 +101,8 @@ class BitmapIndex:
             live.append(r.id)
             for name, value in zip(COLUMNS, r[2:], strict=True):
                 facets[(name, value)].append(r.id)
-            for lang, title in (r.title or {}).items():
-                for word in text_tokens(lang, str(title)):
-                    titles[word].append(r.id)
+            for word in title_tokens(r.title):
+                titles[word].append(r.id)
         if not live:
             return
         alive = set(live)

@@ -20,7 +20,6 @@ from bch.storage.tables import (
     record_facets,
     record_links,
     revisions,
-    search_documents,
     search_texts,
 )
 
@@ -31,7 +30,7 @@ def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime)
     next_id = conn.execute(select(func.coalesce(func.max(documents.c.id), 0))).scalar_one() + 1
     next_seq = conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one() + 1
     order = (documents, revisions, changes, record_links, lmo_uids, record_facets, search_texts)
-    rows: dict[Table, list[dict[str, Any]]] = {t: [] for t in (*order, search_documents)}
+    rows: dict[Table, list[dict[str, Any]]] = {t: [] for t in order}
     for i, r in enumerate(records):
         doc_id, seq = next_id + i, next_seq + i
         rows[documents].append(
@@ -76,7 +75,6 @@ def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime)
         rows[search_texts].extend(
             {"document_id": doc_id, "lang": lang, "content": c} for lang, c in r.texts.items()
         )
-        rows[search_documents].append({"document_id": doc_id, "content": r.search_text})
     for table, values in rows.items():  # documents first: the others refer to them
         if values:
             conn.execute(insert(table), values)

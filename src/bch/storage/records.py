@@ -25,10 +25,10 @@ from bch.storage.rows import (
     utcnow,
 )
 from bch.storage.scope import EVERYTHING, ReadScope, scope_filter
-from bch.storage.search import text_search_for
+from bch.storage.search.dialect import search_dialect
 from bch.storage.search_index import clear_index, replace_index
 from bch.storage.sequence import append_change, last_sequence
-from bch.storage.tables import documents, lmo_uids, record_links, revisions, search_documents, users
+from bch.storage.tables import documents, lmo_uids, record_links, revisions, users
 
 CHUNK = 500  # identifiers per IN (...) list
 
@@ -57,7 +57,6 @@ class RecordRepository:
 
     def __init__(self, db: Database):
         self.db = db
-        self.text_search = text_search_for(db.engine)
 
     # -- transactions (shortcuts to the Database's) ----------------------------------------------
     @property
@@ -157,8 +156,6 @@ class RecordRepository:
                 insert(lmo_uids),
                 [{"uid_key": k, "document_id": doc_id, "kind": kind} for k, kind in keys.items()],
             )
-        conn.execute(delete(search_documents).where(search_documents.c.document_id == doc_id))
-        conn.execute(insert(search_documents).values(document_id=doc_id, content=rev.search_text))
         replace_index(conn, doc_id, rev.facets, rev.texts)
 
     def tombstone(self, conn: Connection, doc: DocumentRow, reason: str, by: str) -> DocumentRow:
@@ -170,7 +167,6 @@ class RecordRepository:
         )
         append_change(conn, doc.id, doc.latest_revision, "delete", now)
         # a deleted record is no longer found by search, UID or links; its revisions stay.
-        conn.execute(delete(search_documents).where(search_documents.c.document_id == doc.id))
         conn.execute(delete(lmo_uids).where(lmo_uids.c.document_id == doc.id))
         conn.execute(delete(record_links).where(record_links.c.source_id == doc.id))
         clear_index(conn, doc.id)
@@ -248,9 +244,9 @@ class RecordRepository:
         if ids is not None:
             stmt = stmt.where(documents.c.id.in_(list(ids)))
         if query:
-            sub = self.text_search.matching_ids(query)
-            if sub is not None:
-                stmt = stmt.where(documents.c.id.in_(sub))
+            match = search_dialect(self.db.name).text_match(query)
+            if match is not None:
+                stmt = stmt.where(documents.c.id.in_(select(match.c.document_id)))
         if after_id is not None:
             stmt = stmt.where(documents.c.id > after_id)
         rows = conn.execute(stmt.order_by(documents.c.id).limit(limit))

@@ -78,7 +78,6 @@ class NewRevision:
     warnings: list[dict[str, str]]
     links: list[tuple[str, str, int | None]]  # (field, target identifier, pinned revision)
     lmo_keys: list[tuple[str, str]]  # (uid key, exact|component)
-    search_text: str
     facets: list[tuple[str, str]] = field(default_factory=list)  # (field, value): search filters
     texts: dict[str, str] = field(default_factory=dict)  # language -> full text of that language
 

@@ -120,14 +120,6 @@ detection_method_lmos = Table(
     Index(None, "uid_key"),
 )
 
-# PostgreSQL full text: one tsvector per record. (SQLite uses an FTS5 virtual table, see search.py.)
-search_documents = Table(
-    "search_documents",
-    metadata,
-    Column("document_id", BigId, ForeignKey("documents.id"), primary_key=True),
-    Column("content", Text, nullable=False),
-)
-
 # -- Search and facets (unified API, migration 0003) -------------------------------------------
 # Facet/filter index: one row per (record, field, value) of the latest revision of a live record,
 # written in the publish transaction (bch.services.facets derives the values). Hierarchical terms
@@ -144,7 +136,7 @@ record_facets = Table(
 # Full text per language: one row per (record, language). PostgreSQL adds a generated tsvector
 # with that language's text search configuration; SQLite indexes the rows in FTS5 tables
 # (search_fts_en with English stemming, search_fts_intl for the others; Chinese is indexed as
-# character bigrams). See bch.services.search_text.
+# character bigrams). See bch.services.facets.language_texts.
 search_texts = Table(
     "search_texts",
     metadata,

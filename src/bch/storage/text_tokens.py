@@ -1,5 +1,12 @@
-"""Words of the in-memory search index (bch.storage.bitmap_index), one rule set for indexing and
-for queries, the same on SQLite and PostgreSQL.
+"""The one tokenizer of search: how a text splits into words, for every engine and surface.
+
+`words` splits (lower-cased runs of Unicode word characters); `cjk_bigrams` rewrites Chinese,
+Japanese and Korean runs as overlapping bigrams for the databases' full-text indexes;
+`query_terms` are the words of a query as the SQL engines' full-text match takes them;
+`text_tokens`, `title_tokens` and `query_words` are the entries of the bitmap index and what a
+query word matches, which also defines relevance (see bch.storage.search.contract).
+
+Rules of the bitmap entries, the same on SQLite and PostgreSQL:
 
 A text in language L gives: each word lower-cased with its diacritics folded (as FTS5's
 unicode61 tokenizer does), and, when L has a Snowball stemmer (Arabic, English, Spanish,
@@ -39,6 +46,40 @@ def stem(lang: str, word: str) -> str:
     return _STEMMERS[lang].stemWord(word)
 
 
+def words(text: str) -> list[str]:
+    """The words of a text, lower-cased, in order (repeats kept)."""
+    return _WORD.findall(text.lower())
+
+
+def is_cjk(word: str) -> bool:
+    return bool(_CJK.match(word))
+
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+
+
+def cjk_bigrams(text: str) -> str:
+    """Every run of CJK characters rewritten as space-separated overlapping bigrams (how the
+    databases' full-text indexes hold Chinese)."""
+
+    def grams(m: re.Match[str]) -> str:
+        run = m.group(0)
+        if len(run) == 1:
+            return f" {run} "
+        return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
+
+    return _CJK_RUN.sub(grams, text)
+
+
+def query_terms(query: str) -> list[list[str]]:
+    """Words of a query for a database's full-text match; a CJK word becomes its bigrams (a
+    phrase). At most MAX_QUERY_WORDS distinct words, as `query_words`."""
+    out = []
+    for w in list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]:
+        out.append(_bigrams(w) if is_cjk(w) and len(w) > 1 else [w])
+    return out
+
+
 def _bigrams(word: str) -> list[str]:
     return [word[i : i + 2] for i in range(len(word) - 1)] if len(word) > 1 else [word]
 
@@ -46,8 +87,16 @@ def _bigrams(word: str) -> list[str]:
 def text_tokens(lang: str, content: str) -> set[str]:
     """Index entries of one text in one language."""
     out: set[str] = set()
-    for word in set(_WORD.findall(content.lower())):
+    for word in set(words(content)):
         out.update(_entries(lang, word))
+    return out
+
+
+def title_tokens(title: dict[str, str] | None) -> set[str]:
+    """Index entries of a record's title, every language of it (relevance reads these)."""
+    out: set[str] = set()
+    for lang, text in (title or {}).items():
+        out |= text_tokens(lang, str(text))
     return out
 
 
@@ -73,7 +122,7 @@ class QueryWord:
 def query_words(query: str) -> list[QueryWord]:
     """The words of a user's query, each with what it matches (at most MAX_QUERY_WORDS)."""
     out: list[QueryWord] = []
-    for word in dict.fromkeys(_WORD.findall(query.lower())):
+    for word in dict.fromkeys(words(query)):
         if _CJK.match(word):
             out.append(QueryWord(word, exact=tuple(_bigrams(word))))
             continue
@@ -81,3 +130,17 @@ def query_words(query: str) -> list[QueryWord]:
         alternatives.update(SEP + lang + SEP + stem(lang, word) for lang in STEMMED)
         out.append(QueryWord(word, prefixes=tuple(sorted(alternatives))))
     return out[:MAX_QUERY_WORDS]
+
+
+def word_in(word: QueryWord, tokens: set[str]) -> bool:
+    """Whether a query word matches a set of index entries, exactly as the bitmap index matches
+    it against its postings (a prefix of an entry, or every bigram present)."""
+    if word.exact:
+        return all(t in tokens for t in word.exact)
+    return any(t.startswith(p) for t in tokens for p in word.prefixes)
+
+
+def title_tier(words_: list[QueryWord], tokens: set[str]) -> int:
+    """The relevance tier of a record for a query: 0 when its title matches every query word,
+    1 when it misses one, ... (lower is more relevant)."""
+    return len(words_) - sum(1 for w in words_ if word_in(w, tokens))

@@ -1,5 +1,8 @@
-"""The harvesters' queries (filters on record columns, paged and sorted on record columns) are
-answered in SQL; the answers are the general evaluator's, page by page, on both backends."""
+"""v2013 queries the search contract can express (the harvesters' column filters, date ranges,
+thesaurus `_REL_ss` clauses; paged and sorted on record columns) are answered by the search
+engine, numFound and page; the answers are the general evaluator's, page by page, on both
+backends. Clauses it cannot express are evaluated on the engine's hits only, with the same
+answers."""
 
 from __future__ import annotations
 
@@ -7,9 +10,9 @@ import time
 
 import pytest
 
-from bch.compat import column_query
 from bch.compat.select import SelectService
 from bch.compat.solr_query import parse
+from bch.compat.translate import Translator
 from tests import factories
 
 HARVEST = [
@@ -33,21 +36,30 @@ QUERIES = [
     [("q", "*:*"), ("fq", "realm_ss:BCH")],  # values are lower case: nothing
     [("q", "+schema_s:organism +schema_s:dnaSequence")],  # contradictory: nothing
     [("q", "*:*"), ("sort", "score desc, updatedDate_dt desc")],
+    [
+        ("q", "*:*"),
+        ("fq", "lmoTraits_REL_ss:dnaSequenceTraits.herbicides"),
+        ("sort", "updatedDate_dt desc, identifier_s asc"),
+    ],
+    [("q", "traits_REL_ss:(dnaSequenceTraits.herbicides OR dnaSequenceTraits.insects)")],
+]
+# the contract narrows, the evaluator checks the rest: the same answers, not by the engine alone
+RESIDUAL = [
+    [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate"), ("sort", "identifier_s asc")],
+    [("q", "schema_s:organism OR government_s:ca"), ("sort", "_revision_i desc")],
+    [("q", "realm_ss:bch AND NOT government_s:ca"), ("fq", "schema_s:modifiedOrganism")],
+    [("q", "*:*"), ("fq", "schema_s:modifiedOrganism"), ("sort", "transformationEvent_s asc")],
 ]
 
 
-SQL_PAGE = column_query.page
-
-
-def _compare(svc, params, monkeypatch) -> dict:
-    """The answer with the SQL path (which must be taken) and without it: equal."""
+def _compare(svc, params, monkeypatch=None, engine: bool = True) -> dict:
+    """The answer through the contract (by the engine alone when `engine`) and by the general
+    evaluator over every record: equal."""
     fast, general = SelectService(svc), SelectService(svc)
     general.fast = False
-    calls = []
-    monkeypatch.setattr(column_query, "page", lambda *a, **k: calls.append(1) or SQL_PAGE(*a, **k))
     got = fast.select(params)
     want = general.select(params)
-    assert calls, "the SQL path was not taken"
+    assert fast.answered_by_engine == (1 if engine else 0), "the engine path was not taken"
     assert got["response"] == want["response"]
     return want["response"]
 
@@ -58,6 +70,13 @@ def test_sql_answers_equal_the_evaluator(loaded, case, window, monkeypatch):
     params = [*QUERIES[case], ("start", window[0]), ("rows", window[1])]
     found = _compare(loaded, params, monkeypatch)
     assert found["numFound"] == 0 or case not in (5, 6, 7)
+    assert found["numFound"] > 0 or case in (5, 6, 7)
+
+
+@pytest.mark.parametrize("case", range(len(RESIDUAL)))
+def test_residual_clauses_are_evaluated_on_the_engines_hits(loaded, case):
+    params = [*RESIDUAL[case], ("start", "3"), ("rows", "40")]
+    assert _compare(loaded, params, engine=False)["numFound"] > 3
 
 
 def test_date_ranges_and_identifiers_match_at_the_boundaries(services, monkeypatch):
@@ -94,7 +113,8 @@ def test_date_ranges_and_identifiers_match_at_the_boundaries(services, monkeypat
     assert [d["identifier_s"] for d in one["docs"]] == [middle["identifier_s"]]
 
 
-def test_other_queries_are_not_column_filters():
+def test_what_the_contract_cannot_express_is_residual(loaded):
+    translator = SelectService(loaded).translator
     for text in [
         "title_t:maize",
         "schema_s:organism AND NOT government_s:ca",
@@ -102,6 +122,12 @@ def test_other_queries_are_not_column_filters():
         "schema_s:org*",
         'updatedDate_dt:"2020-01-01T00:00:00Z"',
         "updatedDate_dt:[2020-01-01T00:00:00Z TO *] OR schema_s:organism",
+        '"MON 810"',  # a phrase: narrowed by its words, then checked
     ]:
-        assert column_query.column_filters(parse(text)) is None, text
-    assert column_query.column_filters(parse("schema_s:a OR schema_s:b")) == {"schema": {"a", "b"}}
+        assert translator.plan(parse(text)).residual, text
+    both = translator.plan(parse("schema_s:a OR schema_s:b"))
+    assert [(f.stored, f.values) for f in both.filters] == [("schema", ("a", "b"))]
+    assert not both.residual
+    words = translator.plan(parse("maize AND text:herbicid*"))
+    assert words.words == ["maize", "herbicid"] and not words.residual and not words.filters
+    assert isinstance(translator, Translator)

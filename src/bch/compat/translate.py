@@ -1,0 +1,167 @@
+"""A v2013 (Solr) query translated into the search contract (bch.storage.search.contract):
+the clauses the contract can express become its filters and words, the others stay as a
+residual that is evaluated on the index documents of the contract's hits only.
+
+Expressed exactly (no residual): ``schema_s``, ``government_s`` (lower-case ISO code; reference
+records have none), ``realm_ss`` (lower case), ``identifier_s``, ``_state_s:public`` (every
+indexed record is public), ``NOT version_s:*`` (only latest revisions are indexed),
+``updatedDate_dt``/``createdDate_dt`` ranges (whole seconds), thesaurus clauses
+``{field}_REL_ss`` (a term or any narrower one: the facet rows hold each term with its broader
+terms) and words of the default field ``text`` (a word or a ``word*`` prefix), matched as the v1
+search matches its ``q``: in the record's texts in six languages, stems included. A phrase of
+several words in ``text`` is narrowed by its words, then checked as a phrase. Term fields without
+``_REL`` (``lmoTraits_ss:X``: exactly X) are narrowed by the facet rows (X or narrower), then
+checked. Alternatives of one field (``schema_s:(a OR b)``) are one filter. Anything else
+(other fields, OR across fields, NOT) is residual."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bch.compat.evaluate import parse_date
+from bch.compat.solr_query import MUST, MUST_NOT, SHOULD, Boolean, Clause, MatchAll, Node
+from bch.records.identifiers import REFERENCE_OWNER
+from bch.storage.scope import ReadScope
+from bch.storage.search.contract import DateRange, Filter, SearchRequest
+from bch.storage.text_tokens import MAX_QUERY_WORDS, words
+
+NOTHING = Filter("ids", "nothing", "id", ())
+DATES = {"updatedDate_dt": "updated", "createdDate_dt": "created"}
+ORDER = {
+    "updatedDate_dt": "updated",
+    "createdDate_dt": "created",
+    "identifier_s": "identifier",
+    "schema_s": "schema",
+    "_revision_i": "revision",
+}
+
+
+@dataclass
+class Plan:
+    """Filters and words (all must hold) and residual nodes (all must match)."""
+
+    filters: list[Filter] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    residual: list[Node] = field(default_factory=list)
+
+    def add(self, other: Plan) -> None:
+        self.filters += other.filters
+        self.words += other.words
+        self.residual += other.residual
+
+    @property
+    def narrows(self) -> bool:
+        return bool(self.filters or self.words)
+
+    def request(self, scope: ReadScope) -> SearchRequest:
+        return SearchRequest(scope=scope, filters=tuple(self.filters), q=" ".join(self.words))
+
+
+class Translator:
+    def __init__(self, rel_fields: dict[str, str], term_fields: dict[str, str]):
+        self.rel_fields = rel_fields  # X_REL_ss -> facet field (terms with broader closure)
+        self.term_fields = term_fields  # X_ss / X_s of a term field -> facet field
+
+    def plan(self, node: Node) -> Plan:
+        if isinstance(node, MatchAll):
+            return Plan()
+        if isinstance(node, Clause):
+            return self._clause(node)
+        must = [c for o, c in node.clauses if o == MUST]
+        should = [c for o, c in node.clauses if o == SHOULD]
+        out = Plan()
+        for occur, child in node.clauses:
+            if occur != MUST_NOT:
+                continue
+            if isinstance(child, Clause) and child.field == "version_s" and child.kind == "exists":
+                continue  # never set: NOT version_s:* holds for every document
+            out.residual.append(Boolean(((MUST_NOT, child),)))
+        if must:  # Lucene: optional clauses do not restrict when some are required
+            for child in must:
+                out.add(self.plan(child))
+        elif len(should) == 1:
+            out.add(self.plan(should[0]))
+        elif should:
+            out.add(self._alternatives(Boolean(tuple((SHOULD, c) for c in should))))
+        return out
+
+    def _alternatives(self, node: Boolean) -> Plan:
+        """field:a OR field:b on one expressible field: one filter; else residual."""
+        parts = [c for _o, c in node.clauses]
+        if not all(isinstance(c, Clause) and c.kind in ("term", "phrase") for c in parts):
+            return Plan(residual=[node])
+        fields = {c.field for c in parts}  # type: ignore[union-attr]
+        if len(fields) != 1:
+            return Plan(residual=[node])
+        plans = [self._clause(c) for c in parts]  # type: ignore[arg-type]
+        if any(p.residual or p.words or len(p.filters) != 1 for p in plans):
+            return Plan(residual=[node])
+        kinds = {(p.filters[0].kind, p.filters[0].stored) for p in plans if p.filters[0] != NOTHING}
+        if len(kinds) > 1:
+            return Plan(residual=[node])
+        values = tuple(v for p in plans for v in p.filters[0].values)
+        if not kinds:
+            return Plan(filters=[NOTHING])
+        (kind, stored), first = kinds.pop(), plans[0].filters[0]
+        name = first.name if first != NOTHING else stored
+        return Plan(filters=[Filter(kind, name, stored, tuple(dict.fromkeys(values)))])
+
+    def _clause(self, c: Clause) -> Plan:
+        residual = Plan(residual=[c])
+        if c.kind == "range":
+            if c.field not in DATES:
+                return residual
+            bounds = DateRange(
+                parse_date(c.value) if c.value else None,
+                parse_date(c.upper) if c.upper else None,
+                c.include_lower,
+                c.include_upper,
+            )
+            return Plan(filters=[Filter("date", c.field, DATES[c.field], (bounds,))])
+        if c.field == "text" and c.kind in ("term", "prefix", "phrase"):
+            found = words(c.value)
+            if not found or len(found) > MAX_QUERY_WORDS:
+                return residual
+            if c.kind == "prefix" and len(found) > 1:
+                return residual
+            exact = len(found) == 1 and c.kind != "phrase"
+            return Plan(words=found, residual=[] if exact else [c])
+        if c.kind not in ("term", "phrase"):
+            return residual
+        v = c.value
+        if c.field == "schema_s":
+            return Plan(filters=[Filter("column", "schema", "schema", (v,))])
+        if c.field == "government_s":
+            ok = v == v.lower() and v.upper() != REFERENCE_OWNER
+            return Plan(
+                filters=[Filter("column", "country", "country", (v.upper(),)) if ok else NOTHING]
+            )
+        if c.field == "realm_ss":
+            ok = v == v.lower()
+            return Plan(
+                filters=[Filter("column", "realm", "realm", (v.upper(),)) if ok else NOTHING]
+            )
+        if c.field == "identifier_s":
+            return Plan(filters=[Filter("identifier", "identifier", "identifier", (v,))])
+        if c.field == "_state_s":
+            return Plan() if v == "public" else Plan(filters=[NOTHING])
+        if c.field in self.rel_fields:
+            stored = self.rel_fields[c.field]
+            return Plan(filters=[Filter("facet", stored, stored, (v,))])
+        if c.field in self.term_fields:  # exactly the term: narrowed by the closure, checked
+            stored = self.term_fields[c.field]
+            return Plan(filters=[Filter("facet", stored, stored, (v,))], residual=[c])
+        return residual
+
+
+def column_order(sort: list[tuple[str, bool]]) -> list[tuple[str, bool]] | None:
+    """A Solr sort as the contract's column order (score: every score is equal, skipped);
+    None when a field is not a column."""
+    out = []
+    for name, descending in sort:
+        if name == "score":
+            continue
+        if name not in ORDER:
+            return None
+        out.append((ORDER[name], descending))
+    return out
