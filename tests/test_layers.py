@@ -22,8 +22,7 @@ import bch
 
 SRC = Path(bch.__file__).parent
 
-KNOWN: set[tuple[str, str]] = {
-}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _modules() -> dict[str, Path]:
