@@ -74,6 +74,16 @@ def _has_records(request: Request, schema: str) -> bool:
     return schema in cached[1]
 
 
+def _session_csrf(request: Request) -> str:
+    from bch.api.identity import session_of  # the web session of the accounts layer
+
+    try:
+        session = session_of(request)
+    except Exception:  # noqa: BLE001 - an unreadable session shows the page signed out
+        return ""
+    return session.csrf if session else ""
+
+
 def _principal(request: Request):
     finder = getattr(request.app.state, "web_principal", None)
     try:
@@ -96,6 +106,7 @@ def page(
             path=request.url.path,
             lang_url=lambda code: lang_url(request, code),
             has_records=lambda schema: _has_records(request, schema),
+            session_csrf=lambda: _session_csrf(request),
             principal=context.pop("principal", None) or _principal(request),
             **context,
         )

@@ -12,7 +12,7 @@ STATIC = Path(__file__).with_name("static")
 
 
 def install(app: FastAPI) -> None:
-    from bch.web import account, countries, lmo_page, pages, registries, submit
+    from bch.web import account, countries, lmo_page, pages, registries, signup, submit
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -24,5 +24,5 @@ def install(app: FastAPI) -> None:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    for module in (lmo_page, registries, countries, submit, account, pages):
+    for module in (lmo_page, registries, countries, submit, account, signup, pages):
         app.include_router(module.router)
