@@ -12,7 +12,16 @@ STATIC = Path(__file__).with_name("static")
 
 
 def install(app: FastAPI) -> None:
-    from bch.web import account, countries, lmo_page, pages, registries, signup, submit
+    from bch.web import (
+        account,
+        countries,
+        lmo_page,
+        pages,
+        record_edit,
+        registries,
+        signup,
+        submit,
+    )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -24,5 +33,5 @@ def install(app: FastAPI) -> None:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    for module in (lmo_page, registries, countries, submit, account, signup, pages):
+    for module in (lmo_page, registries, countries, submit, account, signup, record_edit, pages):
         app.include_router(module.router)
