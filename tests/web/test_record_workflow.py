@@ -185,3 +185,20 @@ def test_an_incomplete_request_saves_nothing_and_names_the_fields(small):
         not re.fullmatch(r"[a-z]+[A-Z]\w+", x) for x in labels
     )
     assert nau.get("/en/my").text.count("/en/drafts/") == 0  # no draft titled with a UUID
+
+
+def test_warnings_name_fields_by_label_and_count_what_they_list(small):
+    nau = client(small["svc"])
+    sign_in(nau, "nau@example.org")
+    form = nau.get("/en/submit/biosafetyDecision").text
+    # an Art. 11 decision without its conditional fields: saved, with warnings to check
+    data = decision_form(
+        small, form, action="save", decisionTypes="BE64016A-C3BD-4C61-9620-C3FEF96B2A24"
+    )
+    r = nau.post("/en/submit/biosafetyDecision", data=data)
+    assert r.status_code == 200 and "The draft was saved." in r.text
+    box = re.search(r'<div class="notice"><h2 class="small">(.*?)</div>', r.text, re.S).group(1)
+    count = int(re.search(r"(\d+) fields? to check", box).group(1))
+    assert count == len(re.findall(r"<li>", box)) >= 1
+    assert "Decision taken under Article 11.6" in box
+    assert "takenInAccordanceWithA116" not in re.sub(r'href="[^"]*"', "", box)
