@@ -135,6 +135,14 @@ def test_sign_up_confirm_sign_in_out_and_reset_a_password(site):
     w.sign_in("wanjiru@example.org", NEW_PASSWORD)
     assert p.locator("nav.main-nav a:has-text('My account')").count() == 1
     w.close()
+    for lang in ("ar", "zh"):  # the same pages in a right-to-left and a CJK language
+        w = _walk(site, f"account-{lang}")
+        for path in ("sign-up", "password-reset"):
+            w.goto(f"/{lang}/{path}")
+            assert w.page.locator("html").get_attribute("lang") == lang
+            w.axe()
+            w.shot(path)
+        w.close()
 
 
 def _fill_decision(p, cna_uid: str, title: str) -> None:
