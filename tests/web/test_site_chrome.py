@@ -17,3 +17,15 @@ def test_laboratories_are_not_in_the_menu_while_there_is_none(web, loaded):
     assert 'href="/fr/registries/lmos"' in home
     assert 'href="/fr/registries/laboratories"' not in home
     assert web.get("/fr/registries/laboratories").status_code == 200  # the page itself stays
+
+
+def test_docs_page_is_swagger_ui_5_from_local_assets_under_the_csp(web):
+    page = web.get("/docs")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    bundle = web.get("/docs/assets/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and bundle.headers["content-type"].startswith(
+        "text/javascript"
+    )
+    assert "swagger-ui-bundle.js?v=5." in page.text
+    licence = web.get("/docs/assets/LICENSE")
+    assert licence.status_code == 200 and "Apache License" in licence.text
