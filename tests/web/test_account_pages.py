@@ -105,3 +105,17 @@ def test_an_expired_reset_link_is_refused(services, mailbox):  # noqa: F811
         data={"token": token, "password": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert r.status_code == 400 and "has expired" in r.text
+
+
+def test_a_signed_in_user_can_ask_for_a_reset_link_too(services, mailbox):  # noqa: F811
+    services.accounts.add_user("kofi@example.org", password=PASSWORD)
+    c = client(services)
+    r = c.post("/fr/sign-in", data={"email": "kofi@example.org", "password": PASSWORD})
+    assert r.status_code == 303
+    form = c.get("/fr/password-reset").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    r = c.post("/fr/password-reset", data={"csrf": csrf, "email": "kofi@example.org"})
+    assert r.status_code == 202 and "Consultez vos courriels" in r.text
+    assert "/fr/password-reset/confirm?token=" in Mailbox.body(
+        mailbox.wait_for("kofi@example.org")[0]
+    )
