@@ -144,7 +144,7 @@ def test_mailed_links_use_the_public_url(services, request, monkeypatch):
     assert r.status_code == 202, r.text
     [mail] = box.wait_for("wanjiru@example.org")
     body = Mailbox.body(mail)
-    assert "https://bch.example.org/api/v1/auth/confirm?token=" in body
+    assert "https://bch.example.org/en/confirm?token=" in body  # the web page
     assert "evil" not in body
 
 

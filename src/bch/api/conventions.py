@@ -9,6 +9,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
 import orjson
@@ -225,15 +226,23 @@ def _bearer_digest(scope) -> str | None:
     return None
 
 
+#: Swagger UI from the npm package swagger-ui-dist (Apache-2.0, SmartBear Software), vendored
+#: unchanged in docs_assets/ with its LICENSE and NOTICE; scripts/update-swagger-ui.sh replaces it
+SWAGGER_UI_VERSION = "5.35.0"
+DOCS_DIR = Path(__file__).with_name("docs_assets")
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Biosafety Clearing-House API</title>
-<link rel="stylesheet" href="{assets}/swagger-ui.css">
+<link rel="icon" href="/favicon.ico">
+<link rel="stylesheet" href="{assets}/swagger-ui.css?v={version}">
 </head><body><div id="swagger-ui"></div>
-<script src="{assets}/swagger-ui-bundle.js"></script>
+<script src="{assets}/swagger-ui-bundle.js?v={version}"></script>
 <script src="/docs/init.js"></script></body></html>"""
+# validatorUrl null: the UI would otherwise ask validator.swagger.io to rate the document
 DOCS_INIT = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui",
-  presets: [SwaggerUIBundle.presets.apis], layout: "BaseLayout", deepLinking: true});
+  presets: [SwaggerUIBundle.presets.apis], layout: "BaseLayout", deepLinking: true,
+  validatorUrl: null, tryItOutEnabled: false});
 """
 
 
@@ -254,16 +263,11 @@ def install_conventions(app: FastAPI, settings: Settings) -> None:
 
 
 def _install_docs(app: FastAPI) -> None:
-    try:
-        from swagger_ui_bundle import swagger_ui_path
-    except ImportError:  # pragma: no cover - the pinned dependency is installed
-        swagger_ui_path = None
-    if swagger_ui_path:
-        app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+    app.mount(DOCS_ASSETS, StaticFiles(directory=DOCS_DIR), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return HTMLResponse(DOCS_PAGE.format(assets=DOCS_ASSETS))
+        return HTMLResponse(DOCS_PAGE.format(assets=DOCS_ASSETS, version=SWAGGER_UI_VERSION))
 
     @app.get("/docs/init.js", include_in_schema=False)
     def docs_init() -> Response:  # a file, not an inline script: the pages' CSP forbids those

@@ -8,8 +8,8 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FRAMEABLE_PREFIXES: list[str] = ["/widgets", "/embed", "/oembed", "/en/embed", "/share/embed"]
-# the interactive API documentation loads its scripts from a CDN: no CSP there
-NO_CSP_PREFIXES: tuple[str, ...] = ("/docs", "/redoc")
+# paths answered without a Content-Security-Policy (none: /docs loads its own local assets)
+NO_CSP_PREFIXES: tuple[str, ...] = ()
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"

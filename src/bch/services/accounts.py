@@ -125,9 +125,18 @@ class AccountService:
         return user
 
     # -- registration and password reset -------------------------------------------------------
-    def register(self, email: str, password: str, *, name: str | None = None, ip: str = "") -> None:
-        """Create an unconfirmed account and mail the confirmation link. The answer is the same
-        whether the address was known or not (no account discovery)."""
+    def register(
+        self,
+        email: str,
+        password: str,
+        *,
+        name: str | None = None,
+        ip: str = "",
+        lang: str = "en",
+    ) -> None:
+        """Create an unconfirmed account and mail the confirmation link (to the web page in
+        `lang`). The answer is the same whether the address was known or not (no account
+        discovery)."""
         self.limiter.hit("register", ip or "-")
         email = normal_email(email)
         check_rule(password)
@@ -135,12 +144,12 @@ class AccountService:
             conn = tx.conn
             existing = self.users.by_email(conn, email)
             if existing is not None:
-                tx.record(AccountEvent("registered_again", email))
+                tx.record(AccountEvent("registered_again", email, lang=lang))
                 return
             user = self.users.create(conn, email, password, name=name, confirmed=False)
             token = self._ticket(conn, user.id, "confirm")
             audit.write(conn, email, "user.register", detail={"user": email})
-            tx.record(AccountEvent("registered", email, secret=token))
+            tx.record(AccountEvent("registered", email, secret=token, lang=lang))
 
     def confirm(self, token: str) -> User:
         with self._writing() as tx:
@@ -152,7 +161,9 @@ class AccountService:
             audit.write(conn, user.email, "user.confirm", detail={"user": user.email})
             return user
 
-    def request_password_reset(self, email: str, *, ip: str = "") -> None:
+    def request_password_reset(self, email: str, *, ip: str = "", lang: str = "en") -> None:
+        """Mail a single-use link (TICKET_HOURS) to choose a new password; nothing for an
+        unknown address, and the same answer (no account discovery)."""
         self.limiter.hit("reset", ip or "-")
         self.limiter.hit("reset", normal_email(email))
         with self._writing() as tx:
@@ -161,7 +172,7 @@ class AccountService:
             if user is None:
                 return
             token = self._ticket(conn, user.id, "reset")
-            tx.record(AccountEvent("reset_requested", user.email, secret=token))
+            tx.record(AccountEvent("reset_requested", user.email, secret=token, lang=lang))
 
     def reset_password(self, token: str, password: str) -> None:
         check_rule(password)

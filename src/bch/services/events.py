@@ -70,6 +70,7 @@ class AccountEvent(Event):
     secret: str | None = None
     failures: int = 0
     address: str | None = None
+    lang: str = "en"  # the language of the web pages the mail links to
 
 
 Subscriber = Callable[[Event], None]

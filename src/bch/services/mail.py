@@ -2,7 +2,9 @@
 
 BCH_SMTP_HOST, BCH_SMTP_PORT (25), BCH_SMTP_FROM (bch@localhost), BCH_SMTP_USER/BCH_SMTP_PASSWORD
 (optional, with STARTTLS when BCH_SMTP_STARTTLS=1). Without BCH_SMTP_HOST mails are written to the
-log. Sending never breaks the action that caused it: a failure is logged."""
+log (logger `bch.mail`, level WARNING: a mail that reaches nobody's inbox; to standard error when
+nothing else configured logging, as under `bch serve`, which configures only uvicorn's loggers).
+Sending never breaks the action that caused it: a failure is logged."""
 
 from __future__ import annotations
 
@@ -16,6 +18,16 @@ if TYPE_CHECKING:
     from bch.settings import Settings
 
 log = logging.getLogger("bch.mail")
+
+
+def _log_somewhere() -> None:
+    """The log is where mails go without SMTP: give `bch.mail` a handler on standard error when
+    nobody configured one (Python would otherwise print the bare message, or nothing below
+    WARNING)."""
+    if not log.hasHandlers():
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:  %(name)s %(message)s"))
+        log.addHandler(handler)
 
 
 @dataclass(frozen=True)
@@ -56,7 +68,8 @@ class Mailer:
         msg["Subject"] = subject
         msg.set_content(body)
         if not s.host:
-            log.info("mail (no SMTP configured) to %s: %s\n%s", msg["To"], subject, body)
+            _log_somewhere()
+            log.warning("mail (no SMTP configured) to %s: %s\n%s", msg["To"], subject, body)
             return False
         try:
             with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:

@@ -92,26 +92,30 @@ class AccountMail:
         self.site = site  # BCH_PUBLIC_URL: links in mails
 
     def __call__(self, e: AccountEvent) -> None:
+        site = f"{self.site}/{e.lang}"  # the web pages, in the language the person used
         if e.action == "registered":
             self.mailer.send(
                 e.email,
                 "Biosafety Clearing-House: confirm your e-mail address",
-                "Confirm your registration with this code or link (valid 24 hours):\n\n"
-                f"{e.secret}\n{self.site}/api/v1/auth/confirm?token={e.secret}\n",
+                "Open this link to confirm your registration (valid 24 hours):\n\n"
+                f"{site}/confirm?token={e.secret}\n\n"
+                f"or enter this code:\n{e.secret}\n",
             )
         elif e.action == "registered_again":
             self.mailer.send(
                 e.email,
                 "Biosafety Clearing-House: you already have an account",
                 "Someone (perhaps you) tried to register this address again. If you forgot "
-                f"your password, reset it at {self.site}/api/v1/auth/password-reset.",
+                f"your password, choose a new one at {site}/password-reset.",
             )
         elif e.action == "reset_requested":
             self.mailer.send(
                 e.email,
                 "Biosafety Clearing-House: reset your password",
-                "Choose a new password with this code (valid 24 hours):\n\n"
-                f"{e.secret}\n\nIf you did not ask for this, ignore this mail.",
+                "Open this link to choose a new password (valid 24 hours, once):\n\n"
+                f"{site}/password-reset/confirm?token={e.secret}\n\n"
+                f"or enter this code:\n{e.secret}\n\n"
+                "If you did not ask for this, ignore this mail.",
             )
         elif e.action == "login_failures":
             self.mailer.send(
@@ -123,5 +127,5 @@ class AccountMail:
                 "attempts from the addresses that failed are slowed down.\n\n"
                 "If this was you, nothing needs doing. If not, someone may be guessing your "
                 "password: if it could be known or guessed, choose a new one at "
-                f"{self.site}/api/v1/auth/password-reset.\n",
+                f"{site}/password-reset.\n",
             )

@@ -29,7 +29,15 @@ from bch.services.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from bch.services.permissions import Action, Outcome, Target, may_decide, require, target
+from bch.services.permissions import (
+    Action,
+    Outcome,
+    Target,
+    may_decide,
+    outcome,
+    require,
+    target,
+)
 from bch.services.policy import Principal
 from bch.services.publishing_requests import request_event, request_json
 from bch.services.records import Published, RecordService
@@ -41,6 +49,30 @@ from bch.storage.rows import DocumentRow, iso_utc, utcnow
 
 DEFAULT_DEADLINE_DAYS = 83
 MAX_MESSAGE = 1000  # as additionalInfo in the real BCH
+
+
+@dataclass(frozen=True)
+class RecordActions:
+    """What a principal may do with a published record (for the buttons of its page): each is
+    ALLOW (done directly), REQUEST (through a request) or DENY; `pending` is the id of a request
+    on the record that waits for a decision."""
+
+    edit: Outcome
+    publish: Outcome
+    delete: Outcome
+    pending: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestChange:
+    """What a request would change: `kind` publication (a record never published), revision (a
+    new revision of a published record) or deletion; `before` the published revision's document
+    (None for a publication), `after` the draft's (None for a deletion)."""
+
+    kind: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    uid: str | None  # the published record's UID with its revision, if any
 
 
 @dataclass
@@ -342,6 +374,51 @@ class WorkflowService:
         answers and the notifications)."""
         with self.store.reading() as conn:
             return self.request_json(conn, self._row(conn, request_id))
+
+    # -- what the pages show ----------------------------------------------------------------------
+    def actions_on(self, principal: Principal, doc: DocumentRow) -> RecordActions:
+        """The outcomes of editing, publishing and deleting the published record `doc`."""
+        deny = RecordActions(Outcome.DENY, Outcome.DENY, Outcome.DENY)
+        if principal.is_anonymous:
+            return deny
+        rt = self._rt(doc.schema, doc.realm)
+        with self.store.reading() as conn:
+            mine = self._target(conn, rt, doc.owner, doc)
+            pending = self.requests.pending_on(conn, doc.identifier)
+        return RecordActions(
+            outcome(principal, Action.EDIT, mine),
+            outcome(principal, Action.PUBLISH, mine),
+            outcome(principal, Action.DELETE, mine),
+            pending,
+        )
+
+    def publish_outcome(
+        self, principal: Principal, schema: str, realm: str, owner: str | None, identifier: str
+    ) -> Outcome:
+        """Whether publishing the draft of `identifier` would publish (ALLOW) or open a request
+        (REQUEST); for a record not published yet, with the owner the form names."""
+        rt = self._rt(schema, realm)
+        with self.store.reading() as conn:
+            record = self.store.document_by_identifier(conn, identifier)
+            mine = self._target(conn, rt, record.owner if record else owner or "", record)
+        return outcome(principal, Action.PUBLISH, mine)
+
+    def change_of(self, principal: Principal, request_id: int) -> RequestChange:
+        """What the request would change, for those who may see the request."""
+        request = self.get_request(principal, request_id)  # 404 for others
+        identifier = request["identifier"]
+        with self.store.reading() as conn:
+            record = self.store.document_by_identifier(conn, identifier)
+            draft = self.drafts.find(conn, identifier) if request["kind"] == "publish" else None
+        live = record is not None and record.deleted_at is None
+        before = uid = None
+        if live:
+            view = self.records.get(identifier, principal=principal, with_links=False)
+            before, uid = view.document, view.uid
+        after = draft.document if draft is not None else None
+        if request["kind"] == "delete":
+            return RequestChange("deletion", before, None, uid)
+        return RequestChange("revision" if live else "publication", before, after, uid)
 
     # -- deadlines --------------------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> TickReport:

@@ -54,12 +54,17 @@ async def sign_in(request: Request, lang: str) -> Response:
 def _sign_in_error(exc: ServiceError) -> str:
     if exc.status == 401:
         return _("Wrong e-mail or password.")
+    if exc.status == 403:
+        return _("Confirm your e-mail address first: open the link in the mail we sent you.")
     if exc.status == 429:
         seconds = exc.extra.get("retryAfter", 1)
         return _(
-            "Too many failed sign-ins from this address. Try again in %(seconds)s s.",
+            "Too many failed sign-ins from this address. Try again in %(seconds)s s. The "
+            "account is not locked: its owner can still sign in from elsewhere.",
             seconds=seconds,
         )
+    if exc.status == 400:
+        return _("Enter your e-mail address and your password.")
     return exc.message
 
 

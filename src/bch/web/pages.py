@@ -203,11 +203,19 @@ def record_context(svc, lang: str, view: RecordView) -> tuple[dict[str, Any], Di
 @router.get("/{lang:lang}/records/{ref}")
 @web_page
 def record_page(
-    request: Request, lang: str, ref: str, revision: RevisionQuery | None = None
+    request: Request,
+    lang: str,
+    ref: str,
+    revision: RevisionQuery | None = None,
+    published: str | None = None,
 ) -> Response:
     svc, principal = services(request), principal_of(request)
     view = svc.records.get(ref, revision, principal=principal)
-    pinned = revision is not None or view.revision.revision != view.doc.latest_revision
+    pinned = (
+        revision is not None
+        or view.revision.revision != view.doc.latest_revision
+        or published is not None  # the confirmation of a publish stays on this page
+    )
     if view.doc.schema == "modifiedOrganism" and not pinned:
         parsed = try_parse_uid(str(view.document.get("uniqueIdentification") or ""))
         if parsed is not None:
@@ -220,7 +228,15 @@ def record_page(
                     f"/{lang}/lmos/{quote(parsed.canonical, safe='')}", status_code=302
                 )
     ctx, _d = record_context(svc, lang, view)
-    return page(request, lang, "record.html", principal=principal, **ctx)
+    return page(
+        request,
+        lang,
+        "record.html",
+        principal=principal,
+        actions=svc.workflow.actions_on(principal, view.doc),
+        just_published=published is not None,
+        **ctx,
+    )
 
 
 @router.get("/{lang:lang}/records/{ref}/history")

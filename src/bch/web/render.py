@@ -70,6 +70,34 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
+_present: dict[str, tuple[tuple[int, str], frozenset[str]]] = {}
+
+
+def _has_records(request: Request, schema: str) -> bool:
+    """Whether any public record of `schema` exists (the main menu leaves out empty registries);
+    counted again only when the change sequence moved."""
+    svc = getattr(request.app.state, "services", None)
+    if svc is None:
+        return True
+    key = (svc.changes.last_sequence(), str(svc.engine.url))
+    cached = _present.get("menu")
+    if cached is None or cached[0] != key:
+        counts = svc.records.counts_by_schema()
+        cached = (key, frozenset(s for s, n in counts.items() if n))
+        _present["menu"] = cached
+    return schema in cached[1]
+
+
+def _session_csrf(request: Request) -> str:
+    from bch.api.identity import session_of  # the web session of the accounts layer
+
+    try:
+        session = session_of(request)
+    except Exception:  # noqa: BLE001 - an unreadable session shows the page signed out
+        return ""
+    return session.csrf if session else ""
+
+
 def _principal(request: Request):
     finder = getattr(request.app.state, "web_principal", None)
     try:
@@ -91,6 +119,8 @@ def page(
             request=request,
             path=request.url.path,
             lang_url=lambda code: lang_url(request, code),
+            has_records=lambda schema: _has_records(request, schema),
+            session_csrf=lambda: _session_csrf(request),
             principal=context.pop("principal", None) or _principal(request),
             **context,
         )

@@ -5,14 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).with_name("static")
 
 
 def install(app: FastAPI) -> None:
-    from bch.web import account, countries, lmo_page, pages, registries, submit
+    from bch.web import (
+        account,
+        countries,
+        lmo_page,
+        pages,
+        record_edit,
+        registries,
+        signup,
+        submit,
+    )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (lmo_page, registries, countries, submit, account, pages):
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:  # browsers ask for it at the root whatever the page says
+        return FileResponse(
+            STATIC / "favicon.ico",
+            media_type="image/vnd.microsoft.icon",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    for module in (lmo_page, registries, countries, submit, account, signup, record_edit, pages):
         app.include_router(module.router)

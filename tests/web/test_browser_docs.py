@@ -1,0 +1,50 @@
+"""The API documentation page in a real browser: Swagger UI 5 (local assets, under the site's
+Content-Security-Policy) reads the OpenAPI 3.1 document and lists every operation."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bch.api.app import create_app
+from bch.services.container import Services
+from tests.oai.live import live_server
+from tests.web.browser import Walk, launch, require_chromium
+
+sync_api = require_chromium()
+pytestmark = pytest.mark.xdist_group("browser")
+
+
+def test_docs_page_lists_the_operations(tmp_path, _sqlite_template):
+    shutil.copy(_sqlite_template, tmp_path / "bch.db")
+    svc = Services.open(f"sqlite:///{tmp_path / 'bch.db'}")
+    try:
+        doc = TestClient(create_app(svc)).get("/openapi.json").json()
+        assert doc["openapi"].startswith("3.1")
+        operations = [
+            (method.upper(), path) for path, item in doc["paths"].items() for method in item
+        ]
+        with live_server(svc) as base, launch(sync_api) as browser:
+            w = Walk(browser, base, "api-docs", csp=True)  # works under the site's own CSP
+            w.goto("/docs")
+            w.page.wait_for_selector(".opblock", timeout=60_000)
+            assert "does not specify a valid version" not in w.page.content()
+            assert w.page.locator(".opblock").count() == len(operations)
+            paths = {
+                t.strip().replace("\u200b", "")
+                for t in w.page.locator(".opblock-summary-path").all_inner_texts()
+            }
+            assert {"/api/v1/records", "/api/v1/drafts/{identifier}", "/oai"} <= paths
+            # an operation opened: its parameters and responses come from the 3.1 document
+            records = w.page.locator(
+                ".opblock-get:has(.opblock-summary-path[data-path='/api/v1/records'])"
+            )
+            records.locator(".opblock-summary").first.click()
+            w.page.wait_for_selector(".opblock.is-open .responses-table")
+            assert "cursor" in w.page.locator(".opblock.is-open .parameters").inner_text()
+            w.shot("docs", fits_phone=False)  # Swagger UI's own layout
+            w.close()
+    finally:
+        svc.close()
