@@ -70,21 +70,18 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-_present: dict[str, tuple[tuple[int, str], frozenset[str]]] = {}
-
-
 def _has_records(request: Request, schema: str) -> bool:
     """Whether any public record of `schema` exists (the main menu leaves out empty registries);
-    counted again only when the change sequence moved."""
+    counted again only when the change sequence moved (the count is kept on the application)."""
     svc = getattr(request.app.state, "services", None)
     if svc is None:
         return True
-    key = (svc.changes.last_sequence(), str(svc.engine.url))
-    cached = _present.get("menu")
-    if cached is None or cached[0] != key:
+    seq = svc.changes.last_sequence()
+    cached = getattr(request.app.state, "menu_schemas", None)
+    if cached is None or cached[0] != seq:
         counts = svc.records.counts_by_schema()
-        cached = (key, frozenset(s for s, n in counts.items() if n))
-        _present["menu"] = cached
+        cached = (seq, frozenset(s for s, n in counts.items() if n))
+        request.app.state.menu_schemas = cached
     return schema in cached[1]
 
 
