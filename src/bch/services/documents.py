@@ -4,6 +4,7 @@ search text, content hash. Pure functions over the record type definition."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -92,10 +93,15 @@ def lmo_keys(rt: RecordType, document: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def search_text(
-    rt: RecordType, document: dict[str, Any], thesaurus: Thesaurus, title: dict[str, str]
+    rt: RecordType,
+    document: dict[str, Any],
+    thesaurus: Thesaurus,
+    title: dict[str, str],
+    borrowed: Iterable[str] = (),
 ) -> str:
-    """Everything a user may type to find the record: texts in all languages, term titles, UIDs."""
-    chunks: list[str] = list(title.values())
+    """Everything a user may type to find the record: texts in all languages, term titles, UIDs,
+    and what it `borrowed` from the LMOs it names (their UIDs, names and crops)."""
+    chunks: list[str] = [*title.values(), *borrowed]
     chunks.append(" ".join(str(t) for t in rt.title.values()))
     for _path, f, v in walk_values(rt.fields, document):
         if f.confidential:
