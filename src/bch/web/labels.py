@@ -28,6 +28,15 @@ def facet_labels() -> dict[str, str]:
     }
 
 
+def extra_filter_labels() -> dict[str, str]:
+    """Filters the search page honours without a facet list (links from LMO pages, the API)."""
+    return {
+        "lmoUid": _("LMO"),
+        "decisionDateFrom": _("Decided on or after"),
+        "decisionDateTo": _("Decided on or before"),
+    }
+
+
 def region_labels() -> dict[str, str]:
     """UN M49 regions as the search index stores them (English names)."""
     return {
