@@ -405,3 +405,15 @@ def source_title(name: str, titles: dict[str, str]) -> str:
         "isaaa": _("ISAAA GM Approval Database"),
     }
     return known.get(name) or titles.get(name) or name
+
+
+def source_name(title: str) -> str:
+    """An external database named by its English title in the data (reference materials)."""
+    keys = {
+        "OECD BioTrack Product Database": "biotrack",
+        "EU register of genetically modified food and feed": "eu_register",
+        "EU register of GM food and feed": "eu_register",
+        "ISAAA GM Approval Database": "isaaa",
+        "FAO GM Foods Platform": "fao",
+    }
+    return source_title(keys[title], {}) if title in keys else title

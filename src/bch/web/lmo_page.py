@@ -18,7 +18,7 @@ from bch.web import i18n, quicklink, worldmap
 from bch.web.common import principal_of, services, web_page
 from bch.web.display import Value
 from bch.web.i18n import _
-from bch.web.labels import method_labels, status_labels
+from bch.web.labels import method_labels, source_name, status_labels
 from bch.web.pages import organism_label, record_context
 
 router = APIRouter(include_in_schema=False)
@@ -148,6 +148,7 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
         components=components,
         stacks=stacks,
         auto_external=request.cookies.get("bch_external") == "auto",
+        source_name=source_name,
         method_type=lambda t: method_labels().get(t or "", t or ""),
         method_scope=lambda t: method_labels().get(t or "", t or ""),
         principal=principal,
