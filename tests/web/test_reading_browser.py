@@ -109,7 +109,7 @@ def test_lmo_pages_of_an_event_and_a_stack(server, browser, lang):
     assert codes and len(codes) == len(set(codes)), codes
     materials = p.locator("#det-h ~ ul.links li .mono").all_inner_texts()
     assert sorted(materials) == ["ERM-BF413", "ERM-BF413k"]
-    stack_titles = p.locator("#rel-h ~ ul.links li").all_inner_texts()
+    stack_titles = p.locator("section[aria-labelledby=rel-h] li").all_text_contents()
     assert len(stack_titles) == len(set(stack_titles)) > 10
     assert p.locator("section[aria-labelledby=incoming-h]").count() == 0
     # the external databases load on request only
