@@ -222,3 +222,18 @@ def test_country_profile(web):
     assert '<svg class="chart"' in html and "<rect" in html
     assert "Canadian Food Inspection Agency" in html or "Агентство" in html
     assert "Canada" in web.get("/en/countries").text
+
+
+def test_year_chart_reads_at_one_value_and_at_a_thousand():
+    from bch.web.countries import year_chart
+
+    one = str(year_chart({"2020": 3}, "one year"))
+    width = float(re.search(r'viewBox="0 0 ([\d.]+)', one).group(1))
+    bar = float(re.search(r'<rect [^>]*width="([\d.]+)"', one).group(1))
+    assert width == 640 and bar <= 600 / 12  # one bar, not the whole width (2,500 px tall)
+    assert ">3</text>" in one  # the value is written on the bar
+    many = str(year_chart({str(1000 + i): i % 7 + 1 for i in range(1000)}, "a thousand"))
+    assert float(re.search(r'viewBox="0 0 ([\d.]+)', many).group(1)) == 640
+    assert many.count("<rect") == 1000
+    labels = re.findall(r"rotate\(-60[^>]*>(\d{4})</text>", many)
+    assert 10 <= len(labels) <= 21  # about twenty year labels, never a thousand
