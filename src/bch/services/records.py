@@ -212,7 +212,11 @@ class RecordService:
             docs = self.store.documents_by_identifiers(conn, identifiers)
             live = {i: d for i, d in docs.items() if d.deleted_at is None}
             bodies = self.store.latest_bodies(conn, [d.id for d in live.values()])
-            return {i: (d.schema, bodies[d.id]) for i, d in live.items() if d.id in bodies}
+            return {  # what the public may read of them: the index is public
+                i: (d.schema, self.redact(d, bodies[d.id]))
+                for i, d in live.items()
+                if d.id in bodies
+            }
 
         return lookup
 
