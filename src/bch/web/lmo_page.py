@@ -190,12 +190,17 @@ def _component_matrices(svc, found, principal) -> list[dict[str, Any]]:
         out.append(
             {
                 "uid": sub.canonical_uid,
-                "title": i18n.text(sub.record.doc.title),
+                "title": _without_uid(i18n.text(sub.record.doc.title), sub.canonical_uid),
                 "matrix": m,
                 "decisions": _decisions(m),
             }
         )
     return out
+
+
+def _without_uid(title: str, uid: str) -> str:
+    """ "MON-ØØ81Ø-6 – MON810 – YieldGard™" -> "MON810 – YieldGard™" (the UID is shown apart)."""
+    return title[len(uid) :].lstrip(" –") or title if title.startswith(uid) else title
 
 
 def _merged(matrices) -> dict[str, Any]:

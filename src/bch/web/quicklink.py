@@ -20,10 +20,14 @@ def image(url: str, uid: str, name: str) -> str:
     lines = uid_lines(uid)
     # the UID is never clipped: long stacks wrap after a ×, the font shrinks to fit 170 px
     longest = max(len(line) for line in lines)
-    font = min(14.0, 170 / (longest * 0.64), 30 / len(lines))
+    font = min(14.0, 164 / (longest * 0.72), 30 / len(lines))
+
+    def fit(line: str) -> str:  # a font without the expected metrics is squeezed, never cut
+        return ' textLength="164" lengthAdjust="spacingAndGlyphs"' if len(line) > 18 else ""
+
     texts = "".join(
         f'<text x="90" y="{172 + font * (i + 1) + i:.1f}" font-family="sans-serif" '
-        f'font-size="{font:.1f}" font-weight="bold" text-anchor="middle" fill="#000">'
+        f'font-size="{font:.1f}" font-weight="bold" text-anchor="middle" fill="#000"{fit(line)}>'
         f"{escape(line)}</text>"
         for i, line in enumerate(lines)
     )
@@ -33,7 +37,7 @@ def image(url: str, uid: str, name: str) -> str:
         f'<g transform="translate(10,4) scale({160 / size:.4f})">{inner}</g>'
         f"{texts}"
         '<text x="90" y="216" font-family="sans-serif" font-size="11" text-anchor="middle" '
-        f'fill="#000">{escape(name)}</text></svg>'
+        f'fill="#000"{fit(name) if len(name) > 26 else ""}>{escape(name)}</text></svg>'
     )
 
 
