@@ -73,6 +73,8 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
     redirect = _canonical_redirect(lang, uid, found.canonical_uid)
     if redirect:
         return redirect
+    svc.matches  # noqa: B018  (first use starts building the external snapshots in the
+    # background: the reader's click on "look in external databases" is then answered fast)
     view = found.record
     ctx, displayer = record_context(svc, lang, view)
     matrix = svc.lmos.decision_matrix(found.canonical_uid, principal)
