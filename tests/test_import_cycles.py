@@ -13,8 +13,7 @@ from tests.import_graph import Edge, cycles, describe, edges, modules
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
-KNOWN: dict[tuple[str, ...], str] = {
-}
+KNOWN: dict[tuple[str, ...], str] = {}
 
 
 def _graph() -> tuple[list[Edge], dict[str, Path]]:

@@ -110,7 +110,7 @@ def test_mon810_page_shows_decisions_snapshots_methods_and_offline_sources(loade
         "QT-EVE-ZM-020",
         "ERM-BF413k",
         "Canada",
-        "2023-09-30",
+        "Sep 30, 2023",  # the snapshot's date, in the page language
     ):
         assert text in html, text
     page = client.get("/en/lmos/MON-ØØ81Ø-6/matches").text
@@ -179,7 +179,7 @@ def test_a_source_that_never_answers_times_out_and_the_answer_does_not_wait(serv
     assert src["isaaa"]["lastKnown"]["origin"] == "snapshot"  # never fetched live: the snapshot
     assert src["isaaa"]["lastKnown"]["fetchedAt"] == "2023-09-30"
     html = client.get("/en/lmos/MON-00810-6/matches", headers={"HX-Request": "true"}).text
-    assert "no answer in time" in html and "Last known result (snapshot, 2023-09-30)" in html
+    assert "no answer in time" in html and "Last known result (snapshot, Sep 30, 2023)" in html
 
 
 def test_live_answer_is_cached_and_shown_as_last_known_when_the_source_fails(services, site):

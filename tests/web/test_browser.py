@@ -231,9 +231,11 @@ def test_national_user_submits_and_focal_point_approves(server, browser):
     assert "test du navigateur" in nfp.page.content()
     nfp.shot("lmo-fr")
     nfp.close()
+    # "navigateur" alone also finds the decisions on Navigator™ Canola (a trade name they borrow
+    # from their LMO, same French stem): both words
     found = svc.search.search(
         __import__("bch.services.search", fromlist=["SearchQuery"]).SearchQuery(
-            q="navigateur", filters={"schema": ["biosafetyDecision"]}
+            q="navigateur test", filters={"schema": ["biosafetyDecision"]}
         )
     )
     assert len(found.items) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from urllib.parse import quote
 
@@ -57,7 +58,7 @@ def test_unknown_language_and_record_are_html_404(web):
     assert "<h1>Not found</h1>" in r.text
 
 
-def test_search_facets_filters_and_cursor(web):
+def test_search_facets_filters_and_pages(web):
     r = web.get("/en/search?q=maize")
     assert r.status_code == 200
     total = int(re.search(r"([\d,]+) records found", r.text).group(1).replace(",", ""))
@@ -71,8 +72,8 @@ def test_search_facets_filters_and_cursor(web):
     assert re.search(r'<a href="/en/search\?q=maize" class="chip">', r2.text), "removable filter"
     trait = re.search(r'href="(/en/search\?[^"]*trait=dnaSequenceTraits\.[a-z]+)"', r2.text)
     assert trait, "trait facet"
-    nxt = re.search(r'href="([^"]*cursor=[^"]+)" rel="next"', r2.text)
-    assert nxt, "cursor paging"
+    nxt = re.search(r'href="([^"]*page_no=2)" rel="next"', r2.text)
+    assert nxt, "numbered pages"
     r3 = web.get(nxt.group(1).replace("&amp;", "&"))
     assert r3.status_code == 200
     first = re.findall(r'<a href="(/en/records/[^"]+)"', r2.text)
@@ -89,6 +90,50 @@ def test_search_by_country_region_and_decision_facets(web):
         "/en/search?schema=biosafetyDecision&country=CA&decisionResult=DecisionResults.approval"
     )
     assert r.status_code == 200 and "records found" in r.text
+
+
+def test_cursor_links_still_work(web):
+    """Links made before numbered pages (?cursor=) keep working."""
+    from bch.services.search import SearchQuery
+
+    svc = web.app.state.services
+    first = svc.search.search(SearchQuery(q="maize", sort="relevance", limit=20, lang="en"))
+    r = web.get(f"/en/search?q=maize&cursor={first.next}")
+    assert r.status_code == 200 and 'rel="next"' in r.text
+
+
+def test_page_past_the_last_goes_to_the_last(web):
+    r = web.get("/en/search?q=MON810&page_no=999")
+    assert r.status_code == 302 and "page_no=" in r.headers["location"]
+    assert web.get(r.headers["location"]).status_code == 200
+
+
+def test_search_downloads(web):
+    base = "/en/search?q=MON810&schema=biosafetyDecision"
+    csv_ = web.get(base + "&format=csv")
+    assert csv_.status_code == 200 and csv_.headers["content-type"].startswith("text/csv")
+    rows = csv_.content.decode("utf-8-sig").splitlines()
+    assert rows[0].split(",")[:3] == ["Identifier", "Record type", "Title"]
+    assert len(rows) == 4 and all("1997-" in r for r in rows[1:])  # the decisions' dates
+    nd = web.get(base + "&format=ndjson")
+    lines = [json.loads(x) for x in nd.text.splitlines()]
+    assert len(lines) == 3 and {x["schema"] for x in lines} == {"biosafetyDecision"}
+    assert all(x["document"]["modifiedOrganisms"] for x in lines)
+    xlsx = web.get(base + "&format=xlsx")
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_search_by_lmo_uid_and_names(web):
+    r = web.get("/fr/search?lmoUid=MON-%C3%98%C3%9881%C3%98-6&schema=biosafetyDecision")
+    assert "3 fiches trouvées" in r.text, r.text[-3000:]
+    assert "MON-ØØ81Ø-6" in r.text  # the active filter, named
+    r = web.get("/zh/search?q=%E7%8E%89%E7%B1%B3&schema=biosafetyDecision")  # 玉米
+    assert "玉米（Zea mays）" in r.text  # the crop facet, in the page language
+    r = web.get("/en/lmos/MON810")
+    assert r.status_code == 302 and r.headers["location"] == f"/en/lmos/{Q}"
+    r = web.get("/en/lmos/YieldGard")  # a brand of several events: the search for it
+    assert r.status_code == 302 and "/en/search?q=YieldGard" in r.headers["location"]
+    assert web.get("/en/lmos/no-such-lmo-name").status_code == 404
 
 
 def test_bad_cursor_is_a_clear_html_error(web):
@@ -112,7 +157,10 @@ def test_lmo_page_matrix_map_links(web):
     assert "Zea mays" in html  # organism
     assert "Stacked LMOs that contain this LMO" in html
     assert re.search(r'href="/en/records/BCH-LMO-SCBD-\d+"', html), "stacks link back"
-    assert f'data-fragment="/en/lmos/{Q}/matches"' in html
+    assert f'data-fragment="/en/lmos/{Q}/matches?methods=false"' in html
+    assert html.count(">QL-EVE-ZM-001<") == 1  # listed by EURL-GMFF and EUginius: one row
+    assert html.count(">ERM-BF413<") == 1  # a reference material once
+    assert "Records that refer to this record" not in html  # decisions and stacks listed once
     without_map = re.sub(r"<svg class=\"worldmap\".*?</svg>", "", html, flags=re.S)
     assert len(without_map.encode()) < 200_000
 
@@ -174,3 +222,18 @@ def test_country_profile(web):
     assert '<svg class="chart"' in html and "<rect" in html
     assert "Canadian Food Inspection Agency" in html or "Агентство" in html
     assert "Canada" in web.get("/en/countries").text
+
+
+def test_year_chart_reads_at_one_value_and_at_a_thousand():
+    from bch.web.countries import year_chart
+
+    one = str(year_chart({"2020": 3}, "one year"))
+    width = float(re.search(r'viewBox="0 0 ([\d.]+)', one).group(1))
+    bar = float(re.search(r'<rect [^>]*width="([\d.]+)"', one).group(1))
+    assert width == 640 and bar <= 600 / 12  # one bar, not the whole width (2,500 px tall)
+    assert ">3</text>" in one  # the value is written on the bar
+    many = str(year_chart({str(1000 + i): i % 7 + 1 for i in range(1000)}, "a thousand"))
+    assert float(re.search(r'viewBox="0 0 ([\d.]+)', many).group(1)) == 640
+    assert many.count("<rect") == 1000
+    labels = re.findall(r"rotate\(-60[^>]*>(\d{4})</text>", many)
+    assert 10 <= len(labels) <= 21  # about twenty year labels, never a thousand

@@ -19,6 +19,7 @@ from bch.records.oecd_uid import try_parse_uid
 from bch.records.thesaurus import Thesaurus
 from bch.services import richtext
 from bch.services.documents import walk_values
+from bch.services.linked_index import Borrowed
 from bch.storage.text_tokens import cjk_bigrams
 
 MAX_VALUE = 200
@@ -55,9 +56,13 @@ def facet_values(
     owner: str,
     title: dict[str, str],
     organism_types: Callable[[list[str]], list[str]] | None = None,
+    borrowed: Borrowed | None = None,
 ) -> list[tuple[str, str]]:
-    """(field, value) pairs of a validated document. Terms carry their broader terms."""
+    """(field, value) pairs of a validated document. Terms carry their broader terms; the crops
+    of the LMOs a record names (`borrowed`) fill its organism facet."""
     out: set[tuple[str, str]] = {("realm", rt.realm), ("schema", rt.name), ("country", owner)}
+    if borrowed is not None:
+        out.update(borrowed.facets)
     if owner != REFERENCE_OWNER:
         region = un_regions().get(owner)
         if region:
@@ -102,14 +107,24 @@ def sort_key(title: str) -> str:
 
 
 def language_texts(
-    rt: RecordType, document: dict[str, Any], thesaurus: Thesaurus, title: dict[str, str]
+    rt: RecordType,
+    document: dict[str, Any],
+    thesaurus: Thesaurus,
+    title: dict[str, str],
+    borrowed: Borrowed | None = None,
 ) -> dict[str, str]:
     """Full text per language: that language's texts and term titles plus the language-neutral
-    strings (names, UIDs). Languages: those the record declares or writes in."""
+    strings (names, UIDs). Languages: those the record declares or writes in, and those of the
+    crop names borrowed from the LMOs it names (so that "maïs" finds an English decision)."""
     neutral: list[str] = [" ".join(str(t) for t in rt.title.values())]
     per_lang: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
     declared = [lang for lang in document.get("header", {}).get("languages") or [] if lang]
     used: set[str] = set(declared) | set(title)
+    if borrowed is not None:
+        neutral.extend(borrowed.neutral)
+        for lang, texts in borrowed.per_lang.items():
+            per_lang.setdefault(lang, []).extend(texts)
+            used.add(lang)
     for lang, text in title.items():
         per_lang.setdefault(lang, []).append(text)
     for _path, f, v in walk_values(rt.fields, document):

@@ -78,6 +78,18 @@ class LmoService:
             detection_methods=[_method(m, parsed.key) for m in methods],
         )
 
+    @staticmethod
+    def resolve_name(name: str) -> tuple[str | None, bool]:
+        """(canonical UID, ambiguous) of an LMO named by event or trade name (MON810,
+        YieldGard), as GET /api/v1/resolve answers; (None, False) when nothing matches."""
+        from bch.resolve.index import default_resolver
+
+        found = default_resolver().resolve(name)
+        best = found.best
+        if best is not None and best.uid:
+            return best.uid, False
+        return None, bool(found.ambiguous)
+
 
 def _method(row: dict[str, Any], stack_key: str) -> dict[str, Any]:
     data = row["data"] or {}

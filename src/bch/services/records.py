@@ -18,7 +18,7 @@ from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.records.validation import Problem, ValidationResult, Validator
 from bch.services import documents as derive
-from bch.services import facets, richtext
+from bch.services import facets, linked_index, richtext
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
 from bch.services.events import RecordEvent
@@ -164,6 +164,7 @@ class RecordService:
         existing = self.store.document_by_identifier(conn, doc["header"]["identifier"])
         self._check_identity(existing, rt, owner)
         title = derive.display_title(rt, doc)
+        linked = linked_index.borrowed(rt, doc, self.thesaurus, self.linked_lookup(conn))
         warnings = [p.as_dict() for p in result.warnings]
         new = NewRevision(
             identifier=doc["header"]["identifier"],
@@ -179,9 +180,9 @@ class RecordService:
             links=derive.references(rt, doc),
             lmo_keys=derive.lmo_keys(rt, doc),
             facets=facets.facet_values(
-                rt, doc, self.thesaurus, owner, title, self.organism_types(conn)
+                rt, doc, self.thesaurus, owner, title, self.organism_types(conn), linked
             ),
-            texts=facets.language_texts(rt, doc, self.thesaurus, title),
+            texts=facets.language_texts(rt, doc, self.thesaurus, title, linked),
         )
         row, number, changed = self.store.publish(conn, new)
         uid = f"{row.uid_base}-{number}"
@@ -199,6 +200,22 @@ class RecordService:
             bodies = self.store.latest_bodies(conn, [d.id for d in docs.values()])
             types = [(b.get("organismType") or {}).get("identifier") for b in bodies.values()]
             return [t for t in types if isinstance(t, str)]
+
+        return lookup
+
+    def linked_lookup(self, conn: Connection) -> linked_index.Lookup:
+        """Schema and latest body of the live records among identifiers (what a record borrows
+        from the LMOs and organisms it names, see bch.services.linked_index)."""
+
+        def lookup(identifiers: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+            docs = self.store.documents_by_identifiers(conn, identifiers)
+            live = {i: d for i, d in docs.items() if d.deleted_at is None}
+            bodies = self.store.latest_bodies(conn, [d.id for d in live.values()])
+            return {  # what the public may read of them: the index is public
+                i: (d.schema, self.redact(d, bodies[d.id]))
+                for i, d in live.items()
+                if d.id in bodies
+            }
 
         return lookup
 

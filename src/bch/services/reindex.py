@@ -5,7 +5,7 @@ facets are derived. Idempotent; one transaction per batch."""
 from __future__ import annotations
 
 from bch.records.realms import UnknownSchema
-from bch.services import facets
+from bch.services import facets, linked_index
 from bch.services.container import Services
 from bch.storage.maintenance import MaintenanceRepository
 
@@ -23,6 +23,7 @@ def reindex(svc: Services) -> int:
             docs = maintenance.live_documents(conn, ids[i : i + BATCH])  # not deleted meanwhile
             bodies = svc.store.latest_bodies(conn, [d.id for d in docs])
             lookup = svc.records.organism_types(conn)
+            linked_lookup = svc.records.linked_lookup(conn)
             for doc in docs:
                 body = bodies.get(doc.id)
                 if body is None:
@@ -31,11 +32,14 @@ def reindex(svc: Services) -> int:
                     rt = svc.registry.record_type(doc.schema, doc.realm)
                 except UnknownSchema:
                     continue
+                linked = linked_index.borrowed(rt, body, svc.thesaurus, linked_lookup)
                 maintenance.replace_search_rows(
                     conn,
                     doc.id,
-                    facets.facet_values(rt, body, svc.thesaurus, doc.owner, doc.title, lookup),
-                    facets.language_texts(rt, body, svc.thesaurus, doc.title),
+                    facets.facet_values(
+                        rt, body, svc.thesaurus, doc.owner, doc.title, lookup, linked
+                    ),
+                    facets.language_texts(rt, body, svc.thesaurus, doc.title, linked),
                 )
                 done += 1
     if svc.search.index is not None:

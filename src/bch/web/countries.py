@@ -43,15 +43,21 @@ def countries_page(request: Request, lang: str, code: str | None = None) -> Resp
 
 
 def year_chart(by_year: dict[str, int], title: str) -> Markup:
-    """A small accessible bar chart of decisions per year."""
+    """A small accessible bar chart of decisions per year that reads as well with one year as
+    with a thousand: a fixed drawing width (bars share it, 12 slots at least, so one year is one
+    bar, not the whole width), values written on the bars when there is room, and at most about
+    twenty year labels."""
     if not by_year:
         return Markup("")
     years = list(range(int(min(by_year)), int(max(by_year)) + 1))
     top = max(by_year.values())
-    bar, gap, h = 18, 4, 160
-    width = len(years) * (bar + gap) + 40
+    plot, h, left = 600, 160, 34
+    slot = plot / max(len(years), 12)
+    bar = max(slot * 0.8, 0.5)
+    step = max(1, -(-len(years) // 20))  # label every step-th year
+    width = left + plot + 6
     out = [
-        f'<svg class="chart" viewBox="0 0 {width} {h + 50}" role="img" aria-labelledby="chart-t" '
+        f'<svg class="chart" viewBox="0 0 {width:.0f} {h + 50}" role="img" aria-labelledby="chart-t" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="chart-t">{escape(title)}</title>',
         f'<line x1="30" y1="{h + 10}" x2="{width}" y2="{h + 10}" class="axis"/>',
         f'<text x="26" y="18" class="lbl" text-anchor="end">{escape(fmt_number(top))}</text>',
@@ -59,15 +65,21 @@ def year_chart(by_year: dict[str, int], title: str) -> Markup:
     for i, year in enumerate(years):
         n = by_year.get(str(year), 0)
         bh = round(h * n / top) if top else 0
-        x = 34 + i * (bar + gap)
+        x = left + i * slot
         out.append(
-            f'<rect x="{x}" y="{h + 10 - bh}" width="{bar}" height="{bh}" class="bar">'
+            f'<rect x="{x:.2f}" y="{h + 10 - bh}" width="{bar:.2f}" height="{bh}" class="bar">'
             f"<title>{year}: {escape(fmt_number(n))}</title></rect>"
         )
-        if i % 2 == 0 or len(years) < 12:
+        if n and slot >= 14:
             out.append(
-                f'<text x="{x + bar / 2}" y="{h + 24}" class="lbl" text-anchor="end" '
-                f'transform="rotate(-60 {x + bar / 2} {h + 24})">{year}</text>'
+                f'<text x="{x + bar / 2:.2f}" y="{h + 6 - bh}" class="lbl" '
+                f'text-anchor="middle">{escape(fmt_number(n))}</text>'
+            )
+        if i % step == 0:
+            cx = x + bar / 2
+            out.append(
+                f'<text x="{cx:.2f}" y="{h + 24}" class="lbl" text-anchor="end" '
+                f'transform="rotate(-60 {cx:.2f} {h + 24})">{year}</text>'
             )
     out.append("</svg>")
     return Markup("".join(out))

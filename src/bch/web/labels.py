@@ -16,6 +16,18 @@ def status_labels() -> dict[str, str]:
     }
 
 
+def method_labels() -> dict[str, str]:
+    """Detection method types and scopes as the detection-method table stores them."""
+    return {
+        "qualitative": _("qualitative"),
+        "quantitative": _("quantitative"),
+        "event-specific": _("event-specific"),
+        "construct-specific": _("construct-specific"),
+        "element-specific": _("element-specific"),
+        "taxon-specific": _("taxon-specific"),
+    }
+
+
 def facet_labels() -> dict[str, str]:
     return {
         "schema": _("Record type"),
@@ -25,6 +37,15 @@ def facet_labels() -> dict[str, str]:
         "decisionResult": _("Decision result"),
         "trait": _("Trait"),
         "organism": _("Crop or organism"),
+    }
+
+
+def extra_filter_labels() -> dict[str, str]:
+    """Filters the search page honours without a facet list (links from LMO pages, the API)."""
+    return {
+        "lmoUid": _("LMO"),
+        "decisionDateFrom": _("Decided on or after"),
+        "decisionDateTo": _("Decided on or before"),
     }
 
 
@@ -335,3 +356,64 @@ def field_labels() -> dict[str, str]:
         "virusGroup": _("Virus group"),
         "websites": _("Websites"),
     }
+
+
+def external_labels() -> dict[str, dict[str, str]]:
+    """Words of the external-databases section, by the key the match service answers with."""
+    return {
+        "status": {
+            "ok": _("answered"),
+            "timeout": _("no answer in time"),
+            "error": _("failed"),
+            "offline": _("not available offline"),
+            "disabled": _("disabled"),
+        },
+        "origin": {
+            "snapshot": _("snapshot"),
+            "live": _("live"),
+            "cache": _("cached"),
+            "cached": _("cached"),
+        },
+        "use": {
+            "food": _("Food"),
+            "feed": _("Feed"),
+            "processing": _("Processing"),
+            "cultivation": _("Cultivation"),
+            "import": _("Import"),
+        },
+        "kind": {
+            "missing": _("stated on one side only"),
+            "conflict": _("approval on one side, not on the other"),
+            "year": _("different year"),
+        },
+    }
+
+
+def source_title(name: str, titles: dict[str, str]) -> str:
+    """An external database's name in the page language (the proper names stay as they are)."""
+    known = {
+        "biotrack": _("OECD BioTrack Product Database"),
+        "biotradestatus": _("BioTradeStatus (CropLife International)"),
+        "cera": _("CERA GM Crop Database (ILSI Research Foundation)"),
+        "cfia": _("CFIA Plants with Novel Traits (Canada)"),
+        "croplife": _("CropLife International Detection Methods Database"),
+        "eu_register": _("EU register of GM food and feed"),
+        "euginius": _("EUginius (European GMO database)"),
+        "eurl_gmff": _("EURL-GMFF GMOMETHODS (JRC)"),
+        "fao": _("FAO GM Foods Platform"),
+        "gmo_compass": _("GMO Compass (archival)"),
+        "isaaa": _("ISAAA GM Approval Database"),
+    }
+    return known.get(name) or titles.get(name) or name
+
+
+def source_name(title: str) -> str:
+    """An external database named by its English title in the data (reference materials)."""
+    keys = {
+        "OECD BioTrack Product Database": "biotrack",
+        "EU register of genetically modified food and feed": "eu_register",
+        "EU register of GM food and feed": "eu_register",
+        "ISAAA GM Approval Database": "isaaa",
+        "FAO GM Foods Platform": "fao",
+    }
+    return source_title(keys[title], {}) if title in keys else title

@@ -17,7 +17,7 @@ from bch.api.sources import split_sources
 from bch.records.countries import country
 from bch.services.errors import ServiceError
 from bch.services.matches import detection_methods
-from bch.web import i18n
+from bch.web import i18n, labels
 from bch.web.render import render, safe_url
 
 router = APIRouter(include_in_schema=False)
@@ -35,17 +35,30 @@ def _title(lmo: dict | None, lang: str) -> str:
 
 
 @router.get("/{lang:lang}/lmos/{uid}/matches", response_class=HTMLResponse)
-async def matches_fragment(request: Request, lang: str, uid: str, sources: str | None = None):
+async def matches_fragment(
+    request: Request, lang: str, uid: str, sources: str | None = None, methods: bool = True
+):
+    """`methods=false`: without the detection methods (the LMO page shows them itself)."""
     svc = request.app.state.services
+    with_methods = methods
     try:
         data = await svc.matches.matches(uid, split_sources(sources))
-        methods = detection_methods(svc.matches, data["uniqueIdentification"])
+        methods = (
+            detection_methods(svc.matches, data["uniqueIdentification"]) if with_methods else None
+        )
         error = None
     except ServiceError as exc:
         data, methods, error = None, None, exc
     i18n.current_language.set(lang)
     html = render(
         "sources/matches.html",
+        with_methods=with_methods,
+        labels=labels.external_labels(),
+        status_labels=labels.status_labels(),
+        source_title=lambda name: labels.source_title(
+            name, {s["name"]: s["title"] for s in (data or {}).get("sources", [])}
+        ),
+        fmt_date=i18n.fmt_date,
         lang=lang,
         data=data,
         methods=methods,

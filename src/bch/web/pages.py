@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from bch.api.params import RevisionQuery
+from bch.api.params import RevisionQuery, query_number
+from bch.config import public_url
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.realms import UnknownSchema
 from bch.services.errors import NotFound
@@ -24,10 +25,18 @@ from bch.web.common import (
 )
 from bch.web.display import Displayer, Value, diff, referenced_identifiers
 from bch.web.i18n import _
-from bch.web.labels import facet_labels, region_labels, sort_labels, type_plural, type_titles
+from bch.web.labels import (
+    extra_filter_labels,
+    facet_labels,
+    region_labels,
+    sort_labels,
+    type_plural,
+    type_titles,
+)
 from bch.web.render import country_name, page
 
 router = APIRouter(include_in_schema=False)
+PageNumber = query_number(1, 100_000)  # ?page_no=: past the last page shows the last
 
 
 @router.get("/")
@@ -73,32 +82,39 @@ def search_page(
     q: str = "",
     cursor: str | None = None,
     sort: str | None = None,
+    page_no: PageNumber = 1,
+    format: str | None = None,
 ) -> Response:
     svc, principal = services(request), principal_of(request)
-    filters: dict[str, list[str]] = {
-        name: [v for v in request.query_params.getlist(name) if v]
-        for name in searching.FACETS
-        if request.query_params.getlist(name)
-    }
-    results = searching.search(
-        svc, q, filters, cursor=cursor, limit=20, lang=lang, sort=sort, principal=principal
-    )
+    filters = searching.filters_from(request.query_params)
     types = type_titles(svc.registry)
-    flabels, regions = facet_labels(), region_labels()
-    organisms = documents_by_identifiers(
-        svc,
-        {v for v, _n in results.facets.get("organism") or []} | set(filters.get("organism", [])),
-    )
 
     def url(**change: Any) -> str:
         params: list[tuple[str, str]] = [("q", q)] if q else []
         if sort:
             params.append(("sort", sort))
         merged = {k: list(v) for k, v in filters.items()}
-        for k, v in change.items():
-            merged[k] = v
+        merged.update({k: v for k, v in change.items() if k not in ("page_no", "format")})
         params += [(k, v) for k, vs in merged.items() for v in vs]
+        for key in ("page_no", "format"):
+            if change.get(key) not in (None, 1):
+                params.append((key, str(change[key])))
         return f"/{lang}/search" + (f"?{urlencode(params)}" if params else "")
+
+    if format in searching.DOWNLOADS:
+        return _download(request, svc, principal, lang, q, filters, sort, format, types)
+    results = searching.search(
+        svc, q, filters, cursor=cursor, page_no=page_no, lang=lang, sort=sort, principal=principal
+    )
+    total = results.total or 0
+    last = max(1, -(-total // searching.PAGE_SIZE))
+    if page_no > last and cursor is None:
+        return RedirectResponse(url(page_no=last), status_code=302)
+    flabels, regions = facet_labels(), region_labels()
+    organisms = documents_by_identifiers(
+        svc,
+        {v for v, _n in results.facets.get("organism") or []} | set(filters.get("organism", [])),
+    )
 
     def value_label(facet: str, value: str) -> str:
         if facet == "schema":
@@ -108,8 +124,12 @@ def search_page(
         if facet == "region":
             return regions.get(value, value)
         if facet == "organism":
-            doc = organisms.get(value)
-            return i18n.text(doc.title) if doc else value
+            return organism_label(svc, organisms.get(value)) or value
+        if facet == "lmoUid":
+            parsed = try_parse_uid(value)
+            return parsed.canonical if parsed else value
+        if facet.startswith("decisionDate"):
+            return i18n.fmt_date(value)
         term = svc.thesaurus.term(value)
         return term.label(lang) if term else value
 
@@ -123,6 +143,7 @@ def search_page(
             {
                 "name": name,
                 "label": flabels[name],
+                "ored": len(active) > 1,
                 "buckets": [
                     {
                         "label": value_label(name, v),
@@ -138,16 +159,17 @@ def search_page(
         )
     active = [
         {
-            "facet": flabels.get(name, name),
-            "label": value_label(name, v),
-            "remove": url(**{name: [x for x in values if x != v]}),
+            "facet": flabels.get(name) or extra_filter_labels().get(name, name),
+            "values": [
+                {
+                    "label": value_label(name, v),
+                    "remove": url(**{name: [x for x in values if x != v]}),
+                }
+                for v in values
+            ],
         }
         for name, values in filters.items()
-        for v in values
     ]
-    next_href = None
-    if results.next:
-        next_href = url() + ("&" if "?" in url() else "?") + urlencode({"cursor": results.next})
     return page(
         request,
         lang,
@@ -156,15 +178,57 @@ def search_page(
         filters=filters,
         results=results,
         total=results.total,
+        dates=searching.hit_dates(svc, results.items, principal),
         facets=facets,
         active=active,
+        ored=searching.facet_note(filters),
         types=types,
-        next_href=next_href,
-        first_href=url() if cursor else None,
+        page_no=page_no,
+        pages=searching.pages_around(page_no, last) if cursor is None else [],
+        last_page=last,
+        href=url,
+        next_href=_next_href(url(), results.next) if cursor else None,
+        permalink=public_url() + url(page_no=page_no),
+        downloads=searching.download_names(),
         sort=sort or "",
         sorts=sort_labels(),
         principal=principal,
     )
+
+
+def _next_href(base: str, cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    return base + ("&" if "?" in base else "?") + urlencode({"cursor": cursor})
+
+
+def organism_label(svc, doc) -> str:
+    """An organism as a person names it in the page language: "Maize (Zea mays)"."""
+    if doc is None:
+        return ""
+    name = i18n.text(doc.title)
+    term = svc.thesaurus.match("Crops", name) if name else None
+    if term is None or term.domain != "Crops":
+        return name
+    return _("%(crop)s (%(name)s)", crop=term.label(i18n.current_language.get()), name=name)
+
+
+def _download(request, svc, principal, lang, q, filters, sort, fmt, types) -> Response:
+    hits = searching.all_hits(svc, q, filters, lang, sort, principal)
+    headers = [
+        _("Identifier"),
+        _("Record type"),
+        _("Title"),
+        _("Country"),
+        _("Date"),
+        _("Updated"),
+        _("Address"),
+    ]
+    content, ext = searching.download(svc, fmt, hits, types, headers, principal, public_url())
+    disposition = {"Content-Disposition": f'attachment; filename="bch-search.{ext}"'}
+    if isinstance(content, bytes):
+        return Response(content, media_type=searching.DOWNLOADS[fmt], headers=disposition)
+    return StreamingResponse(content, media_type=searching.DOWNLOADS[fmt], headers=disposition)
 
 
 def _incoming(svc, lang: str, view: RecordView) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bch.records.countries import country
 from bch.records.languages import LANGUAGES
-from bch.web import i18n
+from bch.web import i18n, labels
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -62,6 +62,7 @@ def environment() -> Environment:
     )
     env.filters["q"] = lambda s: quote(str(s), safe="")
     env.filters["safe_url"] = safe_url
+    env.filters["source_title"] = lambda name: labels.source_title(name, {})
     return env
 
 

@@ -1,18 +1,34 @@
 /* Small progressive enhancements; every page works without this file. */
 (function () {
   "use strict";
-  // External-database matches on the LMO page: load the fragment in place when it exists.
+  // External-database matches on the LMO page: loaded on request (the button), or at once for
+  // those who ticked "always load" (a cookie, so that the page is rendered with data-auto).
   document.querySelectorAll("[data-fragment]").forEach(function (box) {
-    fetch(box.getAttribute("data-fragment"), { headers: { "HX-Request": "true" } })
-      .then(function (r) { return r.ok && (r.headers.get("content-type") || "").indexOf("text/html") === 0 ? r.text() : null; })
-      .then(function (html) {
-        if (!html) return;
-        var holder = document.createElement("div");
-        holder.className = "fragment";
-        holder.innerHTML = html;
-        box.appendChild(holder);
-      })
-      .catch(function () {});
+    var out = box.querySelector(".external-result") || box;
+    var button = box.querySelector("[data-load-external]");
+    var auto = box.querySelector("[data-auto-external]");
+    function load() {
+      if (button) button.setAttribute("aria-disabled", "true");
+      box.setAttribute("aria-busy", "true");
+      fetch(box.getAttribute("data-fragment"), { headers: { "HX-Request": "true" } })
+        .then(function (r) { return (r.headers.get("content-type") || "").indexOf("text/html") === 0 ? r.text() : null; })
+        .then(function (html) {
+          box.removeAttribute("aria-busy");
+          if (!html) return;
+          out.innerHTML = html;
+          if (button) button.hidden = true;
+        })
+        .catch(function () { box.removeAttribute("aria-busy"); if (button) button.removeAttribute("aria-disabled"); });
+    }
+    if (button) button.addEventListener("click", function (e) { e.preventDefault(); load(); });
+    if (auto) {
+      auto.closest("label").hidden = false;
+      auto.addEventListener("change", function () {
+        document.cookie = "bch_external=" + (auto.checked ? "auto" : "") + "; path=/; max-age=" + (auto.checked ? 31536000 : 0) + "; samesite=lax";
+        if (auto.checked) load();
+      });
+    }
+    if (box.getAttribute("data-auto") === "true") load();
   });
   // Per-language tabs for text fields in forms.
   document.querySelectorAll(".tabs").forEach(function (tabs) {
