@@ -109,6 +109,8 @@ def lmo_rows(rows: list[dict[str, str]]) -> list[LmoRow]:
             key = parsed.key
         elif name:
             key = f"event:{name}"
+        elif (row.get("bch_id") or "").strip():  # an LMO of the BCH registry without UID
+            key = f"bch:{row['bch_id'].strip()}"
         else:
             key = f"raw:{uid_text}"
         if parsed is not None:

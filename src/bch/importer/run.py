@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bch.importer.plan import build_plan
+from bch.importer.reported import SOURCE as REPORTED_SOURCE
 from bch.services.container import Services
 
 IMPORT_USER = "import:shipped-data"
@@ -20,10 +21,19 @@ class ImportSummary:
     warnings: int = 0
     detection_methods_changed: int = 0
     detection_methods: int = 0
+    retired: Counter = field(default_factory=Counter)  # records tombstoned as merged, per schema
+    provenance_changed: int = 0
+    reported_changed: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.published.values()) or self.detection_methods_changed)
+        return bool(
+            sum(self.published.values())
+            or self.detection_methods_changed
+            or sum(self.retired.values())
+            or self.provenance_changed
+            or self.reported_changed
+        )
 
 
 def import_shipped(
@@ -55,6 +65,15 @@ def import_shipped(
             if on_step:
                 on_step()
         summary.detection_methods_changed = svc.detection_methods.replace(batch.conn, methods)
+        for schema, identifier, reason in plan.retired:
+            doc = svc.store.document_by_identifier(batch.conn, identifier)
+            if doc is not None and doc.deleted_at is None:
+                svc.records.delete(identifier, reason=reason, by=IMPORT_USER)
+                summary.retired[schema] += 1
+        summary.provenance_changed = svc.provenance.replace(batch.conn, plan.provenance)
+        summary.reported_changed = svc.reported_approvals.replace(
+            batch.conn, REPORTED_SOURCE, plan.reported
+        )
     summary.detection_methods = len(methods)
     return summary
 
