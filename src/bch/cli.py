@@ -25,6 +25,7 @@ from bch.sources.commands import resolve_command, sources_app  # noqa: E402
 
 app.add_typer(sources_app, name="sources")
 app.command("resolve")(resolve_command)
+app.add_typer(__import__("bch.data_commands").data_commands.data_app, name="data")
 console = Console()
 
 DatabaseOpt = Annotated[

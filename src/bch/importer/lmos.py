@@ -225,8 +225,13 @@ def _traits(lmo: LmoRow, ctx: LmoContext, terms: Terms) -> tuple[list[dict], dic
         prov["traits"] = [entry("bch2026", row.get("bch_id", ""))]
         shown = term_ids(terms, authoritative)
         th = terms.th
-        for trait in scraped:
-            source = ctx.evidence.source_of(lmo.key, trait)
+        stated = [(ctx.evidence.source_of(lmo.key, t), t) for t in scraped]
+        stated += [p for p in ctx.evidence.all_of(lmo.key) if p not in stated]
+        seen: set[str] = set()
+        for source, trait in stated:
+            if trait.casefold() in seen:
+                continue
+            seen.add(trait.casefold())
             ids = term_ids(terms, [trait])
             if all(i in shown or _broader_of(th, i, shown) for i in ids):
                 continue
@@ -290,6 +295,10 @@ def _provenance(lmo: LmoRow, doc: dict[str, Any], ctx: LmoContext, prov: dict) -
         fields["traits"] = prov["traits"]
     if doc.get("recipientOrganisms"):
         fields["recipientOrganisms"] = [entry(s) for s in scraped] or [entry("bch2026", record)]
+    if doc.get("relevantDocuments"):
+        docs = [entry("bch2026", record)] if bch_record_url(row) else []
+        docs += [entry(s) for s in ("isaaa2023", "biotrack2019") if s in scraped]
+        fields["relevantDocuments"] = docs or [entry(s) for s in scraped]
     if doc.get("detectionMethodLinks"):
         fields["detectionMethodLinks"] = [entry("eurl-gmff")]
     if doc.get("linkedModifiedOrganisms"):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bch.importer import sources, truth
 from bch.importer.authorities import build_authorities
+from bch.importer.check import check_plan
 from bch.importer.decisions import build_decisions
 from bch.importer.detection import DetectionMethod, build_detection
 from bch.importer.events import EventIndex, lmo_rows
@@ -109,6 +110,8 @@ def build_plan(data_dir: Path | None = None) -> ImportPlan:
         for k in sorted(gene_keys)
     ]
     report["retired_candidates"] = len(retired)
+    checked = check_plan(documents, ctx.provenance, evidence.by_key)
+    report.update({f"check_{k}": v for k, v in sorted(checked.counts().items())})
     reported = build_reported(data_dir)
     report.update(sorted(reported.report.items()))
     return ImportPlan(

@@ -60,18 +60,23 @@ class TraitEvidence:
             parsed = reliable_uid(row.code) if row.code.casefold() != "not available" else None
             if parsed is not None and row.trait:
                 src = "isaaa2019" if row.source == "ISAAA" else "biotrack2019"
-                if row.trait not in found[parsed.key][src]:
-                    found[parsed.key][src].append(row.trait)
+                trait = " ".join(row.trait.split())
+                if trait not in found[parsed.key][src]:
+                    found[parsed.key][src].append(trait)
         for rec in cfia:
             m = _CFIA_TRAITS.search(rec.get("desc", "") or "")
             uids = [u for u in rec.get("oecd", []) or [] if reliable_uid(u)]
             if not m or len(uids) != 1:  # a record covering several events gives none its traits
                 continue
             key = reliable_uid(uids[0]).key  # type: ignore[union-attr]
-            for t in (p.strip() for p in m.group(1).split("/")):
+            for t in (" ".join(p.split()) for p in re.split(r"[/;]", m.group(1))):
                 if t and t not in found[key]["cfia"]:
                     found[key]["cfia"].append(t)
         return cls({k: dict(v) for k, v in found.items()})
+
+    def all_of(self, key: str) -> list[tuple[str, str]]:
+        """(source, trait) for every trait a source gives the LMO."""
+        return [(s, t) for s, traits in self.by_key.get(key, {}).items() for t in traits]
 
     def source_of(self, key: str, trait: str) -> str:
         """The source a scraped trait of lmo_events.csv came from (bch2019 when no other)."""

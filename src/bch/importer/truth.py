@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from bch.importer.bch_registry import merge_registry
 from bch.importer.events import (
     EventIndex,
+    is_written_uid,
     lmo_rows,
     norm_name,
     reliable_uid,
     split_stack,
 )
-from bch.records.oecd_uid import try_parse_uid
 
 _LIST_SPLIT = re.compile(r"\s*,\s*")
 _PARENS = re.compile(r"\([^()]*\)")
@@ -222,17 +222,11 @@ def _merge_prefixed_names(out: Corrected) -> None:
     out.rows = [r for r in out.rows if id(r) not in dropped]
 
 
-def _is_written_uid(text: str) -> bool:
-    """A UID written as one (dashes in place), not an event name that happens to parse."""
-    parsed = try_parse_uid(text)
-    return parsed is not None and not any("dashes missing" in w for w in parsed.warnings)
-
-
 def _event_names(out: Corrected, index: EventIndex, singles: dict[str, dict[str, str]]) -> None:
     for lmo in lmo_rows(out.rows):
         row = lmo.row
         name = (row.get("event_name") or "").strip()
-        if name and not _is_written_uid(name):
+        if name and not is_written_uid(name):
             continue
         if name and not lmo.has_uid:  # the file's only UID is in the name: keep the row's key
             continue
@@ -243,7 +237,7 @@ def _event_names(out: Corrected, index: EventIndex, singles: dict[str, dict[str,
             comp_names = [
                 (singles.get(p.ascii) or {}).get("event_name", "").strip() for p in lmo.parsed.parts
             ]
-            if all(comp_names) and not any(_is_written_uid(n) for n in comp_names):
+            if all(comp_names) and not any(is_written_uid(n) for n in comp_names):
                 derived = " x ".join(comp_names)
         row["event_name"] = derived
         row["event_name_derived"] = "components" if derived else ""
