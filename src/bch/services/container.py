@@ -88,7 +88,13 @@ class Services:
 
     @cached_property
     def lmos(self) -> LmoService:
-        return LmoService(self.store, self.records, self.detection_methods)
+        return LmoService(
+            self.store,
+            self.records,
+            self.detection_methods,
+            self.provenance,
+            self.reported_approvals,
+        )
 
     # -- accounts and the publishing workflow (issue 3) -------------------------------------------
     @cached_property

@@ -88,6 +88,9 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
         materials=_materials(found.canonical_uid),
         components=components,
         stacks=stacks,
+        reported=found.reported_approvals,
+        provenance=found.provenance,
+        field_titles={name: i18n.text(f.title) or name for name, f in rt.fields.items()},
         principal=principal,
     )
 
