@@ -67,7 +67,8 @@ def merge_registry(rows: list[dict[str, str]], registry: list[dict[str, str]]) -
             continue
         row = {
             **dict.fromkeys(columns, ""),
-            "unique_identifier": parsed.canonical if parsed is not None else "",
+            # a UID that does not parse is kept as written: the stack rules may repair it
+            "unique_identifier": parsed.canonical if parsed is not None else uid,
             "event_name": "",
             "sources": "bch2026",
             "uid_check": _check(parsed),

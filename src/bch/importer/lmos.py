@@ -85,11 +85,14 @@ def _description(lmo: LmoRow, ctx: LmoContext, uid: str | None) -> str:
     sci = ctx.organisms.scientific.get(lmo.key, "")
     subject = f"{common} ({sci})" if common and sci else common or sci
     kind = "stack of transformation events" if lmo.is_stack else "transformation event"
-    event = lmo.event_name or lmo.uid_text
-    text = f"{subject} {kind} {event}".strip()
+    if lmo.event_name:
+        text = f"{subject} {kind} {lmo.event_name}".strip()
+        if uid:
+            text += f" (OECD unique identifier {uid})"
+    else:  # no event name in any source: the LMO as the BCH registry lists it
+        what = f"{subject} {kind}".strip() if subject else f"LMO ({kind})"
+        text = f"{what} registered as {uid or lmo.row.get('bch_id') or lmo.uid_text}"
     text = text[0].upper() + text[1:]
-    if uid and uid != event:
-        text += f" (OECD unique identifier {uid})"
     if row.get("developer", "").strip():
         text += f", developed by {row['developer'].strip()} (applicant named by the CFIA)"
     text += "."

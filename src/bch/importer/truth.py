@@ -80,18 +80,21 @@ def correct_rows(
     original_keys = {m.key for m in lmo_rows(rows)}
     singles = {m.key: m.row for m in lmo_rows(out.rows) if m.parsed and not m.is_stack}
     index = EventIndex(lmo_rows(out.rows))
+    if registry:  # its LMOs take part in the corrections (a stack it lists with a lost UID)
+        out.counts.update(merge_registry(out.rows, registry))
     _fix_stack_uids(out, index, singles)
     _merge_same_uid(out)
     _merge_listed_events(out)
     _merge_prefixed_names(out)
-    if registry:
-        out.counts.update(merge_registry(out.rows, registry))
-        singles = {m.key: m.row for m in lmo_rows(out.rows) if m.parsed and not m.is_stack}
+    singles = {m.key: m.row for m in lmo_rows(out.rows) if m.parsed and not m.is_stack}
     _event_names(out, index, singles)
     new_keys = {m.key for m in lmo_rows(out.rows)}
     for key in sorted(original_keys - new_keys):
         out.retired[key] = "merged into another record of the same event (issue 16)"
     return out
+
+
+_UNPADDED = re.compile(r"^([A-Z]{2,3})-([0-9Ø]{1,4})-(\d)$")
 
 
 def _component_key(comp: str, index: EventIndex, singles: dict[str, dict[str, str]]) -> str | None:
@@ -101,7 +104,17 @@ def _component_key(comp: str, index: EventIndex, singles: dict[str, dict[str, st
             return parsed.key
         return index.resolve_digit(parsed.key)
     found = index.lookup(comp)
-    return found if found in singles else None
+    if found in singles:
+        return found
+    # a numeric event part that lost its zero padding: MON-Ø531-6 is MON-ØØ531-6
+    m = _UNPADDED.match(comp.strip())
+    if m:
+        applicant, digits, check = m.groups()
+        padded = f"{applicant}-{int(digits.replace('Ø', '0')):05d}-{check}"
+        candidate = reliable_uid(padded)
+        if candidate is not None and candidate.key in singles:
+            return candidate.key
+    return None
 
 
 def _fix_stack_uids(out: Corrected, index: EventIndex, singles: dict[str, dict[str, str]]) -> None:
