@@ -28,6 +28,11 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     "isaaa2026": ("ISAAA GM Approval Database, approvals per country", "2026-10-04", ""),
     "biotrack2019": ("OECD BioTrack Product Database (2019 scrape)", "2019-03-07", ""),
     "cfia": ("CFIA Plants with Novel Traits register", "2026-08-08", "decisions (Canada)"),
+    "cfia-shared": (
+        "CFIA Plants with Novel Traits register (one record for several events)",
+        "2026-08-08",
+        "",
+    ),
     "eurl-gmff": ("EURL-GMFF GMOMETHODS and EUginius", "2026-04-18", "detection methods"),
     "import": ("derived by the importer from the sources above", "", ""),
 }
@@ -50,12 +55,16 @@ class TraitEvidence:
     """Which source states which trait for an LMO key (the scraped traits, per source)."""
 
     by_key: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # traits of a CFIA record covering several events (MS1, RF1, RF2): they name the source of a
+    # value that lmo_events.csv gave each of those events, never a value of one of them
+    shared: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(
         cls, isaaa: list[GeneRow], biotrack: list[GeneRow], cfia: list[dict[str, Any]]
     ) -> TraitEvidence:
         found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        shared: dict[str, list[str]] = defaultdict(list)
         for row in [*isaaa, *biotrack]:
             parsed = reliable_uid(row.code) if row.code.casefold() != "not available" else None
             if parsed is not None and row.trait:
@@ -66,13 +75,18 @@ class TraitEvidence:
         for rec in cfia:
             m = _CFIA_TRAITS.search(rec.get("desc", "") or "")
             uids = [u for u in rec.get("oecd", []) or [] if reliable_uid(u)]
-            if not m or len(uids) != 1:  # a record covering several events gives none its traits
+            if not m or not uids:
+                continue
+            traits = [" ".join(p.split()) for p in re.split(r"[/;]", m.group(1))]
+            if len(uids) > 1:  # a record covering several events gives none its traits
+                for uid in uids:
+                    shared[reliable_uid(uid).key] += [t for t in traits if t]  # type: ignore[union-attr]
                 continue
             key = reliable_uid(uids[0]).key  # type: ignore[union-attr]
-            for t in (" ".join(p.split()) for p in re.split(r"[/;]", m.group(1))):
+            for t in traits:
                 if t and t not in found[key]["cfia"]:
                     found[key]["cfia"].append(t)
-        return cls({k: dict(v) for k, v in found.items()})
+        return cls({k: dict(v) for k, v in found.items()}, dict(shared))
 
     def all_of(self, key: str) -> list[tuple[str, str]]:
         """(source, trait) for every trait a source gives the LMO."""
@@ -83,6 +97,8 @@ class TraitEvidence:
         for src, traits in self.by_key.get(key, {}).items():
             if any(t.casefold() == trait.casefold() for t in traits):
                 return src
+        if any(t.casefold() == trait.casefold() for t in self.shared.get(key, [])):
+            return "cfia-shared"
         return "bch2019"
 
 

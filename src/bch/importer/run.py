@@ -24,6 +24,9 @@ class ImportSummary:
     retired: Counter = field(default_factory=Counter)  # records tombstoned as merged, per schema
     provenance_changed: int = 0
     reported_changed: int = 0
+    # the plan's import report: counts per kind, corrections, dropped ISAAA artefacts and the
+    # data check (check_*; bch.importer.check)
+    report: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -51,7 +54,7 @@ def import_shipped(
     records and returns None. `wait`: see Database.writing."""
     plan = build_plan(data_dir)
     methods = [_method_row(m) for m in plan.detection_methods]
-    summary = ImportSummary()
+    summary = ImportSummary(report=dict(plan.report))
     with svc.records.batch(by=IMPORT_USER, wait=wait) as batch:
         assert batch.conn is not None
         if only_if_empty and svc.store.count_documents(batch.conn):
