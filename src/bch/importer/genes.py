@@ -53,6 +53,7 @@ class GeneCatalog:
     report: dict[str, int]
     # LMO key -> genes a source lists under a trait the authoritative traits contradict
     disagreements: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)  # identifier -> source ids
 
 
 def _row_lmo(row: GeneRow, index: EventIndex, counts: dict[str, int]) -> str | None:
@@ -150,6 +151,7 @@ def build_genes(
                 g.lmos.add(lmo)
     documents: list[dict[str, Any]] = []
     by_lmo: dict[str, list[str]] = defaultdict(list)
+    gene_sources: dict[str, list[str]] = {}
     for key in sorted(genes):
         g = genes[key]
         doc = document(SCHEMA, key)
@@ -160,6 +162,9 @@ def build_genes(
         put(doc, "traits", terms.matches(TRAITS, sorted(g.traits)))
         put(doc, "relevantInformation", lstring(_info(g, len(g.lmos))))
         documents.append(doc)
+        gene_sources[doc["header"]["identifier"]] = sorted(
+            "isaaa2019" if s == "ISAAA" else "biotrack2019" for s in g.sources
+        )
         for lmo in sorted(g.lmos):
             by_lmo[lmo].append(doc["header"]["identifier"])
     kinds = list(strings.values())
@@ -170,4 +175,4 @@ def build_genes(
         "gene_spellings_biotrack_as_given": kinds.count("biotrack_as_given"),
         **{k: v for k, v in sorted(counts.items())},
     }
-    return GeneCatalog(documents, dict(by_lmo), report, dict(disagreements))
+    return GeneCatalog(documents, dict(by_lmo), report, dict(disagreements), gene_sources)

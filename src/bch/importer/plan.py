@@ -23,7 +23,7 @@ from bch.importer.genes import build_genes
 from bch.importer.lmos import LmoContext, build_lmos
 from bch.importer.organisms import build_organisms
 from bch.importer.organizations import build_organizations
-from bch.importer.provenance import TraitEvidence, term_ids
+from bch.importer.provenance import TraitEvidence, entry, term_ids
 from bch.importer.reported import build_reported
 from bch.importer.shapes import document
 from bch.importer.terms import Terms
@@ -110,6 +110,7 @@ def build_plan(data_dir: Path | None = None) -> ImportPlan:
         for k in sorted(gene_keys)
     ]
     report["retired_candidates"] = len(retired)
+    _record_sources(documents, ctx.provenance, genes.sources)
     checked = check_plan(documents, ctx.provenance, evidence.by_key)
     report.update({f"check_{k}": v for k, v in sorted(checked.counts().items())})
     reported = build_reported(data_dir)
@@ -117,6 +118,34 @@ def build_plan(data_dir: Path | None = None) -> ImportPlan:
     return ImportPlan(
         documents, detection.methods, report, notes, ctx.provenance, retired, reported.rows
     )
+
+
+# The source of every field of the records other than LMOs (one source per record type).
+_BY_SCHEMA = {
+    "biosafetyDecision": ("cfia", "CFIA / Health Canada approvals (country_approvals.csv)"),
+    "organization": ("cfia", "applicant named by the CFIA"),
+    "authority": ("import", "Canada's competent authorities (CFIA, Health Canada)"),
+    "organism": ("import", "crop names of the LMO sources"),
+}
+
+
+def _record_sources(
+    documents: list[dict], provenance: dict[str, dict], genes: dict[str, list[str]]
+) -> None:
+    """A provenance block for each imported record that has none yet (the LMOs have theirs)."""
+    for doc in documents:
+        ident, schema = doc["header"]["identifier"], doc["header"]["schema"]
+        if ident in provenance:
+            continue
+        if schema == "dnaSequence":
+            entries = [entry(s) for s in genes.get(ident, [])] or [entry("isaaa2019")]
+        elif schema in _BY_SCHEMA:
+            source, record = _BY_SCHEMA[schema]
+            entries = [entry(source, record)]
+        else:
+            continue
+        fields = {k: entries for k in doc if k != "header"}
+        provenance[ident] = {"key": None, "fields": fields}
 
 
 _VARIANT = "a variant spelling of one genetic element, merged into its record (issue 16)"
