@@ -58,7 +58,7 @@ def test_csv_and_xlsx_of_a_registry_parse(client):
     with zipfile.ZipFile(io.BytesIO(r.content)) as z:
         sheet = ElementTree.fromstring(z.read("xl/worksheets/sheet1.xml"))
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    assert len(sheet.findall(f".//{ns}row")) == 584  # header + records
+    assert len(sheet.findall(f".//{ns}row")) == 1056  # header + the 1,055 LMO records (issue 16)
 
 
 def test_unknown_dumps_are_404(client):
