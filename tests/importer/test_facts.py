@@ -223,3 +223,16 @@ def test_the_data_check_fails_on_a_contradiction(plan):
         next(d for d in plan.documents if d["header"]["identifier"] == mon810),
     ]
     assert check_plan(documents, plan.provenance, evidence.by_key).count("duplicate") == 1
+
+
+def test_bch_data_check_command_reports_and_passes_on_the_shipped_data():
+    from typer.testing import CliRunner
+
+    from bch.cli import app
+
+    out = CliRunner().invoke(app, ["data", "check", "--details", "1"])
+    assert out.exit_code == 0, out.output
+    assert "Import report" in out.output and "bch_registry_records: 927" in out.output
+    assert "contradiction_not_shown: 0" in out.output
+    assert "duplicate: 0" in out.output and "stack_uid_lost: 0" in out.output
+    assert "isaaa_raw_dropped_truncated_or_malformed_uid" in out.output
