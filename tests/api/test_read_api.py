@@ -77,8 +77,12 @@ def test_list_filters_and_cursor_paging(client):
 
 
 def test_lmo_registry_is_complete(client):
+    # 1,055 LMOs (issue 16: lmo_events.csv merged, plus the BCH registry 2026): two pages
     r = client.get("/api/v1/records?schema=modifiedOrganism&limit=1000")
-    assert len(r.json()["items"]) == 583
+    items = r.json()["items"]
+    assert len(items) == 1000 and r.json()["next"]
+    r = client.get(r.links["next"]["url"])
+    assert len(items) + len(r.json()["items"]) == 1055
 
 
 def test_record_etag_and_304(client):

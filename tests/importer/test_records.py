@@ -93,6 +93,8 @@ def test_data_dir_is_a_parameter(tmp_path):
     shutil.copytree(default_data_dir(), data)
     lines = (data / "lmo_events.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     (data / "lmo_events.csv").write_text("".join(lines[:41]), encoding="utf-8")
+    registry = (data / "bch_lmo_registry_2026.csv").read_text(encoding="utf-8").splitlines(True)
+    (data / "bch_lmo_registry_2026.csv").write_text(registry[0], encoding="utf-8")
     plan = build_plan(data)
     assert plan.report["modifiedOrganism"] == 40
     lmos = [d for d in plan.documents if d["header"]["schema"] == "modifiedOrganism"]

@@ -29,6 +29,9 @@ def get_lmo(uid: str, request: Request, svc: Svc):
         entry for entry in body["referencedBy"] if entry["schema"] == "biosafetyDecision"
     ]
     body["detectionMethods"] = found.detection_methods
+    # issue 16: the source of each field, the other sources' values, ISAAA's reported approvals
+    body["provenance"] = found.provenance
+    body["reportedApprovals"] = found.reported_approvals
     if found.also_matching:
         body["alsoMatching"] = found.also_matching
     return body

@@ -53,6 +53,13 @@ def run_import(svc, data_dir: Path | None, *, first_load: bool = False) -> None:
         f"({summary.detection_methods_changed} added or changed)"
     )
     console.print(f"  {summary.warnings} validation warnings recorded on imported revisions")
+    for schema, n in sorted(summary.retired.items()):
+        console.print(f"  {schema}: {n} merged as duplicates (tombstoned)")
+    checks = {k: v for k, v in summary.report.items() if k.startswith("check_") and v}
+    if checks:
+        console.print(
+            "  data check: " + ", ".join(f"{k[6:]} {v}" for k, v in sorted(checks.items()))
+        )
 
 
 @app.command("import")

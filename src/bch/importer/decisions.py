@@ -61,6 +61,18 @@ def _lmo_key(row: dict[str, str], index: EventIndex) -> str | None:
     return key if index.has_key(key) else None
 
 
+def _lmo_keys(row: dict[str, str], index: EventIndex) -> list[str]:
+    """The LMO of the row; a row naming several events (CFIA "(B. rapa) ZSR500, ZSR502,
+    ZSR503", one record per event since issue 16) links to each of them when each is known."""
+    key = _lmo_key(row, index)
+    if key is not None:
+        return [key]
+    name = re.sub(r"\([^()]*\)", " ", row.get("event_name", "")).strip()
+    parts = [p.strip() for p in name.split(",") if p.strip()] if "," in name else []
+    keys = [f"event:{p}" for p in parts]
+    return keys if keys and all(index.has_key(k) for k in keys) else []
+
+
 def build_decisions(
     rows: list[dict[str, str]],
     cfia: list[dict[str, Any]],
@@ -92,10 +104,11 @@ def build_decisions(
         authority, prefix, dtype, use, scope = _TYPES[kind]
         lmos = []
         for row in members:
-            lmo = _lmo_key(row, index)
-            counts["decision_rows_linked" if lmo else "decision_rows_unlinked"] += 1
-            if lmo and lmo_ids[lmo] not in lmos:
-                lmos.append(lmo_ids[lmo])
+            found = _lmo_keys(row, index)
+            counts["decision_rows_linked" if found else "decision_rows_unlinked"] += 1
+            for lmo in found:
+                if lmo_ids[lmo] not in lmos:
+                    lmos.append(lmo_ids[lmo])
         if not lmos:
             counts["decisions_skipped_no_lmo"] += 1
             continue

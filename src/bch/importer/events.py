@@ -41,6 +41,13 @@ def reliable_uid(text: str) -> ParsedUid | None:
     return parsed
 
 
+def is_written_uid(text: str) -> bool:
+    """A UID written as one (dashes in place), not an event name that happens to parse as one
+    (ISAAA names Enlist E3 soybean ``DAS44406-6``)."""
+    parsed = try_parse_uid(text) if text and text.strip() else None
+    return parsed is not None and not any("dashes missing" in w for w in parsed.warnings)
+
+
 def norm_name(name: str) -> str:
     """Comparison form of an event name: case, spaces, dashes, dots, ``Ø`` and a leading
     ``Event`` do not matter (``GTS 40-3-2`` = ``gts4032``, ``Event 1`` = ``1``)."""
@@ -109,6 +116,8 @@ def lmo_rows(rows: list[dict[str, str]]) -> list[LmoRow]:
             key = parsed.key
         elif name:
             key = f"event:{name}"
+        elif (row.get("bch_id") or "").strip():  # an LMO of the BCH registry without UID
+            key = f"bch:{row['bch_id'].strip()}"
         else:
             key = f"raw:{uid_text}"
         if parsed is not None:

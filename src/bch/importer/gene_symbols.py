@@ -40,7 +40,18 @@ ISAAA_SYMBOLS: tuple[str, ...] = (
 )  # fmt: skip
 
 # The symbol a record is published under, where the source spelling carries an alias.
-CANONICAL: dict[str, str] = {"cp4 epsps (aroA:CP4)": "cp4 epsps"}
+# Allele or variant suffixes of one gene are one genetic element (issue 16: cry1F and cry1Fa2 were
+# two records for TC1507): cry1Fa2 is the cry1F of TC1507, vip3Aa20 / vip3A(a) / "Modified vip3A"
+# the vip3A of MIR162 and COT102, cry3Aa2 the cry3A; a modified (m-) gene stays its own element.
+CANONICAL: dict[str, str] = {
+    "cp4 epsps (aroA:CP4)": "cp4 epsps",
+    "cry1Fa2": "cry1F",
+    "vip3A(a)": "vip3A",
+    "vip3Aa20": "vip3A",
+    "Modified vip3A": "vip3A",
+    "cry3Aa2": "cry3A",
+    "mcry3Aa2": "mcry3A",
+}
 
 # OECD BioTrack gene spellings -> symbol, only where the identity is certain.
 BIOTRACK: dict[str, str | None] = {
@@ -98,7 +109,7 @@ NAMES: dict[str, str] = {
     "phya2": "phytase",
     "pinii": "proteinase inhibitor II",
     "cpti": "cowpea trypsin inhibitor",
-    "vip3aa20": "vegetative insecticidal protein Vip3Aa20",
+    "vip3a": "vegetative insecticidal protein Vip3A",
     "mcry3a": f"modified Cry3A {_CRY}",
     "ecry3.1ab": f"chimeric Cry3A-Cry1Ab (eCry3.1Ab) {_CRY}",
     "pvy_cp": "potato virus Y coat protein",

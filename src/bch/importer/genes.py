@@ -23,6 +23,7 @@ from bch.importer.gene_symbols import (
     gene_name,
     split_symbols,
 )
+from bch.importer.provenance import consistent, term_ids
 from bch.importer.shapes import document, lstring, put
 from bch.importer.sources import GeneRow
 from bch.importer.terms import Terms
@@ -50,6 +51,9 @@ class GeneCatalog:
     documents: list[dict[str, Any]]
     by_lmo: dict[str, list[str]]  # LMO natural key -> gene header identifiers
     report: dict[str, int]
+    # LMO key -> genes a source lists under a trait the authoritative traits contradict
+    disagreements: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)  # identifier -> source ids
 
 
 def _row_lmo(row: GeneRow, index: EventIndex, counts: dict[str, int]) -> str | None:
@@ -79,7 +83,7 @@ def _symbols(row: GeneRow, counts: dict[str, int], seen: dict[str, str]) -> list
     symbol, known = biotrack_symbol(row.gene)
     if not known and row.gene.strip() and row.gene not in seen:
         seen[row.gene] = "biotrack_as_given"
-    return [symbol] if symbol else []
+    return [display_symbol(symbol)] if symbol else []
 
 
 def _family(g: _Gene, terms: Terms) -> dict[str, str] | None:
@@ -101,13 +105,42 @@ def _info(g: _Gene, lmo_count: int) -> str:
 
 
 def build_genes(
-    isaaa: list[GeneRow], biotrack: list[GeneRow], index: EventIndex, terms: Terms
+    isaaa: list[GeneRow],
+    biotrack: list[GeneRow],
+    index: EventIndex,
+    terms: Terms,
+    authoritative: dict[str, list[str]] | None = None,
 ) -> GeneCatalog:
+    """`authoritative`: LMO key -> its trait term ids in the most authoritative source (the BCH
+    registry). An ISAAA row lists the genes of one trait; when that trait contradicts the
+    authoritative traits (MON810: "Glyphosate herbicide tolerance", cp4 epsps and goxv247 of the
+    transformation plasmid, while the BCH says Lepidoptera only), its genes are not attached to
+    the LMO but shown as a disagreement."""
     counts: dict[str, int] = defaultdict(int)
     strings: dict[str, str] = {}
     genes: dict[str, _Gene] = {}
+    disagreements: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in [*isaaa, *biotrack]:
         lmo = _row_lmo(row, index, counts)
+        # single events only: a stack's gene list is its components' (the BCH often lists fewer
+        # traits for a stack than its components carry)
+        single = lmo is not None and "+" not in lmo
+        if single and authoritative and lmo in authoritative and row.trait:
+            ids = term_ids(terms, [row.trait])
+            if not all(consistent(terms.th, i, authoritative[lmo]) for i in ids):
+                source = "isaaa2019" if row.source == "ISAAA" else "biotrack2019"
+                for symbol in _symbols(row, counts, strings):
+                    item = {
+                        "field": "genes",
+                        "source": source,
+                        "value": symbol,
+                        "trait": row.trait,
+                        "contradicts": True,
+                    }
+                    if item not in disagreements[lmo]:
+                        disagreements[lmo].append(item)
+                counts["gene_rows_contradicting_authoritative_traits"] += 1
+                continue
         for symbol in _symbols(row, counts, strings):
             g = genes.setdefault(gene_key(symbol), _Gene(symbol))
             g.spellings.add(row.gene.strip())
@@ -118,6 +151,7 @@ def build_genes(
                 g.lmos.add(lmo)
     documents: list[dict[str, Any]] = []
     by_lmo: dict[str, list[str]] = defaultdict(list)
+    gene_sources: dict[str, list[str]] = {}
     for key in sorted(genes):
         g = genes[key]
         doc = document(SCHEMA, key)
@@ -128,6 +162,9 @@ def build_genes(
         put(doc, "traits", terms.matches(TRAITS, sorted(g.traits)))
         put(doc, "relevantInformation", lstring(_info(g, len(g.lmos))))
         documents.append(doc)
+        gene_sources[doc["header"]["identifier"]] = sorted(
+            "isaaa2019" if s == "ISAAA" else "biotrack2019" for s in g.sources
+        )
         for lmo in sorted(g.lmos):
             by_lmo[lmo].append(doc["header"]["identifier"])
     kinds = list(strings.values())
@@ -138,4 +175,4 @@ def build_genes(
         "gene_spellings_biotrack_as_given": kinds.count("biotrack_as_given"),
         **{k: v for k, v in sorted(counts.items())},
     }
-    return GeneCatalog(documents, dict(by_lmo), report)
+    return GeneCatalog(documents, dict(by_lmo), report, dict(disagreements), gene_sources)

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bch.importer.plan import build_plan
+from bch.importer.reported import SOURCE as REPORTED_SOURCE
 from bch.services.container import Services
 
 IMPORT_USER = "import:shipped-data"
@@ -20,10 +21,22 @@ class ImportSummary:
     warnings: int = 0
     detection_methods_changed: int = 0
     detection_methods: int = 0
+    retired: Counter = field(default_factory=Counter)  # records tombstoned as merged, per schema
+    provenance_changed: int = 0
+    reported_changed: int = 0
+    # the plan's import report: counts per kind, corrections, dropped ISAAA artefacts and the
+    # data check (check_*; bch.importer.check)
+    report: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.published.values()) or self.detection_methods_changed)
+        return bool(
+            sum(self.published.values())
+            or self.detection_methods_changed
+            or sum(self.retired.values())
+            or self.provenance_changed
+            or self.reported_changed
+        )
 
 
 def import_shipped(
@@ -41,7 +54,7 @@ def import_shipped(
     records and returns None. `wait`: see Database.writing."""
     plan = build_plan(data_dir)
     methods = [_method_row(m) for m in plan.detection_methods]
-    summary = ImportSummary()
+    summary = ImportSummary(report=dict(plan.report))
     with svc.records.batch(by=IMPORT_USER, wait=wait) as batch:
         assert batch.conn is not None
         if only_if_empty and svc.store.count_documents(batch.conn):
@@ -55,6 +68,15 @@ def import_shipped(
             if on_step:
                 on_step()
         summary.detection_methods_changed = svc.detection_methods.replace(batch.conn, methods)
+        for schema, identifier, reason in plan.retired:
+            doc = svc.store.document_by_identifier(batch.conn, identifier)
+            if doc is not None and doc.deleted_at is None:
+                svc.records.delete(identifier, reason=reason, by=IMPORT_USER)
+                summary.retired[schema] += 1
+        summary.provenance_changed = svc.provenance.replace(batch.conn, plan.provenance)
+        summary.reported_changed = svc.reported_approvals.replace(
+            batch.conn, REPORTED_SOURCE, plan.reported
+        )
     summary.detection_methods = len(methods)
     return summary
 

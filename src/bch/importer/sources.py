@@ -103,3 +103,26 @@ def euginius_methods(data_dir: Path | str | None = None) -> list[dict[str, str]]
 def crl_amplicons(data_dir: Path | str | None = None) -> list[dict[str, str]]:
     """EURL-GMFF GMOMETHODS amplicons (85)."""
     return read_tsv(_dir(data_dir) / RAW_METHODS / "crl_amplicons_raw.tsv")
+
+
+# -- added in 2026: the BCH's own LMO registry and ISAAA's per-country approval lists ----------
+
+RAW_GMO_MAP_2026 = Path("raw/gmo_map_2026_10")
+
+
+def bch_registry_2026(data_dir: Path | str | None = None) -> list[dict[str, str]]:
+    """``bch_lmo_registry_2026.csv``: the BCH LMO registry (api.cbd.int, 2026-10-04), 927
+    records with their BCH title, traits and, for some, the BCH record identifier and URL."""
+    return read_csv(_dir(data_dir) / "bch_lmo_registry_2026.csv")
+
+
+def country_event_approvals(data_dir: Path | str | None = None) -> list[dict[str, str]]:
+    """``country_event_approvals.csv``: events ISAAA lists as approved per country (2026-10-04),
+    the well-formed UIDs only (country_name, iso2, event_uid, in_lmo_events, source)."""
+    return read_csv(_dir(data_dir) / "country_event_approvals.csv")
+
+
+def isaaa_approval_lists(data_dir: Path | str | None = None) -> list[dict[str, Any]]:
+    """The raw ISAAA "approved events in <country>" lists, harvester artefacts included."""
+    data = read_json(_dir(data_dir) / RAW_GMO_MAP_2026 / "isaaa_approvals.json")
+    return list(data.get("countries", []))

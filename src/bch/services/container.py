@@ -92,6 +92,20 @@ class Services:
         return DetectionMethodRepository()
 
     @cached_property
+    def provenance(self):
+        """Provenance blocks of imported records (issue 16)."""
+        from bch.storage.provenance import ProvenanceRepository
+
+        return ProvenanceRepository()
+
+    @cached_property
+    def reported_approvals(self):
+        """Approvals reported by other sources than a country's decisions (ISAAA, issue 16)."""
+        from bch.storage.provenance import ReportedApprovalRepository
+
+        return ReportedApprovalRepository()
+
+    @cached_property
     def events(self) -> EventBus:
         """The bus of committed writes and its subscribers: the mail notifications of the
         workflow and of accounts. Outbound sync to national nodes and alerts subscribe here."""
@@ -111,7 +125,13 @@ class Services:
 
     @cached_property
     def lmos(self) -> LmoService:
-        return LmoService(self.store, self.records, self.detection_methods)
+        return LmoService(
+            self.store,
+            self.records,
+            self.detection_methods,
+            self.provenance,
+            self.reported_approvals,
+        )
 
     # -- accounts and the publishing workflow (issue 3) -------------------------------------------
     @cached_property

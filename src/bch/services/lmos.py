@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bch.records.oecd_uid import UidError, parse_uid
@@ -11,6 +11,7 @@ from bch.services.matrix import build_matrix
 from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.services.records import RecordService, RecordView
 from bch.storage.detection_methods import DetectionMethodRepository
+from bch.storage.provenance import ProvenanceRepository, ReportedApprovalRepository
 from bch.storage.records import RecordRepository
 from bch.storage.scope import ReadScope
 
@@ -22,6 +23,10 @@ class LmoView:
     canonical_uid: str
     also_matching: list[str]  # other LMO records registered with the same UID (data to clean)
     detection_methods: list[dict[str, Any]]
+    # which source gave each field, the other sources' values as disagreements (issue 16)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    # approvals other sources report per country (ISAAA), never the country's own decisions
+    reported_approvals: list[dict[str, Any]] = field(default_factory=list)
 
 
 class LmoService:
@@ -30,10 +35,14 @@ class LmoService:
         store: RecordRepository,
         records: RecordService,
         methods: DetectionMethodRepository,
+        provenance: ProvenanceRepository | None = None,
+        reported: ReportedApprovalRepository | None = None,
     ):
         self.store = store
         self.records = records
         self.methods = methods
+        self.provenance = provenance or ProvenanceRepository()
+        self.reported = reported or ReportedApprovalRepository()
 
     def _hits(self, conn, uid_text: str, scope: ReadScope):
         try:
@@ -61,8 +70,31 @@ class LmoService:
                 if doc.schema == "biosafetyDecision" and field == "modifiedOrganisms"
             ]
             matrix = build_matrix(self.store, self.records.thesaurus, conn, lmo, decisions, scope)
+            reported = self.reported.for_keys(conn, [parsed.key, *parsed.component_keys])
         matrix["uniqueIdentification"] = parsed.canonical
+        matrix["reported"] = [_reported(r, parsed.key) for r in reported]
         return matrix
+
+    def reported_in_country(self, country: str) -> list[dict[str, Any]]:
+        """Events other sources (ISAAA) report approved in `country`, each with its canonical UID
+        and whether the clearing-house holds an LMO record of it (never a decision record)."""
+        with self.store.reading() as conn:
+            rows = self.reported.for_country(conn, country)
+            out = []
+            for r in rows:
+                try:
+                    parsed = parse_uid(r["uid"])
+                except UidError:
+                    continue
+                known = any(
+                    kind == "exact" and doc.schema == "modifiedOrganism"
+                    for kind, doc in self.store.lmo_documents_by_key(
+                        conn, parsed.key, scope=read_scope(ANONYMOUS)
+                    )
+                )
+                item = _reported(r, parsed.key)
+                out.append({**item, "canonical": parsed.canonical, "inRegistry": known})
+        return sorted(out, key=lambda r: r["canonical"])
 
     def find(self, uid_text: str, principal: Principal = ANONYMOUS) -> LmoView:
         with self.store.reading() as conn:
@@ -70,12 +102,16 @@ class LmoService:
             view = self.records.view_of(conn, hits[0], principal)
             keys = [parsed.key, *parsed.component_keys]
             methods = self.methods.for_keys(conn, keys)
+            provenance = self.provenance.of(conn, view.doc.identifier)
+            reported = self.reported.for_keys(conn, keys)
         return LmoView(
             record=view,
             query=uid_text,
             canonical_uid=parsed.canonical,
             also_matching=[f"{d.uid_base}-{d.latest_revision}" for d in hits[1:]],
             detection_methods=[_method(m, parsed.key) for m in methods],
+            provenance=named_provenance(provenance),
+            reported_approvals=[_reported(r, parsed.key) for r in reported],
         )
 
     @staticmethod
@@ -89,6 +125,44 @@ class LmoService:
         if best is not None and best.uid:
             return best.uid, False
         return None, bool(found.ambiguous)
+
+
+REPORTED_SOURCES = {"isaaa2026": "ISAAA"}
+
+
+def named_provenance(block: dict[str, Any] | None) -> dict[str, Any]:
+    """``{fields: {field: [{source, sourceName, retrieved, record?}]}, disagreements: [...],
+    flags: [...]}``: the stored block with each source's name; empty for records that no
+    import made."""
+    from bch.importer.provenance import SOURCES
+
+    if not block:
+        return {"fields": {}, "disagreements": [], "flags": []}
+
+    def named(item: dict[str, Any]) -> dict[str, Any]:
+        label = SOURCES.get(item.get("source", ""), (item.get("source", ""),))[0]
+        return {**item, "sourceName": label}
+
+    out = {
+        "fields": {k: [named(e) for e in v] for k, v in block.get("fields", {}).items()},
+        "disagreements": [named(d) for d in block.get("disagreements", [])],
+        "flags": list(block.get("flags", [])),
+    }
+    if block.get("merged"):
+        out["merged"] = list(block["merged"])
+    return out
+
+
+def _reported(row: dict[str, Any], key: str) -> dict[str, Any]:
+    """One country where a source reports the LMO (or, for a stack, a component) approved."""
+    return {
+        "country": row["country"],
+        "source": REPORTED_SOURCES.get(row["source"], row["source"]),
+        "uid": row["uid"],
+        "appliesTo": row["uid_key"],
+        "forComponent": row["uid_key"] != key,
+        "retrieved": row["retrieved"],
+    }
 
 
 def _method(row: dict[str, Any], stack_key: str) -> dict[str, Any]:

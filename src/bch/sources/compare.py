@@ -73,7 +73,9 @@ def compare(matrix: dict[str, Any], per_source: dict[str, list[SourceRecord]]) -
             if s is None:
                 continue
             row["sources"][name] = s
-            if not b:
+            # ISAAA's per-country lists say "approved" with no use and no date ("reported"):
+            # nothing to compare use by use, and never a disagreement
+            if not b or all(c.get("status") == "reported" for c in s.values()):
                 continue
             for use in COMPARED_USES:
                 bc, sc = b.get(use), s.get(use)

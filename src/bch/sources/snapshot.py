@@ -118,7 +118,39 @@ def isaaa_records(data_dir: Path) -> list[SourceRecord]:
                 crop=crop or None,
             )
         )
-    return out
+    return _with_reported_approvals(out, data_dir)
+
+
+ISAAA_APPROVALS_NOTE = (
+    "listed by ISAAA among the approved events in this country (2026-10-04); ISAAA gives no "
+    "date and no use; not a decision published by the country in the clearing-house"
+)
+
+
+def _with_reported_approvals(records: list[SourceRecord], data_dir: Path) -> list[SourceRecord]:
+    """The per-country approvals ISAAA reports (``country_event_approvals.csv``) on the records
+    of their UIDs; a UID with no 2023 event page gets a record of its own (no URL)."""
+    if not (data_dir / "country_event_approvals.csv").is_file():
+        return records
+    by_key: dict[str, list[SourceRecord]] = defaultdict(list)
+    for rec in records:
+        if rec.uid_key:
+            by_key[rec.uid_key].append(rec)
+    for row in raw.country_event_approvals(data_dir):
+        key, _ = _key(row["event_uid"])
+        if key is None:
+            continue
+        if key not in by_key:
+            rec = SourceRecord(
+                "isaaa", row["event_uid"], None, row["event_uid"], row["event_uid"], key
+            )
+            records.append(rec)
+            by_key[key].append(rec)
+        approval = Approval(row["iso2"], "other", None, ISAAA_APPROVALS_NOTE, "reported")
+        for rec in by_key[key]:
+            if approval not in rec.approvals:
+                rec.approvals.append(approval)
+    return records
 
 
 def biotrack_records(data_dir: Path) -> list[SourceRecord]:

@@ -334,3 +334,27 @@ source_cache = Table(
     Column("payload", Json, nullable=False),
     Column("fetched_at", UtcDateTime, nullable=False),
 )
+
+# Data truth (issue 16): the provenance block of each imported record (which source gave each
+# field, the other sources' values as disagreements), replaced by every import.
+record_provenance = Table(
+    "record_provenance",
+    metadata,
+    Column("identifier", String(128), primary_key=True),  # the record's header identifier
+    Column("uid_key", String(300), nullable=True),  # its natural key (an LMO's UID key)
+    Column("data", Json, nullable=False),
+    Index(None, "uid_key"),
+)
+
+# Approvals reported by a source other than a country's own decision records (ISAAA's "approved
+# events in <country>" lists): never a decision record of that country.
+reported_approvals = Table(
+    "reported_approvals",
+    metadata,
+    Column("source", String(40), primary_key=True),
+    Column("country", String(2), primary_key=True),  # ISO 3166 alpha-2, EU for the Union
+    Column("uid_key", String(300), primary_key=True),  # a single event's UID key
+    Column("uid", String(300), nullable=False),  # as the source writes it
+    Column("retrieved", String(10), nullable=False),
+    Index(None, "uid_key"),
+)

@@ -118,5 +118,6 @@ def country_page(request: Request, lang: str, code: str) -> Response:
         by_year=sorted(by_year.items()),
         chart=year_chart(dict(by_year), _("Decisions by year: %(country)s", country=name)),
         others=[(s, plural.get(s, s), n) for s, n in others.most_common()],
+        reported=svc.lmos.reported_in_country(found.code),
         principal=principal,
     )

@@ -13,6 +13,7 @@ def status_labels() -> dict[str, str]:
         "prohibited": _("Prohibited"),
         "pending": _("Pending or more information requested"),
         "unknown": _("Status not stated"),
+        "reported": _("Reported approved by ISAAA (not a decision published in the BCH)"),
     }
 
 

@@ -153,6 +153,9 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
         source_name=source_name,
         method_type=lambda t: method_labels().get(t or "", t or ""),
         method_scope=lambda t: method_labels().get(t or "", t or ""),
+        reported=found.reported_approvals,
+        provenance=found.provenance,
+        field_titles={name: i18n.text(f.title) or name for name, f in rt.fields.items()},
         principal=principal,
     )
 

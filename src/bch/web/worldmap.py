@@ -63,6 +63,10 @@ def country_status(matrix: dict[str, Any]) -> dict[str, str]:
     if "EU" in out:
         for code in EU_MEMBERS:
             out.setdefault(code, out["EU"])
+    # approvals other sources report (ISAAA) colour only countries without decisions of their own
+    for row in matrix.get("reported", []):
+        if not row.get("forComponent"):
+            out.setdefault(row["country"], "reported")
     return out
 
 
