@@ -167,6 +167,16 @@ class Services:
             deadline=deadline_from_env(),
         )
 
+    @cached_property
+    def customs(self):
+        """Shipment checks for customs officers (issue 13)."""
+        from bch.services.customs import CustomsService
+        from bch.storage.customs import CustomsRepository
+
+        return CustomsService(
+            CustomsRepository(self.db), self.detection_methods, self.thesaurus, self.uow
+        )
+
     def is_empty(self) -> bool:
         with self.store.reading() as conn:
             return self.store.count_documents(conn) == 0
