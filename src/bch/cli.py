@@ -21,6 +21,7 @@ from bch.accounts.commands import user_app, workflow_app  # noqa: E402
 
 app.add_typer(user_app, name="user")
 app.add_typer(workflow_app, name="workflow")
+app.add_typer(__import__("bch.customs_commands").customs_commands.customs_app, name="customs")
 from bch.sources.commands import resolve_command, sources_app  # noqa: E402
 
 app.add_typer(sources_app, name="sources")

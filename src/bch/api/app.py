@@ -68,6 +68,10 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(sources_api.router)
     app.include_router(sources_web.router)  # /{lang}/lmos/{uid}/matches fragment
 
+    from bch.api import customs as customs_api  # customs and border control (issue 13)
+
+    app.include_router(customs_api.router)
+
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 
     install_web_pages(app)

@@ -47,7 +47,6 @@ class Item:
 def pdf_text(data: bytes, field_name: str = "file") -> str:
     """The text layer of a PDF, page after page (a page ends a line)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -55,7 +54,9 @@ def pdf_text(data: bytes, field_name: str = "file") -> str:
         if len(pages) > MAX_PDF_PAGES:
             raise _bad(field_name, f"a PDF of at most {MAX_PDF_PAGES} pages")
         return "\n".join((page.extract_text() or "") for page in pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except BadRequest:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any unreadable PDF is bad input, never a 500
         raise _bad(field_name, f"a readable PDF ({type(exc).__name__}: {exc})") from None
 
 

@@ -1,0 +1,114 @@
+"""`bch customs check FILE --to CC --use USE[,USE]`: a shipment document checked from the shell.
+
+Prints one line per item (line number, verdict, UID, the text as written, reasons and warnings),
+then the Art. 18.2(a) elements and whom to call; `--json` prints the API's answer instead. Exits
+0 when every item is approved (with or without conditions), 2 when some item is not, 1 on bad
+input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bch.config import database_url
+from bch.services.errors import ServiceError
+
+customs_app = typer.Typer(help="Customs and border control", no_args_is_help=True)
+console = Console()
+_COLOURS = {
+    "approved": "green",
+    "approved_with_conditions": "yellow",
+    "prohibited": "red",
+    "expired": "red",
+    "no_decision": "red",
+    "unknown_identifier": "magenta",
+    "ambiguous": "magenta",
+    "malformed": "magenta",
+}
+
+
+@customs_app.command("check")
+def check_command(
+    file: Annotated[Path, typer.Argument(help="the document: PDF, CSV or text ('-' for stdin)")],
+    to: Annotated[str, typer.Option("--to", help="destination country, ISO 3166 code (e.g. CA)")],
+    use: Annotated[
+        str | None,
+        typer.Option("--use", help="declared uses, comma-separated (default: the document's)"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="auto, text, csv or pdf")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON answer")] = False,
+    database: Annotated[
+        str | None, typer.Option("--database", help="Database URL (default: BCH_DATABASE_URL)")
+    ] = None,
+) -> None:
+    """Check a shipment document against the destination country's decisions."""
+    from bch.services.container import Services
+    from bch.services.customs import CheckInput
+
+    data = sys.stdin.buffer.read() if str(file) == "-" else _read(file)
+    svc = Services.open(database_url(database))
+    try:
+        result = svc.customs.check(CheckInput(to, use, data=data, filename=file.name, format=fmt))
+    except ServiceError as exc:
+        console.print(f"[red]{escape(exc.message)}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        svc.close()
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print(result)
+    ok = all(i["verdict"] in ("approved", "approved_with_conditions") for i in result["items"])
+    raise typer.Exit(0 if ok else 2)
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        console.print(f"[red]{escape(str(file))}: {escape(exc.strerror or str(exc))}[/red]")
+        raise typer.Exit(1) from None
+
+
+def _print(result: dict) -> None:
+    console.print(
+        f"destination {result['destination']}, uses {', '.join(result['uses'])} "
+        f"(from the {result['usesFrom']}), {len(result['items'])} item(s) "
+        f"in {result['lines']} line(s)"
+    )
+    for it in result["items"]:
+        colour = _COLOURS.get(it["verdict"], "white")
+        console.print(
+            f"line {it['line']:>4}  [{colour}]{it['verdict']:<24}[/{colour}] "
+            f"{escape(it['uid'] or '-')}  {escape(it['text'].strip())}"
+        )
+        for reason in it["reasons"]:
+            console.print(f"            {escape(reason)}")
+        for cond in it["conditions"]:
+            console.print(f"            condition: {escape(cond)}")
+        for warning in it["warnings"]:
+            console.print(f"            [yellow]warning:[/yellow] {escape(warning)}")
+        for cand in it["candidates"]:
+            console.print(
+                f"            candidate: {escape(cand['uid'] or cand['key'])} {escape(cand['name'])}"
+            )
+    doc = result["documentation"]
+    console.print(
+        "Art. 18.2(a): "
+        + ", ".join(
+            f"{k} {'yes' if doc[k] else 'NO'}"
+            for k in ("may_contain_statement", "uids_given", "bch_address", "contact")
+        )
+    )
+    auth = result["authority"]
+    for cna in auth["competentAuthorities"]:
+        name = cna["name"].get("en") if isinstance(cna["name"], dict) else cna["name"]
+        console.print(f"competent authority: {escape(str(name))} {' '.join(cna['websites'])}")
+    for note in auth["notes"]:
+        console.print(escape(note))
