@@ -120,10 +120,12 @@ def looks_like_csv(text: str) -> bool:
 _DASH = r"[-\u2010-\u2015\u2212]"
 _CH = r"[A-Za-z0-9ØøōŌ]"
 # applicant (2-4: one too many is reported), event (3-8: wrong lengths are reported), digit(s)
+_SEP = rf"(?:\s?{_DASH}\s?|\s)"
 _UID_TOKEN = re.compile(
-    rf"(?<![\w\-/.]){_CH}{{2,4}}\s?{_DASH}\s?{_CH}{{3,8}}\s?{_DASH}\s?{_CH}{{1,2}}(?![\w\-])"
-    rf"|(?<![\w\-/.])[A-Za-z]{{2,3}}[0-9ØøōŌ][A-Za-z0-9ØøōŌ]{{4,5}}\d(?![\w\-])"
-    r"|(?<!\S)\S*%C3%98\S*"
+    rf"(?<![\w\-/.]){_CH}{{2,4}}{_SEP}{_CH}{{3,8}}{_SEP}{_CH}{{1,2}}(?![\w\-])"
+    rf"|(?<![\w\-/.])[A-Za-z]{{2,3}}[0-9ØøōŌ][A-Za-z0-9ØøōŌ]{{4,5}}\s?\d(?![\w\-])"
+    r"|(?<!\S)\S*%(?:C3%98|2D)\S*"
+    rf"|(?<![\w\-/.])[A-Za-z]{{2,3}}{_DASH}[A-Za-z0-9ØøōŌ]{{5,6}}(?![\w\-])"  # digit missing
 )
 _STRICT = re.compile(r"^[A-Z][A-Z0-9Ø]{1,2}-[A-Z0-9Ø]{5,6}-\d$")
 
@@ -140,12 +142,18 @@ def uid_tokens(text: str, applicants: frozenset[str], known: set[str]) -> list[s
     for m in _UID_TOKEN.finditer(text):
         tok = m.group(0).strip()
         dashed = re.search(_DASH, tok) is not None
-        if not dashed and "%" not in tok:
+        spaced = not dashed and re.fullmatch(rf"\S+\s\S+\s\S+", tok) is not None
+        if spaced:  # "MON 87411 9": only with the applicant code of a registered UID
+            if _applicant(tok.split()[0]) not in applicants:
+                continue
+        elif not dashed and "%" not in tok:
             parsed = _try(tok)
             if parsed is None or (parsed.key not in known and "Ø" not in tok.upper()):
                 continue
         elif dashed:
             upper = re.sub(rf"\s?{_DASH}\s?", "-", tok.upper())
+            if upper.count("-") == 1 and _applicant(tok) not in applicants:
+                continue
             if not _STRICT.match(upper.replace("0", "Ø")) and _applicant(tok) not in applicants:
                 continue
             if not any(c.isalpha() for c in _applicant(tok)):
@@ -193,10 +201,10 @@ def name_hits(text: str, resolver: Resolver) -> list[NameHit]:
             joined = "".join(norms[i:j])
             if not joined or words[i][2] in _SEPARATORS:
                 continue
-            entries = resolver.aliases.get(joined)
+            entries = resolver.aliases.get(joined) or _bare_brands(resolver).get(joined)
             if not entries:
                 continue
-            if joined.isdigit() and (len(joined) < 3 or not _number_ok(words, i, j)):
+            if len(joined) < 3 or (joined.isdigit() and not _number_ok(words, i, j)):
                 continue
             found = (j, joined, entries)
             break
@@ -210,6 +218,30 @@ def name_hits(text: str, resolver: Resolver) -> list[NameHit]:
         hits.append(NameHit(words[i][0], words[j - 1][1], span, sorted(entries), kind))
         i = j
     return hits
+
+
+_CROPS = ("maize", "corn", "soybean", "soybeans", "soya", "canola", "cotton", "rice", "potato")
+
+
+def _bare_brands(resolver: Resolver) -> dict[str, dict]:
+    """Trade names without their crop word (``StarLink™`` for ``Starlink™ Maize``), where the
+    shorter name is not an alias of its own."""
+    cached = _BARE.get(id(resolver))
+    if cached is not None and cached[0] is resolver:
+        return cached[1]
+    out: dict[str, dict] = {}
+    for name, entries in resolver.aliases.items():
+        for crop in _CROPS:
+            stem = name[: -len(crop)]
+            if name.endswith(crop) and len(stem) >= 4 and stem not in resolver.aliases:
+                trade = {k: v for k, v in entries.items() if any(a.kind == TRADE for a in v)}
+                for key, aliases in trade.items():
+                    out.setdefault(stem, {})[key] = aliases
+    _BARE[id(resolver)] = (resolver, out)
+    return out
+
+
+_BARE: dict[int, tuple[Resolver, dict]] = {}
 
 
 def _number_ok(words: list[tuple[int, int, str]], i: int, j: int) -> bool:
@@ -226,7 +258,9 @@ def names_item(line: Line, hits: list[NameHit], resolver: Resolver) -> Item:
         hit = hits[0]
         res = resolver.resolve(hit.text)
         item = Item(line.number, line.text, hit.kind, names=texts)
-        if res.best is not None and not res.ambiguous:
+        if len(hit.keys) == 1 and not res.candidates:
+            item.keys = list(hit.keys)
+        elif res.best is not None and not res.ambiguous:
             item.keys = [res.best.key]
         else:
             item.ambiguous = True
