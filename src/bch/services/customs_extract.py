@@ -142,7 +142,7 @@ def uid_tokens(text: str, applicants: frozenset[str], known: set[str]) -> list[s
     for m in _UID_TOKEN.finditer(text):
         tok = m.group(0).strip()
         dashed = re.search(_DASH, tok) is not None
-        spaced = not dashed and re.fullmatch(rf"\S+\s\S+\s\S+", tok) is not None
+        spaced = not dashed and re.fullmatch(r"\S+\s\S+\s\S+", tok) is not None
         if spaced:  # "MON 87411 9": only with the applicant code of a registered UID
             if _applicant(tok.split()[0]) not in applicants:
                 continue
