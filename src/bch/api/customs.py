@@ -12,7 +12,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from bch.api.bodies import read_body
 from bch.api.deps import parse_json, services
-from bch.api.identity import Caller
+from bch.api.identity import Caller, check_csrf
 from bch.api.responses import content, errors
 from bch.services.container import Services
 from bch.services.customs import CheckInput
@@ -102,7 +102,7 @@ async def _multipart_input(request: Request, data: bytes) -> tuple[CheckInput, b
         Headers(raw=[(b"content-type", request.headers["content-type"].encode("latin-1"))]),
         stream(),
         max_files=1,
-        max_fields=len(FIELDS),
+        max_fields=len(FIELDS) + 12,  # + the web form's CSRF token and use checkboxes
     )
     try:
         form = await parser.parse()
@@ -112,23 +112,26 @@ async def _multipart_input(request: Request, data: bytes) -> tuple[CheckInput, b
     upload: UploadFile | None = None
     for key, value in form.multi_items():
         if key == "file" and isinstance(value, UploadFile):
-            upload = value
-        elif key in FIELDS and isinstance(value, str):
+            upload = value if value.filename or value.size else upload
+        elif key == "file" and isinstance(value, str) and not value:
+            continue  # a browser's file input left empty
+        elif key == "uses" and isinstance(value, str) and fields.get("uses"):
+            fields["uses"] += "," + value  # the web form's checkboxes
+        elif key in (*FIELDS, "csrf") and isinstance(value, str):
             fields[key] = value
         else:
             raise _bad(key, f"unknown part; expected file, {', '.join(FIELDS)}")
+    check_csrf(request, fields.get("csrf"))  # a signed-in browser's form carries its token
     if "destination" not in fields:
         raise _bad("destination", "expected an ISO 3166 country code (e.g. CA)")
     save = fields.get("save", "").lower() in ("true", "1", "on", "yes")
     req = CheckInput(
         fields["destination"], fields.get("uses") or None, format=fields.get("format") or "auto"
     )
-    if upload is not None:
-        req.data = await upload.read()
-        req.filename = upload.filename
-        if not req.data:
-            raise _bad("file", "expected a non-empty file")
-    elif "text" in fields:
+    data = await upload.read() if upload is not None else b""
+    if data:
+        req.data, req.filename = data, upload.filename if upload else None
+    elif fields.get("text", "").strip():
         req.text = fields["text"]
     else:
         raise _bad("file", "expected a file part (PDF, CSV or text) or a text part")
