@@ -73,6 +73,9 @@ def create_app(svc: Services) -> FastAPI:
 
     app.include_router(quicklinks_api.router)  # first: /customs/checks/{id}.pdf
     app.include_router(customs_api.router)
+    from bch.api import learning as learning_api  # e-learning (issue 13)
+
+    app.include_router(learning_api.router)
 
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 

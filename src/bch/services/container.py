@@ -177,6 +177,14 @@ class Services:
             CustomsRepository(self.db), self.detection_methods, self.thesaurus, self.uow
         )
 
+    @cached_property
+    def learning(self):
+        """E-learning modules, learners' progress and certificates (issue 13)."""
+        from bch.services.learning import LearningService
+        from bch.storage.learning import LearningRepository
+
+        return LearningService(LearningRepository(self.db), self.uow)
+
     def is_empty(self) -> bool:
         with self.store.reading() as conn:
             return self.store.count_documents(conn) == 0

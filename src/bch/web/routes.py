@@ -11,8 +11,8 @@ STATIC = Path(__file__).with_name("static")
 
 
 def install(app: FastAPI) -> None:
-    from bch.web import account, countries, customs, lmo_page, pages, registries, submit
+    from bch.web import account, countries, customs, learning, lmo_page, pages, registries, submit
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (lmo_page, registries, countries, submit, account, customs, pages):
+    for module in (lmo_page, registries, countries, submit, account, customs, learning, pages):
         app.include_router(module.router)
