@@ -170,7 +170,11 @@ class CustomsService:
             "summary": summary,
             "documentation": documentation(lines, items),
             "authority": _authority(dest, contacts),
-            "detection": _detection(items, methods, shown),
+            "detection": [
+                d
+                for d in _detection(items, methods, shown)
+                if d["line"] in {i["line"] for i in out_items if i["lmo"] or i["decisions"]}
+            ],
             "checkedAt": iso_utc(utcnow()),
         }
 
