@@ -154,7 +154,9 @@ class CustomsService:
             methods = self.methods.for_keys(conn, sorted(keys)) if keys else []
             contacts = self.repo.country_records(conn, dest, ("authority", "focalPoint"), scope)
         shown = {k: self._shown(k, resolver) for k in keys}
-        out_items = [self._item(it, uses, index, registered, shown, resolver) for it in items]
+        memo: dict[str, Verdict] = {}
+        out_items = [self._item(it, uses, index, registered, shown, resolver, memo) for it in items]
+        resolved = {i["line"] for i in out_items if i["lmo"] or i["decisions"]}
         summary: dict[str, int] = {}
         for it in out_items:
             summary[it["verdict"]] = summary.get(it["verdict"], 0) + 1
@@ -170,11 +172,7 @@ class CustomsService:
             "summary": summary,
             "documentation": documentation(lines, items),
             "authority": _authority(dest, contacts),
-            "detection": [
-                d
-                for d in _detection(items, methods, shown)
-                if d["line"] in {i["line"] for i in out_items if i["lmo"] or i["decisions"]}
-            ],
+            "detection": [d for d in _detection(items, methods, shown) if d["line"] in resolved],
             "checkedAt": iso_utc(utcnow()),
         }
 
@@ -232,7 +230,7 @@ class CustomsService:
         except ValueError:
             return key
 
-    def _item(self, it: Item, uses, index, registered, shown, resolver) -> dict[str, Any]:
+    def _item(self, it: Item, uses, index, registered, shown, resolver, memo) -> dict[str, Any]:
         out: dict[str, Any] = {
             "line": it.line,
             "text": it.text,
@@ -284,7 +282,7 @@ class CustomsService:
             out["reasons"] = [f"no LMO in the clearing-house has the identifier {out['uid']}"]
             out["candidates"] = out["candidates"] or _near(key, resolver)
             return out
-        verdict: Verdict = judge(key, tuple(comps), shown, uses, index, is_registered)
+        verdict: Verdict = judge(key, tuple(comps), shown, uses, index, is_registered, memo)
         out.update(
             verdict=verdict.verdict,
             reasons=verdict.reasons,

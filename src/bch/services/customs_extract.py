@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bch.records.oecd_uid import ParsedUid, UidError, parse_uid
 from bch.resolve.aliases import EVENT, TARGET, TITLE, TRADE, UID_SHORT
@@ -192,7 +193,8 @@ def name_hits(text: str, resolver: Resolver) -> list[NameHit]:
     A bare number (``1507``) counts only after a leading word (``Event 1507``) or next to a
     stack separator (``TC1507 x 59122``): quantities and prices are numbers too."""
     words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
-    norms = ["" if w[2].casefold() in _LEADS else norm_name(w[2]) for w in words]
+    norms = [_word_norm(w[2]) for w in words]
+    aliases, bare = resolver.aliases, _bare_brands(resolver)
     hits: list[NameHit] = []
     i = 0
     while i < len(words):
@@ -201,7 +203,7 @@ def name_hits(text: str, resolver: Resolver) -> list[NameHit]:
             joined = "".join(norms[i:j])
             if not joined or words[i][2] in _SEPARATORS:
                 continue
-            entries = resolver.aliases.get(joined) or _bare_brands(resolver).get(joined)
+            entries = aliases.get(joined) or bare.get(joined)
             if not entries:
                 continue
             if len(joined) < 3 or (joined.isdigit() and not _number_ok(words, i, j)):
@@ -242,6 +244,17 @@ def _bare_brands(resolver: Resolver) -> dict[str, dict]:
 
 
 _BARE: dict[int, tuple[Resolver, dict]] = {}
+
+
+@lru_cache(maxsize=65536)
+def _word_norm(word: str) -> str:
+    return "" if word.casefold() in _LEADS else norm_name(word)
+
+
+@lru_cache(maxsize=16384)
+def _parse(token: str) -> ParsedUid:
+    """parse_uid, remembered: invoices repeat their identifiers."""
+    return parse_uid(token)
 
 
 def _number_ok(words: list[tuple[int, int, str]], i: int, j: int) -> bool:
@@ -318,7 +331,7 @@ class Extractor:
         parts: list[ParsedUid] = []
         for n, tok in enumerate(tokens, 1):
             try:
-                parts.append(parse_uid(tok))
+                parts.append(_parse(tok))
             except UidError as exc:
                 where = f"component {n} of {len(tokens)}: " if len(tokens) > 1 else ""
                 kind = "uid_stack" if len(tokens) > 1 else "uid"
@@ -329,7 +342,7 @@ class Extractor:
             for comp in p.component_keys:
                 seen.setdefault(comp)
         joined = " × ".join(c for p in parts for c in [p.canonical])
-        parsed = parse_uid(joined) if len(parts) > 1 else parts[0]
+        parsed = _parse(joined) if len(parts) > 1 else parts[0]
         warnings = [w for p in parts for w in p.warnings]
         parsed = ParsedUid(" ".join(tokens), parsed.parts, tuple(dict.fromkeys(warnings)))
         kind = "uid_stack" if parsed.is_stack else "uid"

@@ -24,14 +24,14 @@ USES = (
     "transit",
 )
 # declared use -> decision scopes (bch.services.matrix.SCOPES) that cover it
-USE_SCOPES: dict[str, tuple[str, ...]] = {
-    "food": ("food",),
-    "feed": ("feed",),
-    "processing": ("processing", "food", "feed"),
-    "cultivation": ("release",),
-    "field_trial": ("fieldTrial",),
-    "contained_use": ("containedUse",),
-    "transit": ("transit",),
+USE_SCOPES: dict[str, frozenset[str]] = {
+    "food": frozenset({"food"}),
+    "feed": frozenset({"feed"}),
+    "processing": frozenset({"processing", "food", "feed"}),
+    "cultivation": frozenset({"release"}),
+    "field_trial": frozenset({"fieldTrial"}),
+    "contained_use": frozenset({"containedUse"}),
+    "transit": frozenset({"transit"}),
 }
 VERDICTS = (
     "approved",
@@ -93,13 +93,37 @@ def _latest(decisions: list[Decision]) -> Decision:
     return max(decisions, key=lambda d: (d.date or "", _RANK.get(d.status, 0)))
 
 
-def judge_key(key: str, shown: str, uses: list[str], index: dict[str, list[Decision]]) -> Verdict:
-    """One LMO key against the decisions that name it."""
+def judge_key(
+    key: str,
+    shown: str,
+    uses: list[str],
+    index: dict[str, list[Decision]],
+    memo: dict[str, Verdict] | None = None,
+) -> Verdict:
+    """One LMO key against the decisions that name it (`memo`: answers already given in this
+    check, by key; a stack's components come back line after line)."""
+    if memo is not None and key in memo:
+        done = memo[key]
+        return Verdict(
+            done.verdict,
+            list(done.reasons),
+            list(done.warnings),
+            list(done.decisions),
+            list(done.conditions),
+        )
+    out = _judge_key(key, shown, uses, index)
+    if memo is not None:
+        memo[key] = out
+        return judge_key(key, shown, uses, index, memo)
+    return out
+
+
+def _judge_key(key: str, shown: str, uses: list[str], index: dict[str, list[Decision]]) -> Verdict:
     own = index.get(key, [])
     per_use: list[tuple[str, str]] = []
     out = Verdict("approved")
     for use in uses:
-        covering = [d for d in own if set(d.scopes) & set(USE_SCOPES[use])]
+        covering = [d for d in own if not USE_SCOPES[use].isdisjoint(d.scopes)]
         if not covering:
             per_use.append((use, "no_decision"))
             out.reasons.append(f"{shown}: no decision covers {use}")
@@ -128,16 +152,17 @@ def judge(
     uses: list[str],
     index: dict[str, list[Decision]],
     registered: bool,
+    memo: dict[str, Verdict] | None = None,
 ) -> Verdict:
     """An item: a single LMO, or a stack (own decisions first, else all its components)."""
-    own = judge_key(key, shown.get(key, key), uses, index)
+    own = judge_key(key, shown.get(key, key), uses, index, memo)
     if not components or own.verdict in ("approved", "approved_with_conditions"):
         return own
     if any(
-        set(d.scopes) & set(USE_SCOPES[u]) for d in index.get(key, []) for u in uses
+        not USE_SCOPES[u].isdisjoint(d.scopes) for d in index.get(key, []) for u in uses
     ):  # the stack has decisions of its own for these uses: they speak
         return own
-    parts = [judge_key(c, shown.get(c, c), uses, index) for c in components]
+    parts = [judge_key(c, shown.get(c, c), uses, index, memo) for c in components]
     out = Verdict(max((p.verdict for p in parts), key=lambda v: _WORST[v]))
     for p in parts:
         out.reasons += p.reasons

@@ -78,21 +78,31 @@ class CustomsRepository:
     def lmo_titles(self, conn: Connection, keys: set[str], scope: ReadScope) -> dict[str, str]:
         """OECD UID key -> header identifier of the (first) LMO record in scope with that key."""
         ks = sorted(keys)
-        out: dict[str, str] = {}
+        found: dict[str, list[int]] = {}
         for i in range(0, len(ks), CHUNK):
             rows = conn.execute(
-                select(lmo_uids.c.uid_key, documents.c.identifier)
-                .join(documents, documents.c.id == lmo_uids.c.document_id)
-                .where(
-                    lmo_uids.c.uid_key.in_(ks[i : i + CHUNK]),
-                    lmo_uids.c.kind == "exact",
+                select(lmo_uids.c.uid_key, lmo_uids.c.document_id).where(
+                    lmo_uids.c.uid_key.in_(ks[i : i + CHUNK]), lmo_uids.c.kind == "exact"
+                )
+            )
+            for r in rows:
+                found.setdefault(r.uid_key, []).append(r.document_id)
+        ids = sorted({d for v in found.values() for d in v})
+        idents: dict[int, str] = {}
+        for i in range(0, len(ids), CHUNK):
+            rows = conn.execute(
+                select(documents.c.id, documents.c.identifier).where(
+                    documents.c.id.in_(ids[i : i + CHUNK]),
                     documents.c.schema == "modifiedOrganism",
                     scope_filter(scope),
                 )
-                .order_by(documents.c.id)
             )
-            for r in rows:
-                out.setdefault(r.uid_key, r.identifier)
+            idents.update({r.id: r.identifier for r in rows})
+        out = {}
+        for key, doc_ids in found.items():
+            live = [d for d in sorted(doc_ids) if d in idents]
+            if live:
+                out[key] = idents[live[0]]
         return out
 
     # -- saved checks ---------------------------------------------------------------------------
