@@ -112,3 +112,87 @@ def _print(result: dict) -> None:
         console.print(f"competent authority: {escape(str(name))} {' '.join(cna['websites'])}")
     for note in auth["notes"]:
         console.print(escape(note))
+
+
+sandbox_app = typer.Typer(
+    help="The training sandbox: a separate database to practise publishing", no_args_is_help=True
+)
+customs_app.add_typer(sandbox_app, name="sandbox")
+SandboxOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sandbox-database",
+        help="the sandbox's database URL (default: BCH_SANDBOX_DATABASE_URL, or <name>-sandbox.db "
+        "beside a SQLite database)",
+    ),
+]
+
+
+def _sandbox_url(real_url: str, given: str | None) -> str:
+    from bch.services.sandbox import sandbox_url
+
+    url = given or sandbox_url(real_url)
+    if not url:
+        console.print(
+            "[red]name the sandbox database: --sandbox-database or BCH_SANDBOX_DATABASE_URL[/red]"
+        )
+        raise typer.Exit(1)
+    return url
+
+
+@sandbox_app.command("reset")
+def sandbox_reset(
+    database: Annotated[
+        str | None, typer.Option("--database", help="the real database URL (its accounts)")
+    ] = None,
+    sandbox_database: SandboxOpt = None,
+) -> None:
+    """Wipe the sandbox and load it again: shipped data, and the real site's accounts."""
+    from bch.services.container import Services
+    from bch.services.sandbox import reset
+
+    real_url = database_url(database)
+    url = _sandbox_url(real_url, sandbox_database)
+    real = Services.open(real_url)
+    try:
+        counts = reset(real, url)
+    except ValueError as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        real.close()
+    console.print(f"sandbox {url} reset: {counts['records']} records, {counts['users']} accounts")
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    port: Annotated[int, typer.Option(help="TCP port")] = 8001,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    database: Annotated[
+        str | None, typer.Option("--database", help="the real database URL")
+    ] = None,
+    sandbox_database: SandboxOpt = None,
+) -> None:
+    """Serve the sandbox (marked on every page); reset it first if it was never set up."""
+    import os
+
+    import uvicorn
+
+    from bch.api.app import create_app
+    from bch.services.container import Services
+    from bch.services.sandbox import open_sandbox, reset
+
+    real_url = database_url(database)
+    url = _sandbox_url(real_url, sandbox_database)
+    box = open_sandbox(url)
+    if box.is_empty():
+        box.close()
+        real = Services.open(real_url)
+        reset(real, url)
+        real.close()
+        box = open_sandbox(url)
+    os.environ.setdefault("BCH_PUBLIC_URL", f"http://{host}:{port}")
+    app = create_app(box)
+    app.state.sandbox = True
+    console.print(f"Training sandbox {url} on http://{host}:{port}")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
