@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from bch.api.customs import check_input
 from bch.records.countries import countries
 from bch.services.customs_verdicts import USES
-from bch.services.errors import BadRequest, ServiceError
+from bch.services.errors import BadRequest
 from bch.web import i18n
 from bch.web.common import principal_of, services, web_page
 from bch.web.i18n import _
@@ -89,6 +89,3 @@ def saved_check(request: Request, lang: str, check_id: str) -> Response:
     result = services(request).customs.saved(check_id)
     chosen = {"destination": result["destination"], "uses": result["uses"]}
     return _form(request, lang, result=result, chosen=chosen, saved=check_id)
-
-
-__all__ = ["router", "ServiceError"]
