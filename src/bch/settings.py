@@ -206,6 +206,10 @@ class Variable:
 VARIABLES: tuple[Variable, ...] = (
     Variable("BCH_DATABASE_URL", "database_url", _database, "database (default: SQLite file)"),
     Variable("BCH_DATA_DIR", "data_dir", _path, "shipped data folder"),
+    Variable("BCH_LEARNING_MODULES", "learning_modules_dir", _path, "e-learning modules folder"),
+    Variable(
+        "BCH_SANDBOX_DATABASE_URL", "sandbox_database_url", _database, "training sandbox database"
+    ),
     Variable("BCH_PUBLIC_URL", "public_url", _url, "public address"),
     Variable("BCH_OAI_NAMESPACE", "oai_namespace_setting", _text, "OAI-PMH namespace"),
     Variable("BCH_ADMIN_EMAIL", "admin_email", _email, "OAI-PMH contact"),
@@ -280,6 +284,8 @@ class Settings:
 
     database_url: str = field(default_factory=default_database_url)
     data_dir: Path = field(default_factory=default_data_dir)
+    learning_modules_dir: Path | None = None  # e-learning modules; None: the shipped ones
+    sandbox_database_url: str = ""  # the training sandbox (issue 13); "" = beside a SQLite file
     public_url: str = DEFAULT_PUBLIC_URL
     oai_namespace_setting: str = ""
     admin_email: str = "bch-admin@localhost"

@@ -61,6 +61,15 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(sources_api.router)
     app.include_router(matches_fragment.router)  # /{lang}/lmos/{uid}/matches fragment
 
+    from bch.api import customs as customs_api  # customs and border control (issue 13)
+    from bch.api import quicklinks as quicklinks_api
+
+    app.include_router(quicklinks_api.router)  # first: /customs/checks/{id}.pdf
+    app.include_router(customs_api.router)
+    from bch.api import learning as learning_api  # e-learning (issue 13)
+
+    app.include_router(learning_api.router)
+
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 
     install_web_pages(app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from urllib.parse import unquote
 
@@ -58,6 +59,7 @@ def _digital_root(total: int) -> int:
     return 1 + (total - 1) % 9
 
 
+@lru_cache(maxsize=8192)  # shipment checks and imports ask for the same UIDs again and again
 def check_digit(applicant: str, event: str) -> int:
     """Verification digit: digital root of the character values of applicant + event."""
     return _digital_root(sum(_value(c) for c in applicant + event))

@@ -268,6 +268,26 @@ class Services:
             "searchIndex": self.search.index.status if self.search.index else "off",
         }
 
+    @cached_property
+    def customs(self):
+        """Shipment checks for customs officers (issue 13)."""
+        from bch.services.customs import CustomsService
+        from bch.storage.customs import CustomsRepository
+
+        return CustomsService(
+            CustomsRepository(self.db), self.detection_methods, self.thesaurus, self.uow
+        )
+
+    @cached_property
+    def learning(self):
+        """E-learning modules, learners' progress and certificates (issue 13)."""
+        from bch.services.learning import LearningService
+        from bch.storage.learning import LearningRepository
+
+        return LearningService(
+            LearningRepository(self.db), self.uow, self.settings.learning_modules_dir
+        )
+
     def is_empty(self) -> bool:
         with self.store.reading() as conn:
             return self.store.count_documents(conn) == 0

@@ -358,3 +358,44 @@ reported_approvals = Table(
     Column("retrieved", String(10), nullable=False),
     Index(None, "uid_key"),
 )
+
+# -- customs and e-learning (issue 13; migration 0006_customs) ----------------------------------
+# A shipment check saved to be shared by a link: the answer as it was (JSON), never recomputed.
+customs_checks = Table(
+    "customs_checks",
+    metadata,
+    Column("id", String(32), primary_key=True),  # random, URL-safe: the share link
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("destination", String(4), nullable=False),
+    Column("result", Json, nullable=False),
+)
+
+# A learner's best answer to each lesson's quiz (signed-in users).
+learning_progress = Table(
+    "learning_progress",
+    metadata,
+    Column("user_id", BigId, ForeignKey("users.id"), primary_key=True),
+    Column("module", String(64), primary_key=True),
+    Column("lesson", String(64), primary_key=True),
+    Column("language", String(5), nullable=False),
+    Column("score", Integer, nullable=False),  # correct answers
+    Column("total", Integer, nullable=False),  # questions
+    Column("passed", Integer, nullable=False),  # 0/1
+    Column("attempts", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Certificates of completion: public verification by their random id.
+learning_certificates = Table(
+    "learning_certificates",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("module", String(64), nullable=False),
+    Column("module_version", String(32), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("learner", String(200), nullable=False),  # the name printed on the certificate
+    Column("score", Integer, nullable=False),  # percent
+    Column("issued_at", UtcDateTime, nullable=False),
+    Index(None, "user_id", "module"),
+)

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from bch.api.params import RevisionQuery, query_number
-from bch.config import public_url
 from bch.records.oecd_uid import try_parse_uid
 from bch.records.realms import UnknownSchema
 from bch.services.errors import NotFound
@@ -188,7 +187,7 @@ def search_page(
         last_page=last,
         href=url,
         next_href=_next_href(url(), results.next) if cursor else None,
-        permalink=public_url() + url(page_no=page_no),
+        permalink=svc.settings.public_url + url(page_no=page_no),
         downloads=searching.download_names(),
         sort=sort or "",
         sorts=sort_labels(),
@@ -224,7 +223,9 @@ def _download(request, svc, principal, lang, q, filters, sort, fmt, types) -> Re
         _("Updated"),
         _("Address"),
     ]
-    content, ext = searching.download(svc, fmt, hits, types, headers, principal, public_url())
+    content, ext = searching.download(
+        svc, fmt, hits, types, headers, principal, svc.settings.public_url
+    )
     disposition = {"Content-Disposition": f'attachment; filename="bch-search.{ext}"'}
     if isinstance(content, bytes):
         return Response(content, media_type=searching.DOWNLOADS[fmt], headers=disposition)

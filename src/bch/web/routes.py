@@ -15,6 +15,8 @@ def install(app: FastAPI) -> None:
     from bch.web import (
         account,
         countries,
+        customs,
+        learning,
         lmo_page,
         pages,
         record_edit,
@@ -33,5 +35,16 @@ def install(app: FastAPI) -> None:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    for module in (lmo_page, registries, countries, submit, account, signup, record_edit, pages):
+    for module in (
+        lmo_page,
+        registries,
+        countries,
+        submit,
+        account,
+        signup,
+        record_edit,
+        customs,
+        learning,
+        pages,
+    ):
         app.include_router(module.router)
