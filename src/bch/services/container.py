@@ -275,7 +275,11 @@ class Services:
         from bch.storage.customs import CustomsRepository
 
         return CustomsService(
-            CustomsRepository(self.db), self.detection_methods, self.thesaurus, self.uow
+            CustomsRepository(self.db),
+            self.detection_methods,
+            self.thesaurus,
+            self.uow,
+            self.settings.data_dir,
         )
 
     @cached_property

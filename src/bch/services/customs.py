@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bch.records.countries import country as country_info
@@ -83,11 +84,13 @@ class CustomsService:
         methods: DetectionMethodRepository,
         thesaurus: Thesaurus,
         uow: UnitOfWork,
+        data_dir: Path,
     ):
         self.repo = repo
         self.methods = methods
         self.thesaurus = thesaurus
         self.uow = uow
+        self.data_dir = data_dir  # BCH_DATA_DIR: the reference materials of captured pages
 
     # -- input ----------------------------------------------------------------------------------
     def _text(self, req: CheckInput) -> tuple[str, str]:
@@ -172,7 +175,9 @@ class CustomsService:
             "summary": summary,
             "documentation": documentation(lines, items),
             "authority": _authority(dest, contacts),
-            "detection": [d for d in _detection(items, methods, shown) if d["line"] in resolved],
+            "detection": [
+                d for d in _detection(items, methods, shown, self.data_dir) if d["line"] in resolved
+            ],
             "checkedAt": iso_utc(utcnow()),
         }
 
@@ -345,7 +350,9 @@ def _authority(dest: str, records: list[CountryRecord]) -> dict[str, Any]:
     return {"country": dest, "competentAuthorities": cnas, "focalPoints": nfps, "notes": notes}
 
 
-def _detection(items: list[Item], methods: list[dict], shown: dict[str, str]) -> list[dict]:
+def _detection(
+    items: list[Item], methods: list[dict], shown: dict[str, str], data_dir: Path
+) -> list[dict]:
     from bch.services.matches import captured_reference_materials
 
     by_key: dict[str, list[dict]] = {}
@@ -362,7 +369,7 @@ def _detection(items: list[Item], methods: list[dict], shown: dict[str, str]) ->
                 **{k: v for k, v in data.items() if k in ("url", "reference", "amplicon")},
             }
         )
-    materials = captured_reference_materials()
+    materials = captured_reference_materials(data_dir)
     out = []
     for it in items:
         keys = CustomsService._keys(it) if not it.malformed and not it.ambiguous else []
