@@ -4,6 +4,8 @@ down; nothing here reads the environment."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bch.settings import DEFAULT_OAI_NAMESPACE, DEFAULT_PORT, DEFAULT_PUBLIC_URL, Settings
 
 __all__ = [
@@ -12,6 +14,8 @@ __all__ = [
     "DEFAULT_PUBLIC_URL",
     "MAX_DOCUMENT_BYTES",
     "MAX_QUERY_BODY_BYTES",
+    "data_dir",
+    "database_url",
     "oai_namespace",
     "public_url",
 ]
@@ -29,3 +33,13 @@ def public_url() -> str:
 def oai_namespace() -> str:
     """The OAI-PMH namespace as the settings read it now (Settings.oai_namespace)."""
     return Settings.from_environ().oai_namespace
+
+
+def database_url(explicit: str | None = None) -> str:
+    """`explicit`, else BCH_DATABASE_URL, else the SQLite file (Settings.database_url)."""
+    return explicit or Settings.from_environ().database_url
+
+
+def data_dir() -> Path:
+    """The shipped real data (Settings.data_dir, BCH_DATA_DIR)."""
+    return Settings.from_environ().data_dir
