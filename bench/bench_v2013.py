@@ -21,7 +21,7 @@ import httpx
 from bench.bench_api import _bch_server, _wait_for_index, build
 
 SORT = "updatedDate_dt desc, identifier_s asc"
-PAGES = (0, 20, 1000)  # start offsets, 20 rows each
+PAGES = (0, 20, 1000)  # start offsets, 20 rows each (BENCH_V2013_PAGES="0,20" to change)
 QUERIES = {
     "text_q_maize": [("q", "maize")],
     "term_traits_herbicides": [
@@ -40,8 +40,9 @@ def v2013_url(params: list[tuple[str, str]], start: int, rows: int = 20) -> str:
 
 def measure_pages(client: httpx.Client, base: str, timeout: float) -> dict[str, object]:
     out: dict[str, object] = {}
+    pages = [int(p) for p in os.environ.get("BENCH_V2013_PAGES", "").split(",") if p] or PAGES
     for name, params in QUERIES.items():
-        for start in PAGES:
+        for start in pages:
             began = time.perf_counter()
             try:
                 r = client.get(base + v2013_url(params, start), timeout=timeout)
