@@ -18,6 +18,8 @@ SRC = Path(bch.__file__).parent
 CASES = [
     ("BCH_DATABASE_URL", "postgresql://bch@db/bch", "database_url", "postgresql://bch@db/bch",
      "mysql://x", "a database URL"),
+    ("BCH_SANDBOX_DATABASE_URL", "postgresql://bch@db/box", "sandbox_database_url",
+     "postgresql://bch@db/box", "mysql://x", "a database URL"),
     ("BCH_PUBLIC_URL", "https://bch.example.org/", "public_url", "https://bch.example.org",
      "bch.example.org", "an http:// or https:// address"),
     ("BCH_ADMIN_EMAIL", "admin@example.org", "admin_email", "admin@example.org",
@@ -56,6 +58,7 @@ FREE = {
     "BCH_SMTP_PASSWORD",
     "BCH_ATTACHMENTS_DIR",
     "BCH_SEARCH_INDEX_DIR",
+    "BCH_LEARNING_MODULES",
 }
 
 
