@@ -292,6 +292,16 @@ class Services:
             LearningRepository(self.db), self.uow, self.settings.learning_modules_dir
         )
 
+    @cached_property
+    def registers(self):
+        """Importing national registers (issue 12 item 5)."""
+        from bch.services.registers import RegisterService
+        from bch.storage.registers import RegisterRowRepository
+
+        return RegisterService(
+            self.records, self.drafts, self.workflow, RegisterRowRepository(self.db), self.uow
+        )
+
     def is_empty(self) -> bool:
         with self.store.reading() as conn:
             return self.store.count_documents(conn) == 0

@@ -399,3 +399,15 @@ learning_certificates = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Index(None, "user_id", "module"),
 )
+
+# -- national registers (issue 12 item 5; migration 0007_natimport) -----------------------------
+# The rows each register mapping imported: a row absent from a later file is reported as removed
+# (its record is never deleted silently).
+register_rows = Table(
+    "register_rows",
+    metadata,
+    Column("mapping", String(64), primary_key=True),
+    Column("identifier", String(128), primary_key=True),  # the record's header identifier
+    Column("row_key", Text, nullable=False),  # the natural key rendered from the row
+    Column("seen_at", UtcDateTime, nullable=False),
+)
