@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from bch.cli import app as cli
 from bch.records.oecd_uid import parse_uid
 from bch.services.policy import ANONYMOUS, read_scope
-from tests.accounts.helpers import add_user, bearer, client_for
+from tests.accounts.helpers import PASSWORD, add_user, bearer, client_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CFIA = ROOT / "data" / "raw" / "cfia_pnt_and_bch_decisions_gmo_map" / "cfia_records.json"
@@ -138,9 +138,9 @@ def _csv_mapping() -> str:
 
 def test_api_preview_and_import_through_the_workflow(loaded_copy):
     svc = loaded_copy
-    add_user(svc, "nau@canada.example.org", "nau", "CA")
-    add_user(svc, "nfp@canada.example.org", "nfp", "CA")
-    add_user(svc, "nfp@kenya.example.org", "nfp", "KE")
+    add_user(svc, "nau@canada.example.org", "nau", "CA", password=PASSWORD)
+    add_user(svc, "nfp@canada.example.org", "nfp", "CA", password=PASSWORD)
+    add_user(svc, "nfp@kenya.example.org", "nfp", "KE", password=PASSWORD)
     rows = _rows()["projects"]
     sample = [r for r in rows if r["transgenic"]][:3]
     changed = copy.deepcopy(sample)

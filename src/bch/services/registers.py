@@ -25,7 +25,7 @@ from bch.registers.mapping import Mapping, MappingError, load_mapping
 from bch.registers.reader import RegisterFileError, read_rows
 from bch.services import richtext
 from bch.services.errors import BadRequest, ServiceError
-from bch.services.permissions import Action, Target, require
+from bch.services.permissions import Action, Outcome, Target, outcome, require
 from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.storage.database import Connection
 from bch.storage.rows import DocumentRow, utcnow
@@ -267,6 +267,9 @@ class RegisterService:
         operator, publishing directly in one transaction; else through the workflow."""
         report = self.preview(mapping, filename, data, principal)
         todo = [r for r in report.rows if r.status in ACTIONABLE]
+        if principal is not None and self._publishes(principal, mapping):
+            # the focal point's import publishes the drafts its users' imports left pending
+            todo += [r for r in report.rows if r.status == "pending"]
         if on_start:
             on_start(len(todo))
         if principal is None:
@@ -280,6 +283,11 @@ class RegisterService:
                 self.rows.remember(tx.conn, mapping.id, self._valid_rows(report), utcnow())
         report.imported = True
         return report
+
+    def _publishes(self, principal: Principal, mapping: Mapping) -> bool:
+        rt = self.registry.record_type(mapping.schema)
+        target = Target(rt, mapping.country, published=True)
+        return outcome(principal, Action.PUBLISH, target) is Outcome.ALLOW
 
     @staticmethod
     def _valid_rows(report: RegisterReport) -> dict[str, str]:
@@ -306,7 +314,8 @@ class RegisterService:
             with self.store.reading() as conn:
                 draft = self.drafts.find(conn, r.identifier)
             if_match = draft.etag if draft is not None else r.uid
-            self.drafts.save(principal, r.identifier, r.document, if_match=if_match)
+            if r.status != "pending":
+                self.drafts.save(principal, r.identifier, r.document, if_match=if_match)
             message = f"Imported from the register {mapping.title} (row {r.row})"
             done = self.workflow.publish_draft(principal, r.identifier, message=message)
         except ServiceError as exc:
