@@ -23,7 +23,7 @@ from bch.services.credentials import digest
 from bch.services.token_cache import ValidTokens
 from bch.settings import Settings
 
-PUBLIC_PREFIXES = ("/api/", "/oai", "/widgets.js", "/oembed")
+PUBLIC_PREFIXES = ("/api/", "/oai", "/widgets.js", "/oembed", "/embed/bch.js")
 # read-only endpoints that accept POST (OAI-PMH, CBD index queries)
 READ_POSTS = ("/oai", "/api/v2013/index")
 EXPOSED = (

@@ -21,7 +21,7 @@ from bch.records.languages import LANGUAGES, display
 from bch.records.realms import UnknownSchema
 from bch.services import richtext
 from bch.services.container import Services
-from bch.services.errors import NotFound, ServiceError
+from bch.services.errors import BadRequest, NotFound, ServiceError
 from bch.services.numbers import MAX_INT
 from bch.services.search import SearchQuery
 from bch.web.render import STATIC, render
@@ -123,15 +123,32 @@ def embed_search(
     limit: EmbedLimit = 10,
 ) -> HTMLResponse:
     lang = _lang(lang)
+    try:
+        heading, items, more = _listing(svc, schema, country_code, realm, q, lang, limit)
+    except ServiceError as exc:
+        return _error(exc, lang)
+    return _html(
+        "search.html", lang=lang, t=_texts(lang), heading=heading, items=items, more_url=more
+    )
+
+
+def _listing(
+    svc: Services,
+    schema: str | None,
+    country_code: str | None,
+    realm: str | None,
+    q: str | None,
+    lang: str,
+    limit: int,
+) -> tuple[str, list[dict[str, Any]], str | None]:
+    """(heading, items, "more results" path) of a list of records, newest first; the list of
+    /embed/search and of /api/v1/embed/records (bch.js). ServiceError for a bad filter."""
     filters = {
         k: [v] for k, v in (("schema", schema), ("country", country_code), ("realm", realm)) if v
     }
-    try:
-        result = svc.search.search(
-            SearchQuery(q=q, filters=filters, limit=limit, lang=lang, sort="-updatedAt")
-        )
-    except ServiceError as exc:
-        return _error(exc, lang)
+    result = svc.search.search(
+        SearchQuery(q=q, filters=filters, limit=limit, lang=lang, sort="-updatedAt")
+    )
     items = [
         {
             "uid": f"{d.uid_base}-{d.latest_revision}",
@@ -151,9 +168,69 @@ def embed_search(
         heading = f"{heading} – {_country_name(country_code.upper(), lang)}"
     params = {k: v for k, v in (("schema", schema), ("country", country_code), ("q", q)) if v}
     more = f"/{lang}/search?{urlencode(params)}" if result.next else None
-    return _html(
-        "search.html", lang=lang, t=_texts(lang), heading=heading, items=items, more_url=more
+    return heading, items, more
+
+
+# The old BCH Ajax plug-in's GenerateRecords(schema, ...) took short plural names; these are the
+# names bch.js accepts besides the schema keys (the plug-in's own list is not in our sources).
+LEGACY_SCHEMAS = {
+    "decisions": "biosafetyDecision", "lmos": "modifiedOrganism", "organisms": "organism",
+    "genes": "dnaSequence", "laws": "biosafetyLaw", "authorities": "authority",
+    "cnas": "authority", "nfps": "focalPoint", "focalpoints": "focalPoint",
+    "riskassessments": "nationalRiskAssessment", "experts": "biosafetyExpert",
+    "laboratories": "laboratoryDetection", "news": "biosafetyNews", "resources": "resource",
+}  # fmt: skip
+
+
+@router.get(
+    "/embed/bch.js",
+    summary="Script listing central records for a country in a page (GenerateRecords shim)",
+    response_class=Response,
+    responses={200: content("application/javascript")},
+)
+def bch_js() -> Response:
+    return Response(
+        (ASSETS / "bch.js").read_text("utf-8"),
+        media_type="application/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
     )
+
+
+@router.get(
+    "/api/v1/embed/records",
+    summary="A country's records for bch.js: localised titles, types and links (CORS)",
+    responses=errors(400),
+)
+def embed_records(
+    svc: Svc,
+    schema: str | None = None,
+    country_code: Annotated[str | None, Query(alias="country")] = None,
+    lang: str | None = None,
+    limit: EmbedLimit = 10,
+) -> JSONResponse:
+    lang = _lang(lang)
+    if schema is not None:
+        schema = LEGACY_SCHEMAS.get(schema.lower().replace("-", ""), schema)
+        try:
+            svc.registry.record_type(schema)
+        except UnknownSchema:
+            names = ", ".join(sorted(LEGACY_SCHEMAS))
+            raise BadRequest(
+                f"unknown record type {schema!r}",
+                errors=[{"code": "Error.UnknownSchema", "path": "schema",
+                         "message": f"expected a schema (e.g. biosafetyDecision) or {names}"}],
+            ) from None  # fmt: skip
+    if country_code is not None and not country(country_code):
+        raise BadRequest(
+            f"unknown country {country_code!r}",
+            errors=[{"code": "Error.InvalidValue", "path": "country",
+                     "message": "expected an ISO 3166 country code, e.g. CA"}],
+        )  # fmt: skip
+    heading, items, more = _listing(svc, schema, country_code, None, None, lang, limit)
+    t = _texts(lang)
+    body = {"lang": lang, "heading": heading, "items": items, "more": more,
+            "texts": {"none": t["none"], "more": t["more"]}}  # fmt: skip
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=60"})
 
 
 def _value(svc: Services, value: Any, lang: str, t: dict[str, str]) -> str:
