@@ -8,6 +8,9 @@ requests."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -43,8 +46,17 @@ def _bad(path: str, message: str) -> BadRequest:
                                         "message": message}])  # fmt: skip
 
 
-async def register_upload(request: Request) -> tuple[str, str, bytes]:
-    """(mapping text or name, file name, file bytes) of a multipart body; 4xx naming the part."""
+@dataclass
+class Upload:
+    mapping: str  # a shipped mapping's name or TOML text
+    filename: str
+    data: bytes
+    action: str  # the web page's step: preview | import
+
+
+async def register_upload(request: Request) -> Upload:
+    """The parts of a multipart body; 4xx naming the part. The web page's confirmation sends
+    the previewed file back as `fileData` (base64) and `fileName`."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "multipart/form-data":
         raise UnsupportedMedia(
@@ -66,7 +78,7 @@ async def register_upload(request: Request) -> tuple[str, str, bytes]:
         Headers(raw=[(b"content-type", request.headers["content-type"].encode("latin-1"))]),
         stream(),
         max_files=2,
-        max_fields=4,
+        max_fields=8,
     )
     try:
         form = await parser.parse()
@@ -77,15 +89,25 @@ async def register_upload(request: Request) -> tuple[str, str, bytes]:
     for key, value in form.multi_items():
         if key in ("file", "mappingFile") and isinstance(value, UploadFile):
             uploads[key] = value
-        elif key in ("mapping", "csrf") and isinstance(value, str):
+        elif key in ("mapping", "csrf", "action", "fileData", "fileName") and isinstance(
+            value, str
+        ):
             fields[key] = value
         elif key in ("file", "mappingFile") and value == "":
             continue
         else:
             raise _bad(key, "unknown part; expected file, mapping or mappingFile")
+    if len(fields.get("fileData", "")) > MAX_UPLOAD * 2:
+        raise _bad("fileData", "too large")
     check_csrf(request, fields.get("csrf"))
     upload = uploads.get("file")
     raw = await upload.read() if upload is not None else b""
+    name = (upload.filename if upload is not None else None) or fields.get("fileName") or ""
+    if not raw and fields.get("fileData"):
+        try:
+            raw = base64.b64decode(fields["fileData"], validate=True)
+        except binascii.Error:
+            raise _bad("fileData", "expected the register file in base64") from None
     if not raw:
         raise _bad("file", "expected the register file (CSV, XLSX or JSON) in the part 'file'")
     mapping = fields.get("mapping", "").strip()
@@ -96,7 +118,7 @@ async def register_upload(request: Request) -> tuple[str, str, bytes]:
             raise _bad("mappingFile", "expected a UTF-8 TOML file") from None
     if not mapping:
         raise _bad("mapping", "expected a shipped mapping's name (e.g. ca_cfia) or a TOML mapping")
-    return mapping, upload.filename or "register" if upload else "register", raw
+    return Upload(mapping, name or "register", raw, fields.get("action") or "preview")
 
 
 @router.post(
@@ -106,9 +128,9 @@ async def register_upload(request: Request) -> tuple[str, str, bytes]:
     openapi_extra=_BODY,
 )
 async def preview(request: Request, svc: Svc, principal: Caller) -> dict[str, Any]:
-    spec, name, raw = await register_upload(request)
-    m = svc.registers.mapping(spec)
-    report = await run_in_threadpool(svc.registers.preview, m, name, raw, principal)
+    up = await register_upload(request)
+    m = svc.registers.mapping(up.mapping)
+    report = await run_in_threadpool(svc.registers.preview, m, up.filename, up.data, principal)
     return report.as_json()
 
 
@@ -119,9 +141,9 @@ async def preview(request: Request, svc: Svc, principal: Caller) -> dict[str, An
     openapi_extra=_BODY,
 )
 async def import_register(request: Request, svc: Svc, principal: Caller) -> dict[str, Any]:
-    spec, name, raw = await register_upload(request)
-    m = svc.registers.mapping(spec)
+    up = await register_upload(request)
+    m = svc.registers.mapping(up.mapping)
     report = await run_in_threadpool(
-        lambda: svc.registers.import_rows(m, name, raw, principal=principal)
+        lambda: svc.registers.import_rows(m, up.filename, up.data, principal=principal)
     )
     return report.as_json()

@@ -21,7 +21,7 @@ from typing import Any
 
 from bch.records.oecd_uid import UidError, parse_uid
 from bch.registers.build import BuiltRow, RowBuilder, RowProblem
-from bch.registers.mapping import Mapping, MappingError, load_mapping
+from bch.registers.mapping import Mapping, MappingError, load_mapping, shipped_mappings
 from bch.registers.reader import RegisterFileError, read_rows
 from bch.services import richtext
 from bch.services.errors import BadRequest, ServiceError
@@ -130,6 +130,10 @@ class RegisterService:
         if not rt.is_national:
             raise _bad("mapping.register.schema", f"{m.schema} is not a national record type")
         return m
+
+    def shipped(self) -> list[tuple[str, Mapping]]:
+        """(name, mapping) of the mappings shipped with the software (registers/mappings/)."""
+        return [(name, load_mapping(name)) for name in shipped_mappings()]
 
     def _authorize(self, principal: Principal | None, mapping: Mapping) -> None:
         if principal is not None:

@@ -20,6 +20,7 @@ def install(app: FastAPI) -> None:
         lmo_page,
         pages,
         record_edit,
+        registers,
         registries,
         signup,
         submit,
@@ -45,6 +46,7 @@ def install(app: FastAPI) -> None:
         record_edit,
         customs,
         learning,
+        registers,
         pages,
     ):
         app.include_router(module.router)
