@@ -5,11 +5,9 @@ French with links to the central's pages, and nothing is fetched from a third ho
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import pytest
 
-from tests.embeds.test_widgets_browser import ARGS, CHROMIUM, third_party_site
+from tests.embeds.test_widgets_browser import loopback_page, third_party_site
 from tests.oai.live import live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -37,18 +35,7 @@ BCH.list({{schema: 'nope', country: 'CA', locale: 'fr', container: 'bad'}}).catc
         external: list[str] = []
         try:
             with sync_api.sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-                context = browser.new_context()
-
-                def route(r):
-                    if urlparse(r.request.url).hostname in ("127.0.0.1", "localhost"):
-                        r.continue_()
-                    else:
-                        external.append(r.request.url)
-                        r.abort()
-
-                context.route("**/*", route)
-                page = context.new_page()
+                browser, page = loopback_page(p, external)
                 page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
                 # (the page's CSP forbids eval: wait on elements, not on wait_for_function)
                 page.locator("#div-id section.bch-list, #div-id .bch-list-error").wait_for()

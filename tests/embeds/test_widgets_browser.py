@@ -47,6 +47,23 @@ def third_party_site(html: str):
     return server
 
 
+def loopback_page(p, external: list[str]):
+    """(browser, page) of a headless Chromium that reaches only loopback hosts; any other
+    request is refused and its URL appended to `external`."""
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    context = browser.new_context()
+
+    def route(r):
+        if urlparse(r.request.url).hostname in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return browser, context.new_page()
+
+
 def test_widgets_create_resizing_frames_on_another_site(loaded):
     record = loaded.records.list(schema="modifiedOrganism", limit=1).items[0].uid_base
     with live_server(loaded) as bch:
@@ -60,18 +77,7 @@ def test_widgets_create_resizing_frames_on_another_site(loaded):
         external: list[str] = []
         try:
             with sync_api.sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-                context = browser.new_context()
-
-                def route(r):
-                    if urlparse(r.request.url).hostname in ("127.0.0.1", "localhost"):
-                        r.continue_()
-                    else:
-                        external.append(r.request.url)
-                        r.abort()
-
-                context.route("**/*", route)
-                page = context.new_page()
+                browser, page = loopback_page(p, external)
                 page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
                 page.wait_for_function("document.querySelectorAll('iframe').length === 2")
                 srcs = page.eval_on_selector_all("iframe", "els => els.map(e => e.src)")

@@ -93,8 +93,12 @@ def _country_name(owner: str, lang: str) -> str | None:
     responses={200: content("application/javascript")},
 )
 def widgets_js() -> Response:
+    return _script("widgets.js")
+
+
+def _script(name: str) -> Response:
     return Response(
-        (ASSETS / "widgets.js").read_text("utf-8"),
+        (ASSETS / name).read_text("utf-8"),
         media_type="application/javascript; charset=utf-8",
         headers={"Cache-Control": "public, max-age=3600"},
     )
@@ -189,11 +193,7 @@ LEGACY_SCHEMAS = {
     responses={200: content("application/javascript")},
 )
 def bch_js() -> Response:
-    return Response(
-        (ASSETS / "bch.js").read_text("utf-8"),
-        media_type="application/javascript; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+    return _script("bch.js")
 
 
 @router.get(

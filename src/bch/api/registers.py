@@ -121,6 +121,22 @@ async def register_upload(request: Request) -> Upload:
     return Upload(mapping, name or "register", raw, fields.get("action") or "preview")
 
 
+async def run_upload(request: Request, svc: Services, principal, *, write: bool | None = None):
+    """Read the upload and preview or import it (`write` None: as the upload's `action` says);
+    the report. Shared by the API and the web page."""
+    up = await register_upload(request)
+    m = svc.registers.mapping(up.mapping)
+    if write is None:
+        write = up.action == "import"
+    if write:
+        report = await run_in_threadpool(
+            lambda: svc.registers.import_rows(m, up.filename, up.data, principal=principal)
+        )
+    else:
+        report = await run_in_threadpool(svc.registers.preview, m, up.filename, up.data, principal)
+    return up, report
+
+
 @router.post(
     "/registers/preview",
     summary="Preview the import of a national register file: each row's status and problems",
@@ -128,10 +144,7 @@ async def register_upload(request: Request) -> Upload:
     openapi_extra=_BODY,
 )
 async def preview(request: Request, svc: Svc, principal: Caller) -> dict[str, Any]:
-    up = await register_upload(request)
-    m = svc.registers.mapping(up.mapping)
-    report = await run_in_threadpool(svc.registers.preview, m, up.filename, up.data, principal)
-    return report.as_json()
+    return (await run_upload(request, svc, principal, write=False))[1].as_json()
 
 
 @router.post(
@@ -141,9 +154,4 @@ async def preview(request: Request, svc: Svc, principal: Caller) -> dict[str, An
     openapi_extra=_BODY,
 )
 async def import_register(request: Request, svc: Svc, principal: Caller) -> dict[str, Any]:
-    up = await register_upload(request)
-    m = svc.registers.mapping(up.mapping)
-    report = await run_in_threadpool(
-        lambda: svc.registers.import_rows(m, up.filename, up.data, principal=principal)
-    )
-    return report.as_json()
+    return (await run_upload(request, svc, principal, write=True))[1].as_json()

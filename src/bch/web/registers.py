@@ -8,9 +8,8 @@ import base64
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from bch.api.registers import register_upload
+from bch.api.registers import run_upload
 from bch.services.errors import ServiceError
 from bch.web.common import principal_of, services, web_page
 from bch.web.i18n import _
@@ -62,16 +61,7 @@ async def register_preview_or_import(request: Request, lang: str) -> Response:
     principal = signed_in(request, lang)
     svc = services(request)
     try:
-        up = await register_upload(request)
-        m = svc.registers.mapping(up.mapping)
-        if up.action == "import":
-            report = await run_in_threadpool(
-                lambda: svc.registers.import_rows(m, up.filename, up.data, principal=principal)
-            )
-        else:
-            report = await run_in_threadpool(
-                svc.registers.preview, m, up.filename, up.data, principal
-            )
+        up, report = await run_upload(request, svc, principal)
     except ServiceError as exc:
         if exc.status in (401, 403):
             raise
