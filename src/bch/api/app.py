@@ -69,6 +69,9 @@ def create_app(svc: Services) -> FastAPI:
     from bch.api import learning as learning_api  # e-learning (issue 13)
 
     app.include_router(learning_api.router)
+    from bch.api import alerts as alerts_api  # feeds and e-mail alerts (issue 14)
+
+    app.include_router(alerts_api.router)
 
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 
