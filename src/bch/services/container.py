@@ -323,7 +323,12 @@ class Services:
         from bch.services.events import RecordEvent
 
         bus.subscribe(lambda event: self.alerts.confirmation_mail(event), SubscriptionEvent)
-        bus.subscribe(lambda event: self.alerts.wake(event), RecordEvent)
+        bus.subscribe(self._wake_alerts, RecordEvent)
+
+    def _wake_alerts(self, event) -> None:
+        """A publish wakes a running alerts worker (never builds the service for it)."""
+        if "alerts" in self.__dict__:
+            self.__dict__["alerts"].wake(event)
 
     def is_empty(self) -> bool:
         with self.store.reading() as conn:
