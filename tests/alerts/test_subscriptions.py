@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from bch.services.errors import NotFound
 from bch.storage.rows import utcnow
 from tests.accounts.helpers import Mailbox, client_for
 from tests.alerts.helpers import confirm_link, publish, subscribed
@@ -141,3 +142,15 @@ def test_subscriptions_are_rate_limited(svc):
         for i in range(3)
     ]
     assert codes == [202, 202, 429]
+
+
+def test_unconfirmed_subscriptions_are_forgotten_after_a_week(client, svc, mailbox):
+    client.post("/api/v1/subscriptions", json={"email": ME, "filters": {"country": "CA"}})
+    token = subscribed(client, mailbox, "other@example.org", {"country": "CA"})
+    svc.alerts.run_once()
+    assert len(svc.alerts.mine(token)) == 1
+    svc.alerts.clock = lambda: utcnow() + timedelta(days=8)
+    svc.alerts.run_once()
+    with pytest.raises(NotFound):
+        svc.alerts.mine(confirm_link(mailbox, ME).split("token=", 1)[1])
+    assert len(svc.alerts.mine(token)) == 1  # confirmed: kept

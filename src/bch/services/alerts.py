@@ -54,6 +54,7 @@ MAX_FILTERS = 20
 MAX_VALUES = 50
 MAX_VALUE_LENGTH = 200
 MAX_ATTEMPTS = 10
+UNCONFIRMED = timedelta(days=7)  # a subscription not confirmed by then is deleted
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
@@ -476,8 +477,13 @@ class AlertService:
 
     # -- the worker ---------------------------------------------------------------------------------
     def run_once(self) -> RunReport:
-        """Match every change there is, then send what is due."""
+        """Forget subscriptions never confirmed (after UNCONFIRMED_DAYS), match every change
+        there is, then send what is due."""
         report = RunReport()
+        with self.uow(changes=False) as tx:
+            stale = self.repo.unconfirmed_before(tx.conn, self.clock() - UNCONFIRMED)
+            if stale:
+                self.repo.remove(tx.conn, stale)
         while True:
             step = self.match()
             report.add(step)

@@ -105,6 +105,12 @@ class AlertRepository:
             delete(alert_subscriptions).where(alert_subscriptions.c.id.in_(ids))
         ).rowcount
 
+    def unconfirmed_before(self, conn: Connection, when: datetime) -> list[int]:
+        stmt = select(alert_subscriptions.c.id).where(
+            alert_subscriptions.c.confirmed_at.is_(None), alert_subscriptions.c.created_at < when
+        )
+        return list(conn.execute(stmt).scalars())
+
     # -- the matcher's cursor and the change sequence ---------------------------------------------
     def cursor(self, conn: Connection) -> int:
         """The last change sequence number matched (0: none)."""
