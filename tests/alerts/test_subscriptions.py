@@ -154,3 +154,15 @@ def test_unconfirmed_subscriptions_are_forgotten_after_a_week(client, svc, mailb
     with pytest.raises(NotFound):
         svc.alerts.mine(confirm_link(mailbox, ME).split("token=", 1)[1])
     assert len(svc.alerts.mine(token)) == 1  # confirmed: kept
+
+
+def test_many_changes_for_many_subscribers_are_queued_in_one_round(svc):
+    """More outbox rows at once than one INSERT may carry on SQLite (its variable limit)."""
+    svc = svc.configured(BCH_RATE_SUBSCRIBE="1000/1")
+    for i in range(30):
+        sub = svc.alerts.subscribe({"email": f"r{i}@example.org", "filters": {"country": "CA"}})
+        svc.alerts.confirm(sub.token)
+    for _ in range(150):
+        publish(svc, "CA")
+    report = svc.alerts.match(limit=500)
+    assert (report.changes, report.queued) == (150, 4500)

@@ -16,6 +16,7 @@ from bch.storage.rows import as_utc
 from bch.storage.tables import alert_cursor, alert_outbox, alert_subscriptions, changes
 
 MATCHER = "matcher"
+ENQUEUE_ROWS = 100  # outbox rows per INSERT (8 values each)
 
 
 @dataclass(frozen=True)
@@ -152,14 +153,16 @@ class AlertRepository:
     # -- the outbox ---------------------------------------------------------------------------------
     def enqueue(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
         """Insert outbox rows; a (subscription, change) already there is skipped (the key)."""
-        if not rows:
-            return 0
-        stmt = (
-            self.db.dialect.insert(alert_outbox)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["subscription_id", "seq"])
-        )
-        return conn.execute(stmt).rowcount or 0
+        added = 0
+        for i in range(0, len(rows), ENQUEUE_ROWS):  # within SQLite's limit of variables
+            stmt = (
+                self.db.dialect.insert(alert_outbox)
+                .values(rows[i : i + ENQUEUE_ROWS])
+                .on_conflict_do_nothing(index_elements=["subscription_id", "seq"])
+                .returning(alert_outbox.c.id)
+            )
+            added += len(conn.execute(stmt).all())  # rowcount is -1 here on PostgreSQL
+        return added
 
     def due(self, conn: Connection, now: datetime, limit: int) -> list[OutboxRow]:
         """Pending rows due now whose claim (if any) has run out, oldest first."""
