@@ -48,6 +48,13 @@ CASES = [
      "a number of seconds between 0 and 86400"),
     ("BCH_SOURCES_MODE", "live", "sources_mode", "live", "online", "offline or live"),
     ("BCH_MATCHES_DEADLINE", "5", "matches_deadline", 5.0, "-1", "a number of seconds"),
+    ("BCH_ALERTS_WORKER", "off", "alerts_worker", False, "later", "1 or 0"),
+    ("BCH_ALERTS_INTERVAL", "0.5", "alerts_interval", 0.5, "soon", "a number of seconds"),
+    ("BCH_ALERT_CLAIM_SECONDS", "60", "alert_claim_seconds", 60.0, "1",
+     "a number of seconds between 2 and 86400"),
+    ("BCH_ALERTS_UNSUBSCRIBE_MAILTO", "unsubscribe@example.org", "alerts_unsubscribe_mailto",
+     "unsubscribe@example.org", "nobody", "an e-mail address"),
+    ("BCH_RATE_SUBSCRIBE", "3/60", "rate_subscribe", (3, 60.0), "3", "count/seconds"),
 ]  # fmt: skip
 # free-form values: any text is a value (paths, host names, user names, passwords)
 FREE = {

@@ -267,6 +267,21 @@ VARIABLES: tuple[Variable, ...] = (
         _number(0.001, 3600, "seconds"),
         "matches answer deadline",
     ),
+    Variable("BCH_ALERTS_WORKER", "alerts_worker", _flag, "alert mails sent by bch serve"),
+    Variable(
+        "BCH_ALERTS_INTERVAL",
+        "alerts_interval",
+        _number(0.05, 86400, "seconds"),
+        "alerts worker pause",
+    ),
+    Variable(
+        "BCH_ALERT_CLAIM_SECONDS",
+        "alert_claim_seconds",
+        _number(2, 86400, "seconds"),
+        "lease on alert mails being sent",
+    ),
+    Variable("BCH_ALERTS_UNSUBSCRIBE_MAILTO", "alerts_unsubscribe_mailto", _email, "mailto"),
+    Variable("BCH_RATE_SUBSCRIBE", "rate_subscribe", _limit, "alert subscriptions per client"),
 )
 
 _SOURCE_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -313,6 +328,11 @@ class Settings:
     sqlite_busy_timeout: float = 30.0
     sources_mode: str = "offline"
     matches_deadline: float = 2.0
+    alerts_worker: bool = True  # bch serve runs the alerts worker (issue 14)
+    alerts_interval: float = 5.0
+    alert_claim_seconds: float = 300.0
+    alerts_unsubscribe_mailto: str = ""
+    rate_subscribe: tuple[int, float] = (10, 3600.0)
     # BCH_SOURCE_<NAME>_<KEY> as read (validated): the source registry applies them by name
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the variables that were set (bch serve uses its own address when BCH_PUBLIC_URL is not)

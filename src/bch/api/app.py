@@ -72,6 +72,9 @@ def create_app(svc: Services) -> FastAPI:
     from bch.api import registers as registers_api  # national registers (issue 12 item 5)
 
     app.include_router(registers_api.router)
+    from bch.api import alerts as alerts_api  # feeds and e-mail alerts (issue 14)
+
+    app.include_router(alerts_api.router)
 
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 

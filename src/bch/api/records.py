@@ -18,7 +18,7 @@ from bch.api.params import PageSize, Revision
 from bch.api.request_bodies import RECORD_DOCUMENT
 from bch.api.responses import RECORD_READ, content, errors
 from bch.api.responses import json_body as body_doc
-from bch.api.search_params import SORT_PATTERN, filter_names, filter_parameters
+from bch.api.search_params import SORT_PATTERN, filter_names, filter_parameters, query_filters
 from bch.api.serialize import record_json, version_json
 from bch.records.languages import LANGUAGES, display
 from bch.records.realms import get_registry
@@ -26,7 +26,7 @@ from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.services.policy import public_actor
 from bch.services.records import RecordView
-from bch.services.search import RANGES, SearchQuery
+from bch.services.search import SearchQuery
 from bch.services.summaries import record_summary
 from bch.storage.rows import iso_utc
 
@@ -109,25 +109,7 @@ def list_records(
     ] = None,
 ):
     language = requested_language(request, lang)
-    filters: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        if key in RESERVED or key.startswith("_"):
-            continue
-        filters.setdefault(key, []).append(value)
-    allowed = set(svc.search.filterable_fields()) | set(RANGES)
-    unknown = sorted(k for k in filters if k not in allowed)
-    if unknown:
-        raise BadRequest(
-            f"unknown parameter {unknown[0]!r}",
-            errors=[
-                {
-                    "code": "Error.InvalidParameter",
-                    "path": k,
-                    "message": "not a filter; filters: " + ", ".join(sorted(allowed)),
-                }
-                for k in unknown
-            ],
-        )
+    filters = query_filters(request, svc.search.filterable_fields(), RESERVED)
     selected = _selected_fields(fields)
     result = svc.search.search(
         SearchQuery(

@@ -5,9 +5,13 @@ they are declared here, from the same names the search service accepts."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from starlette.requests import Request
+
 from bch.records.realms import RealmRegistry
+from bch.services.errors import BadRequest
 from bch.services.facets import term_fields
 from bch.services.search import NAMED, RANGES, SORTS
 
@@ -53,3 +57,32 @@ def filter_parameters(registry: RealmRegistry) -> list[dict[str, Any]]:
         for name, (column, op) in RANGES.items()
     ]
     return params
+
+
+def query_filters(
+    request: Request, filterable: Iterable[str], reserved: Iterable[str]
+) -> dict[str, list[str]]:
+    """The filters of a search request's query string (every parameter that is not one of
+    `reserved`, repeated ones ORed): GET /api/v1/records and the Atom feed read them alike.
+    A parameter that is no filter is a 400 naming it and the filters there are."""
+    skip = set(reserved)
+    filters: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        if key in skip or key.startswith("_"):
+            continue
+        filters.setdefault(key, []).append(value)
+    allowed = set(filterable) | set(RANGES)
+    unknown = sorted(k for k in filters if k not in allowed)
+    if unknown:
+        raise BadRequest(
+            f"unknown parameter {unknown[0]!r}",
+            errors=[
+                {
+                    "code": "Error.InvalidParameter",
+                    "path": k,
+                    "message": "not a filter; filters: " + ", ".join(sorted(allowed)),
+                }
+                for k in unknown
+            ],
+        )
+    return filters

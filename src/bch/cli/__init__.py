@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import typer
 
-from bch.cli import customs, data, db, register, resolve, server, sources, uid, users, workflow
+from bch.cli import (
+    alerts,
+    customs,
+    data,
+    db,
+    register,
+    resolve,
+    server,
+    sources,
+    uid,
+    users,
+    workflow,
+)
 
 app = typer.Typer(help="Biosafety Clearing-House", no_args_is_help=True, add_completion=False)
 app.registered_commands += server.app.registered_commands  # bch serve, bch import
@@ -21,3 +33,4 @@ app.add_typer(sources.app, name="sources")
 app.add_typer(data.app, name="data")
 app.add_typer(customs.app, name="customs")
 app.add_typer(register.app, name="register")
+app.add_typer(alerts.app, name="alerts")

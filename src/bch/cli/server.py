@@ -103,5 +103,16 @@ def serve(
         f"Public URL: {settings.public_url} (BCH_PUBLIC_URL); "
         f"OAI namespace {settings.oai_namespace}"
     )
+    stop = None
+    if settings.alerts_worker:  # the alert mails go out from this process (issue 14)
+        from bch.cli.alerts import start_worker
+
+        _thread, stop = start_worker(svc)
+        console.print("Alerts worker: on (BCH_ALERTS_WORKER=0 leaves it to `bch alerts run`)")
     # proxy headers are read by the app itself, from trusted proxies only (BCH_FORWARDED_ALLOW_IPS)
-    uvicorn.run(create_app(svc), host=host, port=port, log_level="info", proxy_headers=False)
+    try:
+        uvicorn.run(create_app(svc), host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        if stop is not None:
+            stop.set()
+            svc.alerts.wake()

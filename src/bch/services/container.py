@@ -112,6 +112,7 @@ class Services:
         bus = EventBus()
         bus.subscribe(lambda event: self._workflow_mail(event), RequestEvent)
         bus.subscribe(lambda event: self._account_mail(event), AccountEvent)
+        self._subscribe_alerts(bus)
         return bus
 
     @cached_property
@@ -301,6 +302,43 @@ class Services:
         return RegisterService(
             self.records, self.drafts, self.workflow, RegisterRowRepository(self.db), self.uow
         )
+
+    # -- alerts: feeds' subscriptions by e-mail (issue 14) ------------------------------------------
+    @cached_property
+    def alerts(self):
+        """E-mail alerts: subscriptions, the outbox and its worker (BCH_ALERTS_*)."""
+        from bch.services.alerts import AlertService, AlertSettings
+        from bch.services.ratelimit import Limit, RateLimiter
+        from bch.storage.alerts import AlertRepository
+
+        s = self.settings
+        return AlertService(
+            self.db,
+            AlertRepository(self.db),
+            self.search,
+            self.uow,
+            self.mailer,
+            RateLimiter({"subscribe": Limit(*s.rate_subscribe)}),
+            AlertSettings(
+                public_url=s.public_url,
+                claim_seconds=s.alert_claim_seconds,
+                interval=s.alerts_interval,
+                unsubscribe_mailto=s.alerts_unsubscribe_mailto,
+            ),
+        )
+
+    def _subscribe_alerts(self, bus: EventBus) -> None:
+        """The confirmation mail of a new subscription; a publish wakes the alerts worker."""
+        from bch.services.alerts import SubscriptionEvent
+        from bch.services.events import RecordEvent
+
+        bus.subscribe(lambda event: self.alerts.confirmation_mail(event), SubscriptionEvent)
+        bus.subscribe(self._wake_alerts, RecordEvent)
+
+    def _wake_alerts(self, event) -> None:
+        """A publish wakes a running alerts worker (never builds the service for it)."""
+        if "alerts" in self.__dict__:
+            self.__dict__["alerts"].wake(event)
 
     def is_empty(self) -> bool:
         with self.store.reading() as conn:

@@ -8,8 +8,11 @@ Sending never breaks the action that caused it: a failure is logged."""
 
 from __future__ import annotations
 
+import email.policy
 import logging
+import re
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
@@ -18,6 +21,9 @@ if TYPE_CHECKING:
     from bch.settings import Settings
 
 log = logging.getLogger("bch.mail")
+# headers are not folded below SMTP's own limit: a List-Unsubscribe URL stays one word
+# (folding a long word would encode it, RFC 2047, and mail programs could not read it)
+POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 def _log_somewhere() -> None:
@@ -56,16 +62,25 @@ class Mailer:
     def __init__(self, settings: MailSettings | None = None):
         self.settings = settings or MailSettings(host=None)
 
-    def send(self, to: str | list[str], subject: str, body: str) -> bool:
-        """Send one plain-text mail; True when handed to the SMTP server."""
+    def send(
+        self,
+        to: str | list[str],
+        subject: str,
+        body: str,
+        headers: dict[str, str] | None = None,
+    ) -> bool:
+        """Send one plain-text mail (with these extra headers); True when handed to the SMTP
+        server."""
         recipients = [to] if isinstance(to, str) else list(to)
         if not recipients:
             return False
         s = self.settings
-        msg = EmailMessage()
+        msg = EmailMessage(policy=POLICY)
         msg["From"] = s.sender
         msg["To"] = ", ".join(recipients)
         msg["Subject"] = subject
+        for name, value in (headers or {}).items():
+            msg[name] = value
         msg.set_content(body)
         if not s.host:
             _log_somewhere()
@@ -82,3 +97,90 @@ class Mailer:
         except (OSError, smtplib.SMTPException) as exc:
             log.error("mail to %s not sent (%s): %s", msg["To"], exc, subject)
             return False
+
+
+# -- mails whose delivery is recorded in a transaction (alerts: bch.services.alerts) -----------------
+SENT, ABORTED, REFUSED = "sent", "aborted", "refused"
+
+
+class Delivery:
+    """One SMTP connection for a batch of mails, each sent with `send(msg, commit)`: the whole
+    message goes to the server but its final "." only after `commit()` returned True (the
+    caller's transaction that records the mail as sent has committed). A crash before the
+    commit leaves the server with an unfinished message, which it discards; a crash after it
+    leaves a mail recorded as sent that the server accepts as soon as the five bytes of the
+    end of data leave: so no mail is ever sent twice. Without SMTP the mails go to the log."""
+
+    def __init__(self, mailer: Mailer):
+        self.mailer = mailer
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Delivery:
+        s = self.mailer.settings
+        if s.host:
+            self.smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            self.smtp.ehlo_or_helo_if_needed()
+            if s.starttls:
+                self.smtp.starttls()
+                self.smtp.ehlo()
+            if s.user:
+                self.smtp.login(s.user, s.password or "")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+
+    def send(self, msg: EmailMessage, commit: Callable[[], bool]) -> tuple[str, str]:
+        """(SENT | ABORTED (commit said no: nothing sent) | REFUSED, the server's answer).
+        OSError and SMTPException before the commit propagate (nothing recorded); after it,
+        a lost answer counts as sent (at most once)."""
+        if "From" not in msg:
+            msg["From"] = self.mailer.settings.sender
+        if self.smtp is None:
+            if not commit():
+                return ABORTED, ""
+            _log_somewhere()
+            log.warning(
+                "mail (no SMTP configured) to %s: %s\n%s",
+                msg["To"],
+                msg["Subject"],
+                msg.get_content(),
+            )
+            return SENT, "logged"
+        smtp = self.smtp
+        code, answer = smtp.mail(self.mailer.settings.sender)
+        if code != 250:
+            smtp.rset()
+            return REFUSED, f"{code} {answer.decode(errors='replace')}"
+        code, answer = smtp.rcpt(str(msg["To"]))
+        if code not in (250, 251):
+            smtp.rset()
+            return REFUSED, f"{code} {answer.decode(errors='replace')}"
+        code, answer = smtp.docmd("DATA")
+        if code != 354:
+            smtp.rset()
+            return REFUSED, f"{code} {answer.decode(errors='replace')}"
+        data = msg.as_bytes(policy=POLICY)
+        data = re.sub(rb"(?m)^\.", b"..", data)
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+        smtp.send(data)
+        if not commit():
+            smtp.close()  # the server drops the unfinished message
+            self.smtp = None
+            self.__enter__()
+            return ABORTED, ""
+        try:
+            smtp.send(b".\r\n")
+            code, answer = smtp.getreply()
+        except (OSError, smtplib.SMTPException) as exc:  # recorded as sent: never again
+            log.error("alert mail to %s: no answer after the end of data (%s)", msg["To"], exc)
+            self.smtp = None
+            return SENT, "unconfirmed"
+        if code != 250:
+            return REFUSED, f"{code} {answer.decode(errors='replace')}"
+        return SENT, f"{code}"

@@ -175,6 +175,7 @@ def search_page(
         "search.html",
         q=q,
         filters=filters,
+        follow=([("q", q)] if q else []) + [(k, v) for k, vs in filters.items() for v in vs],
         results=results,
         total=results.total,
         dates=searching.hit_dates(svc, results.items, principal),

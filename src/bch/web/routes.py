@@ -14,6 +14,7 @@ STATIC = Path(__file__).with_name("static")
 def install(app: FastAPI) -> None:
     from bch.web import (
         account,
+        alerts,
         countries,
         customs,
         learning,
@@ -37,6 +38,7 @@ def install(app: FastAPI) -> None:
         )
 
     for module in (
+        alerts,
         lmo_page,
         registries,
         countries,

@@ -1,0 +1,94 @@
+"""The sender killed mid-batch (SIGKILL) and started again: every change is delivered exactly
+once per subscriber, counted at a real SMTP server (aiosmtpd on loopback) from the mails'
+X-BCH-Alert keys (subscription:change). The worker is a real `bch alerts run` process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.accounts.helpers import Mailbox, _free_port
+from tests.alerts.helpers import publish
+from tests.waiting import until
+
+ROOT = Path(__file__).resolve().parents[2]
+CHANGES = 30
+READERS = ("one@example.org", "two@example.org")
+
+
+class SlowMailbox(Mailbox):
+    """Takes a little while per mail, so that the kill falls in the middle of the batch."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook)
+        await asyncio.sleep(0.03)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _worker(url: str, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "BCH_DATABASE_URL": url,
+        "BCH_SMTP_HOST": "127.0.0.1",
+        "BCH_SMTP_PORT": str(port),
+        "BCH_ALERT_CLAIM_SECONDS": "3",
+        "BCH_ALERTS_INTERVAL": "0.2",
+        "BCH_SEARCH_INDEX": "off",
+    }
+    cmd = [str(Path(sys.executable).parent / "bch"), "alerts", "run"]
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+@pytest.mark.slow
+def test_killed_sender_delivers_every_change_exactly_once(services):
+    box = SlowMailbox(port=_free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    url = services.engine.url.render_as_string(hide_password=False)
+    subs = []
+    for address in READERS:
+        sub = services.alerts.subscribe({"email": address, "filters": {"country": "CA"}})
+        subs.append(services.alerts.confirm(sub.token))
+    for _ in range(CHANGES):
+        publish(services, "CA")
+    publish(services, "KE")  # matches nobody
+    expected = CHANGES * len(READERS)
+    first = _worker(url, box.port)
+    try:
+        until(
+            lambda: len(box.messages) >= 10, "the first mails", alive=lambda: first.poll() is None
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)
+        killed_at = len(box.messages)
+        assert killed_at < expected, "the kill came after the batch: nothing was tested"
+        second = _worker(url, box.port)
+        try:
+            until(
+                lambda: len(box.messages) >= expected,
+                "every alert after the restart",
+                alive=lambda: second.poll() is None,
+            )
+            services.alerts.run_once()  # and a third sender finds nothing left to send
+        finally:
+            second.send_signal(signal.SIGTERM)
+            _out, err = second.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        controller.stop()
+    keys = Counter(m["X-BCH-Alert"] for m in box.messages)
+    assert len(box.messages) == expected, (killed_at, err.decode()[-2000:])
+    assert set(keys.values()) == {1}
+    per_reader = Counter(m["X-Envelope-To"] for m in box.messages)
+    assert per_reader == {address: CHANGES for address in READERS}
+    assert services.alerts.status() == {"sent": expected}
