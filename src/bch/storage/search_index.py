@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert
+from sqlalchemy import Connection, delete, insert, select
 
-from bch.storage.tables import record_facets, search_texts, search_tokens
+from bch.storage.tables import documents, record_facets, search_texts, search_tokens
 from bch.storage.text_tokens import document_entries, entry_line, title_tokens
 
 
@@ -24,10 +24,12 @@ def replace_index(
     doc_id: int,
     facets: Sequence[tuple[str, str]],
     texts: Mapping[str, str],
-    title: Mapping[str, Any] | None,
+    title: Mapping[str, Any] | None = None,
 ) -> None:
     """Replace the facet rows, language texts and index entries of one record (same
-    transaction as publish)."""
+    transaction as publish). `title`: its display title (default: the one stored)."""
+    if title is None:
+        title = conn.execute(select(documents.c.title).where(documents.c.id == doc_id)).scalar()
     clear_index(conn, doc_id)
     if facets:
         conn.execute(

@@ -1,5 +1,5 @@
 """The SQL search engine: a SearchRequest answered by the database, over the facet rows
-(record_facets) and the per-language full text (search_texts) a publish writes, always within
+(record_facets) and the index entries (search_tokens) a publish writes, always within
 the caller's read scope (bch.storage.scope). Dialect pieces: bch.storage.search.dialect.
 
 Words are matched against the records' index entries (search_tokens, see
