@@ -111,8 +111,13 @@ def test_both_engines_return_the_same_first_page(loaded, engines):
         got, want = bitmaps.search(query), sql.search(query)
         assert bitmaps.index.status == "ready"
         assert [d.id for d in got.items] == [d.id for d in want.items]
-        assert got.total == want.total
-        assert got.facets == want.facets
+        # a count out of its time budget (a loaded machine) is reported, not compared
+        late = set(got.timed_out) | set(want.timed_out)
+        if "total" not in late:
+            assert got.total == want.total
+        assert {k: v for k, v in got.facets.items() if k not in late} == {
+            k: v for k, v in want.facets.items() if k not in late
+        }
         assert bool(got.next) == bool(want.next)
         if got.next:  # a cursor of one engine continues in the other
             after_b = sql.search(SearchQuery(**{**query.__dict__, "cursor": got.next}))
