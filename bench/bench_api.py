@@ -136,8 +136,8 @@ def add_synthetic(svc: Services, total: int) -> float:
     with svc.engine.begin() as conn:  # committed: statistics for the planner
         conn.exec_driver_sql("ANALYZE")
         if conn.dialect.name == "sqlite":
-            for fts in ("search_fts_en", "search_fts_intl"):
-                conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+            fts = "search_tokens_fts"
+            conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
     return time.perf_counter() - start
 
 
@@ -321,9 +321,8 @@ def _datasette_queries(n: int) -> list[str]:
     for i in range(n):
         word = rnd.choice(WORDS)
         text = (
-            "id in (select t.document_id from search_texts t where t.id in ("
-            f"select rowid from search_fts_en where search_fts_en match '\"{word}\"*' "
-            f"union select rowid from search_fts_intl where search_fts_intl match '\"{word}\"*'))"
+            "id in (select rowid from search_tokens_fts where search_tokens_fts match "
+            f"'{{words}} : \"{word}\"*')"
         )
         if i % 2:
             schema, field, value = "modifiedOrganism", "traits", "dnaSequenceTraits.herbicides"

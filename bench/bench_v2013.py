@@ -73,7 +73,7 @@ def main() -> None:
     figures["db_mb"] = round(path.stat().st_size / 2**20)
     server = _bch_server(path)
     try:
-        with httpx.Client(timeout=60) as c:
+        with httpx.Client(timeout=timeout) as c:
             figures["search_index_build_s"] = _wait_for_index(c, server)
             figures.update(measure_pages(c, server.url(""), timeout))
         figures["server_peak_rss_mb"] = round(server.peak_rss_mb())

@@ -5,6 +5,8 @@ facet counts; and the next page is the same whichever engine issued the cursor. 
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,8 @@ from bch.services.search import SearchQuery, SearchService
 from bch.storage.search.contract import SORTS, SearchRequest
 from bch.storage.text_tokens import query_words, title_tier, title_tokens, words
 from tests.services.test_search_bitmaps import FACETS, filter_sets
+
+EXAMPLES = int(os.environ.get("SEARCH_CONTRACT_EXAMPLES", "60"))  # more: run it longer
 
 # words of the shipped titles (crops, traits, events, organisms) and two that match nothing
 WORDS = [
@@ -48,19 +52,46 @@ def engines(loaded):
     return loaded.search, SearchService(loaded.db, loaded.registry, index=None)
 
 
-@pytest.mark.xfail(
-    reason="KNOWN DEFECT after merging the search contract with the linked index (issue 11): on "
-    "the shipped data the SQL and bitmap engines disagree for some queries (e.g. totals 399 vs "
-    "392, first ids 1500 vs 1231). Must be fixed first in the next session; not hidden: "
-    "strict=False keeps the test running and reporting.",
-    strict=False,
-)
+# Words on which the engines disagreed (issue 10) while the SQL engine matched the texts with
+# the databases' own tokenizers: FTS5 Porter stemming for English only and no stemming for
+# French or Spanish, PostgreSQL's parser and stop words; the bitmap index with
+# bch.storage.text_tokens. Found by searching the shipped data for every word of its texts.
+DISAGREED = [
+    "canada",  # French/Spanish stem "canad" (bitmap only)
+    "are",  # Porter stem "ar" (SQLite only)
+    "gene",
+    "les",
+    "aliments",
+    "génétiquement",  # diacritics folded by FTS5, kept by PostgreSQL's configurations
+    "1s",
+    "bcs",
+    "coleopteran",
+    "herbicidas",
+    "maize herbicide",
+    "mon810",
+    "glufosinato insectos",
+]
+
+
+@pytest.mark.parametrize("q", DISAGREED)
+def test_both_engines_find_the_same_records(loaded, engines, q):
+    bitmaps, sql = engines
+    request = SearchRequest(q=q)
+    found = bitmaps.bitmaps.hit_ids(request)
+    assert found == sql.sql.hit_ids(request)
+    assert found  # every one of them finds records
+    query = SearchQuery(q=q, sort="relevance", limit=20, include_total=True)
+    got, want = bitmaps.search(query), sql.search(query)
+    assert [d.id for d in got.items] == [d.id for d in want.items]
+    assert got.total == want.total == len(found)
+
+
 def test_both_engines_return_the_same_first_page(loaded, engines):
     bitmaps, sql = engines
     seed = bitmaps.search(SearchQuery(facets=FACETS, limit=1))
     values = {name: [v for v, _ in counts] for name, counts in seed.facets.items() if counts}
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=EXAMPLES, deadline=None)
     @given(
         q=st.lists(st.sampled_from(WORDS), max_size=3),
         filters=filter_sets(values),
@@ -80,8 +111,13 @@ def test_both_engines_return_the_same_first_page(loaded, engines):
         got, want = bitmaps.search(query), sql.search(query)
         assert bitmaps.index.status == "ready"
         assert [d.id for d in got.items] == [d.id for d in want.items]
-        assert got.total == want.total
-        assert got.facets == want.facets
+        # a count out of its time budget (a loaded machine) is reported, not compared
+        late = set(got.timed_out) | set(want.timed_out)
+        if "total" not in late:
+            assert got.total == want.total
+        assert {k: v for k, v in got.facets.items() if k not in late} == {
+            k: v for k, v in want.facets.items() if k not in late
+        }
         assert bool(got.next) == bool(want.next)
         if got.next:  # a cursor of one engine continues in the other
             after_b = sql.search(SearchQuery(**{**query.__dict__, "cursor": got.next}))

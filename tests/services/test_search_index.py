@@ -11,7 +11,7 @@ from bch.services.reindex import reindex
 from bch.services.search import SearchQuery
 from bch.storage.bulk import bulk_publish
 from bch.storage.rows import NewRevision
-from bch.storage.tables import changes, record_facets, search_texts
+from bch.storage.tables import changes, record_facets, search_texts, search_tokens
 from tests import factories
 
 
@@ -28,6 +28,7 @@ def test_reindex_rebuilds_what_publish_wrote(services):
     with services.engine.begin() as conn:
         conn.execute(delete(record_facets))
         conn.execute(delete(search_texts))
+        conn.execute(delete(search_tokens))
     assert services.search.search(SearchQuery(q="glycine")).items == []
     assert reindex(services) == 2
     assert _facet_rows(services) == before

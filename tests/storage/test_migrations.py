@@ -10,11 +10,11 @@ from bch.storage.tables import metadata
 
 
 def _ignore_search_internals(obj, name, type_, reflected, compare_to):
-    if type_ == "table" and name and name.startswith("search_fts"):
+    if type_ == "table" and name and name.startswith("search_tokens_fts"):
         return False  # SQLite FTS5 virtual table and its shadow tables
-    if type_ == "column" and name == "tsv":
-        return False  # PostgreSQL generated tsvector
-    return not (type_ == "index" and name == "ix_search_texts_tsv")
+    if type_ == "column" and name in ("words_tsv", "title_tsv"):
+        return False  # PostgreSQL generated tsvectors
+    return not (type_ == "index" and name and name.startswith("ix_search_tokens_"))
 
 
 def test_migrations_match_the_declared_tables(services):

@@ -40,6 +40,7 @@ def reindex(svc: Services) -> int:
                         rt, body, svc.thesaurus, doc.owner, doc.title, lookup, linked
                     ),
                     facets.language_texts(rt, body, svc.thesaurus, doc.title, linked),
+                    doc.title,
                 )
                 done += 1
     if svc.search.index is not None:

@@ -1,8 +1,9 @@
 """The in-memory search index: compressed bitmaps (Roaring, via pyroaring) of record ids per
 indexed word, per title word and per facet value, so that a search intersects a few bitmaps and
 counts its facets with `intersection_cardinality` instead of joining hundreds of thousands of
-rows. It is derived entirely from the tables a publish writes (documents, record_facets,
-search_texts) and kept in step with them through the change sequence: before each use, the
+rows. It is derived entirely from the tables a publish writes (documents, record_facets, and
+search_tokens: the index entries of bch.storage.text_tokens, the ones the SQL engine matches
+too) and kept in step with them through the change sequence: before each use, the
 records changed since the index's sequence are re-read (in any process: a CLI import, another
 server worker), so a search always answers from committed data.
 
@@ -29,8 +30,8 @@ import platformdirs
 from pyroaring import BitMap
 from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
-from bch.storage.tables import changes, documents, record_facets, search_texts
-from bch.storage.text_tokens import QueryWord, text_tokens, title_tokens
+from bch.storage.tables import changes, documents, record_facets, search_tokens
+from bch.storage.text_tokens import QueryWord, entries
 
 log = logging.getLogger("bch.search")
 
@@ -93,16 +94,14 @@ class BitmapIndex:
         facets: dict[tuple[str, str], list[int]] = defaultdict(list)
         live: list[int] = []
         rows = conn.execute(
-            select(documents.c.id, documents.c.title, *COLUMNS.values()).where(
+            select(documents.c.id, *COLUMNS.values()).where(
                 documents.c.deleted_at.is_(None), where(documents.c.id)
             )
         )
         for r in rows:
             live.append(r.id)
-            for name, value in zip(COLUMNS, r[2:], strict=True):
+            for name, value in zip(COLUMNS, r[1:], strict=True):
                 facets[(name, value)].append(r.id)
-            for word in title_tokens(r.title):
-                titles[word].append(r.id)
         if not live:
             return
         alive = set(live)
@@ -116,14 +115,16 @@ class BitmapIndex:
             if doc_id in alive:
                 facets[(name, value)].append(doc_id)
         rows = conn.execute(
-            select(search_texts.c.document_id, search_texts.c.lang, search_texts.c.content).where(
-                where(search_texts.c.document_id)
+            select(search_tokens.c.document_id, search_tokens.c.words, search_tokens.c.title).where(
+                where(search_tokens.c.document_id)
             )
         )
-        for doc_id, lang, content in rows:
+        for doc_id, text_entries, title_entries in rows:
             if doc_id in alive:
-                for word in text_tokens(lang, content):
+                for word in entries(text_entries):
                     words[word].append(doc_id)
+                for word in entries(title_entries):
+                    titles[word].append(doc_id)
         self.live.update(live)
         self._merge(self.words, words)
         self._merge(self.title_words, titles)
@@ -334,7 +335,7 @@ class LiveIndex:
         return index
 
 
-SNAPSHOT_FORMAT = "bch-search-index/1"  # change when text_tokens or the layout changes
+SNAPSHOT_FORMAT = "bch-search-index/2"  # change when text_tokens or the layout changes
 
 
 def save_snapshot(index: BitmapIndex, path: Path) -> None:

@@ -1,7 +1,7 @@
 """Bulk loading for benchmarks and large imports: many new records (the same NewRevision a
 publish takes) in one transaction, with the same derived rows a publish writes (revision,
-change-sequence entry, links, LMO UID keys, facet rows, per-language search texts, the legacy
-full-text row), inserted in batches instead of one record at a time. Validation is the caller's business: the rows must come
+change-sequence entry, links, LMO UID keys, facet rows, per-language search texts, the
+search index entries), inserted in batches instead of one record at a time. Validation is the caller's business: the rows must come
 from already validated documents."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, insert, select
 
 from bch.storage.rows import NewRevision
+from bch.storage.search_index import tokens_row
 from bch.storage.tables import (
     changes,
     documents,
@@ -21,6 +22,7 @@ from bch.storage.tables import (
     record_links,
     revisions,
     search_texts,
+    search_tokens,
 )
 
 
@@ -29,7 +31,10 @@ def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime)
     `conn` must be a Database.writing() transaction (its lock keeps the sequence gap-free)."""
     next_id = conn.execute(select(func.coalesce(func.max(documents.c.id), 0))).scalar_one() + 1
     next_seq = conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one() + 1
-    order = (documents, revisions, changes, record_links, lmo_uids, record_facets, search_texts)
+    order = (
+        *(documents, revisions, changes, record_links, lmo_uids),
+        *(record_facets, search_texts, search_tokens),
+    )
     rows: dict[Table, list[dict[str, Any]]] = {t: [] for t in order}
     for i, r in enumerate(records):
         doc_id, seq = next_id + i, next_seq + i
@@ -75,6 +80,7 @@ def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime)
         rows[search_texts].extend(
             {"document_id": doc_id, "lang": lang, "content": c} for lang, c in r.texts.items()
         )
+        rows[search_tokens].append(tokens_row(doc_id, r.texts, r.title))
     for table, values in rows.items():  # documents first: the others refer to them
         if values:
             conn.execute(insert(table), values)

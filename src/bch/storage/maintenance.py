@@ -37,6 +37,7 @@ class MaintenanceRepository:
         doc_id: int,
         facets: Sequence[tuple[str, str]],
         texts: Mapping[str, str],
+        title: Mapping[str, str] | None = None,
     ) -> None:
-        """The facet rows and per-language texts of one record, rewritten."""
-        replace_index(conn, doc_id, facets, texts)
+        """The facet rows, per-language texts and index entries of one record, rewritten."""
+        replace_index(conn, doc_id, facets, texts, title)

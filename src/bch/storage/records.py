@@ -156,7 +156,7 @@ class RecordRepository:
                 insert(lmo_uids),
                 [{"uid_key": k, "document_id": doc_id, "kind": kind} for k, kind in keys.items()],
             )
-        replace_index(conn, doc_id, rev.facets, rev.texts)
+        replace_index(conn, doc_id, rev.facets, rev.texts, rev.title)
 
     def tombstone(self, conn: Connection, doc: DocumentRow, reason: str, by: str) -> DocumentRow:
         now = utcnow()

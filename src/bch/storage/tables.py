@@ -133,10 +133,8 @@ record_facets = Table(
     Index(None, "field", "value", "document_id"),
 )
 
-# Full text per language: one row per (record, language). PostgreSQL adds a generated tsvector
-# with that language's text search configuration; SQLite indexes the rows in FTS5 tables
-# (search_fts_en with English stemming, search_fts_intl for the others; Chinese is indexed as
-# character bigrams). See bch.services.facets.language_texts.
+# Full text per language: one row per (record, language); Chinese as character bigrams. See
+# bch.services.facets.language_texts. What a search matches is search_tokens, derived from it.
 search_texts = Table(
     "search_texts",
     metadata,
@@ -145,6 +143,19 @@ search_texts = Table(
     Column("lang", String(8), nullable=False),
     Column("content", Text, nullable=False),
     Index(None, "document_id", "lang", unique=True),
+)
+
+# The search index entries of a record (bch.storage.text_tokens: every word of its texts raw and
+# stemmed, and those of its display title), space-separated; one row per live record, written
+# with search_texts. Both search engines match these: the bitmap index loads them, and the
+# database holds them verbatim in a full-text index (PostgreSQL: generated tsvector columns
+# words_tsv and title_tsv; SQLite: the FTS5 table search_tokens_fts), migration 0007.
+search_tokens = Table(
+    "search_tokens",
+    metadata,
+    Column("document_id", BigId, ForeignKey("documents.id"), primary_key=True),
+    Column("words", Text, nullable=False),
+    Column("title", Text, nullable=False),
 )
 
 # --- Accounts, roles, drafts and the publishing workflow (issue 3, migration 0002) ---------------

@@ -1,8 +1,7 @@
 """The one tokenizer of search: how a text splits into words, for every engine and surface.
 
 `words` splits (lower-cased runs of Unicode word characters); `cjk_bigrams` rewrites Chinese,
-Japanese and Korean runs as overlapping bigrams for the databases' full-text indexes;
-`query_terms` are the words of a query as the SQL engines' full-text match takes them;
+Japanese and Korean runs as overlapping bigrams in the texts a publish stores;
 `text_tokens`, `title_tokens` and `query_words` are the entries of the bitmap index and what a
 query word matches, which also defines relevance (see bch.storage.search.contract).
 
@@ -13,12 +12,20 @@ unicode61 tokenizer does), and, when L has a Snowball stemmer (Arabic, English, 
 French, Russian: the languages PostgreSQL stems too), the word's stem in L's own namespace
 (`"\\x1fen\\x1fmaiz"`), so a French stem never matches an English word. Chinese, Japanese and Korean
 runs become their character bigrams. A query word matches every indexed word it is a prefix
-of, raw or stemmed in any language, like FTS5's `"word"*` and PostgreSQL's `word:*`."""
+of, raw or stemmed in any language. Entries are at most MAX_ENTRY characters (a longer word is
+cut, and so is a query word: it still matches as a prefix).
+
+Both engines hold exactly these entries: a publish writes them, space-separated, into the row of
+`search_tokens` (`document_entries` of its texts, `title_tokens` of its title: `entry_line`),
+which the bitmap index loads and the databases' full-text indexes hold verbatim (FTS5's `ascii`
+tokenizer with the separator as a token character; PostgreSQL's `array_to_tsvector`, no parser,
+no stemming, no stop words), and a query word is matched as the same prefixes in both."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,6 +34,7 @@ import Stemmer
 STEMMED = {"ar": "arabic", "en": "english", "es": "spanish", "fr": "french", "ru": "russian"}
 SEP = "\x1f"
 MAX_QUERY_WORDS = 16
+MAX_ENTRY = 200  # characters of an index entry (PostgreSQL takes lexemes < 2 KB)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+$")
 _STEMMERS = {lang: Stemmer.Stemmer(name) for lang, name in STEMMED.items()}
@@ -71,15 +79,6 @@ def cjk_bigrams(text: str) -> str:
     return _CJK_RUN.sub(grams, text)
 
 
-def query_terms(query: str) -> list[list[str]]:
-    """Words of a query for a database's full-text match; a CJK word becomes its bigrams (a
-    phrase). At most MAX_QUERY_WORDS distinct words, as `query_words`."""
-    out = []
-    for w in list(dict.fromkeys(words(query)))[:MAX_QUERY_WORDS]:
-        out.append(_bigrams(w) if is_cjk(w) and len(w) > 1 else [w])
-    return out
-
-
 def _bigrams(word: str) -> list[str]:
     return [word[i : i + 2] for i in range(len(word) - 1)] if len(word) > 1 else [word]
 
@@ -100,13 +99,31 @@ def title_tokens(title: dict[str, str] | None) -> set[str]:
     return out
 
 
+def document_entries(texts: Mapping[str, str]) -> set[str]:
+    """Index entries of a record's texts ({language: text}, as a publish writes them)."""
+    out: set[str] = set()
+    for lang, content in texts.items():
+        out |= text_tokens(lang, content)
+    return out
+
+
+def entry_line(entries: set[str]) -> str:
+    """Entries as stored in `search_tokens`: sorted, one space between two."""
+    return " ".join(sorted(entries))
+
+
+def entries(line: str) -> list[str]:
+    """The entries of a stored line (`entry_line`); not str.split(): SEP counts as a space."""
+    return line.split(" ") if line else []
+
+
 @lru_cache(maxsize=131_072)
 def _entries(lang: str, word: str) -> tuple[str, ...]:
     if _CJK.match(word):
         return tuple(_bigrams(word))
     if lang in STEMMED:
-        return (fold(word), SEP + lang + SEP + stem(lang, word))
-    return (fold(word),)
+        return (fold(word)[:MAX_ENTRY], (SEP + lang + SEP + stem(lang, word))[:MAX_ENTRY])
+    return (fold(word)[:MAX_ENTRY],)
 
 
 @dataclass(frozen=True)
@@ -126,8 +143,8 @@ def query_words(query: str) -> list[QueryWord]:
         if _CJK.match(word):
             out.append(QueryWord(word, exact=tuple(_bigrams(word))))
             continue
-        alternatives = {fold(word)}
-        alternatives.update(SEP + lang + SEP + stem(lang, word) for lang in STEMMED)
+        alternatives = {fold(word)[:MAX_ENTRY]}
+        alternatives.update((SEP + lang + SEP + stem(lang, word))[:MAX_ENTRY] for lang in STEMMED)
         out.append(QueryWord(word, prefixes=tuple(sorted(alternatives))))
     return out[:MAX_QUERY_WORDS]
 

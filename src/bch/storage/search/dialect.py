@@ -1,15 +1,18 @@
 """What differs between SQLite and PostgreSQL in a search, one small class per database (as
-bch.storage.dialects): the full-text match over `search_texts`, the time budget of a count,
-and the whole-second date keys and code-point string order of the v2013 index.
+bch.storage.dialects): the match of query words against the index entries of `search_tokens`
+(bch.storage.text_tokens: the same entries the bitmap index holds, so both engines find the same
+records), the time budget of a count, and the whole-second date keys and code-point string
+order of the v2013 index.
 
-PostgreSQL: search_texts.tsv is generated with the row language's text search configuration
-(arabic, english, spanish, french, russian; 'simple' for Chinese, indexed as bigrams).
-SQLite: FTS5 tables search_fts_en (Porter stemming) and search_fts_intl (Unicode, diacritics
-folded) over search_texts; Chinese is indexed as bigrams in both. Both take the words of
-bch.storage.text_tokens.query_terms, each as a prefix."""
+SQLite: the FTS5 table search_tokens_fts (columns words, title; the `ascii` tokenizer keeps each
+entry whole). PostgreSQL: search_tokens.words_tsv and title_tsv (array_to_tsvector of the
+entries), matched by a tsquery of quoted lexemes (no parser, no stemming). A query word matches
+an entry it is a prefix of (one of its `prefixes`), or all of its `exact` entries (CJK bigrams),
+exactly as bch.storage.text_tokens.word_in."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,9 +23,10 @@ from sqlalchemy import Connection, Integer, Text, cast, func, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.selectable import Subquery
 
-from bch.storage.text_tokens import query_terms
+from bch.storage.text_tokens import QueryWord, query_words
 
-PG_CONFIGS = {"ar": "arabic", "en": "english", "es": "spanish", "fr": "french", "ru": "russian"}
+COLUMNS = ("words", "title")
+_PARAMS = itertools.count()  # what a word is matched in: all texts, or the display title
 
 
 class BudgetExceeded(Exception):
@@ -33,12 +37,14 @@ class SearchDialect:
     name = "sql"
 
     def text_match(self, query: str) -> Subquery | None:
-        """Sub-select (document_id) of records whose text in some language contains every word
-        of `query` (as a prefix); None when the query has no words."""
-        terms = query_terms(query)
-        return self._match(terms) if terms else None
+        """Sub-select (document_id) of records whose texts match every word of `query`; None
+        when the query has no words."""
+        words = query_words(query)
+        return self.match(words, "words") if words else None
 
-    def _match(self, terms: list[list[str]]) -> Subquery:
+    def match(self, words: list[QueryWord], column: str) -> Subquery:
+        """Sub-select (document_id) of records whose entries in `column` (words, title) match
+        every one of `words`."""
         raise NotImplementedError
 
     @contextmanager
@@ -63,15 +69,17 @@ class SearchDialect:
 class SqliteSearchDialect(SearchDialect):
     name = "sqlite"
 
-    def _match(self, terms: list[list[str]]) -> Subquery:
+    def match(self, words: list[QueryWord], column: str) -> Subquery:
+        assert column in COLUMNS
         parts = []
-        for t in terms:
-            parts.append('"' + " ".join(t) + '"' if len(t) > 1 else f'"{t[0]}"*')
+        for w in words:
+            alternatives = [f"{_fts(p)}*" for p in w.prefixes] or [_fts(e) for e in w.exact]
+            joiner = " OR " if w.prefixes else " AND "
+            parts.append("{" + column + "} : (" + joiner.join(alternatives) + ")")
+        name = _param()
         sql = text(
-            "SELECT DISTINCT document_id FROM search_texts WHERE id IN ("
-            " SELECT rowid FROM search_fts_en WHERE search_fts_en MATCH :fts_q"
-            " UNION ALL SELECT rowid FROM search_fts_intl WHERE search_fts_intl MATCH :fts_q)"
-        ).bindparams(fts_q=" ".join(parts))
+            f"SELECT rowid AS document_id FROM search_tokens_fts WHERE search_tokens_fts MATCH :{name}"
+        ).bindparams(**{name: " AND ".join(parts)})
         return sql.columns(document_id=Integer).subquery("m")
 
     @contextmanager
@@ -101,17 +109,16 @@ class SqliteSearchDialect(SearchDialect):
 class PostgresSearchDialect(SearchDialect):
     name = "postgresql"
 
-    def _match(self, terms: list[list[str]]) -> Subquery:
-        parts = ["(" + " <-> ".join(t) + ")" if len(t) > 1 else f"{t[0]}:*" for t in terms]
-        ors = " OR ".join(
-            f"(lang = '{lang}' AND tsv @@ to_tsquery('{cfg}', :ts_q))"
-            for lang, cfg in PG_CONFIGS.items()
-        )
-        langs = ", ".join(f"'{lang}'" for lang in PG_CONFIGS)
-        where = f"{ors} OR (lang NOT IN ({langs}) AND tsv @@ to_tsquery('simple', :ts_q))"
-        sql = text(f"SELECT DISTINCT document_id FROM search_texts WHERE {where}").bindparams(
-            ts_q=" & ".join(parts)
-        )
+    def match(self, words: list[QueryWord], column: str) -> Subquery:
+        assert column in COLUMNS
+        parts = []
+        for w in words:
+            alternatives = [f"{_lexeme(p)}:*" for p in w.prefixes] or [_lexeme(e) for e in w.exact]
+            parts.append("(" + (" | " if w.prefixes else " & ").join(alternatives) + ")")
+        name = _param()
+        sql = text(
+            f"SELECT document_id FROM search_tokens WHERE {column}_tsv @@ CAST(:{name} AS tsquery)"
+        ).bindparams(**{name: " & ".join(parts)})
         return sql.columns(document_id=Integer).subquery("m")
 
     @contextmanager
@@ -133,6 +140,21 @@ class PostgresSearchDialect(SearchDialect):
 
     def code_point(self, column: Any) -> Any:
         return column.collate("C")
+
+
+def _param() -> str:
+    """A bind parameter name of its own (a statement may hold several matches)."""
+    return f"match_{next(_PARAMS)}"
+
+
+def _fts(entry: str) -> str:
+    """An entry as an FTS5 string."""
+    return '"' + entry.replace('"', '""') + '"'
+
+
+def _lexeme(entry: str) -> str:
+    """An entry as a quoted tsquery lexeme."""
+    return "'" + entry.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def search_dialect(name: str) -> SearchDialect:

@@ -1,9 +1,12 @@
 """The SQL search engine: a SearchRequest answered by the database, over the facet rows
-(record_facets) and the per-language full text (search_texts) a publish writes, always within
+(record_facets) and the index entries (search_tokens) a publish writes, always within
 the caller's read scope (bch.storage.scope). Dialect pieces: bch.storage.search.dialect.
 
-Relevance follows the contract (bch.storage.search.contract): the hits' display titles are read
-and each gets its tier from bch.storage.text_tokens, exactly as the bitmap engine computes it."""
+Words are matched against the records' index entries (search_tokens, see
+bch.storage.search.dialect), the entries the bitmap engine holds. Relevance follows the contract
+(bch.storage.search.contract): a hit's tier is the number of query words its title entries do
+not match, an SQL expression (one title match per word), so the database orders and pages by
+(tier, id) and reads only the page's rows, as for any other sort."""
 
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ from bch.storage.tables import (
     record_facets,
     record_links,
 )
-from bch.storage.text_tokens import query_words, title_tier, title_tokens
+from bch.storage.text_tokens import query_words
 
 COLUMNS = {"realm": documents.c.realm, "schema": documents.c.schema, "country": documents.c.owner}
 TITLE_SORT = "_title"  # the hidden facet holding the sort key of the display title
@@ -71,10 +74,7 @@ class SqlSearch(SearchBackend):
     def search(self, request: SearchRequest) -> SearchHits:
         with self.db.reading() as conn:
             where = self.where(conn, request)
-            if request.sort == "relevance" and query_words(request.q):
-                items, after = self._relevance_page(conn, request, where)
-            else:
-                items, after = self.page(conn, request, where)
+            items, after = self.page(conn, request, where)
             total, facets, late = self._counts(conn, request, where)
         return SearchHits(items, after, total, facets, late, self.name)
 
@@ -155,7 +155,8 @@ class SqlSearch(SearchBackend):
     def page(
         self, conn: Connection, request: SearchRequest, where: list
     ) -> tuple[list[DocumentRow], After | None]:
-        """One page sorted by id, updatedAt or title (keyset on the sort key and id)."""
+        """One page sorted by id, updatedAt, title or relevance (keyset on the sort key and
+        id)."""
         title = None
         if request.sort == "title":
             title = (
@@ -166,6 +167,7 @@ class SqlSearch(SearchBackend):
         key = {
             "updatedAt": documents.c.updated_at,
             "title": func.coalesce(title.c.value, "") if title is not None else None,
+            "relevance": self.tier(request.q) if request.sort == "relevance" else None,
         }.get(request.sort)
         cols = [documents, key.label("sort_key")] if key is not None else [documents]
         stmt: Select = select(*cols).where(*where)
@@ -191,28 +193,23 @@ class SqlSearch(SearchBackend):
             nxt = After(last["id"], last["sort_key"] if key is not None else None)
         return items, nxt
 
-    def _relevance_page(
-        self, conn: Connection, request: SearchRequest, where: list
-    ) -> tuple[list[DocumentRow], After | None]:
-        """Relevance tiers (contract): every hit's title is read and tiered, then the page is
-        the next `limit` of (tier, id) after the position."""
-        words = query_words(request.q)
-        ranked = sorted(
-            (title_tier(words, title_tokens(r.title)), r.id)
-            for r in conn.execute(select(documents.c.id, documents.c.title).where(*where))
-        )
-        if request.descending:
-            ranked.reverse()
-        if request.after is not None:
-            mark = (request.after.key, request.after.id)
-            ranked = [p for p in ranked if (p < mark if request.descending else p > mark)]
-        picked = ranked[: request.limit + 1]
-        more = len(picked) > request.limit
-        picked = picked[: request.limit]
-        rows = self.documents_by_ids(conn, [i for _, i in picked])
-        items = [rows[i] for _, i in picked if i in rows]
-        nxt = After(picked[-1][1], picked[-1][0]) if more and picked else None
-        return items, nxt
+    def tier(self, q: str) -> ColumnElement[int] | None:
+        """The relevance tier of a record for the words of `q` (title_tier in SQL: one per word
+        its title entries do not match); None when `q` has no words (relevance is id order)."""
+        words = query_words(q)
+        if not words:
+            return None
+        misses = [
+            case(
+                (documents.c.id.in_(select(self.dialect.match([w], "title").c.document_id)), 0),
+                else_=1,
+            )
+            for w in words
+        ]
+        total = misses[0]
+        for miss in misses[1:]:
+            total = total + miss
+        return total
 
     @staticmethod
     def documents_by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, DocumentRow]:
