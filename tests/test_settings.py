@@ -48,6 +48,8 @@ CASES = [
      "a number of seconds between 0 and 86400"),
     ("BCH_SOURCES_MODE", "live", "sources_mode", "live", "online", "offline or live"),
     ("BCH_MATCHES_DEADLINE", "5", "matches_deadline", 5.0, "-1", "a number of seconds"),
+    ("BCH_FORM_MIN_SECONDS", "0.5", "form_min_seconds", 0.5, "soon",
+     "a number of seconds between 0 and 3600"),
 ]  # fmt: skip
 # free-form values: any text is a value (paths, host names, user names, passwords)
 FREE = {
@@ -59,6 +61,7 @@ FREE = {
     "BCH_ATTACHMENTS_DIR",
     "BCH_SEARCH_INDEX_DIR",
     "BCH_LEARNING_MODULES",
+    "BCH_FORM_SECRET",
 }
 
 

@@ -267,6 +267,13 @@ VARIABLES: tuple[Variable, ...] = (
         _number(0.001, 3600, "seconds"),
         "matches answer deadline",
     ),
+    Variable("BCH_FORM_SECRET", "form_secret", lambda raw: raw, "public forms' signing key"),
+    Variable(
+        "BCH_FORM_MIN_SECONDS",
+        "form_min_seconds",
+        _number(0, 3600, "seconds"),
+        "public forms' minimum fill time",
+    ),
 )
 
 _SOURCE_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -313,6 +320,10 @@ class Settings:
     sqlite_busy_timeout: float = 30.0
     sources_mode: str = "offline"
     matches_deadline: float = 2.0
+    # public forms (issue 14): the key signing form timestamps and forum reply-to addresses
+    # ("" = a random key per process), and the least time a person takes to fill a form
+    form_secret: str = ""
+    form_min_seconds: float = 3.0
     # BCH_SOURCE_<NAME>_<KEY> as read (validated): the source registry applies them by name
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the variables that were set (bch serve uses its own address when BCH_PUBLIC_URL is not)

@@ -69,6 +69,11 @@ def create_app(svc: Services) -> FastAPI:
     from bch.api import learning as learning_api  # e-learning (issue 13)
 
     app.include_router(learning_api.router)
+    from bch.api import consultations as consultations_api  # public participation (issue 14)
+    from bch.api import forums as forums_api
+
+    app.include_router(consultations_api.router)
+    app.include_router(forums_api.router)
 
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 

@@ -56,8 +56,15 @@ class Mailer:
     def __init__(self, settings: MailSettings | None = None):
         self.settings = settings or MailSettings(host=None)
 
-    def send(self, to: str | list[str], subject: str, body: str) -> bool:
-        """Send one plain-text mail; True when handed to the SMTP server."""
+    def send(
+        self,
+        to: str | list[str],
+        subject: str,
+        body: str,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> bool:
+        """Send one plain-text mail (with extra `headers`, e.g. Reply-To); True when handed to
+        the SMTP server."""
         recipients = [to] if isinstance(to, str) else list(to)
         if not recipients:
             return False
@@ -66,6 +73,8 @@ class Mailer:
         msg["From"] = s.sender
         msg["To"] = ", ".join(recipients)
         msg["Subject"] = subject
+        for name, value in headers:
+            msg[name] = value
         msg.set_content(body)
         if not s.host:
             _log_somewhere()
