@@ -19,6 +19,7 @@ def install(app: FastAPI) -> None:
         learning,
         lmo_page,
         pages,
+        participation,
         record_edit,
         registries,
         signup,
@@ -45,6 +46,7 @@ def install(app: FastAPI) -> None:
         record_edit,
         customs,
         learning,
+        participation,
         pages,
     ):
         app.include_router(module.router)
