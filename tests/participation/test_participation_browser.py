@@ -20,8 +20,8 @@ from bch.services.policy import Principal
 from bch.storage.rows import utcnow
 from tests.accounts.helpers import Mailbox, _free_port, kenyan_authority, kenyan_decision
 from tests.oai.live import live_server
-from tests.web.conftest import PASSWORD
 from tests.web.browser import ARGS, CHROMIUM, Walk, require_chromium
+from tests.web.conftest import PASSWORD
 
 sync_api = require_chromium()
 pytestmark = pytest.mark.xdist_group("browser")
