@@ -410,10 +410,7 @@ class ConsultationService:
         body = reject_unknown(body, {"text", "language", "name", "email", "consent", "attachment"})
         if principal.is_anonymous and proof is None:
             proof = (None, None)
-        if proof is not None:
-            self.guard.check(f"consultation:{ident}", proof[0], proof[1], client)
-        elif client:
-            self.guard.limiter.hit("form", client)
+        self.guard.admit(f"consultation:{ident}", proof, client)
         text = body_text(body.get("text"), "text")
         lang_ = language(body.get("language", lang), "language")
         if not flag(body.get("consent"), "consent"):

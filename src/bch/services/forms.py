@@ -48,6 +48,16 @@ class FormGuard:
         now = f"{self.clock():.3f}"
         return f"{now}.{self.sign(f'{form}|{now}')[:32]}"
 
+    def admit(
+        self, form: str, proof: tuple[str | None, str | None] | None, client: str | None
+    ) -> None:
+        """A submission: `proof` (formToken, honeypot) from a form is checked; without one (an
+        API caller with credentials) only the rate limit applies."""
+        if proof is not None:
+            self.check(form, proof[0], proof[1], client)
+        elif client:
+            self.limiter.hit("form", client)
+
     def check(self, form: str, token: str | None, honeypot: str | None, client: str | None) -> None:
         """Refuse an automated submission (400 naming the field) or a flood (429)."""
         if client:

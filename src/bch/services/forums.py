@@ -253,10 +253,7 @@ class ForumService:
         via: str = "api",
     ) -> dict[str, Any]:
         body = reject_unknown(body, {"title", "text", "language", "group"})
-        if proof is not None:
-            self.guard.check(f"forum:{forum_id}", proof[0], proof[1], client)
-        elif client:
-            self.guard.limiter.hit("form", client)
+        self.guard.admit(f"forum:{forum_id}", proof, client)
         title = short_text(body.get("title"), "title", 300, required=True)
         text = body_text(body.get("text"), "text")
         lang = language(body.get("language"), "language")
@@ -342,10 +339,7 @@ class ForumService:
         via: str = "api",
     ) -> dict[str, Any]:
         body = reject_unknown(body, {"text", "language", "parent", "synthesis"})
-        if proof is not None:
-            self.guard.check(f"thread:{thread_id}", proof[0], proof[1], client)
-        elif client:
-            self.guard.limiter.hit("form", client)
+        self.guard.admit(f"thread:{thread_id}", proof, client)
         text = body_text(body.get("text"), "text")
         lang = language(body.get("language"), "language")
         synthesis = flag(body.get("synthesis"), "synthesis")
