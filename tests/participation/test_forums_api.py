@@ -221,3 +221,18 @@ def test_the_aarhus_forums_are_seeded_closed_and_empty(services):
             "Facilitating public access to biosafety information",
         ]
         assert forum["threads"] == []  # no invented posts
+
+
+def test_cli_imports_closes_and_ingests(services):
+    from typer.testing import CliRunner
+
+    from bch.cli import app
+
+    url = str(services.engine.url.render_as_string(hide_password=False))
+    runner = CliRunner()
+    out = runner.invoke(app, ["consultations", "import-windows", "--database", url])
+    assert out.exit_code == 0 and "Imported 10 comment window(s) and 3 forum" in out.output
+    out = runner.invoke(app, ["consultations", "close-due", "--database", url])
+    assert out.exit_code == 0 and "Closed 10 consultation(s)" in out.output
+    bad = runner.invoke(app, ["forums", "ingest-mail", "--database", url], input=b"To: x@y\n\nhi")
+    assert bad.exit_code == 1 and "To:" in bad.output
