@@ -174,6 +174,16 @@ def test_a_full_consultation(services, mailbox):
         assert r.status_code == 200 and r.json()["status"] == "hidden"
         items = c.get(f"/api/v1/consultations/{ident}/comments").json()["items"]
         assert [k["id"] for k in items] == [mine] and items[0]["attachment"]
+        everything = c.get(f"/api/v1/consultations/{ident}/comments", headers=nfp).json()
+        assert [k["status"] for k in everything["items"]] == ["hidden", "published"]
+        first = c.get(f"/api/v1/consultations/{ident}/comments?limit=1", headers=nfp).json()
+        assert [k["id"] for k in first["items"]] == [anonymous_id] and first["next"]
+        rest = c.get(
+            f"/api/v1/consultations/{ident}/comments?limit=1&cursor={first['next']}", headers=nfp
+        ).json()
+        assert [k["id"] for k in rest["items"]] == [mine] and rest["next"] is None
+        bad_cursor = c.get(f"/api/v1/consultations/{ident}/comments?cursor=zz")
+        assert bad_cursor.status_code == 400 and bad_cursor.json()["errors"][0]["path"] == "cursor"
         assert c.get(items[0]["attachment"]).content == PDF
         actions = [e["action"] for e in svc.audit.entries(SECRETARIAT, record=ident)[0]]
         assert "consultation.comment.hide" in actions and "consultation.comment.publish" in actions

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from bch.api.deps import json_body, services
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
-from bch.api.params import CommentId
+from bch.api.params import CommentId, PageSize
 from bch.api.responses import content, errors
 from bch.api.responses import json_body as body_doc
 from bch.services.attachments import MEDIA_TYPES
@@ -166,11 +166,18 @@ def comment_form(consultation_id: str, svc: Svc) -> dict[str, Any]:
 
 @router.get(
     "/consultations/{consultation_id}/comments",
-    summary="Published comments (all, with their status, for the authority)",
-    responses=errors(404),
+    summary="Published comments (all, with their status, for the authority), a page at a time",
+    responses=errors(400, 404),
 )
-def list_comments(consultation_id: str, svc: Svc, principal: Caller) -> dict[str, Any]:
-    return {"items": svc.consultations.comments(consultation_id, principal)}
+def list_comments(
+    consultation_id: str,
+    svc: Svc,
+    principal: Caller,
+    cursor: str | None = None,
+    limit: PageSize = 100,
+) -> dict[str, Any]:
+    items, nxt = svc.consultations.comments_page(consultation_id, principal, cursor, limit)
+    return {"items": items, "next": nxt}
 
 
 @router.post(

@@ -32,8 +32,10 @@ from typing import Any
 from bch.records.countries import countries, country
 from bch.services import audit
 from bch.services.attachments import AttachmentStore
+from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import Conflict, NotFound, Unauthorized
 from bch.services.forms import FormGuard, bad
+from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.participation import (
     DELETED_USER,
     ParticipationMail,
@@ -199,12 +201,34 @@ class ConsultationService:
         return out
 
     def comments(self, ident: str, principal: Principal = ANONYMOUS) -> list[dict[str, Any]]:
-        """The published comments; every comment, with its status, for the authority."""
+        """Every published comment (every confirmed one, with its status, for the authority):
+        the pages and exports."""
+        return self.comments_page(ident, principal, None, None)[0]
+
+    def comments_page(
+        self, ident: str, principal: Principal, cursor: str | None, limit: int | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of `comments` after `cursor` (keyset), and the cursor of the next page."""
+        position = decode_cursor(cursor)
+        after = 0
+        if position is not None:
+            after = number_from_token(position.get("after"), "cursor", low=0, high=MAX_ID)
+        statuses = ("pending", "published", "rejected", "hidden")
         with self.repo.reading() as conn:
             c = self._load(conn, ident)
             runner = self.may_run(principal, c)
-            rows = self.repo.comments(conn, ident, None if runner else ("published",))
-        return [self._comment_view(k, private=runner) for k in rows if k["status"] != "unverified"]
+            rows = self.repo.comments(
+                conn,
+                ident,
+                statuses if runner else ("published",),
+                after=after,
+                limit=None if limit is None else limit + 1,
+            )
+        nxt = None
+        if limit is not None and len(rows) > limit:
+            rows = rows[:limit]
+            nxt = encode_cursor({"after": rows[-1]["id"]})
+        return [self._comment_view(k, private=runner) for k in rows], nxt
 
     def for_decision(self, identifier: str) -> list[dict[str, str]]:
         """The consultations whose final decision is this record (its page links back)."""

@@ -93,14 +93,22 @@ class ConsultationRepository:
         )
 
     def comments(
-        self, conn: Connection, consultation_id: str, statuses: tuple[str, ...] | None = None
+        self,
+        conn: Connection,
+        consultation_id: str,
+        statuses: tuple[str, ...] | None = None,
+        *,
+        after: int = 0,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        q = select(consultation_comments).where(
-            consultation_comments.c.consultation_id == consultation_id
-        )
+        """In the order they were sent (by id), after the comment `after` (keyset)."""
+        c = consultation_comments.c
+        q = select(consultation_comments).where(c.consultation_id == consultation_id, c.id > after)
         if statuses is not None:
-            q = q.where(consultation_comments.c.status.in_(statuses))
-        q = q.order_by(consultation_comments.c.created_at, consultation_comments.c.id)
+            q = q.where(c.status.in_(statuses))
+        q = q.order_by(c.id)
+        if limit is not None:
+            q = q.limit(limit)
         return [plain(r, _WHEN_K) for r in conn.execute(q)]
 
     def counts(self, conn: Connection, consultation_id: str) -> dict[str, int]:
