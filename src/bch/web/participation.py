@@ -21,6 +21,7 @@ from bch.web.submit import csrf_token, form_data, signed_in
 
 router = APIRouter(include_in_schema=False)
 MAX_FORM = 25 * 1024 * 1024
+PAGE = 200  # comments on a consultation's page; the next ones by the "more" link
 
 
 def _first(data: dict[str, list[str]], name: str) -> str:
@@ -125,7 +126,9 @@ async def create_consultation(request: Request, lang: str) -> Response:
 def _consultation(request: Request, lang: str, ident: str, **extra: Any) -> Response:
     svc, principal = services(request), principal_of(request)
     c = svc.consultations.get(ident, principal)
-    comments = svc.consultations.comments(ident, principal)
+    comments, more = svc.consultations.comments_page(
+        ident, principal, request.query_params.get("cursor"), PAGE
+    )
     return page(
         request,
         lang,
@@ -136,6 +139,7 @@ def _consultation(request: Request, lang: str, ident: str, **extra: Any) -> Resp
             (c["response"] or {}).get(lang) or next(iter((c["response"] or {}).values()), "")
         ),
         comments=_rich(comments),
+        more=more,
         csrf=csrf_token(request),
         form_token=svc.form_guard.stamp(f"consultation:{ident}"),
         honeypot=HONEYPOT,
