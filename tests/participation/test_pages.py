@@ -143,3 +143,35 @@ def test_forum_pages(services):
         html = c.get(thread).text
         assert 'lang="fr"' in html and 'lang="es"' in html and 'class="replies"' in html
     assert c.get("/en/forums/nope").status_code == 404
+
+
+def test_my_data_page_exports_and_deletes(services):
+    svc = services
+    svc.form_guard.min_seconds = 0
+    authority = add_user(svc, "nfp.ke@example.org", "nfp", "KE", password=PASSWORD)
+    add_user(svc, "amina@example.org", password=PASSWORD)
+    closes = (utcnow() + timedelta(days=5)).date().isoformat()
+    con = svc.consultations.create(
+        authority, {"country": "KE", "title": "T", "closesAt": closes, "moderation": "after"}
+    )
+    with client(svc) as c:
+        sign_in(c, "amina@example.org", "en")
+        page = c.get(f"/en/consultations/{con['id']}")
+        c.post(
+            f"/en/consultations/{con['id']}/comment",
+            data={
+                "csrf": _hidden(page.text, "csrf"),
+                "formToken": _hidden(page.text, "formToken"),
+                "text": "Mine",
+                "language": "en",
+                "consent": "on",
+            },
+        )
+        assert 'id="participation-data"' in c.get("/en/account").text
+        mine = c.get("/en/account/participation")
+        assert mine.status_code == 200 and "Comments: 1" in mine.text
+        assert c.get("/api/v1/participation/my-data").json()["comments"][0]["text"] == "<p>Mine</p>"
+        r = c.post("/en/account/participation/delete", data={"csrf": _hidden(mine.text, "csrf")})
+        assert r.status_code == 303 and "deleted=1" in r.headers["location"]
+        assert "Comments: 0" in c.get(r.headers["location"]).text
+    assert svc.consultations.comments(con["id"])[0]["author"] == "deleted user"

@@ -337,3 +337,28 @@ async def close_forum(request: Request, lang: str, forum_id: str) -> Response:
     await form_data(request)
     services(request).forums.archive(signed_in(request, lang), forum_id)
     return RedirectResponse(f"/{lang}/forums/{forum_id}", status_code=303)
+
+
+# -- a person's own data -----------------------------------------------------------------------
+@router.get("/{lang:lang}/account/participation")
+@web_page
+def my_data_page(request: Request, lang: str) -> Response:
+    principal = signed_in(request, lang)
+    data = services(request).personal_data.export(principal)
+    return page(
+        request,
+        lang,
+        "participation_data.html",
+        data=data,
+        csrf=csrf_token(request),
+        deleted=request.query_params.get("deleted"),
+    )
+
+
+@router.post("/{lang:lang}/account/participation/delete")
+@web_page
+async def delete_my_data(request: Request, lang: str) -> Response:
+    await form_data(request)
+    out = services(request).personal_data.delete(signed_in(request, lang))
+    count = out["comments"] + out["forumPosts"]
+    return RedirectResponse(f"/{lang}/account/participation?deleted={count}", status_code=303)
