@@ -105,18 +105,39 @@ def test_forum_pages(services):
     svc.form_guard.min_seconds = 0
     add_user(svc, "scbd@example.org", "secretariat", password=PASSWORD)
     add_user(svc, "ana@example.org", password=PASSWORD)
-    from bch.services.policy import Principal
-
-    scbd = Principal(user_id=1, email="scbd@example.org", roles=frozenset({("secretariat", None)}))
-    svc.forums.create(
-        scbd, {"id": "engaging", "title": {"en": "Engaging the public", "es": "Participación"}}
-    )
+    with client(svc) as mod:
+        sign_in(mod, "scbd@example.org", "es")
+        page = mod.get("/es/forums")
+        assert 'id="forum-form"' in page.text
+        r = mod.post(
+            "/es/forums/new",
+            data={
+                "csrf": _hidden(page.text, "csrf"),
+                "owner": "SCBD",
+                "title": "Participación",
+                "groups": "Talleres\nEscuelas",
+                "participation": "open",
+            },
+        )
+        assert r.status_code == 303 and r.headers["location"] == "/es/forums/participacion"
+        page = mod.get("/es/forums/participacion")
+        assert "Talleres" in page.text and 'id="participants"' in page.text
+        r = mod.post(
+            "/es/forums/participacion/members",
+            data={
+                "csrf": _hidden(page.text, "csrf"),
+                "email": "nobody@example.org",
+                "role": "banned",
+                "reason": "spam",
+            },
+        )
+        assert r.status_code == 404
     with client(svc) as c:
         assert "Participación" in c.get("/es/forums").text
         sign_in(c, "ana@example.org", "es")
-        page = c.get("/es/forums/engaging")
+        page = c.get("/es/forums/participacion")
         r = c.post(
-            "/es/forums/engaging/threads",
+            "/es/forums/participacion/threads",
             data={
                 "csrf": _hidden(page.text, "csrf"),
                 "formToken": _hidden(page.text, "formToken"),

@@ -14,6 +14,7 @@ import email
 import email.policy
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,12 @@ FORUM_FIELDS = {
     "closesAt",
     "groups",
 }
+
+
+def slug(text: str) -> str:
+    """An address from a title: "Participación pública" -> "participacion-publica"."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
 
 
 def forum_state(f: dict[str, Any], now: datetime) -> str:
@@ -120,6 +127,11 @@ class ForumService:
         return moderator
 
     # -- forums -------------------------------------------------------------------------------
+    def may_create(self, principal: Principal) -> list[str]:
+        """The owners the principal may create forums for (SCBD and/or their countries)."""
+        owners = {c for _r, c in principal.roles if c} | {"SCBD"}
+        return sorted(o for o in owners if may_participate(principal, "forum.create", o))
+
     def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         body = reject_unknown(body, FORUM_FIELDS)
         owner = body.get("owner", "SCBD")
@@ -128,7 +140,7 @@ class ForumService:
         owner = owner.upper()
         require_participation(principal, "forum.create", owner)
         title = lang_map(body.get("title"), "title")
-        ident = body.get("id") or re.sub(r"[^a-z0-9]+", "-", next(iter(title.values())).lower())
+        ident = body.get("id") or slug(next(iter(title.values())))
         ident = ident.strip("-")[:48] if isinstance(ident, str) else ""
         if not _ID.match(ident) or ident in ("threads", "posts", "inbound-mail"):
             raise bad("id", "expected lower-case letters, digits and dashes, e.g. gm-labelling")

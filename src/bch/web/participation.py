@@ -231,7 +231,50 @@ async def respond(request: Request, lang: str, ident: str) -> Response:
 @web_page
 def forums_page(request: Request, lang: str) -> Response:
     svc, principal = services(request), principal_of(request)
-    return page(request, lang, "forums.html", items=svc.forums.forums(principal))
+    return page(
+        request,
+        lang,
+        "forums.html",
+        items=svc.forums.forums(principal),
+        csrf=csrf_token(request),
+        may_create=svc.forums.may_create(principal),
+        principal=principal,
+    )
+
+
+@router.post("/{lang:lang}/forums/new")
+@web_page
+async def create_forum(request: Request, lang: str) -> Response:
+    data = await form_data(request)
+    groups = [{lang: g.strip()} for g in _first(data, "groups").splitlines() if g.strip()]
+    body: dict[str, Any] = {
+        "owner": _first(data, "owner") or "SCBD",
+        "title": {lang: _first(data, "title")},
+        "participation": _first(data, "participation") or "open",
+        "premoderation": _first(data, "premoderation") == "on",
+        "groups": groups,
+    }
+    if _first(data, "description"):
+        body["description"] = {lang: _first(data, "description")}
+    for field in ("opensAt", "closesAt"):
+        if _first(data, field):
+            body[field] = _first(data, field)
+    f = services(request).forums.create(signed_in(request, lang), body)
+    return RedirectResponse(f"/{lang}/forums/{f['id']}", status_code=303)
+
+
+@router.post("/{lang:lang}/forums/{forum_id}/members")
+@web_page
+async def set_member(request: Request, lang: str, forum_id: str) -> Response:
+    data = await form_data(request)
+    services(request).forums.set_member(
+        signed_in(request, lang),
+        forum_id,
+        _first(data, "email"),
+        _first(data, "role"),
+        _first(data, "reason") or None,
+    )
+    return RedirectResponse(f"/{lang}/forums/{forum_id}?member=1#participants", status_code=303)
 
 
 @router.get("/{lang:lang}/forums/threads/{thread_id}")
