@@ -100,7 +100,10 @@ async def create_forum(request: Request, principal: SignedIn, svc: Svc) -> dict[
     "/inbound-mail",
     summary="A reply by e-mail (RFC 822 message) to a thread's signed reply-to address",
     responses=errors(400, 403, 404, 409, 413),
-    openapi_extra=raw_body("message/rfc822", schema={"type": "string", "format": "binary"}),
+    openapi_extra=raw_body(
+        "application/octet-stream",
+        schema={"type": "string", "format": "binary", "description": "an RFC 822 message"},
+    ),
 )
 async def inbound_mail(request: Request, svc: Svc) -> dict[str, Any]:
     return svc.forums.ingest_mail(await read_body(request, MAX_MAIL))
