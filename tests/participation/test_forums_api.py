@@ -91,7 +91,7 @@ def test_a_moderated_discussion_with_mail(services, mailbox):
         msg["From"], msg["To"], msg["Subject"] = "luis@example.org", reply_to, "Re: forum"
         msg.set_content("Estoy de acuerdo.\n\nOn Monday Amina wrote:\n> L'accès du public")
         r = c.post(
-            "/api/v1/forums/inbound-mail",
+            "/api/v1/forums/mail/inbound",
             content=bytes(msg),
             headers={"Content-Type": "message/rfc822"},
         )
@@ -99,7 +99,7 @@ def test_a_moderated_discussion_with_mail(services, mailbox):
         by_mail = r.json()
         assert by_mail["via"] == "mail" and by_mail["body"] == "<p>Estoy de acuerdo.</p>"
         forged = bytes(msg).replace(reply_to.split(".")[2][:6].encode(), b"000000")
-        assert c.post("/api/v1/forums/inbound-mail", content=forged).status_code == 403
+        assert c.post("/api/v1/forums/mail/inbound", content=forged).status_code == 403
         c.post(
             f"/api/v1/forums/posts/{by_mail['id']}/moderation",
             json={"action": "publish"},

@@ -97,7 +97,7 @@ async def create_forum(request: Request, principal: SignedIn, svc: Svc) -> dict[
 
 
 @router.post(
-    "/inbound-mail",
+    "/mail/inbound",
     summary="A reply by e-mail (RFC 822 message) to a thread's signed reply-to address",
     responses=errors(400, 403, 404, 409, 413),
     openapi_extra=raw_body(

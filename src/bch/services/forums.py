@@ -142,7 +142,7 @@ class ForumService:
         title = lang_map(body.get("title"), "title")
         ident = body.get("id") or slug(next(iter(title.values())))
         ident = ident.strip("-")[:48] if isinstance(ident, str) else ""
-        if not _ID.match(ident) or ident in ("threads", "posts", "inbound-mail"):
+        if not _ID.match(ident) or ident in ("threads", "posts", "mail"):
             raise bad("id", "expected lower-case letters, digits and dashes, e.g. gm-labelling")
         participation = body.get("participation", "open")
         if participation not in ("open", "invited"):
