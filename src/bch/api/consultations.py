@@ -19,8 +19,10 @@ from bch.services.consultation_pdf import consultation_pdf
 from bch.services.consultations import USES
 from bch.services.container import Services
 from bch.services.forms import HONEYPOT
+from bch.services.policy import ANONYMOUS
 
 router = APIRouter(prefix="/api/v1", tags=["consultations"])
+PDF_MAX = 1000  # comments in the PDF (about 1 s a thousand); the CSV has them all
 Svc = Annotated[Services, Depends(services)]
 LANG_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 
@@ -112,13 +114,14 @@ def confirm_comment(token: str, svc: Svc) -> dict[str, Any]:
 
 @router.get(
     "/consultations/{consultation_id}.pdf",
-    summary="A consultation with its published comments and response, as PDF",
+    summary="A consultation with its response and its first 1,000 published comments, as PDF",
     responses={200: content("application/pdf"), **errors(404)},
     response_class=Response,
 )
 def consultation_as_pdf(consultation_id: str, svc: Svc) -> Response:
     c = svc.consultations.get(consultation_id)
-    pdf = consultation_pdf(c, svc.consultations.comments(consultation_id))
+    comments, more = svc.consultations.comments_page(consultation_id, ANONYMOUS, None, PDF_MAX)
+    pdf = consultation_pdf(c, comments, more=more is not None)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -14,7 +14,10 @@ def _first(texts: dict[str, str] | None) -> str:
     return texts.get("en") or next(iter(texts.values()), "")
 
 
-def consultation_pdf(c: dict[str, Any], comments: list[dict[str, Any]]) -> bytes:
+def consultation_pdf(
+    c: dict[str, Any], comments: list[dict[str, Any]], *, more: bool = False
+) -> bytes:
+    """`more`: there are more published comments than `comments` (the CSV export has all)."""
     pdf = new_pdf()
     title = _first(c["title"])
     pdf.set_title(title)
@@ -57,7 +60,8 @@ def consultation_pdf(c: dict[str, Any], comments: list[dict[str, Any]]) -> bytes
         pdf.multi_cell(w, 5, as_text(_first(c["response"])), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("dejavu", "B", 11)
-    pdf.cell(w, 7, f"Comments ({len(comments)})", new_x="LMARGIN", new_y="NEXT")
+    shown = f"the first {len(comments)}; all are in the CSV export" if more else len(comments)
+    pdf.cell(w, 7, f"Comments ({shown})", new_x="LMARGIN", new_y="NEXT")
     for k in comments:
         pdf.set_font("dejavu", "B", 10)
         head = f"#{k['id']} {k['author']} ({k['language']}, {k['createdAt'][:10]})"
