@@ -55,6 +55,8 @@ CASES = [
     ("BCH_ALERTS_UNSUBSCRIBE_MAILTO", "unsubscribe@example.org", "alerts_unsubscribe_mailto",
      "unsubscribe@example.org", "nobody", "an e-mail address"),
     ("BCH_RATE_SUBSCRIBE", "3/60", "rate_subscribe", (3, 60.0), "3", "count/seconds"),
+    ("BCH_FORM_MIN_SECONDS", "0.5", "form_min_seconds", 0.5, "soon",
+     "a number of seconds between 0 and 3600"),
 ]  # fmt: skip
 # free-form values: any text is a value (paths, host names, user names, passwords)
 FREE = {
@@ -66,6 +68,7 @@ FREE = {
     "BCH_ATTACHMENTS_DIR",
     "BCH_SEARCH_INDEX_DIR",
     "BCH_LEARNING_MODULES",
+    "BCH_FORM_SECRET",
 }
 
 

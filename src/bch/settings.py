@@ -282,6 +282,13 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("BCH_ALERTS_UNSUBSCRIBE_MAILTO", "alerts_unsubscribe_mailto", _email, "mailto"),
     Variable("BCH_RATE_SUBSCRIBE", "rate_subscribe", _limit, "alert subscriptions per client"),
+    Variable("BCH_FORM_SECRET", "form_secret", lambda raw: raw, "public forms' signing key"),
+    Variable(
+        "BCH_FORM_MIN_SECONDS",
+        "form_min_seconds",
+        _number(0, 3600, "seconds"),
+        "public forms' minimum fill time",
+    ),
 )
 
 _SOURCE_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -333,6 +340,10 @@ class Settings:
     alert_claim_seconds: float = 300.0
     alerts_unsubscribe_mailto: str = ""
     rate_subscribe: tuple[int, float] = (10, 3600.0)
+    # public forms (issue 14): the key signing form timestamps and forum reply-to addresses
+    # ("" = a random key per process), and the least time a person takes to fill a form
+    form_secret: str = ""
+    form_min_seconds: float = 3.0
     # BCH_SOURCE_<NAME>_<KEY> as read (validated): the source registry applies them by name
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the variables that were set (bch serve uses its own address when BCH_PUBLIC_URL is not)

@@ -75,6 +75,11 @@ def create_app(svc: Services) -> FastAPI:
     from bch.api import alerts as alerts_api  # feeds and e-mail alerts (issue 14)
 
     app.include_router(alerts_api.router)
+    from bch.api import consultations as consultations_api  # public participation (issue 14)
+    from bch.api import forums as forums_api
+
+    app.include_router(consultations_api.router)
+    app.include_router(forums_api.router)
 
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 

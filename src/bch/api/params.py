@@ -52,5 +52,8 @@ def query_number(low: int, high: int) -> Any:
 Revision = path_number("revision", MAX_REVISION)
 RequestId = path_number("request", MAX_ID)
 TokenId = path_number("token", MAX_ID)
+CommentId = path_number("comment", MAX_ID)  # consultations and forums (issue 14)
+ThreadId = path_number("thread", MAX_ID)
+PostId = path_number("post", MAX_ID)
 PageSize = query_number(1, 1000)  # `limit` of the API's lists
 RevisionQuery = query_number(1, MAX_REVISION)  # ?revision=, ?from= and ?to= of the web pages

@@ -13,6 +13,7 @@ from bch.cli import (
     customs,
     data,
     db,
+    participation,
     register,
     resolve,
     server,
@@ -34,3 +35,5 @@ app.add_typer(data.app, name="data")
 app.add_typer(customs.app, name="customs")
 app.add_typer(register.app, name="register")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(participation.consultations, name="consultations")
+app.add_typer(participation.forums, name="forums")

@@ -98,6 +98,10 @@ def serve(
     if not empty and svc.is_empty():
         console.print("Empty database: loading the shipped real data first.")
         run_import(svc, None, first_load=True)
+    if not empty:  # public participation (issue 14): real comment windows, forum archives
+        added = svc.consultations.import_windows() + svc.forums.import_archive()
+        closed = svc.consultations.close_due()
+        console.print(f"Consultations: {added} imported, {len(closed)} closed at their deadline.")
     console.print(f"Serving on http://{host}:{port}")
     console.print(
         f"Public URL: {settings.public_url} (BCH_PUBLIC_URL); "

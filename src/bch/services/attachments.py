@@ -210,6 +210,19 @@ class AttachmentStore:
             raise NotFound(f"the file of attachment {attachment_id} is missing from the store")
         return att, path
 
+    def open_shared(self, attachment_id: str) -> tuple[Attachment, Path]:
+        """An attachment a public page shows (a consultation's published document or comment):
+        the caller (bch.services.consultations) has checked that the reader may see it."""
+        with self.db.reading() as conn:
+            row = self.rows.get(conn, attachment_id) if _ID.match(attachment_id or "") else None
+        if row is None:
+            raise NotFound(f"no attachment {attachment_id}")
+        att = _attachment(row)
+        path = self.files.path(att.sha256)
+        if not path.is_file():
+            raise NotFound(f"the file of attachment {attachment_id} is missing from the store")
+        return att, path
+
     def mine(self, principal: Principal) -> list[Attachment]:
         """The caller's attachments, newest first."""
         if principal.is_anonymous:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bch.records.realms import RealmRegistry, get_registry
 from bch.records.thesaurus import Thesaurus, get_thesaurus
+from bch.services.errors import ServiceError
 from bch.services.events import AccountEvent, EventBus, RequestEvent
 from bch.services.lmos import LmoService
 from bch.services.records import RecordService
@@ -113,6 +114,11 @@ class Services:
         bus.subscribe(lambda event: self._workflow_mail(event), RequestEvent)
         bus.subscribe(lambda event: self._account_mail(event), AccountEvent)
         self._subscribe_alerts(bus)
+        from bch.services.participation import ParticipationMail
+
+        bus.subscribe(
+            lambda e: self.mailer.send(e.to, e.subject, e.body, e.headers), ParticipationMail
+        )
         return bus
 
     @cached_property
@@ -339,6 +345,69 @@ class Services:
         """A publish wakes a running alerts worker (never builds the service for it)."""
         if "alerts" in self.__dict__:
             self.__dict__["alerts"].wake(event)
+
+    # -- public participation (issue 14) -------------------------------------------------------
+    @cached_property
+    def form_guard(self):
+        """Spam defences of the public forms (BCH_FORM_SECRET, BCH_FORM_MIN_SECONDS)."""
+        from bch.services.forms import FormGuard
+
+        s = self.settings
+        return FormGuard(s.form_secret, s.form_min_seconds, s.rate_write)
+
+    @cached_property
+    def consultations(self):
+        """Public consultations on pending decisions (issue 14)."""
+        from bch.services.consultations import ConsultationService
+        from bch.storage.consultations import ConsultationRepository
+        from bch.storage.forums import ForumRepository
+
+        def decision_of(ref: str) -> str | None:
+            try:
+                return self.records.get(ref, with_links=False).doc.uid_base
+            except ServiceError:
+                return None
+
+        users = ForumRepository(self.db)
+
+        def name_of(user_id: int) -> str:
+            with self.db.reading() as conn:
+                return users.display_name(conn, user_id)
+
+        return ConsultationService(
+            ConsultationRepository(self.db),
+            self.uow,
+            self.attachments,
+            self.form_guard,
+            public_url=self.settings.public_url,
+            decision_of=decision_of,
+            name_of=name_of,
+            data_dir=self.settings.data_dir,
+        )
+
+    @cached_property
+    def forums(self):
+        """Online forums (issue 14); replies by mail where an SMTP server is configured."""
+        from bch.services.forums import ForumService
+        from bch.storage.forums import ForumRepository
+
+        s = self.settings
+        domain = s.smtp_from.rpartition("@")[2] if s.smtp_host else None
+        return ForumService(
+            ForumRepository(self.db),
+            self.uow,
+            self.form_guard,
+            public_url=s.public_url,
+            reply_domain=domain or None,
+            data_dir=s.data_dir,
+        )
+
+    @cached_property
+    def personal_data(self):
+        """A person's own data in consultations and forums: export and delete (issue 14)."""
+        from bch.services.personal_data import PersonalData
+
+        return PersonalData(self.consultations, self.forums, self.uow)
 
     def is_empty(self) -> bool:
         with self.store.reading() as conn:

@@ -12,7 +12,7 @@ import email.policy
 import logging
 import re
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
@@ -67,10 +67,10 @@ class Mailer:
         to: str | list[str],
         subject: str,
         body: str,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
     ) -> bool:
-        """Send one plain-text mail (with these extra headers); True when handed to the SMTP
-        server."""
+        """Send one plain-text mail (with extra `headers`, a mapping or name-value pairs, e.g.
+        Reply-To, List-Unsubscribe); True when handed to the SMTP server."""
         recipients = [to] if isinstance(to, str) else list(to)
         if not recipients:
             return False
@@ -79,7 +79,8 @@ class Mailer:
         msg["From"] = s.sender
         msg["To"] = ", ".join(recipients)
         msg["Subject"] = subject
-        for name, value in (headers or {}).items():
+        pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
+        for name, value in pairs:
             msg[name] = value
         msg.set_content(body)
         if not s.host:

@@ -146,3 +146,41 @@ def target(
         return Target(rt, owner, draft_author=draft_author)
     author = None if rt.is_national or author_of is None else author_of(record.id)
     return Target(rt, owner, published=True, record_author=author, draft_author=draft_author)
+
+
+# -- public participation (issue 14) ---------------------------------------------------------------
+# Who runs consultations and forums, in one table: (what, owner kind) -> the roles that may.
+# "country": a country's consultations and forums (owner = the country's code); "SCBD": the
+# Secretariat's forums. A forum's own moderators (forum_members role "moderator") moderate it too,
+# and its creator is one (bch.services.forums).
+PARTICIPATION: dict[tuple[str, str], frozenset[str]] = {
+    ("consultation.run", "country"): frozenset({"nfp", "nau"}),  # open, moderate, close, respond
+    ("forum.create", "country"): frozenset({"nfp"}),
+    ("forum.create", "SCBD"): frozenset({"secretariat"}),
+    ("forum.moderate", "country"): frozenset({"nfp"}),
+    ("forum.moderate", "SCBD"): frozenset({"secretariat"}),
+}
+
+
+def may_participate(principal: Principal, what: str, owner: str | None) -> bool:
+    """Whether `principal` may do `what` (a key of PARTICIPATION) for `owner` (a country code or
+    SCBD). Writes need a write credential."""
+    if principal.is_anonymous or principal.scope != "write" or not owner:
+        return False
+    owner = owner.upper()
+    if owner == "SCBD":
+        roles = PARTICIPATION.get((what, "SCBD"), frozenset())
+        return any(principal.has_role(r) for r in roles)
+    roles = PARTICIPATION.get((what, "country"), frozenset())
+    return any(principal.has_role(r, owner) for r in roles)
+
+
+def require_participation(principal: Principal, what: str, owner: str | None) -> None:
+    if may_participate(principal, what, owner):
+        return
+    if principal.is_anonymous:
+        raise Unauthorized("sign in (Authorization: Bearer <token>) to do this")
+    if principal.scope != "write":
+        raise Forbidden("this token is read-only")
+    doing = what.replace(".", ": ")
+    raise Forbidden(f"you may not do {doing} for {owner or 'this owner'}")

@@ -301,6 +301,7 @@ def record_page(
         principal=principal,
         actions=svc.workflow.actions_on(principal, view.doc),
         just_published=published is not None,
+        consultations=svc.consultations.for_decision(view.doc.uid_base),
         **ctx,
     )
 

@@ -20,6 +20,7 @@ def install(app: FastAPI) -> None:
         learning,
         lmo_page,
         pages,
+        participation,
         record_edit,
         registers,
         registries,
@@ -49,6 +50,7 @@ def install(app: FastAPI) -> None:
         customs,
         learning,
         registers,
+        participation,
         pages,
     ):
         app.include_router(module.router)

@@ -1,0 +1,200 @@
+"""Online forums (issue 14): /api/v1/forums."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from bch.api.bodies import read_body
+from bch.api.deps import json_body, services
+from bch.api.drafts import write_limit
+from bch.api.identity import Caller, SignedIn, client_ip
+from bch.api.params import PostId, ThreadId
+from bch.api.responses import errors, raw_body
+from bch.api.responses import json_body as body_doc
+from bch.services.container import Services
+
+router = APIRouter(prefix="/api/v1/forums", tags=["forums"])
+Svc = Annotated[Services, Depends(services)]
+LANG_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+MAX_MAIL = 1024 * 1024
+
+_FORUM = {
+    "type": "object",
+    "required": ["title"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
+        "owner": {"type": "string", "description": "SCBD or a country code"},
+        "title": LANG_MAP,
+        "description": LANG_MAP,
+        "participation": {"type": "string", "enum": ["open", "invited"]},
+        "premoderation": {"type": "boolean"},
+        "opensAt": {"type": "string"},
+        "closesAt": {"type": "string"},
+        "groups": {"type": "array", "items": LANG_MAP},
+    },
+}
+_THREAD = {
+    "type": "object",
+    "required": ["title", "text", "language"],
+    "properties": {
+        "title": {"type": "string"},
+        "text": {"type": "string"},
+        "language": {"type": "string", "enum": ["ar", "en", "es", "fr", "ru", "zh"]},
+        "group": {"type": "integer"},
+    },
+}
+_POST = {
+    "type": "object",
+    "required": ["text", "language"],
+    "properties": {
+        "text": {"type": "string"},
+        "language": {"type": "string", "enum": ["ar", "en", "es", "fr", "ru", "zh"]},
+        "parent": {"type": "integer", "description": "the post replied to"},
+        "synthesis": {"type": "boolean", "description": "the moderator's synthesis"},
+    },
+}
+_MEMBER = {
+    "type": "object",
+    "required": ["email", "role"],
+    "properties": {
+        "email": {"type": "string"},
+        "role": {"type": "string", "enum": ["invited", "moderator", "banned", "none"]},
+        "reason": {"type": "string"},
+    },
+}
+_MODERATE = {
+    "type": "object",
+    "required": ["action"],
+    "properties": {
+        "action": {"type": "string", "enum": ["publish", "hide", "restore"]},
+        "reason": {"type": "string"},
+    },
+}
+
+
+async def _object(request: Request) -> dict[str, Any]:
+    body = await json_body(request)
+    return body if isinstance(body, dict) else {"": body}
+
+
+@router.get("", summary="Forums, newest first (closed ones stay readable: the archive)")
+def list_forums(svc: Svc, principal: Caller) -> dict[str, Any]:
+    return {"items": svc.forums.forums(principal)}
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a forum (the Secretariat, or a country's focal point)",
+    responses=errors(401, 403, 409, 413),
+    openapi_extra=body_doc(_FORUM),
+)
+async def create_forum(request: Request, principal: SignedIn, svc: Svc) -> dict[str, Any]:
+    write_limit(svc, principal)
+    return svc.forums.create(principal, await json_body(request))
+
+
+@router.post(
+    "/mail/inbound",
+    summary="A reply by e-mail (RFC 822 message) to a thread's signed reply-to address",
+    responses=errors(400, 403, 404, 409, 413),
+    openapi_extra=raw_body(
+        "application/octet-stream",
+        schema={"type": "string", "format": "binary", "description": "an RFC 822 message"},
+    ),
+)
+async def inbound_mail(request: Request, svc: Svc) -> dict[str, Any]:
+    return svc.forums.ingest_mail(await read_body(request, MAX_MAIL))
+
+
+@router.get(
+    "/threads/{thread_id}", summary="A thread and its posts as a tree", responses=errors(404)
+)
+def get_thread(thread_id: ThreadId, svc: Svc, principal: Caller) -> dict[str, Any]:
+    return svc.forums.thread(thread_id, principal)
+
+
+@router.post(
+    "/threads/{thread_id}/posts",
+    status_code=201,
+    summary="Reply in a thread (threaded: `parent`); a moderator may post the synthesis",
+    responses=errors(401, 403, 404, 409, 429),
+    openapi_extra=body_doc(_POST),
+)
+async def reply(
+    thread_id: ThreadId, request: Request, principal: SignedIn, svc: Svc
+) -> dict[str, Any]:
+    return svc.forums.reply(principal, thread_id, await _object(request), client=client_ip(request))
+
+
+@router.put(
+    "/threads/{thread_id}/subscription",
+    summary="Follow a thread by mail",
+    responses=errors(401, 404),
+)
+def subscribe(thread_id: ThreadId, principal: SignedIn, svc: Svc) -> dict[str, Any]:
+    return svc.forums.subscribe(principal, thread_id, True)
+
+
+@router.delete(
+    "/threads/{thread_id}/subscription",
+    summary="Stop following a thread",
+    responses=errors(401, 404),
+)
+def unsubscribe(thread_id: ThreadId, principal: SignedIn, svc: Svc) -> dict[str, Any]:
+    return svc.forums.subscribe(principal, thread_id, False)
+
+
+@router.post(
+    "/posts/{post_id}/moderation",
+    summary="Publish (pre-moderated), hide (with a reason) or restore a post; audited",
+    responses=errors(401, 403, 404, 409),
+    openapi_extra=body_doc(_MODERATE),
+)
+async def moderate(post_id: PostId, request: Request, principal: SignedIn, svc: Svc):
+    body = await _object(request)
+    return svc.forums.moderate(principal, post_id, body.get("action"), body.get("reason"))
+
+
+@router.get("/{forum_id}", summary="A forum: groups and threads", responses=errors(404))
+def get_forum(forum_id: str, svc: Svc, principal: Caller) -> dict[str, Any]:
+    return svc.forums.forum(forum_id, principal)
+
+
+@router.post(
+    "/{forum_id}/threads",
+    status_code=201,
+    summary="Start a thread (signed in; invited forums: participants only)",
+    responses=errors(401, 403, 404, 409, 429),
+    openapi_extra=body_doc(_THREAD),
+)
+async def start_thread(
+    forum_id: str, request: Request, principal: SignedIn, svc: Svc
+) -> dict[str, Any]:
+    return svc.forums.start_thread(
+        principal, forum_id, await _object(request), client=client_ip(request)
+    )
+
+
+@router.post(
+    "/{forum_id}/members",
+    summary="Invite, make moderator, ban (with a reason) or reinstate a participant",
+    responses=errors(401, 403, 404),
+    openapi_extra=body_doc(_MEMBER),
+)
+async def set_member(forum_id: str, request: Request, principal: SignedIn, svc: Svc):
+    body = await _object(request)
+    return svc.forums.set_member(
+        principal, forum_id, body.get("email"), body.get("role"), body.get("reason")
+    )
+
+
+@router.post(
+    "/{forum_id}/close",
+    summary="Close the forum now (it stays readable as an archive)",
+    responses=errors(401, 403, 404),
+)
+def close_forum(forum_id: str, principal: SignedIn, svc: Svc) -> dict[str, Any]:
+    return svc.forums.archive(principal, forum_id)
