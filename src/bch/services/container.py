@@ -292,6 +292,29 @@ class Services:
             LearningRepository(self.db), self.uow, self.settings.learning_modules_dir
         )
 
+    @cached_property
+    def node(self):
+        """A national node's sync with the central (issue 12): pull, push, conflicts."""
+        from bch.services.node_sync import NodeSync
+        from bch.storage.node_state import NodeStateRepository
+
+        return NodeSync(
+            self.db,
+            NodeStateRepository(self.db),
+            self.records,
+            self.uow,
+            self.registry,
+            poll_seconds=self.settings.node_poll_seconds,
+        )
+
+    @cached_property
+    def idempotency(self):
+        """Stored answers to writes sent with an Idempotency-Key (issue 12)."""
+        from bch.services.idempotency import IdempotencyService
+        from bch.storage.node_state import IdempotencyRepository
+
+        return IdempotencyService(self.uow, IdempotencyRepository())
+
     def is_empty(self) -> bool:
         with self.store.reading() as conn:
             return self.store.count_documents(conn) == 0
