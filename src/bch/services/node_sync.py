@@ -193,6 +193,7 @@ class NodeSync:
             "lastErrorAt": _iso(state.last_error_at),
             "pendingPushes": sum(counts.get(s, 0) for s in PENDING),
             "conflicts": counts.get("conflict", 0),
+            "refused": counts.get("refused", 0),
             "outbox": counts,
             "hasToken": bool(state.token),
         }
@@ -259,6 +260,7 @@ class NodeSync:
         offered = _json(client.get("/api/v1/export"), "/api/v1/export").get("items")
         if not isinstance(offered, list):
             raise CentralError("the central's /api/v1/export lists no dumps")
+        offered.sort(key=_load_order)
         for entry in offered:
             schema = entry.get("schema") if isinstance(entry, dict) else None
             if not isinstance(schema, str) or schema in state.bootstrapped:
@@ -320,10 +322,8 @@ class NodeSync:
     def _apply_batch(
         self, batch: list[tuple[dict[str, Any], int, int]], done_schema: str | None = None
     ) -> int:
-        changed = 0
         with self.uow() as tx:
-            for document, doc_id, revision in batch:
-                changed += self.records.mirror(tx, document, doc_id, revision, by=MIRROR_BY)
+            changed = self.records.mirror_many(tx, batch, by=MIRROR_BY)
             if done_schema is not None:
                 state = self.repo.get(tx.conn)
                 assert state is not None
@@ -493,12 +493,18 @@ class NodeSync:
         answer = _json(response, f"{path}/publish")
         status = "published" if response.status_code == 201 else "requested"
         with self.uow() as tx:
+            here = self.records.store.document_by_identifier(tx.conn, item.identifier)
+            revision = answer.get("revision")
+            back = here is not None and isinstance(revision, int)
+            if status == "published" and back and here.latest_revision >= revision:
+                status = "done"  # the feed brought it back already
             self.repo.mark(tx.conn, item.id, status=status, result=answer, last_error=None)
-        return status
+        return "published" if status == "done" else status
 
     def _refused(self, item: OutboxItem, path: str, response: httpx.Response) -> str:
-        if response.status_code >= 500 or response.status_code == 429:
-            raise CentralError(f"{path}: HTTP {response.status_code}")  # retried later
+        if response.status_code >= 500 or response.status_code in (401, 403, 408, 429):
+            # the central or the node's credentials: the entry stays pending, retried later
+            raise CentralError(f"{path}: HTTP {response.status_code}")
         with self.uow() as tx:  # the central refused it: kept for the user to correct
             self.repo.mark(
                 tx.conn,
@@ -533,8 +539,8 @@ class NodeSync:
                 item = self.repo.item(conn, item_id)
             except Exception:
                 raise NotFound(f"no outbox entry {item_id}") from None
-        if item.status != "conflict":
-            raise NotFound(f"outbox entry {item_id} is not in conflict")
+        if item.status not in ("conflict", "refused"):
+            raise NotFound(f"outbox entry {item_id} is not in conflict (nor refused)")
         try:
             view = self.records.get(item.identifier)
             theirs, revision = view.document, view.revision.revision
@@ -656,13 +662,22 @@ class NodeSync:
             stop.wait(backoff_delay(failures, cap=self.poll_seconds))
 
 
+# records that others borrow search facets from (an LMO its organism's type) are loaded first
+FIRST = ("organism", "organization", "contact", "dnaSequence", "authority", "modifiedOrganism")
+
+
+def _load_order(entry: Any) -> tuple[int, str]:
+    schema = str(entry.get("schema")) if isinstance(entry, dict) else ""
+    return (FIRST.index(schema) if schema in FIRST else len(FIRST), schema)
+
+
 # -- the central's answers, checked ----------------------------------------------------------------
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def _json(response: httpx.Response, what: str) -> dict[str, Any]:
-    if response.status_code != 200:
+    if response.status_code not in (200, 201, 202):
         raise CentralError(f"{what}: HTTP {response.status_code}")
     try:
         body = orjson.loads(response.content)

@@ -228,6 +228,40 @@ class RecordService:
         tx.record(RecordEvent("publish", uid, new.identifier, rt.realm, rt.name, owner, number, by))
         return True
 
+    def mirror_many(
+        self, tx: Transaction, items: list[tuple[dict[str, Any], int, int]], *, by: str
+    ) -> int:
+        """mirror() for many (document, documentID, revision): those not here yet are inserted
+        in one go (a node's bootstrap), the others one by one. Returns how many changed."""
+        conn = tx.conn
+        here = self.store.documents_by_identifiers(
+            conn, [str(d["header"]["identifier"]) for d, _i, _r in items]
+        )
+        changed = 0
+        news: list[NewRevision] = []
+        keys: list[tuple[int, int]] = []
+        for document, doc_id, number in items:
+            identifier = str(document["header"]["identifier"])
+            if identifier in here:
+                changed += self.mirror(tx, document, doc_id, number, by=by)
+                continue
+            try:
+                rt = self.registry.record_type(str(document["header"].get("schema")))
+            except UnknownSchema as exc:
+                raise ValidationFailed(str(exc)) from None
+            owner = derive.owner_of(rt, document)
+            news.append(self._new_revision(conn, rt, document, owner, by, []))
+            keys.append((doc_id, number))
+        self.store.mirror_new(conn, news, keys)
+        for new, (doc_id, number) in zip(news, keys, strict=True):
+            uid = f"{new.realm}-{new.short_code}-{new.owner}-{doc_id}-{number}"
+            tx.record(
+                RecordEvent(
+                    "publish", uid, new.identifier, new.realm, new.schema, new.owner, number, by
+                )
+            )
+        return changed + len(news)
+
     def mirror_delete(
         self, tx: Transaction, identifier: str, revision: int, *, reason: str, by: str
     ) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from bch.records.identifiers import RecordUid
+from bch.storage.bulk import bulk_publish
 from bch.storage.database import Database
 from bch.storage.rows import (
     DocumentRow,
@@ -192,6 +193,14 @@ class RecordRepository:
         append_change(conn, doc_id, number, "publish", now)
         self._replace_derived(conn, doc_id, rev)
         return True
+
+    def mirror_new(
+        self, conn: Connection, records: Sequence[NewRevision], keys: Sequence[tuple[int, int]]
+    ) -> None:
+        """Insert records this database does not hold yet, with the central's (documentID,
+        revision) (a node's bootstrap: in batches, see bch.storage.bulk)."""
+        if records:
+            bulk_publish(conn, records, utcnow(), keys)
 
     def mirror_delete(
         self, conn: Connection, identifier: str, revision: int, reason: str, by: str
