@@ -48,6 +48,8 @@ CASES = [
      "a number of seconds between 0 and 86400"),
     ("BCH_SOURCES_MODE", "live", "sources_mode", "live", "online", "offline or live"),
     ("BCH_MATCHES_DEADLINE", "5", "matches_deadline", 5.0, "-1", "a number of seconds"),
+    ("BCH_NODE_SYNC", "off", "node_sync", False, "later", '"on" or "off"'),
+    ("BCH_NODE_POLL_SECONDS", "5", "node_poll_seconds", 5.0, "0", "a number of seconds"),
 ]  # fmt: skip
 # free-form values: any text is a value (paths, host names, user names, passwords)
 FREE = {

@@ -273,7 +273,9 @@ def test_idempotency_key_on_the_centrals_publish(central):
 def test_the_change_stream_announces_each_new_sequence(central):
     with (
         httpx.Client(base_url=central.url, timeout=30) as client,
-        client.stream("GET", "/api/v1/changes/stream") as response,
+        client.stream(
+            "GET", "/api/v1/changes/stream", headers={"Accept": "text/event-stream"}
+        ) as response,
     ):
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = response.iter_lines()
@@ -282,6 +284,8 @@ def test_the_change_stream_announces_each_new_sequence(central):
         central.svc.records.publish(factories.organism("Zea mays"), by="t")
         second = next(line for line in lines if line.startswith("data:"))
         assert '"sequence": 1' in second
+    once = httpx.get(f"{central.url}/api/v1/changes/stream", timeout=30)  # not following
+    assert once.status_code == 200 and once.text.count("data:") == 1
 
 
 def test_init_refuses_a_database_with_records_of_its_own(services, central):

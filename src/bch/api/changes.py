@@ -59,11 +59,14 @@ STREAM_LIFETIME = 600.0  # the stream ends after this; the client reconnects
         'advance: `event: change`, `data: {"sequence": N}`. Read the feed '
         "(/api/v1/changes?since=...) when one arrives; the stream ends after 10 minutes "
         "(reconnect). It says only that something changed, never what: the feed applies the "
-        "reader's permissions."
+        "reader's permissions. A request without `Accept: text/event-stream` gets the first "
+        "event only (the answer then ends)."
     ),
     responses={200: {"content": {"text/event-stream": {}}, "description": "the event stream"}},
 )
 async def stream_changes(request: Request, svc: Svc):
+    follow = "text/event-stream" in request.headers.get("accept", "")
+
     async def events():
         last = -1
         quiet = 0.0
@@ -76,6 +79,8 @@ async def stream_changes(request: Request, svc: Svc):
                 last = seq
                 quiet = 0.0
                 yield f'event: change\ndata: {{"sequence": {seq}}}\n\n'.encode()
+                if not follow:
+                    return
             elif quiet >= STREAM_HEARTBEAT:
                 quiet = 0.0
                 yield b": keep-alive\n\n"

@@ -646,6 +646,7 @@ class NodeSync:
                     client.stream(
                         "GET",
                         "/api/v1/changes/stream",
+                        headers={"Accept": "text/event-stream"},
                         timeout=httpx.Timeout(self.timeout, read=60.0),
                     ) as response,
                 ):
