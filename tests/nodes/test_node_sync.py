@@ -298,3 +298,22 @@ def test_init_refuses_a_database_with_records_of_its_own(services, central):
 
 def test_status_of_a_central_is_not_a_node(services):
     assert services.node.status() == {"node": False}
+
+
+def test_a_publish_by_a_node_user_goes_to_the_central(services, central):
+    from bch.services.policy import Principal
+
+    node = _node(services, central)
+    node.node.sync_once()
+    officer = node.accounts.add_user("officer@ca.example", role="nfp", country="CA")
+    me = Principal(user_id=officer.id, email=officer.email, roles=frozenset({("nfp", "CA")}))
+    doc = factories.authority("CA")
+    identifier = doc["header"]["identifier"]
+    node.drafts.save(me, identifier, doc)
+    done = node.workflow.publish_draft(me, identifier)
+    assert done.published is not None and done.published.warnings[0]["code"] == "Info.Forwarded"
+    assert identifier not in _state(node)  # nothing published locally under a local number
+    node.node.sync_once()
+    node.node.sync_once()
+    assert _state(node)[identifier] == _state(central.svc)[identifier]
+    assert [i.status for i in node.node.outbox()] == ["done"]

@@ -179,7 +179,7 @@ class Services:
 
         requests = RequestRepository()
         deadlines = DeadlineService(self.db, requests, self.uow)
-        return WorkflowService(
+        service = WorkflowService(
             self.records,
             self.drafts,
             requests,
@@ -188,6 +188,8 @@ class Services:
             self.uow,
             deadline_days=self.settings.request_deadline_days,
         )
+        service.forward = self.node.forward  # on a national node the central publishes
+        return service
 
     @cached_property
     def _workflow_mail(self):

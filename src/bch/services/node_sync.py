@@ -459,6 +459,13 @@ class NodeSync:
         self.wake.set()
         return item
 
+    def forward(self, document: dict[str, Any], by: str) -> int | None:
+        """The workflow's publish on a node: queue the record for the central and return the
+        outbox entry's id; None when this installation is not a node (it publishes itself)."""
+        if self.state() is None:
+            return None
+        return self.submit(document, author=by).id
+
     def outbox(self, statuses: tuple[str, ...] = ()) -> list[OutboxItem]:
         with self.db.reading() as conn:
             return self.repo.items(conn, statuses)
