@@ -32,11 +32,11 @@ from tests import factories
 from tests.postgres import throwaway_database
 from tests.waiting import until
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 ROOT = Path(__file__).resolve().parents[2]
 BCH = str(Path(sys.executable).with_name("bch"))
-FAULT_ROUNDS = int(os.environ.get("BCH_TEST_NODE_FAULTS", "3"))
+FAULT_ROUNDS = int(os.environ.get("BCH_TEST_NODE_FAULTS", "2"))
 NAMES = ["Zea mays", "Glycine max", "Brassica napus", "Solanum tuberosum", "Oryza sativa"]
 
 

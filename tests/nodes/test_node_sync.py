@@ -5,6 +5,7 @@ the conflicts If-Match detects. The node's database is each backend in turn."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -237,7 +238,24 @@ def test_a_record_changed_on_the_central_meanwhile_is_a_conflict(services, centr
     [item] = node.node.outbox(("conflict",))
     info = node.node.conflict(item.id)
     assert set(info["fields"]) == {"name", "cpbOrganismTypes"} and info["theirsRevision"] == 2
-    assert node.node.resolve(item.id, "merge", {"name": "mine"}) == "pending"
+    # the node's user resolves it on the node's page: name mine, the rest theirs
+    node.accounts.add_user("officer@ca.example", role="nfp", country="CA", password=PASSWORD)
+    quiet = node.configured(BCH_NODE_SYNC="off")  # the test syncs, not the app
+    with TestClient(create_app(quiet), follow_redirects=False) as web:
+        r = web.post(
+            "/en/sign-in",
+            data={"email": "officer@ca.example", "password": PASSWORD, "next": "/en/"},
+        )
+        assert r.status_code == 303, r.text
+        html = web.get("/en/node").text
+        assert f'id="conflict-{item.id}"' in html and "node edit" in html
+        csrf = re.search(r'name="csrf" value="([^"]*)"', html).group(1)
+        r = web.post(
+            f"/en/node/outbox/{item.id}/resolve",
+            data={"csrf": csrf, "choice": "merge", "field.name": "mine"},
+        )
+        assert r.status_code == 303, r.text
+    assert node.node.outbox()[0].status == "pending"
     node.node.sync_once()
     node.node.sync_once()
     merged = central.svc.records.get(identifier)

@@ -18,6 +18,7 @@ def install(app: FastAPI) -> None:
         customs,
         learning,
         lmo_page,
+        node,
         pages,
         record_edit,
         registries,
@@ -45,6 +46,7 @@ def install(app: FastAPI) -> None:
         record_edit,
         customs,
         learning,
+        node,
         pages,
     ):
         app.include_router(module.router)
