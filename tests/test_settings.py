@@ -57,6 +57,8 @@ CASES = [
     ("BCH_RATE_SUBSCRIBE", "3/60", "rate_subscribe", (3, 60.0), "3", "count/seconds"),
     ("BCH_FORM_MIN_SECONDS", "0.5", "form_min_seconds", 0.5, "soon",
      "a number of seconds between 0 and 3600"),
+    ("BCH_NODE_SYNC", "off", "node_sync", False, "later", '"on" or "off"'),
+    ("BCH_NODE_POLL_SECONDS", "5", "node_poll_seconds", 5.0, "0", "a number of seconds"),
 ]  # fmt: skip
 # free-form values: any text is a value (paths, host names, user names, passwords)
 FREE = {

@@ -289,6 +289,13 @@ VARIABLES: tuple[Variable, ...] = (
         _number(0, 3600, "seconds"),
         "public forms' minimum fill time",
     ),
+    Variable("BCH_NODE_SYNC", "node_sync", _on_off, "node sync loop in bch serve"),
+    Variable(
+        "BCH_NODE_POLL_SECONDS",
+        "node_poll_seconds",
+        _number(0.1, 86400, "seconds"),
+        "node polling interval",
+    ),
 )
 
 _SOURCE_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -344,6 +351,8 @@ class Settings:
     # ("" = a random key per process), and the least time a person takes to fill a form
     form_secret: str = ""
     form_min_seconds: float = 3.0
+    node_sync: bool = True  # a national node's bch serve syncs in the background (issue 12)
+    node_poll_seconds: float = 30.0
     # BCH_SOURCE_<NAME>_<KEY> as read (validated): the source registry applies them by name
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the variables that were set (bch serve uses its own address when BCH_PUBLIC_URL is not)

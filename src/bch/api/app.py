@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from bch import __version__
@@ -20,8 +24,32 @@ from bch.api.openapi_doc import install_openapi
 from bch.services.container import Services
 
 
+def node_lifespan(svc: Services):
+    """On a national node (issue 12) with BCH_NODE_SYNC on: the sync loop runs in a background
+    thread while the application serves, and stops with it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        worker = None
+        if app.state.node_mode and svc.settings.node_sync:
+            worker = threading.Thread(target=svc.node.run, args=(stop,), name="bch-node-sync")
+            worker.daemon = True
+            worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            svc.node.wake.set()
+            if worker is not None:
+                worker.join(timeout=10)
+
+    return lifespan
+
+
 def create_app(svc: Services) -> FastAPI:
     app = FastAPI(
+        lifespan=node_lifespan(svc),
         title="Biosafety Clearing-House API",
         version=__version__,
         description="Records of the Biosafety Clearing-House and the other realms of the CHM.",
@@ -30,6 +58,7 @@ def create_app(svc: Services) -> FastAPI:
         default_response_class=FastJSONResponse,
     )
     app.state.services = svc
+    app.state.node_mode = svc.node.enabled  # a national node: banner and background sync
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)  # innermost: CORS and rate limits still see HEAD
     install_conventions(app, svc.settings)  # CORS on public reads, rate limits, /docs

@@ -33,6 +33,16 @@ IfMatch = Annotated[
 ]
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="any unique string (e.g. a UUID): a retry with the same key gets the first "
+        "answer and never writes twice (national nodes send one with every write)",
+    ),
+]
+
+
 def write_limit(svc: Services, principal: Principal) -> None:
     svc.accounts.limiter.hit("write", principal.email or "-")
 
@@ -69,15 +79,27 @@ def get_draft(identifier: DraftId, principal: SignedIn, svc: Svc):
     openapi_extra=body_doc(RECORD_DOCUMENT),
 )
 async def put_draft(
-    identifier: DraftId, request: Request, principal: SignedIn, svc: Svc, if_match: IfMatch = None
+    identifier: DraftId,
+    request: Request,
+    principal: SignedIn,
+    svc: Svc,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
 ):
     write_limit(svc, principal)
     document = await json_body(request)
-    draft, created = svc.drafts.save(principal, identifier, document, if_match=if_match)
+
+    def save() -> tuple[int, dict]:
+        draft, created = svc.drafts.save(principal, identifier, document, if_match=if_match)
+        body = draft_json(draft, svc.drafts.check(draft.document))
+        return (201 if created else 200), {**body, "etag": draft.etag}
+
+    status, body = svc.idempotency.run(principal, idempotency_key, save)
+    etag = body.pop("etag", None)
     return JSONResponse(
-        draft_json(draft, svc.drafts.check(draft.document)),
-        status_code=201 if created else 200,
-        headers={"ETag": f'"{draft.etag}"', "Location": f"/api/v1/drafts/{identifier}"},
+        body,
+        status_code=status,
+        headers={"ETag": f'"{etag}"', "Location": f"/api/v1/drafts/{identifier}"},
     )
 
 
@@ -120,14 +142,21 @@ def validate_draft(identifier: DraftId, principal: SignedIn, svc: Svc):
     },
     openapi_extra=body_doc(PublishMessage, required=False),
 )
-async def publish_draft(identifier: DraftId, request: Request, principal: SignedIn, svc: Svc):
+async def publish_draft(
+    identifier: DraftId,
+    request: Request,
+    principal: SignedIn,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+):
     write_limit(svc, principal)
     body = await optional_object(request)
-    done = svc.workflow.publish_draft(principal, identifier, message=body.get("message"))
-    if done.status == "published" and done.published is not None:
-        p = done.published
-        return JSONResponse(
-            {
+
+    def publish() -> tuple[int, dict]:
+        done = svc.workflow.publish_draft(principal, identifier, message=body.get("message"))
+        if done.status == "published" and done.published is not None:
+            p = done.published
+            return 201, {
                 "status": "published",
                 "id": p.uid,
                 "identifier": p.identifier,
@@ -135,13 +164,15 @@ async def publish_draft(identifier: DraftId, request: Request, principal: Signed
                 "changed": p.changed,
                 "warnings": p.warnings,
                 "url": f"/api/v1/records/{p.uid}",
-            },
-            status_code=201,
-            headers={"Location": f"/api/v1/records/{p.uid}"},
-        )
-    req = done.request or {}
-    return JSONResponse(
-        {"status": "requested", "id": req.get("id"), "requestId": req.get("id"), "request": req},
-        status_code=202,
-        headers={"Location": f"/api/v1/requests/{req.get('id')}"},
-    )
+            }
+        req = done.request or {}
+        return 202, {
+            "status": "requested",
+            "id": req.get("id"),
+            "requestId": req.get("id"),
+            "request": req,
+        }
+
+    status, answer = svc.idempotency.run(principal, idempotency_key, publish)
+    where = answer["url"] if status == 201 else f"/api/v1/requests/{answer.get('id')}"
+    return JSONResponse(answer, status_code=status, headers={"Location": where})

@@ -13,6 +13,7 @@ from bch.cli import (
     customs,
     data,
     db,
+    node,
     participation,
     register,
     resolve,
@@ -37,3 +38,4 @@ app.add_typer(register.app, name="register")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(participation.consultations, name="consultations")
 app.add_typer(participation.forums, name="forums")
+app.add_typer(node.app, name="node")

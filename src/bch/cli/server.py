@@ -95,7 +95,11 @@ def serve(
         settings = settings.with_(public_url=f"http://{shown}:{port}")
     svc, url = open_services(database, settings)
     console.print(f"Database: {url}")
-    if not empty and svc.is_empty():
+    node = svc.node.state()
+    if node is not None:  # a national node mirrors the central instead (docs/NODES.md)
+        sync = "syncing in the background" if settings.node_sync else "BCH_NODE_SYNC=off"
+        console.print(f"National node of {node.central_url} ({node.country}), {sync}")
+    elif not empty and svc.is_empty():
         console.print("Empty database: loading the shipped real data first.")
         run_import(svc, None, first_load=True)
     if not empty:  # public participation (issue 14): real comment windows, forum archives

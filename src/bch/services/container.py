@@ -186,7 +186,7 @@ class Services:
 
         requests = RequestRepository()
         deadlines = DeadlineService(self.db, requests, self.uow)
-        return WorkflowService(
+        service = WorkflowService(
             self.records,
             self.drafts,
             requests,
@@ -195,6 +195,8 @@ class Services:
             self.uow,
             deadline_days=self.settings.request_deadline_days,
         )
+        service.forward = self.node.forward  # on a national node the central publishes
+        return service
 
     @cached_property
     def _workflow_mail(self):
@@ -408,6 +410,29 @@ class Services:
         from bch.services.personal_data import PersonalData
 
         return PersonalData(self.consultations, self.forums, self.uow)
+
+    @cached_property
+    def node(self):
+        """A national node's sync with the central (issue 12): pull, push, conflicts."""
+        from bch.services.node_sync import NodeSync
+        from bch.storage.node_state import NodeStateRepository
+
+        return NodeSync(
+            self.db,
+            NodeStateRepository(self.db),
+            self.records,
+            self.uow,
+            self.registry,
+            poll_seconds=self.settings.node_poll_seconds,
+        )
+
+    @cached_property
+    def idempotency(self):
+        """Stored answers to writes sent with an Idempotency-Key (issue 12)."""
+        from bch.services.idempotency import IdempotencyService
+        from bch.storage.node_state import IdempotencyRepository
+
+        return IdempotencyService(self.uow, IdempotencyRepository())
 
     def is_empty(self) -> bool:
         with self.store.reading() as conn:

@@ -163,10 +163,29 @@ class RecordService:
         owner = derive.owner_of(rt, doc)
         existing = self.store.document_by_identifier(conn, doc["header"]["identifier"])
         self._check_identity(existing, rt, owner)
+        warnings = [p.as_dict() for p in result.warnings]
+        new = self._new_revision(conn, rt, doc, owner, by, warnings)
+        row, number, changed = self.store.publish(conn, new)
+        uid = f"{row.uid_base}-{number}"
+        if changed:
+            tx.record(
+                RecordEvent("publish", uid, row.identifier, row.realm, rt.name, owner, number, by)
+            )
+        return Published(uid, row.identifier, rt.name, number, changed, warnings)
+
+    def _new_revision(
+        self,
+        conn: Connection,
+        rt: RecordType,
+        doc: dict[str, Any],
+        owner: str,
+        by: str,
+        warnings: list[dict[str, str]],
+    ) -> NewRevision:
+        """The revision and every row derived from it (links, UID keys, facets, texts)."""
         title = derive.display_title(rt, doc)
         linked = linked_index.borrowed(rt, doc, self.thesaurus, self.linked_lookup(conn))
-        warnings = [p.as_dict() for p in result.warnings]
-        new = NewRevision(
+        return NewRevision(
             identifier=doc["header"]["identifier"],
             realm=rt.realm,
             schema=rt.name,
@@ -184,13 +203,77 @@ class RecordService:
             ),
             texts=facets.language_texts(rt, doc, self.thesaurus, title, linked),
         )
-        row, number, changed = self.store.publish(conn, new)
-        uid = f"{row.uid_base}-{number}"
-        if changed:
+
+    def mirror(
+        self, tx: Transaction, document: dict[str, Any], doc_id: int, number: int, *, by: str
+    ) -> bool:
+        """Store the central's revision `number` of its record `doc_id` on a national node:
+        the same write path as a publish (derived rows, search index, change sequence), the
+        central's documentID and revision kept. The central validated it: its problems here
+        (a reference to a record this node does not mirror) are kept as warnings. Idempotent:
+        a revision already here, or an older one, changes nothing (False)."""
+        conn = tx.conn
+        schema = (document.get("header") or {}).get("schema")
+        try:
+            rt = self.registry.record_type(str(schema))
+        except UnknownSchema as exc:
+            raise ValidationFailed(str(exc)) from None
+        result = self._validator(conn).validate(document, strict=False)
+        warnings = [p.as_dict() for p in (*result.errors, *result.warnings)]
+        owner = derive.owner_of(rt, document)
+        new = self._new_revision(conn, rt, document, owner, by, warnings)
+        if not self.store.mirror(conn, new, doc_id, number):
+            return False
+        uid = f"{rt.realm}-{rt.short_code}-{owner}-{doc_id}-{number}"
+        tx.record(RecordEvent("publish", uid, new.identifier, rt.realm, rt.name, owner, number, by))
+        return True
+
+    def mirror_many(
+        self, tx: Transaction, items: list[tuple[dict[str, Any], int, int]], *, by: str
+    ) -> int:
+        """mirror() for many (document, documentID, revision): those not here yet are inserted
+        in one go (a node's bootstrap), the others one by one. Returns how many changed."""
+        conn = tx.conn
+        here = self.store.documents_by_identifiers(
+            conn, [str(d["header"]["identifier"]) for d, _i, _r in items]
+        )
+        changed = 0
+        news: list[NewRevision] = []
+        keys: list[tuple[int, int]] = []
+        for document, doc_id, number in items:
+            identifier = str(document["header"]["identifier"])
+            if identifier in here:
+                changed += self.mirror(tx, document, doc_id, number, by=by)
+                continue
+            try:
+                rt = self.registry.record_type(str(document["header"].get("schema")))
+            except UnknownSchema as exc:
+                raise ValidationFailed(str(exc)) from None
+            owner = derive.owner_of(rt, document)
+            news.append(self._new_revision(conn, rt, document, owner, by, []))
+            keys.append((doc_id, number))
+        self.store.mirror_new(conn, news, keys)
+        for new, (doc_id, number) in zip(news, keys, strict=True):
+            uid = f"{new.realm}-{new.short_code}-{new.owner}-{doc_id}-{number}"
             tx.record(
-                RecordEvent("publish", uid, row.identifier, row.realm, rt.name, owner, number, by)
+                RecordEvent(
+                    "publish", uid, new.identifier, new.realm, new.schema, new.owner, number, by
+                )
             )
-        return Published(uid, row.identifier, rt.name, number, changed, warnings)
+        return changed + len(news)
+
+    def mirror_delete(
+        self, tx: Transaction, identifier: str, revision: int, *, reason: str, by: str
+    ) -> bool:
+        """Tombstone a node's copy (see RecordRepository.mirror_delete)."""
+        doc = self.store.mirror_delete(tx.conn, identifier, revision, reason or "deleted", by)
+        if doc is None:
+            return False
+        uid = f"{doc.uid_base}-{doc.latest_revision}"
+        tx.record(
+            RecordEvent("delete", uid, identifier, doc.realm, doc.schema, doc.owner, revision, by)
+        )
+        return True
 
     def organism_types(self, conn: Connection) -> Callable[[list[str]], list[str]]:
         """Organism type terms of organism records, by header identifier (LMO facets)."""

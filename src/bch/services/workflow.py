@@ -12,6 +12,7 @@ change sequence directly."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -97,6 +98,9 @@ class WorkflowService:
         deadline_days: int = DEFAULT_DEADLINE_DAYS,
     ):
         self.deadline_days = max(1, deadline_days)  # BCH_REQUEST_DEADLINE_DAYS
+        # a national node hands a publish to the central: (document, by) -> outbox entry id,
+        # or None where this installation publishes itself (set by the container)
+        self.forward: Callable[[dict[str, Any], str], int | None] | None = None
         self.records = records
         self.drafts = drafts_
         self.requests = requests
@@ -150,6 +154,26 @@ class WorkflowService:
 
     def _publish(self, principal: Principal, draft: Draft, request_id: int | None) -> Published:
         by = principal.email or "?"
+        queued = self.forward(draft.document, by) if self.forward is not None else None
+        if queued is not None:  # a national node: the central publishes it (issue 12)
+            with self.uow() as tx:
+                self.drafts.repo.delete(tx.conn, draft.id)
+                if request_id is not None:
+                    self._close(tx, request_id, "approved", by, None, draft.identifier)
+                audit.write(
+                    tx.conn, by, "record.forward", record=draft.identifier, before=None,
+                    after=draft.document, detail={"outbox": queued},
+                )  # fmt: skip
+            note = f"sent to the central clearing-house (outbox entry {queued}); it appears "
+            note += "here once the central has published it"
+            return Published(
+                draft.identifier,
+                draft.identifier,
+                draft.schema,
+                draft.base_revision or 0,
+                True,
+                [{"code": "Info.Forwarded", "path": "", "message": note}],
+            )
         with self.store.reading() as conn:
             record = self.store.document_by_identifier(conn, draft.identifier)
         if self._stale(draft, record):

@@ -26,9 +26,16 @@ from bch.storage.tables import (
 )
 
 
-def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime) -> int:
+def bulk_publish(
+    conn: Connection,
+    records: Sequence[NewRevision],
+    at: datetime,
+    keys: Sequence[tuple[int, int]] | None = None,
+) -> int:
     """Insert new records (revision 1 each) with all derived rows; returns the last sequence.
-    `conn` must be a Database.writing() transaction (its lock keeps the sequence gap-free)."""
+    `conn` must be a Database.writing() transaction (its lock keeps the sequence gap-free).
+    `keys`: (documentID, revision) of each record instead (a national node's copies of the
+    central's records keep its numbers)."""
     next_id = conn.execute(select(func.coalesce(func.max(documents.c.id), 0))).scalar_one() + 1
     next_seq = conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one() + 1
     order = (
@@ -38,6 +45,9 @@ def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime)
     rows: dict[Table, list[dict[str, Any]]] = {t: [] for t in order}
     for i, r in enumerate(records):
         doc_id, seq = next_id + i, next_seq + i
+        number = 1
+        if keys is not None:
+            doc_id, number = keys[i]
         rows[documents].append(
             {
                 "id": doc_id,
@@ -46,7 +56,7 @@ def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime)
                 "schema": r.schema,
                 "short_code": r.short_code,
                 "owner": r.owner,
-                "latest_revision": 1,
+                "latest_revision": number,
                 "title": r.title,
                 "created_at": at,
                 "updated_at": at,
@@ -55,7 +65,7 @@ def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime)
         rows[revisions].append(
             {
                 "document_id": doc_id,
-                "revision": 1,
+                "revision": number,
                 "body": r.body,
                 "hash": r.hash,
                 "created_at": at,
@@ -64,7 +74,7 @@ def bulk_publish(conn: Connection, records: Sequence[NewRevision], at: datetime)
             }
         )
         rows[changes].append(
-            {"seq": seq, "document_id": doc_id, "revision": 1, "action": "publish", "at": at}
+            {"seq": seq, "document_id": doc_id, "revision": number, "action": "publish", "at": at}
         )
         rows[record_links].extend(
             {"source_id": doc_id, "field": f, "target_identifier": t, "target_revision": rev}

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from bch.records.identifiers import RecordUid
+from bch.storage.bulk import bulk_publish
 from bch.storage.database import Database
 from bch.storage.rows import (
     DocumentRow,
@@ -137,6 +138,82 @@ class RecordRepository:
         self._replace_derived(conn, doc_id, rev)
         doc = document_row(conn.execute(_BY_ID, {"doc_id": doc_id}).one())
         return doc, number, True
+
+    def mirror(self, conn: Connection, rev: NewRevision, doc_id: int, number: int) -> bool:
+        """Store revision `number` of the central's record `doc_id` (a national node's copy,
+        same documentID and revision) unless this revision or a later one is already here.
+        Returns whether anything changed. A local record of that identifier under another
+        documentID is refused (ValueError): a node mirrors into a database of its own."""
+        now = utcnow()
+        row = conn.execute(_BY_IDENTIFIER, {"identifier": rev.identifier}).first()
+        if row is not None:
+            doc = document_row(row)
+            if doc.id != doc_id:
+                raise ValueError(f"{rev.identifier} is record {doc.id} here, {doc_id} there")
+            if doc.latest_revision >= number:
+                return False
+            conn.execute(
+                update(documents)
+                .where(documents.c.id == doc_id)
+                .values(
+                    latest_revision=number,
+                    title=rev.title,
+                    updated_at=now,
+                    deleted_at=None,
+                    deleted_by=None,
+                    delete_reason=None,
+                )
+            )
+        else:
+            conn.execute(
+                insert(documents).values(
+                    id=doc_id,
+                    identifier=rev.identifier,
+                    realm=rev.realm,
+                    schema=rev.schema,
+                    short_code=rev.short_code,
+                    owner=rev.owner,
+                    latest_revision=number,
+                    title=rev.title,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        conn.execute(
+            insert(revisions).values(
+                document_id=doc_id,
+                revision=number,
+                body=rev.body,
+                hash=rev.hash,
+                created_at=now,
+                created_by=rev.by,
+                warnings=rev.warnings,
+            )
+        )
+        append_change(conn, doc_id, number, "publish", now)
+        self._replace_derived(conn, doc_id, rev)
+        return True
+
+    def mirror_new(
+        self, conn: Connection, records: Sequence[NewRevision], keys: Sequence[tuple[int, int]]
+    ) -> None:
+        """Insert records this database does not hold yet, with the central's (documentID,
+        revision) (a node's bootstrap: in batches, see bch.storage.bulk)."""
+        if records:
+            bulk_publish(conn, records, utcnow(), keys)
+
+    def mirror_delete(
+        self, conn: Connection, identifier: str, revision: int, reason: str, by: str
+    ) -> DocumentRow | None:
+        """Tombstone the node's copy when it is live at `revision` or before (a replayed or
+        superseded deletion changes nothing: None)."""
+        row = conn.execute(_BY_IDENTIFIER, {"identifier": identifier}).first()
+        if row is None:
+            return None
+        doc = document_row(row)
+        if doc.deleted_at is not None or doc.latest_revision > revision:
+            return None
+        return self.tombstone(conn, doc, reason, by)
 
     def _replace_derived(self, conn: Connection, doc_id: int, rev: NewRevision) -> None:
         conn.execute(delete(record_links).where(record_links.c.source_id == doc_id))

@@ -86,6 +86,14 @@ def _has_records(request: Request, schema: str) -> bool:
     return schema in cached[1]
 
 
+def _node_banner(request: Request) -> dict[str, Any] | None:
+    """A national node's sync state for the banner on every page (None on a central)."""
+    svc = getattr(request.app.state, "services", None)
+    if svc is None or not getattr(request.app.state, "node_mode", False):
+        return None
+    return svc.node.status()
+
+
 def _session_csrf(request: Request) -> str:
     from bch.api.identity import session_of  # the web session of the accounts layer
 
@@ -119,6 +127,7 @@ def page(
             lang_url=lambda code: lang_url(request, code),
             has_records=lambda schema: _has_records(request, schema),
             session_csrf=lambda: _session_csrf(request),
+            node_banner=lambda: _node_banner(request),
             principal=context.pop("principal", None) or _principal(request),
             **context,
         )

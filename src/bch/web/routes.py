@@ -19,6 +19,7 @@ def install(app: FastAPI) -> None:
         customs,
         learning,
         lmo_page,
+        node,
         pages,
         participation,
         record_edit,
@@ -51,6 +52,7 @@ def install(app: FastAPI) -> None:
         learning,
         registers,
         participation,
+        node,
         pages,
     ):
         app.include_router(module.router)

@@ -1,0 +1,337 @@
+"""National nodes (issue 12): a node pulls a real central over HTTP on loopback (uvicorn in a
+thread, SQLite), keeping its identifiers and revisions, idempotently; refuses malformed and
+truncated feed pages whole; pushes national records exactly once (Idempotency-Key) and shows
+the conflicts If-Match detects. The node's database is each backend in turn."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bch.api.app import create_app
+from bch.services.container import Services
+from bch.services.node_sync import CentralError, _gunzip_lines
+from bch.storage.tables import documents
+from tests import factories
+from tests.waiting import until
+
+PASSWORD = "correct horse battery staple"
+NAMES = ["Zea mays", "Glycine max", "Brassica napus", "Solanum tuberosum", "Oryza sativa"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Central:
+    """A central served by uvicorn on loopback, with a CA focal point's API token."""
+
+    def __init__(self, svc: Services):
+        self.svc = svc
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(svc), host="127.0.0.1", port=self.port, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        until(lambda: self.server.started, "the central's start", alive=self.thread.is_alive)
+        user = svc.accounts.add_user("nfp@ca.example", role="nfp", country="CA", password=PASSWORD)
+        self.token = svc.accounts.issue_token(user, name="node", days=30).token
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture
+def central(tmp_path, _sqlite_template) -> Iterator[Central]:
+    path = tmp_path / "central.db"
+    shutil.copy(_sqlite_template, path)
+    svc = Services.open(f"sqlite:///{path}").configured(BCH_RATE_LIMIT="off")
+    c = Central(svc)
+    try:
+        yield c
+    finally:
+        c.stop()
+        svc.close()
+
+
+def _seed(svc: Services, n: int) -> list[str]:
+    docs = [factories.organism(NAMES[i % len(NAMES)]) for i in range(n)]
+    docs.append(factories.authority("CA"))
+    docs.append(factories.authority("FR"))
+    svc.records.publish_many(docs, by="test")
+    return [d["header"]["identifier"] for d in docs]
+
+
+def _state(svc: Services) -> dict[str, tuple[int, int, bool]]:
+    """identifier -> (documentID, latest revision, deleted)."""
+    with svc.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                documents.c.identifier,
+                documents.c.id,
+                documents.c.latest_revision,
+                documents.c.deleted_at,
+            )
+        )
+        return {r[0]: (r[1], r[2], r[3] is not None) for r in rows}
+
+
+def _node(services: Services, central: Central, **kw) -> Services:
+    services.node.configure(central.url, "CA", token=central.token, **kw)
+    return services
+
+
+def test_bootstrap_then_feed_keep_the_centrals_ids_and_revisions(services, central):
+    ids = _seed(central.svc, 12)
+    node = _node(services, central)
+    report = node.node.sync_once()
+    assert sum(report.bootstrapped.values()) == 14
+    assert _state(node) == _state(central.svc)
+    # a new revision, a deletion and a new record on the central come through the feed
+    central.svc.records.publish(
+        factories.organism("Zea mays", identifier=ids[0], commonNames={"en": "maize"}), by="t"
+    )
+    central.svc.records.delete(ids[1], reason="duplicate record", by="t")
+    central.svc.records.publish(factories.organism("Oryza sativa"), by="t")
+    report = node.node.sync_once()
+    assert report.applied == 3
+    assert _state(node) == _state(central.svc)
+    assert _state(node)[ids[0]][1] == 2 and _state(node)[ids[1]][2] is True
+    # served like a local record: API, search
+    with TestClient(create_app(node)) as client:
+        r = client.get(f"/api/v1/records/{ids[0]}")
+        assert r.status_code == 200 and r.json()["document"]["commonNames"] == {"en": "maize"}
+        assert r.json()["id"] == central.svc.records.get(ids[0]).uid
+        assert client.get(f"/api/v1/records/{ids[1]}").status_code == 410
+        found = client.get("/api/v1/records?q=maize&schema=organism").json()
+        assert ids[0] in [i["identifier"] for i in found["items"]]
+        page = client.get("/en/").text
+        assert 'id="node-banner"' in page and "In step with the central" in page
+    status = node.node.status()
+    assert status["lagSequence"] == 0 and status["cursor"] == central.svc.changes.last_sequence()
+
+
+def test_replaying_everything_changes_nothing(services, central):
+    _seed(central.svc, 5)
+    node = _node(services, central)
+    node.node.sync_once()
+    before, seq = _state(node), node.changes.last_sequence()
+    with node.uow() as tx:  # as if the cursor were lost: bootstrap and the whole feed again
+        node.node.repo.update(tx.conn, phase="bootstrap", feed_from=0, bootstrapped=[], cursor=0)
+    report = node.node.sync_once()
+    assert report.applied == 0 and sum(report.bootstrapped.values()) == 0
+    assert _state(node) == before and node.changes.last_sequence() == seq
+
+
+def test_mirrors_only_the_chosen_schemas_and_countries(services, central):
+    _seed(central.svc, 3)
+    node = _node(services, central, schemas=["authority"], countries=["CA"])
+    node.node.sync_once()
+    mirrored = {(d.schema, d.owner) for d in node.records.list(limit=100).items}
+    assert mirrored == {("authority", "CA")}
+
+
+class Faulty(httpx.BaseTransport):
+    """Forwards to the central; `mangle(path, body)` may change the answer's body."""
+
+    def __init__(self, mangle):
+        self.inner = httpx.HTTPTransport()
+        self.mangle = mangle
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        body = response.read()
+        new = self.mangle(request.url.path, body)
+        return httpx.Response(response.status_code, headers=response.headers, content=new)
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda body: body[: len(body) // 2],  # truncated
+        lambda body: body.replace(b'"seq":', b'"seq":"x",', 1),  # malformed entry
+        lambda body: b"<html>proxy error</html>",
+    ],
+    ids=["truncated", "malformed", "not-json"],
+)
+def test_a_bad_feed_page_is_refused_whole_and_retried(services, central, mangle):
+    _seed(central.svc, 3)
+    node = _node(services, central)
+    node.node.sync_once()
+    before = _state(node)
+    cursor = node.node.state().cursor
+    central.svc.records.publish(factories.organism("Glycine max"), by="t")
+    bad = Faulty(lambda path, body: mangle(body) if path == "/api/v1/changes" else body)
+    broken = node.node.__class__(
+        node.db, node.node.repo, node.records, node.uow, node.registry, transport=bad
+    )
+    with pytest.raises(CentralError):
+        broken.sync_once()
+    assert _state(node) == before and node.node.state().cursor == cursor
+    assert node.node.status()["lastError"]
+    node.node.sync_once()  # the central answers properly again
+    assert _state(node) == _state(central.svc) and node.node.status()["lastError"] is None
+
+
+def test_a_truncated_dump_is_refused():
+    import zlib
+
+    z = zlib.compressobj(6, zlib.DEFLATED, 31)
+    data = z.compress(b'{"_meta": {}}\n{"id": 1}\n') + z.flush()
+    with pytest.raises(CentralError):
+        list(_gunzip_lines(iter([data[:-6]])))
+
+
+def test_push_reaches_the_central_exactly_once_and_comes_back(services, central):
+    _seed(central.svc, 2)
+    node = _node(services, central)
+    node.node.sync_once()
+    doc = factories.authority("CA")
+    identifier = doc["header"]["identifier"]
+    item = node.node.submit(doc, author="officer@ca.example")
+    assert node.node.status()["pendingPushes"] == 1
+    node.node.sync_once()  # pushes; the feed brings it back on the next round
+    node.node.sync_once()
+    assert central.svc.records.get(identifier).revision.revision == 1
+    assert _state(node)[identifier] == _state(central.svc)[identifier]
+    assert node.node.status()["pendingPushes"] == 0
+    # the same entry sent again (its acknowledgement lost): the central answers as before
+    with node.uow() as tx:
+        node.node.repo.mark(tx.conn, item.id, status="pending")
+    node.node.sync_once()
+    versions = central.svc.records.versions(identifier)[1]
+    assert len(versions) == 1
+    assert node.node.outbox()[0].result["id"].endswith("-1")
+    # a record of another country is refused on the node
+    with pytest.raises(Exception, match="national records of CA"):
+        node.node.submit(factories.authority("FR"), author="x")
+
+
+def test_a_record_changed_on_the_central_meanwhile_is_a_conflict(services, central):
+    doc = factories.authority("CA")
+    identifier = doc["header"]["identifier"]
+    central.svc.records.publish(doc, by="t")
+    node = _node(services, central)
+    node.node.sync_once()
+    mine = {**doc, "name": {"en": "Canadian Food Inspection Agency (node edit)"}}
+    node.node.submit(mine, author="officer@ca.example")  # based on revision 1
+    theirs = {**doc, "cpbOrganismTypes": [{"identifier": "TypeOfOrganisms.animals"}]}
+    central.svc.records.publish(theirs, by="t")  # revision 2 on the central meanwhile
+    report = node.node.sync_once()
+    assert report.conflicts == 1
+    assert central.svc.records.get(identifier).revision.revision == 2  # not overwritten
+    [item] = node.node.outbox(("conflict",))
+    info = node.node.conflict(item.id)
+    assert set(info["fields"]) == {"name", "cpbOrganismTypes"} and info["theirsRevision"] == 2
+    # the node's user resolves it on the node's page: name mine, the rest theirs
+    node.accounts.add_user("officer@ca.example", role="nfp", country="CA", password=PASSWORD)
+    quiet = node.configured(BCH_NODE_SYNC="off")  # the test syncs, not the app
+    with TestClient(create_app(quiet), follow_redirects=False) as web:
+        r = web.post(
+            "/en/sign-in",
+            data={"email": "officer@ca.example", "password": PASSWORD, "next": "/en/"},
+        )
+        assert r.status_code == 303, r.text
+        html = web.get("/en/node").text
+        assert f'id="conflict-{item.id}"' in html and "node edit" in html
+        csrf = re.search(r'name="csrf" value="([^"]*)"', html).group(1)
+        r = web.post(
+            f"/en/node/outbox/{item.id}/resolve",
+            data={"csrf": csrf, "choice": "merge", "field.name": "mine"},
+        )
+        assert r.status_code == 303, r.text
+    assert node.node.outbox()[0].status == "pending"
+    node.node.sync_once()
+    node.node.sync_once()
+    merged = central.svc.records.get(identifier)
+    assert merged.revision.revision == 3
+    assert merged.document["name"] == mine["name"]
+    assert merged.document["cpbOrganismTypes"] == theirs["cpbOrganismTypes"]
+    assert _state(node)[identifier] == _state(central.svc)[identifier]
+
+
+def test_idempotency_key_on_the_centrals_publish(central):
+    headers = {"Authorization": f"Bearer {central.token}"}
+    doc = factories.authority("CA")
+    identifier = doc["header"]["identifier"]
+    with httpx.Client(base_url=central.url, headers=headers) as client:
+        for _ in range(2):
+            r = client.put(
+                f"/api/v1/drafts/{identifier}", json=doc, headers={"Idempotency-Key": "k-draft"}
+            )
+            assert r.status_code == 201, r.text
+        answers = [
+            client.post(f"/api/v1/drafts/{identifier}/publish", headers={"Idempotency-Key": "k"})
+            for _ in range(2)
+        ]
+        assert [a.status_code for a in answers] == [201, 201]
+        assert answers[0].json() == answers[1].json()
+        bad = client.post(
+            f"/api/v1/drafts/{identifier}/publish", headers={"Idempotency-Key": "x" * 500}
+        )
+        assert bad.status_code == 400 and "Idempotency-Key" in bad.text
+    assert len(central.svc.records.versions(identifier)[1]) == 1
+
+
+def test_the_change_stream_announces_each_new_sequence(central):
+    with (
+        httpx.Client(base_url=central.url, timeout=30) as client,
+        client.stream(
+            "GET", "/api/v1/changes/stream", headers={"Accept": "text/event-stream"}
+        ) as response,
+    ):
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.iter_lines()
+        first = next(line for line in lines if line.startswith("data:"))
+        assert '"sequence": 0' in first
+        central.svc.records.publish(factories.organism("Zea mays"), by="t")
+        second = next(line for line in lines if line.startswith("data:"))
+        assert '"sequence": 1' in second
+    once = httpx.get(f"{central.url}/api/v1/changes/stream", timeout=30)  # not following
+    assert once.status_code == 200 and once.text.count("data:") == 1
+
+
+def test_init_refuses_a_database_with_records_of_its_own(services, central):
+    services.records.publish(factories.organism("Zea mays"), by="t")
+    with pytest.raises(Exception, match="already holds 1 records"):
+        services.node.configure(central.url, "CA")
+    with pytest.raises(Exception, match="country must be"):
+        services.node.configure(central.url, "Canada")
+
+
+def test_status_of_a_central_is_not_a_node(services):
+    assert services.node.status() == {"node": False}
+
+
+def test_a_publish_by_a_node_user_goes_to_the_central(services, central):
+    from bch.services.policy import Principal
+
+    node = _node(services, central)
+    node.node.sync_once()
+    officer = node.accounts.add_user("officer@ca.example", role="nfp", country="CA")
+    me = Principal(user_id=officer.id, email=officer.email, roles=frozenset({("nfp", "CA")}))
+    doc = factories.authority("CA")
+    identifier = doc["header"]["identifier"]
+    node.drafts.save(me, identifier, doc)
+    done = node.workflow.publish_draft(me, identifier)
+    assert done.published is not None and done.published.warnings[0]["code"] == "Info.Forwarded"
+    assert identifier not in _state(node)  # nothing published locally under a local number
+    node.node.sync_once()
+    node.node.sync_once()
+    assert _state(node)[identifier] == _state(central.svc)[identifier]
+    assert [i.status for i in node.node.outbox()] == ["done"]
