@@ -83,6 +83,12 @@ class Validator:
             if key == "header":
                 continue
             fdef = rt.fields.get(key)
+            if fdef is None and key in rt.former_names:
+                current = rt.former_names[key]
+                if current in document:
+                    continue  # the current name wins
+                run.warn("Warning.FormerName", key, f"{key!r} is now {current!r}")
+                key, fdef = current, rt.fields[current]
             if fdef is None:
                 run.error("Error.InvalidProperty", key, f"{rt.name} has no field {key!r}")
                 continue
