@@ -56,3 +56,16 @@ def test_focal_point_on_a_country_page(web):
     assert item["title"]["en"] == "Ministry of Tourism and Environment"
     html = web.get("/en/countries/AL").text
     assert "Ministry of Tourism and Environment" in html
+
+
+def test_record_pages_name_their_sources(web):
+    [item] = web.get("/api/v1/records?country=AL&schema=focalPoint&limit=5").json()["items"]
+    html = web.get(f"/en/records/{item['id']}").text
+    assert "Sources of this record" in html
+    assert "CBD Biosafety Clearing-House national focal point list" in html
+    assert "bch_stubs.json" in html
+    [event] = web.get("/api/v1/records?realm=CHM&schema=event&q=Round%20table&limit=5").json()[
+        "items"
+    ]
+    html = web.get(f"/en/records/{event['id']}").text
+    assert "Note by the Executive Secretary on cooperation" in html

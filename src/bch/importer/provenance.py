@@ -42,7 +42,7 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     ),
     "cbd-coop2014": (
         "Note by the Executive Secretary on cooperation, COP-MOP 7 (2014)",
-        "2014-09-29",
+        "",
         "CHM organizations, events, cooperation activities",
     ),
     "import": ("derived by the importer from the sources above", "", ""),

@@ -296,6 +296,8 @@ def record_page(
                     f"/{lang}/lmos/{quote(parsed.canonical, safe='')}", status_code=302
                 )
     ctx, _d = record_context(svc, lang, view)
+    if view.doc.schema != "modifiedOrganism":  # the LMO page shows its sources per field
+        ctx["sources"] = svc.lmos.sources_of(view.doc.identifier)
     sites = view.document.get("sites")
     if isinstance(sites, list) and view.doc.owner != "SCBD":
         ctx["sites_map"] = sites_svg(
