@@ -27,7 +27,9 @@ def test_solr_response_shape_and_counts(client, loaded):
         per_schema = loaded.store.counts_by_schema(conn)
     body = select(client, q="*:*", fq=["realm_ss:bch", "_state_s:public"], rows=0)
     assert body["responseHeader"]["status"] == 0
-    assert body["response"]["numFound"] == sum(per_schema.values())
+    chm = select(client, q="*:*", fq=["realm_ss:chm"], rows=0)["response"]["numFound"]
+    assert chm == 31  # the CHM realm's records (issue 16 item 7)
+    assert body["response"]["numFound"] + chm == sum(per_schema.values())
     assert body["response"]["docs"] == []
     dec = select(client, q="schema_s:biosafetyDecision", fq="government_s:ca")
     assert dec["response"]["numFound"] == per_schema["biosafetyDecision"]

@@ -65,7 +65,8 @@ def test_report_counts_every_kind(plan):
     counts = Counter(d["header"]["schema"] for d in plan.documents)
     for schema, n in counts.items():
         assert plan.report[schema] == n
-    assert counts["authority"] == 2
+    assert counts["authority"] == 3  # CFIA, Health Canada, the OGTR (issue 16 item 4)
+    assert plan.report["biosafetyDecision_CA"] == 302 and counts["biosafetyDecision"] == 314
     assert counts["organization"] > 20
     assert counts["organism"] > 20
     assert counts["dnaSequence"] > 100

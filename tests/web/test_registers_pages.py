@@ -47,7 +47,10 @@ def test_australia_has_field_trial_decisions_with_a_site_map(web):
     assert sorted(int(n) for n in markers) == [1, 2, 5]
     assert "Goondiwindi Regional Council" in html and "Office of the Gene Technology" in html
     country = web.get("/en/countries/AU").text
-    assert AU_DIR203 in country or "DIR 203" in country
+    assert "Office of the Gene Technology Regulator" in country  # its competent authority
+    decisions = country[country.index('id="dec-h"') :]
+    assert '<span class="count">12</span>' in decisions[:200]
+    assert "search?schema=biosafetyDecision&amp;country=AU" in decisions  # undated: no chart
 
 
 def test_focal_point_on_a_country_page(web):

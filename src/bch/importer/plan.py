@@ -104,6 +104,9 @@ def build_plan(data_dir: Path | None = None) -> ImportPlan:
     report.update(lmo_report)
     report.update({f"lmo_rows_{k}": v for k, v in sorted(corrected.counts.items())})
     report.update(decision_report)
+    # per record type, every record of the plan (both realms; Canada's and Australia's decisions)
+    report.update(sorted(Counter(d["header"]["schema"] for d in documents).items()))
+    report["biosafetyDecision_CA"] = decision_report["biosafetyDecision"]
     report["terms_unmatched_as_other"] = sum(terms.unmatched.values())
     report["terms_missing_from_vocabulary"] = len(terms.missing)
     report["documents"] = len(documents)
