@@ -21,7 +21,8 @@ from typing import Any
 from bch.importer.organizations import OrganizationSet, org_key
 from bch.importer.shapes import document, link, lstring, put, ref
 from bch.importer.terms import Terms
-from bch.records.countries import countries
+from bch.records.countries import country
+from bch.sources.base import country_code as source_country_code
 
 OGTR_SOURCE = (
     "Source: Office of the Gene Technology Regulator (OGTR), crop field trial map "
@@ -34,23 +35,12 @@ _SUFFIX = " — BCH national focal point"
 _POST = re.compile(r"\bOfficer\b|^Head of\b")
 _TRAITS = re.compile(r"field trial site, (.*), held by ")
 _TITLE = re.compile(r"^(DIR \d+) — (.*?) \(site [^)]*\)")
-# names of the source that differ from the CLDR English names of records/countries.py
-_COUNTRY_ALIASES = {
-    "Micronesia (Federated States of)": "FM",
-    "Republic of Korea": "KR",
-    "Republic of Moldova": "MD",
-    "United Kingdom of Great Britain and Northern Ireland": "GB",
-}
 
 
 def country_code(name: str) -> str | None:
-    if name in _COUNTRY_ALIASES:
-        return _COUNTRY_ALIASES[name]
-    folded = name.casefold()
-    for c in countries():
-        if str(c.name.get("en", "")).casefold() == folded:
-            return c.code
-    return None
+    """ISO code of a country as the sources name it (UN names included); None when unknown."""
+    code = source_country_code(name)
+    return code if country(code) is not None else None
 
 
 def build_focal_points(stubs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
