@@ -28,6 +28,8 @@ def test_api_serves_both_realms(web):
 
 
 def test_realm_page_on_the_web(web):
+    home = web.get("/en/").text
+    assert 'href="/en/search?realm=CHM">Clearing-House Mechanism</a>' in home
     html = web.get("/en/search?realm=CHM").text
     assert "Clearing-House Mechanism" in html and "31 records found" in html.replace(",", "")
     fr = web.get("/fr/search").text

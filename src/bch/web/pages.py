@@ -69,6 +69,8 @@ def home(request: Request, lang: str) -> Response:
         lang,
         "home.html",
         counts=rows,
+        # one search page per realm (BCH, CHM): /{lang}/search?realm=CHM
+        realms=[(code, i18n.text(r.title)) for code, r in svc.registry.realms.items()],
         decisions=newest_decisions(svc, principal),
         principal=principal,
     )
