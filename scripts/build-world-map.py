@@ -9,7 +9,6 @@ src/bch/web/static/world-110m.json. No tiles, no request at page time."""
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 import tarfile
@@ -18,24 +17,11 @@ from pathlib import Path
 
 from babel.core import get_global
 
+from bch.web.worldmap import equal_earth  # the same projection places sites on the pages
+
 PACKAGE = "world-atlas@2.0.2"
 OUT = Path(__file__).resolve().parents[1] / "src/bch/web/static/world-110m.json"
 WIDTH = 1000.0
-# Equal Earth constants (Šavrič, Patterson & Jenny 2018)
-A1, A2, A3, A4 = 1.340264, -0.081106, 0.000893, 0.003796
-M = math.sqrt(3) / 2
-
-
-def equal_earth(lon: float, lat: float) -> tuple[float, float]:
-    lam, phi = math.radians(lon), math.radians(lat)
-    theta = math.asin(M * math.sin(phi))
-    t2 = theta * theta
-    t6 = t2 * t2 * t2
-    x = lam * math.cos(theta) / (M * (A1 + 3 * A2 * t2 + t6 * (7 * A3 + 9 * A4 * t2)))
-    y = theta * (A1 + A2 * t2 + t6 * (A3 + A4 * t2))
-    return x, y
-
-
 def load(path: str | None) -> dict:
     if path:
         return json.loads(Path(path).read_text(encoding="utf-8"))

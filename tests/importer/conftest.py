@@ -4,9 +4,14 @@ from typing import Any
 
 import pytest
 
-from bch.importer.plan import build_plan
+from bch.importer.plan import ImportPlan, build_plan
 
 
 @pytest.fixture(scope="session")
-def plan_documents() -> list[dict[str, Any]]:
-    return build_plan().documents
+def plan() -> ImportPlan:
+    return build_plan()
+
+
+@pytest.fixture(scope="session")
+def plan_documents(plan) -> list[dict[str, Any]]:
+    return plan.documents

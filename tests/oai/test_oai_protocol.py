@@ -139,8 +139,10 @@ def test_resumption_tokens_are_stateless_and_cover_each_record_once(loaded):
         params = [("verb", "ListIdentifiers"), ("resumptionToken", token.text)]
     with loaded.store.reading() as conn:
         total = loaded.store.count_documents(conn)
-    assert len(seen) == len(set(seen)) == total
-    assert sizes == {str(total)}
+    chm = 31  # the set realm:BCH leaves out the CHM realm's records (issue 16 item 7)
+    assert len(seen) == len(set(seen)) == total - chm
+    assert sizes == {str(total - chm)}
+    assert not any(":CHM-" in i for i in seen)
     # a token for one verb is refused by another
     root = ET.fromstring(
         repo().respond([("verb", "ListRecords"), ("resumptionToken", token.text or "x")])

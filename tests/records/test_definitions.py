@@ -35,6 +35,13 @@ BCH_TYPES: dict[str, tuple[str, str]] = {
     "database": ("NDB", "national"),
     "countryProfile": ("BCP", "national"),
     "biosafetyNews": ("BCHN", "reference"),
+    # the national reports on the Protocol (issue 16 item 6)
+    "cpbNationalReport1": ("NR1", "national"),
+    "cpbNationalReport2": ("NR2", "national"),
+    "cpbNationalReport3": ("NR3", "national"),
+    "cpbNationalReport4": ("NR4", "national"),
+    "cpbNationalReport5": ("NR5", "national"),
+    "cpbNationalReportInterim": ("NRI", "national"),
 }
 
 CHM_TYPES: dict[str, tuple[str, str]] = {
@@ -70,6 +77,8 @@ DOMAINS = frozenset(
         "StrategicPlanObjectives",
         "FundingStatus",
         "EventTypes",
+        "Domestication",
+        "CpbSubjectAreas",
     }
 )
 

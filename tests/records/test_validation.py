@@ -144,3 +144,69 @@ def test_other_term_accepts_free_text(validator):
     result = validator.validate(doc)
     assert ("Error.UnexpectedTerm", "decisionTypes[0].identifier") not in problems(result)
     assert result.document["decisionTypes"][0]["identifier"] == OTHER_TERM
+
+
+# -- issue 16 items 6 and 7: the realm of a document, former field names, the sites of a trial --
+
+
+def test_header_realm_chooses_the_record_type_of_a_shared_schema_key(validator):
+    org = {
+        "header": {"identifier": "org-chm-00000001", "schema": "organization", "languages": ["en"]},
+        "name": {"en": "UNECE Aarhus Convention secretariat"},
+    }
+    assert validator.validate(org, strict=False).record_type.realm == "BCH"
+    org["header"]["realm"] = "CHM"
+    result = validator.validate(org, strict=False)
+    assert result.ok and result.record_type.realm == "CHM"
+    assert result.document["header"]["realm"] == "CHM"  # kept: an edit stays in its realm
+    org["header"]["realm"] = "ABS"
+    assert problems(validator.validate(org, strict=False)) == {
+        ("Error.InvalidValue", "header.realm")
+    }
+    # a schema the named realm lacks
+    bad = decision()
+    bad["header"]["realm"] = "CHM"
+    assert ("Error.UnknownSchema", "header.schema") in problems(validator.validate(bad))
+
+
+def test_exempt_from_aia_is_read_as_exempted_from_aia(validator):
+    result = validator.validate(decision(exemptFromAIA=True))
+    assert result.ok and result.document["exemptedFromAIA"] is True
+    assert "exemptFromAIA" not in result.document
+    assert ("Warning.FormerName", "exemptFromAIA") in {(w.code, w.path) for w in result.warnings}
+    both = validator.validate(decision(exemptFromAIA=True, exemptedFromAIA=False))
+    assert both.ok and both.document["exemptedFromAIA"] is False  # the current name wins
+
+
+def test_sites_of_a_field_trial(validator):
+    site = {"siteNumber": "1", "locality": "Narrabri Shire Council", "areaHectares": 0.039}
+    ok = validator.validate(decision(involvesFieldTrial=True, sites=[site]))
+    assert ok.ok and ok.document["sites"] == [site]
+    bad = validator.validate(
+        decision(sites=[{"latitude": "north", "coordinatesPrecision": "street"}])
+    )
+    assert {"sites[0].latitude", "sites[0].coordinatesPrecision"} <= {p.path for p in bad.errors}
+
+
+def test_gene_constructs_and_national_reports(validator):
+    report = {
+        "header": {
+            "identifier": "nr4-ke-000000001",
+            "schema": "cpbNationalReport4",
+            "languages": ["en"],
+        },
+        "government": {"identifier": "ke"},
+        "submissionDate": "2019-11-01",
+    }
+    result = validator.validate(report)
+    assert result.ok and result.record_type.short_code == "NR4"
+    lmo = {
+        "header": {
+            "identifier": "lmo-construct-0001",
+            "schema": "modifiedOrganism",
+            "languages": ["en"],
+        },
+        "geneConstructs": [{"elements": [{"type": "sense", "size": 1800}]}],
+    }
+    result = validator.validate(lmo, strict=False)
+    assert result.ok and result.document["geneConstructs"][0]["elements"][0]["size"] == 1800

@@ -15,6 +15,7 @@ from pathlib import Path
 from bch.importer import sources, truth
 from bch.importer.authorities import build_authorities
 from bch.importer.check import check_plan
+from bch.importer.cooperation import build_cooperation
 from bch.importer.decisions import build_decisions
 from bch.importer.detection import DetectionMethod, build_detection
 from bch.importer.events import EventIndex, lmo_rows
@@ -24,6 +25,7 @@ from bch.importer.lmos import LmoContext, build_lmos
 from bch.importer.organisms import build_organisms
 from bch.importer.organizations import build_organizations
 from bch.importer.provenance import TraitEvidence, entry, term_ids
+from bch.importer.registers import build_field_trials, build_focal_points
 from bch.importer.reported import build_reported
 from bch.importer.shapes import document
 from bch.importer.terms import Terms
@@ -75,6 +77,9 @@ def build_plan(data_dir: Path | None = None) -> ImportPlan:
     decisions, decision_report = build_decisions(
         sources.country_approvals(data_dir), cfia, index, lmo_ids, authority_ids, orgs, terms
     )
+    focal_points, focal_report = build_focal_points(sources.bch_focal_points(data_dir))
+    trials = build_field_trials(sources.ogtr_field_trials(data_dir), orgs, terms)
+    chm, chm_report = build_cooperation(sources.cooperation_2014(data_dir), terms)
     documents = as_html(
         [
             *orgs.documents,
@@ -83,14 +88,25 @@ def build_plan(data_dir: Path | None = None) -> ImportPlan:
             *genes.documents,
             *lmo_docs,
             *decisions,
+            *focal_points,
+            *trials.documents,
+            *chm,
         ]
     )
-    report: dict[str, int] = {"authority": len(authorities)}
+    _source_each(ctx.provenance, focal_points, "bch-nfp", "bch_stubs.json")
+    _source_each(ctx.provenance, trials.documents, "ogtr", "ogtr_trials.json")
+    _source_each(ctx.provenance, chm, "cbd-coop2014", "cooperation_2014.json")
+    report: dict[str, int] = {"authority": len(authorities) + 1}
+    for part in (focal_report, trials.report, chm_report):
+        report.update(part)
     for part in (org_report, organisms.report, genes.report, detection.report):
         report.update(part)
     report.update(lmo_report)
     report.update({f"lmo_rows_{k}": v for k, v in sorted(corrected.counts.items())})
     report.update(decision_report)
+    # per record type, every record of the plan (both realms; Canada's and Australia's decisions)
+    report.update(sorted(Counter(d["header"]["schema"] for d in documents).items()))
+    report["biosafetyDecision_CA"] = decision_report["biosafetyDecision"]
     report["terms_unmatched_as_other"] = sum(terms.unmatched.values())
     report["terms_missing_from_vocabulary"] = len(terms.missing)
     report["documents"] = len(documents)
@@ -127,6 +143,16 @@ _BY_SCHEMA = {
     "authority": ("import", "Canada's competent authorities (CFIA, Health Canada)"),
     "organism": ("import", "crop names of the LMO sources"),
 }
+
+
+def _source_each(
+    provenance: dict[str, dict], documents: list[dict], source: str, record: str
+) -> None:
+    """Every field of these records comes from one source (a register or a report)."""
+    for doc in documents:
+        entries = [entry(source, record)]
+        fields = {k: entries for k in doc if k != "header"}
+        provenance[doc["header"]["identifier"]] = {"key": None, "fields": fields}
 
 
 def _record_sources(
@@ -166,7 +192,12 @@ def as_html(documents: list[dict]) -> list[dict]:
     (an "&" in a trait list is stored "&amp;" and read "&")."""
     registry = get_registry()
     return [
-        map_rich(registry.record_type(d["header"]["schema"]), d, from_plain_text) for d in documents
+        map_rich(
+            registry.record_type(d["header"]["schema"], d["header"].get("realm")),
+            d,
+            from_plain_text,
+        )
+        for d in documents
     ]
 
 

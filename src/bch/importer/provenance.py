@@ -34,6 +34,17 @@ SOURCES: dict[str, tuple[str, str, str]] = {
         "",
     ),
     "eurl-gmff": ("EURL-GMFF GMOMETHODS and EUginius", "2026-04-18", "detection methods"),
+    "bch-nfp": ("CBD Biosafety Clearing-House national focal point list", "", "focal points"),
+    "ogtr": (
+        "OGTR crop field trial map (archived page)",
+        "2026-03-15",
+        "decisions (Australia, field trials)",
+    ),
+    "cbd-coop2014": (
+        "Note by the Executive Secretary on cooperation, COP-MOP 7 (2014)",
+        "",
+        "CHM organizations, events, cooperation activities",
+    ),
     "import": ("derived by the importer from the sources above", "", ""),
 }
 # The 2019 BCH scrape overwrote columns with values of other blocks of the page (SOURCES.md):

@@ -126,3 +126,24 @@ def isaaa_approval_lists(data_dir: Path | str | None = None) -> list[dict[str, A
     """The raw ISAAA "approved events in <country>" lists, harvester artefacts included."""
     data = read_json(_dir(data_dir) / RAW_GMO_MAP_2026 / "isaaa_approvals.json")
     return list(data.get("countries", []))
+
+
+# -- national registers and the CHM realm (issue 16 items 4 and 7) -----------------------------
+
+
+def bch_focal_points(data_dir: Path | str | None = None) -> list[dict[str, Any]]:
+    """``bch_stubs.json``: the BCH national focal points of 32 countries (office and website)."""
+    path = _dir(data_dir) / RAW_GMO_MAP_2026 / "bch_stubs.json"
+    return list(read_json(path)) if path.is_file() else []
+
+
+def ogtr_field_trials(data_dir: Path | str | None = None) -> list[dict[str, Any]]:
+    """``ogtr_trials.json``: the OGTR's licensed crop field-trial sites (34 sites, 12 licences)."""
+    path = _dir(data_dir) / RAW_GMO_MAP_2026 / "ogtr_trials.json"
+    return list(read_json(path).get("projects", [])) if path.is_file() else []
+
+
+def cooperation_2014(data_dir: Path | str | None = None) -> dict[str, Any]:
+    """``cooperation_2014.json``: the Secretariat's 2014 note on cooperation (CHM realm)."""
+    path = _dir(data_dir) / "cooperation_2014.json"
+    return dict(read_json(path)) if path.is_file() else {}

@@ -61,6 +61,9 @@ class FieldDef(BaseModel):
     title: LString = Field(default_factory=dict)
     description: LString = Field(default_factory=dict)
     fields: dict[str, FieldDef] | None = None  # for type object
+    # earlier names of the field that a document may still use (read as this field, with a
+    # warning): exemptedFromAIA was exemptFromAIA, as the BCH API documentation spells it
+    former_names: list[str] = Field(default_factory=list, alias="formerNames")
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldDef:
@@ -107,6 +110,11 @@ class RecordType(BaseModel):
     @property
     def is_national(self) -> bool:
         return self.type == "national"
+
+    @property
+    def former_names(self) -> dict[str, str]:
+        """former field name -> current name (FieldDef.former_names)."""
+        return {old: key for key, f in self.fields.items() for old in f.former_names}
 
     def confidential_fields(self) -> list[str]:
         return [k for k, f in self.fields.items() if f.confidential]

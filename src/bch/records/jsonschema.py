@@ -52,6 +52,7 @@ def _defs() -> dict[str, Any]:
             "properties": {
                 "identifier": {"type": "string", "pattern": "^[A-Za-z0-9\\-_]{11,128}$"},
                 "schema": {"type": "string"},
+                "realm": {"type": "string", "description": "BCH unless given (CHM, ...)"},
                 "languages": {
                     "type": "array",
                     "items": {"enum": list(LANGUAGES)},

@@ -21,7 +21,10 @@ from bch.records.thesaurus import OTHER_TERM, Thesaurus
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^(https?|ftp)://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-HEADER_KEYS = {"identifier", "schema", "languages"}
+# `realm` is optional: the realm whose record type `schema` names (BCH unless given). The real
+# BCH sends it as an HTTP header (`Realm: bch`); a schema key two realms share (organization)
+# needs it in the document (issue 16 item 7: the CHM realm's organizations).
+HEADER_KEYS = {"identifier", "schema", "languages", "realm"}
 
 # A reference resolver answers, for header identifiers, the schema of the published record (or None).
 ReferenceResolver = Callable[[Iterable[str]], dict[str, str | None]]
@@ -80,6 +83,12 @@ class Validator:
             if key == "header":
                 continue
             fdef = rt.fields.get(key)
+            if fdef is None and key in rt.former_names:
+                current = rt.former_names[key]
+                if current in document:
+                    continue  # the current name wins
+                run.warn("Warning.FormerName", key, f"{key!r} is now {current!r}")
+                key, fdef = current, rt.fields[current]
             if fdef is None:
                 run.error("Error.InvalidProperty", key, f"{rt.name} has no field {key!r}")
                 continue
@@ -148,8 +157,15 @@ class _Run:
         if not isinstance(schema, str):
             self.error("Error.Mandatory", "header.schema", "the record type (schema) is missing")
             return None
+        named = header.get("realm")
+        if named is not None and (
+            not isinstance(named, str) or named.upper() not in self.v.registry.realms
+        ):
+            known = ", ".join(sorted(self.v.registry.realms))
+            self.error("Error.InvalidValue", "header.realm", f"realm must be one of {known}")
+            return None
         try:
-            return self.v.registry.record_type(schema, realm)
+            return self.v.registry.record_type(schema, realm or named)
         except UnknownSchema as exc:
             self.error("Error.UnknownSchema", "header.schema", str(exc))
             return None

@@ -114,6 +114,18 @@ class LmoService:
             reported_approvals=[_reported(r, parsed.key) for r in reported],
         )
 
+    def sources_of(self, identifier: str) -> list[dict[str, str]]:
+        """The sources an import took a record's values from (any record type: the national
+        registers and the CHM realm have one each), ``[{source, sourceName, retrieved,
+        record?}]``; empty for records no import made. Public: the sources are public data."""
+        with self.store.reading() as conn:
+            block = named_provenance(self.provenance.of(conn, identifier))
+        seen: dict[str, dict[str, str]] = {}
+        for entries in block["fields"].values():
+            for e in entries:
+                seen.setdefault(e["source"], {k: e[k] for k in e if k != "unreliable"})
+        return sorted(seen.values(), key=lambda e: e["source"])
+
     @staticmethod
     def resolve_name(name: str) -> tuple[str | None, bool]:
         """(canonical UID, ambiguous) of an LMO named by event or trade name (MON810,

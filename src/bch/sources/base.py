@@ -141,6 +141,10 @@ class Source:
 # -- small helpers shared by the adapters ------------------------------------------------------
 
 _COUNTRY_ALIASES = {
+    # UN names (the BCH national focal point list, issue 16)
+    "micronesia (federated states of)": "FM",
+    "republic of moldova": "MD",
+    "united kingdom of great britain and northern ireland": "GB",
     "united states of america": "US",
     "usa": "US",
     "republic of korea": "KR",

@@ -31,6 +31,7 @@ def method_labels() -> dict[str, str]:
 
 def facet_labels() -> dict[str, str]:
     return {
+        "realm": _("Realm"),
         "schema": _("Record type"),
         "country": _("Country"),
         "region": _("Region"),
@@ -241,7 +242,7 @@ def field_labels() -> dict[str, str]:
         "estimatedQuantities": _("Estimated quantities"),
         "eventTypes": _("Event types"),
         "executingAgencies": _("Executing agencies"),
-        "exemptFromAIA": _("Exempt from the advance informed agreement procedure"),
+        "exemptedFromAIA": _("Exempt from the advance informed agreement procedure"),
         "expertise": _("Areas of expertise"),
         "extensionPeriod": _("Extension of the decision period (days)"),
         "faxes": _("Fax numbers"),

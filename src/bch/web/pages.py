@@ -33,6 +33,7 @@ from bch.web.labels import (
     type_titles,
 )
 from bch.web.render import country_name, page
+from bch.web.worldmap import sites_svg
 
 router = APIRouter(include_in_schema=False)
 PageNumber = query_number(1, 100_000)  # ?page_no=: past the last page shows the last
@@ -68,6 +69,8 @@ def home(request: Request, lang: str) -> Response:
         lang,
         "home.html",
         counts=rows,
+        # one search page per realm (BCH, CHM): /{lang}/search?realm=CHM
+        realms=[(code, i18n.text(r.title)) for code, r in svc.registry.realms.items()],
         decisions=newest_decisions(svc, principal),
         principal=principal,
     )
@@ -116,6 +119,8 @@ def search_page(
     )
 
     def value_label(facet: str, value: str) -> str:
+        if facet == "realm" and value in svc.registry.realms:
+            return i18n.text(svc.registry.realms[value].title)
         if facet == "schema":
             return types.get(value, value)
         if facet == "country":
@@ -294,6 +299,16 @@ def record_page(
                     f"/{lang}/lmos/{quote(parsed.canonical, safe='')}", status_code=302
                 )
     ctx, _d = record_context(svc, lang, view)
+    if view.doc.schema != "modifiedOrganism":  # the LMO page shows its sources per field
+        ctx["sources"] = svc.lmos.sources_of(view.doc.identifier)
+    sites = view.document.get("sites")
+    if isinstance(sites, list) and view.doc.owner != "SCBD":
+        ctx["sites_map"] = sites_svg(
+            view.doc.owner,
+            [s for s in sites if isinstance(s, dict)],
+            _("Map of the sites"),
+            _("approximate: a reference point of the source, not the site"),
+        )
     return page(
         request,
         lang,

@@ -20,6 +20,7 @@ from bch.web.common import latest_bodies
 
 #: facets offered on the search page, in display order (field names of the search service)
 FACETS = (
+    "realm",  # BCH or CHM: /{lang}/search?realm=CHM is the CHM realm's page
     "schema",
     "country",
     "region",
