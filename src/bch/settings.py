@@ -187,6 +187,14 @@ def _on_off(raw: str) -> bool:
     raise _Bad('"on" or "off"')
 
 
+def _redis(raw: str) -> str:
+    value = raw.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise _Bad("a Redis URL such as redis://127.0.0.1:6379/0")
+    return value
+
+
 def _mode(raw: str) -> str:
     value = raw.strip()
     if value not in SOURCE_MODES:
@@ -267,6 +275,10 @@ VARIABLES: tuple[Variable, ...] = (
         _number(0.001, 3600, "seconds"),
         "matches answer deadline",
     ),
+    # several processes (issue 15): worker count, shared rate-limit state, exemptions
+    Variable("BCH_WORKERS", "workers", _integer(0, 256, "processes"), "server processes"),
+    Variable("BCH_REDIS_URL", "redis_url", _redis, "shared rate-limit state"),
+    Variable("BCH_RATE_EXEMPT_IPS", "rate_exempt_ips", _proxies, "clients without rate limit"),
 )
 
 _SOURCE_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -313,6 +325,9 @@ class Settings:
     sqlite_busy_timeout: float = 30.0
     sources_mode: str = "offline"
     matches_deadline: float = 2.0
+    workers: int = 0  # bch serve's worker processes; 0: one per core
+    redis_url: str = ""  # "": rate-limit state in the database (and per process for the API)
+    rate_exempt_ips: tuple[str, ...] = ()  # trusted harvesters, load balancers' health checks
     # BCH_SOURCE_<NAME>_<KEY> as read (validated): the source registry applies them by name
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the variables that were set (bch serve uses its own address when BCH_PUBLIC_URL is not)
@@ -376,6 +391,13 @@ def _read(env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, dict[str, A
     if problems:
         raise SettingsError(problems)
     return values, sources
+
+
+def export_to_workers(variables: Mapping[str, str]) -> None:
+    """Hand settings to the worker processes `bch serve --workers N` starts: they read their
+    settings from the environment they inherit (`Settings.from_environ()`), so the values the
+    command line gave (database, public URL, trusted proxies) are set there first."""
+    os.environ.update(variables)
 
 
 def current() -> Settings:
