@@ -177,6 +177,18 @@ class Services:
         return public_limiter(s.rate_limit, workers=workers, counters=counters)
 
     @cached_property
+    def read_cache(self):
+        """Anonymous record reads remembered until the change sequence moves (issue 15)."""
+        from bch.services.read_cache import ReadCache
+        from bch.storage.bitmap_index import last_change
+
+        def mark():
+            with self.db.reading() as conn:
+                return last_change(conn)
+
+        return ReadCache(mark)
+
+    @cached_property
     def attachments(self):
         """Uploaded files (BCH_ATTACHMENTS_DIR, BCH_MAX_ATTACHMENT_BYTES)."""
         from bch.services.attachments import AttachmentStore
