@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             "--users",
             str(args.users),
             "--spawn-rate",
-            str(max(1, args.users // 5)),
+            str(args.users if args.seconds < 30 else max(1, args.users // 5)),
             "--run-time",
             f"{args.seconds}s",
             "--host",
