@@ -133,8 +133,11 @@ def two_workers(server: psutil.Process, port: int) -> tuple[Worker, Worker]:
     raise AssertionError("128 connections all went to one worker")
 
 
-@pytest.mark.parametrize("services", ["postgres"], indirect=True)
-@pytest.mark.parametrize("shared", ["database", "redis"])
+@pytest.mark.parametrize(
+    ("services", "shared"),
+    [("postgres", "database"), ("postgres", "redis"), ("sqlite", "database")],
+    indirect=["services"],
+)
 def test_two_workers_one_truth(services, shared):
     env = {
         "BCH_LOCKOUT_THRESHOLD": str(THRESHOLD),
@@ -213,3 +216,19 @@ def test_two_workers_one_truth(services, shared):
 
         until(found, "the record published through worker A found through worker B")
         assert time.monotonic() - published < 5  # generous bound; the index follows each search
+
+        # 4. writes through both workers at once (on SQLite: one writer at a time, the others
+        # wait for the lock): every one succeeds
+        def publish_three(worker: Worker) -> list[int]:  # one thread per worker connection
+            statuses = []
+            for _ in range(3):
+                doc = kenyan_authority(factories.ident("cna-ke"))
+                ident = doc["header"]["identifier"]
+                assert worker.call("PUT", f"/api/v1/drafts/{ident}", doc, auth)[0] == 201
+                statuses.append(
+                    worker.call("POST", f"/api/v1/drafts/{ident}/publish", None, auth)[0]
+                )
+            return statuses
+
+        with ThreadPoolExecutor(2) as pool:
+            assert list(pool.map(publish_three, (a, b))) == [[201] * 3, [201] * 3]
