@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from bch.api.deps import json_body, services
+from bch.api.deps import json_body, services, services_of
 from bch.api.http import (
     FastJSONResponse,
     cached_body,
@@ -38,7 +38,7 @@ from bch.services.summaries import record_summary
 from bch.storage.rows import iso_utc
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 Lang = Annotated[
     str | None,
     Query(description="ar, en, es, fr, ru or zh", json_schema_extra={"enum": list(LANGUAGES)}),
