@@ -86,7 +86,14 @@ def serve_workers(url: str, env: dict[str, str]) -> Iterator[tuple[psutil.Proces
 
 def worker_processes(server: psutil.Process) -> list[psutil.Process]:
     """uvicorn's worker processes (not multiprocessing's resource tracker)."""
-    return [p for p in server.children() if "spawn_main" in " ".join(p.cmdline())]
+    found = []
+    for p in server.children():
+        try:
+            if "spawn_main" in " ".join(p.cmdline()):
+                found.append(p)
+        except psutil.Error:  # a worker that just ended (restarted by uvicorn)
+            pass
+    return found
 
 
 class Worker:

@@ -160,4 +160,7 @@ def serve(
         port=port,
         log_level="info",
         proxy_headers=False,
+        # a worker busy with a long request (an index build) on a loaded machine may answer the
+        # supervisor's ping late: uvicorn's 5 s would kill and restart it mid-request
+        timeout_worker_healthcheck=30,
     )
