@@ -96,29 +96,9 @@ def worker_processes(server: psutil.Process) -> list[psutil.Process]:
     return found
 
 
-class Worker:
-    """Keep-alive connections held by one worker process."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.conns: list[http.client.HTTPConnection] = []
-
-    def call(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict, bytes]:
-        conn = self.conns[0]
-        data = json.dumps(body).encode() if body is not None else None
-        hdrs = {"Content-Type": "application/json", **(headers or {})}
-        conn.request(method, path, body=data, headers=hdrs)
-        r = conn.getresponse()
-        payload = r.read()
-        same = r.getheader("connection", "").lower() != "close"
-        assert same, "the worker closed the connection: the next request may go elsewhere"
-        return r.status, dict(r.getheaders()), payload
-
-
-def two_workers(server: psutil.Process, port: int) -> tuple[Worker, Worker]:
-    """Open connections until each worker process holds at least one (an idle worker tends
-    to accept every connection made one after the other: they are opened 16 at a time)."""
-    workers = {p.pid: Worker(p.pid) for p in worker_processes(server)}
+def _connect(port: int, pids: list[int]) -> list[tuple[http.client.HTTPConnection, int]]:
+    """16 keep-alive connections opened at once (an idle worker tends to accept every
+    connection made one after the other), each with the worker process that holds it."""
 
     def connect(_) -> http.client.HTTPConnection:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -127,16 +107,65 @@ def two_workers(server: psutil.Process, port: int) -> tuple[Worker, Worker]:
         return conn
 
     with ThreadPoolExecutor(16) as pool:
+        conns = list(pool.map(connect, range(16)))
+    held = {pid: psutil.Process(pid).net_connections(kind="tcp") for pid in pids}
+    out = []
+    for conn in conns:
+        local = conn.sock.getsockname()[1]
+        owner = [
+            pid for pid, cs in held.items() if any(c.raddr and c.raddr.port == local for c in cs)
+        ]
+        if owner:
+            out.append((conn, owner[0]))
+        else:
+            conn.close()
+    return out
+
+
+class Worker:
+    """Keep-alive connections held by one worker process. uvicorn closes a connection idle for
+    5 s: then another one to the same worker is opened (a request never reached it)."""
+
+    def __init__(self, pid: int, port: int):
+        self.pid, self.port = pid, port
+        self.conns: list[http.client.HTTPConnection] = []
+
+    def refill(self) -> None:
         for _ in range(8):
-            for conn in pool.map(connect, range(16)):
-                local = conn.sock.getsockname()[1]
-                for pid, worker in workers.items():
-                    held = psutil.Process(pid).net_connections(kind="tcp")
-                    if any(c.raddr and c.raddr.port == local for c in held):
-                        worker.conns.append(conn)
-            if all(w.conns for w in workers.values()):
-                a, b = workers.values()
-                return a, b
+            self.conns += [c for c, pid in _connect(self.port, [self.pid]) if pid == self.pid]
+            if self.conns:
+                return
+        raise AssertionError(f"no connection reached worker {self.pid}")
+
+    def call(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict, bytes]:
+        data = json.dumps(body).encode() if body is not None else None
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        for _ in range(3):
+            if not self.conns:
+                self.refill()
+            conn = self.conns[-1]
+            try:
+                conn.request(method, path, body=data, headers=hdrs)
+                r = conn.getresponse()
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                self.conns.pop().close()  # closed while idle: the request was not handled
+                continue
+            payload = r.read()
+            if r.getheader("connection", "").lower() == "close":
+                self.conns.pop().close()
+            return r.status, dict(r.getheaders()), payload
+        raise AssertionError(f"worker {self.pid} kept closing its connections")
+
+
+def two_workers(server: psutil.Process, port: int) -> tuple[Worker, Worker]:
+    """A Worker for each of the two worker processes."""
+    workers = {p.pid: Worker(p.pid, port) for p in worker_processes(server)}
+    for _ in range(8):
+        for conn, pid in _connect(port, list(workers)):
+            workers[pid].conns.append(conn)
+        if all(w.conns for w in workers.values()):
+            a, b = workers.values()
+            return a, b
     raise AssertionError("128 connections all went to one worker")
 
 
