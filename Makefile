@@ -5,13 +5,13 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: install run test fuzz lint format bench clean
+.PHONY: install run test fuzz lint format bench bench-reads load soak clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,load]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -41,6 +41,20 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# read throughput side by side with wrk (Debian's, scripts/ensure-wrk.sh): bch, Datasette, bare
+# Starlette, bch --workers 2; the LMO page at 50 connections (bench/bench_reads.py)
+bench-reads: install
+	$(BIN)/python -m bench bench_reads
+
+# the realistic mix with locust (the `load` extra) against a real `bch serve`: 60 s at 100
+# concurrent users, p50/p99 printed, fails on any error (bench/load.py, bench/locustfile.py)
+load: install
+	$(BIN)/python -m bench.load --seconds $${LOAD_SECONDS:-60} --users $${LOAD_USERS:-100}
+
+# the same mix for 10 minutes; the server's memory sampled every 10 s and reported flat or not
+soak: install
+	$(BIN)/python -m bench.load --soak --seconds $${SOAK_SECONDS:-600} --users $${LOAD_USERS:-100}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -187,6 +187,14 @@ def _on_off(raw: str) -> bool:
     raise _Bad('"on" or "off"')
 
 
+def _redis(raw: str) -> str:
+    value = raw.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise _Bad("a Redis URL such as redis://127.0.0.1:6379/0")
+    return value
+
+
 def _mode(raw: str) -> str:
     value = raw.strip()
     if value not in SOURCE_MODES:
@@ -296,6 +304,10 @@ VARIABLES: tuple[Variable, ...] = (
         _number(0.1, 86400, "seconds"),
         "node polling interval",
     ),
+    # several processes (issue 15): worker count, shared rate-limit state, exemptions
+    Variable("BCH_WORKERS", "workers", _integer(0, 256, "processes"), "server processes"),
+    Variable("BCH_REDIS_URL", "redis_url", _redis, "shared rate-limit state"),
+    Variable("BCH_RATE_EXEMPT_IPS", "rate_exempt_ips", _proxies, "clients without rate limit"),
 )
 
 _SOURCE_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -353,6 +365,9 @@ class Settings:
     form_min_seconds: float = 3.0
     node_sync: bool = True  # a national node's bch serve syncs in the background (issue 12)
     node_poll_seconds: float = 30.0
+    workers: int = 0  # bch serve's worker processes; 0: one per core
+    redis_url: str = ""  # "": rate-limit state in the database (and per process for the API)
+    rate_exempt_ips: tuple[str, ...] = ()  # trusted harvesters, load balancers' health checks
     # BCH_SOURCE_<NAME>_<KEY> as read (validated): the source registry applies them by name
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the variables that were set (bch serve uses its own address when BCH_PUBLIC_URL is not)
@@ -416,6 +431,13 @@ def _read(env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, dict[str, A
     if problems:
         raise SettingsError(problems)
     return values, sources
+
+
+def export_to_workers(variables: Mapping[str, str]) -> None:
+    """Hand settings to the worker processes `bch serve --workers N` starts: they read their
+    settings from the environment they inherit (`Settings.from_environ()`), so the values the
+    command line gave (database, public URL, trusted proxies) are set there first."""
+    os.environ.update(variables)
 
 
 def current() -> Settings:

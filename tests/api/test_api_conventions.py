@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
-from bch.api import conventions
 from bch.api.app import create_app
 from bch.api.conventions import RateLimiter
+from bch.services import ratelimit
 from tests import factories
 
 FAO = {  # the official names of the FAO in the six UN languages
@@ -149,7 +149,7 @@ def test_rate_limit_answers_429_with_retry_after(services, monkeypatch):
 
 def test_token_bucket_says_how_long_to_wait(monkeypatch):
     now = [1000.0]  # the bucket's clock, moved by the test (not the machine's speed)
-    monkeypatch.setattr(conventions, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(monotonic=lambda: now[0]))
     bucket = RateLimiter(rate=0.5, burst=2)
     assert bucket.take("a") == bucket.take("a") == 0
     assert bucket.take("a") == 2.0  # one token every two seconds

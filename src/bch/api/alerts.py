@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from bch.api.deps import json_body, read_body, services
+from bch.api.deps import json_body, read_body, services_of
 from bch.api.http import requested_language
 from bch.api.identity import client_ip
 from bch.api.params import PageSize
@@ -25,7 +25,7 @@ from bch.services.search import SearchQuery
 from bch.storage.rows import iso_utc, utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 ATOM = "http://www.w3.org/2005/Atom"
 ATOM_MEDIA = "application/atom+xml"
 FEED_RESERVED = {"q", "lang", "limit", "cursor"}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import FileResponse
 
 from bch.api.bodies import read_body
-from bch.api.deps import services
+from bch.api.deps import services_of
 from bch.api.drafts import write_limit
 from bch.api.identity import SignedIn
 from bch.api.responses import UPLOAD, content, errors, raw_body
@@ -17,7 +17,7 @@ from bch.services.attachments import MEDIA_TYPES
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from bch.api.deps import json_body, optional_object, services
+from bch.api.deps import json_body, optional_object, services_of
 from bch.api.identity import (
     SignedIn,
     check_csrf,
@@ -32,7 +32,7 @@ from bch.services.errors import BadRequest
 from bch.storage.rows import iso_utc
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 
 
 async def _object(request: Request) -> dict[str, Any]:

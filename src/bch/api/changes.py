@@ -10,14 +10,14 @@ import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from bch.api.deps import services
+from bch.api.deps import services_of
 from bch.api.http import next_link
 from bch.api.identity import principal_of
 from bch.api.params import PageSize
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["changes"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from bch.api.bodies import read_body, too_large
-from bch.api.deps import services
+from bch.api.deps import services_of
 from bch.api.identity import principal_of
 from bch.api.params import Revision
 from bch.api.responses import errors, raw_body
@@ -21,7 +21,7 @@ from bch.services.container import Services
 from bch.services.errors import BadRequest
 
 router = APIRouter(prefix="/api/v2013", tags=["CBD API compatibility (v2013)"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 
 
 def selector(request: Request) -> SelectService:

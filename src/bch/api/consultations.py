@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from bch.api.deps import json_body, services
+from bch.api.deps import json_body, services_of
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
 from bch.api.params import CommentId, PageSize
@@ -23,7 +23,7 @@ from bch.services.policy import ANONYMOUS
 
 router = APIRouter(prefix="/api/v1", tags=["consultations"])
 PDF_MAX = 1000  # comments in the PDF (about 1 s a thousand); the CSV has them all
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 LANG_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 
 _CREATE = {

@@ -6,9 +6,6 @@ Both middlewares are plain ASGI (no per-request task overhead, streaming bodies 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -20,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from bch.api.client_address import install_forwarded, peer
 from bch.api.errors import error_body
 from bch.services.credentials import digest
+from bch.services.ratelimit import Exempt, TokenBucket, public_limiter
 from bch.services.token_cache import ValidTokens
 from bch.settings import Settings
 
@@ -108,53 +106,14 @@ class CorsMiddleware:
         return await self.app(scope, receive, send_with_cors)
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    stamp: float
+RateLimiter = TokenBucket  # the per-process bucket (services/ratelimit.py)
 
 
-class RateLimiter:
-    """Token bucket per client: `rate` requests per second sustained, bursts of `burst`."""
-
-    def __init__(self, rate: float, burst: int, max_clients: int = 100_000):
-        self.rate, self.burst, self.max_clients = rate, burst, max_clients
-        self._buckets: dict[str, _Bucket] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: str) -> float:
-        """0 when the request may go, else the seconds to wait."""
-        now = time.monotonic()
-        with self._lock:
-            b = self._buckets.get(key)
-            if b is None:
-                if len(self._buckets) >= self.max_clients:
-                    self._prune(now)
-                b = self._buckets[key] = _Bucket(float(self.burst), now)
-            b.tokens = min(self.burst, b.tokens + (now - b.stamp) * self.rate)
-            b.stamp = now
-            if b.tokens >= 1:
-                b.tokens -= 1
-                return 0.0
-            return (1 - b.tokens) / self.rate
-
-    def _prune(self, now: float) -> None:
-        full = [
-            k
-            for k, b in self._buckets.items()
-            if b.tokens + (now - b.stamp) * self.rate >= self.burst
-        ]
-        for k in full or list(self._buckets)[: self.max_clients // 2]:
-            del self._buckets[k]
-
-
-def limiter_for(setting: tuple[float, int] | None) -> RateLimiter | None:
+def limiter_for(setting: tuple[float, int] | None) -> TokenBucket | None:
     """BCH_RATE_LIMIT="RATE,BURST" (requests/second, burst size; Settings.rate_limit); "off"
-    or "0" (None) disables. Default 50 requests/s with bursts of 1000 per client."""
-    if setting is None:
-        return None
-    rate, burst = setting
-    return RateLimiter(rate, burst)
+    or "0" (None) disables. Default 50 requests/s with bursts of 1000 per client. `bch serve`
+    uses the services' limiter instead (shared by its processes: Services.public_limiter)."""
+    return public_limiter(setting)
 
 
 class RateLimitMiddleware:
@@ -164,15 +123,21 @@ class RateLimitMiddleware:
     in-process cache (accounts/token_cache.py); a token not known there costs its address one
     request first, then one indexed read, outside the event loop."""
 
-    def __init__(self, app, limiter: RateLimiter, tokens: ValidTokens | None = None):
+    def __init__(
+        self, app, limiter, tokens: ValidTokens | None = None, exempt: Exempt | None = None
+    ):
         self.app = app
-        self.limiter = limiter
+        self.limiter = limiter  # take(key) -> seconds to wait (services/ratelimit.py)
         self.tokens = tokens
+        self.exempt = exempt
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not _is_public(scope["path"]):
             return await self.app(scope, receive, send)
-        key = "ip:" + peer(scope)
+        address = peer(scope)
+        if self.exempt is not None and self.exempt.match(address):  # BCH_RATE_EXEMPT_IPS
+            return await self.app(scope, receive, send)
+        key = "ip:" + address
         token = _bearer_digest(scope) if self.tokens is not None else None
         if token is not None:
             valid = self.tokens.known(token)
@@ -249,11 +214,13 @@ DOCS_INIT = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swag
 def install_conventions(app: FastAPI, settings: Settings) -> None:
     """CORS, rate limits (from BCH_RATE_LIMIT, per client address or valid API token, the
     address forwarded by a trusted proxy: BCH_FORWARDED_ALLOW_IPS) and the local docs page."""
-    limiter = limiter_for(settings.rate_limit)
+    services = getattr(app.state, "services", None)
+    # the services' limiter is shared by the server's processes (BCH_REDIS_URL, BCH_WORKERS)
+    limiter = services.public_limiter if services is not None else limiter_for(settings.rate_limit)
     if limiter is not None:
-        services = getattr(app.state, "services", None)
         tokens = services.accounts.valid_tokens if services is not None else None
-        app.add_middleware(RateLimitMiddleware, limiter=limiter, tokens=tokens)
+        exempt = Exempt(settings.rate_exempt_ips) if settings.rate_exempt_ips else None
+        app.add_middleware(RateLimitMiddleware, limiter=limiter, tokens=tokens, exempt=exempt)
     install_forwarded(
         app, settings.forwarded_allow_ips
     )  # outside the rate limit: it sees the forwarded client address

@@ -11,7 +11,7 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from bch.api.bodies import read_body
-from bch.api.deps import parse_json, services
+from bch.api.deps import parse_json, services_of
 from bch.api.identity import Caller, check_csrf
 from bch.api.responses import content, errors
 from bch.services.container import Services
@@ -20,7 +20,7 @@ from bch.services.customs_verdicts import USES
 from bch.services.errors import BadRequest, UnsupportedMedia
 
 router = APIRouter(prefix="/api/v1", tags=["customs"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 MAX_UPLOAD = 20 * 1024 * 1024
 FIELDS = ("text", "format", "destination", "uses", "save")
 

@@ -17,6 +17,12 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
+async def services_of(request: Request) -> Services:
+    """The `Depends(...)` form of `services`: a coroutine, so that FastAPI does not hand it to
+    the thread pool (a thread hop per request on every endpoint, the hot path of issue 15)."""
+    return request.app.state.services
+
+
 async def json_body(request: Request, *, limit: int = MAX_DOCUMENT_BYTES) -> Any:
     """The request body as JSON, refused cleanly when too large (413) or not JSON (400)."""
     body = await read_body(request, limit)

@@ -57,13 +57,24 @@ def cached_json(
     modified: datetime | None,
     media_type: str = "application/json",
 ) -> Response:
+    return cached_body(request, FastJSONResponse(payload).body, etag, modified, media_type)
+
+
+def cached_body(
+    request: Request,
+    body: bytes,
+    etag: str,
+    modified: datetime | None,
+    media_type: str = "application/json",
+) -> Response:
+    """`cached_json` of a body already rendered (services/read_cache.py keeps those)."""
     tag = f'"{etag}"'
     headers = {"ETag": tag, "Vary": "Accept, Accept-Language"}
     if modified is not None:
         headers["Last-Modified"] = http_date(modified)
     if not_modified(request, tag, modified):
         return Response(status_code=304, headers=headers)
-    return FastJSONResponse(payload, headers=headers, media_type=media_type)
+    return Response(body, headers=headers, media_type=media_type)
 
 
 def requested_language(request: Request, lang: str | None) -> str:

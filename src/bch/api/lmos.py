@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from bch.api.deps import services
+from bch.api.deps import services_of
 from bch.api.identity import principal_of
 from bch.api.responses import errors
 from bch.api.serialize import record_json
 from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["lmos"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 
 
 @router.get(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from bch.api.bodies import read_body
-from bch.api.deps import services
+from bch.api.deps import services_of
 from bch.api.identity import principal_of
 from bch.api.responses import content, errors, raw_body
 from bch.config import MAX_QUERY_BODY_BYTES
@@ -17,7 +17,7 @@ from bch.services.container import Services
 from bch.services.oai_formats import BCH_SCHEMA_PATH, BCH_XSD
 
 router = APIRouter(tags=["oai-pmh"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 XML = "text/xml; charset=utf-8"
 OAI_ARGUMENTS = [
     ("verb", {"enum": ["Identify", "ListMetadataFormats", "ListSets", "ListIdentifiers",

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from bch.api.deps import services
+from bch.api.deps import services_of
 from bch.api.responses import content, errors
 from bch.records.languages import display
 from bch.services import quicklinks
@@ -24,7 +24,7 @@ from bch.services.errors import BadRequest, NotFound
 from bch.services.lmos import LmoView
 
 router = APIRouter(prefix="/api/v1", tags=["customs"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 MAX_LABELS = 300
 CACHE = {"Cache-Control": "public, max-age=3600"}
 

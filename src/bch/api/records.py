@@ -10,8 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from bch.api.deps import json_body, services
-from bch.api.http import cached_json, next_link, requested_language, wants
+from bch.api.deps import json_body, services, services_of
+from bch.api.http import (
+    FastJSONResponse,
+    cached_body,
+    cached_json,
+    next_link,
+    requested_language,
+    wants,
+)
 from bch.api.identity import principal_of
 from bch.api.linked_data import VOCAB_PATH, record_jsonld, vocabulary
 from bch.api.params import PageSize, Revision
@@ -31,7 +38,7 @@ from bch.services.summaries import record_summary
 from bch.storage.rows import iso_utc
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
-Svc = Annotated[Services, Depends(services)]
+Svc = Annotated[Services, Depends(services_of)]
 Lang = Annotated[
     str | None,
     Query(description="ar, en, es, fr, ru or zh", json_schema_extra={"enum": list(LANGUAGES)}),
@@ -210,7 +217,25 @@ def get_record(
     lang: Lang = None,
 ):
     principal = principal_of(request)  # confidential fields only for those allowed to see them
-    return _record_response(request, svc.records.get(record_id, principal=principal), format, lang)
+    if not principal.is_anonymous:
+        return _record_response(
+            request, svc.records.get(record_id, principal=principal), format, lang
+        )
+    # the hot path: anonymous answers, rendered once per change of the database (read_cache)
+    jsonld = wants(request, format, "jsonld", "application/ld+json")
+    language = requested_language(request, lang) if jsonld else None
+
+    def render() -> tuple[bytes, str, Any, str]:
+        view = svc.records.get(record_id, principal=principal)
+        if jsonld:
+            payload = record_jsonld(view, svc.settings.public_url, language)
+            media = "application/ld+json"
+        else:
+            payload, media = record_json(view), "application/json"
+        return FastJSONResponse(payload).body, view.uid, view.revision.created_at, media
+
+    body, etag, modified, media = svc.read_cache.get(("record", record_id, language), render)
+    return cached_body(request, body, etag, modified, media)
 
 
 @router.get(

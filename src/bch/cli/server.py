@@ -76,23 +76,59 @@ def import_cmd(
         svc.close()
 
 
+def worker_app():
+    """The application of one worker process of `bch serve --workers N` (uvicorn's app
+    factory, `bch.cli.server:worker_app`): its settings come from the environment the command
+    set before starting the workers (settings.export_to_workers)."""
+    from bch.api.app import create_app
+    from bch.services.container import Services
+
+    settings = load_settings()
+    return create_app(Services.open(settings.database_url, settings=settings))
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = DEFAULT_PORT,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     database: DatabaseOpt = None,
     empty: Annotated[bool, typer.Option("--empty", help="Do not load the shipped data")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=256, help="Worker processes on the port (default: BCH_WORKERS, else cores)"
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Trusted reverse proxies: addresses or networks, '*' or 'none' "
+            "(sets BCH_FORWARDED_ALLOW_IPS)"
+        ),
+    ] = None,
 ):
-    """Serve the web UI and API. An empty database is loaded with the shipped data first."""
+    """Serve the web UI and API. An empty database is loaded with the shipped data first.
+    With several workers, every process serves the same port and database; rate limits,
+    sign-in back-off, sessions and the search index stay correct across them."""
+    import os
+
     import uvicorn
 
     from bch.api.app import create_app
+    from bch.settings import SettingsError, export_to_workers
 
     settings = load_settings()  # a bad setting: its message, exit code 2, nothing started
+    if forwarded_allow_ips is not None:
+        try:
+            settings = settings.with_variables({"BCH_FORWARDED_ALLOW_IPS": forwarded_allow_ips})
+        except SettingsError as exc:
+            console.print(f"[red]error:[/red] --forwarded-allow-ips: {exc}", highlight=False)
+            raise typer.Exit(2) from None
     if "BCH_PUBLIC_URL" not in settings.given:  # absolute URLs name this server, never a Host
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address
         settings = settings.with_(public_url=f"http://{shown}:{port}")
+    n = workers or settings.workers or os.cpu_count() or 1
     svc, url = open_services(database, settings)
     console.print(f"Database: {url}")
     node = svc.node.state()
@@ -106,7 +142,7 @@ def serve(
         added = svc.consultations.import_windows() + svc.forums.import_archive()
         closed = svc.consultations.close_due()
         console.print(f"Consultations: {added} imported, {len(closed)} closed at their deadline.")
-    console.print(f"Serving on http://{host}:{port}")
+    console.print(f"Serving on http://{host}:{port} with {n} worker process{'es' * (n > 1)}")
     console.print(
         f"Public URL: {settings.public_url} (BCH_PUBLIC_URL); "
         f"OAI namespace {settings.oai_namespace}"
@@ -118,9 +154,56 @@ def serve(
         _thread, stop = start_worker(svc)
         console.print("Alerts worker: on (BCH_ALERTS_WORKER=0 leaves it to `bch alerts run`)")
     # proxy headers are read by the app itself, from trusted proxies only (BCH_FORWARDED_ALLOW_IPS)
+    if n == 1:
+        try:
+            uvicorn.run(
+                create_app(svc), host=host, port=port, log_level="info", proxy_headers=False
+            )
+        finally:
+            _stop_background(svc, stop)
+        return
+    # several workers: the background loops (alert mails, a node's sync) run once, in this
+    # supervising process, never once per worker; each worker opens its own services
+    node_stop = None
+    if node is not None and settings.node_sync:
+        import threading
+
+        node_stop = threading.Event()
+        threading.Thread(
+            target=svc.node.run, args=(node_stop,), name="bch-node-sync", daemon=True
+        ).start()
+    export_to_workers(
+        {
+            "BCH_DATABASE_URL": url,
+            "BCH_PUBLIC_URL": settings.public_url,
+            "BCH_FORWARDED_ALLOW_IPS": ",".join(settings.forwarded_allow_ips) or "none",
+            "BCH_WORKERS": str(n),
+            "BCH_NODE_SYNC": "off",
+            "BCH_ALERTS_WORKER": "0",
+        }
+    )
     try:
-        uvicorn.run(create_app(svc), host=host, port=port, log_level="info", proxy_headers=False)
+        uvicorn.run(
+            "bch.cli.server:worker_app",
+            factory=True,
+            workers=n,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=False,
+            # a worker busy with a long request (an index build) on a loaded machine may answer
+            # the supervisor's ping late: uvicorn's 5 s would kill and restart it mid-request
+            timeout_worker_healthcheck=30,
+        )
     finally:
-        if stop is not None:
-            stop.set()
-            svc.alerts.wake()
+        _stop_background(svc, stop)
+        if node_stop is not None:
+            node_stop.set()
+            svc.node.wake.set()
+
+
+def _stop_background(svc, stop) -> None:
+    """Stop the alerts worker this process started (if any) and wake it to see the stop."""
+    if stop is not None:
+        stop.set()
+        svc.alerts.wake()

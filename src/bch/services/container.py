@@ -157,9 +157,43 @@ class Services:
         return AccountService(
             self.uow,
             self.registry,
-            RateLimiter(default_limits(s)),
+            RateLimiter(default_limits(s), counters=self.rate_counters),
             BackoffPolicy.from_settings(s.lockout_threshold, s.lockout_seconds),
         )
+
+    @cached_property
+    def rate_counters(self):
+        """Rate-limit counters shared by every server process (issue 15): Redis when
+        BCH_REDIS_URL is set, else the database."""
+        from bch.storage.rate_counters import DatabaseCounters, RedisCounters
+
+        if self.settings.redis_url:
+            return RedisCounters(self.settings.redis_url)
+        return DatabaseCounters(self.db)
+
+    @cached_property
+    def public_limiter(self):
+        """The public API's per-client limit (BCH_RATE_LIMIT): one window in Redis for every
+        process when BCH_REDIS_URL is set; else each of the BCH_WORKERS processes allows its
+        share (bch serve hands its workers BCH_WORKERS=N; 0 counts as one). None when off."""
+        from bch.services.ratelimit import public_limiter
+
+        s = self.settings
+        workers = max(1, s.workers)
+        counters = self.rate_counters if s.redis_url else None
+        return public_limiter(s.rate_limit, workers=workers, counters=counters)
+
+    @cached_property
+    def read_cache(self):
+        """Anonymous record reads remembered until the change sequence moves (issue 15)."""
+        from bch.services.read_cache import ReadCache
+        from bch.storage.bitmap_index import last_change
+
+        def mark():
+            with self.db.reading() as conn:
+                return last_change(conn)
+
+        return ReadCache(mark)
 
     @cached_property
     def attachments(self):
@@ -442,4 +476,7 @@ class Services:
         for svc in (*self.copies, self):  # pending bookkeeping (API tokens' last use) first
             if "accounts" in svc.__dict__:
                 svc.accounts.usage.close()
+        counters = self.__dict__.get("rate_counters")
+        if counters is not None and hasattr(counters, "close"):
+            counters.close()
         self.engine.dispose()

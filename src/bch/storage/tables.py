@@ -247,6 +247,21 @@ login_throttle = Table(
     Index(None, "updated_at"),
 )
 
+# Rate-limit counters shared by every server process (issue 15, migration 0007_load_rate_counters):
+# one row per bucket and key (an address, an account): the hits of the current fixed window
+# `slot` (time // seconds) and of the one before, and when the row no longer counts.
+# services/ratelimit.py estimates the sliding window from both. Keys are SHA-256 digests.
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("slot", BigInteger, nullable=False),
+    Column("hits", Integer, nullable=False),
+    Column("previous", Integer, nullable=False),
+    Column("stale_after", BigInteger, nullable=False),  # epoch seconds: both windows are over
+    Index(None, "stale_after"),
+)
+
 # Drafts: one per record identifier, possibly incomplete; revision is the draft's ETag.
 drafts = Table(
     "drafts",

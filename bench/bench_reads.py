@@ -1,0 +1,194 @@
+"""Read throughput side by side (issue 15 item 2), with wrk (2 threads, 50 connections): record
+GET on `bch serve --workers 1`, on Datasette serving the same SQLite file (its row JSON), on a
+bare Starlette app (bench/bare_starlette.py) in the same run, then on `bch serve --workers 2`;
+and the LMO page at 50 connections. Every server runs alone while it is measured.
+
+The database is the shipped real data (BENCH_DIR, default /tmp/bench-reads: imported once).
+wrk is Debian's (scripts/ensure-wrk.sh); Datasette is installed in a throwaway virtualenv by
+bench_api. BENCH_SECONDS (default 15) per measurement."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from bench.bench_api import Server, _datasette_venv, _free_port
+
+HERE = Path(__file__).resolve().parents[1]
+SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
+
+
+def _database(root: Path) -> Path:
+    db = root / "bch.db"
+    if not db.exists():
+        bch = Path(sys.executable).with_name("bch")
+        subprocess.run([str(bch), "import", "--database", f"sqlite:///{db}"], check=True)
+    return db
+
+
+def _paths(db: Path) -> tuple[list[str], list[str], list[str]]:
+    """Record GET paths (every live record), Datasette's row paths of the same records, and
+    LMO page paths (every LMO)."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT id, realm, short_code, owner FROM documents WHERE deleted_at IS NULL"
+        ).fetchall()
+        lmos = conn.execute("SELECT DISTINCT uid_key FROM lmo_uids WHERE kind = 'exact'").fetchall()
+    records = [f"/api/v1/records/{r}-{s}-{o}-{i}" for i, r, s, o in rows]
+    datasette = [f"/bch/documents/{i}.json" for i, *_ in rows]
+    pages = [f"/en/lmos/{quote(uid)}" for (uid,) in lmos]
+    return records, datasette, pages
+
+
+def _script(root: Path, name: str, paths: list[str]) -> Path:
+    """A wrk Lua script that requests the paths in turn."""
+    lua = root / f"{name}.lua"
+    body = ",\n".join(f'"{p}"' for p in paths)
+    lua.write_text(
+        f"paths = {{\n{body}\n}}\ni = 0\n"
+        "request = function()\n  i = i % #paths + 1\n"
+        "  return wrk.format('GET', paths[i])\nend\n"
+    )
+    return lua
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a server process and its workers."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in (proc, *proc.children(recursive=True)):
+        t = p.cpu_times()
+        total += t.user + t.system
+    return total
+
+
+def wrk(
+    url: str, script: Path, connections: int = 50, seconds: int = SECONDS, pid: int | None = None
+) -> dict:
+    """Requests/s, p50 and p99 (ms) and errors of one wrk run; with the server's `pid`, the
+    CPU time it spent per request (ms): what a core can serve, whatever else the machine runs."""
+    cpu = _cpu_seconds(pid) if pid else 0.0
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = int(re.search(r"(\d+) requests in", out).group(1))
+    cpu_ms = (_cpu_seconds(pid) - cpu) * 1000 / max(done, 1) if pid else float("nan")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": round(rps),
+        "p50_ms": round(ms("50%"), 1),
+        "p99_ms": round(ms("99%"), 1),
+        "non2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+        "cpu_ms": round(cpu_ms, 2),
+    }
+
+
+def _bch(db: Path, workers: int) -> Server:
+    port = _free_port()
+    bch = str(Path(sys.executable).with_name("bch"))
+    os.environ["BCH_RATE_LIMIT"] = "off"  # measure the server, not the limiter
+    cmd = [bch, "serve", "--workers", str(workers), "--port", str(port)]
+    return Server([*cmd, "--database", f"sqlite:///{db}"], port, "/healthz")
+
+
+def main() -> None:
+    subprocess.run(["sh", str(HERE / "scripts" / "ensure-wrk.sh")], check=True)
+    root = Path(os.environ.get("BENCH_DIR", "/tmp/bench-reads"))
+    root.mkdir(parents=True, exist_ok=True)
+    db = _database(root)
+    records, ds_paths, pages = _paths(db)
+    rec_lua, ds_lua = _script(root, "records", records), _script(root, "datasette", ds_paths)
+    hot_lua = _script(root, "hot-records", records[:200])  # the popular records: cache hits
+    page_lua = _script(root, "lmo-pages", pages)
+    figures: dict[str, dict] = {}
+
+    server = _bch(db, 1)
+    try:
+        pid = server.proc.pid
+        wrk(server.url(""), rec_lua, seconds=3)  # warm up
+        figures["bch record GET, 1 process"] = wrk(server.url(""), rec_lua, pid=pid)
+        figures["bch hot records, 1 process"] = wrk(server.url(""), hot_lua, pid=pid)
+        wrk(server.url(""), page_lua, seconds=3)
+        figures["bch LMO page, 1 process"] = wrk(server.url(""), page_lua, pid=pid)
+    finally:
+        server.stop()
+
+    datasette = _datasette_venv(root)
+    if datasette is not None:
+        port = _free_port()
+        cmd = [
+            str(datasette),
+            "serve",
+            str(db),
+            "--port",
+            str(port),
+            "--setting",
+            "num_sql_threads",
+            "3",
+        ]
+        server = Server(cmd, port, "/-/versions.json")
+        try:
+            wrk(server.url(""), ds_lua, seconds=3)
+            figures["Datasette 0.65.5 row JSON"] = wrk(server.url(""), ds_lua, pid=server.proc.pid)
+        finally:
+            server.stop()
+
+    port = _free_port()
+    server = Server(
+        [sys.executable, "-m", "bench.bare_starlette", str(port)], port, "/api/v1/records/x"
+    )
+    try:
+        wrk(server.url(""), rec_lua, seconds=3)
+        figures["bare Starlette, fixed JSON"] = wrk(server.url(""), rec_lua, pid=server.proc.pid)
+    finally:
+        server.stop()
+
+    server = _bch(db, 2)
+    try:
+        wrk(server.url(""), rec_lua, seconds=3)
+        pid = server.proc.pid
+        figures["bch record GET, 2 workers"] = wrk(server.url(""), rec_lua, pid=pid)
+        figures["bch hot records, 2 workers"] = wrk(server.url(""), hot_lua, pid=pid)
+        figures["bch LMO page, 2 workers"] = wrk(server.url(""), page_lua, pid=pid)
+    finally:
+        server.stop()
+
+    print(f"{'':32} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'CPU ms/req':>10}")
+    for name, f in figures.items():
+        print(
+            f"{name:32} {f['rps']:>7} {f['p50_ms']:>8} {f['p99_ms']:>8} {f['non2xx']:>8}"
+            f" {f['cpu_ms']:>10}"
+        )
+    one = figures["bch record GET, 1 process"]["rps"]
+    for name in (
+        "Datasette 0.65.5 row JSON",
+        "bare Starlette, fixed JSON",
+        "bch record GET, 2 workers",
+    ):
+        if name in figures:
+            print(f"bch 1 process / {name}: {one / figures[name]['rps']:.2f}")
+    print("load average:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()
