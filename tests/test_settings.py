@@ -48,6 +48,7 @@ CASES = [
      "a number of seconds between 0 and 86400"),
     ("BCH_SOURCES_MODE", "live", "sources_mode", "live", "online", "offline or live"),
     ("BCH_MATCHES_DEADLINE", "5", "matches_deadline", 5.0, "-1", "a number of seconds"),
+    ("BCH_LOG_FORMAT", "JSON", "log_format", "json", "xml", "text or json"),
 ]  # fmt: skip
 # free-form values: any text is a value (paths, host names, user names, passwords)
 FREE = {

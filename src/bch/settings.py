@@ -28,6 +28,7 @@ DEFAULT_OAI_NAMESPACE = "bch.local"
 # an OAI-PMH repositoryIdentifier is a domain name (oai-identifier.xsd)
 _DOMAIN = re.compile(r"^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)+$")
 SOURCE_MODES = ("offline", "live")
+LOG_FORMATS = ("text", "json")
 _FLAGS_ON = ("1", "true", "yes", "on")
 _FLAGS_OFF = ("0", "false", "no", "off")
 _SOURCE_VARIABLE = re.compile(r"^BCH_SOURCE_([A-Z0-9_]+?)_(ENABLED|MODE|URL|TIMEOUT|CACHE_TTL)$")
@@ -187,6 +188,13 @@ def _on_off(raw: str) -> bool:
     raise _Bad('"on" or "off"')
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in LOG_FORMATS:
+        raise _Bad(" or ".join(LOG_FORMATS))
+    return value
+
+
 def _mode(raw: str) -> str:
     value = raw.strip()
     if value not in SOURCE_MODES:
@@ -267,6 +275,7 @@ VARIABLES: tuple[Variable, ...] = (
         _number(0.001, 3600, "seconds"),
         "matches answer deadline",
     ),
+    Variable("BCH_LOG_FORMAT", "log_format", _log_format, "request log format"),
 )
 
 _SOURCE_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -313,6 +322,7 @@ class Settings:
     sqlite_busy_timeout: float = 30.0
     sources_mode: str = "offline"
     matches_deadline: float = 2.0
+    log_format: str = "text"
     # BCH_SOURCE_<NAME>_<KEY> as read (validated): the source registry applies them by name
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the variables that were set (bch serve uses its own address when BCH_PUBLIC_URL is not)

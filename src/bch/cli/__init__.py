@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from bch.cli import customs, data, db, resolve, server, sources, uid, users, workflow
+from bch.cli import customs, data, db, ops, resolve, server, sources, uid, users, workflow
 
 app = typer.Typer(help="Biosafety Clearing-House", no_args_is_help=True, add_completion=False)
 app.registered_commands += server.app.registered_commands  # bch serve, bch import
@@ -20,3 +20,4 @@ app.add_typer(workflow.app, name="workflow")
 app.add_typer(sources.app, name="sources")
 app.add_typer(data.app, name="data")
 app.add_typer(customs.app, name="customs")
+app.registered_commands += ops.app.registered_commands  # bch backup, bch restore
