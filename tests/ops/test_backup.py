@@ -15,9 +15,7 @@ from bch.services.container import Services
 from bch.services.errors import BadRequest, Conflict
 from bch.storage.tables import changes, metadata, revisions
 from tests import factories
-from tests.accounts.helpers import add_user
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+from tests.ops.upgrade_fixture import PDF, populate
 
 
 def _table_rows(svc: Services) -> dict[str, list[tuple]]:
@@ -41,21 +39,8 @@ def _plain(value):
     return value
 
 
-def _populate(svc: Services) -> None:
-    for name in ("Zea mays", "Glycine max", "Oryza sativa"):
-        svc.records.publish(factories.organism(name))
-    auth = factories.authority()
-    svc.records.publish(auth)
-    auth["name"]["en"] = "Canadian Food Inspection Agency (CFIA)"
-    svc.records.publish(auth)  # a second revision
-    gone = svc.records.publish(factories.organism("Solanum tuberosum"))
-    svc.records.delete(gone.identifier, reason="withdrawn (test)")
-    user = add_user(svc, "backup@example.org", "nau", "CA", password="a long passphrase 1")
-    svc.attachments.save(user, "report.pdf", PDF)
-
-
 def test_round_trip_record_by_record(services, target_url, tmp_path):
-    _populate(services)
+    populate(services)
     archive = tmp_path / "bch.tar"
     report = services.backup.backup(archive)
     assert report.manifest["counts"]["users"] == 1
@@ -87,7 +72,7 @@ def _only_blob(svc: Services) -> str:
 
 
 def test_backup_is_one_snapshot_while_writes_go_on(services, target_url, tmp_path):
-    _populate(services)
+    populate(services)
     stop = threading.Event()
     written: list[int] = []
 
@@ -130,7 +115,7 @@ def test_backup_is_one_snapshot_while_writes_go_on(services, target_url, tmp_pat
 
 
 def test_a_database_with_rows_is_refused_unless_forced(services, tmp_path):
-    _populate(services)
+    populate(services)
     archive = tmp_path / "bch.tar"
     services.backup.backup(archive)
     with pytest.raises(Conflict, match="not empty"):
@@ -142,7 +127,7 @@ def test_a_database_with_rows_is_refused_unless_forced(services, tmp_path):
 
 
 def test_a_damaged_archive_is_refused_and_nothing_written(services, target_url, tmp_path):
-    _populate(services)
+    populate(services)
     archive = tmp_path / "bch.tar"
     services.backup.backup(archive)
     damaged = tmp_path / "damaged.tar"
