@@ -31,7 +31,6 @@ from bch.services.search import SearchQuery
 from bch.storage.tables import changes, documents, revisions
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user
-from tests.postgres import throwaway_database
 from tests.waiting import until
 
 pytestmark = pytest.mark.slow
@@ -45,18 +44,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bch.db'}"
-        yield url
-    else:
-        request.applymarker(pytest.mark.postgres)
-        request.getfixturevalue("postgres_url")
-        with throwaway_database("crash") as url:
-            yield url
 
 
 def _serve(url: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
