@@ -31,7 +31,7 @@ from bch.services.search import SearchQuery
 from bch.storage.tables import changes, documents, revisions
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user
-from tests.waiting import until
+from tests.waiting import until_serving
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,13 +64,7 @@ def _serve(url: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
     )
     base = f"http://127.0.0.1:{port}"
 
-    def up() -> bool:
-        try:
-            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    until(up, "bch serve answering", alive=lambda: proc.poll() is None)
+    until_serving(base, proc)
     return proc, base
 
 

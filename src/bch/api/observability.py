@@ -69,16 +69,30 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """The usual line, control characters of the message escaped (a path with %0A must not
-    forge a second line), and the request id in brackets at the end."""
+    """The usual line, and the request id in brackets at the end."""
 
     def format(self, record: logging.LogRecord) -> str:
-        record = logging.makeLogRecord(record.__dict__)
-        record.msg = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", record.getMessage())
-        record.args = None
         line = super().format(record)
         rid = getattr(record, "request_id", None) or REQUEST_ID.get()
         return f"{line} [{rid}]" if rid else line
+
+
+def escaped(text: str) -> str:
+    """Control characters as \\xNN: a path with %0A must not forge a second log line."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to `stream`, else to the sys.stderr of the moment (not the one at start: a test
+    runner swaps it)."""
+
+    @property
+    def stream(self):
+        return self._stream or sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        self._stream = value
 
 
 _HANDLER_MARK = "_bch_log_format"
@@ -91,7 +105,7 @@ def configure_logging(log_format: str, stream=None) -> logging.Handler:
     for h in list(root.handlers):
         if getattr(h, _HANDLER_MARK, None):
             root.removeHandler(h)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = _Stderr(stream)
     setattr(handler, _HANDLER_MARK, log_format)
     handler.setFormatter(
         JsonFormatter()
@@ -100,7 +114,6 @@ def configure_logging(log_format: str, stream=None) -> logging.Handler:
     )
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    root.propagate = False
     return handler
 
 
@@ -215,7 +228,7 @@ class RequestObservation:
             LOG.info(
                 "%s %s %s %.1f ms",
                 method,
-                scope.get("path", ""),
+                escaped(scope.get("path", "")),
                 status,
                 elapsed * 1000,
                 extra={"fields": fields, "request_id": rid},
