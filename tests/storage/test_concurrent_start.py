@@ -110,7 +110,7 @@ def _wait_until_serving(proc: subprocess.Popen, port: int) -> dict:
         try:
             r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
             if r.status_code == 200:  # serving: the data is loaded; /readyz counts the records
-                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=60)
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=600)
                 health.append(ready.json())
         except httpx.HTTPError:
             return False
