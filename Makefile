@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: install run test fuzz lint format bench bench-reads load soak clean
+.PHONY: install run test fuzz crash lint format bench bench-reads load soak clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -31,6 +31,11 @@ test: install
 fuzz: install
 	BCH_FUZZ_EXAMPLES=$${BCH_FUZZ_EXAMPLES:-60} $(BIN)/pytest tests/api/test_openapi_fuzz.py -n 2 -q; \
 	status=$$?; cat test-artifacts/openapi-fuzz-*.txt; exit $$status
+
+# crash safety (issue 15 item 6): kill -9 a real `bch serve` during publishes, 25 times per
+# database (make test runs 3); CRASH_SEED picks other random moments
+crash: install
+	CRASH_ROUNDS=$${CRASH_ROUNDS:-25} $(BIN)/pytest tests/faults -n0 -q
 
 lint: install
 	$(BIN)/ruff check src tests bench

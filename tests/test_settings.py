@@ -64,6 +64,7 @@ CASES = [
      "127.0.0.1:6379", "a Redis URL"),
     ("BCH_RATE_EXEMPT_IPS", "10.0.0.9,192.0.2.0/24", "rate_exempt_ips",
      ("10.0.0.9", "192.0.2.0/24"), "harvester", "addresses or networks"),
+    ("BCH_LOG_FORMAT", "JSON", "log_format", "json", "xml", "text or json"),
 ]  # fmt: skip
 # free-form values: any text is a value (paths, host names, user names, passwords)
 FREE = {

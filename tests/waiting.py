@@ -27,3 +27,16 @@ def until(
         if time.monotonic() > end:
             raise AssertionError(f"{what} did not happen in {guard:g} s: a hang")
         time.sleep(interval)
+
+
+def until_serving(base: str, proc) -> None:
+    """Return once the `bch serve` process `proc` answers GET {base}/healthz; fail if it ends."""
+    import httpx
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    until(up, "bch serve answering", alive=lambda: proc.poll() is None)

@@ -28,6 +28,7 @@ DEFAULT_OAI_NAMESPACE = "bch.local"
 # an OAI-PMH repositoryIdentifier is a domain name (oai-identifier.xsd)
 _DOMAIN = re.compile(r"^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)+$")
 SOURCE_MODES = ("offline", "live")
+LOG_FORMATS = ("text", "json")
 _FLAGS_ON = ("1", "true", "yes", "on")
 _FLAGS_OFF = ("0", "false", "no", "off")
 _SOURCE_VARIABLE = re.compile(r"^BCH_SOURCE_([A-Z0-9_]+?)_(ENABLED|MODE|URL|TIMEOUT|CACHE_TTL)$")
@@ -195,6 +196,13 @@ def _redis(raw: str) -> str:
     return value
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in LOG_FORMATS:
+        raise _Bad(" or ".join(LOG_FORMATS))
+    return value
+
+
 def _mode(raw: str) -> str:
     value = raw.strip()
     if value not in SOURCE_MODES:
@@ -308,6 +316,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("BCH_WORKERS", "workers", _integer(0, 256, "processes"), "server processes"),
     Variable("BCH_REDIS_URL", "redis_url", _redis, "shared rate-limit state"),
     Variable("BCH_RATE_EXEMPT_IPS", "rate_exempt_ips", _proxies, "clients without rate limit"),
+    Variable("BCH_LOG_FORMAT", "log_format", _log_format, "request log format"),
 )
 
 _SOURCE_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -368,6 +377,7 @@ class Settings:
     workers: int = 0  # bch serve's worker processes; 0: one per core
     redis_url: str = ""  # "": rate-limit state in the database (and per process for the API)
     rate_exempt_ips: tuple[str, ...] = ()  # trusted harvesters, load balancers' health checks
+    log_format: str = "text"
     # BCH_SOURCE_<NAME>_<KEY> as read (validated): the source registry applies them by name
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # the variables that were set (bch serve uses its own address when BCH_PUBLIC_URL is not)

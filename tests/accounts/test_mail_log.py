@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.waiting import until
+from tests.waiting import until, until_serving
 
 PASSWORD = "Correct-horse-42!"
 
@@ -42,14 +42,7 @@ def test_bch_serve_without_smtp_writes_mails_to_its_log(tmp_path):
     reader.start()
     base = f"http://127.0.0.1:{port}"
     try:
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        until(up, "bch serve answering", alive=lambda: proc.poll() is None)
+        until_serving(base, proc)
         r = httpx.post(
             f"{base}/fr/sign-up",
             data={"email": "amina@example.org", "password": PASSWORD, "password2": PASSWORD},

@@ -109,10 +109,11 @@ def _wait_until_serving(proc: subprocess.Popen, port: int) -> dict:
     def serving() -> bool:
         try:
             r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            if r.status_code == 200:  # serving: the data is loaded; /readyz counts the records
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=600)
+                health.append(ready.json())
         except httpx.HTTPError:
             return False
-        if r.status_code == 200:
-            health.append(r.json())
         return bool(health)
 
     try:

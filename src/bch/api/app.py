@@ -80,9 +80,9 @@ def create_app(svc: Services) -> FastAPI:
     app.add_middleware(RelativeRedirects)  # no Host header in a Location (see api/redirects.py)
     app.state.web_principal = web_principal  # the web pages' signed-in user (session cookie)
 
-    @app.get("/healthz", tags=["health"], summary="Ready when the database answers")
-    def healthz():
-        return svc.health()
+    from bch.api import operations as operations_api  # /healthz, /readyz, /metrics (issue 15)
+
+    app.include_router(operations_api.router)
 
     from bch.api import sources as sources_api  # external databases (issue 6)
     from bch.web import matches as matches_fragment
@@ -114,4 +114,5 @@ def create_app(svc: Services) -> FastAPI:
 
     install_web_pages(app)
     install_openapi(app)  # 400 and 429 where they apply, no generated 422
+    operations_api.observe(app, svc.settings.log_format)  # outermost: request ids, logs, metrics
     return app

@@ -14,6 +14,7 @@ from bch.cli import (
     data,
     db,
     node,
+    ops,
     participation,
     register,
     resolve,
@@ -39,3 +40,4 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(participation.consultations, name="consultations")
 app.add_typer(participation.forums, name="forums")
 app.add_typer(node.app, name="node")
+app.registered_commands += ops.app.registered_commands  # bch backup, bch restore

@@ -299,17 +299,57 @@ class Services:
 
         return default_resolver()
 
-    def health(self) -> dict[str, object]:
-        """What GET /healthz answers: the database, records stored, the last change sequence
-        number and the state of the search index."""
-        health = self.records.health()
+    def liveness(self) -> dict[str, object]:
+        """What GET /healthz answers: the process is alive (no database query), and the state
+        of its search index (held in memory)."""
         return {
             "status": "ok",
             "database": self.db.name,
-            "records": health["records"],
-            "sequence": health["sequence"],
             "searchIndex": self.search.index.status if self.search.index else "off",
         }
+
+    def readiness(self) -> tuple[bool, dict[str, object]]:
+        """What GET /readyz answers: ready when the database answers, every migration of this
+        release is applied and the search index is built (starting its build if it is not:
+        a small database is indexed at once, a large one in the background)."""
+        problems: list[str] = []
+        out: dict[str, object] = {"database": self.db.name}
+        try:
+            out.update(self.records.health())
+            applied = migrate.current_revisions(self.engine)
+        except Exception as exc:  # any driver error: not reachable
+            problems.append(f"database not reachable: {type(exc).__name__}")
+            applied = set()
+        else:
+            missing = migrate.head_revisions() - applied
+            if missing:
+                problems.append(f"migrations not applied: {sorted(missing)}")
+        out["migrations"] = sorted(applied)
+        index = self.search.index
+        if index is None:
+            out["searchIndex"] = "off"
+        elif not problems:
+            if index.status != "ready":
+                with index.use():
+                    pass
+            out["searchIndex"] = index.status
+            if index.status != "ready":
+                problems.append(f"search index {index.status}")
+        out["status"] = "ready" if not problems else "not ready"
+        out["problems"] = problems
+        return not problems, out
+
+    def operations_state(self) -> dict[str, int] | None:
+        """The figures GET /metrics reads at each scrape (None: the database did not answer):
+        change sequence head, records, and the search index's lag (-1: not built)."""
+        try:
+            state = dict(self.records.health())
+        except Exception:
+            return None
+        index = self.search.index
+        applied = index.applied if index is not None else state["sequence"]
+        state["indexLag"] = -1 if applied is None else max(0, state["sequence"] - applied)
+        return state
 
     @cached_property
     def customs(self):
@@ -467,6 +507,13 @@ class Services:
         from bch.storage.node_state import IdempotencyRepository
 
         return IdempotencyService(self.uow, IdempotencyRepository())
+
+    @cached_property
+    def backup(self):
+        """`bch backup` and `bch restore`: the database and its attachment files in one archive."""
+        from bch.services.backup import BackupService
+
+        return BackupService(self.db, self.attachments.files.directory)
 
     def is_empty(self) -> bool:
         with self.store.reading() as conn:

@@ -1,7 +1,7 @@
 """National nodes (issue 12): a `bch` installation that mirrors the central clearing-house and
 publishes its national records through it.
 
-Pull: the first sync takes the central's sequence (GET /healthz), then streams the bulk dump of
+Pull: the first sync takes the central's sequence (GET /readyz), then streams the bulk dump of
 every mirrored schema (GET /api/v1/export/{schema}.ndjson.gz: decompressed and parsed line by
 line, applied in batches: memory stays bounded), then follows the change feed from that
 sequence. Every record goes through RecordService.mirror, the write path of a publish (derived
@@ -250,10 +250,12 @@ class NodeSync:
         on_progress: Callable[[str, int], None] | None,
     ) -> None:
         if state.feed_from is None:  # the feed is followed from before the first dump
-            health = _json(client.get("/healthz"), "/healthz")
+            # /readyz names the change sequence whenever the database answers (also a 503 while
+            # the central's search index builds: the sequence is what the node needs)
+            health = _json(client.get("/readyz"), "/readyz", ok=(200, 503))
             start = health.get("sequence")
             if not isinstance(start, int) or start < 0:
-                raise CentralError("the central's /healthz gave no change sequence")
+                raise CentralError("the central's /readyz gave no change sequence")
             with self.uow() as tx:
                 self.repo.update(tx.conn, feed_from=start, central_seen_at=_now())
             state = self.state() or state
@@ -684,8 +686,10 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def _json(response: httpx.Response, what: str) -> dict[str, Any]:
-    if response.status_code not in (200, 201, 202):
+def _json(
+    response: httpx.Response, what: str, ok: tuple[int, ...] = (200, 201, 202)
+) -> dict[str, Any]:
+    if response.status_code not in ok:
         raise CentralError(f"{what}: HTTP {response.status_code}")
     try:
         body = orjson.loads(response.content)

@@ -240,6 +240,12 @@ class LiveIndex:
             return "ready"
         return "building" if self._builder is not None else "not built"
 
+    @property
+    def applied(self) -> int | None:
+        """The last change sequence number the index has applied (None: not built)."""
+        index = self._index
+        return index.seq if index is not None else None
+
     def invalidate(self) -> None:
         """Forget the index and its snapshot (after a reindex rewrote the derived rows without
         new changes)."""

@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from bch.storage.dialects import dialect_for
 from bch.storage.sqlite_locking import STARTUP_WAIT
@@ -55,6 +55,15 @@ def head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(_config()).get_heads())
 
 
+def all_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
 def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+        return current_revisions_of(conn)
+
+
+def current_revisions_of(conn: Connection) -> set[str]:
+    """The revisions applied, read in the caller's transaction."""
+    return set(MigrationContext.configure(conn).get_current_heads())

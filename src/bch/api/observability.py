@@ -1,0 +1,236 @@
+"""What operators watch (issue 15 item 7): a request id on every request, one log line per
+request (BCH_LOG_FORMAT=text|json), and the counters behind GET /metrics.
+
+* `X-Request-ID`: taken from the request when it is a plain token (letters, digits, `-_.:`, at
+  most 128 characters; anything else is replaced, never echoed), else made here; always sent
+  back in the response and written in the log line, so a proxy's id follows the request.
+* The log line (logger `bch.request`): method, path, route template, status, duration in ms,
+  client, request id. With `json`, every line the application logs while the request runs
+  carries the request id too.
+* The metrics (prometheus_client, a registry of this app): requests by route template, method
+  and status; a latency histogram by route template; server errors (5xx, including exceptions);
+  at each scrape, the change sequence head, the records stored and the search index's lag
+  behind the change sequence. Route templates (`/api/v1/records/{identifier}`), never raw paths,
+  so the number of series is bounded. Each process counts its own requests: with several
+  worker processes, scrape each (docs/DEPLOY.md, "Operations")."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+REQUEST_ID = contextvars.ContextVar[str | None]("bch_request_id", default=None)
+_TOKEN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+LOG = logging.getLogger("bch.request")
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def request_id_from(raw: bytes | None) -> str:
+    """The caller's id when it is a plain token, else a new one."""
+    if raw:
+        try:
+            text = raw.decode("ascii")
+        except UnicodeDecodeError:
+            text = ""
+        if _TOKEN.match(text):
+            return text
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, the request id, and the fields
+    passed as `extra={"fields": {...}}`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        rid = getattr(record, "request_id", None) or REQUEST_ID.get()
+        if rid:
+            out["requestId"] = rid
+        out.update(getattr(record, "fields", None) or {})
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """The usual line, and the request id in brackets at the end."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        rid = getattr(record, "request_id", None) or REQUEST_ID.get()
+        return f"{line} [{rid}]" if rid else line
+
+
+def escaped(text: str) -> str:
+    """Control characters as \\xNN: a path with %0A must not forge a second log line."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to `stream`, else to the sys.stderr of the moment (not the one at start: a test
+    runner swaps it)."""
+
+    @property
+    def stream(self):
+        return self._stream or sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        self._stream = value
+
+
+_HANDLER_MARK = "_bch_log_format"
+
+
+def configure_logging(log_format: str, stream=None) -> logging.Handler:
+    """Send the `bch` loggers' lines to standard error in `log_format` (text or json). Called
+    once per app; a second call replaces the handler it installed (never adds one)."""
+    root = logging.getLogger("bch")
+    for h in list(root.handlers):
+        if getattr(h, _HANDLER_MARK, None):
+            root.removeHandler(h)
+    handler = _Stderr(stream)
+    setattr(handler, _HANDLER_MARK, log_format)
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return handler
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "bch_http_requests",
+            "HTTP requests answered, by route template, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "bch_http_request_duration_seconds",
+            "Time to answer a request, by route template",
+            ["route"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "bch_http_server_errors",
+            "Requests answered with a 5xx status or an exception, by route template",
+            ["route"],
+            registry=self.registry,
+        )
+        self.sequence = Gauge(
+            "bch_change_sequence_head",
+            "Number of the last committed change",
+            registry=self.registry,
+        )
+        self.records = Gauge(
+            "bch_records", "Records stored (deleted ones included)", registry=self.registry
+        )
+        self.index_lag = Gauge(
+            "bch_search_index_lag_changes",
+            "Changes committed that this process's search index has not applied yet "
+            "(-1: the index is not built)",
+            registry=self.registry,
+        )
+        self.up = Gauge(
+            "bch_database_up", "1 when the database answered the scrape", registry=self.registry
+        )
+
+    def render(self, state: dict[str, Any] | None) -> tuple[bytes, str]:
+        """The text exposition; `state`: the services' figures (None: the database failed)."""
+        if state is None:
+            self.up.set(0)
+        else:
+            self.up.set(1)
+            self.sequence.set(state["sequence"])
+            self.records.set(state["records"])
+            self.index_lag.set(state["indexLag"])
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def _route_of(scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
+class RequestObservation:
+    """ASGI middleware (outermost): request id, log line, metrics."""
+
+    def __init__(self, app, metrics: Metrics):
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), None)
+        rid = request_id_from(raw)
+        token = REQUEST_ID.set(rid)
+        scope.setdefault("state", {})["request_id"] = rid
+        start = time.perf_counter()
+        status = 500
+        header = (b"x-request-id", rid.encode())
+
+        async def send_with_id(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
+                message = {**message, "headers": [*headers, header]}
+            await send(message)
+
+        failed = False
+        try:
+            await self.app(scope, receive, send_with_id)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            elapsed = time.perf_counter() - start
+            route = _route_of(scope)
+            method = scope.get("method", "")
+            self.metrics.requests.labels(route, method, str(status)).inc()
+            self.metrics.latency.labels(route).observe(elapsed)
+            if failed or status >= 500:
+                self.metrics.errors.labels(route).inc()
+            client = scope.get("client")
+            fields = {
+                "method": method,
+                "path": scope.get("path", ""),
+                "route": route,
+                "status": status,
+                "durationMs": round(elapsed * 1000, 2),
+                "client": client[0] if client else None,
+            }
+            LOG.info(
+                "%s %s %s %.1f ms",
+                method,
+                escaped(scope.get("path", "")),
+                status,
+                elapsed * 1000,
+                extra={"fields": fields, "request_id": rid},
+            )
+            REQUEST_ID.reset(token)

@@ -1,0 +1,85 @@
+"""What an operator's probes and scraper read: `GET /healthz` (the process is alive: no
+database query), `GET /readyz` (the database answers, every migration is applied and the search
+index is built; 503 with the reasons otherwise) and `GET /metrics` (Prometheus text format,
+bch.api.observability)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from bch.api.deps import services
+from bch.api.observability import Metrics, RequestObservation, configure_logging
+
+router = APIRouter(tags=["health"])
+
+_READY_SCHEMA = {
+    "type": "object",
+    "required": ["status", "database", "problems"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ready", "not ready"]},
+        "database": {"type": "string"},
+        "records": {"type": "integer"},
+        "sequence": {"type": "integer"},
+        "migrations": {"type": "array", "items": {"type": "string"}},
+        "searchIndex": {"type": "string"},
+        "problems": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_LIVE_SCHEMA = {
+    "type": "object",
+    "required": ["status", "database", "searchIndex"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok"]},
+        "database": {"type": "string"},
+        "searchIndex": {"type": "string", "enum": ["ready", "building", "not built", "off"]},
+    },
+}
+
+
+@router.get(
+    "/healthz",
+    summary="Alive: the process answers (no database query)",
+    responses={200: {"content": {"application/json": {"schema": _LIVE_SCHEMA}}}},
+)
+def healthz(request: Request):
+    return services(request).liveness()
+
+
+@router.get(
+    "/readyz",
+    summary="Ready: database reachable, migrations applied, search index built",
+    responses={
+        200: {"content": {"application/json": {"schema": _READY_SCHEMA}}},
+        503: {
+            "description": "Not ready: `problems` says why",
+            "content": {"application/json": {"schema": _READY_SCHEMA}},
+        },
+    },
+)
+def readyz(request: Request):
+    ready, body = services(request).readiness()
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get(
+    "/metrics",
+    summary="Counters and figures in the Prometheus text format",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format 0.0.4",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def metrics(request: Request):
+    body, media_type = request.app.state.metrics.render(services(request).operations_state())
+    return Response(body, media_type=media_type)
+
+
+def observe(app: FastAPI, log_format: str) -> None:
+    """Install the request observation (outermost middleware) and the app's metrics."""
+    configure_logging(log_format)
+    app.state.metrics = Metrics()
+    app.add_middleware(RequestObservation, metrics=app.state.metrics)

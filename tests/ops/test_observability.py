@@ -1,0 +1,140 @@
+"""Probes, request ids, structured logs and metrics (issue 15 item 7), on both databases."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from bch.api.app import create_app
+from bch.api.observability import configure_logging
+from bch.storage.migrate import head_revisions
+from tests import factories
+
+
+def _samples(text: str) -> dict[tuple[str, tuple], float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_healthz_is_alive_and_readyz_checks_database_migrations_and_index(services):
+    services.records.publish(factories.organism())
+    client = TestClient(create_app(services))
+    live = client.get("/healthz")
+    assert live.status_code == 200 and live.json()["status"] == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    body = ready.json()
+    assert body["status"] == "ready" and body["problems"] == []
+    assert set(body["migrations"]) == head_revisions()
+    assert body["records"] == 1 and body["sequence"] == 1
+    assert body["searchIndex"] == "ready"
+
+
+def test_readyz_answers_503_with_the_reason_when_a_migration_is_missing(services):
+    from sqlalchemy import text
+
+    client = TestClient(create_app(services))
+    with services.engine.begin() as conn:
+        (one,) = sorted(head_revisions())[:1]
+        conn.execute(text("DELETE FROM alembic_version WHERE version_num = :v"), {"v": one})
+    r = client.get("/readyz")
+    assert r.status_code == 503
+    assert r.json()["status"] == "not ready"
+    assert any(one in p for p in r.json()["problems"])
+    assert client.get("/healthz").status_code == 200  # alive all the same
+
+
+def test_readyz_answers_503_when_the_database_is_unreachable(services, tmp_path):
+    from bch.services.container import Services
+
+    broken = Services(
+        services.engine.__class__.__new__(services.engine.__class__),
+        services.registry,
+        services.thesaurus,
+        services.settings,
+    )
+    # an engine pointing at a database that does not exist
+    from bch.storage.engine import make_engine
+
+    broken.engine = make_engine(
+        "postgresql://postgres@127.0.0.1:1/none"
+        if services.db.name == "postgresql"
+        else f"sqlite:///{tmp_path / 'missing' / 'no.db'}"
+    )
+    client = TestClient(create_app(broken))
+    r = client.get("/readyz")
+    assert r.status_code == 503
+    assert "database not reachable" in r.json()["problems"][0]
+    assert client.get("/healthz").status_code == 200
+    m = _samples(client.get("/metrics").text)
+    assert m[("bch_database_up", ())] == 0
+    broken.engine.dispose()
+
+
+def test_request_id_in_and_out_and_in_the_json_log(services):
+    stream = io.StringIO()
+    client = TestClient(create_app(services.configured(BCH_LOG_FORMAT="json")))
+    handler = configure_logging("json", stream)
+    try:
+        r = client.get("/api/v1/records", headers={"X-Request-ID": "probe-123.abc"})
+        assert r.headers["x-request-id"] == "probe-123.abc"
+        hostile = client.get("/healthz", headers={"X-Request-ID": b"a b\xe9<script>"})
+        made = hostile.headers["x-request-id"]
+        assert "script" not in made and len(made) == 32  # replaced, never echoed
+        bare = client.get("/healthz")
+        assert len(bare.headers["x-request-id"]) == 32
+    finally:
+        logging.getLogger("bch").removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [x for x in lines if x["logger"] == "bch.request"]
+    first = next(x for x in access if x["requestId"] == "probe-123.abc")
+    assert first["route"] == "/api/v1/records" and first["status"] == 200
+    assert first["method"] == "GET" and first["durationMs"] >= 0
+    assert any(x["requestId"] == made for x in access)
+
+
+def test_text_log_escapes_control_characters(services):
+    stream = io.StringIO()
+    client = TestClient(create_app(services))
+    handler = configure_logging("text", stream)
+    try:
+        client.get("/nothing%0Aforged line 200")
+    finally:
+        logging.getLogger("bch").removeHandler(handler)
+    lines = [line for line in stream.getvalue().splitlines() if "bch.request" in line]
+    assert len(lines) == 1 and "\\x0a" in lines[0]
+    assert not any(line.startswith("forged") for line in stream.getvalue().splitlines())
+
+
+def test_metrics_count_requests_by_route_template_and_report_the_sequence(services):
+    ident = services.records.publish(factories.organism()).identifier
+    services.records.publish(factories.organism())
+    client = TestClient(create_app(services))
+    assert client.get(f"/api/v1/records/{ident}").status_code == 200
+    assert client.get("/api/v1/records/no-such-record").status_code == 404
+    client.get("/api/v1/records?q=zea")  # builds the index
+    r = client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    m = _samples(r.text)
+    route = "/api/v1/records/{record_id}"
+    key = lambda status: (  # noqa: E731
+        "bch_http_requests_total",
+        (("method", "GET"), ("route", route), ("status", status)),
+    )
+    assert m[key("200")] == 1 and m[key("404")] == 1
+    assert not any(ident in str(k) for k in m)  # templates, never raw paths
+    assert m[("bch_http_request_duration_seconds_count", (("route", route),))] == 2
+    assert m[("bch_change_sequence_head", ())] == 2
+    assert m[("bch_records", ())] == 2
+    assert m[("bch_search_index_lag_changes", ())] == 0
+    services.records.publish(factories.organism())
+    m = _samples(client.get("/metrics").text)
+    assert m[("bch_change_sequence_head", ())] == 3
+    assert m[("bch_search_index_lag_changes", ())] == 1  # not applied until the next search
