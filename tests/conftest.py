@@ -38,6 +38,10 @@ settings.load_profile("ci" if os.environ.get("CI") else "default")
 # saved search indexes of PostgreSQL test databases go to a scratch folder, not the user's cache
 os.environ["BCH_SEARCH_INDEX_DIR"] = tempfile.mkdtemp(prefix="bch-test-index-")
 atexit.register(shutil.rmtree, os.environ["BCH_SEARCH_INDEX_DIR"], True)
+# the `bch serve` processes tests start run one process unless a test asks for more
+# (`--workers 2`, tests/cli/test_workers.py): a kill -9 of a one-process server is a kill of the
+# server, and two servers of one test never hold 2 x cores processes on the 2-core machine
+os.environ.setdefault("BCH_WORKERS", "1")
 
 
 # -- the run: one id shared by the xdist workers, templates dropped at the end -------------------

@@ -53,7 +53,10 @@ def snapshot(svc: Services) -> dict[str, int]:
         out = {
             t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
             for t in metadata.sorted_tables
-            if t.name not in ("api_tokens", "sessions", "login_throttle", "audit_log")
+            # the tables of a request's own bookkeeping: its rate-limit counters (issue 15 item
+            # 1: shared by the worker processes), sign-in state and the audit of refusals
+            if t.name
+            not in ("api_tokens", "sessions", "login_throttle", "audit_log", "rate_counters")
         }
         out["changes.head"] = conn.execute(select(func.max(changes.c.seq))).scalar() or 0
     return out

@@ -3,6 +3,7 @@ Content-Security-Policy) reads the OpenAPI 3.1 document and lists every operatio
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 
 import pytest
@@ -30,6 +31,13 @@ def test_docs_page_lists_the_operations(tmp_path, _sqlite_template):
             w = Walk(browser, base, "api-docs", csp=True)  # works under the site's own CSP
             w.goto("/docs")
             w.page.wait_for_selector(".opblock", timeout=60_000)
+            # Swagger UI renders the operations tag after tag: wait until it has drawn them all
+            # (or as many as it ever will: the count below then says what is missing)
+            with contextlib.suppress(sync_api.TimeoutError):
+                w.page.wait_for_function(
+                    f"document.querySelectorAll('.opblock').length >= {len(operations)}",
+                    timeout=60_000,
+                )
             assert "does not specify a valid version" not in w.page.content()
             assert w.page.locator(".opblock").count() == len(operations)
             paths = {

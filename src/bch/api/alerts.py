@@ -212,7 +212,7 @@ def forget_all(token: Token, svc: Svc):
 
 
 @router.delete(
-    "/subscriptions/{subscription_id}",
+    "/subscriptions/{subscription_id:int}",
     summary="Delete one subscription of the address a mail went to",
     responses=errors(404),
 )

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from bch.api.deps import services_of
 from bch.api.params import query_number
 from bch.api.responses import ErrorBody, content, errors, page_errors
-from bch.records.countries import country
+from bch.records.countries import countries, country
 from bch.records.fields import FieldDef
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import LANGUAGES, display
@@ -204,7 +204,14 @@ def bch_js() -> Response:
 def embed_records(
     svc: Svc,
     schema: str | None = None,
-    country_code: Annotated[str | None, Query(alias="country")] = None,
+    country_code: Annotated[
+        str | None,
+        Query(
+            alias="country",
+            description="ISO 3166-1 alpha-2 code (or EU), any case",
+            json_schema_extra={"enum": [c.code for c in countries()]},
+        ),
+    ] = None,
     lang: str | None = None,
     limit: EmbedLimit = 10,
 ) -> JSONResponse:

@@ -68,6 +68,11 @@ def query_filters(
     skip = set(reserved)
     filters: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
+        if "\x00" in key or "\x00" in value:  # PostgreSQL compares no text holding a NUL
+            raise BadRequest(
+                f"parameter {key!r} holds a NUL character",
+                errors=[{"code": "Error.InvalidValue", "path": key, "message": "NUL is not text"}],
+            )
         if key in skip or key.startswith("_"):
             continue
         filters.setdefault(key, []).append(value)

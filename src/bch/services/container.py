@@ -186,12 +186,15 @@ class Services:
     @cached_property
     def read_cache(self):
         """Anonymous record reads remembered until the change sequence moves (issue 15)."""
+        from bch.services import policy
         from bch.services.read_cache import ReadCache
         from bch.storage.bitmap_index import last_change
 
         def mark():
+            # what an anonymous reader may read is part of the answer: a policy that reads
+            # differently (tests/services/test_policy_reads.py replaces it) is a new mark too
             with self.db.reading() as conn:
-                return last_change(conn)
+                return last_change(conn), policy.read_scope(policy.ANONYMOUS)
 
         return ReadCache(mark)
 

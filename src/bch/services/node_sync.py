@@ -108,7 +108,12 @@ class NodeSync:
 
     @property
     def enabled(self) -> bool:
-        return self.state() is not None
+        """A national node: its configuration is stored. A database that does not answer (or
+        predates the node tables) is not a node: the app still starts, and /readyz says why."""
+        try:
+            return self.state() is not None
+        except Exception:  # any driver error: the readiness probe reports the database
+            return False
 
     def configure(
         self,
