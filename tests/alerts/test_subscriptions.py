@@ -96,7 +96,7 @@ def test_unsubscribe_page_link_and_own_data(client, svc, mailbox):
     assert set(mine[0]) == {
         "id", "email", "filters", "frequency", "lang", "createdAt", "confirmedAt"
     }  # fmt: skip
-    deleted = client.delete(f"/api/v1/subscriptions/{mine[1]['id']}", params={"token": token})
+    deleted = client.delete(f"/api/v1/subscriptions/mine/{mine[1]['id']}", params={"token": token})
     assert deleted.json() == {"deleted": 1}
     assert client.get("/api/v1/subscriptions/mine", params={"token": other}).status_code == 404
     assert client.delete("/api/v1/subscriptions/mine", params={"token": token}).json() == {

@@ -14,6 +14,7 @@ from bch.api.deps import json_body, read_body, services_of
 from bch.api.http import requested_language
 from bch.api.identity import client_ip
 from bch.api.params import PageSize
+from bch.api.records import Lang
 from bch.api.responses import content, errors
 from bch.api.responses import json_body as body_doc
 from bch.api.search_params import filter_parameters, query_filters
@@ -59,7 +60,7 @@ def records_feed(
     request: Request,
     svc: Svc,
     q: Annotated[str | None, Query(description="full-text query (six languages)")] = None,
-    lang: Annotated[str | None, Query(description="ar, en, es, fr, ru or zh")] = None,
+    lang: Lang = None,
     cursor: Annotated[str | None, Query(description="the feed's next link")] = None,
     limit: PageSize = 50,
 ):
@@ -212,7 +213,7 @@ def forget_all(token: Token, svc: Svc):
 
 
 @router.delete(
-    "/subscriptions/{subscription_id:int}",
+    "/subscriptions/mine/{subscription_id}",
     summary="Delete one subscription of the address a mail went to",
     responses=errors(404),
 )

@@ -37,6 +37,7 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
+        pattern=r"^[ -~]{1,120}$",  # services/idempotency.py: 1-120 printable ASCII characters
         description="any unique string (e.g. a UUID): a retry with the same key gets the first "
         "answer and never writes twice (national nodes send one with every write)",
     ),

@@ -18,7 +18,7 @@ from bch.records.countries import countries, country
 from bch.records.fields import FieldDef
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import LANGUAGES, display
-from bch.records.realms import UnknownSchema
+from bch.records.realms import UnknownSchema, get_registry
 from bch.services import richtext
 from bch.services.container import Services
 from bch.services.errors import BadRequest, NotFound, ServiceError
@@ -203,7 +203,15 @@ def bch_js() -> Response:
 )
 def embed_records(
     svc: Svc,
-    schema: str | None = None,
+    schema: Annotated[
+        str | None,
+        Query(
+            description="a schema name (any case) or one of the plug-in's short plural names",
+            json_schema_extra={
+                "enum": sorted({t.name for t in get_registry().all()} | set(LEGACY_SCHEMAS))
+            },
+        ),
+    ] = None,
     country_code: Annotated[
         str | None,
         Query(

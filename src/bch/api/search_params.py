@@ -68,14 +68,11 @@ def query_filters(
     skip = set(reserved)
     filters: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
-        if "\x00" in key or "\x00" in value:  # PostgreSQL compares no text holding a NUL
-            raise BadRequest(
-                f"parameter {key!r} holds a NUL character",
-                errors=[{"code": "Error.InvalidValue", "path": key, "message": "NUL is not text"}],
-            )
         if key in skip or key.startswith("_"):
             continue
-        filters.setdefault(key, []).append(value)
+        # no stored value holds a NUL (PostgreSQL compares no text with one): such a filter
+        # value matches nothing, as U+FFFD (never in an identifier, a code or a term) does
+        filters.setdefault(key, []).append(value.replace("\x00", "\ufffd"))
     allowed = set(filterable) | set(RANGES)
     unknown = sorted(k for k in filters if k not in allowed)
     if unknown:
