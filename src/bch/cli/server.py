@@ -139,7 +139,7 @@ def serve(
         console.print("Empty database: loading the shipped real data first.")
         run_import(svc, None, first_load=True)
     if not empty:  # public participation (issue 14): real comment windows, forum archives
-        added = svc.consultations.import_windows() + svc.forums.import_archive()
+        added = _seed_participation(svc)
         closed = svc.consultations.close_due()
         console.print(f"Consultations: {added} imported, {len(closed)} closed at their deadline.")
     console.print(f"Serving on http://{host}:{port} with {n} worker process{'es' * (n > 1)}")
@@ -200,6 +200,19 @@ def serve(
         if node_stop is not None:
             node_stop.set()
             svc.node.wake.set()
+
+
+def _seed_participation(svc) -> int:
+    """The real comment windows and forum archives, added once. Two servers started at the same
+    moment on one database may both find them missing: the second one's insert then fails on
+    the first one's rows, and its second pass finds them all there."""
+    for attempt in (1, 2):
+        try:
+            return svc.consultations.import_windows() + svc.forums.import_archive()
+        except Exception:  # noqa: BLE001 (a unique-key race with another server; see above)
+            if attempt == 2:
+                raise
+    return 0
 
 
 def _stop_background(svc, stop) -> None:
