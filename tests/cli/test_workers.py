@@ -14,7 +14,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -243,15 +242,15 @@ def test_two_workers_one_truth(services, shared):
         assert a.call("PUT", f"/api/v1/drafts/{ident}", cna, auth)[0] == 201
         status, _, text = a.call("POST", f"/api/v1/drafts/{ident}/publish", None, auth)
         assert status == 201, text
-        published = time.monotonic()
 
         def found() -> bool:
             status, _, text = b.call("GET", "/api/v1/records?q=Biosafety+Authority", None, auth)
             assert status == 200, text
             return any(h["identifier"].startswith(ident) for h in json.loads(text)["items"])
 
+        # the index follows the change sequence on each search; how soon is a figure of bench/
+        # (no wall-clock bound here: it fails on a loaded machine)
         until(found, "the record published through worker A found through worker B")
-        assert time.monotonic() - published < 5  # generous bound; the index follows each search
 
         # 4. writes through both workers at once (on SQLite: one writer at a time, the others
         # wait for the lock): every one succeeds
