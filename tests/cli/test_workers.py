@@ -159,13 +159,18 @@ class Worker:
 def two_workers(server: psutil.Process, port: int) -> tuple[Worker, Worker]:
     """A Worker for each of the two worker processes."""
     workers = {p.pid: Worker(p.pid, port) for p in worker_processes(server)}
-    for _ in range(8):
+
+    def both_hold_some() -> bool:
+        # a worker busy at start (SQLite: waiting for the write lock the other holds) accepts
+        # nothing for a while, and the idle one takes every connection: try again until both
+        # have some (the hang guard ends a worker that never accepts)
         for conn, pid in _connect(port, list(workers)):
             workers[pid].conns.append(conn)
-        if all(w.conns for w in workers.values()):
-            a, b = workers.values()
-            return a, b
-    raise AssertionError("128 connections all went to one worker")
+        return all(w.conns for w in workers.values())
+
+    until(both_hold_some, "connections reaching both workers", interval=0.25)
+    a, b = workers.values()
+    return a, b
 
 
 @pytest.mark.parametrize(
