@@ -1,7 +1,7 @@
 #!/bin/sh
 # Replaces the vendored Swagger UI of /docs (src/bch/api/docs_assets/) with swagger-ui-dist VERSION
 # from the npm registry: the files the page loads, unchanged, with the package's LICENSE and NOTICE.
-# Then set SWAGGER_UI_VERSION in src/bch/api/conventions.py and docs_assets/README.md to VERSION.
+# Then set SWAGGER_UI_VERSION in src/bch/api/docs_page.py and docs_assets/README.md to VERSION.
 #   sh scripts/update-swagger-ui.sh 5.35.0
 set -e
 VERSION=${1:?usage: update-swagger-ui.sh VERSION}

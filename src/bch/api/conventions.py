@@ -6,15 +6,13 @@ Both middlewares are plain ASGI (no per-request task overhead, streaming bodies 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import anyio
 import orjson
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from bch.api.client_address import install_forwarded, peer
+from bch.api.docs_page import install_docs
 from bch.api.errors import error_body
 from bch.services.credentials import digest
 from bch.services.ratelimit import Exempt, TokenBucket, public_limiter
@@ -28,7 +26,6 @@ EXPOSED = (
     "ETag, Last-Modified, Link, X-Change-Sequence, X-Record-Count, Retry-After, Content-Language"
 )
 ALLOWED_HEADERS = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since"
-DOCS_ASSETS = "/docs/assets"
 
 
 def _is_public(path: str) -> bool:
@@ -191,26 +188,6 @@ def _bearer_digest(scope) -> str | None:
     return None
 
 
-#: Swagger UI from the npm package swagger-ui-dist (Apache-2.0, SmartBear Software), vendored
-#: unchanged in docs_assets/ with its LICENSE and NOTICE; scripts/update-swagger-ui.sh replaces it
-SWAGGER_UI_VERSION = "5.35.0"
-DOCS_DIR = Path(__file__).with_name("docs_assets")
-DOCS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Biosafety Clearing-House API</title>
-<link rel="icon" href="/favicon.ico">
-<link rel="stylesheet" href="{assets}/swagger-ui.css?v={version}">
-</head><body><div id="swagger-ui"></div>
-<script src="{assets}/swagger-ui-bundle.js?v={version}"></script>
-<script src="/docs/init.js"></script></body></html>"""
-# validatorUrl null: the UI would otherwise ask validator.swagger.io to rate the document
-DOCS_INIT = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui",
-  presets: [SwaggerUIBundle.presets.apis], layout: "BaseLayout", deepLinking: true,
-  validatorUrl: null, tryItOutEnabled: false});
-"""
-
-
 def install_conventions(app: FastAPI, settings: Settings) -> None:
     """CORS, rate limits (from BCH_RATE_LIMIT, per client address or valid API token, the
     address forwarded by a trusted proxy: BCH_FORWARDED_ALLOW_IPS) and the local docs page."""
@@ -226,16 +203,4 @@ def install_conventions(app: FastAPI, settings: Settings) -> None:
     )  # outside the rate limit: it sees the forwarded client address
     app.add_middleware(CorsMiddleware)  # outermost: 429s and errors carry CORS too
     app.state.rate_limiter = limiter
-    _install_docs(app)
-
-
-def _install_docs(app: FastAPI) -> None:
-    app.mount(DOCS_ASSETS, StaticFiles(directory=DOCS_DIR), name="docs-assets")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(DOCS_PAGE.format(assets=DOCS_ASSETS, version=SWAGGER_UI_VERSION))
-
-    @app.get("/docs/init.js", include_in_schema=False)
-    def docs_init() -> Response:  # a file, not an inline script: the pages' CSP forbids those
-        return Response(DOCS_INIT, media_type="text/javascript")
+    install_docs(app)
