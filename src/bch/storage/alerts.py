@@ -13,7 +13,8 @@ from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
 from bch.storage.database import Database
 from bch.storage.rows import as_utc
-from bch.storage.tables import alert_cursor, alert_outbox, alert_subscriptions, changes
+from bch.storage.tables import changes
+from bch.storage.tables_alerts import alert_cursor, alert_outbox, alert_subscriptions
 
 MATCHER = "matcher"
 ENQUEUE_ROWS = 100  # outbox rows per INSERT (8 values each)

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, update
 
 from bch.storage.database import Connection, Database
 from bch.storage.rows import as_utc
-from bch.storage.tables import consultation_comments, consultations
+from bch.storage.tables_participation import consultation_comments, consultations
 
 _WHEN_C = ("opens_at", "closes_at", "created_at", "closed_at", "responded_at")
 _WHEN_K = ("created_at", "moderated_at")

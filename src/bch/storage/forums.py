@@ -9,14 +9,14 @@ from sqlalchemy import delete, func, insert, select, update
 
 from bch.storage.consultations import plain
 from bch.storage.database import Connection, Database
-from bch.storage.tables import (
+from bch.storage.tables import users
+from bch.storage.tables_participation import (
     forum_groups,
     forum_members,
     forum_posts,
     forum_subscriptions,
     forum_threads,
     forums,
-    users,
 )
 
 _WHEN_F = ("opens_at", "closes_at", "created_at")

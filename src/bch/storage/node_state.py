@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from bch.storage.database import Database
 from bch.storage.rows import as_utc, utcnow
-from bch.storage.tables import idempotency_results, node_outbox, node_state
+from bch.storage.tables_nodes import idempotency_results, node_outbox, node_state
 
 
 @dataclass(frozen=True)

@@ -1,35 +1,26 @@
-"""Database tables (SQLAlchemy Core). Alembic migrations under migrations/ create the same schema."""
+"""Database tables (SQLAlchemy Core). Alembic migrations under migrations/ create the same schema.
+
+The tables of the alerts, of public participation and of national nodes are in their own modules
+(tables_alerts.py, tables_participation.py, tables_nodes.py), on the same `metadata`
+(tables_base.py); this module imports them, so that `metadata` imported from
+here holds every table."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-Json = JSON().with_variant(JSONB(), "postgresql")
-# SQLite only auto-increments INTEGER PRIMARY KEY columns.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-UtcDateTime = DateTime(timezone=True)
+# every table on `metadata`, wherever it is used (backup/restore, migrations, the tests)
+from bch.storage import tables_alerts, tables_nodes, tables_participation  # noqa: F401
+from bch.storage.tables_base import BigId, Json, UtcDateTime, metadata
 
 # One row per record (documentID = id, never reused). State of the latest revision.
 documents = Table(
@@ -436,232 +427,4 @@ register_rows = Table(
     Column("identifier", String(128), primary_key=True),  # the record's header identifier
     Column("row_key", Text, nullable=False),  # the natural key rendered from the row
     Column("seen_at", UtcDateTime, nullable=False),
-)
-
-# Alerts (issue 14 item 3, migration 0007_alerts): e-mail subscriptions to searches (only the
-# address, the filters and the secret of their links are kept), the outbox of mails to send
-# (one row per subscription and change: the idempotency key) and the matcher's cursor in the
-# change sequence, written in the transaction that writes the outbox rows it produced.
-alert_subscriptions = Table(
-    "alert_subscriptions",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("token", String(64), nullable=False, unique=True),  # the secret of every link
-    Column("email", String(320), nullable=False),
-    Column("filters", Json, nullable=False),  # search API names -> values
-    Column("frequency", String(10), nullable=False),  # immediate | daily | weekly
-    Column("lang", String(2), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("confirmed_at", UtcDateTime, nullable=True),  # None: opt-in not confirmed yet
-    Column("digest_at", UtcDateTime, nullable=True),  # last digest (daily, weekly)
-    Index(None, "email"),
-)
-alert_outbox = Table(
-    "alert_outbox",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("subscription_id", BigInteger, nullable=False),
-    Column("seq", BigInteger, nullable=False),  # the change (sequence number)
-    Column("document_id", BigInteger, nullable=False),
-    Column("action", String(10), nullable=False),  # publish | delete
-    Column("revision", Integer, nullable=False),
-    Column("state", String(10), nullable=False),  # pending | sent | failed
-    Column("attempts", Integer, nullable=False),
-    Column("due_at", UtcDateTime, nullable=False),
-    Column("claim", String(32), nullable=True),  # the worker holding it, until claim_until
-    Column("claim_until", UtcDateTime, nullable=True),
-    Column("sent_at", UtcDateTime, nullable=True),
-    Column("error", Text, nullable=True),
-    Index(None, "subscription_id", "seq", unique=True),
-    Index(None, "state", "due_at"),
-)
-alert_cursor = Table(
-    "alert_cursor",
-    metadata,
-    Column("name", String(20), primary_key=True),
-    Column("seq", BigInteger, nullable=False),
-)
-
-# -- public participation (issue 14; migration 0007_consultations) --------------------------------
-# A public consultation on a pending decision (Art. 23.2): opened by a country's authority, or
-# imported from an official comment window (`source`: where it is published; nothing invented).
-consultations = Table(
-    "consultations",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("country", String(8), nullable=True),  # ISO 3166 alpha-2 (EU), None when unknown
-    Column("country_name", String(200), nullable=True),  # as the source names it
-    Column("title", Json, nullable=False),  # language map
-    Column("summary", Json, nullable=False),  # language map (sanitised rich text)
-    Column("languages", Json, nullable=False),
-    Column("lmo", String(200), nullable=True),  # LMO record identifier or OECD UID
-    Column("intended_use", String(40), nullable=True),
-    Column("documents", Json, nullable=False),  # [{name, attachment|url, confidential}]
-    Column("opens_at", UtcDateTime, nullable=True),  # None: not known (imported windows)
-    Column("closes_at", UtcDateTime, nullable=False),
-    Column("moderation", String(8), nullable=False),  # before | after publication
-    Column("source", Json, nullable=True),  # imported: {name, url, ref, agency, retrieved}
-    Column("created_by", BigId, ForeignKey("users.id"), nullable=True),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("closed_at", UtcDateTime, nullable=True),
-    Column("response", Json, nullable=True),  # the authority's response summary (language map)
-    Column("responded_at", UtcDateTime, nullable=True),
-    Column("decision", String(128), nullable=True),  # the final decision record's identifier
-    Index(None, "closes_at"),
-    Index(None, "decision"),
-)
-
-# Comments: by a signed-in user (user_id) or an e-mail-verified commenter (email, until the
-# commenter deletes their data: then author "deleted user", email and user_id cleared).
-consultation_comments = Table(
-    "consultation_comments",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("consultation_id", String(64), ForeignKey("consultations.id"), nullable=False),
-    Column("user_id", BigId, ForeignKey("users.id"), nullable=True),
-    Column("email", String(254), nullable=True),
-    Column("author", String(200), nullable=False),
-    Column("body", Text, nullable=False),  # sanitised HTML
-    Column("language", String(5), nullable=False),
-    Column("attachment_id", String(64), nullable=True),
-    Column("status", String(12), nullable=False),  # unverified|pending|published|rejected|hidden
-    Column("token_sha256", String(64), nullable=True),  # the commenter's link (verify, delete)
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("moderated_at", UtcDateTime, nullable=True),
-    Column("moderated_by", String(254), nullable=True),
-    Column("reason", Text, nullable=True),
-    Column("deleted", Integer, nullable=False, server_default="0"),
-    Index(None, "consultation_id"),
-    Index(None, "user_id"),
-)
-
-forums = Table(
-    "forums",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("owner", String(8), nullable=False),  # SCBD (the Secretariat) or a country code
-    Column("title", Json, nullable=False),
-    Column("description", Json, nullable=False),
-    Column("participation", String(8), nullable=False),  # open | invited
-    Column("premoderation", Integer, nullable=False),
-    Column("opens_at", UtcDateTime, nullable=True),
-    Column("closes_at", UtcDateTime, nullable=True),
-    Column("archived", Integer, nullable=False, server_default="0"),  # closed by a moderator
-    Column("source", Json, nullable=True),
-    Column("created_by", BigId, ForeignKey("users.id"), nullable=True),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-
-forum_groups = Table(
-    "forum_groups",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("forum_id", String(64), ForeignKey("forums.id"), nullable=False),
-    Column("title", Json, nullable=False),
-    Column("position", Integer, nullable=False),
-)
-
-forum_threads = Table(
-    "forum_threads",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("forum_id", String(64), ForeignKey("forums.id"), nullable=False),
-    Column("group_id", BigId, ForeignKey("forum_groups.id"), nullable=True),
-    Column("title", Text, nullable=False),
-    Column("language", String(5), nullable=False),
-    Column("user_id", BigId, ForeignKey("users.id"), nullable=True),
-    Column("created_at", UtcDateTime, nullable=False),
-    Index(None, "forum_id"),
-)
-
-forum_posts = Table(
-    "forum_posts",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("thread_id", BigId, ForeignKey("forum_threads.id"), nullable=False),
-    Column("parent_id", BigId, nullable=True),  # the post replied to (threaded replies)
-    Column("user_id", BigId, ForeignKey("users.id"), nullable=True),
-    Column("author", String(200), nullable=False),
-    Column("body", Text, nullable=False),  # sanitised HTML
-    Column("language", String(5), nullable=False),
-    Column("status", String(12), nullable=False),  # published | pending | hidden
-    Column("reason", Text, nullable=True),  # why hidden (or restored)
-    Column("synthesis", Integer, nullable=False),  # 1: the moderator's synthesis
-    Column("via", String(8), nullable=False),  # web | api | mail
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("moderated_at", UtcDateTime, nullable=True),
-    Column("moderated_by", String(254), nullable=True),
-    Index(None, "thread_id"),
-    Index(None, "user_id"),
-)
-
-forum_members = Table(
-    "forum_members",
-    metadata,
-    Column("forum_id", String(64), ForeignKey("forums.id"), primary_key=True),
-    Column("user_id", BigId, ForeignKey("users.id"), primary_key=True),
-    Column("role", String(12), nullable=False),  # invited | moderator | banned
-    Column("reason", Text, nullable=True),
-)
-
-forum_subscriptions = Table(
-    "forum_subscriptions",
-    metadata,
-    Column("thread_id", BigId, ForeignKey("forum_threads.id"), primary_key=True),
-    Column("user_id", BigId, ForeignKey("users.id"), primary_key=True),
-)
-
-# -- national nodes (issue 12; migration 0007_nodes) ---------------------------------------------
-# The node's configuration and pull state: one row (id 1) on a node, none on a central.
-node_state = Table(
-    "node_state",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("central_url", String(500), nullable=False),
-    Column("country", String(4), nullable=False),
-    Column("token", Text, nullable=True),  # the API token used on the central
-    Column("schemas", Json, nullable=False),  # [] = every schema
-    Column("countries", Json, nullable=False),  # [] = every country (and reference records)
-    Column("phase", String(12), nullable=False),  # bootstrap | following
-    Column("feed_from", BigInteger, nullable=True),  # central sequence the bootstrap started at
-    Column("bootstrapped", Json, nullable=False),  # schemas whose dump was applied whole
-    Column("cursor", BigInteger, nullable=False),  # last central sequence applied
-    Column("central_sequence", BigInteger, nullable=True),  # last central sequence seen
-    Column("central_seen_at", UtcDateTime, nullable=True),  # when the central was last reached
-    Column("applied_at", UtcDateTime, nullable=True),  # the cursor's entry's time (central)
-    Column("last_success_at", UtcDateTime, nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("last_error_at", UtcDateTime, nullable=True),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-
-# National records written on the node, waiting to reach the central (idempotency key = key).
-node_outbox = Table(
-    "node_outbox",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("key", String(64), nullable=False, unique=True),
-    Column("identifier", String(128), nullable=False),
-    Column("schema", String(64), nullable=False),
-    Column("document", Json, nullable=False),
-    Column("base_revision", Integer, nullable=True),  # the central revision the edit started from
-    Column("author", String(200), nullable=False),
-    Column("status", String(12), nullable=False),  # pending | requested | published | conflict
-    Column("attempts", Integer, nullable=False),
-    Column("last_error", Text, nullable=True),
-    Column("result", Json, nullable=True),  # the central's answer
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-    Index(None, "status", "id"),
-    Index(None, "identifier"),
-)
-
-# The central's answers to writes sent with an Idempotency-Key header (a retry gets the same).
-idempotency_results = Table(
-    "idempotency_results",
-    metadata,
-    Column("key", String(200), primary_key=True),  # "{account}:{header value}"
-    Column("status", Integer, nullable=False),
-    Column("body", Json, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
 )
