@@ -204,15 +204,9 @@ def serve(
 
 def _seed_participation(svc) -> int:
     """The real comment windows and forum archives, added once. Two servers started at the same
-    moment on one database may both find them missing: the second one's insert then fails on
-    the first one's rows, and its second pass finds them all there."""
-    for attempt in (1, 2):
-        try:
-            return svc.consultations.import_windows() + svc.forums.import_archive()
-        except Exception:  # noqa: BLE001 (a unique-key race with another server; see above)
-            if attempt == 2:
-                raise
-    return 0
+    moment on one database may both find them missing: each insert leaves alone the rows the
+    other added (storage: ON CONFLICT DO NOTHING), so both start."""
+    return svc.consultations.import_windows() + svc.forums.import_archive()
 
 
 def _stop_background(svc, stop) -> None:

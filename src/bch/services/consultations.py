@@ -545,7 +545,8 @@ class ConsultationService:
                 if ident in known:
                     continue
                 closes = when(item["closes"], "closes", end_of_day=True)
-                self.repo.add(
+                # rows another server seeds at the same moment are left alone (not counted)
+                added += self.repo.add_if_absent(
                     tx.conn,
                     {
                         "id": ident,
@@ -573,7 +574,6 @@ class ConsultationService:
                     },
                 )
                 known.add(ident)
-                added += 1
         return added
 
     # -- personal data ------------------------------------------------------------------------

@@ -550,7 +550,8 @@ class ForumService:
                 if self.repo.get(tx.conn, ident) is not None:
                     continue
                 groups = [{"en": g} for g in a.get("discussion_groups", [])]
-                self.repo.add(
+                # a forum another server seeds at the same moment is left alone (not counted)
+                added += self.repo.add_if_absent(
                     tx.conn,
                     {
                         "id": ident,
@@ -574,7 +575,6 @@ class ForumService:
                     },
                     groups,
                 )
-                added += 1
         return added
 
     # -- personal data ------------------------------------------------------------------------

@@ -35,6 +35,13 @@ class ConsultationRepository:
     def add(self, conn: Connection, values: dict[str, Any]) -> None:
         conn.execute(insert(consultations).values(**values))
 
+    def add_if_absent(self, conn: Connection, values: dict[str, Any]) -> bool:
+        """Insert unless a consultation with this id exists (ON CONFLICT DO NOTHING: a server
+        seeding at the same moment waits for the other's row, then leaves it). True: added."""
+        q = self.db.dialect.insert(consultations).values(**values)
+        q = q.on_conflict_do_nothing(index_elements=["id"]).returning(consultations.c.id)
+        return conn.execute(q).first() is not None  # (psycopg's rowcount here is -1)
+
     def change(self, conn: Connection, ident: str, **values: Any) -> None:
         conn.execute(update(consultations).where(consultations.c.id == ident).values(**values))
 

@@ -33,10 +33,24 @@ class ForumRepository:
     # -- forums and groups --------------------------------------------------------------------
     def add(self, conn: Connection, values: dict[str, Any], groups: list[dict[str, str]]) -> None:
         conn.execute(insert(forums).values(**values))
+        self._add_groups(conn, values["id"], groups)
+
+    def add_if_absent(
+        self, conn: Connection, values: dict[str, Any], groups: list[dict[str, str]]
+    ) -> bool:
+        """Insert the forum and its groups unless a forum with this id exists (ON CONFLICT DO
+        NOTHING: a server seeding at the same moment waits for the other's row, then leaves it
+        and its groups alone). True: added."""
+        q = self.db.dialect.insert(forums).values(**values)
+        q = q.on_conflict_do_nothing(index_elements=["id"]).returning(forums.c.id)
+        if conn.execute(q).first() is None:  # (psycopg's rowcount here is -1)
+            return False
+        self._add_groups(conn, values["id"], groups)
+        return True
+
+    def _add_groups(self, conn: Connection, forum_id: str, groups: list[dict[str, str]]) -> None:
         for i, title in enumerate(groups):
-            conn.execute(
-                insert(forum_groups).values(forum_id=values["id"], title=title, position=i)
-            )
+            conn.execute(insert(forum_groups).values(forum_id=forum_id, title=title, position=i))
 
     def get(self, conn: Connection, forum_id: str) -> dict[str, Any] | None:
         row = conn.execute(select(forums).where(forums.c.id == forum_id)).first()
