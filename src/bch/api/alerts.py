@@ -7,26 +7,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 from xml.etree import ElementTree as ET
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from bch.api.deps import json_body, read_body, services_of
+from bch.api.deps import Svc, json_body, read_body
 from bch.api.http import requested_language
 from bch.api.identity import client_ip
-from bch.api.params import PageSize
-from bch.api.records import Lang
+from bch.api.params import Lang, PageSize
 from bch.api.responses import content, errors
 from bch.api.responses import json_body as body_doc
 from bch.api.search_params import filter_parameters, query_filters
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import LANGUAGES, display
 from bch.records.realms import get_registry
-from bch.services.container import Services
 from bch.services.search import SearchQuery
 from bch.storage.rows import iso_utc, utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
-Svc = Annotated[Services, Depends(services_of)]
 ATOM = "http://www.w3.org/2005/Atom"
 ATOM_MEDIA = "application/atom+xml"
 FEED_RESERVED = {"q", "lang", "limit", "cursor"}

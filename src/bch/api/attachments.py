@@ -3,21 +3,17 @@ GET /api/v1/attachments/{id} (the file) and DELETE /api/v1/attachments/{id}."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from bch.api.bodies import read_body
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.drafts import write_limit
 from bch.api.identity import SignedIn
 from bch.api.responses import UPLOAD, content, errors, raw_body
 from bch.services.attachments import MEDIA_TYPES
-from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
-Svc = Annotated[Services, Depends(services_of)]
 
 
 @router.post(

@@ -3,11 +3,11 @@ cookie), password reset, personal API tokens, and who am I."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from bch.api.deps import json_body, optional_object, services_of
+from bch.api.deps import Svc, json_body, optional_object
 from bch.api.identity import (
     SignedIn,
     check_csrf,
@@ -27,12 +27,10 @@ from bch.api.request_bodies import (
 )
 from bch.api.responses import errors
 from bch.api.responses import json_body as body_doc
-from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.storage.rows import iso_utc
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-Svc = Annotated[Services, Depends(services_of)]
 
 
 async def _object(request: Request) -> dict[str, Any]:

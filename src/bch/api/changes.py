@@ -7,17 +7,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.http import next_link
 from bch.api.identity import principal_of
 from bch.api.params import PageSize
-from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["changes"])
-Svc = Annotated[Services, Depends(services_of)]
 
 
 @router.get(

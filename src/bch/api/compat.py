@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from bch.api.bodies import read_body, too_large
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.identity import principal_of
 from bch.api.params import Revision
 from bch.api.responses import errors, raw_body
 from bch.compat import documents as shapes
 from bch.compat.select import MAX_ROWS, SelectService
 from bch.config import MAX_QUERY_BODY_BYTES
-from bch.services.container import Services
 from bch.services.errors import BadRequest
 
 router = APIRouter(prefix="/api/v2013", tags=["CBD API compatibility (v2013)"])
-Svc = Annotated[Services, Depends(services_of)]
 
 
 def selector(request: Request) -> SelectService:

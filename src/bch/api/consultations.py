@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from bch.api.deps import json_body, services_of
+from bch.api.deps import Svc, json_body
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
 from bch.api.params import CommentId, PageSize
@@ -17,13 +17,11 @@ from bch.api.responses import json_body as body_doc
 from bch.services.attachments import MEDIA_TYPES
 from bch.services.consultation_pdf import consultation_pdf
 from bch.services.consultations import USES
-from bch.services.container import Services
 from bch.services.forms import HONEYPOT
 from bch.services.policy import ANONYMOUS
 
 router = APIRouter(prefix="/api/v1", tags=["consultations"])
 PDF_MAX = 1000  # comments in the PDF (about 1 s a thousand); the CSV has them all
-Svc = Annotated[Services, Depends(services_of)]
 LANG_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 
 _CREATE = {

@@ -3,24 +3,22 @@ GET /api/v1/customs/checks/{id} (a saved check, shared by its link)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from bch.api.bodies import read_body
-from bch.api.deps import parse_json, services_of
+from bch.api.deps import Svc, parse_json
 from bch.api.identity import Caller, check_csrf
 from bch.api.responses import content, errors
-from bch.services.container import Services
 from bch.services.customs import CheckInput
 from bch.services.customs_verdicts import USES
 from bch.services.errors import BadRequest, UnsupportedMedia
 
 router = APIRouter(prefix="/api/v1", tags=["customs"])
-Svc = Annotated[Services, Depends(services_of)]
 MAX_UPLOAD = 20 * 1024 * 1024
 FIELDS = ("text", "format", "destination", "uses", "save")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Request
+from fastapi import Depends, Request
 
 from bch.api.bodies import read_body
 from bch.config import MAX_DOCUMENT_BYTES
@@ -21,6 +21,10 @@ async def services_of(request: Request) -> Services:
     """The `Depends(...)` form of `services`: a coroutine, so that FastAPI does not hand it to
     the thread pool (a thread hop per request on every endpoint, the hot path of issue 15)."""
     return request.app.state.services
+
+
+#: the services, as a route's parameter type
+Svc = Annotated[Services, Depends(services_of)]
 
 
 async def json_body(request: Request, *, limit: int = MAX_DOCUMENT_BYTES) -> Any:

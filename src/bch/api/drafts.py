@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from bch.api.deps import json_body, optional_object, services_of
+from bch.api.deps import Svc, json_body, optional_object
 from bch.api.identity import SignedIn
 from bch.api.request_bodies import RECORD_DOCUMENT, PublishMessage
 from bch.api.responses import CONDITIONAL_WRITE, errors
@@ -19,7 +19,6 @@ from bch.services.drafts import draft_json
 from bch.services.policy import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["drafts"])
-Svc = Annotated[Services, Depends(services_of)]
 DraftId = Annotated[
     str,
     Path(

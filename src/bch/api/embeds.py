@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from markupsafe import Markup
 
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.params import query_number
 from bch.api.responses import ErrorBody, content, errors, page_errors
 from bch.records.countries import countries, country
@@ -28,7 +28,6 @@ from bch.web.render import STATIC, render
 
 ASSETS = STATIC / "embeds"  # widgets.js and frame.js; the pages are web/templates/embeds/
 router = APIRouter(tags=["embeds"])
-Svc = Annotated[Services, Depends(services_of)]
 FRAMEABLE = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors *"
 }

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from bch.api.bodies import read_body
-from bch.api.deps import json_body, services_of
+from bch.api.deps import Svc, json_body
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
 from bch.api.params import PostId, ThreadId
 from bch.api.responses import errors, raw_body
 from bch.api.responses import json_body as body_doc
-from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1/forums", tags=["forums"])
-Svc = Annotated[Services, Depends(services_of)]
 LANG_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 MAX_MAIL = 1024 * 1024
 

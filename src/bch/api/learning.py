@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.responses import content, errors
 from bch.learning.scorm import package
-from bch.services.container import Services
 from bch.services.learning_pdf import certificate_pdf
 
 router = APIRouter(prefix="/api/v1/learning", tags=["learning"])
-Svc = Annotated[Services, Depends(services_of)]
 
 
 @router.get("/modules", summary="Learning modules with their languages and lessons")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request
 
-from fastapi import APIRouter, Depends, Request
-
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.identity import principal_of
 from bch.api.responses import errors
 from bch.api.serialize import record_json
-from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["lmos"])
-Svc = Annotated[Services, Depends(services_of)]
 
 
 @router.get(

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from bch.api.bodies import read_body
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.identity import principal_of
 from bch.api.responses import content, errors, raw_body
 from bch.config import MAX_QUERY_BODY_BYTES
-from bch.services.container import Services
 from bch.services.oai_formats import BCH_SCHEMA_PATH, BCH_XSD
 
 router = APIRouter(tags=["oai-pmh"])
-Svc = Annotated[Services, Depends(services_of)]
 XML = "text/xml; charset=utf-8"
 OAI_ARGUMENTS = [
     ("verb", {"enum": ["Identify", "ListMetadataFormats", "ListSets", "ListIdentifiers",

@@ -1,5 +1,6 @@
-"""Whole-number path and query parameters, checked with bch.services.numbers (ASCII digits,
-within what the database holds) before a route sees them. Used by the API and the web pages.
+"""Parameter types shared by the routes: whole-number path and query parameters, checked with
+bch.services.numbers (ASCII digits, within what the database holds) before a route sees them
+(used by the API and the web pages), and `Lang`, the `lang` query parameter of the API.
 
 * `path_number(what, high)`: malformed -> 400 naming the parameter and the expected form; a
   well-formed number beyond the range cannot name anything -> 404.
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from bch.records.languages import LANGUAGES
 from bch.services.errors import BadRequest, NotFound
 from bch.services.numbers import MAX_ID, MAX_REVISION, OutOfRange, expected, number_from_text
 
@@ -57,3 +60,7 @@ ThreadId = path_number("thread", MAX_ID)
 PostId = path_number("post", MAX_ID)
 PageSize = query_number(1, 1000)  # `limit` of the API's lists
 RevisionQuery = query_number(1, MAX_REVISION)  # ?revision=, ?from= and ?to= of the web pages
+Lang = Annotated[
+    str | None,
+    Query(description="ar, en, es, fr, ru or zh", json_schema_extra={"enum": list(LANGUAGES)}),
+]

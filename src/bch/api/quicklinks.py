@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.responses import content, errors
 from bch.records.languages import display
 from bch.services import quicklinks
@@ -24,7 +24,6 @@ from bch.services.errors import BadRequest, NotFound
 from bch.services.lmos import LmoView
 
 router = APIRouter(prefix="/api/v1", tags=["customs"])
-Svc = Annotated[Services, Depends(services_of)]
 MAX_LABELS = 300
 CACHE = {"Cache-Control": "public, max-age=3600"}
 

@@ -7,10 +7,10 @@ import csv
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from bch.api.deps import json_body, services, services_of
+from bch.api.deps import Svc, json_body, services
 from bch.api.http import (
     FastJSONResponse,
     cached_body,
@@ -21,15 +21,14 @@ from bch.api.http import (
 )
 from bch.api.identity import principal_of
 from bch.api.linked_data import VOCAB_PATH, record_jsonld, vocabulary
-from bch.api.params import PageSize, Revision
+from bch.api.params import Lang, PageSize, Revision
 from bch.api.request_bodies import RECORD_DOCUMENT
 from bch.api.responses import RECORD_READ, content, errors
 from bch.api.responses import json_body as body_doc
 from bch.api.search_params import SORT_PATTERN, filter_names, filter_parameters, query_filters
 from bch.api.serialize import record_json, version_json
-from bch.records.languages import LANGUAGES, display
+from bch.records.languages import display
 from bch.records.realms import get_registry
-from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.services.policy import public_actor
 from bch.services.records import RecordView
@@ -38,11 +37,6 @@ from bch.services.summaries import record_summary
 from bch.storage.rows import iso_utc
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
-Svc = Annotated[Services, Depends(services_of)]
-Lang = Annotated[
-    str | None,
-    Query(description="ar, en, es, fr, ru or zh", json_schema_extra={"enum": list(LANGUAGES)}),
-]
 
 RESERVED = {"q", "facet", "sort", "fields", "lang", "limit", "cursor", "total", "format"}
 ITEM_FIELDS = (

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.responses import errors
 from bch.records.countries import countries, country
 from bch.records.thesaurus import Term
@@ -15,7 +15,6 @@ from bch.services.errors import NotFound
 from bch.services.facets import un_regions
 
 router = APIRouter(prefix="/api/v1", tags=["thesaurus and countries"])
-Svc = Annotated[Services, Depends(services_of)]
 
 
 def _term(svc: Services, t: Term, expand: bool = False) -> dict[str, Any]:

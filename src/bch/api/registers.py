@@ -11,22 +11,21 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from bch.api.bodies import read_body
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.identity import Caller, check_csrf
 from bch.api.responses import errors
 from bch.services.container import Services
 from bch.services.errors import BadRequest, UnsupportedMedia
 
 router = APIRouter(prefix="/api/v1", tags=["registers"])
-Svc = Annotated[Services, Depends(services_of)]
 MAX_UPLOAD = 20 * 1024 * 1024
 _MULTIPART = {
     "type": "object",

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from bch.api.deps import optional_object, services_of
+from bch.api.deps import Svc, optional_object
 from bch.api.drafts import write_limit
 from bch.api.identity import SignedIn
 from bch.api.params import PageSize, RequestId
 from bch.api.request_bodies import Approval, Deletion, Rejection
 from bch.api.responses import errors, json_body
-from bch.services.container import Services
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
-Svc = Annotated[Services, Depends(services_of)]
 
 
 @router.get("/requests", summary="My requests and those I must act on", responses=errors(401))

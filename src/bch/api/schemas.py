@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.responses import errors
 from bch.records.jsonschema import record_type_schema, schema_summary
 from bch.records.realms import UnknownSchema
-from bch.services.container import Services
 from bch.services.errors import NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["schemas"])
-Svc = Annotated[Services, Depends(services_of)]
 
 
 @router.get("/schemas", summary="Record types of every realm")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from bch.api.deps import services_of
+from bch.api.deps import Svc
 from bch.api.openapi_doc import REQUIRED
 from bch.api.responses import errors
-from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.services.matches import detection_methods
 from bch.sources.registry import SOURCE_CLASSES
@@ -19,7 +18,6 @@ from bch.sources.registry import SOURCE_CLASSES
 router = APIRouter(prefix="/api/v1", tags=["external sources"])
 _NAME = "(?:" + "|".join(s.name for s in SOURCE_CLASSES) + ")"
 SOURCES_PATTERN = f"^ *{_NAME}? *(?:, *{_NAME}? *)*$"  # as split_sources() reads them
-Svc = Annotated[Services, Depends(services_of)]
 
 
 def split_sources(sources: str | None) -> list[str] | None:
