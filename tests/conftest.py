@@ -22,11 +22,15 @@ import psycopg
 import pytest
 from _pytest.nodeid import NodeId  # see pytest_collection_modifyitems
 from hypothesis import settings
-from sqlalchemy import text
 
 from bch.services.container import Services
-from bch.storage.tables import metadata
-from tests.postgres import admin_url, drop_databases, server_problem, throwaway_database
+from tests.postgres import (
+    admin_url,
+    drop_databases,
+    empty_database,
+    server_problem,
+    throwaway_database,
+)
 from tests.templates import BACKENDS, ShippedTemplates, run_prefix, shipped_copy
 
 RUN = pytest.StashKey[str]()
@@ -123,25 +127,6 @@ def _postgres_migrated(postgres_url) -> str:
     return postgres_url
 
 
-def _empty(svc: Services) -> None:
-    """Every table emptied and every sequence restarted, as in a new database. DELETE, not
-    TRUNCATE: the few rows a test writes are gone in milliseconds, where TRUNCATE makes new files
-    for each of the tables and indexes (0.2-0.3 s idle, seconds while other suites write)."""
-    with svc.engine.begin() as conn:
-        # fail loudly (instead of waiting for ever) if a test leaked an open transaction
-        conn.execute(text("SET LOCAL lock_timeout = '30s'"))
-        for table in reversed(metadata.sorted_tables):  # rows that refer to others first
-            conn.execute(table.delete())
-        sequences = conn.execute(
-            text(
-                "SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences"
-                " WHERE schemaname = current_schema()"
-            )
-        ).scalars()
-        for name in list(sequences):
-            conn.execute(text(f"ALTER SEQUENCE {name} RESTART"))
-
-
 _opened = itertools.count(1)
 
 
@@ -168,7 +153,7 @@ def services(request, tmp_path, _sqlite_template) -> Iterator[Services]:
         # the worker's database, emptied; a URL of its own per test, so that state kept per
         # database URL (the saved search index, caches) is never carried over the TRUNCATE
         svc = Services.open(f"{url}?application_name=bch-test-{next(_opened)}", upgrade=False)
-        _empty(svc)
+        empty_database(svc.engine)
     try:
         yield svc
     finally:

@@ -93,3 +93,35 @@ def throwaway_database(tag: str, template: str | None = None):
         yield url
     finally:
         drop_database(name)
+
+
+# the statements that empty a migrated test database, per database name (the tables and
+# sequences of a worker's database do not change during the run)
+_EMPTYING: dict[str, str] = {}
+
+
+def empty_database(engine) -> None:
+    """Every table emptied and every sequence restarted, as in a new database, in one round trip
+    to the server (sixty statements one by one cost a second per test on a loaded machine).
+    DELETE, not TRUNCATE: the few rows a test writes are gone in milliseconds, where TRUNCATE
+    makes new files for each of the tables and indexes (0.2-0.3 s idle, seconds while other
+    suites write)."""
+    from bch.storage.tables import metadata
+
+    with engine.begin() as conn:
+        # fail loudly (instead of waiting for ever) if a test leaked an open transaction
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '30s'")
+        script = _EMPTYING.get(engine.url.database)
+        if script is None:
+            quote = conn.dialect.identifier_preparer
+            sequences = conn.exec_driver_sql(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences"
+                " WHERE schemaname = current_schema()"
+            ).scalars()
+            script = ";\n".join(
+                # rows that refer to others first
+                [f"DELETE FROM {quote.format_table(t)}" for t in reversed(metadata.sorted_tables)]
+                + [f"ALTER SEQUENCE {name} RESTART" for name in sequences]
+            )
+            _EMPTYING[engine.url.database] = script
+        conn.exec_driver_sql(script)

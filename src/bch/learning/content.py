@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bch.records import yamlfile
 from bch.records.languages import LANGUAGES
 
 MODULES_DIR = Path(__file__).with_name("modules")
@@ -97,7 +98,7 @@ def _need(cond: bool, where: str, message: str) -> None:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ContentError(f"{path}: not valid YAML ({exc})") from None
     _need(isinstance(data, dict), str(path), "expected a mapping")

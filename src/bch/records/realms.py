@@ -5,8 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from bch.records import yamlfile
 from bch.records.fields import Realm, RecordType
 
 DEFINITIONS = Path(__file__).with_name("definitions")
@@ -32,7 +31,7 @@ class RealmRegistry:
     def load(cls, directory: Path = DEFINITIONS) -> RealmRegistry:
         realms = []
         for path in sorted(directory.glob("*.yaml")):
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
             try:
                 realms.append(Realm.model_validate(data))
             except ValueError as exc:

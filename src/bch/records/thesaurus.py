@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from bch.records import yamlfile
 from bch.records.countries import COUNTRIES_DOMAIN_TITLE, countries
 from bch.records.languages import LANGUAGES, display
 from bch.records.thesaurus_match import LabelIndex, match_compound, normalise
@@ -301,7 +302,7 @@ def _parse_file(
 ) -> tuple[Domain, dict[str, tuple[str, ...]], str] | None:
     source = path.name
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         errors.append(f"{source}: cannot read YAML: {exc}")
         return None
