@@ -30,7 +30,7 @@ def test_a_moderated_discussion_with_mail(services, mailbox):
     add_user(svc, "scbd@example.org", "secretariat", password=PASSWORD)
     add_user(svc, "amina@example.org", password=PASSWORD)
     add_user(svc, "luis@example.org", password=PASSWORD)
-    svc.forums.reply_domain = "bch.test"  # a mail server is configured
+    svc.forums.mail.reply_domain = "bch.test"  # a mail server is configured
     with client_for(svc) as c:
         mod, amina, luis = (
             bearer(c, e) for e in ("scbd@example.org", "amina@example.org", "luis@example.org")
