@@ -11,6 +11,7 @@ from bch.api.deps import json_body, services_of
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
 from bch.api.params import PostId, ThreadId
+from bch.api.participation_bodies import json_object, moderation
 from bch.api.responses import errors, raw_body
 from bch.api.responses import json_body as body_doc
 from bch.services.container import Services
@@ -74,11 +75,6 @@ _MODERATE = {
 }
 
 
-async def _object(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
-    return body if isinstance(body, dict) else {"": body}
-
-
 @router.get("", summary="Forums, newest first (closed ones stay readable: the archive)")
 def list_forums(svc: Svc, principal: Caller) -> dict[str, Any]:
     return {"items": svc.forums.forums(principal)}
@@ -126,7 +122,9 @@ def get_thread(thread_id: ThreadId, svc: Svc, principal: Caller) -> dict[str, An
 async def reply(
     thread_id: ThreadId, request: Request, principal: SignedIn, svc: Svc
 ) -> dict[str, Any]:
-    return svc.forums.reply(principal, thread_id, await _object(request), client=client_ip(request))
+    return svc.forums.reply(
+        principal, thread_id, await json_object(request), client=client_ip(request)
+    )
 
 
 @router.put(
@@ -154,8 +152,7 @@ def unsubscribe(thread_id: ThreadId, principal: SignedIn, svc: Svc) -> dict[str,
     openapi_extra=body_doc(_MODERATE),
 )
 async def moderate(post_id: PostId, request: Request, principal: SignedIn, svc: Svc):
-    body = await _object(request)
-    return svc.forums.moderate(principal, post_id, body.get("action"), body.get("reason"))
+    return svc.forums.moderate(principal, post_id, *await moderation(request))
 
 
 @router.get("/{forum_id}", summary="A forum: groups and threads", responses=errors(404))
@@ -174,7 +171,7 @@ async def start_thread(
     forum_id: str, request: Request, principal: SignedIn, svc: Svc
 ) -> dict[str, Any]:
     return svc.forums.start_thread(
-        principal, forum_id, await _object(request), client=client_ip(request)
+        principal, forum_id, await json_object(request), client=client_ip(request)
     )
 
 
@@ -185,7 +182,7 @@ async def start_thread(
     openapi_extra=body_doc(_MEMBER),
 )
 async def set_member(forum_id: str, request: Request, principal: SignedIn, svc: Svc):
-    body = await _object(request)
+    body = await json_object(request)
     return svc.forums.set_member(
         principal, forum_id, body.get("email"), body.get("role"), body.get("reason")
     )
