@@ -236,3 +236,57 @@ def test_cli_imports_closes_and_ingests(services):
     assert out.exit_code == 0 and "Closed 10 consultation(s)" in out.output
     bad = runner.invoke(app, ["forums", "ingest-mail", "--database", url], input=b"To: x@y\n\nhi")
     assert bad.exit_code == 1 and "To:" in bad.output
+
+
+def test_thread_mails_unsubscribe_in_one_click(services, mailbox):
+    """Every thread mail carries RFC 8058 one-click unsubscribe (List-Unsubscribe and
+    List-Unsubscribe-Post) and a link that unsubscribes in one click; a forged token is a 404."""
+    svc = services
+    add_user(svc, "scbd@example.org", "secretariat", password=PASSWORD)
+    add_user(svc, "amina@example.org", password=PASSWORD)
+    add_user(svc, "luis@example.org", password=PASSWORD)
+    with client_for(svc) as c:
+        mod, amina, luis = (
+            bearer(c, e) for e in ("scbd@example.org", "amina@example.org", "luis@example.org")
+        )
+        _forum(c, mod, premoderation=False)
+        r = c.post(
+            "/api/v1/forums/public-access/threads",
+            json={"title": "Access", "text": "Let us start.", "language": "en"},
+            headers=amina,
+        )
+        thread = r.json()["id"]
+        on = f"/api/v1/forums/threads/{thread}/subscription"
+        assert c.put(on, headers=luis).status_code == 200
+
+        def post_and_mail(n: int):
+            answer = c.post(
+                f"/api/v1/forums/threads/{thread}/posts",
+                json={"text": f"Point {n}", "language": "en"},
+                headers=amina,
+            )
+            assert answer.status_code == 201, answer.text
+            return mailbox.wait_for("luis@example.org", n)[n - 1]
+
+        mail = post_and_mail(1)
+        assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        url = mail["List-Unsubscribe"].strip("<>")
+        path = url.split("://", 1)[1].split("/", 1)[1]
+        assert path.startswith(f"api/v1/forums/threads/{thread}/unsubscribe?token=")
+        forged = "/" + path[:-4] + "0000"
+        assert c.post(forged, content=b"List-Unsubscribe=One-Click").status_code == 404
+        assert c.get(f"/api/v1/forums/threads/{thread}", headers=luis).json()["subscribed"]
+        one_click = c.post(
+            "/" + path,
+            content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert one_click.status_code == 200, one_click.text
+        assert not c.get(f"/api/v1/forums/threads/{thread}", headers=luis).json()["subscribed"]
+        # the link in the mail's text (a web page) unsubscribes in one click too
+        assert c.put(on, headers=luis).status_code == 200
+        body = mailbox.body(post_and_mail(2))
+        link = body.split("(one click): ", 1)[1].split()[0].split("://", 1)[1].split("/", 1)[1]
+        assert link.startswith(f"en/forums/threads/{thread}/unsubscribe?token=")
+        assert c.get("/" + link).status_code == 200
+        assert not c.get(f"/api/v1/forums/threads/{thread}", headers=luis).json()["subscribed"]

@@ -146,6 +146,16 @@ def unsubscribe(thread_id: ThreadId, principal: SignedIn, svc: Svc) -> dict[str,
 
 
 @router.post(
+    "/threads/{thread_id}/unsubscribe",
+    summary="One-click unsubscribe (RFC 8058: the List-Unsubscribe URL of every thread mail)",
+    responses=errors(404, 413),
+)
+async def unsubscribe_by_link(thread_id: ThreadId, token: str, request: Request, svc: Svc):
+    await read_body(request, 4096)  # List-Unsubscribe=One-Click (or nothing): the URL suffices
+    return svc.forums.unsubscribe_by_link(thread_id, token)
+
+
+@router.post(
     "/posts/{post_id}/moderation",
     summary="Publish (pre-moderated), hide (with a reason) or restore a post; audited",
     responses=errors(401, 403, 404, 409),

@@ -11,7 +11,7 @@ import re
 import secrets
 from typing import Any
 
-from bch.services.errors import Forbidden
+from bch.services.errors import Forbidden, NotFound
 from bch.services.forms import FormGuard, bad
 from bch.services.participation import ParticipationMail
 from bch.services.richtext import as_text
@@ -32,13 +32,37 @@ class ForumMail:
         sig = self.guard.sign(f"reply|{thread_id}|{user_id}")[:24]
         return f"reply+{thread_id}.{user_id}.{sig}@{self.reply_domain or 'localhost'}"
 
+    def unsubscribe_token(self, thread_id: int, user_id: int) -> str:
+        """The token of a subscriber's one-click unsubscribe link from a thread: the user's id
+        and a signature (BCH_FORM_SECRET) of thread and user; nothing stored."""
+        return f"{user_id}.{self.guard.sign(f'unsub|{thread_id}|{user_id}')[:24]}"
+
+    def unsubscribed_user(self, thread_id: int, token: str | None) -> int:
+        """The user an unsubscribe token of this thread names; a 404 when it is not valid."""
+        user, _, sig = (token or "").partition(".")
+        if user.isdigit() and len(user) < 18 and len(sig) == 24:
+            expected = self.unsubscribe_token(thread_id, int(user)).partition(".")[2]
+            if secrets.compare_digest(sig.lower(), expected):
+                return int(user)
+        raise NotFound("this unsubscribe link is not valid (it may be incomplete)")
+
+    def unsubscribe_headers(self, thread_id: int, user_id: int) -> tuple[tuple[str, str], ...]:
+        """RFC 8058 one-click unsubscribe: the https URL the mail program POSTs to."""
+        token = self.unsubscribe_token(thread_id, user_id)
+        url = f"{self.public_url}/api/v1/forums/threads/{thread_id}/unsubscribe?token={token}"
+        return (
+            ("List-Unsubscribe", f"<{url}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        )
+
     def notification(
         self, thread: dict[str, Any], post: dict[str, Any], user_id: int, address: str
     ) -> ParticipationMail:
         """The mail telling subscriber `user_id` of a published post."""
         thread_id, post_id = thread["id"], post["id"]
         link = f"{self.public_url}/{post['language']}/forums/threads/{thread_id}#post-{post_id}"
-        headers: tuple[tuple[str, str], ...] = (("List-Id", f"<thread-{thread_id}.forums.bch>"),)
+        headers = (("List-Id", f"<thread-{thread_id}.forums.bch>"),)
+        headers += self.unsubscribe_headers(thread_id, user_id)
         how = f"Read and reply on the forum: {link}"
         if self.reply_domain:
             headers += (("Reply-To", self.reply_address(thread_id, user_id)),)
@@ -47,7 +71,9 @@ class ForumMail:
             address,
             f"[Forum] {thread['title']}",
             f"{post['author']} wrote ({post['language']}):\n\n{as_text(post['body'])}\n\n"
-            f"{how}\nUnsubscribe on the thread's page.\n",
+            f"{how}\nStop the mails of this thread (one click): {self.public_url}/"
+            f"{post['language']}/forums/threads/{thread_id}/unsubscribe?token="
+            f"{self.unsubscribe_token(thread_id, user_id)}\n",
             headers,
         )
 

@@ -465,6 +465,16 @@ class ForumService:
                 self.repo.unsubscribe(tx.conn, thread_id, principal.user_id)
         return {"thread": thread_id, "subscribed": on}
 
+    def unsubscribe_by_link(self, thread_id: int, token: str | None) -> dict[str, Any]:
+        """The one-click unsubscribe link of a thread's mails (no sign-in: the signed token
+        names the subscriber)."""
+        user_id = self.mail.unsubscribed_user(thread_id, token)
+        with self.uow(changes=False) as tx:
+            if self.repo.thread(tx.conn, thread_id) is None:
+                raise NotFound(f"no thread {thread_id}")
+            self.repo.unsubscribe(tx.conn, thread_id, user_id)
+        return {"thread": thread_id, "subscribed": False}
+
     # -- reply by mail (bch.services.forum_mail) ----------------------------------------------
     def ingest_mail(self, raw: bytes) -> dict[str, Any]:
         """A reply by e-mail (an RFC 822 message): posted in the thread its signed address

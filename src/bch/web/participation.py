@@ -358,6 +358,21 @@ def _from_web(request: Request, data: dict[str, list[str]]) -> dict[str, Any]:
     return {"client": client_ip(request), "proof": _proof(data), "via": "web"}
 
 
+@router.get("/{lang:lang}/forums/threads/{thread_id}/unsubscribe")
+@web_page
+def unsubscribe_by_link(request: Request, lang: str, thread_id: int, token: str = "") -> Response:
+    """The link of every thread mail: one click stops the mails of the thread."""
+    services(request).forums.unsubscribe_by_link(thread_id, token)
+    return page(
+        request,
+        lang,
+        "notice.html",
+        heading=_("Unsubscribed"),
+        message=_("You will receive no more mails about this thread."),
+        link={"href": f"/{lang}/forums/threads/{thread_id}", "label": _("Back to the thread")},
+    )
+
+
 @router.post("/{lang:lang}/forums/threads/{thread_id}/reply")
 @web_page
 async def post_reply(request: Request, lang: str, thread_id: int) -> Response:
