@@ -290,3 +290,55 @@ def test_thread_mails_unsubscribe_in_one_click(services, mailbox):
         assert link.startswith(f"en/forums/threads/{thread}/unsubscribe?token=")
         assert c.get("/" + link).status_code == 200
         assert not c.get(f"/api/v1/forums/threads/{thread}", headers=luis).json()["subscribed"]
+
+
+def test_a_long_thread_comes_a_page_at_a_time(services, monkeypatch):
+    """The API pages a thread's posts with `limit` and `next` (stable order, none twice, none
+    lost); the thread's page shows a page of posts and links the next one."""
+    from bch.web import participation as pages
+
+    svc = services
+    add_user(svc, "scbd@example.org", "secretariat", password=PASSWORD)
+    add_user(svc, "amina@example.org", password=PASSWORD)
+    with client_for(svc) as c:
+        mod, amina = (bearer(c, e) for e in ("scbd@example.org", "amina@example.org"))
+        _forum(c, mod, premoderation=False)
+        r = c.post(
+            "/api/v1/forums/public-access/threads",
+            json={"title": "Long", "text": "Post 0", "language": "en"},
+            headers=amina,
+        )
+        thread = r.json()["id"]
+        sent = [r.json()["posts"][0]["id"]]
+        for n in range(1, 5):
+            r = c.post(
+                f"/api/v1/forums/threads/{thread}/posts",
+                json={"text": f"Post {n}", "language": "en", "parent": sent[0]},
+                headers=amina,
+            )
+            sent.append(r.json()["id"])
+        seen, cursor, pages_ = [], None, 0
+        while True:
+            params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+            page = c.get(f"/api/v1/forums/threads/{thread}", params=params).json()
+            flat = [p["id"] for p in page["posts"]]
+            flat += [q["id"] for p in page["posts"] for q in p["replies"]]
+            assert len(flat) <= 2
+            seen += sorted(flat)
+            pages_ += 1
+            cursor = page["next"]
+            if cursor is None:
+                break
+        assert seen == sent and pages_ == 3
+        whole = c.get(f"/api/v1/forums/threads/{thread}").json()
+        assert whole["next"] is None and len(whole["posts"][0]["replies"]) == 4
+        bad = c.get(f"/api/v1/forums/threads/{thread}", params={"cursor": "nonsense"})
+        assert bad.status_code == 400
+        monkeypatch.setattr(pages, "POSTS_PAGE", 3)
+        first = c.get(f"/en/forums/threads/{thread}")
+        assert first.status_code == 200 and 'id="more-posts"' in first.text
+        assert "Post 2" in first.text and "Post 3" not in first.text
+        more = first.text.split('id="more-posts" href="', 1)[1].split('"', 1)[0]
+        second = c.get(more.replace("&amp;", "&"))
+        assert "Post 3" in second.text and "Post 4" in second.text
+        assert 'id="more-posts"' not in second.text

@@ -10,7 +10,7 @@ from bch.api.bodies import read_body
 from bch.api.deps import json_body, services_of
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
-from bch.api.params import PostId, ThreadId
+from bch.api.params import PageSize, PostId, ThreadId
 from bch.api.participation_bodies import json_object, moderation
 from bch.api.responses import errors, raw_body
 from bch.api.responses import json_body as body_doc
@@ -106,10 +106,18 @@ async def inbound_mail(request: Request, svc: Svc) -> dict[str, Any]:
 
 
 @router.get(
-    "/threads/{thread_id}", summary="A thread and its posts as a tree", responses=errors(404)
+    "/threads/{thread_id}",
+    summary="A thread and a page of its posts as a tree (`next`: the next page's cursor)",
+    responses=errors(400, 404),
 )
-def get_thread(thread_id: ThreadId, svc: Svc, principal: Caller) -> dict[str, Any]:
-    return svc.forums.thread(thread_id, principal)
+def get_thread(
+    thread_id: ThreadId,
+    svc: Svc,
+    principal: Caller,
+    cursor: str | None = None,
+    limit: PageSize = 100,
+) -> dict[str, Any]:
+    return svc.forums.thread(thread_id, principal, cursor, limit)
 
 
 @router.post(

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from bch.services import audit
+from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import Conflict, Forbidden, NotFound, Unauthorized
 from bch.services.forms import FormGuard, bad
 from bch.services.forum_mail import ForumMail
+from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.participation import (
     DELETED_USER,
     body_text,
@@ -367,9 +369,21 @@ class ForumService:
         }
         return out
 
-    def thread(self, thread_id: int, principal: Principal = ANONYMOUS) -> dict[str, Any]:
+    def thread(
+        self,
+        thread_id: int,
+        principal: Principal = ANONYMOUS,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
         """The thread with its posts as a tree (replies under their parent). The public sees
-        published posts and, for hidden ones, the reason only; moderators see everything."""
+        published posts and, for hidden ones, the reason only; moderators see everything.
+        `limit` posts at most after `cursor`, in the order sent (`next`: the following page's
+        cursor, or None); a reply whose parent is on an earlier page starts the tree."""
+        after = 0
+        position = decode_cursor(cursor)
+        if position is not None:
+            after = number_from_token(position.get("after"), "cursor", low=0, high=MAX_ID)
         with self.repo.reading() as conn:
             t = self.repo.thread(conn, thread_id)
             if t is None:
@@ -381,11 +395,20 @@ class ForumService:
             }
             posts = self.repo.posts(conn, thread_id)
             forum = self._forum_view(conn, f, principal)
+        ids_in_order = [p["id"] for p in posts]
+        if after in ids_in_order:  # the order sent: (created_at, id)
+            posts = posts[ids_in_order.index(after) + 1 :]
+        elif after:
+            posts = [p for p in posts if p["id"] > after]
         views = []
         for p in posts:
             if p["status"] == "pending" and not (moderator or p["user_id"] == principal.user_id):
                 continue
             views.append(self._post_view(p, private=moderator))
+        nxt = None
+        if limit is not None and len(views) > limit:
+            views = views[:limit]
+            nxt = encode_cursor({"after": views[-1]["id"]})
         by_parent: dict[Any, list[dict]] = {}
         ids = {v["id"] for v in views}
         for v in views:
@@ -405,6 +428,7 @@ class ForumService:
             "language": t["language"],
             "createdAt": iso_utc(t["created_at"]),
             "posts": tree(None, 0),
+            "next": nxt,
             "subscribed": subscribed,
             "replyByMail": self.mail.reply_domain is not None,
         }

@@ -25,6 +25,7 @@ from bch.web.submit import csrf_token, form_data, signed_in
 router = APIRouter(include_in_schema=False)
 MAX_FORM = 25 * 1024 * 1024
 PAGE = 200  # comments on a consultation's page; the next ones by the "more" link
+POSTS_PAGE = 100  # posts on a thread's page; the next ones by the "more" link
 
 
 def _first(data: dict[str, list[str]], name: str) -> str:
@@ -325,7 +326,7 @@ async def set_member(request: Request, lang: str, forum_id: str) -> Response:
 @web_page
 def thread_page(request: Request, lang: str, thread_id: int) -> Response:
     svc, principal = services(request), principal_of(request)
-    t = svc.forums.thread(thread_id, principal)
+    t = svc.forums.thread(thread_id, principal, request.query_params.get("cursor"), POSTS_PAGE)
     return page(
         request,
         lang,
