@@ -238,6 +238,18 @@ def test_cli_imports_closes_and_ingests(services):
     assert bad.exit_code == 1 and "To:" in bad.output
 
 
+def _open_thread(c, mod, author, text: str) -> dict:
+    """A forum without pre-moderation and a thread `author` starts in it with `text`."""
+    _forum(c, mod, premoderation=False)
+    r = c.post(
+        "/api/v1/forums/public-access/threads",
+        json={"title": "Access", "text": text, "language": "en"},
+        headers=author,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
 def test_thread_mails_unsubscribe_in_one_click(services, mailbox):
     """Every thread mail carries RFC 8058 one-click unsubscribe (List-Unsubscribe and
     List-Unsubscribe-Post) and a link that unsubscribes in one click; a forged token is a 404."""
@@ -249,13 +261,7 @@ def test_thread_mails_unsubscribe_in_one_click(services, mailbox):
         mod, amina, luis = (
             bearer(c, e) for e in ("scbd@example.org", "amina@example.org", "luis@example.org")
         )
-        _forum(c, mod, premoderation=False)
-        r = c.post(
-            "/api/v1/forums/public-access/threads",
-            json={"title": "Access", "text": "Let us start.", "language": "en"},
-            headers=amina,
-        )
-        thread = r.json()["id"]
+        thread = _open_thread(c, mod, amina, "Let us start.")["id"]
         on = f"/api/v1/forums/threads/{thread}/subscription"
         assert c.put(on, headers=luis).status_code == 200
 
@@ -302,14 +308,8 @@ def test_a_long_thread_comes_a_page_at_a_time(services, monkeypatch):
     add_user(svc, "amina@example.org", password=PASSWORD)
     with client_for(svc) as c:
         mod, amina = (bearer(c, e) for e in ("scbd@example.org", "amina@example.org"))
-        _forum(c, mod, premoderation=False)
-        r = c.post(
-            "/api/v1/forums/public-access/threads",
-            json={"title": "Long", "text": "Post 0", "language": "en"},
-            headers=amina,
-        )
-        thread = r.json()["id"]
-        sent = [r.json()["posts"][0]["id"]]
+        opened = _open_thread(c, mod, amina, "Post 0")
+        thread, sent = opened["id"], [opened["posts"][0]["id"]]
         for n in range(1, 5):
             r = c.post(
                 f"/api/v1/forums/threads/{thread}/posts",
