@@ -59,7 +59,13 @@ def test_follow_confirm_manage_delete_in_two_languages(services, mailbox):
         assert answer.status_code == 202, answer.text[:500]
         link = confirm_link(mailbox, "lecteur@example.org", n)
         assert link.startswith(f"/{lang}/alerts/confirm?token=")
-        assert web.get(link).status_code == 200
+        shown = web.get(link)  # a page with a button: opening the link confirms nothing
+        assert shown.status_code == 200 and 'id="confirm-button"' in shown.text
+        token = link.split("token=", 1)[1]
+        (mine,) = [s for s in services.alerts.mine(token) if s.token == token]
+        assert mine.confirmed_at is None
+        done = web.post(f"/{lang}/alerts/confirm", data={"token": token})
+        assert done.status_code == 200 and f"/{lang}/alerts/manage?token=" in done.text
     token = link.split("token=", 1)[1]
     manage = web.get(f"/ar/alerts/manage?token={token}")
     assert manage.status_code == 200 and manage.text.count('name="id"') == 2

@@ -64,7 +64,10 @@ def test_bch_serve_runs_the_alerts_worker(tmp_path, mailbox: Mailbox):
         body = Mailbox.body(mailbox.wait_for("served@example.org")[0])
         link = re.search(rf"{re.escape(base)}/en/alerts/confirm\?token=\S+", body)
         assert link, body
-        assert httpx.get(link.group(0)).status_code == 200
+        assert httpx.get(link.group(0)).status_code == 200  # the page with the button
+        token = link.group(0).split("token=", 1)[1]
+        confirmed = httpx.post(f"{base}/en/alerts/confirm", data={"token": token})
+        assert confirmed.status_code == 200, confirmed.text
         uid = publish(writer, "CA")
         publish(writer, "KE")
         mails = mailbox.wait_for("served@example.org", 2)

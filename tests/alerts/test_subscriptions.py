@@ -55,7 +55,11 @@ def test_confirmed_subscription_gets_one_mail_per_matching_change(client, svc, m
     confirmation = mailbox.to(ME)[0]
     assert confirmation["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link = confirm_link(mailbox, ME)
-    assert client.get(link).status_code == 200  # the web page confirms with a plain GET
+    assert client.get(link).status_code == 200  # a page with a button: confirms nothing
+    publish(svc, "CA")  # not yet confirmed: not announced
+    assert svc.alerts.run_once().sent == 0
+    lang, token = link.split("/")[1], link.split("token=", 1)[1]
+    assert client.post(f"/{lang}/alerts/confirm", data={"token": token}).status_code == 200
     ca = publish(svc, "CA")
     publish(svc, "KE")  # not matching
     report = svc.alerts.run_once()

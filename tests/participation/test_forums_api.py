@@ -30,7 +30,7 @@ def test_a_moderated_discussion_with_mail(services, mailbox):
     add_user(svc, "scbd@example.org", "secretariat", password=PASSWORD)
     add_user(svc, "amina@example.org", password=PASSWORD)
     add_user(svc, "luis@example.org", password=PASSWORD)
-    svc.forums.reply_domain = "bch.test"  # a mail server is configured
+    svc.forums.mail.reply_domain = "bch.test"  # a mail server is configured
     with client_for(svc) as c:
         mod, amina, luis = (
             bearer(c, e) for e in ("scbd@example.org", "amina@example.org", "luis@example.org")
@@ -236,3 +236,109 @@ def test_cli_imports_closes_and_ingests(services):
     assert out.exit_code == 0 and "Closed 10 consultation(s)" in out.output
     bad = runner.invoke(app, ["forums", "ingest-mail", "--database", url], input=b"To: x@y\n\nhi")
     assert bad.exit_code == 1 and "To:" in bad.output
+
+
+def _open_thread(c, mod, author, text: str) -> dict:
+    """A forum without pre-moderation and a thread `author` starts in it with `text`."""
+    _forum(c, mod, premoderation=False)
+    r = c.post(
+        "/api/v1/forums/public-access/threads",
+        json={"title": "Access", "text": text, "language": "en"},
+        headers=author,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_thread_mails_unsubscribe_in_one_click(services, mailbox):
+    """Every thread mail carries RFC 8058 one-click unsubscribe (List-Unsubscribe and
+    List-Unsubscribe-Post) and a link that unsubscribes in one click; a forged token is a 404."""
+    svc = services
+    add_user(svc, "scbd@example.org", "secretariat", password=PASSWORD)
+    add_user(svc, "amina@example.org", password=PASSWORD)
+    add_user(svc, "luis@example.org", password=PASSWORD)
+    with client_for(svc) as c:
+        mod, amina, luis = (
+            bearer(c, e) for e in ("scbd@example.org", "amina@example.org", "luis@example.org")
+        )
+        thread = _open_thread(c, mod, amina, "Let us start.")["id"]
+        on = f"/api/v1/forums/threads/{thread}/subscription"
+        assert c.put(on, headers=luis).status_code == 200
+
+        def post_and_mail(n: int):
+            answer = c.post(
+                f"/api/v1/forums/threads/{thread}/posts",
+                json={"text": f"Point {n}", "language": "en"},
+                headers=amina,
+            )
+            assert answer.status_code == 201, answer.text
+            return mailbox.wait_for("luis@example.org", n)[n - 1]
+
+        mail = post_and_mail(1)
+        assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        url = mail["List-Unsubscribe"].strip("<>")
+        path = url.split("://", 1)[1].split("/", 1)[1]
+        assert path.startswith(f"api/v1/forums/threads/{thread}/unsubscribe?token=")
+        forged = "/" + path[:-4] + "0000"
+        assert c.post(forged, content=b"List-Unsubscribe=One-Click").status_code == 404
+        assert c.get(f"/api/v1/forums/threads/{thread}", headers=luis).json()["subscribed"]
+        one_click = c.post(
+            "/" + path,
+            content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert one_click.status_code == 200, one_click.text
+        assert not c.get(f"/api/v1/forums/threads/{thread}", headers=luis).json()["subscribed"]
+        # the link in the mail's text (a web page) unsubscribes in one click too
+        assert c.put(on, headers=luis).status_code == 200
+        body = mailbox.body(post_and_mail(2))
+        link = body.split("(one click): ", 1)[1].split()[0].split("://", 1)[1].split("/", 1)[1]
+        assert link.startswith(f"en/forums/threads/{thread}/unsubscribe?token=")
+        assert c.get("/" + link).status_code == 200
+        assert not c.get(f"/api/v1/forums/threads/{thread}", headers=luis).json()["subscribed"]
+
+
+def test_a_long_thread_comes_a_page_at_a_time(services, monkeypatch):
+    """The API pages a thread's posts with `limit` and `next` (stable order, none twice, none
+    lost); the thread's page shows a page of posts and links the next one."""
+    from bch.web import participation as pages
+
+    svc = services
+    add_user(svc, "scbd@example.org", "secretariat", password=PASSWORD)
+    add_user(svc, "amina@example.org", password=PASSWORD)
+    with client_for(svc) as c:
+        mod, amina = (bearer(c, e) for e in ("scbd@example.org", "amina@example.org"))
+        opened = _open_thread(c, mod, amina, "Post 0")
+        thread, sent = opened["id"], [opened["posts"][0]["id"]]
+        for n in range(1, 5):
+            r = c.post(
+                f"/api/v1/forums/threads/{thread}/posts",
+                json={"text": f"Post {n}", "language": "en", "parent": sent[0]},
+                headers=amina,
+            )
+            sent.append(r.json()["id"])
+        seen, cursor, pages_ = [], None, 0
+        while True:
+            params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+            page = c.get(f"/api/v1/forums/threads/{thread}", params=params).json()
+            flat = [p["id"] for p in page["posts"]]
+            flat += [q["id"] for p in page["posts"] for q in p["replies"]]
+            assert len(flat) <= 2
+            seen += sorted(flat)
+            pages_ += 1
+            cursor = page["next"]
+            if cursor is None:
+                break
+        assert seen == sent and pages_ == 3
+        whole = c.get(f"/api/v1/forums/threads/{thread}").json()
+        assert whole["next"] is None and len(whole["posts"][0]["replies"]) == 4
+        bad = c.get(f"/api/v1/forums/threads/{thread}", params={"cursor": "nonsense"})
+        assert bad.status_code == 400
+        monkeypatch.setattr(pages, "POSTS_PAGE", 3)
+        first = c.get(f"/en/forums/threads/{thread}")
+        assert first.status_code == 200 and 'id="more-posts"' in first.text
+        assert "Post 2" in first.text and "Post 3" not in first.text
+        more = first.text.split('id="more-posts" href="', 1)[1].split('"', 1)[0]
+        second = c.get(more.replace("&amp;", "&"))
+        assert "Post 3" in second.text and "Post 4" in second.text
+        assert 'id="more-posts"' not in second.text

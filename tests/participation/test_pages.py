@@ -17,7 +17,7 @@ def _hidden(html: str, name: str) -> str:
     return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
 
 
-def test_consultation_pages(services):
+def test_consultation_pages(services, mailbox):
     svc = services
     svc.form_guard.min_seconds = 0
     add_user(svc, "nfp.ke@example.org", "nfp", "KE", password=PASSWORD)
@@ -62,6 +62,18 @@ def test_consultation_pages(services):
         assert bot.status_code == 400 and "website" in bot.text
         ok = anon.post(f"{url}/comment", data=data)
         assert ok.status_code == 303 and "done=unverified" in ok.headers["location"]
+        # the mail's link opens a page with a button: a mail scanner's GET confirms nothing
+        mail = mailbox.wait_for("visiteur@example.org")[0]
+        link = re.search(r"http\S+(/fr/consultations/confirm/(\S+))", mailbox.body(mail))
+        token = link.group(2)
+        shown = anon.get(link.group(1))
+        assert shown.status_code == 200 and 'id="confirm-button"' in shown.text
+        assert f'action="{link.group(1)}"' in shown.text
+        mine = svc.consultations.export_by_token(token)["comments"][0]
+        assert mine["status"] == "unverified"
+        done = anon.post(link.group(1), data={})
+        assert done.status_code == 200 and 'id="confirmed"' in done.text
+        assert svc.consultations.export_by_token(token)["comments"][0]["status"] == "pending"
     with client(svc) as user:
         sign_in(user, "amina@example.org", "en")
         page = user.get(f"/en/consultations/{ident}")
@@ -79,12 +91,14 @@ def test_consultation_pages(services):
     with client(svc) as auth:
         sign_in(auth, "nfp.ke@example.org", "fr")
         page = auth.get(url)
-        comment = re.search(r'name="comment" value="(\d+)"', page.text).group(1)
+        comments = re.findall(r'name="comment" value="(\d+)"', page.text)
+        assert len(comments) == 2  # the confirmed e-mail comment and Amina's, both pending
         csrf = _hidden(page.text, "csrf")
-        r = auth.post(
-            f"{url}/moderate", data={"csrf": csrf, "comment": comment, "action": "publish"}
-        )
-        assert r.status_code == 303
+        for comment in comments:
+            r = auth.post(
+                f"{url}/moderate", data={"csrf": csrf, "comment": comment, "action": "publish"}
+            )
+            assert r.status_code == 303
         assert "<script>" not in auth.get(url).text.split('id="comments"')[1]
         assert auth.post(f"{url}/close", data={"csrf": csrf}).status_code == 303
         r = auth.post(

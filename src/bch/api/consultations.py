@@ -12,6 +12,7 @@ from bch.api.deps import Svc, json_body
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
 from bch.api.params import CommentId, PageSize
+from bch.api.participation_bodies import moderation
 from bch.api.responses import content, errors
 from bch.api.responses import json_body as body_doc
 from bch.services.attachments import MEDIA_TYPES
@@ -211,11 +212,8 @@ async def add_comment(
 async def moderate_comment(
     consultation_id: str, comment_id: CommentId, request: Request, principal: SignedIn, svc: Svc
 ) -> dict[str, Any]:
-    body = await json_body(request)
-    body = body if isinstance(body, dict) else {}
-    return svc.consultations.moderate(
-        principal, consultation_id, comment_id, body.get("action"), body.get("reason")
-    )
+    action, reason = await moderation(request)
+    return svc.consultations.moderate(principal, consultation_id, comment_id, action, reason)
 
 
 @router.post(

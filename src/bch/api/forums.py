@@ -10,7 +10,8 @@ from bch.api.bodies import read_body
 from bch.api.deps import Svc, json_body
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
-from bch.api.params import PostId, ThreadId
+from bch.api.params import PageSize, PostId, ThreadId
+from bch.api.participation_bodies import json_object, moderation
 from bch.api.responses import errors, raw_body
 from bch.api.responses import json_body as body_doc
 
@@ -72,11 +73,6 @@ _MODERATE = {
 }
 
 
-async def _object(request: Request) -> dict[str, Any]:
-    body = await json_body(request)
-    return body if isinstance(body, dict) else {"": body}
-
-
 @router.get("", summary="Forums, newest first (closed ones stay readable: the archive)")
 def list_forums(svc: Svc, principal: Caller) -> dict[str, Any]:
     return {"items": svc.forums.forums(principal)}
@@ -108,10 +104,18 @@ async def inbound_mail(request: Request, svc: Svc) -> dict[str, Any]:
 
 
 @router.get(
-    "/threads/{thread_id}", summary="A thread and its posts as a tree", responses=errors(404)
+    "/threads/{thread_id}",
+    summary="A thread and a page of its posts as a tree (`next`: the next page's cursor)",
+    responses=errors(400, 404),
 )
-def get_thread(thread_id: ThreadId, svc: Svc, principal: Caller) -> dict[str, Any]:
-    return svc.forums.thread(thread_id, principal)
+def get_thread(
+    thread_id: ThreadId,
+    svc: Svc,
+    principal: Caller,
+    cursor: str | None = None,
+    limit: PageSize = 100,
+) -> dict[str, Any]:
+    return svc.forums.thread(thread_id, principal, cursor, limit)
 
 
 @router.post(
@@ -124,7 +128,9 @@ def get_thread(thread_id: ThreadId, svc: Svc, principal: Caller) -> dict[str, An
 async def reply(
     thread_id: ThreadId, request: Request, principal: SignedIn, svc: Svc
 ) -> dict[str, Any]:
-    return svc.forums.reply(principal, thread_id, await _object(request), client=client_ip(request))
+    return svc.forums.reply(
+        principal, thread_id, await json_object(request), client=client_ip(request)
+    )
 
 
 @router.put(
@@ -146,14 +152,23 @@ def unsubscribe(thread_id: ThreadId, principal: SignedIn, svc: Svc) -> dict[str,
 
 
 @router.post(
+    "/threads/{thread_id}/unsubscribe",
+    summary="One-click unsubscribe (RFC 8058: the List-Unsubscribe URL of every thread mail)",
+    responses=errors(404, 413),
+)
+async def unsubscribe_by_link(thread_id: ThreadId, token: str, request: Request, svc: Svc):
+    await read_body(request, 4096)  # List-Unsubscribe=One-Click (or nothing): the URL suffices
+    return svc.forums.unsubscribe_by_link(thread_id, token)
+
+
+@router.post(
     "/posts/{post_id}/moderation",
     summary="Publish (pre-moderated), hide (with a reason) or restore a post; audited",
     responses=errors(401, 403, 404, 409),
     openapi_extra=body_doc(_MODERATE),
 )
 async def moderate(post_id: PostId, request: Request, principal: SignedIn, svc: Svc):
-    body = await _object(request)
-    return svc.forums.moderate(principal, post_id, body.get("action"), body.get("reason"))
+    return svc.forums.moderate(principal, post_id, *await moderation(request))
 
 
 @router.get("/{forum_id}", summary="A forum: groups and threads", responses=errors(404))
@@ -172,7 +187,7 @@ async def start_thread(
     forum_id: str, request: Request, principal: SignedIn, svc: Svc
 ) -> dict[str, Any]:
     return svc.forums.start_thread(
-        principal, forum_id, await _object(request), client=client_ip(request)
+        principal, forum_id, await json_object(request), client=client_ip(request)
     )
 
 
@@ -183,7 +198,7 @@ async def start_thread(
     openapi_extra=body_doc(_MEMBER),
 )
 async def set_member(forum_id: str, request: Request, principal: SignedIn, svc: Svc):
-    body = await _object(request)
+    body = await json_object(request)
     return svc.forums.set_member(
         principal, forum_id, body.get("email"), body.get("role"), body.get("reason")
     )

@@ -10,18 +10,15 @@ is required. Closing is computed on every read (the deadline passed) and recorde
 `close_due` (`bch consultations close-due`, run by `bch serve` too). The authority publishes a
 response summary and links the final decision record, whose page links back.
 
-Comment windows harvested from official venues (WTO ePing notifications, the US Federal
-Register: data/raw/gmo_map_2026_10/consultations.json) are imported as consultations whose
-`source` names the venue: comments go there, nothing is invented.
+Comment windows harvested from official venues are imported as consultations whose `source`
+names the venue (bch.services.consultation_seed); the CSV export is in
+bch.services.consultation_exports, the PDF in bch.services.consultation_pdf.
 
 Every moderation writes an audit entry (bch.services.audit)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import re
 import secrets
 from collections.abc import Callable
@@ -29,9 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bch.records.countries import countries, country
+from bch.records.countries import country
 from bch.services import audit
 from bch.services.attachments import AttachmentStore
+from bch.services.consultation_exports import comments_csv
+from bch.services.consultation_seed import SEED, import_windows
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import Conflict, NotFound, Unauthorized
 from bch.services.forms import FormGuard, bad
@@ -62,8 +61,6 @@ ACTIONS = {  # moderation action -> (statuses it applies to, new status, reason 
     "hide": (("published",), "hidden", True),
     "restore": (("hidden", "rejected"), "published", False),
 }
-SEED = Path("raw/gmo_map_2026_10/consultations.json")
-ISO_NAMES = {"Korea, Republic of": "KR", "Viet Nam": "VN"}  # ISO 3166 short names vs CLDR
 _ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 FIELDS = {
     "country",
@@ -512,69 +509,16 @@ class ConsultationService:
                 k["status"] = new
         return {"consultation": c["id"], "title": c["title"]} | self._comment_view(k, private=True)
 
-    # -- exports ------------------------------------------------------------------------------
+    # -- exports and seed (their own modules) -------------------------------------------------
     def export_csv(self, ident: str) -> str:
-        c = self.get(ident)
-        out = io.StringIO()
-        w = csv.writer(out)
-        w.writerow(["consultation", "comment", "author", "language", "created", "text"])
-        from bch.services.richtext import as_text
+        """The published comments as CSV (bch.services.consultation_exports)."""
+        return comments_csv(self.get(ident), self.comments(ident))
 
-        for k in self.comments(ident):
-            text = as_text(k["body"])
-            if text[:1] in ("=", "+", "-", "@"):
-                text = "'" + text  # a cell a spreadsheet would run as a formula
-            w.writerow([c["id"], k["id"], k["author"], k["language"], k["createdAt"], text])
-        return out.getvalue()
-
-    # -- seed: real comment windows -----------------------------------------------------------
     def import_windows(self, path: Path | None = None) -> int:
-        """Import the harvested comment windows (each pointing to its official page); those
+        """Import the harvested comment windows (bch.services.consultation_seed); those
         already imported are kept. Returns how many were added."""
         path = path or ((self.data_dir / SEED) if self.data_dir else None)
-        if path is None or not path.is_file():
-            return 0
-        data = json.loads(path.read_text(encoding="utf-8"))
-        by_name = {c.name["en"]: c.code for c in countries()} | ISO_NAMES
-        harvested = data.get("generated")
-        added = 0
-        with self.uow(changes=False) as tx:
-            known = self.repo.ids_with_source(tx.conn)
-            for item in data.get("consultations", []):
-                ident = "ext-" + re.sub(r"[^A-Za-z0-9]+", "-", item["ref"]).strip("-")[:60]
-                if ident in known:
-                    continue
-                closes = when(item["closes"], "closes", end_of_day=True)
-                # rows another server seeds at the same moment are left alone (not counted)
-                added += self.repo.add_if_absent(
-                    tx.conn,
-                    {
-                        "id": ident,
-                        "country": by_name.get(item.get("country", "")),
-                        "country_name": item.get("country"),
-                        "title": {"en": item["title"]},
-                        "summary": {},
-                        "languages": ["en"],
-                        "lmo": None,
-                        "intended_use": None,
-                        "documents": [{"name": item["ref"], "url": item["url"]}],
-                        "opens_at": None,  # not in the source
-                        "closes_at": closes,
-                        "moderation": "after",
-                        "source": {
-                            "name": item.get("agency"),
-                            "url": item["url"],
-                            "ref": item["ref"],
-                            "closes": item["closes"],
-                            "harvested": harvested,
-                            "file": str(SEED),
-                        },
-                        "created_by": None,
-                        "created_at": self.clock(),
-                    },
-                )
-                known.add(ident)
-        return added
+        return import_windows(self.repo, self.uow, path, self.clock())
 
     # -- personal data ------------------------------------------------------------------------
     def comments_of(self, principal: Principal) -> list[dict[str, Any]]:

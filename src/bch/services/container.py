@@ -467,17 +467,19 @@ class Services:
     @cached_property
     def forums(self):
         """Online forums (issue 14); replies by mail where an SMTP server is configured."""
+        from bch.services.forum_mail import ForumMail
         from bch.services.forums import ForumService
         from bch.storage.forums import ForumRepository
 
         s = self.settings
         domain = s.smtp_from.rpartition("@")[2] if s.smtp_host else None
+        mail = ForumMail(self.form_guard, public_url=s.public_url, reply_domain=domain or None)
         return ForumService(
             ForumRepository(self.db),
             self.uow,
             self.form_guard,
+            mail,
             public_url=s.public_url,
-            reply_domain=domain or None,
             data_dir=s.data_dir,
         )
 

@@ -1,7 +1,6 @@
 """Online forums (issue 14 item 2): forums with discussion groups and threads, threaded replies
 in any of the six languages (each post says its language), subscriptions to a thread (mail),
-replies by e-mail where a mail server is configured (a reply-to address signed with
-BCH_FORM_SECRET; `bch forums ingest-mail` reads the reply), moderation (pre-moderation,
+replies by e-mail where a mail server is configured (bch.services.forum_mail), moderation (pre-moderation,
 hide/restore with a reason, bans; each one audited), scheduled opening and closing, open or
 invited participation, an archive readable after closing, and the moderator's synthesis.
 
@@ -10,10 +9,7 @@ country's focal point for the country's), plus the forum's own moderators. Every
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import secrets
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime
@@ -21,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from bch.services import audit
+from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import Conflict, Forbidden, NotFound, Unauthorized
 from bch.services.forms import FormGuard, bad
+from bch.services.forum_mail import ForumMail
+from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.participation import (
     DELETED_USER,
-    ParticipationMail,
     body_text,
     email_address,
     flag,
@@ -37,13 +35,11 @@ from bch.services.participation import (
 )
 from bch.services.permissions import may_participate, require_participation
 from bch.services.policy import ANONYMOUS, Principal
-from bch.services.richtext import as_text
 from bch.services.unit_of_work import UnitOfWork
 from bch.storage.forums import ForumRepository
 from bch.storage.rows import iso_utc, utcnow
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-_REPLY = re.compile(r"reply\+(\d+)\.(\d+)\.([0-9a-f]{24})@", re.IGNORECASE)
 SEED = Path("cooperation_2014.json")
 FORUM_FIELDS = {
     "id",
@@ -79,19 +75,18 @@ class ForumService:
         repo: ForumRepository,
         uow: UnitOfWork,
         guard: FormGuard,
+        mail: ForumMail,
         *,
         public_url: str,
-        reply_domain: str | None,
         data_dir: Path | None = None,
         clock: Callable[[], datetime] = utcnow,
     ):
-        """`reply_domain`: the domain of reply-by-mail addresses (the sender's, when a mail
-        server is configured), else None: no reply by mail."""
+        """`mail`: the notifications and the replies by mail (bch.services.forum_mail)."""
         self.repo = repo
         self.uow = uow
         self.guard = guard
+        self.mail = mail
         self.public_url = public_url
-        self.reply_domain = reply_domain
         self.data_dir = data_dir
         self.clock = clock
 
@@ -319,26 +314,9 @@ class ForumService:
         post = self.repo.post(tx.conn, post_id)
         thread = self.repo.thread(tx.conn, thread_id)
         assert post is not None and thread is not None
-        link = f"{self.public_url}/{post['language']}/forums/threads/{thread_id}#post-{post_id}"
         for user_id, address in self.repo.subscribers(tx.conn, thread_id):
-            if user_id == post["user_id"]:
-                continue
-            headers: tuple[tuple[str, str], ...] = (
-                ("List-Id", f"<thread-{thread_id}.forums.bch>"),
-            )
-            how = f"Read and reply on the forum: {link}"
-            if self.reply_domain:
-                headers += (("Reply-To", self.reply_address(thread_id, user_id)),)
-                how += "\nOr reply to this mail: your reply is posted in the thread."
-            tx.record(
-                ParticipationMail(
-                    address,
-                    f"[Forum] {thread['title']}",
-                    f"{post['author']} wrote ({post['language']}):\n\n{as_text(post['body'])}\n\n"
-                    f"{how}\nUnsubscribe on the thread's page.\n",
-                    headers,
-                )
-            )
+            if user_id != post["user_id"]:
+                tx.record(self.mail.notification(thread, post, user_id, address))
 
     def reply(
         self,
@@ -391,9 +369,21 @@ class ForumService:
         }
         return out
 
-    def thread(self, thread_id: int, principal: Principal = ANONYMOUS) -> dict[str, Any]:
+    def thread(
+        self,
+        thread_id: int,
+        principal: Principal = ANONYMOUS,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
         """The thread with its posts as a tree (replies under their parent). The public sees
-        published posts and, for hidden ones, the reason only; moderators see everything."""
+        published posts and, for hidden ones, the reason only; moderators see everything.
+        `limit` posts at most after `cursor`, in the order sent (`next`: the following page's
+        cursor, or None); a reply whose parent is on an earlier page starts the tree."""
+        after = 0
+        position = decode_cursor(cursor)
+        if position is not None:
+            after = number_from_token(position.get("after"), "cursor", low=0, high=MAX_ID)
         with self.repo.reading() as conn:
             t = self.repo.thread(conn, thread_id)
             if t is None:
@@ -405,11 +395,20 @@ class ForumService:
             }
             posts = self.repo.posts(conn, thread_id)
             forum = self._forum_view(conn, f, principal)
+        ids_in_order = [p["id"] for p in posts]
+        if after in ids_in_order:  # the order sent: (created_at, id)
+            posts = posts[ids_in_order.index(after) + 1 :]
+        elif after:
+            posts = [p for p in posts if p["id"] > after]
         views = []
         for p in posts:
             if p["status"] == "pending" and not (moderator or p["user_id"] == principal.user_id):
                 continue
             views.append(self._post_view(p, private=moderator))
+        nxt = None
+        if limit is not None and len(views) > limit:
+            views = views[:limit]
+            nxt = encode_cursor({"after": views[-1]["id"]})
         by_parent: dict[Any, list[dict]] = {}
         ids = {v["id"] for v in views}
         for v in views:
@@ -429,8 +428,9 @@ class ForumService:
             "language": t["language"],
             "createdAt": iso_utc(t["created_at"]),
             "posts": tree(None, 0),
+            "next": nxt,
             "subscribed": subscribed,
-            "replyByMail": self.reply_domain is not None,
+            "replyByMail": self.mail.reply_domain is not None,
         }
 
     def moderate(
@@ -489,42 +489,29 @@ class ForumService:
                 self.repo.unsubscribe(tx.conn, thread_id, principal.user_id)
         return {"thread": thread_id, "subscribed": on}
 
-    # -- reply by mail ------------------------------------------------------------------------
-    def reply_address(self, thread_id: int, user_id: int) -> str:
-        sig = self.guard.sign(f"reply|{thread_id}|{user_id}")[:24]
-        return f"reply+{thread_id}.{user_id}.{sig}@{self.reply_domain or 'localhost'}"
+    def unsubscribe_by_link(self, thread_id: int, token: str | None) -> dict[str, Any]:
+        """The one-click unsubscribe link of a thread's mails (no sign-in: the signed token
+        names the subscriber)."""
+        user_id = self.mail.unsubscribed_user(thread_id, token)
+        with self.uow(changes=False) as tx:
+            if self.repo.thread(tx.conn, thread_id) is None:
+                raise NotFound(f"no thread {thread_id}")
+            self.repo.unsubscribe(tx.conn, thread_id, user_id)
+        return {"thread": thread_id, "subscribed": False}
 
+    # -- reply by mail (bch.services.forum_mail) ----------------------------------------------
     def ingest_mail(self, raw: bytes) -> dict[str, Any]:
         """A reply by e-mail (an RFC 822 message): posted in the thread its signed address
         names, as the user it was sent to, after the same checks as a reply on the web."""
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
-        found = None
-        for header in ("Delivered-To", "X-Original-To", "To", "Cc"):
-            for value in msg.get_all(header, []) or []:
-                found = found or _REPLY.search(str(value))
-        if found is None:
-            raise bad("To", "expected a reply-to address of a forum thread (reply+...@...)")
-        thread_id, user_id, sig = int(found.group(1)), int(found.group(2)), found.group(3)
-        expected = self.guard.sign(f"reply|{thread_id}|{user_id}")[:24]
-        if not secrets.compare_digest(sig.lower(), expected):
-            raise Forbidden("the reply address's signature is not valid")
-        part = msg.get_body(preferencelist=("plain",))
-        text = part.get_content() if part is not None else ""
-        lines = []
-        for line in text.splitlines():
-            if line.startswith(">") or re.match(r"^On .+ wrote:\s*$", line) or line == "-- ":
-                break
-            lines.append(line)
+        thread_id, user_id, text = self.mail.read_reply(raw)
         with self.repo.reading() as conn:
             address = self.repo.email_of(conn, user_id)
             t = self.repo.thread(conn, thread_id)
         if address is None or t is None:
             raise NotFound("the thread or the participant no longer exists")
         principal = Principal(user_id=user_id, email=address)
-        lang = t["language"]
-        return self.reply(
-            principal, thread_id, {"text": "\n".join(lines).strip(), "language": lang}, via="mail"
-        )
+        body = {"text": text, "language": t["language"]}
+        return self.reply(principal, thread_id, body, via="mail")
 
     # -- seed: the forums the Secretariat ran with the Aarhus Convention secretariat ---------
     def import_archive(self, path: Path | None = None) -> int:

@@ -1,8 +1,12 @@
 """Alert pages (issue 14): the "Follow" form of the search, LMO and country pages, and the
-pages the links of alert mails open - confirm (a plain GET), unsubscribe in one click, and
+pages the links of alert mails open - confirm (the link opens a page whose button confirms:
+a mail scanner's GET confirms nothing), unsubscribe in one click, and
 see or delete one's alerts. Every step calls the alerts service."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -12,7 +16,7 @@ from bch.services.errors import ServiceError
 from bch.web.common import services, web_page
 from bch.web.i18n import _
 from bch.web.render import page
-from bch.web.submit import form_data
+from bch.web.submit import csrf_token, form_data
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,17 +68,44 @@ async def follow(request: Request, lang: str) -> Response:
     )  # fmt: skip
 
 
-@router.get("/{lang:lang}/alerts/confirm")
-@web_page
-def confirm(request: Request, lang: str, token: str = "") -> Response:
+def _token_step(
+    request: Request, lang: str, step: Callable[[str], Any], token: str, heading: str,
+    message: Callable[[Any], str], link: Callable[[Any], dict] | None = None,
+) -> Response:  # fmt: skip
+    """The shape of the pages of the mails' links: one step of the alerts service with the
+    link's token, then a notice made of the subscription (or the page of the error)."""
     try:
-        sub = services(request).alerts.confirm(token)
+        sub = step(token)
     except ServiceError as exc:
         return _failed(request, lang, exc)
     return page(
-        request, lang, "notice.html", heading=_("Your alert is confirmed"),
-        message=_("Alerts will be sent to %(email)s.", email=sub.email),
-        link={"href": f"/{lang}/alerts/manage?token={sub.token}", "label": _("Your e-mail alerts")},
+        request, lang, "notice.html", heading=heading, message=message(sub),
+        link=link(sub) if link else None,
+    )  # fmt: skip
+
+
+@router.get("/{lang:lang}/alerts/confirm")
+@web_page
+def confirm_page(request: Request, lang: str, token: str = "") -> Response:
+    """The confirmation link of the mail: a page with a button. Opening the link confirms
+    nothing, so a mail scanner that follows links does not confirm for the person."""
+    return page(
+        request, lang, "notice.html", heading=_("Confirm your alert"),
+        message=_("Press the button to start receiving these e-mail alerts."),
+        button={"action": f"/{lang}/alerts/confirm", "label": _("Confirm"),
+                "fields": {"token": token, "csrf": csrf_token(request)}},
+    )  # fmt: skip
+
+
+@router.post("/{lang:lang}/alerts/confirm")
+@web_page
+async def confirm(request: Request, lang: str) -> Response:
+    token = _first(await form_data(request), "token")
+    return _token_step(
+        request, lang, services(request).alerts.confirm, token, _("Your alert is confirmed"),
+        lambda sub: _("Alerts will be sent to %(email)s.", email=sub.email),
+        lambda sub: {"href": f"/{lang}/alerts/manage?token={sub.token}",
+                     "label": _("Your e-mail alerts")},
     )  # fmt: skip
 
 
@@ -82,13 +113,9 @@ def confirm(request: Request, lang: str, token: str = "") -> Response:
 @web_page
 def unsubscribe(request: Request, lang: str, token: str = "") -> Response:
     """The unsubscribe link of every alert mail: one click stops that alert."""
-    try:
-        sub = services(request).alerts.unsubscribe(token)
-    except ServiceError as exc:
-        return _failed(request, lang, exc)
-    return page(
-        request, lang, "notice.html", heading=_("Unsubscribed"),
-        message=_("No more alerts of this kind will be sent to %(email)s.", email=sub.email),
+    return _token_step(
+        request, lang, services(request).alerts.unsubscribe, token, _("Unsubscribed"),
+        lambda sub: _("No more alerts of this kind will be sent to %(email)s.", email=sub.email),
     )  # fmt: skip
 
 

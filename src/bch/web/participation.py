@@ -5,14 +5,17 @@ bch.services.forms (a hidden honeypot field and a signed timestamp)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bch.api.identity import check_csrf, client_ip
+from bch.services.container import Services
 from bch.services.errors import BadRequest
 from bch.services.forms import HONEYPOT
+from bch.services.policy import Principal
 from bch.services.richtext import markup
 from bch.web.common import principal_of, services, web_page
 from bch.web.i18n import _
@@ -22,6 +25,7 @@ from bch.web.submit import csrf_token, form_data, signed_in
 router = APIRouter(include_in_schema=False)
 MAX_FORM = 25 * 1024 * 1024
 PAGE = 200  # comments on a consultation's page; the next ones by the "more" link
+POSTS_PAGE = 100  # posts on a thread's page; the next ones by the "more" link
 
 
 def _first(data: dict[str, list[str]], name: str) -> str:
@@ -46,6 +50,22 @@ async def _multipart(request: Request) -> tuple[dict[str, list[str]], tuple[str,
 
 def _proof(data: dict[str, list[str]]) -> tuple[str, str]:
     return _first(data, "formToken"), _first(data, HONEYPOT)
+
+
+def _number(text: str) -> int:
+    """A form's id field: a number, else 0 (which names nothing: the service says 404)."""
+    return int(text) if text.isdigit() and len(text) < 18 else 0
+
+
+Act = Callable[[Services, Principal, dict[str, list[str]]], str]
+
+
+async def _signed_form(request: Request, lang: str, act: Act) -> Response:
+    """The shape of every signed-in form here: the form (CSRF checked), the signed-in person,
+    one service call (`act`, which returns the page to go to, without /{lang}), a 303 there."""
+    data = await form_data(request)
+    principal = signed_in(request, lang)
+    return RedirectResponse(f"/{lang}{act(services(request), principal, data)}", status_code=303)
 
 
 def _rich(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -151,7 +171,27 @@ def _consultation(request: Request, lang: str, ident: str, **extra: Any) -> Resp
 
 @router.get("/{lang:lang}/consultations/confirm/{token}")
 @web_page
-def confirm_comment(request: Request, lang: str, token: str) -> Response:
+def confirm_comment_page(request: Request, lang: str, token: str) -> Response:
+    """The link of the mail: a page whose button confirms the comment (a mail scanner that
+    opens the link confirms nothing)."""
+    return page(
+        request,
+        lang,
+        "notice.html",
+        heading=_("Confirm your comment"),
+        message=_("Press the button to send your comment to the consultation."),
+        button={
+            "action": f"/{lang}/consultations/confirm/{token}",
+            "label": _("Confirm"),
+            "fields": {"csrf": csrf_token(request)},
+        },
+    )
+
+
+@router.post("/{lang:lang}/consultations/confirm/{token}")
+@web_page
+async def confirm_comment(request: Request, lang: str, token: str) -> Response:
+    await form_data(request)
     confirmed = services(request).consultations.confirm(token)
     return page(request, lang, "consultation_confirmed.html", k=confirmed, token=token)
 
@@ -194,36 +234,40 @@ async def post_comment(request: Request, lang: str, ident: str) -> Response:
 @router.post("/{lang:lang}/consultations/{ident}/moderate")
 @web_page
 async def moderate_comment(request: Request, lang: str, ident: str) -> Response:
-    data = await form_data(request)
-    principal = signed_in(request, lang)
-    comment = _first(data, "comment")
-    services(request).consultations.moderate(
-        principal,
-        ident,
-        int(comment) if comment.isdigit() and len(comment) < 18 else 0,
-        _first(data, "action"),
-        _first(data, "reason") or None,
-    )
-    return RedirectResponse(f"/{lang}/consultations/{ident}#moderation", status_code=303)
+    def act(svc: Services, principal: Principal, data: dict[str, list[str]]) -> str:
+        comment, (action, reason) = _number(_first(data, "comment")), _moderation(data)
+        svc.consultations.moderate(principal, ident, comment, action, reason)
+        return f"/consultations/{ident}#moderation"
+
+    return await _signed_form(request, lang, act)
+
+
+def _moderation(data: dict[str, list[str]]) -> tuple[str, str | None]:
+    """A moderation form's (action, reason)."""
+    return _first(data, "action"), _first(data, "reason") or None
 
 
 @router.post("/{lang:lang}/consultations/{ident}/close")
 @web_page
 async def close_consultation(request: Request, lang: str, ident: str) -> Response:
-    await form_data(request)
-    services(request).consultations.close(signed_in(request, lang), ident)
-    return RedirectResponse(f"/{lang}/consultations/{ident}", status_code=303)
+    def act(svc: Services, principal: Principal, _data: dict[str, list[str]]) -> str:
+        svc.consultations.close(principal, ident)
+        return f"/consultations/{ident}"
+
+    return await _signed_form(request, lang, act)
 
 
 @router.post("/{lang:lang}/consultations/{ident}/response")
 @web_page
 async def respond(request: Request, lang: str, ident: str) -> Response:
-    data = await form_data(request)
-    body: dict[str, Any] = {"response": {lang: _first(data, "response")}}
-    if _first(data, "decision"):
-        body["decision"] = _first(data, "decision")
-    services(request).consultations.respond(signed_in(request, lang), ident, body)
-    return RedirectResponse(f"/{lang}/consultations/{ident}#response", status_code=303)
+    def act(svc: Services, principal: Principal, data: dict[str, list[str]]) -> str:
+        body: dict[str, Any] = {"response": {lang: _first(data, "response")}}
+        if _first(data, "decision"):
+            body["decision"] = _first(data, "decision")
+        svc.consultations.respond(principal, ident, body)
+        return f"/consultations/{ident}#response"
+
+    return await _signed_form(request, lang, act)
 
 
 # -- forums ------------------------------------------------------------------------------------
@@ -245,7 +289,12 @@ def forums_page(request: Request, lang: str) -> Response:
 @router.post("/{lang:lang}/forums/new")
 @web_page
 async def create_forum(request: Request, lang: str) -> Response:
-    data = await form_data(request)
+    return await _signed_form(
+        request, lang, lambda svc, who, data: _new_forum(svc, who, data, lang)
+    )
+
+
+def _new_forum(svc: Services, principal: Principal, data: dict[str, list[str]], lang: str) -> str:
     groups = [{lang: g.strip()} for g in _first(data, "groups").splitlines() if g.strip()]
     body: dict[str, Any] = {
         "owner": _first(data, "owner") or "SCBD",
@@ -259,29 +308,25 @@ async def create_forum(request: Request, lang: str) -> Response:
     for field in ("opensAt", "closesAt"):
         if _first(data, field):
             body[field] = _first(data, field)
-    f = services(request).forums.create(signed_in(request, lang), body)
-    return RedirectResponse(f"/{lang}/forums/{f['id']}", status_code=303)
+    return f"/forums/{svc.forums.create(principal, body)['id']}"
 
 
 @router.post("/{lang:lang}/forums/{forum_id}/members")
 @web_page
 async def set_member(request: Request, lang: str, forum_id: str) -> Response:
-    data = await form_data(request)
-    services(request).forums.set_member(
-        signed_in(request, lang),
-        forum_id,
-        _first(data, "email"),
-        _first(data, "role"),
-        _first(data, "reason") or None,
-    )
-    return RedirectResponse(f"/{lang}/forums/{forum_id}?member=1#participants", status_code=303)
+    def act(svc: Services, principal: Principal, data: dict[str, list[str]]) -> str:
+        email, role, reason = _first(data, "email"), _first(data, "role"), _first(data, "reason")
+        svc.forums.set_member(principal, forum_id, email, role, reason or None)
+        return f"/forums/{forum_id}?member=1#participants"
+
+    return await _signed_form(request, lang, act)
 
 
 @router.get("/{lang:lang}/forums/threads/{thread_id}")
 @web_page
 def thread_page(request: Request, lang: str, thread_id: int) -> Response:
     svc, principal = services(request), principal_of(request)
-    t = svc.forums.thread(thread_id, principal)
+    t = svc.forums.thread(thread_id, principal, request.query_params.get("cursor"), POSTS_PAGE)
     return page(
         request,
         lang,
@@ -297,46 +342,68 @@ def thread_page(request: Request, lang: str, thread_id: int) -> Response:
     )
 
 
+def _post_body(
+    data: dict[str, list[str]], lang: str, texts: tuple[str, ...], number: str
+) -> dict[str, Any]:
+    """A forum post's body from its form: the `texts`, the language (the page's by default)
+    and the optional id field `number` (the parent post, the group)."""
+    body: dict[str, Any] = {name: _first(data, name) for name in texts}
+    body["language"] = _first(data, "language") or lang
+    if _number(_first(data, number)):
+        body[number] = _number(_first(data, number))
+    return body
+
+
+def _from_web(request: Request, data: dict[str, list[str]]) -> dict[str, Any]:
+    """Where a web post comes from: the client address and the form's spam-defence proof."""
+    return {"client": client_ip(request), "proof": _proof(data), "via": "web"}
+
+
+@router.get("/{lang:lang}/forums/threads/{thread_id}/unsubscribe")
+@web_page
+def unsubscribe_by_link(request: Request, lang: str, thread_id: int, token: str = "") -> Response:
+    """The link of every thread mail: one click stops the mails of the thread."""
+    services(request).forums.unsubscribe_by_link(thread_id, token)
+    return page(
+        request,
+        lang,
+        "notice.html",
+        heading=_("Unsubscribed"),
+        message=_("You will receive no more mails about this thread."),
+        link={"href": f"/{lang}/forums/threads/{thread_id}", "label": _("Back to the thread")},
+    )
+
+
 @router.post("/{lang:lang}/forums/threads/{thread_id}/reply")
 @web_page
 async def post_reply(request: Request, lang: str, thread_id: int) -> Response:
-    data = await form_data(request)
-    principal = signed_in(request, lang)
-    parent = _first(data, "parent")
-    body: dict[str, Any] = {
-        "text": _first(data, "text"),
-        "language": _first(data, "language") or lang,
-        "synthesis": _first(data, "synthesis") == "on",
-    }
-    if parent.isdigit() and len(parent) < 18:
-        body["parent"] = int(parent)
-    post = services(request).forums.reply(
-        principal, thread_id, body, client=client_ip(request), proof=_proof(data), via="web"
-    )
-    return RedirectResponse(
-        f"/{lang}/forums/threads/{thread_id}#post-{post['id']}", status_code=303
-    )
+    def act(svc: Services, principal: Principal, data: dict[str, list[str]]) -> str:
+        body = _post_body(data, lang, ("text",), "parent")
+        body["synthesis"] = _first(data, "synthesis") == "on"
+        post = svc.forums.reply(principal, thread_id, body, **_from_web(request, data))
+        return f"/forums/threads/{thread_id}#post-{post['id']}"
+
+    return await _signed_form(request, lang, act)
 
 
 @router.post("/{lang:lang}/forums/threads/{thread_id}/subscription")
 @web_page
 async def subscription(request: Request, lang: str, thread_id: int) -> Response:
-    data = await form_data(request)
-    on = _first(data, "on") == "1"
-    services(request).forums.subscribe(signed_in(request, lang), thread_id, on)
-    return RedirectResponse(f"/{lang}/forums/threads/{thread_id}", status_code=303)
+    def act(svc: Services, principal: Principal, data: dict[str, list[str]]) -> str:
+        svc.forums.subscribe(principal, thread_id, _first(data, "on") == "1")
+        return f"/forums/threads/{thread_id}"
+
+    return await _signed_form(request, lang, act)
 
 
 @router.post("/{lang:lang}/forums/posts/{post_id}/moderate")
 @web_page
 async def moderate_post(request: Request, lang: str, post_id: int) -> Response:
-    data = await form_data(request)
-    svc = services(request)
-    svc.forums.moderate(
-        signed_in(request, lang), post_id, _first(data, "action"), _first(data, "reason") or None
-    )
-    thread = _first(data, "thread")
-    return RedirectResponse(f"/{lang}/forums/threads/{thread}#post-{post_id}", status_code=303)
+    def act(svc: Services, principal: Principal, data: dict[str, list[str]]) -> str:
+        svc.forums.moderate(principal, post_id, *_moderation(data))
+        return f"/forums/threads/{_number(_first(data, 'thread'))}#post-{post_id}"
+
+    return await _signed_form(request, lang, act)
 
 
 @router.get("/{lang:lang}/forums/{forum_id}")
@@ -358,28 +425,22 @@ def forum_page(request: Request, lang: str, forum_id: str) -> Response:
 @router.post("/{lang:lang}/forums/{forum_id}/threads")
 @web_page
 async def post_thread(request: Request, lang: str, forum_id: str) -> Response:
-    data = await form_data(request)
-    principal = signed_in(request, lang)
-    body: dict[str, Any] = {
-        "title": _first(data, "title"),
-        "text": _first(data, "text"),
-        "language": _first(data, "language") or lang,
-    }
-    group = _first(data, "group")
-    if group.isdigit() and len(group) < 18:
-        body["group"] = int(group)
-    t = services(request).forums.start_thread(
-        principal, forum_id, body, client=client_ip(request), proof=_proof(data), via="web"
-    )
-    return RedirectResponse(f"/{lang}/forums/threads/{t['id']}", status_code=303)
+    def act(svc: Services, principal: Principal, data: dict[str, list[str]]) -> str:
+        body = _post_body(data, lang, ("title", "text"), "group")
+        t = svc.forums.start_thread(principal, forum_id, body, **_from_web(request, data))
+        return f"/forums/threads/{t['id']}"
+
+    return await _signed_form(request, lang, act)
 
 
 @router.post("/{lang:lang}/forums/{forum_id}/close")
 @web_page
 async def close_forum(request: Request, lang: str, forum_id: str) -> Response:
-    await form_data(request)
-    services(request).forums.archive(signed_in(request, lang), forum_id)
-    return RedirectResponse(f"/{lang}/forums/{forum_id}", status_code=303)
+    def act(svc: Services, principal: Principal, _data: dict[str, list[str]]) -> str:
+        svc.forums.archive(principal, forum_id)
+        return f"/forums/{forum_id}"
+
+    return await _signed_form(request, lang, act)
 
 
 # -- a person's own data -----------------------------------------------------------------------
@@ -401,7 +462,8 @@ def my_data_page(request: Request, lang: str) -> Response:
 @router.post("/{lang:lang}/account/participation/delete")
 @web_page
 async def delete_my_data(request: Request, lang: str) -> Response:
-    await form_data(request)
-    out = services(request).personal_data.delete(signed_in(request, lang))
-    count = out["comments"] + out["forumPosts"]
-    return RedirectResponse(f"/{lang}/account/participation?deleted={count}", status_code=303)
+    def act(svc: Services, principal: Principal, _data: dict[str, list[str]]) -> str:
+        out = svc.personal_data.delete(principal)
+        return f"/account/participation?deleted={out['comments'] + out['forumPosts']}"
+
+    return await _signed_form(request, lang, act)
