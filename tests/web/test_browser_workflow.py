@@ -258,3 +258,79 @@ def test_authorized_user_works_through_the_queue(site):
     nfp.shot("tombstone")
     nau.close()
     nfp.close()
+
+
+def _complete_mon810(svc) -> str:
+    """MON810 of this database with the fields a publication requires (real facts: particle
+    gun, vector PV-ZMBK07, cry1Ab), as a new revision; its UID base."""
+    from bch.records.oecd_uid import parse_uid
+
+    found = svc.lmos.find(parse_uid("MON-ØØ81Ø-6").canonical)
+    gene = {
+        "header": {
+            "identifier": factories.ident("gene"),
+            "schema": "dnaSequence",
+            "languages": ["en"],
+        },
+        "name": {"en": "cry1Ab"},
+        "abbreviation": "cry1Ab",
+    }
+    svc.records.publish(gene, strict=False)
+    doc = dict(found.record.document)
+    doc.update(
+        description={"en": "Maize event MON810, insect resistant (Cry1Ab)."},
+        vector={"en": "PV-ZMBK07"},
+        techniqueUsed=[{"identifier": "techniqueUsed.biolistic"}],
+        genes=[{"identifier": gene["header"]["identifier"]}],
+    )
+    svc.records.publish(doc, strict=False)
+    return found.record.doc.uid_base
+
+
+def test_lmo_page_edit_and_delete_buttons(site):
+    """The Secretariat edits MON810 from its LMO page and publishes a new revision; an anonymous
+    reader sees no button; a focal point may only propose (Edit, Request deletion)."""
+    svc = site["svc"]
+    svc.accounts.add_user("scbd@example.org", role="secretariat", password=PASSWORD)
+    base = _complete_mon810(svc)
+    before = svc.records.get(base).revision.revision
+    lmo_page = "/en/lmos/" + "MON-ØØ81Ø-6"
+    anon = _walk(site, "lmo-anonymous")
+    anon.goto(lmo_page)
+    assert anon.page.locator("h1").count() == 1
+    assert anon.page.locator(".record-actions").count() == 0
+    r = anon.page.request.post(f"{site['base']}/en/records/{base}/delete", form={"reason": "x"})
+    assert r.status in (401, 403)  # no session: refused, nothing deleted
+    anon.close()
+    nfp = _walk(site, "lmo-nfp")
+    nfp.sign_in("nfp@example.org", PASSWORD)
+    nfp.goto(lmo_page)
+    labels = nfp.page.locator(".record-actions a").all_inner_texts()
+    assert labels == ["Edit", "Request deletion"]
+    nfp.close()
+    w = _walk(site, "lmo-secretariat")
+    p = w.page
+    w.sign_in("scbd@example.org", PASSWORD)
+    w.goto(lmo_page)
+    assert p.locator(".record-actions a").all_inner_texts() == ["Edit", "Delete"]
+    w.axe()
+    w.shot("lmo-page-actions")
+    p.click(".record-actions a:has-text('Edit')")
+    p.wait_for_url(f"**/en/records/{base}/edit")
+    p.fill("#i-identity-en", "YieldGard™; MaizeGard™ (edited in the browser test)")
+    w.axe()
+    w.shot("lmo-edit")
+    p.click("button[value='request']:has-text('Publish')")
+    p.wait_for_url(f"**/en/records/{base}-{before + 1}?published=1")
+    assert f"Published: revision {before + 1}" in p.locator("p.success").inner_text()
+    after = svc.records.get(base)
+    assert after.revision.revision == before + 1
+    assert "edited in the browser test" in after.document["identity"]["en"]
+    p.click(".record-actions a:has-text('Delete')")
+    p.wait_for_url(f"**/en/records/{base}/delete")
+    assert p.locator("button:has-text('Delete the record')").count() == 1  # the confirmation
+    assert p.locator("form.record input[name='csrf']").count() == 1
+    w.shot("lmo-delete-confirmation")
+    p.click("a.button:has-text('Cancel')")  # not deleted: the LMO stays published
+    assert svc.records.get(base).doc.deleted_at is None
+    w.close()

@@ -263,6 +263,24 @@ def record_info(record_id: str, request: Request, svc: Svc):
 
 
 @router.get(
+    "/records/{record_id}/provenance",
+    summary="Which source gave each field of an imported record, and the other sources' values",
+    responses=errors(404, 410),
+)
+def record_provenance(record_id: str, request: Request, svc: Svc):
+    # read through the caller's scope first: a record one may not read has no provenance to see
+    view = svc.records.get(record_id, with_links=False, principal=principal_of(request))
+    doc = view.doc
+    return {
+        "id": f"{doc.uid_base}-{doc.latest_revision}",
+        "identifier": doc.identifier,
+        "schema": doc.schema,
+        "provenance": svc.lmos.provenance_of(doc.identifier),
+        "sources": svc.lmos.sources_of(doc.identifier),
+    }
+
+
+@router.get(
     "/records/{record_id}/versions", summary="Revision history of a record", responses=errors(404)
 )
 def list_versions(record_id: str, request: Request, svc: Svc):

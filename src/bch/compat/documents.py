@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bch.compat.bch_shapes import to_bch
 from bch.compat.index_fields import solr_date
 from bch.records.countries import Country, countries, country
 from bch.records.identifiers import REFERENCE_OWNER
@@ -50,8 +51,9 @@ def info(
 
 
 def record(svc: Services, ref: str, revision: int | None) -> tuple[DocumentRow, RevisionRow, dict]:
+    """A revision's body in the BCH's shapes (compat/bch_shapes.py)."""
     view = svc.records.get(ref, revision, with_links=False)
-    return view.doc, view.revision, view.document
+    return view.doc, view.revision, to_bch(view.document)
 
 
 def record_info(svc: Services, ref: str, revision: int | None) -> dict[str, Any]:

@@ -49,6 +49,13 @@ class CheckResult:
 BLOCKING = ("contradiction_not_shown", "duplicate", "stack_uid_lost")
 
 
+def _kind_key(registry, schema: str, realm: str) -> str:
+    """The record type as the check reports it: the schema, with its realm where the schema
+    exists in several realms ("organization (BCH)", "organization (CHM)")."""
+    realms = [code for code, r in registry.realms.items() if schema in r.schemas]
+    return f"{schema} ({realm})" if len(realms) > 1 else schema
+
+
 def _label(doc: dict[str, Any]) -> str:
     return (
         doc.get("uniqueIdentification")
@@ -68,10 +75,13 @@ def check_plan(
     registry = get_registry()
     for doc in documents:
         schema = doc["header"]["schema"]
-        rt = registry.record_type(schema)
+        realm = (doc["header"].get("realm") or "BCH").upper()
+        rt = registry.record_type(schema, realm)  # a CHM organization is checked as one
         for name, f in rt.fields.items():
             if f.required and name not in doc:
-                result.add(schema, "required_missing", f"{_label(doc)}: {name}")
+                result.add(
+                    _kind_key(registry, schema, realm), "required_missing", f"{_label(doc)}: {name}"
+                )
     lmos = [d for d in documents if d["header"]["schema"] == LMO]
     _uids(lmos, result)
     _duplicates(lmos, result)

@@ -107,6 +107,13 @@ def build_plan(data_dir: Path | None = None) -> ImportPlan:
     # per record type, every record of the plan (both realms; Canada's and Australia's decisions)
     report.update(sorted(Counter(d["header"]["schema"] for d in documents).items()))
     report["biosafetyDecision_CA"] = decision_report["biosafetyDecision"]
+    # a schema of both realms (organization) is counted per realm as well
+    realms = Counter(
+        (d["header"]["schema"], (d["header"].get("realm") or "BCH").upper()) for d in documents
+    )
+    for (schema, realm), n in sorted(realms.items()):
+        if any(s == schema and r != realm for s, r in realms):
+            report[f"{schema}_{realm}"] = n
     report["terms_unmatched_as_other"] = sum(terms.unmatched.values())
     report["terms_missing_from_vocabulary"] = len(terms.missing)
     report["documents"] = len(documents)

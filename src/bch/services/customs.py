@@ -147,7 +147,7 @@ class CustomsService:
         scope = read_scope(principal)
         resolver = default_resolver()
         with self.repo.reading() as conn:
-            index = self._decisions(conn, dest, scope)
+            index = self._decisions(conn, dest, scope, utcnow().date().isoformat())
             items = Extractor(resolver, set()).items(lines)
             keys = {k for it in items for k in self._keys(it)}
             keys |= {
@@ -181,8 +181,11 @@ class CustomsService:
             "checkedAt": iso_utc(utcnow()),
         }
 
-    def _decisions(self, conn, dest: str, scope: ReadScope) -> dict[str, list[Decision]]:
-        """OECD UID key -> the destination's decisions naming an LMO registered with it."""
+    def _decisions(
+        self, conn, dest: str, scope: ReadScope, today: str
+    ) -> dict[str, list[Decision]]:
+        """OECD UID key -> the destination's decisions naming an LMO registered with it
+        (`today`: the day of the check, ISO; a decision valid until before it has expired)."""
         decisions = self.repo.country_records(conn, dest, ("biosafetyDecision",), scope)
         refs = {
             r["identifier"]
@@ -193,19 +196,20 @@ class CustomsService:
         lmo_keys = self.repo.uid_keys_of(conn, refs, scope) if refs else {}
         index: dict[str, list[Decision]] = {}
         for d in decisions:
-            dec = self._decision(d)
+            dec = self._decision(d, today)
             for r in d.body.get("modifiedOrganisms") or []:
                 ident = r.get("identifier") if isinstance(r, dict) else None
                 for key in lmo_keys.get((ident or "").split("@")[0], ()):
                     index.setdefault(key, []).append(dec)
         return index
 
-    def _decision(self, d: CountryRecord) -> Decision:
+    def _decision(self, d: CountryRecord, today: str) -> Decision:
         summary = record_summary(d.row)
         cond = d.body.get("conditions")
         conditions = None
         if isinstance(cond, dict) and cond:
             conditions = cond.get("en") or next(iter(cond.values()))
+        until = str(d.body.get("validUntil") or "")[:10] or None
         return Decision(
             id=summary["id"],
             title=(d.row.title or {}).get("en") or next(iter((d.row.title or {"": ""}).values())),
@@ -214,6 +218,8 @@ class CustomsService:
             scopes=tuple(decision_scopes(self.thesaurus, d.body)),
             conditions=conditions,
             url=summary["url"],
+            valid_until=until,
+            expired=bool(until) and until < today,
         )
 
     @staticmethod

@@ -5,9 +5,10 @@ approval (or a processing one); cultivation needs an environmental release decis
 decision covering a use speaks for it (a prohibition on the same day wins). A stack is judged by
 its own decisions, else by all of its components (with a warning saying so).
 
-`expired` is part of the answer's vocabulary, but the record model has no end date of a
-decision's validity (`expires` says whether the record must be confirmed), so no decision in the
-clearing-house can produce it today."""
+`expired`: the decision that speaks for a use is an approval whose validity ended before the day
+of the check (`validUntil`, the last valid day, where the decision states one; the BCH's own
+`expires` only says whether the record must be confirmed). The reason names the decision and its
+end date; a later decision (a renewal) speaks instead, being the latest."""
 
 from __future__ import annotations
 
@@ -68,9 +69,11 @@ class Decision:
     scopes: tuple[str, ...]
     conditions: str | None
     url: str
+    valid_until: str | None = None  # the last valid day (ISO date), where the decision says
+    expired: bool = False  # valid_until is before the day of the check
 
     def link(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "title": self.title,
             "date": self.date,
@@ -78,6 +81,9 @@ class Decision:
             "scopes": list(self.scopes),
             "url": self.url,
         }
+        if self.valid_until:
+            out.update(validUntil=self.valid_until, expired=self.expired)
+        return out
 
 
 @dataclass
@@ -130,6 +136,8 @@ def _judge_key(key: str, shown: str, uses: list[str], index: dict[str, list[Deci
             continue
         latest = _latest(covering)
         status = _STATUS.get(latest.status, "no_decision")
+        if latest.expired and status in ("approved", "approved_with_conditions"):
+            status = "expired"
         per_use.append((use, status))
         if latest not in out.decisions:
             out.decisions.append(latest)
@@ -137,8 +145,12 @@ def _judge_key(key: str, shown: str, uses: list[str], index: dict[str, list[Deci
             "approved": "approved",
             "approved_with_conditions": "approved with conditions",
             "prohibited": "prohibited",
+            "expired": "approved",
         }.get(status, f"not decided ({latest.status})")
-        out.reasons.append(f"{shown}: {use} {what} by {latest.id} of {latest.date}")
+        reason = f"{shown}: {use} {what} by {latest.id} of {latest.date}"
+        if status == "expired":
+            reason += f", valid until {latest.valid_until}: the approval has ended"
+        out.reasons.append(reason)
         if status == "approved_with_conditions" and latest.conditions:
             out.conditions.append(latest.conditions)
     out.verdict = max((v for _, v in per_use), key=lambda v: _WORST[v], default="no_decision")

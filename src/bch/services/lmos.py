@@ -114,12 +114,18 @@ class LmoService:
             reported_approvals=[_reported(r, parsed.key) for r in reported],
         )
 
+    def provenance_of(self, identifier: str) -> dict[str, Any]:
+        """The provenance block of any imported record (organisms, genetic elements, decisions,
+        the registers' and the CHM realm's records as LMOs): named_provenance(); empty for
+        records no import made. Public: the sources are public data."""
+        with self.store.reading() as conn:
+            return named_provenance(self.provenance.of(conn, identifier))
+
     def sources_of(self, identifier: str) -> list[dict[str, str]]:
         """The sources an import took a record's values from (any record type: the national
         registers and the CHM realm have one each), ``[{source, sourceName, retrieved,
         record?}]``; empty for records no import made. Public: the sources are public data."""
-        with self.store.reading() as conn:
-            block = named_provenance(self.provenance.of(conn, identifier))
+        block = self.provenance_of(identifier)
         seen: dict[str, dict[str, str]] = {}
         for entries in block["fields"].values():
             for e in entries:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bch.services.events import RequestEvent
@@ -15,14 +16,29 @@ def request_event(action: str, row: RequestRow, by: str, note: str | None) -> Re
     )
 
 
+def request_change(row: RequestRow, record_created_at: datetime | None) -> str:
+    """What the request is about: `deletion`, `revision` (a new revision of a record that was
+    published before the request was made) or `publication` (a new record).
+    `record_created_at`: when the record's revision 1 was published (None: never)."""
+    if row.kind == "delete":
+        return "deletion"
+    revision = (row.result or "").rsplit("-", 1)[-1]
+    if row.state == "approved" and revision.isdigit():  # the revision the approval published
+        return "publication" if revision == "1" else "revision"
+    if record_created_at is not None and record_created_at < row.requested_at:
+        return "revision"
+    return "publication"
+
+
 def request_json(
-    row: RequestRow, draft: Draft | None, title: dict[str, str] | None
+    row: RequestRow, draft: Draft | None, title: dict[str, str] | None, change: str
 ) -> dict[str, Any]:
     """`draft`: the draft a pending publish request would publish (None otherwise); `title`:
-    its display title, or the published record's."""
+    its display title, or the published record's; `change`: request_change()."""
     return {
         "id": row.id,
         "kind": row.kind,
+        "change": change,
         "identifier": row.identifier,
         "realm": row.realm,
         "schema": row.schema,

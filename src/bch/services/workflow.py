@@ -40,7 +40,7 @@ from bch.services.permissions import (
     target,
 )
 from bch.services.policy import Principal
-from bch.services.publishing_requests import request_event, request_json
+from bch.services.publishing_requests import request_change, request_event, request_json
 from bch.services.records import Published, RecordService
 from bch.services.unit_of_work import Transaction, UnitOfWork
 from bch.services.users import UserDirectory
@@ -471,9 +471,10 @@ class WorkflowService:
 
     def request_json(self, conn: Connection, row: RequestRow) -> dict[str, Any]:
         draft = self.drafts.find(conn, row.identifier) if row.kind == "publish" else None
+        doc = self.store.document_by_identifier(conn, row.identifier)
         if draft is not None:
             title = display_title(self._rt(row.schema, row.realm), draft.document)
         else:
-            doc = self.store.document_by_identifier(conn, row.identifier)
             title = doc.title if doc else None
-        return request_json(row, draft, title)
+        change = request_change(row, doc.created_at if doc else None)
+        return request_json(row, draft, title, change)

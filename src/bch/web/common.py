@@ -65,7 +65,8 @@ def error_page(request: Request, lang: str, exc: ServiceError) -> HTMLResponse:
             request, lang, "error.html", status=401, heading=heading, message=message, sign_in=True
         )
     elif isinstance(exc, Forbidden):
-        heading, message = _("Not allowed"), _("Your account may not do this.")
+        heading = _("Not allowed")
+        message = exc.extra.get("page") or _("Your account may not do this.")
     else:
         heading, message = _("The request could not be answered"), exc.message
     return page(request, lang, "error.html", status=exc.status, heading=heading, message=message)

@@ -157,6 +157,7 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
         provenance=found.provenance,
         field_titles={name: i18n.text(f.title) or name for name, f in rt.fields.items()},
         principal=principal,
+        actions=svc.workflow.actions_on(principal, view.doc),  # Edit / Delete, as record pages
     )
 
 

@@ -35,16 +35,34 @@ def edit_record(request: Request, lang: str, ref: str) -> Response:
         )
     except NotFound:
         pass
-    actions = svc.workflow.actions_on(principal, view.doc)
-    if actions.edit is Outcome.DENY:
-        raise Forbidden("you may not edit this record")
+    if svc.workflow.actions_on(principal, view.doc).edit is Outcome.DENY:
+        raise _refused("edit")
     rt = svc.registry.record_type(schema, view.doc.realm)
     # the form starts from the latest revision; its ETag is that revision
     return form_page(request, lang, rt, view.document, etag=view.uid)
 
 
+def _refused(action: str) -> Forbidden:
+    """403 with a message saying who may (shown on the error page)."""
+    if action == "edit":
+        said = _(
+            "Your account may not edit this record. A national record is edited by its "
+            "country's focal point and authorized users; a reference record is changed through "
+            "the Secretariat."
+        )
+    else:
+        said = _(
+            "Your account may not delete this record. A national record is deleted by its "
+            "country's focal point, or at the request of its authorized users; a reference "
+            "record through the Secretariat."
+        )
+    return Forbidden(f"you may not {action} this record", page=said)
+
+
 def _delete_page(request, lang, svc, principal, view, *, error=None, reason="", status=200):
     actions = svc.workflow.actions_on(principal, view.doc)
+    if actions.delete is Outcome.DENY:
+        raise _refused("delete")
     return page(
         request,
         lang,
@@ -79,6 +97,8 @@ async def delete_record(request: Request, lang: str, ref: str) -> Response:
     data = await form_data(request)
     reason = (data.get("reason") or [""])[0].strip()
     view = svc.records.get(ref, principal=principal, with_links=False)
+    if svc.workflow.actions_on(principal, view.doc).delete is Outcome.DENY:
+        raise _refused("delete")
     if not reason:
         return _delete_page(
             request, lang, svc, principal, view, status=400,

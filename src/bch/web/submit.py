@@ -16,7 +16,7 @@ from bch.api.params import RequestId, query_number
 from bch.config import MAX_DOCUMENT_BYTES
 from bch.records.identifiers import parse_record_uid
 from bch.records.realms import UnknownSchema
-from bch.services.errors import NotFound, PreconditionFailed, ServiceError, Unauthorized
+from bch.services.errors import BadRequest, NotFound, PreconditionFailed, ServiceError, Unauthorized
 from bch.services.numbers import MAX_ID
 from bch.services.permissions import Outcome
 from bch.web import forms, i18n
@@ -304,9 +304,21 @@ async def draft_discard(request: Request, lang: str, identifier: str) -> Respons
 
 @router.get("/{lang:lang}/my")
 @web_page
-def my_page(request: Request, lang: str, requested: str | None = None) -> Response:
+def my_page(
+    request: Request,
+    lang: str,
+    requested: str | None = None,
+    kind: str | None = None,
+    state: str | None = None,
+) -> Response:
     svc = services(request)
     principal = signed_in(request, lang)
+    kinds, states = request_kinds(), request_states()
+    for name, value, allowed in (("kind", kind, kinds), ("state", state, states)):
+        if value and value not in allowed:
+            raise BadRequest(
+                _("%(name)s: expected one of %(values)s", name=name, values=", ".join(allowed))
+            )
     drafts = svc.drafts.list(principal)
     titles = {}
     for d in drafts:
@@ -314,7 +326,11 @@ def my_page(request: Request, lang: str, requested: str | None = None) -> Respon
         from bch.services.documents import display_title
 
         titles[d.identifier] = i18n.text(display_title(rt, d.document)) or d.identifier
-    mine = [r for r in svc.workflow.list_requests(principal) if r["requestedBy"] == principal.email]
+    mine = [
+        r
+        for r in svc.workflow.list_requests(principal, state=state or None)
+        if r["requestedBy"] == principal.email and (not kind or r["change"] == kind)
+    ]
     return page(
         request,
         lang,
@@ -323,7 +339,9 @@ def my_page(request: Request, lang: str, requested: str | None = None) -> Respon
         titles=titles,
         requests=mine,
         requested=requested,
-        states=request_states(),
+        states=states,
+        kinds=kinds,
+        chosen={"kind": kind or "", "state": state or ""},
         types=_type_titles(svc),
         csrf=csrf_token(request),
         principal=principal,
