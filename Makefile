@@ -34,7 +34,8 @@ fuzz: install
 	$(BIN)/pytest tests/api/test_openapi_fuzz.py tests/api/test_openapi_stateful.py -n 2 -q; \
 	status=$$?; cat test-artifacts/openapi-fuzz-*.txt test-artifacts/openapi-stateful-*.txt; exit $$status
 
-# crash safety (issue 15 item 6): kill -9 a real `bch serve` during publishes, 25 times per
+# crash safety (issue 15 item 6): kill -9 a real `bch serve` during publishes, index builds and
+# exports, 25 times per
 # database (make test runs 3); CRASH_SEED picks other random moments
 crash: install
 	CRASH_ROUNDS=$${CRASH_ROUNDS:-25} $(BIN)/pytest tests/faults -n0 -q
