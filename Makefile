@@ -26,13 +26,16 @@ test: install
 	sh scripts/ensure-chromium.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-# the OpenAPI fuzzer of the suite (tests/api/test_openapi_fuzz.py) with many more examples, and
-# its summary: requests and statuses per operation, then the findings
+# the OpenAPI fuzzers of the suite (tests/api/test_openapi_fuzz.py, and the stateful one following
+# the draft workflow's links, tests/api/test_openapi_stateful.py) with many more examples, and
+# their summaries: requests and statuses per operation, then the findings
 fuzz: install
-	BCH_FUZZ_EXAMPLES=$${BCH_FUZZ_EXAMPLES:-60} $(BIN)/pytest tests/api/test_openapi_fuzz.py -n 2 -q; \
-	status=$$?; cat test-artifacts/openapi-fuzz-*.txt; exit $$status
+	BCH_FUZZ_EXAMPLES=$${BCH_FUZZ_EXAMPLES:-60} BCH_FUZZ_STATEFUL=$${BCH_FUZZ_STATEFUL:-150} \
+	$(BIN)/pytest tests/api/test_openapi_fuzz.py tests/api/test_openapi_stateful.py -n 2 -q; \
+	status=$$?; cat test-artifacts/openapi-fuzz-*.txt test-artifacts/openapi-stateful-*.txt; exit $$status
 
-# crash safety (issue 15 item 6): kill -9 a real `bch serve` during publishes, 25 times per
+# crash safety (issue 15 item 6): kill -9 a real `bch serve` during publishes, index builds and
+# exports, 25 times per
 # database (make test runs 3); CRASH_SEED picks other random moments
 crash: install
 	CRASH_ROUNDS=$${CRASH_ROUNDS:-25} $(BIN)/pytest tests/faults -n0 -q

@@ -34,8 +34,10 @@ def test_bad_parameters_are_documented_as_the_400_the_api_sends(client, doc):
     assert "HTTPValidationError" not in doc["components"]["schemas"]
     for path, method, op in _operations(doc):
         # 422 only where a well-formed body is refused for its content: an invalid record
-        # document, or an alert subscription whose filters the search API does not know
-        if "422" in op["responses"]:
+        # document, an alert subscription whose filters the search API does not know, or any
+        # JSON body naming a key twice (tests/api/test_repeated_keys.py)
+        json_body = "application/json" in op.get("requestBody", {}).get("content", {})
+        if "422" in op["responses"] and not json_body:
             assert path.startswith(
                 ("/api/v1/drafts/", "/api/v1/requests/", "/api/v1/subscriptions")
             ), (method, path)

@@ -46,7 +46,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(url: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
+def _serve(url: str, tmp_path: Path, *, wait: bool = True) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {
         **os.environ,
@@ -63,8 +63,8 @@ def _serve(url: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-
-    until_serving(base, proc)
+    if wait:
+        until_serving(base, proc)
     return proc, base
 
 

@@ -13,21 +13,11 @@ import pytest
 from bch.services.container import Services
 from tests import factories
 from tests.oai.live import live_server
+from tests.security.xss_corpus import LANGS, MARK, PAYLOADS
 from tests.web.test_browser import ARGS, CHROMIUM, sync_api
 from tests.web.test_rich_text_browser import DOM_PROBLEMS
 
 pytestmark = pytest.mark.xdist_group("browser")
-
-LANGS = ("en", "fr", "es", "ru", "zh", "ar")
-PAYLOADS = [
-    "<script>alert('s')</script>",
-    "<img src=x onerror=alert('i')>",
-    '"><svg onload=alert("v")>',
-    "javascript:alert('j')",
-    "</title><script>alert('t')</script>",
-    "{{7*7}} ${alert('x')}",
-]
-MARK = "Zyzzyvxss"
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from bch.api.search_params import filter_parameters, query_filters
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import LANGUAGES, display
 from bch.records.realms import get_registry
+from bch.services.oai_formats import clean
 from bch.services.search import SearchQuery
 from bch.storage.rows import iso_utc, utcnow
 
@@ -111,6 +112,9 @@ def records_feed(
             f"{doc.schema} {uid}, revision {doc.latest_revision}"
             + (f", {country}" if country else "")
         )
+    for element in feed.iter():  # a query or a name may hold characters XML 1.0 cannot
+        element.text = clean(element.text) if element.text is not None else None
+        element.attrib = {k: clean(v) for k, v in element.attrib.items()}
     body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type=f"{ATOM_MEDIA}; charset=utf-8")
 

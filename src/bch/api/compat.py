@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from bch.api.bodies import read_body, too_large
-from bch.api.deps import Svc
+from bch.api.deps import Svc, parse_json
 from bch.api.identity import principal_of
 from bch.api.params import Revision
 from bch.api.responses import errors, raw_body
@@ -43,10 +42,7 @@ async def _form_or_json(request: Request) -> list[tuple[str, str]]:
     if not raw.strip():
         return params
     if "json" in request.headers.get("content-type", ""):
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+        body = parse_json(raw)
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object of Solr parameters")
         for key, value in body.items():

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from bch.api.deps import Svc, json_body, optional_object
 from bch.api.identity import SignedIn
+from bch.api.links import draft_links, published_links, requested_links
 from bch.api.request_bodies import RECORD_DOCUMENT, PublishMessage
 from bch.api.responses import CONDITIONAL_WRITE, errors
 from bch.api.responses import json_body as body_doc
@@ -63,7 +64,9 @@ def list_drafts(principal: SignedIn, svc: Svc):
 
 
 @router.get(
-    "/drafts/{identifier}", summary="A draft (ETag = its revision)", responses=errors(401, 403, 404)
+    "/drafts/{identifier}",
+    summary="A draft (ETag = its revision)",
+    responses={200: {"description": "The draft", "links": draft_links()}, **errors(401, 403, 404)},
 )
 def get_draft(identifier: DraftId, principal: SignedIn, svc: Svc):
     draft = svc.drafts.get(principal, identifier)
@@ -75,7 +78,11 @@ def get_draft(identifier: DraftId, principal: SignedIn, svc: Svc):
 @router.put(
     "/drafts/{identifier}",
     summary="Save a draft (the body is the record document); 201 when new",
-    responses={201: {"description": "Created"}, **CONDITIONAL_WRITE},
+    responses={
+        200: {"description": "Replaced", "links": draft_links()},
+        201: {"description": "Created", "links": draft_links()},
+        **CONDITIONAL_WRITE,
+    },
     openapi_extra=body_doc(RECORD_DOCUMENT),
 )
 async def put_draft(
@@ -137,7 +144,11 @@ def validate_draft(identifier: DraftId, principal: SignedIn, svc: Svc):
     summary="Publish (201) when I may, otherwise open a publishing request (202)",
     status_code=201,
     responses={
-        202: {"description": "A publishing request was opened (its id in `requestId`)"},
+        201: {"description": "Published (the record's id in `id`)", "links": published_links()},
+        202: {
+            "description": "A publishing request was opened (its id in `requestId`)",
+            "links": requested_links(),
+        },
         **errors(401, 403, 404, 409, 412, 413, 422),
     },
     openapi_extra=body_doc(PublishMessage, required=False),

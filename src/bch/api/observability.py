@@ -11,8 +11,9 @@ request (BCH_LOG_FORMAT=text|json), and the counters behind GET /metrics.
   and status; a latency histogram by route template; server errors (5xx, including exceptions);
   at each scrape, the change sequence head, the records stored and the search index's lag
   behind the change sequence. Route templates (`/api/v1/records/{identifier}`), never raw paths,
-  so the number of series is bounded. Each process counts its own requests: with several
-  worker processes, scrape each (docs/DEPLOY.md, "Operations")."""
+  so the number of series is bounded. Under `bch serve --workers N` the supervisor gives the
+  workers a PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode): each worker
+  writes its counts there and a scrape of any worker answers the totals of all of them."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import values as metric_values
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 
 REQUEST_ID = contextvars.ContextVar[str | None]("bch_request_id", default=None)
 _TOKEN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -117,6 +120,12 @@ def configure_logging(log_format: str, stream=None) -> logging.Handler:
     return handler
 
 
+def multiprocess() -> bool:
+    """True when prometheus_client keeps its values in the files of a PROMETHEUS_MULTIPROC_DIR
+    (decided when it is first imported: set by `bch serve --workers N` for its workers)."""
+    return metric_values.ValueClass is not metric_values.MutexValue
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -139,22 +148,32 @@ class Metrics:
             ["route"],
             registry=self.registry,
         )
+        # with several workers: the database's figures as the last scrape read them, and the
+        # index lag of the worker furthest behind
         self.sequence = Gauge(
             "bch_change_sequence_head",
             "Number of the last committed change",
             registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.records = Gauge(
-            "bch_records", "Records stored (deleted ones included)", registry=self.registry
+            "bch_records",
+            "Records stored (deleted ones included)",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.index_lag = Gauge(
             "bch_search_index_lag_changes",
-            "Changes committed that this process's search index has not applied yet "
-            "(-1: the index is not built)",
+            "Changes committed that the search index of a process has not applied yet, the "
+            "largest of the live processes (-1: the index is not built)",
             registry=self.registry,
+            multiprocess_mode="livemax",
         )
         self.up = Gauge(
-            "bch_database_up", "1 when the database answered the scrape", registry=self.registry
+            "bch_database_up",
+            "1 when the database answered the scrape",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
 
     def render(self, state: dict[str, Any] | None) -> tuple[bytes, str]:
@@ -166,7 +185,11 @@ class Metrics:
             self.sequence.set(state["sequence"])
             self.records.set(state["records"])
             self.index_lag.set(state["indexLag"])
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        if not multiprocess():
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker)  # the files of every worker, summed
+        return generate_latest(every_worker), CONTENT_TYPE_LATEST
 
 
 def _route_of(scope) -> str:

@@ -3,7 +3,8 @@
 * 400 (the uniform error body) on every operation that takes parameters or a body: bad
   parameters are answered 400 by api/errors.py, so FastAPI's generated 422 "Validation Error"
   (and its HTTPValidationError schema, a shape this API never sends) is removed; 422 stays
-  only where a route documents it (an invalid record document);
+  where a route documents it (an invalid record document) and on every operation taking a JSON
+  body (an object naming a key twice: api/deps.parse_json);
 * 429 with Retry-After on every path the rate limit covers (api/conventions.py)."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bch.api.responses import RETRY_AFTER, WHY, ErrorBody
 REQUIRED = "x-required"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+REPEATED_KEY = "The JSON body names a key twice in one object: `errors` gives the key's path"
 
 
 def _error(code: int) -> dict[str, Any]:
@@ -72,6 +74,8 @@ def shared_answers(doc: dict[str, Any]) -> dict[str, Any]:
                 del responses["422"]
             if _can_be_malformed(operation):
                 responses.setdefault("400", _error(400))
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                responses.setdefault("422", {**_error(422), "description": REPEATED_KEY})
             if is_rate_limited(path):
                 responses.setdefault("429", _error(429))
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})

@@ -111,6 +111,8 @@ def serve(
     With several workers, every process serves the same port and database; rate limits,
     sign-in back-off, sessions and the search index stay correct across them."""
     import os
+    import shutil
+    import tempfile
 
     import uvicorn
 
@@ -172,8 +174,12 @@ def serve(
         threading.Thread(
             target=svc.node.run, args=(node_stop,), name="bch-node-sync", daemon=True
         ).start()
+    # the workers' metrics: prometheus_client's multiprocess files, summed by any worker's
+    # /metrics; a new directory per run (stale files would add old counts), removed at the end
+    metrics_dir = tempfile.mkdtemp(prefix="bch-metrics-")
     export_to_workers(
         {
+            "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
             "BCH_DATABASE_URL": url,
             "BCH_PUBLIC_URL": settings.public_url,
             "BCH_FORWARDED_ALLOW_IPS": ",".join(settings.forwarded_allow_ips) or "none",
@@ -196,6 +202,7 @@ def serve(
             timeout_worker_healthcheck=30,
         )
     finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
         _stop_background(svc, stop)
         if node_stop is not None:
             node_stop.set()
