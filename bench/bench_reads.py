@@ -4,8 +4,8 @@ bare Starlette app (bench/bare_starlette.py) in the same run, then on `bch serve
 and the LMO page at 50 connections. Every server runs alone while it is measured.
 
 The database is the shipped real data (BENCH_DIR, default /tmp/bench-reads: imported once).
-wrk is Debian's (scripts/ensure-wrk.sh); Datasette is installed in a throwaway virtualenv by
-bench_api. BENCH_SECONDS (default 15) per measurement."""
+wrk is Debian's (scripts/ensure-wrk.sh); Datasette is installed in a throwaway virtualenv
+(bench/servers.py). BENCH_SECONDS (default 15) per measurement."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.bench_api import Server, _datasette_venv, _free_port
+from bench.servers import Server, datasette_server, free_port
 
 HERE = Path(__file__).resolve().parents[1]
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
@@ -104,7 +104,7 @@ def wrk(
 
 
 def _bch(db: Path, workers: int) -> Server:
-    port = _free_port()
+    port = free_port()
     bch = str(Path(sys.executable).with_name("bch"))
     os.environ["BCH_RATE_LIMIT"] = "off"  # measure the server, not the limiter
     cmd = [bch, "serve", "--workers", str(workers), "--port", str(port)]
@@ -133,27 +133,15 @@ def main() -> None:
     finally:
         server.stop()
 
-    datasette = _datasette_venv(root)
-    if datasette is not None:
-        port = _free_port()
-        cmd = [
-            str(datasette),
-            "serve",
-            str(db),
-            "--port",
-            str(port),
-            "--setting",
-            "num_sql_threads",
-            "3",
-        ]
-        server = Server(cmd, port, "/-/versions.json")
+    server = datasette_server(root, db, "--setting", "num_sql_threads", "3")
+    if server is not None:
         try:
             wrk(server.url(""), ds_lua, seconds=3)
             figures["Datasette 0.65.5 row JSON"] = wrk(server.url(""), ds_lua, pid=server.proc.pid)
         finally:
             server.stop()
 
-    port = _free_port()
+    port = free_port()
     server = Server(
         [sys.executable, "-m", "bench.bare_starlette", str(port)], port, "/api/v1/records/x"
     )

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import httpx
 
-from bench.bench_api import Server, _free_port
+from bench.servers import Server, free_port
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             "BCH_RATE_LOGIN": "1000/60",
         }
     )
-    port = _free_port()
+    port = free_port()
     cmd = [str(BIN / "bch"), "serve", "--port", str(port), "--database", url]
     if args.workers:
         cmd += ["--workers", str(args.workers)]

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from bch.api.deps import json_body, services, services_of
+from bch.api.fast_reads import record_key
 from bch.api.http import (
     FastJSONResponse,
     cached_body,
@@ -234,7 +235,7 @@ def get_record(
             payload, media = record_json(view), "application/json"
         return FastJSONResponse(payload).body, view.uid, view.revision.created_at, media
 
-    body, etag, modified, media = svc.read_cache.get(("record", record_id, language), render)
+    body, etag, modified, media = svc.read_cache.get(record_key(record_id, language), render)
     return cached_body(request, body, etag, modified, media)
 
 
