@@ -8,6 +8,7 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -25,18 +26,26 @@ def free_port() -> int:
 
 
 class Server:
+    """A server process; its standard error (the request log) goes to a temporary file, never
+    to a pipe nobody reads (a full pipe blocks the server's logging, then every request)."""
+
     def __init__(self, cmd: list[str], port: int, ready_path: str):
         self.port = port
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             try:
                 if httpx.get(self.url(ready_path), timeout=5).status_code < 500:
                     return
             except httpx.HTTPError:
+                if self.proc.poll() is not None:
+                    break
                 time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"server did not start: {cmd}")
+        self.log.seek(0)
+        tail = self.log.read()[-2000:].decode(errors="replace")
+        raise RuntimeError(f"server did not start: {cmd}\n{tail}")
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -53,6 +62,8 @@ class Server:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+        self.log.close()
 
 
 def bch_server(path: Path | str) -> Server:
