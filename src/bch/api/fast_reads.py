@@ -1,5 +1,6 @@
 """The hot read path (issue 15 item 2), in plain ASGI: an anonymous GET of a record's JSON or of
-an LMO page whose answer the read cache already holds (services/read_cache.py) is sent from
+an LMO page whose answer the read cache (or the page cache) already holds
+(services/read_cache.py) is sent from
 here, before FastAPI's routing over ~300 routes, its dependency solving and its thread pool.
 
 Only what the routes themselves would answer from the cache is answered here, with the same
@@ -62,6 +63,7 @@ class FastReads:
     def __init__(self, app, services):
         self.app = app
         self.cache = services.read_cache
+        self.pages = services.page_cache
         self.node_mode = services.node.enabled  # a node's pages carry its sync banner
 
     async def __call__(self, scope, receive, send):
@@ -97,7 +99,7 @@ class FastReads:
                 inm = value.decode("latin-1")
             elif name == b"if-modified-since":
                 ims = value.decode("latin-1")
-        cached = self._peek(record_key(record_id, None))
+        cached = self._peek(record_key(record_id, None), self.cache)
         if cached is None:
             return None
         body, etag, modified, _, validating, full = cached
@@ -114,22 +116,16 @@ class FastReads:
                 name == b"cookie" and any(c in value for c in PAGE_COOKIES)
             ):
                 return None
-        body = self._peek(lmo_page_key(lang, uid, False, ""))
-        if body is None:
+        cached = self._peek(lmo_page_key(lang, uid, False, ""), self.pages)
+        if cached is None:
             return None
         scope["route"] = LMO_ROUTE
-        return (
-            200,
-            [
-                (b"content-type", b"text/html; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-            body,
-        )
+        status, headers, body = cached  # the page, or the redirect to the canonical UID's
+        return status, list(headers), body
 
-    def _peek(self, key: tuple) -> Any | None:
+    def _peek(self, key: tuple, cache) -> Any | None:
         try:
-            return self.cache.peek(key)
+            return cache.peek(key)
         except Exception:  # noqa: BLE001 - the database does not answer: the route says why
             log.debug("read cache look-up failed", exc_info=True)
             return None

@@ -199,6 +199,14 @@ class Services:
         return ReadCache(mark)
 
     @cached_property
+    def page_cache(self):
+        """Anonymous LMO pages (about 140 KB of HTML each) kept the same way, at most 1,024 of
+        them: every LMO of the shipped data in one language, about 150 MB at most."""
+        from bch.services.read_cache import ReadCache
+
+        return ReadCache(self.read_cache.mark, size=1024)
+
+    @cached_property
     def latest_change(self):
         """The latest change, read at the least cost (the read cache asks on every hit)."""
         from bch.storage.change_mark import LatestChange

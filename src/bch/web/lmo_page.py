@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from bch.api.fast_reads import lmo_page_key
 from bch.records.identifiers import split_pinned
@@ -64,34 +64,26 @@ def _by_name(svc, lang: str, name: str) -> Response:
     raise NotFound(f"no LMO is named {name!r}")
 
 
-class _Uncached(Exception):
-    """An answer that is not the page (a redirect): sent, never remembered."""
-
-    def __init__(self, response: Response):
-        self.response = response
-
-
 @router.get("/{lang:lang}/lmos/{uid}")
 @web_page
 def lmo_page(request: Request, lang: str, uid: str) -> Response:
-    """The page; an anonymous reader's is rendered once per change of the database and kept in
-    the read cache (api/fast_reads.py answers the next ones before routing)."""
+    """The page (or the redirect to the canonical UID's); an anonymous reader's is made once per
+    change of the database and kept in the page cache (api/fast_reads.py answers the next ones
+    before routing)."""
     svc, principal = services(request), principal_of(request)
     if not principal.is_anonymous or request.app.state.node_mode:
         return _lmo_page(request, lang, uid, svc, principal)
     auto = request.cookies.get("bch_external") == "auto"
     key = lmo_page_key(lang, uid, auto, request.url.query)
 
-    def render() -> bytes:
+    def render() -> tuple[int, list, bytes]:
         response = _lmo_page(request, lang, uid, svc, principal)
-        if response.status_code != 200:
-            raise _Uncached(response)
-        return response.body
+        return response.status_code, list(response.raw_headers), response.body
 
-    try:
-        return HTMLResponse(svc.read_cache.get(key, render))
-    except _Uncached as exc:
-        return exc.response
+    status, headers, body = svc.page_cache.get(key, render)
+    response = Response(body, status_code=status)
+    response.raw_headers = list(headers)
+    return response
 
 
 def _lmo_page(request: Request, lang: str, uid: str, svc, principal) -> Response:
