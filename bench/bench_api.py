@@ -15,12 +15,8 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,10 +33,10 @@ from bch.services.facets import TITLE_SORT, sort_key
 from bch.storage.bulk import bulk_publish
 from bch.storage.rows import NewRevision
 from bch.storage.tables import documents, record_facets, revisions, search_texts
+from bench.servers import Server, bch_server, datasette_server, throughput, wait_for_index
 
 BATCH = 5000
 WORDS = ["maize", "soybean", "cotton", "canola", "potato", "rice", "glyphosate", "insect"]
-DATASETTE = "datasette==0.65.5"
 NOTE = "Synthetic benchmark record copied from the real record {uid}; not real data."
 
 
@@ -141,51 +137,6 @@ def add_synthetic(svc: Services, total: int) -> float:
     return time.perf_counter() - start
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, cmd: list[str], port: int, ready_path: str):
-        self.port = port
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url(ready_path), timeout=5).status_code < 500:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"server did not start: {cmd}")
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-def _bch_server(path: Path | str) -> Server:
-    """The API server on a SQLite file, or on a database URL."""
-    port = _free_port()
-    url = path if isinstance(path, str) else f"sqlite:///{path}"
-    cmd = [sys.executable, "-m", "bench.serve_api", url, str(port)]
-    return Server(cmd, port, "/bare")
-
-
 def sample_ids(svc: Services) -> list[str]:
     """UIDs of every 97th record (at most 5,000), for record GETs."""
     with svc.store.reading() as conn:
@@ -212,8 +163,8 @@ def measure_search(client: httpx.Client, urls: list[str], prefix: str = "search"
 
 def measure_gets(server: Server, ids: list[str]) -> dict:
     """Record GET throughput against the bare endpoint of the same server."""
-    bare = _throughput(lambda rnd: server.url("/bare"))
-    gets = _throughput(lambda rnd: server.url(f"/api/v1/records/{rnd.choice(ids)}"))
+    bare = throughput(lambda rnd: server.url("/bare"))
+    gets = throughput(lambda rnd: server.url(f"/api/v1/records/{rnd.choice(ids)}"))
     return {
         "bare_rps": round(bare),
         "record_get_rps": round(gets),
@@ -237,18 +188,6 @@ def measure_export(server: Server) -> dict:
     }
 
 
-def _wait_for_index(client: httpx.Client, server: Server) -> float:
-    """The first search starts building the in-memory index (in the background on a large
-    database; searches are answered from SQL meanwhile). Returns the seconds until it is ready."""
-    start = time.perf_counter()
-    client.get(server.url("/api/v1/records?q=maize&limit=1"))
-    while client.get(server.url("/healthz")).json().get("searchIndex") not in ("ready", "off"):
-        if time.perf_counter() - start > 1800:
-            raise RuntimeError("the search index was not built within 30 minutes")
-        time.sleep(0.5)
-    return round(time.perf_counter() - start, 1)
-
-
 def _pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(p * len(values)))] * 1000
@@ -265,7 +204,7 @@ def _latencies(client: httpx.Client, urls: list[str]) -> list[float]:
     return out
 
 
-def _bch_queries(n: int) -> list[str]:
+def bch_queries(n: int) -> list[str]:
     rnd = random.Random(7)
     out = []
     for i in range(n):
@@ -345,40 +284,6 @@ def _datasette_queries(n: int) -> list[str]:
     return out
 
 
-def _throughput(url_for, seconds: float = 5.0, threads: int = 4) -> float:
-    stop = time.monotonic() + seconds
-    counts = [0] * threads
-
-    def run(k: int) -> None:
-        with httpx.Client(timeout=30) as c:
-            rnd = random.Random(k)
-            while time.monotonic() < stop:
-                r = c.get(url_for(rnd))
-                if r.status_code != 200:
-                    raise RuntimeError(f"{r.status_code}: {r.text[:200]}")
-                counts[k] += 1
-
-    workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return sum(counts) / seconds
-
-
-def _datasette_venv(root: Path) -> Path | None:
-    venv = root / "datasette-venv"
-    if not (venv / "bin" / "datasette").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        done = subprocess.run(
-            [str(venv / "bin" / "pip"), "install", "-q", DATASETTE], capture_output=True
-        )
-        if done.returncode != 0:
-            print("datasette could not be installed:", done.stderr.decode()[-300:])
-            return None
-    return venv / "bin" / "datasette"
-
-
 def main() -> None:
     total = int(os.environ.get("BENCH_RECORDS", "1000000"))
     queries = int(os.environ.get("BENCH_QUERIES", "200"))
@@ -405,11 +310,11 @@ def main() -> None:
         "db_mb": round(path.stat().st_size / 2**20),
     }
 
-    server = _bch_server(path)
+    server = bch_server(path)
     try:
         with httpx.Client(timeout=60) as c:
-            urls = [server.url(u) for u in _bch_queries(queries)]
-            figures["search_index_build_s"] = _wait_for_index(c, server)
+            urls = [server.url(u) for u in bch_queries(queries)]
+            figures["search_index_build_s"] = wait_for_index(c, server)
             figures["search_server_peak_rss_mb"] = round(server.peak_rss_mb())
             figures.update(measure_search(c, urls))
             figures.update(measure_search(c, [u + "&sort=id" for u in urls], "search_sort_id"))
@@ -419,14 +324,14 @@ def main() -> None:
     finally:
         server.stop()
 
-    server = _bch_server(path)  # a restarted server loads the index saved by the first one
+    server = bch_server(path)  # a restarted server loads the index saved by the first one
     try:
         with httpx.Client(timeout=60) as c:
-            figures["search_index_restart_s"] = _wait_for_index(c, server)
+            figures["search_index_restart_s"] = wait_for_index(c, server)
     finally:
         server.stop()
 
-    server = _bch_server(path)  # a fresh process: its peak RSS is the export's
+    server = bch_server(path)  # a fresh process: its peak RSS is the export's
     try:
         figures.update(measure_export(server))
         figures["export_peak_rss_mb"] = round(server.peak_rss_mb())
@@ -434,27 +339,21 @@ def main() -> None:
     finally:
         server.stop()
 
-    datasette = _datasette_venv(root)
-    if datasette is not None:
-        port = _free_port()
-        cmd = [
-            str(datasette),
-            "serve",
-            "-i",
-            str(path),
-            "--port",
-            str(port),
-            "--setting",
-            "sql_time_limit_ms",
-            "60000",
-            "--setting",
-            "facet_time_limit_ms",
-            "60000",
-            "--setting",
-            "suggest_facets",
-            "off",
-        ]
-        ds = Server(cmd, port, "/-/versions.json")
+    ds = datasette_server(
+        root,
+        path,
+        "--setting",
+        "sql_time_limit_ms",
+        "60000",
+        "--setting",
+        "facet_time_limit_ms",
+        "60000",
+        "--setting",
+        "suggest_facets",
+        "off",
+        immutable=True,
+    )
+    if ds is not None:
         try:
             with httpx.Client(timeout=120) as c:
                 urls = [ds.url(u) for u in _datasette_queries(queries)]

@@ -26,7 +26,8 @@ import httpx
 
 from bch.services.container import Services
 from bch.storage.tables import documents
-from bench.bench_api import _free_port, _throughput, build
+from bench.bench_api import build
+from bench.servers import free_port, throughput
 
 ROOT = Path(__file__).resolve().parents[1]
 BCH = str(Path(sys.executable).with_name("bch"))
@@ -34,7 +35,7 @@ BCH = str(Path(sys.executable).with_name("bch"))
 
 class Serve:
     def __init__(self, url: str, **env: str):
-        self.port = _free_port()
+        self.port = free_port()
         self.proc = subprocess.Popen(
             [BCH, "serve", "--empty", "--port", str(self.port), "--database", url],
             cwd=ROOT,
@@ -145,8 +146,8 @@ def main() -> None:
                 flush=True,
             )
             ids = _ids(node, 2000)
-            rc = _throughput(lambda rnd: central_server.url(f"/api/v1/records/{rnd.choice(ids)}"))
-            rn = _throughput(lambda rnd: node_server.url(f"/api/v1/records/{rnd.choice(ids)}"))
+            rc = throughput(lambda rnd: central_server.url(f"/api/v1/records/{rnd.choice(ids)}"))
+            rn = throughput(lambda rnd: node_server.url(f"/api/v1/records/{rnd.choice(ids)}"))
             print(
                 f"record GETs/s: central {rc:.0f}, node {rn:.0f} ({rn / rc:.0%} of the central)",
                 flush=True,

@@ -19,15 +19,14 @@ from bch.settings import Settings
 from bch.storage.bitmap_index import discard_snapshot, snapshot_path
 from bch.storage.engine import make_engine
 from bench.bench_api import (
-    _bch_queries,
-    _bch_server,
-    _wait_for_index,
+    bch_queries,
     measure_export,
     measure_gets,
     measure_search,
     populate,
     sample_ids,
 )
+from bench.servers import bch_server, wait_for_index
 
 ADMIN = os.environ.get("BCH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -47,11 +46,11 @@ def main() -> None:
         figures["load_s"] = round(load, 1)
         ids = sample_ids(svc)
         svc.close()
-        server = _bch_server(url)
+        server = bch_server(url)
         try:
             with httpx.Client(timeout=60) as c:
-                urls = [server.url(u) for u in _bch_queries(queries)]
-                figures["search_index_build_s"] = _wait_for_index(c, server)
+                urls = [server.url(u) for u in bch_queries(queries)]
+                figures["search_index_build_s"] = wait_for_index(c, server)
                 figures.update(measure_search(c, urls))
             figures.update(measure_gets(server, ids))
             figures.update(measure_export(server))

@@ -18,7 +18,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench.bench_api import _bch_server, _wait_for_index, build
+from bench.bench_api import build
+from bench.servers import bch_server, wait_for_index
 
 SORT = "updatedDate_dt desc, identifier_s asc"
 PAGES = (0, 20, 1000)  # start offsets, 20 rows each (BENCH_V2013_PAGES="0,20" to change)
@@ -71,10 +72,10 @@ def main() -> None:
         svc.close()
         figures["load_s"] = round(load, 1)
     figures["db_mb"] = round(path.stat().st_size / 2**20)
-    server = _bch_server(path)
+    server = bch_server(path)
     try:
         with httpx.Client(timeout=timeout) as c:
-            figures["search_index_build_s"] = _wait_for_index(c, server)
+            figures["search_index_build_s"] = wait_for_index(c, server)
             figures.update(measure_pages(c, server.url(""), timeout))
         figures["server_peak_rss_mb"] = round(server.peak_rss_mb())
     finally:

@@ -24,11 +24,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 
-from bench.bench_api import Server, _free_port
+from bench.bench_reads import lmo_page_path
+from bench.servers import Server, free_port
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -65,7 +65,7 @@ def paths(db: Path, root: Path) -> Path:
         last = conn.execute("SELECT max(seq) FROM changes").fetchone()[0] or 0
     out = {
         "records": [f"/api/v1/records/{r}-{s}-{o}-{i}" for r, s, o, i in records],
-        "lmo_pages": [f"/en/lmos/{quote(u)}" for (u,) in uids],
+        "lmo_pages": [lmo_page_path(u) for (u,) in uids],
         "exports": [
             "/api/v1/export/organism.ndjson",
             "/api/v1/export/dnaSequence.csv",
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             "BCH_RATE_LOGIN": "1000/60",
         }
     )
-    port = _free_port()
+    port = free_port()
     cmd = [str(BIN / "bch"), "serve", "--port", str(port), "--database", url]
     if args.workers:
         cmd += ["--workers", str(args.workers)]

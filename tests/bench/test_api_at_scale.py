@@ -45,7 +45,7 @@ def test_the_benchmark_searches_answer_like_sql(synthetic):
     sql = SearchService(synthetic.db, synthetic.registry, index=None)
     totals = []
     with TestClient(create_app(synthetic)) as client:
-        for url in bench_api._bch_queries(16):
+        for url in bench_api.bch_queries(16):
             body = client.get(url + "&total=true").json()
             params = parse_qsl(urlsplit(url).query)
             query = SearchQuery(

@@ -18,6 +18,7 @@ from bch.api import oai as oai_api
 from bch.api import reference as reference_api
 from bch.api.conventions import install_conventions
 from bch.api.errors import install_error_handlers
+from bch.api.fast_reads import FastReads
 from bch.api.http import FastJSONResponse
 from bch.api.methods import HeadAsGet
 from bch.api.openapi_doc import install_openapi
@@ -61,6 +62,8 @@ def create_app(svc: Services) -> FastAPI:
     app.state.node_mode = svc.node.enabled  # a national node: banner and background sync
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)  # innermost: CORS and rate limits still see HEAD
+    # anonymous cached reads answered before routing, inside the rate limits (api/fast_reads.py)
+    app.add_middleware(FastReads, services=svc)
     install_conventions(app, svc.settings)  # CORS on public reads, rate limits, /docs
     for module in (changes_api, exports_api, reference_api):  # unified API (part A)
         app.include_router(module.router)

@@ -34,11 +34,19 @@ def http_date(moment: datetime) -> str:
 
 def not_modified(request: Request, etag: str, modified: datetime | None) -> bool:
     """RFC 9110: If-None-Match wins; If-Modified-Since only when there is no If-None-Match."""
-    inm = request.headers.get("if-none-match")
+    return unchanged_since(
+        request.headers.get("if-none-match"),
+        request.headers.get("if-modified-since"),
+        etag,
+        modified,
+    )
+
+
+def unchanged_since(inm: str | None, ims: str | None, etag: str, modified: datetime | None) -> bool:
+    """`not_modified` of the raw header values (the ASGI fast path has no Request)."""
     if inm is not None:
         tags = {t.strip() for t in inm.split(",")}
         return "*" in tags or etag in tags or f"W/{etag}" in tags
-    ims = request.headers.get("if-modified-since")
     if ims and modified is not None:
         try:
             since = parsedate_to_datetime(ims)
@@ -69,12 +77,18 @@ def cached_body(
 ) -> Response:
     """`cached_json` of a body already rendered (services/read_cache.py keeps those)."""
     tag = f'"{etag}"'
-    headers = {"ETag": tag, "Vary": "Accept, Accept-Language"}
-    if modified is not None:
-        headers["Last-Modified"] = http_date(modified)
+    headers = validators(etag, modified)
     if not_modified(request, tag, modified):
         return Response(status_code=304, headers=headers)
     return Response(body, headers=headers, media_type=media_type)
+
+
+def validators(etag: str, modified: datetime | None) -> dict[str, str]:
+    """ETag, Last-Modified and Vary of a record's answer."""
+    headers = {"ETag": f'"{etag}"', "Vary": "Accept, Accept-Language"}
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
+    return headers
 
 
 def requested_language(request: Request, lang: str | None) -> str:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from bch.api.deps import Svc, json_body, services
+from bch.api.fast_reads import prepared, record_key
 from bch.api.http import (
     FastJSONResponse,
     cached_body,
@@ -219,16 +220,18 @@ def get_record(
     jsonld = wants(request, format, "jsonld", "application/ld+json")
     language = requested_language(request, lang) if jsonld else None
 
-    def render() -> tuple[bytes, str, Any, str]:
+    def render() -> tuple:
         view = svc.records.get(record_id, principal=principal)
         if jsonld:
             payload = record_jsonld(view, svc.settings.public_url, language)
             media = "application/ld+json"
         else:
             payload, media = record_json(view), "application/json"
-        return FastJSONResponse(payload).body, view.uid, view.revision.created_at, media
+        body = FastJSONResponse(payload).body
+        return prepared(body, view.uid, view.revision.created_at, media)
 
-    body, etag, modified, media = svc.read_cache.get(("record", record_id, language), render)
+    cached = svc.read_cache.get(record_key(record_id, language), render)
+    body, etag, modified, media = cached[:4]
     return cached_body(request, body, etag, modified, media)
 
 

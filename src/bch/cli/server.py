@@ -159,7 +159,12 @@ def serve(
     if n == 1:
         try:
             uvicorn.run(
-                create_app(svc), host=host, port=port, log_level="info", proxy_headers=False
+                create_app(svc),
+                host=host,
+                port=port,
+                log_level="info",
+                proxy_headers=False,
+                access_log=False,  # the app logs every request itself (api/observability.py)
             )
         finally:
             _stop_background(svc, stop)
@@ -197,6 +202,7 @@ def serve(
             port=port,
             log_level="info",
             proxy_headers=False,
+            access_log=False,
             # a worker busy with a long request (an index build) on a loaded machine may answer
             # the supervisor's ping late: uvicorn's 5 s would kill and restart it mid-request
             timeout_worker_healthcheck=30,

@@ -188,15 +188,30 @@ class Services:
         """Anonymous record reads remembered until the change sequence moves (issue 15)."""
         from bch.services import policy
         from bch.services.read_cache import ReadCache
-        from bch.storage.bitmap_index import last_change
+
+        latest = self.latest_change
 
         def mark():
             # what an anonymous reader may read is part of the answer: a policy that reads
             # differently (tests/services/test_policy_reads.py replaces it) is a new mark too
-            with self.db.reading() as conn:
-                return last_change(conn), policy.read_scope(policy.ANONYMOUS)
+            return latest(), policy.read_scope(policy.ANONYMOUS)
 
         return ReadCache(mark)
+
+    @cached_property
+    def page_cache(self):
+        """Anonymous LMO pages (about 140 KB of HTML each) kept the same way, at most 1,024 of
+        them: every LMO of the shipped data in one language, about 150 MB at most."""
+        from bch.services.read_cache import ReadCache
+
+        return ReadCache(self.read_cache.mark, size=1024)
+
+    @cached_property
+    def latest_change(self):
+        """The latest change, read at the least cost (the read cache asks on every hit)."""
+        from bch.storage.change_mark import LatestChange
+
+        return LatestChange(self.engine, self.settings.sqlite_busy_timeout)
 
     @cached_property
     def attachments(self):
@@ -528,6 +543,8 @@ class Services:
         for svc in (*self.copies, self):  # pending bookkeeping (API tokens' last use) first
             if "accounts" in svc.__dict__:
                 svc.accounts.usage.close()
+        if "latest_change" in self.__dict__:
+            self.latest_change.close()
         counters = self.__dict__.get("rate_counters")
         if counters is not None and hasattr(counters, "close"):
             counters.close()

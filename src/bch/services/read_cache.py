@@ -25,6 +25,21 @@ class ReadCache:
         self._lock = threading.Lock()
         self.hits = self.misses = 0  # read by the metrics (issue 15 item 7)
 
+    def peek(self, key: Hashable) -> Any | None:
+        """The answer of `key` if it is remembered and still right, else None (counted as
+        neither hit nor miss: the caller computes it through `get`)."""
+        mark = self.mark()
+        with self._lock:
+            if mark != self._seen:
+                self._items.clear()
+                self._seen = mark
+                return None
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+            return value
+
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The answer of `key`: remembered, or computed now and remembered (an exception
         is raised to the caller and nothing is remembered)."""

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bch.api.fast_reads import lmo_page_key
 from bch.records.identifiers import split_pinned
 from bch.records.oecd_uid import parse_uid, try_parse_uid
 from bch.services.errors import NotFound
@@ -66,7 +67,26 @@ def _by_name(svc, lang: str, name: str) -> Response:
 @router.get("/{lang:lang}/lmos/{uid}")
 @web_page
 def lmo_page(request: Request, lang: str, uid: str) -> Response:
+    """The page (or the redirect to the canonical UID's); an anonymous reader's is made once per
+    change of the database and kept in the page cache (api/fast_reads.py answers the next ones
+    before routing)."""
     svc, principal = services(request), principal_of(request)
+    if not principal.is_anonymous or request.app.state.node_mode:
+        return _lmo_page(request, lang, uid, svc, principal)
+    auto = request.cookies.get("bch_external") == "auto"
+    key = lmo_page_key(lang, uid, auto, request.url.query)
+
+    def render() -> tuple[int, list, bytes]:
+        response = _lmo_page(request, lang, uid, svc, principal)
+        return response.status_code, list(response.raw_headers), response.body
+
+    status, headers, body = svc.page_cache.get(key, render)
+    response = Response(body, status_code=status)
+    response.raw_headers = list(headers)
+    return response
+
+
+def _lmo_page(request: Request, lang: str, uid: str, svc, principal) -> Response:
     if try_parse_uid(uid) is None:
         return _by_name(svc, lang, uid)
     found = svc.lmos.find(uid, principal)

@@ -1,0 +1,131 @@
+"""The hot read path (issue 15 item 2), in plain ASGI: an anonymous GET of a record's JSON or of
+an LMO page whose answer the read cache (or the page cache) already holds
+(services/read_cache.py) is sent from
+here, before FastAPI's routing over ~300 routes, its dependency solving and its thread pool.
+
+Only what the routes themselves would answer from the cache is answered here, with the same
+bytes and headers: no Authorization header, no session cookie (a signed-in reader may see
+confidential fields: always the full path), no query string and no JSON-LD in Accept (those
+take the full path too). The cache checks the change sequence and the anonymous read scope on
+every look-up, so a write through any process is seen at once. This middleware sits inside the
+rate limits, CORS, security headers and the request log: those apply as to any request. A miss
+goes on to the route, which renders the answer and remembers it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from bch.api.http import unchanged_since, validators
+from bch.api.identity import SESSION_COOKIE
+from bch.records.languages import LANGUAGES
+
+log = logging.getLogger(__name__)
+RECORDS = "/api/v1/records/"
+#: cookies that change an LMO page (the session's reader, the external panels opened at once)
+PAGE_COOKIES = (SESSION_COOKIE.encode(), b"bch_external")
+
+
+def record_key(record_id: str, language: str | None) -> tuple:
+    """The read cache's key of an anonymous record answer (api/records.py)."""
+    return ("record", record_id, language)
+
+
+def prepared(body: bytes, etag: str, modified: datetime | None, media: str) -> tuple:
+    """A record answer as the read cache keeps it: the body, its validators, and the raw
+    headers of its 304 and of its 200 (built once, not per request)."""
+    validating = [(k.lower().encode(), v.encode()) for k, v in validators(etag, modified).items()]
+    full = [
+        *validating,
+        (b"content-type", media.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    return body, etag, modified, media, validating, full
+
+
+def lmo_page_key(lang: str, uid: str, auto_external: bool, query: str) -> tuple:
+    """The read cache's key of an anonymous LMO page (web/lmo_page.py)."""
+    return ("lmo-page", lang, uid, auto_external, query)
+
+
+class _Route:
+    """What the request log and metrics name the route (api/observability.py reads .path)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+
+RECORD_ROUTE, LMO_ROUTE = _Route("/api/v1/records/{record_id}"), _Route("/{lang}/lmos/{uid}")
+
+
+class FastReads:
+    def __init__(self, app, services):
+        self.app = app
+        self.cache = services.read_cache
+        self.pages = services.page_cache
+        self.node_mode = services.node.enabled  # a node's pages carry its sync banner
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["query_string"]:
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        found = self._lookup(scope, path)
+        if found is None:
+            return await self.app(scope, receive, send)
+        status, headers, body = found
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _lookup(self, scope, path: str) -> tuple[int, list, bytes] | None:
+        if path.startswith(RECORDS):
+            record_id = path[len(RECORDS) :]
+            if record_id and "/" not in record_id:
+                return self._record(scope, record_id)
+            return None
+        parts = path.split("/")  # "", lang, "lmos", uid
+        if len(parts) == 4 and parts[2] == "lmos" and parts[1] in LANGUAGES and parts[3]:
+            return self._lmo_page(scope, parts[1], parts[3])
+        return None
+
+    def _record(self, scope, record_id: str) -> tuple[int, list, bytes] | None:
+        inm = ims = None
+        for name, value in scope["headers"]:
+            if name == b"authorization" or (name == b"cookie" and SESSION_COOKIE.encode() in value):
+                return None
+            if name == b"accept" and b"application/ld+json" in value:
+                return None
+            if name == b"if-none-match":
+                inm = value.decode("latin-1")
+            elif name == b"if-modified-since":
+                ims = value.decode("latin-1")
+        cached = self._peek(record_key(record_id, None), self.cache)
+        if cached is None:
+            return None
+        body, etag, modified, _, validating, full = cached
+        scope["route"] = RECORD_ROUTE
+        if (inm or ims) and unchanged_since(inm, ims, f'"{etag}"', modified):
+            return 304, list(validating), b""
+        return 200, list(full), body
+
+    def _lmo_page(self, scope, lang: str, uid: str) -> tuple[int, list, bytes] | None:
+        if self.node_mode:
+            return None
+        for name, value in scope["headers"]:
+            if name == b"authorization" or (
+                name == b"cookie" and any(c in value for c in PAGE_COOKIES)
+            ):
+                return None
+        cached = self._peek(lmo_page_key(lang, uid, False, ""), self.pages)
+        if cached is None:
+            return None
+        scope["route"] = LMO_ROUTE
+        status, headers, body = cached  # the page, or the redirect to the canonical UID's
+        return status, list(headers), body
+
+    def _peek(self, key: tuple, cache) -> Any | None:
+        try:
+            return cache.peek(key)
+        except Exception:  # noqa: BLE001 - the database does not answer: the route says why
+            log.debug("read cache look-up failed", exc_info=True)
+            return None

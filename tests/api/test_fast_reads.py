@@ -1,0 +1,135 @@
+"""The hot read path (issue 15 item 2, api/fast_reads.py): anonymous record GETs and LMO pages
+answered from the read cache before routing. Each answer must be the one the route gives, be
+forgotten when the change sequence moves (publish, new revision, tombstone), differ per
+language, never reach a signed-in reader, and keep the headers and 304s of the full path.
+On both databases."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from tests import factories
+from tests.accounts.helpers import PASSWORD, add_user, bearer, client_for
+
+MON810 = "/{lang}/lmos/" + quote("MON-ØØ81Ø-6", safe="")
+
+
+def _hits(svc) -> int:
+    return svc.read_cache.hits
+
+
+def test_record_answer_is_kept_until_the_record_changes(services, monkeypatch):
+    doc = factories.organism("Zea mays", commonNames={"en": "maize (first)"})
+    ident = services.records.publish(doc).identifier
+    with client_for(services) as client:
+        first = client.get(f"/api/v1/records/{ident}")
+        assert first.status_code == 200 and "maize (first)" in first.text
+        before = _hits(services)
+        peeks = []
+        peek = services.read_cache.peek
+        monkeypatch.setattr(services.read_cache, "peek", lambda key: peeks.append(key) or peek(key))
+        again = client.get(f"/api/v1/records/{ident}")
+        assert _hits(services) == before + 1  # answered from the cache
+        assert peeks == [("record", ident, None)]  # by the fast path, before routing
+        assert again.content == first.content
+        assert again.headers["etag"] == first.headers["etag"]
+        assert again.headers["content-type"] == "application/json"
+        # a new revision: the next read shows it at once, with a new ETag
+        doc["commonNames"] = {"en": "maize (second)"}
+        services.records.publish(doc)
+        second = client.get(f"/api/v1/records/{ident}")
+        assert "maize (second)" in second.text and "maize (first)" not in second.text
+        assert second.headers["etag"] != first.headers["etag"]
+        assert client.get(f"/api/v1/records/{ident}").content == second.content
+        # a tombstone: gone at once, never the cached answer
+        services.records.delete(ident, reason="withdrawn (test)")
+        assert client.get(f"/api/v1/records/{ident}").status_code in (404, 410)
+
+
+def test_another_records_publication_forgets_cached_answers(services):
+    ident = services.records.publish(factories.organism("Oryza sativa")).identifier
+    with client_for(services) as client:
+        client.get(f"/api/v1/records/{ident}")
+        services.records.publish(factories.organism("Glycine max"))
+        before = (services.read_cache.hits, services.read_cache.misses)
+        assert client.get(f"/api/v1/records/{ident}").status_code == 200
+        assert services.read_cache.misses == before[1] + 1  # rendered again
+        assert services.read_cache.hits == before[0]
+
+
+def test_cached_record_keeps_headers_and_answers_304(services):
+    ident = services.records.publish(factories.organism("Solanum tuberosum")).identifier
+    with client_for(services) as client:
+        full = client.get(f"/api/v1/records/{ident}")  # the route renders and remembers it
+        hit = client.get(f"/api/v1/records/{ident}")
+        for name in ("etag", "last-modified", "vary", "content-type", "content-length"):
+            assert hit.headers[name] == full.headers[name], name
+        # the middlewares around it still apply: CORS, security headers, request id
+        for name in ("access-control-allow-origin", "x-content-type-options", "x-request-id"):
+            assert name in hit.headers, name
+        r = client.get(f"/api/v1/records/{ident}", headers={"If-None-Match": full.headers["etag"]})
+        assert r.status_code == 304 and r.content == b""
+        assert r.headers["etag"] == full.headers["etag"]
+        since = {"If-Modified-Since": full.headers["last-modified"]}
+        assert client.get(f"/api/v1/records/{ident}", headers=since).status_code == 304
+        stale = {"If-None-Match": '"not-this-one"'}
+        r = client.get(f"/api/v1/records/{ident}", headers=stale)
+        assert r.status_code == 200 and r.content == full.content
+        # JSON-LD is not the cached JSON
+        ld = client.get(f"/api/v1/records/{ident}", headers={"Accept": "application/ld+json"})
+        assert ld.headers["content-type"].startswith("application/ld+json")
+
+
+def test_a_signed_in_reader_never_gets_the_anonymous_answer(services):
+    marker = "zqconfidential" + factories.ident("m").replace("-", "")
+    doc = factories.organism("Gossypium hirsutum", notes={"en": f"Confidential {marker}"})
+    ident = services.records.publish(doc, by="seed").identifier
+    add_user(services, "sec@example.org", "secretariat", password=PASSWORD)
+    with client_for(services) as client:
+        for _ in range(2):  # the second from the cache
+            anonymous = client.get(f"/api/v1/records/{ident}")
+            assert anonymous.status_code == 200 and marker not in anonymous.text
+        signed_in = client.get(
+            f"/api/v1/records/{ident}", headers=bearer(client, "sec@example.org")
+        )
+        assert signed_in.status_code == 200 and marker in signed_in.text
+        assert marker not in client.get(f"/api/v1/records/{ident}").text
+        # a bad token is refused, never answered anonymously from the cache
+        bad = client.get(f"/api/v1/records/{ident}", headers={"Authorization": "Bearer nope"})
+        assert bad.status_code == 401
+
+
+def test_lmo_page_is_kept_per_language_and_never_shown_signed_in(loaded_copy):
+    svc = loaded_copy
+    add_user(svc, "reader@example.org", "user", password=PASSWORD)
+    with client_for(svc) as client:
+        en = client.get(MON810.format(lang="en"))
+        assert en.status_code == 200 and 'lang="en"' in en.text and "/en/sign-in" in en.text
+        before = svc.page_cache.hits
+        en_again = client.get(MON810.format(lang="en"))
+        assert svc.page_cache.hits == before + 1 and en_again.content == en.content
+        assert en_again.headers["content-type"] == "text/html; charset=utf-8"
+        assert "content-security-policy" in en_again.headers
+        fr = client.get(MON810.format(lang="fr"))
+        assert fr.status_code == 200 and 'lang="fr"' in fr.text and fr.content != en.content
+        assert client.get(MON810.format(lang="fr")).content == fr.content
+        # a signed-in reader gets their own page (signed in: the sign-out form), not the cached one
+        r = client.post(
+            "/api/v1/auth/login", json={"email": "reader@example.org", "password": PASSWORD}
+        )
+        assert r.status_code == 200
+        mine = client.get(MON810.format(lang="en"))
+        assert "/en/sign-out" in mine.text and "/en/sign-out" not in en.text
+        client.cookies.clear()
+        assert client.get(MON810.format(lang="en")).content == en.content
+        # a publication anywhere forgets the page: rendered again
+        svc.records.publish(factories.organism("Zea mays"))
+        misses = svc.page_cache.misses
+        assert client.get(MON810.format(lang="en")).status_code == 200
+        assert svc.page_cache.misses == misses + 1
+        # other spellings redirect to the canonical page, from the cache too
+        for spelling in ("MON-00810-6", "MON810", "MON-00810-6", "MON810"):
+            r = client.get(f"/en/lmos/{spelling}", follow_redirects=False)
+            assert r.status_code in (301, 302), spelling
+            assert r.headers["location"] == MON810.format(lang="en"), spelling
+        assert client.get("/en/lmos/NOT-AN-LMO", follow_redirects=False).status_code == 404
