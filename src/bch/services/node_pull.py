@@ -208,6 +208,7 @@ class NodePull:
                             e["revision"],
                             reason=str(stone.get("reason") or "deleted on the central"),
                             by=MIRROR_BY,
+                            absent=(e["uid"], e["schema"]),
                         )
                     else:
                         body = bodies.get(e["seq"])
@@ -300,6 +301,7 @@ def _feed_page(page: dict[str, Any], cursor: int) -> tuple[list[dict[str, Any]],
             or not isinstance(revision, int)
             or uid is None
             or not isinstance(e.get("identifier"), str)
+            or not isinstance(e.get("schema"), str)
             or not isinstance(e.get("url"), str)
             or not str(e["url"]).startswith("/api/v1/records/")
         ):
@@ -311,6 +313,7 @@ def _feed_page(page: dict[str, Any], cursor: int) -> tuple[list[dict[str, Any]],
             {
                 **e,
                 "docId": uid.document_id,
+                "uid": uid,
                 "country": None if uid.owner == REFERENCE_OWNER else country,
                 "at": at,
             }
