@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: install run test fuzz crash lint format bench bench-reads load soak clean
+.PHONY: install run test fuzz crash node-faults lint format bench bench-reads load soak clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -24,6 +24,7 @@ test: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	sh scripts/ensure-chromium.sh
+	sh scripts/ensure-faketime.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 # the OpenAPI fuzzers of the suite (tests/api/test_openapi_fuzz.py, and the stateful one following
@@ -39,6 +40,14 @@ fuzz: install
 # database (make test runs 3); CRASH_SEED picks other random moments
 crash: install
 	CRASH_ROUNDS=$${CRASH_ROUNDS:-25} $(BIN)/pytest tests/faults -n0 -q
+
+# national nodes' fault test (issue 12) with more rounds of each fault (make test runs 2): kill -9
+# during bootstrap, feed application and pushes, garbled feed pages, skewed clocks, the central
+# stopped; NODE_FAULTS_SEED replays a run's random points (each run prints its seed)
+node-faults: install
+	sh scripts/ensure-faketime.sh
+	BCH_TEST_NODE_FAULTS=$${NODE_FAULTS_ROUNDS:-10} BCH_TEST_SEED=$${NODE_FAULTS_SEED:-} \
+	$(BIN)/pytest tests/nodes/test_node_faults.py -n0 -q -s
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from bch.api.app import create_app
 from bch.services.container import Services
-from bch.services.node_sync import CentralError, _gunzip_lines
+from bch.services.node_central import CentralError
+from bch.services.node_pull import gunzip_lines
 from bch.storage.tables import documents
 from tests import factories
 from tests.waiting import until
@@ -138,6 +139,31 @@ def test_replaying_everything_changes_nothing(services, central):
     assert _state(node) == before and node.changes.last_sequence() == seq
 
 
+def test_records_revised_or_published_then_deleted_between_two_syncs(services, central):
+    """Their revisions cannot be read any more (410): the node still ends with the central's
+    tombstones at the central's revisions, also for a record it never had."""
+    ids = _seed(central.svc, 3)
+    node = _node(services, central)
+    node.node.sync_once()
+    doc = central.svc.records.get(ids[0]).document
+    central.svc.records.publish({**doc, "commonNames": {"en": "revised"}}, by="t", strict=False)
+    central.svc.records.delete(ids[0], reason="revised, then deleted", by="t")
+    brief = factories.organism("Oryza sativa")
+    central.svc.records.publish(brief, by="t")
+    central.svc.records.delete(brief["header"]["identifier"], reason="a mistake", by="t")
+    node.node.sync_once()
+    assert _state(node) == _state(central.svc)
+    assert _state(node)[ids[0]] == (_state(central.svc)[ids[0]][0], 2, True)
+    with TestClient(create_app(node)) as client:
+        assert client.get(f"/api/v1/records/{brief['header']['identifier']}").status_code == 410
+        assert client.get("/api/v1/changes?limit=1000").status_code == 200
+    before, seq = _state(node), node.changes.last_sequence()
+    with node.uow() as tx:  # replayed: nothing changes
+        node.node.repo.update(tx.conn, phase="bootstrap", feed_from=0, bootstrapped=[], cursor=0)
+    node.node.sync_once()
+    assert _state(node) == before and node.changes.last_sequence() == seq
+
+
 def test_mirrors_only_the_chosen_schemas_and_countries(services, central):
     _seed(central.svc, 3)
     node = _node(services, central, schemas=["authority"], countries=["CA"])
@@ -177,9 +203,8 @@ def test_a_bad_feed_page_is_refused_whole_and_retried(services, central, mangle)
     cursor = node.node.state().cursor
     central.svc.records.publish(factories.organism("Glycine max"), by="t")
     bad = Faulty(lambda path, body: mangle(body) if path == "/api/v1/changes" else body)
-    broken = node.node.__class__(
-        node.db, node.node.repo, node.records, node.uow, node.registry, transport=bad
-    )
+    n = node.node
+    broken = n.__class__(n.db, n.repo, n.records, n.uow, n.registry, n.pull, n.push, transport=bad)
     with pytest.raises(CentralError):
         broken.sync_once()
     assert _state(node) == before and node.node.state().cursor == cursor
@@ -194,7 +219,7 @@ def test_a_truncated_dump_is_refused():
     z = zlib.compressobj(6, zlib.DEFLATED, 31)
     data = z.compress(b'{"_meta": {}}\n{"id": 1}\n') + z.flush()
     with pytest.raises(CentralError):
-        list(_gunzip_lines(iter([data[:-6]])))
+        list(gunzip_lines(iter([data[:-6]])))
 
 
 def test_push_reaches_the_central_exactly_once_and_comes_back(services, central):

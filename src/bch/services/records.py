@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bch.records.fields import RecordType
-from bch.records.identifiers import parse_record_uid
+from bch.records.identifiers import RecordUid, parse_record_uid
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.records.validation import Problem, ValidationResult, Validator
@@ -213,6 +213,10 @@ class RecordService:
         (a reference to a record this node does not mirror) are kept as warnings. Idempotent:
         a revision already here, or an older one, changes nothing (False)."""
         conn = tx.conn
+        identifier = str((document.get("header") or {}).get("identifier"))
+        here = self.store.document_by_identifier(conn, identifier)
+        if here is not None and here.id == doc_id and here.latest_revision >= number:
+            return False  # replayed (a node resuming): nothing to validate or derive
         schema = (document.get("header") or {}).get("schema")
         try:
             rt = self.registry.record_type(str(schema))
@@ -263,10 +267,26 @@ class RecordService:
         return changed + len(news)
 
     def mirror_delete(
-        self, tx: Transaction, identifier: str, revision: int, *, reason: str, by: str
+        self,
+        tx: Transaction,
+        identifier: str,
+        revision: int,
+        *,
+        reason: str,
+        by: str,
+        absent: tuple[RecordUid, str] | None = None,
     ) -> bool:
-        """Tombstone a node's copy (see RecordRepository.mirror_delete)."""
-        doc = self.store.mirror_delete(tx.conn, identifier, revision, reason or "deleted", by)
+        """Tombstone a node's copy at the central's revision, or make a tombstone from
+        `absent` (the central's uid and schema) when the node never had the record (see
+        RecordRepository.mirror_delete)."""
+        if absent is not None:
+            try:
+                self.registry.record_type(absent[1])
+            except UnknownSchema:
+                absent = None  # a record type this version does not know
+        doc = self.store.mirror_delete(
+            tx.conn, identifier, revision, reason or "deleted", by, absent
+        )
         if doc is None:
             return False
         uid = f"{doc.uid_base}-{doc.latest_revision}"

@@ -203,16 +203,49 @@ class RecordRepository:
             bulk_publish(conn, records, utcnow(), keys)
 
     def mirror_delete(
-        self, conn: Connection, identifier: str, revision: int, reason: str, by: str
+        self,
+        conn: Connection,
+        identifier: str,
+        revision: int,
+        reason: str,
+        by: str,
+        absent: tuple[RecordUid, str] | None = None,
     ) -> DocumentRow | None:
-        """Tombstone the node's copy when it is live at `revision` or before (a replayed or
-        superseded deletion changes nothing: None)."""
+        """Tombstone the node's copy at the central's `revision` unless a later revision is
+        here or it is deleted already (a replayed or superseded deletion changes nothing: None).
+        A record revised or published and then deleted on the central between two syncs has
+        revisions the node can no longer read: an older revision here is tombstoned at the
+        central's revision, and a record never seen here gets a tombstone of its own from
+        `absent` (its uid and schema: the same documentID), without revisions."""
         row = conn.execute(_BY_IDENTIFIER, {"identifier": identifier}).first()
         if row is None:
-            return None
+            if absent is None:
+                return None
+            uid, schema = absent
+            now = utcnow()
+            conn.execute(
+                insert(documents).values(
+                    id=uid.document_id,
+                    identifier=identifier,
+                    realm=uid.realm,
+                    schema=schema,
+                    short_code=uid.short_code,
+                    owner=uid.owner,
+                    latest_revision=revision,
+                    title={},  # never seen here: no title to show
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            row = conn.execute(_BY_ID, {"doc_id": uid.document_id}).one()
         doc = document_row(row)
         if doc.deleted_at is not None or doc.latest_revision > revision:
             return None
+        if doc.latest_revision < revision:
+            conn.execute(
+                update(documents).where(documents.c.id == doc.id).values(latest_revision=revision)
+            )
+            doc = document_row(conn.execute(_BY_ID, {"doc_id": doc.id}).one())
         return self.tombstone(conn, doc, reason, by)
 
     def _replace_derived(self, conn: Connection, doc_id: int, rev: NewRevision) -> None:

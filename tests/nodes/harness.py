@@ -1,0 +1,180 @@
+"""The fault tests' harness (issue 12): real `bch serve` processes that can be killed with
+SIGKILL and restarted, a proxy that garbles some change feed pages, a clock skewed with
+libfaketime (Debian's, scripts/ensure-faketime.sh), and the state compared across databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bch.services.container import Services
+from bch.storage.tables import documents
+from tests.waiting import until
+
+ROOT = Path(__file__).resolve().parents[2]
+BCH = str(Path(sys.executable).with_name("bch"))
+FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def skewed_clock(offset: str) -> dict[str, str]:
+    """Environment that moves a process's wall clock by `offset` (libfaketime syntax: "+1d",
+    "-3h"); its monotonic clock (timeouts, waits) is left alone."""
+    if not FAKETIME.exists():
+        message = f"{FAKETIME} is missing (scripts/ensure-faketime.sh installs Debian's)"
+        if os.environ.get("CI"):
+            pytest.fail(message + ": CI must run the skewed-clock fault", pytrace=False)
+        pytest.skip(message)
+    return {"LD_PRELOAD": str(FAKETIME), "FAKETIME": offset, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
+class Served:
+    """One `bch serve` process on a fixed port (restartable after a kill)."""
+
+    def __init__(self, url: str, log: Path, **env: str):
+        self.url, self.port, self.log = url, free_port(), log
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "BCH_RATE_LIMIT": "off", "BCH_NODE_POLL_SECONDS": "1", **env}
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        cmd = [BCH, "serve", "--empty", "--port", str(self.port), "--database", self.url]
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=self.env
+            )
+        self.starts += 1
+        until(self.serving, f"{self.log.name} serving", alive=self.alive, interval=0.2)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def serving(self) -> bool:
+        try:
+            return httpx.get(f"{self.base}/healthz", timeout=30).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    def stop(self) -> None:
+        if self.alive():
+            assert self.proc is not None
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+
+
+class FaultyProxy:
+    """Forwards GETs, PUTs and POSTs to the central; every third change feed page with entries
+    is truncated or garbled; no event stream (the node behind it polls)."""
+
+    def __init__(self, target: str):
+        self.target = target
+        self.count = 0
+        self.mangled = 0
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _forward(self) -> None:
+                if self.path.startswith("/api/v1/changes/stream"):
+                    self.send_error(404)
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("host", "content-length", "connection")
+                }
+                try:
+                    r = httpx.request(
+                        self.command, proxy.target + self.path, content=body, headers=headers,
+                        timeout=60,
+                    )  # fmt: skip
+                except httpx.HTTPError:
+                    self.send_error(502)
+                    return
+                content = r.content
+                if self.path.startswith("/api/v1/changes?") and b'"seq"' in content:
+                    content = proxy.mangle(content)
+                self.send_response(r.status_code)
+                for k, v in r.headers.items():
+                    if k.lower() not in (
+                        "content-length",
+                        "transfer-encoding",
+                        "connection",
+                        "content-encoding",
+                    ):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_PUT = do_POST = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def mangle(self, content: bytes) -> bytes:
+        with self.lock:
+            self.count += 1
+            if self.count % 3:
+                return content
+            self.mangled += 1
+            if self.mangled % 2:
+                return content[: len(content) // 2]  # truncated
+            return content.replace(b'"action":"publish"', b'"action":"?"', 1)  # malformed
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def state(svc: Services) -> dict[str, tuple[int, int, bool]]:
+    """identifier -> (documentID, latest revision, deleted), every record."""
+    with svc.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                documents.c.identifier,
+                documents.c.id,
+                documents.c.latest_revision,
+                documents.c.deleted_at,
+            )
+        )
+        return {r[0]: (r[1], r[2], r[3] is not None) for r in rows}
+
+
+def count_records(svc: Services) -> int:
+    with svc.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(documents)).scalar_one()
