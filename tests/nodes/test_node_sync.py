@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from bch.api.app import create_app
 from bch.services.container import Services
-from bch.services.node_sync import CentralError, _gunzip_lines
+from bch.services.node_central import CentralError
+from bch.services.node_pull import gunzip_lines
 from bch.storage.tables import documents
 from tests import factories
 from tests.waiting import until
@@ -177,9 +178,8 @@ def test_a_bad_feed_page_is_refused_whole_and_retried(services, central, mangle)
     cursor = node.node.state().cursor
     central.svc.records.publish(factories.organism("Glycine max"), by="t")
     bad = Faulty(lambda path, body: mangle(body) if path == "/api/v1/changes" else body)
-    broken = node.node.__class__(
-        node.db, node.node.repo, node.records, node.uow, node.registry, transport=bad
-    )
+    n = node.node
+    broken = n.__class__(n.db, n.repo, n.records, n.uow, n.registry, n.pull, n.push, transport=bad)
     with pytest.raises(CentralError):
         broken.sync_once()
     assert _state(node) == before and node.node.state().cursor == cursor
@@ -194,7 +194,7 @@ def test_a_truncated_dump_is_refused():
     z = zlib.compressobj(6, zlib.DEFLATED, 31)
     data = z.compress(b'{"_meta": {}}\n{"id": 1}\n') + z.flush()
     with pytest.raises(CentralError):
-        list(_gunzip_lines(iter([data[:-6]])))
+        list(gunzip_lines(iter([data[:-6]])))
 
 
 def test_push_reaches_the_central_exactly_once_and_comes_back(services, central):

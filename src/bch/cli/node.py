@@ -60,7 +60,7 @@ def node_sync(
     database: DatabaseOpt = None,
 ):
     """Pull from the central (bootstrap, then the change feed) and push national records."""
-    from bch.services.node_sync import CentralError
+    from bch.services.node_central import CentralError
 
     with services(database) as svc:
         if not once:

@@ -491,15 +491,22 @@ class Services:
     @cached_property
     def node(self):
         """A national node's sync with the central (issue 12): pull, push, conflicts."""
+        import threading
+
+        from bch.services.node_pull import NodePull
+        from bch.services.node_push import NodePush
         from bch.services.node_sync import NodeSync
         from bch.storage.node_state import NodeStateRepository
 
+        repo = NodeStateRepository(self.db)
         return NodeSync(
             self.db,
-            NodeStateRepository(self.db),
+            repo,
             self.records,
             self.uow,
             self.registry,
+            NodePull(self.db, repo, self.records, self.uow, self.registry),
+            NodePush(self.db, repo, self.records, self.uow, threading.Event()),
             poll_seconds=self.settings.node_poll_seconds,
         )
 

@@ -1,0 +1,89 @@
+"""What a national node's pull and push share (issue 12): the HTTP client to the central, its
+answers checked, the round's report, the back-off, and settling outbox entries whose revision
+came back through the feed."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import orjson
+
+from bch.storage.node_state import NodeState, NodeStateRepository
+
+MIRROR_BY = "node-sync"
+PENDING = ("pending", "requested", "published")  # not yet seen back through the feed
+
+
+class CentralError(Exception):
+    """The central is unreachable, or answered something this node cannot use."""
+
+
+@dataclass
+class SyncReport:
+    bootstrapped: dict[str, int] = field(default_factory=dict)  # schema -> records applied
+    applied: int = 0  # feed entries that changed something here
+    skipped: int = 0  # entries already here, superseded or outside what the node mirrors
+    pushed: int = 0
+    conflicts: int = 0
+    cursor: int = 0
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def backoff_delay(failures: int, base: float = 1.0, cap: float = 60.0) -> float:
+    """Exponential back-off with full jitter: uniform in [0, min(cap, base * 2**failures)]."""
+    return random.uniform(0, min(cap, base * 2 ** min(failures, 30)))
+
+
+def central_client(
+    state: NodeState, timeout: float, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    headers = {"User-Agent": "bch-node"}
+    if state.token:
+        headers["Authorization"] = f"Bearer {state.token}"
+    return httpx.Client(
+        base_url=state.central_url,
+        headers=headers,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        transport=transport,
+    )
+
+
+def wanted(state: NodeState, schema: str | None, country: str | None) -> bool:
+    """Whether the node mirrors a record of this schema and country."""
+    if state.schemas and schema not in state.schemas:
+        return False
+    return not (state.countries and country is not None and country not in state.countries)
+
+
+def answer_json(
+    response: httpx.Response, what: str, ok: tuple[int, ...] = (200, 201, 202)
+) -> dict[str, Any]:
+    """The central's answer as a JSON object; anything else is a CentralError."""
+    if response.status_code not in ok:
+        raise CentralError(f"{what}: HTTP {response.status_code}")
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        raise CentralError(f"{what}: the answer is not JSON (truncated?)") from None
+    if not isinstance(body, dict):
+        raise CentralError(f"{what}: the answer is not a JSON object")
+    return body
+
+
+def settle(repo: NodeStateRepository, conn, identifier: str, revision: int) -> None:
+    """A revision of the record came back from the central: queued items of it that were
+    published or requested (and whose base it supersedes) are done."""
+    for item in repo.waiting_for(conn, identifier):
+        if item.status in ("published", "requested") and (item.base_revision or 0) < revision:
+            repo.mark(conn, item.id, status="done")

@@ -1,0 +1,327 @@
+"""A national node's pull (issue 12): bootstrap from the central's bulk dumps, then follow its
+change feed.
+
+The first sync takes the central's sequence (GET /readyz), then streams the bulk dump of every
+mirrored schema (GET /api/v1/export/{schema}.ndjson.gz: decompressed and parsed line by line,
+applied in batches: memory stays bounded), then follows the change feed from that sequence.
+Every record goes through RecordService.mirror, the write path of a publish (derived rows,
+search index, the node's own change sequence), keeping the central's documentID and revision;
+a revision already here changes nothing, so replaying any part is harmless. The cursor (the
+last central sequence applied, and each schema whose dump was applied whole) is written in the
+same transaction as the records it covers: a node killed at any point resumes from its last
+commit. A malformed or truncated answer is an error like an unreachable central: nothing of it
+is applied."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+
+from bch.records.identifiers import REFERENCE_OWNER, parse_record_uid
+from bch.records.realms import RealmRegistry, UnknownSchema
+from bch.services.node_central import (
+    MIRROR_BY,
+    CentralError,
+    SyncReport,
+    answer_json,
+    now,
+    settle,
+    wanted,
+)
+from bch.services.records import RecordService
+from bch.services.unit_of_work import UnitOfWork
+from bch.storage.database import Database
+from bch.storage.node_state import NodeState, NodeStateRepository
+
+BATCH = 500  # dump records applied per transaction
+FEED_PAGE = 200  # change feed entries per request
+
+Progress = Callable[[str, int], None] | None
+
+
+class NodePull:
+    def __init__(
+        self,
+        db: Database,
+        repo: NodeStateRepository,
+        records: RecordService,
+        uow: UnitOfWork,
+        registry: RealmRegistry,
+    ):
+        self.db = db
+        self.repo = repo
+        self.records = records
+        self.uow = uow
+        self.registry = registry
+
+    def state(self) -> NodeState | None:
+        with self.db.reading() as conn:
+            return self.repo.get(conn)
+
+    def pull(self, client: httpx.Client, report: SyncReport, on_progress: Progress) -> None:
+        """Bootstrap if not done yet, then follow the feed until it is empty."""
+        state = self.state()
+        assert state is not None
+        if state.phase == "bootstrap":
+            self.bootstrap(client, state, report, on_progress)
+        self.follow(client, report, on_progress)
+
+    # -- pull: bootstrap ----------------------------------------------------------------------------
+    def bootstrap(
+        self,
+        client: httpx.Client,
+        state: NodeState,
+        report: SyncReport,
+        on_progress: Callable[[str, int], None] | None,
+    ) -> None:
+        if state.feed_from is None:  # the feed is followed from before the first dump
+            # /readyz names the change sequence whenever the database answers (also a 503 while
+            # the central's search index builds: the sequence is what the node needs)
+            health = answer_json(client.get("/readyz"), "/readyz", ok=(200, 503))
+            start = health.get("sequence")
+            if not isinstance(start, int) or start < 0:
+                raise CentralError("the central's /readyz gave no change sequence")
+            with self.uow() as tx:
+                self.repo.update(tx.conn, feed_from=start, central_seen_at=now())
+            state = self.state() or state
+        offered = answer_json(client.get("/api/v1/export"), "/api/v1/export").get("items")
+        if not isinstance(offered, list):
+            raise CentralError("the central's /api/v1/export lists no dumps")
+        offered.sort(key=_load_order)
+        for entry in offered:
+            schema = entry.get("schema") if isinstance(entry, dict) else None
+            if not isinstance(schema, str) or schema in state.bootstrapped:
+                continue
+            if state.schemas and schema not in state.schemas:
+                continue
+            try:
+                self.registry.record_type(schema)
+            except UnknownSchema:
+                continue  # a record type this version does not know
+            report.bootstrapped[schema] = self.load_dump(client, state, schema, on_progress)
+            state = self.state() or state
+        with self.uow() as tx:
+            current = self.repo.get(tx.conn)
+            assert current is not None
+            self.repo.update(tx.conn, phase="following", cursor=current.feed_from or 0)
+
+    def load_dump(
+        self,
+        client: httpx.Client,
+        state: NodeState,
+        schema: str,
+        on_progress: Callable[[str, int], None] | None,
+    ) -> int:
+        path = f"/api/v1/export/{schema}.ndjson.gz"
+        applied = 0
+        batch: list[tuple[dict[str, Any], int, int]] = []
+        with client.stream("GET", path) as response:
+            if response.status_code != 200:
+                raise CentralError(f"GET {path}: HTTP {response.status_code}")
+            meta_seen = False
+            for line in gunzip_lines(response.iter_bytes()):
+                try:
+                    item = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    raise CentralError(f"{path}: a line is not JSON (truncated dump?)") from None
+                if not meta_seen:
+                    if not isinstance(item, dict) or "_meta" not in item:
+                        raise CentralError(f"{path}: the first line is not the dump's _meta")
+                    meta_seen = True
+                    continue
+                record = _dump_record(item, path)
+                if record is None or not wanted(state, schema, item.get("country")):
+                    continue
+                batch.append(record)
+                if len(batch) >= BATCH:
+                    applied += self.apply_batch(batch)
+                    batch = []
+                    if on_progress:
+                        on_progress(schema, applied)
+            if not meta_seen:
+                raise CentralError(f"{path}: empty answer")
+        # the last batch and the schema's completion commit together
+        applied += self.apply_batch(batch, done_schema=schema)
+        if on_progress:
+            on_progress(schema, applied)
+        return applied
+
+    def apply_batch(
+        self, batch: list[tuple[dict[str, Any], int, int]], done_schema: str | None = None
+    ) -> int:
+        with self.uow() as tx:
+            changed = self.records.mirror_many(tx, batch, by=MIRROR_BY)
+            if done_schema is not None:
+                state = self.repo.get(tx.conn)
+                assert state is not None
+                done = sorted({*state.bootstrapped, done_schema})
+                self.repo.update(tx.conn, bootstrapped=done)
+            for document, _doc_id, revision in batch:
+                settle(self.repo, tx.conn, str(document["header"]["identifier"]), revision)
+        return changed
+
+    # -- pull: the change feed ----------------------------------------------------------------------
+    def follow(
+        self,
+        client: httpx.Client,
+        report: SyncReport,
+        on_progress: Callable[[str, int], None] | None,
+    ) -> None:
+        while True:
+            state = self.state()
+            assert state is not None
+            path = "/api/v1/changes"
+            page = answer_json(
+                client.get(path, params={"since": state.cursor, "limit": FEED_PAGE}), path
+            )
+            entries, sequence = _feed_page(page, state.cursor)
+            if not entries:
+                with self.uow() as tx:
+                    self.repo.update(
+                        tx.conn,
+                        central_sequence=max(sequence, state.cursor),
+                        central_seen_at=now(),
+                        last_success_at=now(),
+                        last_error=None,
+                    )
+                return
+            # the bodies are read before the transaction (no lock held while the line is slow)
+            bodies: dict[int, dict[str, Any] | None] = {}
+            for e in entries:
+                if e["action"] == "publish" and wanted(state, e["schema"], e["country"]):
+                    bodies[e["seq"]] = self.revision(client, e)
+            with self.uow() as tx:
+                for e in entries:
+                    if not wanted(state, e["schema"], e["country"]):
+                        report.skipped += 1
+                        continue
+                    if e["action"] == "delete":
+                        stone = e.get("tombstone") or {}
+                        done = self.records.mirror_delete(
+                            tx,
+                            e["identifier"],
+                            e["revision"],
+                            reason=str(stone.get("reason") or "deleted on the central"),
+                            by=MIRROR_BY,
+                        )
+                    else:
+                        body = bodies.get(e["seq"])
+                        done = body is not None and self.records.mirror(
+                            tx, body, e["docId"], e["revision"], by=MIRROR_BY
+                        )
+                        settle(self.repo, tx.conn, e["identifier"], e["revision"])
+                    report.applied += int(done)
+                    report.skipped += int(not done)
+                last = entries[-1]
+                self.repo.update(
+                    tx.conn,
+                    cursor=last["seq"],
+                    applied_at=last["at"],
+                    central_sequence=max(sequence, last["seq"]),
+                    central_seen_at=now(),
+                )
+            if on_progress:
+                on_progress("changes", entries[-1]["seq"])
+
+    def revision(self, client: httpx.Client, entry: dict[str, Any]) -> dict[str, Any] | None:
+        """The document of a published revision; None when it is gone meanwhile (deleted on the
+        central: its deletion follows in the feed)."""
+        response = client.get(entry["url"])
+        if response.status_code in (404, 410):
+            return None
+        body = answer_json(response, entry["url"])
+        document = body.get("document")
+        if not isinstance(document, dict) or not isinstance(document.get("header"), dict):
+            raise CentralError(f"{entry['url']}: no record document in the answer")
+        if document["header"].get("identifier") != entry["identifier"]:
+            raise CentralError(f"{entry['url']}: the document is not {entry['identifier']}")
+        return document
+
+
+# records that others borrow search facets from (an LMO its organism's type) are loaded first
+FIRST = ("organism", "organization", "contact", "dnaSequence", "authority", "modifiedOrganism")
+
+
+def _load_order(entry: Any) -> tuple[int, str]:
+    schema = str(entry.get("schema")) if isinstance(entry, dict) else ""
+    return (FIRST.index(schema) if schema in FIRST else len(FIRST), schema)
+
+
+# -- the central's answers, checked ----------------------------------------------------------------
+def gunzip_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    z = zlib.decompressobj(31)
+    rest = b""
+    for chunk in chunks:
+        rest += z.decompress(chunk)
+        *lines, rest = rest.split(b"\n")
+        yield from (line for line in lines if line)
+    rest += z.flush()
+    if not z.eof:
+        raise CentralError("the dump ended before its end (truncated)")
+    for line in rest.split(b"\n"):
+        if line:
+            yield line
+
+
+def _dump_record(item: Any, path: str) -> tuple[dict[str, Any], int, int] | None:
+    if not isinstance(item, dict):
+        raise CentralError(f"{path}: a line is not a record")
+    uid = parse_record_uid(str(item.get("id", "")))
+    document = item.get("document")
+    revision = item.get("revision")
+    if uid is None or not isinstance(document, dict) or not isinstance(revision, int):
+        raise CentralError(f"{path}: a record without id, revision or document")
+    return document, uid.document_id, revision
+
+
+def _feed_page(page: dict[str, Any], cursor: int) -> tuple[list[dict[str, Any]], int]:
+    """The entries of a feed page, checked: sequence numbers increasing after the cursor, each
+    with what applying it needs. A malformed page is refused whole (CentralError)."""
+    items = page.get("items")
+    sequence = page.get("sequence")
+    if not isinstance(items, list) or not isinstance(sequence, int):
+        raise CentralError("change feed: a page without items or sequence")
+    out = []
+    last = cursor
+    for e in items:
+        if not isinstance(e, dict):
+            raise CentralError("change feed: an entry is not an object")
+        seq, action, revision = e.get("seq"), e.get("action"), e.get("revision")
+        uid = parse_record_uid(str(e.get("id", "")))
+        if (
+            not isinstance(seq, int)
+            or seq <= last
+            or action not in ("publish", "delete")
+            or not isinstance(revision, int)
+            or uid is None
+            or not isinstance(e.get("identifier"), str)
+            or not isinstance(e.get("url"), str)
+            or not str(e["url"]).startswith("/api/v1/records/")
+        ):
+            raise CentralError(f"change feed: a malformed entry after {last}")
+        last = seq
+        country = e.get("country")
+        at = _parse_time(e.get("at"))
+        out.append(
+            {
+                **e,
+                "docId": uid.document_id,
+                "country": None if uid.owner == REFERENCE_OWNER else country,
+                "at": at,
+            }
+        )
+    return out, sequence
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
