@@ -8,13 +8,18 @@
   event stream) answers the record over its API; p50/p95/max;
 * reads: record GETs per second on the central and on the node (same records, same code).
 
-BENCH_DIR keeps the central's database between runs (it takes long to build)."""
+* searches/s: the same search mix (bench_api's) on the central and on the node, same run.
+
+BENCH_DIR keeps the central's database between runs (it takes long to build). BENCH_CENTRAL_DB
+names an existing central database (e.g. bench_api's 1,000,000-record file): it is copied into
+BENCH_DIR once (SQLite's backup API, the original is only read) and used instead of building one.
+BENCH_PROFILE=FILE runs the bootstrap under pyinstrument and writes its profile there."""
 
 from __future__ import annotations
 
 import os
 import random
-import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -26,8 +31,8 @@ import httpx
 
 from bch.services.container import Services
 from bch.storage.tables import documents
-from bench.bench_api import build
-from bench.servers import free_port, throughput
+from bench.bench_api import bch_queries, build
+from bench.servers import free_port, throughput, wait_for_index
 
 ROOT = Path(__file__).resolve().parents[1]
 BCH = str(Path(sys.executable).with_name("bch"))
@@ -76,11 +81,29 @@ def _ids(svc: Services, n: int) -> list[str]:
         return [f"{r[0]}-{r[1]}-{r[2]}-{r[3]}" for r in rows]
 
 
-def main() -> None:
-    total = int(os.environ.get("BENCH_NODE_RECORDS", "100000"))
-    publishes = int(os.environ.get("BENCH_NODE_PUBLISHES", "100"))
-    folder = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="bch-nodes-"))
-    folder.mkdir(parents=True, exist_ok=True)
+def _copy(source: Path, dest: Path) -> None:
+    """A consistent copy of a SQLite database that may still be open elsewhere (read only)."""
+    partial = dest.with_suffix(".copying")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    out = sqlite3.connect(partial)
+    try:
+        src.backup(out, pages=65536)
+    finally:
+        out.close()
+        src.close()
+    partial.rename(dest)
+
+
+def _central(folder: Path, total: int) -> Path:
+    given = os.environ.get("BENCH_CENTRAL_DB")
+    if given:
+        central_path = folder / f"central-{Path(given).stem}.db"
+        if not central_path.exists():
+            t0 = time.perf_counter()
+            _copy(Path(given), central_path)
+            print(f"central copied from {given} in {time.perf_counter() - t0:.0f} s", flush=True)
+        return central_path
     central_path = folder / f"central-{total}.db"
     if not central_path.exists():
         t0 = time.perf_counter()
@@ -88,6 +111,57 @@ def main() -> None:
         svc.close()
         central_path.with_suffix(".building").rename(central_path)
         print(f"central built: {total} records in {time.perf_counter() - t0:.0f} s", flush=True)
+    return central_path
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds so far of a running process and its descendants (a `bch serve`
+    and its worker processes)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, ticks = {pid}, 0
+    for _ in range(4):  # parent, workers, their helpers
+        tree |= {p for p, (parent, _t) in stats.items() if parent in tree}
+    ticks = sum(stats[p][1] for p in tree if p in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _bootstrap(central: Serve, node_url: str) -> dict[str, float]:
+    """`bch node sync --once` on a new node: wall, CPU and peak RSS of the node process, and
+    the CPU the central spent serving it (its dumps)."""
+    cmd = [BCH, "node", "sync", "--once", "--database", node_url]
+    profile = os.environ.get("BENCH_PROFILE")
+    if profile:
+        tool = str(Path(sys.executable).with_name("pyinstrument"))
+        cmd = [tool, "-o", profile, "-r", "text", "--show-all", BCH, *cmd[1:]]
+    central_cpu = _cpu_s(central.proc.pid)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bch node sync --once exited with {proc.returncode}")
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "central_cpu_s": _cpu_s(central.proc.pid) - central_cpu,
+    }
+
+
+def main() -> None:
+    total = int(os.environ.get("BENCH_NODE_RECORDS", "100000"))
+    publishes = int(os.environ.get("BENCH_NODE_PUBLISHES", "100"))
+    folder = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="bch-nodes-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    central_path = _central(folder, total)
     central_url = f"sqlite:///{central_path}"
     central = Services.open(central_url)
     node_path = folder / "node.db"
@@ -101,21 +175,16 @@ def main() -> None:
              "--database", node_url],
             check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        start = time.perf_counter()
-        subprocess.run(
-            [BCH, "node", "sync", "--once", "--database", node_url],
-            check=True,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        bootstrap_s = time.perf_counter() - start
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        load = os.getloadavg()[0]
+        boot = _bootstrap(central_server, node_url)
         node = Services.open(node_url, upgrade=False)
         with node.store.reading() as conn:
             mirrored = node.store.count_documents(conn)
         print(
-            f"bootstrap: {mirrored} records in {bootstrap_s:.1f} s "
-            f"({mirrored / bootstrap_s:.0f} records/s), peak RSS of a child {peak_mb:.0f} MB",
+            f"bootstrap: {mirrored} records in {boot['wall_s']:.1f} s wall "
+            f"({mirrored / boot['wall_s']:.0f} records/s), node CPU {boot['cpu_s']:.1f} s, "
+            f"node peak RSS {boot['peak_mb']:.0f} MB, central CPU {boot['central_cpu_s']:.1f} s "
+            f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)",
             flush=True,
         )
 
@@ -145,19 +214,31 @@ def main() -> None:
                 f"{statistics.median(latencies):.2f} s, p95 {p95:.2f} s, max {latencies[-1]:.2f} s",
                 flush=True,
             )
-            ids = _ids(node, 2000)
-            rc = throughput(lambda rnd: central_server.url(f"/api/v1/records/{rnd.choice(ids)}"))
-            rn = throughput(lambda rnd: node_server.url(f"/api/v1/records/{rnd.choice(ids)}"))
-            print(
-                f"record GETs/s: central {rc:.0f}, node {rn:.0f} ({rn / rc:.0%} of the central)",
-                flush=True,
-            )
+            _reads(central_server, node_server, _ids(node, 2000))
         finally:
             node_server.stop()
             node.close()
     finally:
         central_server.stop()
         central.close()
+
+
+def _reads(central: Serve, node: Serve, ids: list[str]) -> None:
+    """Record GETs/s and searches/s, the same requests on both, each server's in-memory search
+    index built first (its build time printed: the node builds its own)."""
+    with httpx.Client(timeout=120) as client:
+        built = {
+            name: wait_for_index(client, s) for name, s in (("central", central), ("node", node))
+        }
+    print(f"search index ready after: central {built['central']} s, node {built['node']} s")
+    searches = bch_queries(200)
+    for what, path in (
+        ("record GETs/s", lambda rnd: f"/api/v1/records/{rnd.choice(ids)}"),
+        ("searches/s", lambda rnd: rnd.choice(searches)),
+    ):
+        rc = throughput(lambda rnd, p=path: central.url(p(rnd)))
+        rn = throughput(lambda rnd, p=path: node.url(p(rnd)))
+        print(f"{what}: central {rc:.0f}, node {rn:.0f} ({rn / rc:.0%} of the central)", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bch.storage.node_state import NodeState, NodeStateRepository
+from bch.storage.node_state import NodeState, NodeStateRepository, OutboxItem
 
 MIRROR_BY = "node-sync"
 PENDING = ("pending", "requested", "published")  # not yet seen back through the feed
@@ -85,5 +85,10 @@ def settle(repo: NodeStateRepository, conn, identifier: str, revision: int) -> N
     """A revision of the record came back from the central: queued items of it that were
     published or requested (and whose base it supersedes) are done."""
     for item in repo.waiting_for(conn, identifier):
-        if item.status in ("published", "requested") and (item.base_revision or 0) < revision:
-            repo.mark(conn, item.id, status="done")
+        settle_item(repo, conn, item, revision)
+
+
+def settle_item(repo: NodeStateRepository, conn, item: OutboxItem, revision: int) -> None:
+    """settle() for one queued item of the record."""
+    if item.status in ("published", "requested") and (item.base_revision or 0) < revision:
+        repo.mark(conn, item.id, status="done")

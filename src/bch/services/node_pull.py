@@ -1,9 +1,9 @@
 """A national node's pull (issue 12): bootstrap from the central's bulk dumps, then follow its
 change feed.
 
-The first sync takes the central's sequence (GET /readyz), then streams the bulk dump of every
-mirrored schema (GET /api/v1/export/{schema}.ndjson.gz: decompressed and parsed line by line,
-applied in batches: memory stays bounded), then follows the change feed from that sequence.
+The pull streams the bulk dump of every mirrored schema (GET /api/v1/export/{schema}.ndjson.gz:
+decompressed and parsed line by line, applied in batches: memory stays bounded), then follows
+the change feed from the first dump's snapshot sequence (its `_meta`).
 Every record goes through RecordService.mirror, the write path of a publish (derived rows,
 search index, the node's own change sequence), keeping the central's documentID and revision;
 a revision already here changes nothing, so replaying any part is harmless. The cursor (the
@@ -31,6 +31,7 @@ from bch.services.node_central import (
     answer_json,
     now,
     settle,
+    settle_item,
     wanted,
 )
 from bch.services.records import RecordService
@@ -79,16 +80,6 @@ class NodePull:
         report: SyncReport,
         on_progress: Callable[[str, int], None] | None,
     ) -> None:
-        if state.feed_from is None:  # the feed is followed from before the first dump
-            # /readyz names the change sequence whenever the database answers (also a 503 while
-            # the central's search index builds: the sequence is what the node needs)
-            health = answer_json(client.get("/readyz"), "/readyz", ok=(200, 503))
-            start = health.get("sequence")
-            if not isinstance(start, int) or start < 0:
-                raise CentralError("the central's /readyz gave no change sequence")
-            with self.uow() as tx:
-                self.repo.update(tx.conn, feed_from=start, central_seen_at=now())
-            state = self.state() or state
         offered = answer_json(client.get("/api/v1/export"), "/api/v1/export").get("items")
         if not isinstance(offered, list):
             raise CentralError("the central's /api/v1/export lists no dumps")
@@ -133,6 +124,7 @@ class NodePull:
                     if not isinstance(item, dict) or "_meta" not in item:
                         raise CentralError(f"{path}: the first line is not the dump's _meta")
                     meta_seen = True
+                    self._feed_from(state, item["_meta"], path)
                     continue
                 record = _dump_record(item, path)
                 if record is None or not wanted(state, schema, item.get("country")):
@@ -151,6 +143,20 @@ class NodePull:
             on_progress(schema, applied)
         return applied
 
+    def _feed_from(self, state: NodeState, meta: Any, path: str) -> None:
+        """The feed is followed from the snapshot of the first dump: every later dump is taken
+        after it, and replaying what a dump already holds changes nothing. (Not /readyz: a
+        central builds its search index in that request, minutes on a large database.)"""
+        sequence = meta.get("sequence") if isinstance(meta, dict) else None
+        if not isinstance(sequence, int) or sequence < 0:
+            raise CentralError(f"{path}: the dump's _meta gives no change sequence")
+        if state.feed_from is not None:
+            return
+        with self.uow() as tx:
+            current = self.repo.get(tx.conn)
+            if current is not None and current.feed_from is None:
+                self.repo.update(tx.conn, feed_from=sequence, central_seen_at=now())
+
     def apply_batch(
         self, batch: list[tuple[dict[str, Any], int, int]], done_schema: str | None = None
     ) -> int:
@@ -161,8 +167,9 @@ class NodePull:
                 assert state is not None
                 done = sorted({*state.bootstrapped, done_schema})
                 self.repo.update(tx.conn, bootstrapped=done)
-            for document, _doc_id, revision in batch:
-                settle(self.repo, tx.conn, str(document["header"]["identifier"]), revision)
+            revisions = {str(d["header"]["identifier"]): r for d, _i, r in batch}
+            for item in self.repo.waiting_among(tx.conn, list(revisions)):  # one query a batch
+                settle_item(self.repo, tx.conn, item, revisions[item.identifier])
         return changed
 
     # -- pull: the change feed ----------------------------------------------------------------------

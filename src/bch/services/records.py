@@ -181,10 +181,13 @@ class RecordService:
         owner: str,
         by: str,
         warnings: list[dict[str, str]],
+        lookups: _Lookups | None = None,
     ) -> NewRevision:
-        """The revision and every row derived from it (links, UID keys, facets, texts)."""
+        """The revision and every row derived from it (links, UID keys, facets, texts).
+        `lookups`: the referenced records, read once for a batch (mirror_many)."""
         title = derive.display_title(rt, doc)
-        linked = linked_index.borrowed(rt, doc, self.thesaurus, self.linked_lookup(conn))
+        lookups = lookups or _Lookups(self.linked_lookup(conn), self.organism_types(conn))
+        linked = linked_index.borrowed(rt, doc, self.thesaurus, lookups.linked)
         return NewRevision(
             identifier=doc["header"]["identifier"],
             realm=rt.realm,
@@ -199,7 +202,7 @@ class RecordService:
             links=derive.references(rt, doc),
             lmo_keys=derive.lmo_keys(rt, doc),
             facets=facets.facet_values(
-                rt, doc, self.thesaurus, owner, title, self.organism_types(conn), linked
+                rt, doc, self.thesaurus, owner, title, lookups.organism_types, linked
             ),
             texts=facets.language_texts(rt, doc, self.thesaurus, title, linked),
         )
@@ -244,17 +247,19 @@ class RecordService:
         changed = 0
         news: list[NewRevision] = []
         keys: list[tuple[int, int]] = []
+        lookups = _Lookups.cached(self.linked_lookup(conn), self.organism_types(conn))
         for document, doc_id, number in items:
             identifier = str(document["header"]["identifier"])
             if identifier in here:
                 changed += self.mirror(tx, document, doc_id, number, by=by)
-                continue
+                lookups = _Lookups.cached(self.linked_lookup(conn), self.organism_types(conn))
+                continue  # a record changed here: what the batch read of it is read anew
             try:
                 rt = self.registry.record_type(str(document["header"].get("schema")))
             except UnknownSchema as exc:
                 raise ValidationFailed(str(exc)) from None
             owner = derive.owner_of(rt, document)
-            news.append(self._new_revision(conn, rt, document, owner, by, []))
+            news.append(self._new_revision(conn, rt, document, owner, by, [], lookups))
             keys.append((doc_id, number))
         self.store.mirror_new(conn, news, keys)
         for new, (doc_id, number) in zip(news, keys, strict=True):
@@ -545,3 +550,33 @@ class RecordService:
         rows = rows[:limit]
         nxt = encode_cursor({"after": rows[-1].id}) if more and rows else None
         return Page(rows, nxt, limit)
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """What a new revision reads of the records it names (linked_lookup, organism_types)."""
+
+    linked: linked_index.Lookup
+    organism_types: Callable[[list[str]], list[str]]
+
+    @classmethod
+    def cached(cls, linked: linked_index.Lookup, types: Callable[[list[str]], list[str]]):
+        """The same lookups, each identifier read once (a batch of a bootstrap names the same
+        few hundred organisms and LMOs thousands of times; nothing it reads changes meanwhile)."""
+        seen: dict[str, tuple[str, dict[str, Any]] | None] = {}
+        kinds: dict[str, list[str]] = {}
+
+        def cached_linked(identifiers: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+            missing = [i for i in dict.fromkeys(identifiers) if i not in seen]
+            if missing:
+                found = linked(missing)
+                seen.update({i: found.get(i) for i in missing})
+            return {i: v for i in identifiers if (v := seen[i]) is not None}
+
+        def cached_types(identifiers: list[str]) -> list[str]:
+            for i in dict.fromkeys(identifiers):
+                if i not in kinds:
+                    kinds[i] = types([i])
+            return [t for i in dict.fromkeys(identifiers) for t in kinds[i]]
+
+        return cls(cached_linked, cached_types)

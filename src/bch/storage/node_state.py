@@ -4,6 +4,7 @@ stored answers to writes sent with an Idempotency-Key header."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -164,8 +165,15 @@ class NodeStateRepository:
 
     def waiting_for(self, conn: Connection, identifier: str) -> list[OutboxItem]:
         """Items of a record not yet seen back from the central."""
+        return self.waiting_among(conn, [identifier])
+
+    def waiting_among(self, conn: Connection, identifiers: Sequence[str]) -> list[OutboxItem]:
+        """Items of these records not yet seen back from the central (one query for a batch
+        of a bootstrap)."""
+        if not identifiers:
+            return []
         stmt = select(node_outbox).where(
-            node_outbox.c.identifier == identifier,
+            node_outbox.c.identifier.in_(list(identifiers)),
             node_outbox.c.status.in_(("pending", "requested", "published", "conflict")),
         )
         return [_item(r) for r in conn.execute(stmt)]
