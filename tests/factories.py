@@ -63,3 +63,16 @@ def contact(last_name: str = "Contact (synthetic)", identifier: str | None = Non
         "lastName": last_name,
         "emails": ["contact@example.org"],
     }
+
+
+def gene(abbreviation: str = "cry1Ab", identifier: str | None = None) -> dict:
+    """A genetic element named by its real abbreviation (e.g. MON810's cry1Ab)."""
+    return {
+        "header": {
+            "identifier": identifier or ident("gene"),
+            "schema": "dnaSequence",
+            "languages": ["en"],
+        },
+        "name": {"en": abbreviation},
+        "abbreviation": abbreviation,
+    }

@@ -32,15 +32,7 @@ def test_gene_constructs_are_lists_of_transcript_elements_at_the_v2013_edge(serv
     org, orga = factories.organization("Monsanto Canada Inc."), factories.organism("Zea mays")
     for doc in (org, orga):
         services.records.publish(doc, strict=False)
-    gene = {
-        "header": {
-            "identifier": factories.ident("gene"),
-            "schema": "dnaSequence",
-            "languages": ["en"],
-        },
-        "name": {"en": "cry1Ab"},
-        "abbreviation": "cry1Ab",
-    }
+    gene = factories.gene("cry1Ab")
     services.records.publish(gene, strict=False)
     gene_id = gene["header"]["identifier"]
     lmo = mon810(org["header"]["identifier"], orga["header"]["identifier"])

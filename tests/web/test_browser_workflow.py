@@ -266,15 +266,7 @@ def _complete_mon810(svc) -> str:
     from bch.records.oecd_uid import parse_uid
 
     found = svc.lmos.find(parse_uid("MON-ØØ81Ø-6").canonical)
-    gene = {
-        "header": {
-            "identifier": factories.ident("gene"),
-            "schema": "dnaSequence",
-            "languages": ["en"],
-        },
-        "name": {"en": "cry1Ab"},
-        "abbreviation": "cry1Ab",
-    }
+    gene = factories.gene("cry1Ab")
     svc.records.publish(gene, strict=False)
     doc = dict(found.record.document)
     doc.update(

@@ -9,7 +9,8 @@ import re
 from html import unescape
 
 from tests.web.conftest import MON810, PASSWORD, client, hidden, sign_in
-from tests.web.test_record_workflow import _publish_decision
+from tests.web.test_record_workflow import _form_fields, _publish_decision
+from tests.web.test_submit import decision_form
 
 LMO_PAGE = "/en/lmos/" + MON810
 
@@ -89,9 +90,6 @@ def test_my_requests_show_their_kind_and_state_and_filter(small):
     sign_in(nau, "nau@example.org")
     uid = _publish_decision(small, nfp)
     # the authorized user asks for a new revision (approved) and for the deletion (pending)
-    from tests.web.test_record_workflow import _form_fields
-    from tests.web.test_submit import decision_form
-
     form = nau.get(f"/en/records/{uid}/edit").text
     data = decision_form(small, form, action="request")
     data.update(_form_fields(form), **{"title.en": "Approval of MON810 (corrected)"})
