@@ -43,10 +43,10 @@ crash: install
 
 # national nodes' fault test (issue 12) with more rounds of each fault (make test runs 2): kill -9
 # during bootstrap, feed application and pushes, garbled feed pages, skewed clocks, the central
-# stopped; NODE_FAULTS_SEED replays a run's random points (each run prints its seed)
+# stopped, every record type mirrored; NODE_FAULTS_SEED replays a run (each run prints its seed)
 node-faults: install
 	sh scripts/ensure-faketime.sh
-	BCH_TEST_NODE_FAULTS=$${NODE_FAULTS_ROUNDS:-10} BCH_TEST_SEED=$${NODE_FAULTS_SEED:-} \
+	BCH_TEST_NODE_FAULTS=$${NODE_FAULTS_ROUNDS:-10} BCH_TEST_NODE_FAULTS_ALL=1 BCH_TEST_SEED=$${NODE_FAULTS_SEED:-} \
 	$(BIN)/pytest tests/nodes/test_node_faults.py -n0 -q -s
 
 lint: install

@@ -161,20 +161,24 @@ class FaultyProxy:
         self.server.shutdown()
 
 
-def state(svc: Services) -> dict[str, tuple[int, int, bool]]:
-    """identifier -> (documentID, latest revision, deleted), every record."""
+def state(svc: Services, schemas: list[str] | None = None) -> dict[str, tuple[int, int, bool]]:
+    """identifier -> (documentID, latest revision, deleted), every record (of `schemas`)."""
+    stmt = select(
+        documents.c.identifier,
+        documents.c.id,
+        documents.c.latest_revision,
+        documents.c.deleted_at,
+    )
+    if schemas:
+        stmt = stmt.where(documents.c.schema.in_(schemas))
     with svc.engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                documents.c.identifier,
-                documents.c.id,
-                documents.c.latest_revision,
-                documents.c.deleted_at,
-            )
-        )
+        rows = conn.execute(stmt)
         return {r[0]: (r[1], r[2], r[3] is not None) for r in rows}
 
 
-def count_records(svc: Services) -> int:
+def count_records(svc: Services, schemas: list[str] | None = None) -> int:
+    stmt = select(func.count()).select_from(documents)
+    if schemas:
+        stmt = stmt.where(documents.c.schema.in_(schemas))
     with svc.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(documents)).scalar_one()
+        return conn.execute(stmt).scalar_one()
