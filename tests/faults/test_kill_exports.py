@@ -98,24 +98,27 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
         _check(database, [])
         # 2. killed while dumps stream to clients
         proc, base = _serve(database, tmp_path)
-        assert _served_total(base) == live  # the index it loaded or built agrees
         outcomes: list = []
         stop = threading.Event()
         threads = [
             threading.Thread(target=_downloader, args=(base, DUMPS[i % 2], outcomes, stop))
             for i in range(4)
         ]
+        try:  # a failed assertion must not leave the server running
+            assert _served_total(base) == live  # the index it loaded or built agrees
+            for t in threads:
+                t.start()
+            deadline = time.monotonic() + 60  # some dumps whole first (a loaded machine is slow)
+            while len(outcomes) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 0.5))
+        finally:
+            proc.kill()
+            proc.wait(timeout=30)
+            stop.set()
         for t in threads:
-            t.start()
-        deadline = time.monotonic() + 60  # some dumps whole first (a loaded machine is slow)
-        while len(outcomes) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 0.5))
-        proc.kill()
-        proc.wait(timeout=30)
-        stop.set()
-        for t in threads:
-            t.join(timeout=60)
+            if t.is_alive():
+                t.join(timeout=60)
         for name, body in outcomes:
             assert not isinstance(body, str) or body == "cut", (name, body)
             if body == "cut":
