@@ -9,7 +9,7 @@ import tarfile
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bch.services.container import Services
 from bch.services.errors import BadRequest, Conflict
@@ -51,6 +51,9 @@ def test_round_trip_record_by_record(services, target_url, tmp_path):
         restored = target.backup.restore(archive)
         assert restored.rows == report.rows
         assert _table_rows(target) == _table_rows(services)
+        # the search indexes, left out while the rows were written, are whole again
+        assert _search_objects(target) == _search_objects(services)
+        _assert_full_text_agrees(target)
         # the attachment's bytes came back
         assert (target.attachments.files.directory / _only_blob(target)).read_bytes() == PDF
         # the restored database goes on: the next change takes the next number, no clash
@@ -61,6 +64,55 @@ def test_round_trip_record_by_record(services, target_url, tmp_path):
         assert seqs == list(range(1, head + 2))
     finally:
         target.close()
+
+
+def _search_objects(svc: Services) -> set[tuple]:
+    """SQLite: every trigger, index and table with its SQL; PostgreSQL: every index and every
+    enabled trigger (restore drops or disables them while it writes the rows)."""
+    with svc.engine.connect() as conn:
+        if svc.db.name == "sqlite":
+            found = conn.execute(
+                text("SELECT type, name, sql FROM sqlite_master WHERE name <> 'alembic_version'")
+            )
+        else:
+            found = conn.execute(
+                text(
+                    "SELECT 'index', indexname, indexdef FROM pg_indexes "
+                    "WHERE schemaname = current_schema() UNION ALL "
+                    "SELECT 'trigger', tgname, tgenabled::text FROM pg_trigger "
+                    "WHERE NOT tgisinternal"
+                )
+            )
+        return {tuple(row) for row in found}
+
+
+def _assert_full_text_agrees(svc: Services) -> None:
+    """Each record's own search words find it through the database's full-text index."""
+    with svc.engine.connect() as conn:
+        entries = conn.execute(text("SELECT document_id, words FROM search_tokens")).all()
+        assert entries
+        for document_id, words in entries:
+            word = words.split(" ")[-1]  # not split(): \x1f, inside entries, is whitespace
+            if svc.db.name == "sqlite":
+                conn.execute(
+                    text(
+                        "INSERT INTO search_tokens_fts(search_tokens_fts, rank) "
+                        "VALUES ('integrity-check', 1)"
+                    )
+                )
+                found = conn.execute(
+                    text("SELECT rowid FROM search_tokens_fts WHERE search_tokens_fts MATCH :q"),
+                    {"q": f'words:"{word}"'},
+                ).scalars()
+            else:
+                found = conn.execute(
+                    text(
+                        "SELECT document_id FROM search_tokens "
+                        "WHERE words_tsv @@ array_to_tsvector(ARRAY[:w])::text::tsquery"
+                    ),
+                    {"w": word},
+                ).scalars()
+            assert document_id in set(found), (document_id, word)
 
 
 def _only_blob(svc: Services) -> str:

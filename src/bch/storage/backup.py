@@ -14,6 +14,7 @@ and SQLite's FTS5 tables are not tables of `metadata`: the database rebuilds the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,6 +102,67 @@ def write_rows(conn: Connection, name: str, columns: list[str], rows: Iterable[l
         conn.execute(table.insert(), batch)
         written += len(batch)
     return written
+
+
+@contextmanager
+def bulk_load(conn: Connection) -> Iterator[None]:
+    """Rows written inside this block skip the per-row work of the search indexes, which are
+    rebuilt once at the end, in the same transaction (a failed restore leaves them as they were).
+
+    SQLite: the triggers (they feed the FTS5 tables, `search_tokens_fts` today) are dropped and
+    recreated from their own SQL, then every FTS5 table is rebuilt from its content table.
+    PostgreSQL: the secondary indexes of the tables (the GIN indexes of the tsvector columns
+    above all; not the unique ones, nor those backing a key or a constraint) are dropped and created again
+    from their own definition, and user triggers are disabled meanwhile.
+    Whatever the archive's migrations made is read from the database, not assumed."""
+    if conn.dialect.name == "postgresql":
+        indexes = conn.execute(
+            text(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "WHERE i.schemaname = current_schema() AND i.tablename = ANY(:tables) "
+                "AND i.indexdef NOT LIKE 'CREATE UNIQUE %' "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+                "WHERE c.conname = i.indexname AND c.connamespace = "
+                "(SELECT oid FROM pg_namespace WHERE nspname = i.schemaname))"
+            ),
+            {"tables": tables_present(conn)},
+        ).all()
+        for name, _sql in indexes:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+        for name in tables_present(conn):
+            conn.execute(text(f'ALTER TABLE "{name}" DISABLE TRIGGER USER'))
+        yield
+        for name in tables_present(conn):
+            conn.execute(text(f'ALTER TABLE "{name}" ENABLE TRIGGER USER'))
+        for _name, sql in indexes:
+            conn.execute(_verbatim(sql))
+        return
+    triggers = conn.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL")
+    ).all()
+    for name, _sql in triggers:
+        conn.execute(text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _name, sql in triggers:
+        conn.execute(_verbatim(sql))
+    for name in fts_tables(conn):
+        conn.execute(text(f'INSERT INTO "{name}"("{name}") VALUES (\'rebuild\')'))
+
+
+def fts_tables(conn: Connection) -> list[str]:
+    """SQLite's FTS5 tables (virtual tables, not tables of `metadata`)."""
+    return [
+        name
+        for name, sql in conn.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL")
+        )
+        if "USING FTS5" in sql.upper()
+    ]
+
+
+def _verbatim(sql: str):
+    """A statement the database wrote itself, run as it is (a colon is not a parameter)."""
+    return text(sql.replace(":", "\\:"))
 
 
 def clear(conn: Connection) -> None:
