@@ -4,15 +4,20 @@ disagree on which of the two values wins, so the API accepts neither (api/deps.p
 
 from __future__ import annotations
 
+import json
 import re
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bch.api import deps
 from bch.api.app import create_app
 from bch.api.deps import parse_json
-from bch.services.errors import ValidationFailed
+from bch.services.errors import BadRequest, ValidationFailed
 from bch.storage.tables import drafts
 from tests.accounts.helpers import PASSWORD, add_user, bearer
 
@@ -86,3 +91,79 @@ def test_every_json_operation_refuses_a_repeated_key_and_stores_nothing(api, ser
         for operation in item.values():
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 assert "422" in operation["responses"], path
+
+
+# -- one parse, orjson's verdicts ----------------------------------------------------------------
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"))  # NUL: refused
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(JSON_VALUES)
+def test_parse_json_reads_what_orjson_reads(value):
+    body = json.dumps(value, ensure_ascii=False).encode()
+    assert parse_json(body) == orjson.loads(body)
+
+
+def test_parse_json_refuses_what_orjson_refuses_with_a_400():
+    bodies = [
+        b"{not json",
+        b'{"a": NaN}',
+        b"[Infinity]",
+        b"-Infinity",
+        b"1e400",
+        b'{"a": -1e999}',
+        b"1" * 400,  # beyond a double
+        b'"\\ud800"',
+        b'{"\\udc00": 1}',
+        b'["ok", "\\uDBFF x"]',
+        b'{"a": "\xff\xfe"}',
+        b"\xef\xbb\xbf{}",
+        '"\u00e9"'.encode("utf-16"),
+        b'"tab\tinside"',
+        b"[1,]",
+        b"[1] [2]",
+        b"[" * 5000 + b"]" * 5000,
+    ]
+    for body in bodies:
+        with pytest.raises(orjson.JSONDecodeError):
+            orjson.loads(body)
+        with pytest.raises(BadRequest) as caught:
+            parse_json(body)
+        assert caught.value.status == 400, body[:40]
+        assert caught.value.errors[0]["code"] == "Error.InvalidJson", body[:40]
+    # what orjson reads, beyond 64-bit integers included
+    for body in [
+        b"18446744073709551615",
+        b"18446744073709551616",
+        b"-9223372036854775809",
+        b'"\\ud83d\\ude00"',
+        b"1.5e-400",
+        b' {"a": [1, 2.5, "x"]} ',
+    ]:
+        assert parse_json(body) == orjson.loads(body), body
+
+
+def test_parse_json_parses_a_body_once(monkeypatch):
+    calls = []
+    real = deps.json.loads
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(deps.json, "loads", counting)
+    monkeypatch.setattr(orjson, "loads", lambda *_a, **_k: pytest.fail("a second parser ran"))
+    assert parse_json(b'{"a": [{"b": 1}, {"c": "\\u00e9"}]}') == {"a": [{"b": 1}, {"c": "é"}]}
+    with pytest.raises(ValidationFailed):
+        parse_json(b'{"a": [{"b": 1, "b": 2}]}')
+    assert len(calls) == 2
