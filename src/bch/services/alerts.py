@@ -36,7 +36,7 @@ from urllib.parse import quote
 from bch.records.languages import LANGUAGES, display
 from bch.services.errors import BadRequest, NotFound, ValidationFailed
 from bch.services.events import Event
-from bch.services.mail import POLICY, REFUSED, SENT, Delivery, Mailer
+from bch.services.mail import POLICY, REFUSED, SENT, Delivery, Mailer, UnsafeHeader
 from bch.services.policy import ANONYMOUS, read_scope
 from bch.services.ratelimit import RateLimiter
 from bch.services.search import SearchQuery, SearchService
@@ -55,7 +55,9 @@ MAX_VALUES = 50
 MAX_VALUE_LENGTH = 200
 MAX_ATTEMPTS = 10
 UNCONFIRMED = timedelta(days=7)  # a subscription not confirmed by then is deleted
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+# no space, no control character (a CR/LF would start a forged mail header), no list separator
+_ADDRESS_CHAR = r"[^@\s<>,;\"\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_EMAIL = re.compile(rf"^{_ADDRESS_CHAR}+@{_ADDRESS_CHAR}+\.{_ADDRESS_CHAR}+$")
 
 
 @dataclass(frozen=True)
@@ -371,7 +373,12 @@ class AlertService:
             committed.append(ok)
             return ok
 
-        status, answer = delivery.send(self.message(sub, rows), commit)
+        try:
+            msg = self.message(sub, rows)
+        except UnsafeHeader as exc:  # an address stored before it was checked as it is now
+            self._retry(rows, claim, str(exc), report)
+            return
+        status, answer = delivery.send(msg, commit)
         if status == SENT:
             report.sent += 1
         elif status == REFUSED:

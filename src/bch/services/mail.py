@@ -21,9 +21,38 @@ if TYPE_CHECKING:
     from bch.settings import Settings
 
 log = logging.getLogger("bch.mail")
+
+#: characters that end a header line or hide in one: C0 and C1 controls (CR, LF, NUL, tab...),
+#: DEL and the Unicode line and paragraph separators
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+ADDRESS_HEADERS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender", "return-path"})
+
+
+class UnsafeHeader(ValueError):
+    """An address header holding a control character: the mail is not sent."""
+
+
+class HeaderSafePolicy(email.policy.EmailPolicy):
+    """SMTP's policy, and every header value set on a message passes here: text built from
+    what users typed (record titles, forum thread and consultation titles, names) has its
+    control characters replaced by a space, so a CR/LF can never start a forged header (Bcc,
+    Content-Type...); an address holding one is refused (UnsafeHeader), never rewritten into
+    some other address."""
+
+    def header_store_parse(self, name: str, value: object) -> tuple[str, str]:
+        if isinstance(value, str) and CONTROL.search(value):
+            if name.lower() in ADDRESS_HEADERS:
+                raise UnsafeHeader(
+                    f"mail header {name}: an address holding a control character "
+                    f"({CONTROL.search(value).group()!r}) is refused"
+                )
+            value = CONTROL.sub(" ", value).strip()
+        return super().header_store_parse(name, value)
+
+
 # headers are not folded below SMTP's own limit: a List-Unsubscribe URL stays one word
 # (folding a long word would encode it, RFC 2047, and mail programs could not read it)
-POLICY = email.policy.SMTP.clone(max_line_length=998)
+POLICY = HeaderSafePolicy(linesep="\r\n", max_line_length=998)
 
 
 def _log_somewhere() -> None:
@@ -76,12 +105,16 @@ class Mailer:
             return False
         s = self.settings
         msg = EmailMessage(policy=POLICY)
-        msg["From"] = s.sender
-        msg["To"] = ", ".join(recipients)
-        msg["Subject"] = subject
-        pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
-        for name, value in pairs:
-            msg[name] = value
+        try:
+            msg["From"] = s.sender
+            msg["To"] = ", ".join(recipients)
+            msg["Subject"] = subject
+            pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
+            for name, value in pairs:
+                msg[name] = value
+        except UnsafeHeader as exc:
+            log.error("mail to %r not sent: %s", recipients, exc)
+            return False
         msg.set_content(body)
         if not s.host:
             _log_somewhere()

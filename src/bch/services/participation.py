@@ -94,8 +94,8 @@ def email_address(value: Any, path: str) -> str:
 
 
 def short_text(value: Any, path: str, limit: int = 200, *, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip() and not required):
-        return None
+    if not required and (value is None or (isinstance(value, str) and not value.strip())):
+        return None  # (a required text missing is refused below, naming `path`: not a 500)
     if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
         raise bad(path, f"expected a text of 1 to {limit} characters")
     return " ".join(value.split())
