@@ -10,6 +10,7 @@ from bch.api.bodies import read_body
 from bch.api.deps import Svc
 from bch.api.drafts import write_limit
 from bch.api.identity import SignedIn
+from bch.api.links import answer, attachment_links
 from bch.api.responses import UPLOAD, content, errors, raw_body
 from bch.services.attachments import MEDIA_TYPES
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["attachments"])
     "/attachments",
     status_code=201,
     summary="Upload a file (type checked by content): PDF, PNG, JPEG, GIF, DOCX, XLSX, ODF, text",
-    responses=UPLOAD,
+    responses=answer(201, "The file's description", attachment_links()) | UPLOAD,
     openapi_extra=raw_body(
         "application/octet-stream", schema={"type": "string", "format": "binary", "minLength": 1}
     ),

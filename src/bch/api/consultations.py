@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 from bch.api.deps import Svc, json_body
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
+from bch.api.links import answer, comment_links, consultation_links
 from bch.api.params import CommentId, PageSize
 from bch.api.participation_bodies import moderation
 from bch.api.responses import content, errors
@@ -94,7 +95,7 @@ def list_consultations(
     "/consultations",
     status_code=201,
     summary="Open a consultation (a country's focal point or authorized user)",
-    responses=errors(401, 403, 404, 413),
+    responses=answer(201, "The consultation", consultation_links()) | errors(401, 403, 404, 413),
     openapi_extra=body_doc(_CREATE),
 )
 async def open_consultation(request: Request, principal: SignedIn, svc: Svc) -> dict[str, Any]:
@@ -186,7 +187,7 @@ def list_comments(
     "/consultations/{consultation_id}/comments",
     status_code=201,
     summary="Comment: signed in, or with an e-mail address confirmed by a mailed link",
-    responses=errors(400, 401, 404, 409, 413, 429),
+    responses=answer(201, "The comment", comment_links()) | errors(400, 401, 404, 409, 413, 429),
     openapi_extra=body_doc(_COMMENT),
 )
 async def add_comment(

@@ -10,6 +10,7 @@ from bch.api.bodies import read_body
 from bch.api.deps import Svc, json_body
 from bch.api.drafts import write_limit
 from bch.api.identity import Caller, SignedIn, client_ip
+from bch.api.links import answer, forum_links, post_links, thread_links
 from bch.api.params import PageSize, PostId, ThreadId
 from bch.api.participation_bodies import json_object, moderation
 from bch.api.responses import errors, raw_body
@@ -82,7 +83,7 @@ def list_forums(svc: Svc, principal: Caller) -> dict[str, Any]:
     "",
     status_code=201,
     summary="Create a forum (the Secretariat, or a country's focal point)",
-    responses=errors(401, 403, 409, 413),
+    responses=answer(201, "The forum", forum_links()) | errors(401, 403, 409, 413),
     openapi_extra=body_doc(_FORUM),
 )
 async def create_forum(request: Request, principal: SignedIn, svc: Svc) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def get_thread(
     "/threads/{thread_id}/posts",
     status_code=201,
     summary="Reply in a thread (threaded: `parent`); a moderator may post the synthesis",
-    responses=errors(401, 403, 404, 409, 429),
+    responses=answer(201, "The post", post_links()) | errors(401, 403, 404, 409, 429),
     openapi_extra=body_doc(_POST),
 )
 async def reply(
@@ -180,7 +181,7 @@ def get_forum(forum_id: str, svc: Svc, principal: Caller) -> dict[str, Any]:
     "/{forum_id}/threads",
     status_code=201,
     summary="Start a thread (signed in; invited forums: participants only)",
-    responses=errors(401, 403, 404, 409, 429),
+    responses=answer(201, "The thread", thread_links()) | errors(401, 403, 404, 409, 429),
     openapi_extra=body_doc(_THREAD),
 )
 async def start_thread(

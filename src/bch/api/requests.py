@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from bch.api.deps import Svc, optional_object
 from bch.api.drafts import write_limit
 from bch.api.identity import SignedIn
+from bch.api.links import answer, request_links
 from bch.api.params import PageSize, RequestId
 from bch.api.request_bodies import Approval, Deletion, Rejection
 from bch.api.responses import errors, json_body
@@ -27,7 +28,11 @@ def list_requests(
     return {"items": svc.workflow.list_requests(principal, state=state)}
 
 
-@router.get("/requests/{request_id}", summary="One request", responses=errors(401, 403, 404))
+@router.get(
+    "/requests/{request_id}",
+    summary="One request",
+    responses=answer(200, "The request", request_links()) | errors(401, 403, 404),
+)
 def get_request(request_id: RequestId, principal: SignedIn, svc: Svc):
     return svc.workflow.get_request(principal, request_id)
 
