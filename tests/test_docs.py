@@ -118,3 +118,19 @@ def test_every_test_named_in_security_md_exists():
         if name not in defined:
             missing.append(f"{path}::{name}")
     assert not missing, "docs/SECURITY.md names tests that do not exist:\n" + "\n".join(missing)
+
+
+def test_every_entry_of_the_threat_model_names_its_proof():
+    """Each row of docs/SECURITY.md's table of entries (a threat and its defence) names at least
+    one test in its proof column, and each claim of "What is worth protecting" names one."""
+    text = SECURITY_MD.read_text(encoding="utf-8")
+    table = text.split("## Where input enters", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) > 10, rows[:2]
+    unproven = [row[:80] for row in rows[1:] if not NAMED_TEST.search(row.rsplit("|", 2)[-2])]
+    assert not unproven, "rows without a named test in their proof column:\n" + "\n".join(unproven)
+    worth = text.split("## What is worth protecting", 1)[1].split("\n## ", 1)[0]
+    claims = [c for c in worth.split("\n* ")[1:]]
+    assert claims and all(NAMED_TEST.search(c) for c in claims), [
+        c[:60] for c in claims if not NAMED_TEST.search(c)
+    ]
