@@ -28,7 +28,8 @@ test: install
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 # the OpenAPI fuzzers of the suite (tests/api/test_openapi_fuzz.py, and the stateful one following
-# the draft workflow's links, tests/api/test_openapi_stateful.py) with many more examples, and
+# the write flows' links - drafts and requests, forums, consultations, attachments -
+# tests/api/test_openapi_stateful.py, BCH_FUZZ_STATEFUL scenarios per flow) with many more examples, and
 # their summaries: requests and statuses per operation, then the findings
 fuzz: install
 	BCH_FUZZ_EXAMPLES=$${BCH_FUZZ_EXAMPLES:-60} BCH_FUZZ_STATEFUL=$${BCH_FUZZ_STATEFUL:-150} \

@@ -23,7 +23,7 @@ from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user, bearer
 from tests.oai.live import live_server
 from tests.security.xss_corpus import MARK, MORE, PAYLOADS, RAN, hostile_names
-from tests.web.browser import ARGS, CHROMIUM, require_chromium
+from tests.web.browser import require_chromium
 from tests.web.test_rich_text_browser import DOM_PROBLEMS
 
 sync_api = require_chromium()
@@ -79,14 +79,6 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
     with live_server(svc) as base:
         yield base, paths
     svc.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def _inert(page, url: str, *, shown: str | None = MARK) -> str:
