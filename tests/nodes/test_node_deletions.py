@@ -1,0 +1,86 @@
+"""National nodes (issue 12): a record the central deleted is never shown by a node, whenever the
+deletion happened against the node's first copy: before it (the dumps leave the record out and
+the feed's tombstones start after the first dump's sequence), or while it runs (after the dump of
+its own record type, or before the dump of a later one). A real central on loopback (uvicorn in
+a thread, SQLite); the node's database is each backend in turn."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from bch.api.app import create_app
+from bch.services.container import Services
+from tests import factories
+from tests.nodes.test_node_sync import _node, _seed, _state
+from tests.nodes.test_node_sync import central as central  # the fixture: a central on loopback
+
+
+def _live(svc: Services) -> dict[str, tuple[int, int]]:
+    return {k: (doc_id, rev) for k, (doc_id, rev, deleted) in _state(svc).items() if not deleted}
+
+
+def _never_shown(node: Services, gone: list[str], names: list[str]) -> None:
+    """The node's API answers none of `gone` (404: never copied, or 410: its tombstone), and
+    neither its search nor its change feed lists them as live records."""
+    with TestClient(create_app(node)) as client:
+        for identifier in gone:
+            r = client.get(f"/api/v1/records/{identifier}")
+            assert r.status_code in (404, 410), (identifier, r.status_code, r.text[:200])
+        for name in names:
+            found = client.get("/api/v1/records", params={"q": name, "limit": 100}).json()
+            assert not {i["identifier"] for i in found["items"]} & set(gone), name
+        listed = client.get("/api/v1/records", params={"limit": 100}).json()["items"]
+        assert not {i["identifier"] for i in listed} & set(gone)
+        feed = client.get("/api/v1/changes", params={"limit": 1000}).json()["items"]
+        last = {e["identifier"]: e["action"] for e in feed}  # in sequence order: the last wins
+        assert all(last.get(i, "delete") == "delete" for i in gone), last
+
+
+def test_records_deleted_before_the_first_sync_never_reach_the_node(services, central):
+    """Deleted on the central before the node existed: not in any dump, and their tombstones are
+    before the feed's start. The node never has them, and holds exactly the live records."""
+    ids = _seed(central.svc, 6)
+    gone = [ids[0], ids[3], ids[-1]]  # two organisms and the FR authority
+    for identifier in gone:
+        central.svc.records.delete(identifier, reason="withdrawn before the node", by="t")
+    revised = central.svc.records.get(ids[1]).document  # revised, then deleted
+    central.svc.records.publish({**revised, "commonNames": {"en": "x"}}, by="t", strict=False)
+    central.svc.records.delete(ids[1], reason="revised, then withdrawn", by="t")
+    gone.append(ids[1])
+    node = _node(services, central)
+    node.node.sync_once()
+    assert _live(node) == _live(central.svc)
+    assert not set(_state(node)) & set(gone)  # never copied: no row at all
+    _never_shown(node, gone, ["Zea mays", "Glycine max", "Solanum tuberosum"])
+    node.node.sync_once()  # and a second round does not bring them either
+    assert _live(node) == _live(central.svc)
+    _never_shown(node, gone, ["Zea mays"])
+
+
+def test_records_deleted_while_the_first_copy_runs_are_deleted_on_the_node(services, central):
+    """During the bootstrap, once the first dump (organisms) is applied: an organism it holds
+    is deleted (its tombstone comes through the feed), an authority not yet dumped is deleted
+    (left out of its dump; its tombstone, after the first dump's sequence, is in the feed), a
+    new record is published and deleted at once. None of them is shown by the node."""
+    ids = _seed(central.svc, 4)
+    organism, authority = ids[0], ids[-2]  # the CA authority: its dump comes later
+    brief = factories.organism("Oryza sativa")
+    gone = [organism, authority, brief["header"]["identifier"]]
+    done: list[str] = []
+
+    def on_progress(schema: str, _applied: int) -> None:
+        if schema == "organism" and not done:
+            done.append(schema)
+            for identifier in gone[:2]:
+                central.svc.records.delete(identifier, reason="withdrawn meanwhile", by="t")
+            central.svc.records.publish(brief, by="t")
+            central.svc.records.delete(gone[2], reason="a mistake", by="t")
+
+    node = _node(services, central)
+    node.node.sync_once(on_progress)
+    assert done == ["organism"]  # the deletions happened between the dumps
+    assert _live(node) == _live(central.svc)
+    state = _state(node)
+    assert state[organism][2] is True  # copied by the first dump, then its tombstone
+    assert all(state[i][2] for i in gone if i in state)
+    _never_shown(node, gone, ["Zea mays", "Oryza sativa"])
