@@ -6,6 +6,8 @@ a thread, SQLite); the node's database is each backend in turn."""
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi.testclient import TestClient
 
 from bch.api.app import create_app
@@ -84,3 +86,29 @@ def test_records_deleted_while_the_first_copy_runs_are_deleted_on_the_node(servi
     assert state[organism][2] is True  # copied by the first dump, then its tombstone
     assert all(state[i][2] for i in gone if i in state)
     _never_shown(node, gone, ["Zea mays", "Oryza sativa"])
+
+
+def _chm_organization(name: str) -> dict:
+    doc = {"header": {"identifier": str(uuid.uuid4()), "schema": "organization",
+                      "languages": ["en"], "realm": "CHM"}, "name": {"en": name}}  # fmt: skip
+    return doc
+
+
+def test_a_chm_realm_record_keeps_the_centrals_uid_on_the_node(services, central):
+    """`organization` exists in two realms: a CHM organization (the shipped cooperation
+    records) is CHM-ORG on the node too, by the dump and by the feed, so its UID is the
+    central's (it was stored as BCH-ORG, and the central's UID answered 404 on the node)."""
+    first = _chm_organization("Green Customs Initiative")
+    central.svc.records.publish(first, by="t", strict=False)  # as the import does
+    node = _node(services, central)
+    node.node.sync_once()
+    second = _chm_organization("Ramsar Convention Secretariat")
+    central.svc.records.publish(second, by="t", strict=False)
+    node.node.sync_once()
+    with TestClient(create_app(node)) as client:
+        for doc in (first, second):
+            uid = central.svc.records.get(doc["header"]["identifier"]).uid
+            assert uid.startswith("CHM-ORG-")
+            assert node.records.get(doc["header"]["identifier"]).uid == uid
+            r = client.get(f"/api/v1/records/{uid}")
+            assert r.status_code == 200 and r.json()["id"] == uid
