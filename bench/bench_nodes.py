@@ -8,8 +8,8 @@
   timed from its commit until the node (`bch serve`, polling every 30 s, woken by the central's
   event stream) answers the record over its API; p50/p95/max;
 * reads: record GETs and the search mix of bench_api, with wrk (bench_reads': req/s, p99, CPU
-  per request), on the central and on the node serving the same records, in turn in the same
-  run, twice.
+  per request), on the central and on the node serving the same records (their answers compared
+  first), in turn in the same run, BENCH_NODE_READ_ROUNDS times (default 4).
 
 BENCH_DIR keeps the central's database between runs (it takes long to build). BENCH_CENTRAL_DB
 names an existing central database (e.g. bench_api's 1,000,000-record file): it is copied into
@@ -226,14 +226,25 @@ def main() -> None:
         central.close()
 
 
-def _reads(central: Serve, node: Serve, ids: list[str], rounds: int = 2) -> None:
+def _same_answers(central: Serve, node: Serve, paths: list[str]) -> int:
+    """How many of `paths` the node answers differently from the central (status or body)."""
+    differ = 0
+    with httpx.Client(timeout=120) as client:
+        for path in paths:
+            a, b = client.get(central.url(path)), client.get(node.url(path))
+            differ += (a.status_code, a.content) != (b.status_code, b.content)
+    return differ
+
+
+def _reads(central: Serve, node: Serve, ids: list[str]) -> None:
     """Record GETs and searches with wrk (bench_reads': 2 threads, 50 connections,
     BENCH_SECONDS each), the same paths on both servers, each server's search index built and
     every path read once first (the read cache's steady state). The two servers are measured in
-    turn, `rounds` times (central, node, central, node): on a loaded machine the load moves
-    between measurements, the ratio of each round is the figure."""
+    turn, BENCH_NODE_READ_ROUNDS times (central, node, central, node, ...): on a loaded machine
+    the load moves between measurements, so the median of the rounds' ratios is the figure."""
     from bench.bench_reads import _script, _visit, wrk
 
+    rounds = int(os.environ.get("BENCH_NODE_READ_ROUNDS", "4"))
     subprocess.run(["sh", str(ROOT / "scripts" / "ensure-wrk.sh")], check=True)
     with httpx.Client(timeout=120) as client:
         built = {
@@ -249,18 +260,22 @@ def _reads(central: Serve, node: Serve, ids: list[str], rounds: int = 2) -> None
         script = _script(folder, what.replace(" ", "-"), todo)
         for server in (central, node):
             _visit(server, todo)  # every answer computed once on both
+        print(f"{what}: {_same_answers(central, node, todo)} of {len(todo)} answers differ")
+        ratios = []
         for k in range(rounds):
             f = {name: wrk(s.url(""), script, pid=s.proc.pid)
                  for name, s in (("central", central), ("node", node))}  # fmt: skip
             c, n = f["central"], f["node"]
+            ratios.append(n["rps"] / max(c["rps"], 1))
             print(
                 f"{what} round {k + 1}: central {c['rps']} req/s p99 {c['p99_ms']} ms "
                 f"({c['cpu_ms']} CPU ms/req, non-2xx {c['non2xx']}); node {n['rps']} req/s "
                 f"p99 {n['p99_ms']} ms ({n['cpu_ms']} CPU ms/req, non-2xx {n['non2xx']}); "
-                f"node/central {n['rps'] / max(c['rps'], 1):.2f} "
-                f"(load average {os.getloadavg()[0]:.1f})",
+                f"node/central {ratios[-1]:.2f} (load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
+        print(f"{what}: node/central req/s, median of {rounds} rounds: "
+              f"{statistics.median(ratios):.2f}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
