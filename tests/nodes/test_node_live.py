@@ -1,11 +1,13 @@
-"""National nodes (issue 12): a record the central deleted is never shown by a node, whenever the
-deletion happened against the node's first copy: before it (the dumps leave the record out and
-the feed's tombstones start after the first dump's sequence), or while it runs (after the dump of
-its own record type, or before the dump of a later one). A real central on loopback (uvicorn in
-a thread, SQLite); the node's database is each backend in turn."""
+"""National nodes (issue 12), what a node shows and when: a record the central deleted is never
+shown by a node, whenever the deletion happened against the node's first copy (before it: the
+dumps leave the record out and the feed's tombstones start after the first dump's sequence; or
+while it runs); a mirrored record keeps its realm (hence the central's UID); the running sync
+loop sends a record queued by another process within seconds. A real central on loopback
+(uvicorn in a thread, SQLite); the node's database is each backend in turn."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from fastapi.testclient import TestClient
@@ -15,6 +17,7 @@ from bch.services.container import Services
 from tests import factories
 from tests.nodes.test_node_sync import _node, _seed, _state
 from tests.nodes.test_node_sync import central as central  # the fixture: a central on loopback
+from tests.waiting import until
 
 
 def _live(svc: Services) -> dict[str, tuple[int, int]]:
@@ -112,3 +115,40 @@ def test_a_chm_realm_record_keeps_the_centrals_uid_on_the_node(services, central
             assert node.records.get(doc["header"]["identifier"]).uid == uid
             r = client.get(f"/api/v1/records/{uid}")
             assert r.status_code == 200 and r.json()["id"] == uid
+
+
+def test_the_running_loop_sends_a_record_queued_by_another_process(services, central):
+    """`bch node submit`, or a publish in a worker of `bch serve --workers N`, queues the record
+    from a process whose wake-up event the sync loop does not see: the loop looks at the outbox
+    while it waits, so the record reaches the central within seconds, not at the next poll
+    (300 s here)."""
+    import threading
+
+    node = _node(services.configured(BCH_NODE_POLL_SECONDS="300"), central)
+    assert node.node.poll_seconds == 300
+    node.node.sync_once()
+    rounds: list[float] = []
+    sync_once = node.node.sync_once
+    node.node.sync_once = lambda *a: rounds.append(time.monotonic()) or sync_once(*a)
+    stop = threading.Event()
+    loop = threading.Thread(target=node.node.run, args=(stop,), daemon=True)
+    loop.start()
+    # idle: its first round done, and the one the event stream's first event wakes
+    until(lambda: rounds and time.monotonic() - rounds[-1] > 3, "the loop idle")
+    other = Services.open(services.engine.url.render_as_string(hide_password=False), upgrade=False)
+    try:
+        doc = factories.authority("CA")
+        identifier = doc["header"]["identifier"]
+        other.node.submit(doc, author="another process")  # its own wake-up event
+        assert not node.node.wake.is_set()
+
+        def on_central() -> bool:
+            with central.svc.store.reading() as conn:
+                return central.svc.store.document_by_identifier(conn, identifier) is not None
+
+        until(on_central, "the queued record on the central", alive=loop.is_alive, guard=30)
+    finally:
+        stop.set()
+        node.node.wake.set()
+        loop.join(timeout=30)
+        other.close()
