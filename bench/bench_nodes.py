@@ -2,13 +2,14 @@
 
 * bootstrap: a new node (`bch node sync --once`, its own SQLite file) from a central (`bch serve`)
   holding BENCH_NODE_RECORDS records (default 100,000: the shipped real ones plus labelled
-  synthetic copies, see bench_api), wall time and the node process's peak RSS;
+  synthetic copies, see bench_api; 0: the shipped real data only, built in about a minute),
+  wall time and the node process's peak RSS;
 * publish-to-node latency: BENCH_NODE_PUBLISHES publishes on the central (default 100), each
   timed from its commit until the node (`bch serve`, polling every 30 s, woken by the central's
   event stream) answers the record over its API; p50/p95/max;
-* reads: record GETs per second on the central and on the node (same records, same code).
-
-* searches/s: the same search mix (bench_api's) on the central and on the node, same run.
+* reads: record GETs and the search mix of bench_api, with wrk (bench_reads': req/s, p99, CPU
+  per request), on the central and on the node serving the same records (their answers compared
+  first), in turn in the same run, BENCH_NODE_READ_ROUNDS times (default 4).
 
 BENCH_DIR keeps the central's database between runs (it takes long to build). BENCH_CENTRAL_DB
 names an existing central database (e.g. bench_api's 1,000,000-record file): it is copied into
@@ -32,7 +33,7 @@ import httpx
 from bch.services.container import Services
 from bch.storage.tables import documents
 from bench.bench_api import bch_queries, build
-from bench.servers import free_port, throughput, wait_for_index
+from bench.servers import free_port, wait_for_index
 
 ROOT = Path(__file__).resolve().parents[1]
 BCH = str(Path(sys.executable).with_name("bch"))
@@ -108,9 +109,11 @@ def _central(folder: Path, total: int) -> Path:
     if not central_path.exists():
         t0 = time.perf_counter()
         svc, _ = build(central_path.with_suffix(".building"), total)
+        with svc.store.reading() as conn:
+            made = svc.store.count_documents(conn)
         svc.close()
         central_path.with_suffix(".building").rename(central_path)
-        print(f"central built: {total} records in {time.perf_counter() - t0:.0f} s", flush=True)
+        print(f"central built: {made} records in {time.perf_counter() - t0:.0f} s", flush=True)
     return central_path
 
 
@@ -223,22 +226,56 @@ def main() -> None:
         central.close()
 
 
+def _same_answers(central: Serve, node: Serve, paths: list[str]) -> int:
+    """How many of `paths` the node answers differently from the central (status or body)."""
+    differ = 0
+    with httpx.Client(timeout=120) as client:
+        for path in paths:
+            a, b = client.get(central.url(path)), client.get(node.url(path))
+            differ += (a.status_code, a.content) != (b.status_code, b.content)
+    return differ
+
+
 def _reads(central: Serve, node: Serve, ids: list[str]) -> None:
-    """Record GETs/s and searches/s, the same requests on both, each server's in-memory search
-    index built first (its build time printed: the node builds its own)."""
+    """Record GETs and searches with wrk (bench_reads': 2 threads, 50 connections,
+    BENCH_SECONDS each), the same paths on both servers, each server's search index built and
+    every path read once first (the read cache's steady state). The two servers are measured in
+    turn, BENCH_NODE_READ_ROUNDS times (central, node, central, node, ...): on a loaded machine
+    the load moves between measurements, so the median of the rounds' ratios is the figure."""
+    from bench.bench_reads import _script, _visit, wrk
+
+    rounds = int(os.environ.get("BENCH_NODE_READ_ROUNDS", "4"))
+    subprocess.run(["sh", str(ROOT / "scripts" / "ensure-wrk.sh")], check=True)
     with httpx.Client(timeout=120) as client:
         built = {
             name: wait_for_index(client, s) for name, s in (("central", central), ("node", node))
         }
     print(f"search index ready after: central {built['central']} s, node {built['node']} s")
-    searches = bch_queries(200)
-    for what, path in (
-        ("record GETs/s", lambda rnd: f"/api/v1/records/{rnd.choice(ids)}"),
-        ("searches/s", lambda rnd: rnd.choice(searches)),
-    ):
-        rc = throughput(lambda rnd, p=path: central.url(p(rnd)))
-        rn = throughput(lambda rnd, p=path: node.url(p(rnd)))
-        print(f"{what}: central {rc:.0f}, node {rn:.0f} ({rn / rc:.0%} of the central)", flush=True)
+    folder = Path(tempfile.mkdtemp(prefix="bch-node-reads-"))
+    paths = {
+        "record GET": [f"/api/v1/records/{i}" for i in ids],
+        "search": bch_queries(200),
+    }
+    for what, todo in paths.items():
+        script = _script(folder, what.replace(" ", "-"), todo)
+        for server in (central, node):
+            _visit(server, todo)  # every answer computed once on both
+        print(f"{what}: {_same_answers(central, node, todo)} of {len(todo)} answers differ")
+        ratios = []
+        for k in range(rounds):
+            f = {name: wrk(s.url(""), script, pid=s.proc.pid)
+                 for name, s in (("central", central), ("node", node))}  # fmt: skip
+            c, n = f["central"], f["node"]
+            ratios.append(n["rps"] / max(c["rps"], 1))
+            print(
+                f"{what} round {k + 1}: central {c['rps']} req/s p99 {c['p99_ms']} ms "
+                f"({c['cpu_ms']} CPU ms/req, non-2xx {c['non2xx']}); node {n['rps']} req/s "
+                f"p99 {n['p99_ms']} ms ({n['cpu_ms']} CPU ms/req, non-2xx {n['non2xx']}); "
+                f"node/central {ratios[-1]:.2f} (load average {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
+        print(f"{what}: node/central req/s, median of {rounds} rounds: "
+              f"{statistics.median(ratios):.2f}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from bch.api.app import create_app
 from bch.config import MAX_DOCUMENT_BYTES
+from tests.waiting import until
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +153,8 @@ def test_validate_reports_each_problem_with_its_path(client):
 
 def test_healthz(client):
     assert client.get("/healthz").json()["status"] == "ok"  # alive: no database query
+    # the search index is built in the background (503 "search index building" meanwhile)
+    until(lambda: client.get("/readyz").status_code == 200, "/readyz ready")
     body = client.get("/readyz").json()
     assert body["status"] == "ready" and body["records"] > 1000
 

@@ -13,6 +13,7 @@ from bch.api.app import create_app
 from bch.api.observability import configure_logging
 from bch.storage.migrate import head_revisions
 from tests import factories
+from tests.waiting import until
 
 
 def _samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -28,13 +29,52 @@ def test_healthz_is_alive_and_readyz_checks_database_migrations_and_index(servic
     client = TestClient(create_app(services))
     live = client.get("/healthz")
     assert live.status_code == 200 and live.json()["status"] == "ok"
-    ready = client.get("/readyz")
-    assert ready.status_code == 200, ready.text
-    body = ready.json()
+    answers = []
+    until(lambda: answers.append(client.get("/readyz")) or answers[-1].status_code == 200,
+          "/readyz ready")  # fmt: skip
+    body = answers[-1].json()
     assert body["status"] == "ready" and body["problems"] == []
     assert set(body["migrations"]) == head_revisions()
     assert body["records"] == 1 and body["sequence"] == 1
     assert body["searchIndex"] == "ready"
+    # before, only the search index was missing (its build runs in the background)
+    for r in answers[:-1]:
+        assert r.status_code == 503 and r.json()["problems"] == ["search index building"]
+
+
+def test_readyz_never_builds_the_search_index_inside_the_request(services, monkeypatch):
+    """The probe starts the build in the background and answers at once: 503 "search index
+    building" while the build runs (held here until the probe has answered), then 200."""
+    import threading
+
+    from bch.storage import bitmap_index
+
+    services.records.publish(factories.organism())
+    release, entered = threading.Event(), threading.Event()
+    real_build = bitmap_index.BitmapIndex.build.__func__
+    builders: list[str] = []
+
+    def held_build(cls, conn):
+        builders.append(threading.current_thread().name)
+        entered.set()
+        assert release.wait(60), "the test never released the build"
+        return real_build(cls, conn)
+
+    monkeypatch.setattr(bitmap_index.BitmapIndex, "build", classmethod(held_build))
+    client = TestClient(create_app(services))
+    try:
+        r = client.get("/readyz")  # answers although the build cannot finish
+        assert r.status_code == 503, r.text
+        assert r.json()["searchIndex"] == "building"
+        assert r.json()["problems"] == ["search index building"]
+        assert entered.wait(30)  # the build runs, in another thread
+        assert client.get("/healthz").json()["searchIndex"] == "building"
+        assert client.get("/readyz").status_code == 503  # a second probe starts no second build
+    finally:
+        release.set()
+    until(lambda: client.get("/readyz").status_code == 200, "/readyz ready after the build")
+    assert client.get("/readyz").json()["searchIndex"] == "ready"
+    assert builders == ["bch-search-index"]  # one build, in the background thread
 
 
 def test_readyz_answers_503_with_the_reason_when_a_migration_is_missing(services):

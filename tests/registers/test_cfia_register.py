@@ -31,9 +31,14 @@ def _rows() -> dict:
     return json.loads(CFIA.read_text(encoding="utf-8"))
 
 
-def _cli(svc, command: str, path: Path) -> tuple[int, str]:
+NFP = "nfp@canada.example.org"
+
+
+def _cli(svc, command: str, path: Path, as_email: str | None = NFP) -> tuple[int, str]:
     url = svc.engine.url.render_as_string(hide_password=False)
     args = ["register", command, "--mapping", "ca_cfia", str(path), "--database", url, "--json"]
+    if as_email is not None:
+        args += ["--as", as_email]
     result = runner.invoke(cli, args)
     return result.exit_code, result.output
 
@@ -44,6 +49,7 @@ def _by_status(report: dict, status: str) -> list[dict]:
 
 def test_cfia_register_matches_shipped_decisions_and_reimports_idempotently(loaded_copy, tmp_path):
     svc = loaded_copy
+    add_user(svc, NFP, "nfp", "CA", password=PASSWORD)  # the import acts as CA's focal point
     before = svc.records.counts_by_schema()["biosafetyDecision"]
     code, out = _cli(svc, "import", CFIA)
     assert code == 2, out  # two rows are invalid (reported, left out); the others imported
@@ -113,6 +119,68 @@ def test_cfia_register_matches_shipped_decisions_and_reimports_idempotently(load
     preview = json.loads(out)
     assert [g["identifier"] for g in preview["removed"]] == [ident]
     assert svc.records.get(ident).doc.deleted_at is None
+
+
+def _changed_register(tmp_path: Path) -> tuple[Path, int]:
+    """The CFIA file with one row changed (J101/J163: only J101 listed), and its row index."""
+    data = _rows()
+    target = next(i for i, r in enumerate(data["projects"]) if "J101" in r["name"])
+    data["projects"][target]["oecd"] = ["MON-00101-8"]
+    path = tmp_path / "cfia_records.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path, target
+
+
+def test_cli_import_acts_as_a_named_user_through_the_workflow(loaded_copy, tmp_path):
+    """`bch register import --as EMAIL`: an authorized user's changed row becomes a draft and a
+    publishing request (no new revision), a re-import makes no second request, the focal
+    point's import publishes it (one revision), and a re-import then changes nothing. An
+    unknown account, or one of another country, imports nothing (exit 1, the reason)."""
+    svc = loaded_copy
+    nau = add_user(svc, "nau@canada.example.org", "nau", "CA", password=PASSWORD)
+    nfp = add_user(svc, NFP, "nfp", "CA", password=PASSWORD)
+    add_user(svc, "nfp@kenya.example.org", "nfp", "KE", password=PASSWORD)
+    path, target = _changed_register(tmp_path)
+
+    code, out = _cli(svc, "import", path, as_email=None)
+    assert code == 2 and "--as" in out  # the account is required
+    code, out = _cli(svc, "import", path, as_email="nobody@example.org")
+    assert code == 1 and "no confirmed account" in out and "nobody@example.org" in out
+    code, out = _cli(svc, "import", path, as_email="nfp@kenya.example.org")
+    assert code == 1 and svc.workflow.list_requests(nfp) == []  # not Kenya's register
+
+    code, out = _cli(svc, "preview", path, as_email="nau@canada.example.org")
+    row = next(r for r in json.loads(out)["rows"] if r["row"] == target + 1)
+    assert row["status"] == "changed" and not json.loads(out)["imported"]
+    ident = row["identifier"]
+    revision = svc.records.get(ident).doc.latest_revision
+
+    code, out = _cli(svc, "import", path, as_email="nau@canada.example.org")
+    report = json.loads(out)
+    assert code == 2 and report["imported"] is True  # the two invalid rows, as before
+    assert report["counts"]["changed"] == 1 and report["counts"]["requested"] == 1
+    assert "published" not in report["counts"]
+    row = next(r for r in report["rows"] if r["row"] == target + 1)
+    assert row["result"] == "requested" and row["request"]
+    assert svc.records.get(ident).doc.latest_revision == revision  # not published yet
+    requests = svc.workflow.list_requests(nau)
+    assert [r["id"] for r in requests] == [row["request"]]
+
+    code, out = _cli(svc, "import", path, as_email="nau@canada.example.org")  # again
+    again = json.loads(out)
+    assert again["counts"]["pending"] == 1 and "requested" not in again["counts"]
+    assert [r["id"] for r in svc.workflow.list_requests(nau)] == [row["request"]]
+
+    code, out = _cli(svc, "import", path, as_email=NFP)  # the focal point publishes it
+    done = json.loads(out)
+    assert done["counts"]["published"] == 1
+    view = svc.records.get(ident)
+    assert view.doc.latest_revision == revision + 1
+    assert len(view.document["modifiedOrganisms"]) == 1  # the register's change, published
+    code, out = _cli(svc, "import", path, as_email=NFP)
+    final = json.loads(out)
+    assert final["counts"]["unchanged"] == 99 and "published" not in final["counts"]
+    assert svc.records.get(ident).doc.latest_revision == revision + 1
 
 
 def _csv(rows: list[dict]) -> bytes:

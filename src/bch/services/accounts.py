@@ -343,6 +343,18 @@ class AccountService:
         self.usage.used(row.id, now, row.last_used_at)
         return principal
 
+    def principal_of_email(self, email: str) -> Principal:
+        """The principal of a confirmed account, for an operator's command acting as that user
+        (`bch register import --as EMAIL`): its roles, nothing more. NotFound otherwise."""
+        with self.db.reading() as conn:
+            user = self.users.by_email(conn, email)
+            if user is None or user.confirmed_at is None:
+                raise NotFound(
+                    f"no confirmed account with the e-mail {email!r}",
+                    errors=[{"code": "Error.NotFound", "path": "as", "message": email}],
+                )
+            return self.users.principal(conn, user)
+
     # -- web sessions ---------------------------------------------------------------------------
     def start_session(self, user: User) -> Session:
         token, csrf = new_token(), new_token()

@@ -328,8 +328,8 @@ class Services:
 
     def readiness(self) -> tuple[bool, dict[str, object]]:
         """What GET /readyz answers: ready when the database answers, every migration of this
-        release is applied and the search index is built (starting its build if it is not:
-        a small database is indexed at once, a large one in the background)."""
+        release is applied and the search index is built (starting its build in the
+        background if it is not: the answer is then 503 "search index building")."""
         problems: list[str] = []
         out: dict[str, object] = {"database": self.db.name}
         try:
@@ -347,12 +347,11 @@ class Services:
         if index is None:
             out["searchIndex"] = "off"
         elif not problems:
-            if index.status != "ready":
-                with index.use():
-                    pass
-            out["searchIndex"] = index.status
-            if index.status != "ready":
-                problems.append(f"search index {index.status}")
+            # started in the background, never built inside the probe's request (minutes on a
+            # large database): "search index building" until it is ready
+            out["searchIndex"] = index.start()
+            if out["searchIndex"] != "ready":
+                problems.append(f"search index {out['searchIndex']}")
         out["status"] = "ready" if not problems else "not ready"
         out["problems"] = problems
         return not problems, out

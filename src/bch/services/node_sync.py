@@ -7,12 +7,15 @@ A failed round (the central unreachable, or a malformed or truncated answer) is 
 state; the node backs off (exponential, with jitter) and keeps serving.
 
 Wake-up: `GET /api/v1/changes/stream` on the central (server-sent events) wakes the loop as soon
-as a change is committed there; polling every BCH_NODE_POLL_SECONDS is the fallback."""
+as a change is committed there; polling every BCH_NODE_POLL_SECONDS is the fallback. A record
+queued by another process (`bch node submit`, a worker of `bch serve --workers N`) is seen within
+OUTBOX_CHECK seconds."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +40,7 @@ from bch.storage.database import Database
 from bch.storage.node_state import NodeState, NodeStateRepository, OutboxItem
 
 log = logging.getLogger("bch.node")
+OUTBOX_CHECK = 1.0  # seconds between looks at the outbox while the loop waits
 
 __all__ = ["CentralError", "NodeSync", "SyncReport"]
 
@@ -240,9 +244,26 @@ class NodeSync:
                 delay = backoff_delay(failures, cap=self.poll_seconds)
                 log.exception("node sync failed")
             if failures == 0:
-                self.wake.wait(delay)
+                self._idle(delay, stop)
             else:
                 stop.wait(delay)
+
+    def _idle(self, delay: float, stop: threading.Event) -> None:
+        """Wait until woken (the central's event stream, a submit in this process), stopped,
+        `delay` passed, or a record was queued by another process: `bch node submit`, or a
+        publish in one of `bch serve --workers N`'s workers, which cannot set this process's
+        event (one small query on the outbox every OUTBOX_CHECK seconds)."""
+        end = time.monotonic() + delay
+        while not stop.is_set():
+            left = end - time.monotonic()
+            if left <= 0 or self.wake.wait(min(left, OUTBOX_CHECK)):
+                return
+            try:
+                with self.db.reading() as conn:
+                    if self.repo.counts(conn).get("pending"):
+                        return
+            except Exception:  # noqa: BLE001 - the database answers again later: keep waiting
+                log.debug("the outbox could not be read", exc_info=True)
 
     def _listen(self, stop: threading.Event) -> None:
         """Follow the central's event stream; each event wakes the loop."""

@@ -220,11 +220,7 @@ class RecordService:
         here = self.store.document_by_identifier(conn, identifier)
         if here is not None and here.id == doc_id and here.latest_revision >= number:
             return False  # replayed (a node resuming): nothing to validate or derive
-        schema = (document.get("header") or {}).get("schema")
-        try:
-            rt = self.registry.record_type(str(schema))
-        except UnknownSchema as exc:
-            raise ValidationFailed(str(exc)) from None
+        rt = self._mirrored_type(document)
         result = self._validator(conn).validate(document, strict=False)
         warnings = [p.as_dict() for p in (*result.errors, *result.warnings)]
         owner = derive.owner_of(rt, document)
@@ -234,6 +230,18 @@ class RecordService:
         uid = f"{rt.realm}-{rt.short_code}-{owner}-{doc_id}-{number}"
         tx.record(RecordEvent("publish", uid, new.identifier, rt.realm, rt.name, owner, number, by))
         return True
+
+    def _mirrored_type(self, document: dict[str, Any]) -> RecordType:
+        """The record type of a central's document: its schema in its realm (`header.realm`,
+        BCH unless given: a CHM organization stays CHM-ORG, its UID the central's)."""
+        header = document.get("header") or {}
+        realm = header.get("realm")
+        try:
+            return self.registry.record_type(
+                str(header.get("schema")), realm if isinstance(realm, str) else None
+            )
+        except UnknownSchema as exc:
+            raise ValidationFailed(str(exc)) from None
 
     def mirror_many(
         self, tx: Transaction, items: list[tuple[dict[str, Any], int, int]], *, by: str
@@ -254,10 +262,7 @@ class RecordService:
                 changed += self.mirror(tx, document, doc_id, number, by=by)
                 lookups = _Lookups.cached(self.linked_lookup(conn), self.organism_types(conn))
                 continue  # a record changed here: what the batch read of it is read anew
-            try:
-                rt = self.registry.record_type(str(document["header"].get("schema")))
-            except UnknownSchema as exc:
-                raise ValidationFailed(str(exc)) from None
+            rt = self._mirrored_type(document)
             owner = derive.owner_of(rt, document)
             news.append(self._new_revision(conn, rt, document, owner, by, [], lookups))
             keys.append((doc_id, number))

@@ -7,9 +7,10 @@ a country's own register file, mapped to record documents by a mapping (bch.regi
 * A row only sets the fields the mapping names; the other fields of an existing record stay.
   Unchanged rows make no revision; changed rows make one; rows absent from the file but
   imported before are reported as removed, never deleted.
-* The operator's import (``bch register import``) publishes in one transaction; a national user's
-  import (API, web) goes through the publishing workflow: a draft per row, published directly
-  by the focal point or sent as a publishing request (services/permissions.py).
+* An import acts as a named account (``bch register import --as EMAIL``, the API, the web) and
+  goes through the publishing workflow: a draft per row, published directly by the focal point
+  or sent as a publishing request (services/permissions.py). Only a caller without a principal
+  (bench/bench_registers.py) publishes directly, in one transaction.
 """
 
 from __future__ import annotations

@@ -263,6 +263,23 @@ class LiveIndex:
                 self._index = None
             yield self._index
 
+    def start(self) -> str:
+        """Start building the index in a background thread if it is neither built nor being
+        built, and return its status at once (never builds in the caller's thread: what a
+        readiness probe asks, whatever the database's size). A search holding the lock (it
+        may be building a small index in its own request) is not waited for."""
+        if not self._lock.acquire(blocking=False):
+            return "ready" if self._index is not None else "building"
+        try:
+            if self._index is None and self._builder is None:
+                self._builder = threading.Thread(
+                    target=self._build_in_background, name="bch-search-index", daemon=True
+                )
+                self._builder.start()
+            return self.status
+        finally:
+            self._lock.release()
+
     def _sync_or_start(self) -> None:
         if self._index is not None:
             with self.engine.connect() as conn:
