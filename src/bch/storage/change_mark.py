@@ -6,7 +6,10 @@ statement's compilation lookup and a rollback: about ten times the query itself.
 statement runs on a DBAPI connection outside any transaction, so it sees every commit made
 until then, by any process. On a SQLite file the connection is this object's own (one SQLite
 statement on it costs tens of microseconds), opened again when the engine was disposed (a
-restore); on PostgreSQL it is borrowed from the engine's pool for the statement."""
+restore); on PostgreSQL it is borrowed from the engine's pool for the statement.
+
+When it moved, `change_tags` says what the new changes touched (storage/read_deps.py tags), so
+that the caches forget only the answers made of it."""
 
 from __future__ import annotations
 

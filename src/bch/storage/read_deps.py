@@ -3,7 +3,7 @@ change touches what it was made of, not until any change).
 
 While `tracking()` is open in a thread (or task), the reads of this package note tags:
 
-* ``("doc", identifier)``: a record was read (every DocumentRow built, services/rows.py), or
+* ``("doc", identifier)``: a record was read (every DocumentRow built, storage/rows.py), or
   asked for by identifier and perhaps not found, or the records referencing it were listed;
 * ``("lmo", key)``: the records, detection methods or reported approvals of an OECD UID key;
 * ``ANY``: something a change of any record may alter (a list or a count over many records).

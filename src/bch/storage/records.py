@@ -391,16 +391,20 @@ class RecordRepository:
         return out
 
     def lmo_documents_by_key(
-        self, conn: Connection, key: str, *, scope: ReadScope
+        self, conn: Connection, key: str, *, scope: ReadScope, kind: str | None = None
     ) -> list[tuple[str, DocumentRow]]:
-        """LMO records in scope registered with an OECD UID key: (exact|component, record)."""
+        """LMO records in scope registered with an OECD UID key: (exact|component, record);
+        with `kind`, only those (a common event is a component of hundreds of stacks: asking
+        for the exact ones does not read those)."""
         note_lmo_keys((key,))
-        rows = conn.execute(
+        stmt = (
             select(lmo_uids.c.kind, documents)
             .join(documents, documents.c.id == lmo_uids.c.document_id)
             .where(lmo_uids.c.uid_key == key, scope_filter(scope))
-            .order_by(documents.c.id)
         )
+        if kind is not None:
+            stmt = stmt.where(lmo_uids.c.kind == kind)
+        rows = conn.execute(stmt.order_by(documents.c.id))
         return [(r.kind, document_from(r._mapping)) for r in rows]
 
     def latest_bodies(self, conn: Connection, doc_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
