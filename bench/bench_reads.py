@@ -69,7 +69,7 @@ def _script(root: Path, name: str, paths: list[str]) -> Path:
     return lua
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """CPU time used so far by a server process and its workers."""
     import psutil
 
@@ -86,7 +86,7 @@ def wrk(
 ) -> dict:
     """Requests/s, p50 and p99 (ms) and errors of one wrk run; with the server's `pid`, the
     CPU time it spent per request (ms): what a core can serve, whatever else the machine runs."""
-    cpu = _cpu_seconds(pid) if pid else 0.0
+    cpu = cpu_seconds(pid) if pid else 0.0
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
@@ -102,7 +102,7 @@ def wrk(
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     done = int(re.search(r"(\d+) requests in", out).group(1))
-    cpu_ms = (_cpu_seconds(pid) - cpu) * 1000 / max(done, 1) if pid else float("nan")
+    cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / max(done, 1) if pid else float("nan")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {

@@ -9,7 +9,13 @@ synthetic authority records labelled as such. The load generator is one client a
 BCH_RATE_EXEMPT_IPS=127.0.0.1 exempts it from the public rate limit and BCH_RATE_WRITE is raised
 for the test account, as an operator does for a trusted harvester (docs/DEPLOY.md).
 
-python -m bench.load [--seconds 60] [--users 100] [--workers N] [--soak] [--database URL]"""
+Besides latencies, the CPU time the server's processes spent per request (psutil, over the run):
+locust runs on the same cores, and other work on the machine moves latencies far more than it.
+`--profile FILE` runs one worker with every thread under cProfile (bench/profiled.py) and writes its profile to FILE at the end, then
+prints the functions with the most cumulative time (where the server's time went under the mix).
+
+python -m bench.load [--seconds 60] [--users 100] [--workers N] [--soak] [--database URL]
+                     [--profile FILE]"""
 
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.bench_reads import lmo_page_path
+from bench.bench_reads import cpu_seconds, lmo_page_path
 from bench.servers import Server, free_port
 
 HERE = Path(__file__).resolve().parent
@@ -108,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
     )
     port = free_port()
     cmd = [str(BIN / "bch"), "serve", "--port", str(port), "--database", url]
-    if args.workers:
+    if args.profile:  # one process: cProfile sees every request (written when it stops)
+        cmd = [sys.executable, "-m", "bench.profiled", args.profile, *cmd[1:], "--workers", "1"]
+    elif args.workers:
         cmd += ["--workers", str(args.workers)]
     server = Server(cmd, port, "/healthz")
     try:
@@ -141,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
             "--loglevel",
             "WARNING",
         ]
+        cpu = cpu_seconds(server.proc.pid)
         proc = subprocess.Popen(locust, env=env, stdout=subprocess.DEVNULL)
         samples: list[tuple[float, float]] = []
         start = time.monotonic()
@@ -148,9 +157,25 @@ def run(args: argparse.Namespace) -> int:
             samples.append((time.monotonic() - start, _rss_mb(server.proc.pid)))
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
-        return report(prefix, samples, args)
+        cpu = cpu_seconds(server.proc.pid) - cpu
+        load = os.getloadavg()
+        print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+        return report(prefix, samples, args, cpu)
     finally:
         server.stop()
+        if args.profile:
+            show_profile(args.profile)
+
+
+def show_profile(path: str, top: int = 40) -> None:
+    import pstats
+
+    if not Path(path).exists():
+        print(f"no profile was written to {path}")
+        return
+    stats = pstats.Stats(path)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -158,7 +183,7 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def report(prefix: Path, samples: list[tuple[float, float]], args) -> int:
+def report(prefix: Path, samples: list[tuple[float, float]], args, cpu: float = 0.0) -> int:
     rows = read_csv(Path(f"{prefix}_stats.csv"))
     print(f"{args.users} users, {args.seconds} s, bch serve workers: {args.workers or 'cores'}")
     print(f"{'request':16} {'count':>7} {'fails':>6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}")
@@ -170,6 +195,9 @@ def report(prefix: Path, samples: list[tuple[float, float]], args) -> int:
             f"{name:16} {row['Request Count']:>7} {row['Failure Count']:>6} "
             f"{float(row['Requests/s']):>7.1f} {row['50%']:>7} {row['99%']:>7}"
         )
+    total = sum(int(r["Request Count"]) for r in rows if r["Name"] != "Aggregated")
+    if total:
+        print(f"server CPU: {cpu:.1f} s in all, {1000 * cpu / total:.2f} ms per request")
     errors = Path(f"{prefix}_failures.csv")
     if errors.exists():
         for row in read_csv(errors)[:10]:
@@ -203,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--soak", action="store_true")
     ap.add_argument("--database", help="serve this database (with --paths) instead of a copy")
     ap.add_argument("--paths", help="paths.json for --database")
+    ap.add_argument("--profile", help="one worker under cProfile; its profile is written here")
     return run(ap.parse_args(argv))
 
 

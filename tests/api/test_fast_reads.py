@@ -46,15 +46,74 @@ def test_record_answer_is_kept_until_the_record_changes(services, monkeypatch):
         assert client.get(f"/api/v1/records/{ident}").status_code in (404, 410)
 
 
-def test_another_records_publication_forgets_cached_answers(services):
-    ident = services.records.publish(factories.organism("Oryza sativa")).identifier
+def _hit_or_miss(svc, cache, client, path: str):
+    """GET path; (the response, "hit" or "miss") in the cache named."""
+    cache = getattr(svc, cache)
+    hits, misses = cache.hits, cache.misses
+    r = client.get(path)
+    assert r.status_code == 200, r.text
+    assert (cache.hits - hits, cache.misses - misses) in ((1, 0), (0, 1))
+    return r, "hit" if cache.hits > hits else "miss"
+
+
+def test_a_change_forgets_only_the_answers_made_of_what_it_touched(services):
+    """Kept per record, not per change of the database: another record's publication keeps
+    the answer; a record that starts linking to it, changes its title while linking to it, or
+    stops linking to it is seen by the next read (the answer lists its referrers)."""
+    org = factories.organization("Canadian Food Inspection Agency")
+    ident = services.records.publish(org, strict=False).identifier
+    path = f"/api/v1/records/{ident}"
     with client_for(services) as client:
-        client.get(f"/api/v1/records/{ident}")
-        services.records.publish(factories.organism("Glycine max"))
-        before = (services.read_cache.hits, services.read_cache.misses)
-        assert client.get(f"/api/v1/records/{ident}").status_code == 200
-        assert services.read_cache.misses == before[1] + 1  # rendered again
-        assert services.read_cache.hits == before[0]
+        first, _ = _hit_or_miss(services, "read_cache", client, path)
+        assert _hit_or_miss(services, "read_cache", client, path)[1] == "hit"
+        services.records.publish(factories.organization("Health Canada"), strict=False)
+        again, how = _hit_or_miss(services, "read_cache", client, path)
+        assert how == "hit" and again.content == first.content
+        contact = factories.contact("Linked (synthetic)")
+        contact["organization"] = {"identifier": ident}
+        services.records.publish(contact)  # a link to it appears
+        linked, how = _hit_or_miss(services, "read_cache", client, path)
+        assert how == "miss"
+        assert [e["identifier"] for e in linked.json()["referencedBy"]] == [
+            contact["header"]["identifier"]
+        ]
+        assert "Linked (synthetic)" in linked.text
+        contact["lastName"] = "Renamed (synthetic)"
+        services.records.publish(contact)  # the referrer's title changes
+        renamed, how = _hit_or_miss(services, "read_cache", client, path)
+        assert how == "miss" and "Renamed (synthetic)" in renamed.text
+        assert "Linked (synthetic)" not in renamed.text
+        del contact["organization"]
+        services.records.publish(contact)  # the link goes
+        unlinked, how = _hit_or_miss(services, "read_cache", client, path)
+        assert how == "miss" and unlinked.json()["referencedBy"] == []
+        assert _hit_or_miss(services, "read_cache", client, path)[1] == "hit"
+
+
+def test_concurrent_misses_compute_an_answer_once(services):
+    """Single flight: requests asking at once for an answer not cached wait for one
+    computation instead of each computing it."""
+    import threading
+    import time
+
+    calls, start = [], threading.Barrier(8)
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.3)
+        return ("answer", len(calls))
+
+    def ask(out: list):
+        start.wait()
+        out.append(services.read_cache.get(("single-flight-test",), compute))
+
+    out: list = []
+    threads = [threading.Thread(target=ask, args=(out,)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and out == [("answer", 1)] * 8
 
 
 def test_cached_record_keeps_headers_and_answers_304(services):
@@ -122,11 +181,23 @@ def test_lmo_page_is_kept_per_language_and_never_shown_signed_in(loaded_copy):
         assert "/en/sign-out" in mine.text and "/en/sign-out" not in en.text
         client.cookies.clear()
         assert client.get(MON810.format(lang="en")).content == en.content
-        # a publication anywhere forgets the page: rendered again
+        # a publication that touches nothing the page shows keeps it
+        svc.records.publish(factories.authority("KE"))
         svc.records.publish(factories.organism("Zea mays"))
-        misses = svc.page_cache.misses
-        assert client.get(MON810.format(lang="en")).status_code == 200
-        assert svc.page_cache.misses == misses + 1
+        page = MON810.format(lang="en")
+        same, how = _hit_or_miss(svc, "page_cache", client, page)
+        assert how == "hit" and same.content == en.content
+        # a new revision of one of its decisions is on the next page (rendered again)
+        lmo = svc.lmos.find("MON-00810-6").record
+        decision = next(
+            d for field, d in lmo.referenced_by if field == "modifiedOrganisms"
+        ).identifier
+        body = svc.records.get(decision).document
+        marker = "zqdecision" + factories.ident("t").replace("-", "")
+        body["title"] = {**body.get("title", {}), "en": f"Decision {marker}"}
+        svc.records.publish(body, strict=False)
+        changed, how = _hit_or_miss(svc, "page_cache", client, page)
+        assert how == "miss" and marker in changed.text and marker not in en.text
         # other spellings redirect to the canonical page, from the cache too
         for spelling in ("MON-00810-6", "MON810", "MON-00810-6", "MON810"):
             r = client.get(f"/en/lmos/{spelling}", follow_redirects=False)

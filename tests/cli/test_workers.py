@@ -3,8 +3,9 @@
 Each test opens keep-alive connections until both workers hold some (psutil tells which worker
 process owns which connection), then sends requests through one worker or the other on purpose:
 failed sign-ins spread over both trip the back-off once, a rate limit counts the hits of both,
-and a record published through one worker is found by a search through the other. Run once with
-the counters in the database and once in Redis (BCH_REDIS_URL)."""
+a record published through one worker is found by a search through the other, and its new
+revision and new referrer are read anonymously through the other at once (its read cache held
+the record). Run once with the counters in the database and once in Redis (BCH_REDIS_URL)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import psutil
 import pytest
 
 from tests import factories
-from tests.accounts.helpers import PASSWORD, kenyan_authority
+from tests.accounts.helpers import PASSWORD, kenyan_authority, kenyan_decision
 from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,3 +273,24 @@ def test_two_workers_one_truth(services, shared):
 
         with ThreadPoolExecutor(2) as pool:
             assert list(pool.map(publish_three, (a, b))) == [[201] * 3, [201] * 3]
+
+        # 5. each worker keeps its own read cache: a write through the other is seen by its next
+        # anonymous read (the second read below is answered from worker A's cache)
+        def anonymous(worker: Worker, path: str) -> dict:
+            status, _, text = worker.call("GET", path)
+            assert status == 200, text
+            return json.loads(text)
+
+        path = f"/api/v1/records/{ident}"
+        assert anonymous(a, path) == anonymous(a, path)
+        cna["name"] = {"en": "National Biosafety Authority (renamed)", "fr": "Autorité (renommée)"}
+        assert b.call("PUT", f"/api/v1/drafts/{ident}", cna, auth)[0] in (200, 201)
+        assert b.call("POST", f"/api/v1/drafts/{ident}/publish", None, auth)[0] == 201
+        renamed = anonymous(a, path)
+        assert renamed["revision"] == 2 and "(renamed)" in json.dumps(renamed)
+        decision = kenyan_decision(ident, "Decision (synthetic)", "Décision (synthétique)")
+        linking = decision["header"]["identifier"]
+        assert b.call("PUT", f"/api/v1/drafts/{linking}", decision, auth)[0] == 201
+        assert b.call("POST", f"/api/v1/drafts/{linking}/publish", None, auth)[0] == 201
+        referrers = [e["identifier"] for e in anonymous(a, path)["referencedBy"]]
+        assert referrers == [linking]

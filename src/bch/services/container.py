@@ -184,19 +184,28 @@ class Services:
         return public_limiter(s.rate_limit, workers=workers, counters=counters)
 
     @cached_property
-    def read_cache(self):
-        """Anonymous record reads remembered until the change sequence moves (issue 15)."""
+    def change_follower(self):
+        """The change sequence as this process's read caches follow it: the latest change on
+        every look-up, and what the new changes touched when it moved (issue 15)."""
         from bch.services import policy
+        from bch.services.read_cache import ChangeFollower
+
+        def scope():
+            # what an anonymous reader may read is part of every answer: a policy that reads
+            # differently (tests/services/test_policy_reads.py replaces it) forgets them all
+            return policy.read_scope(policy.ANONYMOUS)
+
+        def schemas() -> frozenset[str]:
+            return frozenset(s for s, n in self.records.counts_by_schema().items() if n)
+
+        return ChangeFollower(self.latest_change, scope, self.engine, schemas)
+
+    @cached_property
+    def read_cache(self):
+        """Anonymous record reads remembered until a change touches them (issue 15)."""
         from bch.services.read_cache import ReadCache
 
-        latest = self.latest_change
-
-        def mark():
-            # what an anonymous reader may read is part of the answer: a policy that reads
-            # differently (tests/services/test_policy_reads.py replaces it) is a new mark too
-            return latest(), policy.read_scope(policy.ANONYMOUS)
-
-        return ReadCache(mark)
+        return ReadCache(self.change_follower)
 
     @cached_property
     def page_cache(self):
@@ -204,7 +213,7 @@ class Services:
         them: every LMO of the shipped data in one language, about 150 MB at most."""
         from bch.services.read_cache import ReadCache
 
-        return ReadCache(self.read_cache.mark, size=1024)
+        return ReadCache(self.change_follower, size=1024)
 
     @cached_property
     def latest_change(self):

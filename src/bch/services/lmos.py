@@ -51,7 +51,9 @@ class LmoService:
             raise NotFound(f"{uid_text!r} is not an OECD unique identifier ({exc})") from None
         hits = [
             doc
-            for kind, doc in self.store.lmo_documents_by_key(conn, parsed.key, scope=scope)
+            for kind, doc in self.store.lmo_documents_by_key(
+                conn, parsed.key, scope=scope, kind="exact"
+            )
             if kind == "exact" and doc.schema == "modifiedOrganism"
         ]
         if not hits:
@@ -89,7 +91,7 @@ class LmoService:
                 known = any(
                     kind == "exact" and doc.schema == "modifiedOrganism"
                     for kind, doc in self.store.lmo_documents_by_key(
-                        conn, parsed.key, scope=read_scope(ANONYMOUS)
+                        conn, parsed.key, scope=read_scope(ANONYMOUS), kind="exact"
                     )
                 )
                 item = _reported(r, parsed.key)

@@ -200,7 +200,9 @@ class RegisterService:
                     continue
                 hits = [
                     doc.identifier
-                    for how, doc in self.store.lmo_documents_by_key(conn, key, scope=scope)
+                    for how, doc in self.store.lmo_documents_by_key(
+                        conn, key, scope=scope, kind="exact"
+                    )
                     if how == "exact" and doc.schema == "modifiedOrganism"
                 ]
                 out[text] = hits[0] if len(hits) == 1 else None

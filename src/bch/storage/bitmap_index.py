@@ -228,7 +228,10 @@ class LiveIndex:
     def __init__(self, engine: Engine, snapshot: Path | None = None):
         self.engine = engine
         self.snapshot = snapshot  # where a large index is saved between runs (None: never)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held to bring the index up to date, never to read it
+        self._idle = threading.Condition(self._lock)  # no search reads the index any more
+        self._readers = 0
+        self._mine = threading.local()  # how many uses this thread is inside
         self._index: BitmapIndex | None = None
         self._builder: threading.Thread | None = None
         self.built_in: float | None = None
@@ -255,13 +258,28 @@ class LiveIndex:
 
     @contextmanager
     def use(self) -> Iterator[BitmapIndex | None]:
+        """The index, brought up to date first, for reading: searches read it at the same
+        time (issue 15: one search at a time made the load's p99); a change is applied only
+        when no search is reading (the next searches wait for it, then read the new state)."""
+        nested = getattr(self._mine, "reading", 0)
         with self._lock:
             try:
-                self._sync_or_start()
+                if not nested:  # a thread reading already would wait for itself
+                    self._sync_or_start()
             except Exception:  # a half-applied change must not be searched: answer from SQL
                 log.exception("the search index could not be brought up to date; rebuilding")
                 self._index = None
-            yield self._index
+            index = self._index
+            self._readers += 1
+        self._mine.reading = nested + 1
+        try:
+            yield index
+        finally:
+            self._mine.reading = nested
+            with self._lock:
+                self._readers -= 1
+                if not self._readers:
+                    self._idle.notify_all()
 
     def start(self) -> str:
         """Start building the index in a background thread if it is neither built nor being
@@ -281,16 +299,22 @@ class LiveIndex:
             self._lock.release()
 
     def _sync_or_start(self) -> None:
-        if self._index is not None:
+        while self._index is not None:
             with self.engine.connect() as conn:
                 latest = last_change(conn)  # one query when nothing changed (every search)
-                if latest != self._index.mark:
-                    upto = latest[0] if latest else 0
-                    moved_on = change_at(conn, self._index.seq) == self._index.mark
-                    if not moved_on or upto - self._index.seq > REBUILD_OVER:
-                        self._index = None  # reset, restored, or too far behind: rebuild
-                    else:
-                        self._index.apply_changes(conn, upto)
+                if latest == self._index.mark:
+                    break
+                if self._readers:  # searches read the index: wait, then look again
+                    conn.close()
+                    self._idle.wait()
+                    continue
+                upto = latest[0] if latest else 0
+                moved_on = change_at(conn, self._index.seq) == self._index.mark
+                if not moved_on or upto - self._index.seq > REBUILD_OVER:
+                    self._index = None  # reset, restored, or too far behind: rebuild
+                else:
+                    self._index.apply_changes(conn, upto)
+                break
         if self._index is None and self._builder is None:
             with self.engine.connect() as conn:
                 size = conn.execute(select(func.count()).select_from(documents)).scalar_one()

@@ -6,16 +6,21 @@ statement's compilation lookup and a rollback: about ten times the query itself.
 statement runs on a DBAPI connection outside any transaction, so it sees every commit made
 until then, by any process. On a SQLite file the connection is this object's own (one SQLite
 statement on it costs tens of microseconds), opened again when the engine was disposed (a
-restore); on PostgreSQL it is borrowed from the engine's pool for the statement."""
+restore); on PostgreSQL it is borrowed from the engine's pool for the statement.
+
+When it moved, `change_tags` says what the new changes touched (storage/read_deps.py tags), so
+that the caches forget only the answers made of it."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, select
 
-from bch.storage.tables import changes
+from bch.storage.read_deps import Tag
+from bch.storage.tables import changes, documents, lmo_uids, record_links
 
 SQL = f"SELECT seq, document_id, revision, at FROM {changes.name} ORDER BY seq DESC LIMIT 1"
 
@@ -73,3 +78,53 @@ class LatestChange:
     def close(self) -> None:
         with self._lock:
             self._close()
+
+
+#: a batch of changes larger than this (an import) forgets every cached answer instead
+MAX_TAGGED = 256
+_CHANGED = (
+    select(
+        changes.c.seq,
+        changes.c.action,
+        changes.c.revision,
+        documents.c.id,
+        documents.c.identifier,
+        documents.c.schema,
+    )
+    .join(documents, documents.c.id == changes.c.document_id)
+    .where(changes.c.seq > bindparam("after"), changes.c.seq <= bindparam("upto"))
+    .order_by(changes.c.seq)
+    .limit(MAX_TAGGED + 1)
+)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What changes after a sequence number touched (read_deps tags), or None in `tags` when
+    they are too many to list (forget everything)."""
+
+    tags: frozenset[Tag] | None
+    published: frozenset[str]  # record types of records published (new or not)
+    deleted: frozenset[str]  # record types of deleted records
+
+
+def change_tags(engine: Engine, after: int, upto: int) -> Changed:
+    """The tags the changes after..upto touched: each changed record, what it links to now (a
+    link added points at a record whose answer lists its referrers; a link removed is already
+    covered, the answer that listed the referrer read it) and its LMO UID keys."""
+    with engine.connect() as conn:
+        rows = conn.execute(_CHANGED, {"after": after, "upto": upto}).all()
+        # too many to list, or fewer than the numbers say (never, the sequence has no gap)
+        if len(rows) > MAX_TAGGED or len(rows) < upto - after:
+            return Changed(None, frozenset(), frozenset())
+        ids = sorted({r.id for r in rows})
+        tags: set[Tag] = {("doc", r.identifier) for r in rows}
+        targets = conn.execute(
+            select(record_links.c.target_identifier).where(record_links.c.source_id.in_(ids))
+        )
+        tags.update(("doc", t) for (t,) in targets)
+        keys = conn.execute(select(lmo_uids.c.uid_key).where(lmo_uids.c.document_id.in_(ids)))
+        tags.update(("lmo", k) for (k,) in keys)
+    published = frozenset(r.schema for r in rows if r.action == "publish")
+    deleted = frozenset(r.schema for r in rows if r.action != "publish")
+    return Changed(frozenset(tags), published, deleted)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from bch.storage.read_deps import note_lmo_keys
 from bch.storage.tables import detection_method_lmos, detection_methods
 
 
@@ -55,6 +56,7 @@ class DetectionMethodRepository:
     def for_keys(self, conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
         """Methods that detect any of these LMO UID keys, one row per (method, key), with the
         method's columns and `uid_key`."""
+        note_lmo_keys(keys)
         rows = conn.execute(
             select(detection_methods, detection_method_lmos.c.uid_key)
             .join(

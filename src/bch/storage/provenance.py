@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from bch.storage.read_deps import ANY, note, note_docs, note_lmo_keys
 from bch.storage.tables import record_provenance, reported_approvals
 
 
@@ -37,6 +38,7 @@ class ProvenanceRepository:
         return changed
 
     def of(self, conn: Connection, identifier: str) -> dict[str, Any] | None:
+        note_docs((identifier,))
         row = conn.execute(
             select(record_provenance.c.data).where(record_provenance.c.identifier == identifier)
         ).first()
@@ -70,6 +72,7 @@ class ReportedApprovalRepository:
         return len(set(existing.items()) ^ set(wanted.items()))
 
     def for_keys(self, conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
+        note_lmo_keys(keys)
         rows = conn.execute(
             select(reported_approvals)
             .where(reported_approvals.c.uid_key.in_(list(keys)))
@@ -78,6 +81,7 @@ class ReportedApprovalRepository:
         return [dict(r._mapping) for r in rows]
 
     def for_country(self, conn: Connection, country: str) -> list[dict[str, Any]]:
+        note(ANY)
         rows = conn.execute(
             select(reported_approvals)
             .where(reported_approvals.c.country == country)

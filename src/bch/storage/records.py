@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from bch.records.identifiers import RecordUid
 from bch.storage.bulk import bulk_publish
 from bch.storage.database import Database
+from bch.storage.read_deps import ANY, note, note_docs, note_lmo_keys
 from bch.storage.rows import (
     DocumentRow,
     NewRevision,
@@ -284,6 +285,7 @@ class RecordRepository:
 
     # -- reads of one record --------------------------------------------------------------------
     def document_by_identifier(self, conn: Connection, identifier: str) -> DocumentRow | None:
+        note_docs((identifier,))  # found or not: a record published under it changes the answer
         row = conn.execute(_BY_IDENTIFIER, {"identifier": identifier}).first()
         return document_row(row) if row else None
 
@@ -344,6 +346,7 @@ class RecordRepository:
         limit: int = 50,
     ) -> list[DocumentRow]:
         """Live documents in the caller's read scope matching the filters, in documentID order."""
+        note(ANY)  # a list over many records: any change may alter it
         stmt = select(documents).where(scope_filter(scope))
         if schema:
             stmt = stmt.where(documents.c.schema == schema)
@@ -366,6 +369,7 @@ class RecordRepository:
         self, conn: Connection, identifier: str, *, scope: ReadScope
     ) -> list[tuple[str, DocumentRow]]:
         """Live records in scope whose latest revision references `identifier`, with the field."""
+        note_docs((identifier,))  # a change linking to it (change_tags) changes this list
         stmt = _REFERENCING_ALL if scope == EVERYTHING else _REFERENCING.where(scope_filter(scope))
         rows = conn.execute(stmt, {"identifier": identifier})
         return [(r.field, document_from(r._mapping)) for r in rows]
@@ -376,6 +380,7 @@ class RecordRepository:
         """The records of these identifiers: the live ones in `scope`, or with `scope=None`
         every one, deleted or not (to show what a reference points at, tombstones included)."""
         ids = sorted(set(identifiers))
+        note_docs(ids)  # the ones not found too: a record published under one appears
         out: dict[str, DocumentRow] = {}
         for i in range(0, len(ids), CHUNK):
             stmt = select(documents).where(documents.c.identifier.in_(ids[i : i + CHUNK]))
@@ -386,15 +391,20 @@ class RecordRepository:
         return out
 
     def lmo_documents_by_key(
-        self, conn: Connection, key: str, *, scope: ReadScope
+        self, conn: Connection, key: str, *, scope: ReadScope, kind: str | None = None
     ) -> list[tuple[str, DocumentRow]]:
-        """LMO records in scope registered with an OECD UID key: (exact|component, record)."""
-        rows = conn.execute(
+        """LMO records in scope registered with an OECD UID key: (exact|component, record);
+        with `kind`, only those (a common event is a component of hundreds of stacks: asking
+        for the exact ones does not read those)."""
+        note_lmo_keys((key,))
+        stmt = (
             select(lmo_uids.c.kind, documents)
             .join(documents, documents.c.id == lmo_uids.c.document_id)
             .where(lmo_uids.c.uid_key == key, scope_filter(scope))
-            .order_by(documents.c.id)
         )
+        if kind is not None:
+            stmt = stmt.where(lmo_uids.c.kind == kind)
+        rows = conn.execute(stmt.order_by(documents.c.id))
         return [(r.kind, document_from(r._mapping)) for r in rows]
 
     def latest_bodies(self, conn: Connection, doc_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -420,6 +430,7 @@ class RecordRepository:
         return conn.execute(select(func.count()).select_from(documents)).scalar_one()
 
     def counts_by_schema(self, conn: Connection, scope: ReadScope = EVERYTHING) -> dict[str, int]:
+        note(ANY)
         """Live records in scope per record type."""
         rows = conn.execute(
             select(documents.c.schema, func.count())

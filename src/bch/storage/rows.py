@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bch.storage.read_deps import note
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -90,6 +92,7 @@ def document_from(m: Mapping[str, Any]) -> DocumentRow:
     values = {k: m[k] for k in _DOCUMENT_COLUMNS}
     for key in ("created_at", "updated_at", "deleted_at"):
         values[key] = as_utc(values[key])
+    note(("doc", values["identifier"]))  # a cached answer made of it depends on it
     return DocumentRow(**values)
 
 

@@ -15,6 +15,7 @@ from bch.api.fast_reads import lmo_page_key
 from bch.records.identifiers import split_pinned
 from bch.records.oecd_uid import parse_uid, try_parse_uid
 from bch.services.errors import NotFound
+from bch.services.read_cache import ANY, note
 from bch.web import i18n, quicklink, worldmap
 from bch.web.common import principal_of, services, web_page
 from bch.web.display import Value
@@ -88,6 +89,7 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
 
 def _lmo_page(request: Request, lang: str, uid: str, svc, principal) -> Response:
     if try_parse_uid(uid) is None:
+        note(ANY)  # the names index follows the records: any change may move a name
         return _by_name(svc, lang, uid)
     found = svc.lmos.find(uid, principal)
     redirect = _canonical_redirect(lang, uid, found.canonical_uid)

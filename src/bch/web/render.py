@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bch.records.countries import country
 from bch.records.languages import LANGUAGES
+from bch.services.read_cache import untracked_menu
 from bch.web import i18n, labels
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -77,13 +78,18 @@ def _has_records(request: Request, schema: str) -> bool:
     svc = getattr(request.app.state, "services", None)
     if svc is None:
         return True
-    seq = svc.changes.last_sequence()
-    cached = getattr(request.app.state, "menu_schemas", None)
-    if cached is None or cached[0] != seq:
-        counts = svc.records.counts_by_schema()
-        cached = (seq, frozenset(s for s, n in counts.items() if n))
-        request.app.state.menu_schemas = cached
-    return schema in cached[1]
+
+    def schemas():
+        seq = svc.changes.last_sequence()
+        cached = getattr(request.app.state, "menu_schemas", None)
+        if cached is None or cached[0] != seq:
+            counts = svc.records.counts_by_schema()
+            cached = (seq, frozenset(s for s, n in counts.items() if n))
+            request.app.state.menu_schemas = cached
+        return cached[1]
+
+    # a cached page depends on the menu's record types, not on every record they count
+    return schema in untracked_menu(schemas)
 
 
 def _node_banner(request: Request) -> dict[str, Any] | None:
