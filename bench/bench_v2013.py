@@ -5,12 +5,17 @@ answers: a text word in `q` and a thesaurus term clause, each sorted, several pa
 
 Each page is timed on its own (the first page of a query pays for any warm-up; later pages show
 whether the work is repeated per page). A page that takes longer than BENCH_V2013_TIMEOUT
-seconds (default 900) is reported as a timeout instead of a figure."""
+seconds (default 900) is reported as a timeout instead of a figure.
+
+BENCH_V2013_MODE=latency: p50/p95 instead, of bench_api's harvester page at random offsets up to
+the end and of each broad query (BROAD: text, thesaurus terms, an exact term, a title word,
+facets) at random offsets within its hits (measure_latencies)."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import tempfile
 import time
 from pathlib import Path
@@ -18,7 +23,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench.bench_api import build
+from bch.services.container import Services
+from bench.bench_api import _harvester_pages, _pct, build
 from bench.servers import bch_server, wait_for_index
 
 SORT = "updatedDate_dt desc, identifier_s asc"
@@ -59,6 +65,71 @@ def measure_pages(client: httpx.Client, base: str, timeout: float) -> dict[str, 
     return out
 
 
+# Broad queries timed at random offsets (BENCH_V2013_MODE=latency): p50/p95 of each, beside the
+# harvester page of bench_api (its query, 100 rows, random offsets up to the last LMO).
+BROAD = {
+    **QUERIES,
+    "term_exact_traits": [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate")],
+    "title_word": [("q", "title_t:maize"), ("fq", "schema_s:modifiedOrganism")],
+    "facets_lmo": [
+        ("q", "*:*"),
+        ("fq", "schema_s:modifiedOrganism"),
+        ("facet", "true"),
+        ("facet.field", "government_s"),
+        ("facet.field", "lmoTraits_REL_ss"),
+        ("facet.mincount", "1"),
+    ],
+}
+
+
+def _timed(client: httpx.Client, urls: list[str], timeout: float) -> list[float] | str:
+    out = []
+    for u in urls:
+        began = time.perf_counter()
+        try:
+            r = client.get(u, timeout=timeout)
+        except httpx.TimeoutException:
+            return f"timeout > {timeout:.0f} s"
+        out.append(time.perf_counter() - began)
+        if r.status_code != 200:
+            raise RuntimeError(f"{u} -> {r.status_code}: {r.text[:300]}")
+    return out
+
+
+def measure_latencies(client: httpx.Client, base: str, timeout: float) -> dict[str, object]:
+    """p50/p95 of the harvester page (40 random offsets, after 5 of them as a warm-up: the
+    first page after a change walks the order, see bch.storage.search.positions; its time is
+    reported apart) and of each broad query at 10 random offsets within its hits."""
+    rnd = random.Random(5)
+    out: dict[str, object] = {}
+    probe = client.get(base + v2013_url(_LMOS, 0, 0), timeout=timeout)
+    lmos = probe.json()["response"]["numFound"]
+    pages = [base + u for u in _harvester_pages(lmos, n=45)]
+    first = _timed(client, pages[:1], timeout)
+    out["harvest_first_page_ms"] = first if isinstance(first, str) else round(first[0] * 1000)
+    _timed(client, pages[1:5], timeout)
+    lat = _timed(client, pages[5:], timeout)
+    out["harvest_page_p50_p95_ms"] = (
+        lat if isinstance(lat, str) else f"{_pct(lat, 0.5):.1f} / {_pct(lat, 0.95):.1f}"
+    )
+    print("harvest", out, flush=True)
+    for name, params in BROAD.items():
+        head = client.get(base + v2013_url(params, 0, 0), timeout=timeout)
+        found = head.json()["response"]["numFound"]
+        urls = [base + v2013_url(params, rnd.randrange(max(1, found - 20))) for _ in range(10)]
+        lat = _timed(client, urls, timeout)
+        out[name] = (
+            lat
+            if isinstance(lat, str)
+            else f"{_pct(lat, 0.5):.1f} / {_pct(lat, 0.95):.1f} ms (numFound {found:,})"
+        )
+        print(name, out[name], flush=True)
+    return out
+
+
+_LMOS = [("q", "*:*"), ("fq", "schema_s:modifiedOrganism"), ("fq", "realm_ss:bch")]
+
+
 def main() -> None:
     total = int(os.environ.get("BENCH_RECORDS", "1000000"))
     timeout = float(os.environ.get("BENCH_V2013_TIMEOUT", "900"))
@@ -71,12 +142,20 @@ def main() -> None:
         svc, load = build(path, total)
         svc.close()
         figures["load_s"] = round(load, 1)
+    else:  # migrations of this code (the benchmark server does not migrate)
+        began = time.perf_counter()
+        Services.open(f"sqlite:///{path}").close()
+        figures["migrate_s"] = round(time.perf_counter() - began, 1)
     figures["db_mb"] = round(path.stat().st_size / 2**20)
+    latency = os.environ.get("BENCH_V2013_MODE") == "latency"
     server = bch_server(path)
     try:
         with httpx.Client(timeout=timeout) as c:
             figures["search_index_build_s"] = wait_for_index(c, server)
-            figures.update(measure_pages(c, server.url(""), timeout))
+            if latency:
+                figures.update(measure_latencies(c, server.url(""), timeout))
+            else:
+                figures.update(measure_pages(c, server.url(""), timeout))
         figures["server_peak_rss_mb"] = round(server.peak_rss_mb())
     finally:
         server.stop()

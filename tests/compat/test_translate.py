@@ -79,6 +79,74 @@ def test_residual_clauses_are_evaluated_on_the_engines_hits(loaded, case):
     assert _compare(loaded, params, engine=False)["numFound"] > 3
 
 
+FACETS = [
+    [
+        *QUERIES[0],
+        ("facet", "true"),
+        ("facet.field", "schema_s"),
+        ("facet.field", "lmoTraits_REL_ss"),
+        ("facet.mincount", "1"),
+    ],
+    [  # mincount 0 (the default): every value of every record, 0 included; {!ex} of a tag
+        ("q", "*:*"),
+        ("fq", "{!tag=s}schema_s:biosafetyDecision"),
+        ("facet", "true"),
+        ("facet.field", "{!ex=s key=all_schemas}schema_s"),
+        ("facet.field", "government_s"),
+        ("facet.field", "realm_ss"),
+        ("sort", "updatedDate_dt desc, identifier_s asc"),
+    ],
+    [  # (text words are matched as the v1 search matches them, borrowed crop names included,
+        # which the evaluator's `text` does not hold: not compared here)
+        ("q", "schema_s:biosafetyDecision"),
+        ("facet", "true"),
+        ("facet.field", "government_s"),
+        ("f.government_s.facet.prefix", "c"),
+        ("facet.sort", "index"),
+        ("facet.limit", "3"),
+        ("facet.mincount", "1"),
+        ("sort", "identifier_s asc"),
+    ],
+]
+
+
+@pytest.mark.parametrize("case", range(len(FACETS)))
+def test_facets_are_the_contracts_counts(loaded, case):
+    """Facets the contract counts (columns, thesaurus closures) equal the evaluator's, with the
+    page, numFound and no index document evaluated beyond the page."""
+    params = [*FACETS[case], ("start", "2"), ("rows", "5")]
+    fast, general = SelectService(loaded), SelectService(loaded)
+    general.fast = False
+    got, want = fast.select(params), general.select(params)
+    assert fast.answered_by_engine == 1
+    assert got["response"] == want["response"] and want["response"]["numFound"] > 2
+    assert got["facet_counts"] == want["facet_counts"]
+    counts = want["facet_counts"]["facet_fields"]
+    assert all(len(v) > 0 for v in counts.values())
+    if case == 1:
+        assert 0 in counts["government_s"][1::2]  # countries without decisions are listed
+        assert len(counts["all_schemas"]) > 2  # the schema fq is excluded from its own count
+    assert len(fast._cache) <= 5
+
+
+def test_fields_whose_facet_rows_hold_more_are_not_translated(loaded):
+    """An LMO's organismType facet rows come from its crops, a record's country row from its
+    owner: clauses and facets on fields of those names are evaluated, not read from the rows."""
+    rel = SelectService(loaded).translator.rel_fields
+    assert "traits_REL_ss" in rel and "lmoTraits_REL_ss" in rel
+    assert "organismType_REL_ss" not in rel and "country_REL_ss" not in rel
+
+
+def test_facets_the_contract_cannot_count_are_evaluated(loaded):
+    params = [("q", "*:*"), ("fq", "schema_s:modifiedOrganism"), ("facet", "true")]
+    params += [("facet.field", "transformationEvent_s"), ("sort", "identifier_s asc")]
+    fast, general = SelectService(loaded), SelectService(loaded)
+    general.fast = False
+    got, want = fast.select(params), general.select(params)
+    assert fast.answered_by_engine == 0
+    assert got["facet_counts"] == want["facet_counts"] and got["response"] == want["response"]
+
+
 def test_date_ranges_and_identifiers_match_at_the_boundaries(services, monkeypatch):
     """Incremental harvests (`updatedDate_dt:[since TO *]`) cut exactly where the evaluator
     does: inclusive and exclusive ends, at a record's own timestamp and a fraction after it."""

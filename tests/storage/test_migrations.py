@@ -14,6 +14,8 @@ def _ignore_search_internals(obj, name, type_, reflected, compare_to):
         return False  # SQLite FTS5 virtual table and its shadow tables
     if type_ == "column" and name in ("words_tsv", "title_tsv"):
         return False  # PostgreSQL generated tsvectors
+    if type_ == "index" and name == "ix_documents_v2013_order":
+        return False  # an expression index (migration 0008_harvester)
     return not (type_ == "index" and name and name.startswith("ix_search_tokens_"))
 
 

@@ -117,6 +117,57 @@ def _ids(value: Any) -> list[str]:
     return [str(v["identifier"]) for v in items if isinstance(v, dict) and v.get("identifier")]
 
 
+# Fields of the documents row alone (no body, no thesaurus): a page whose `fl` asks for these
+# only is answered without reading a body (row_document).
+ROW_FIELDS = {
+    "id",
+    "identifier_s",
+    "uniqueIdentifier_s",
+    "schema_s",
+    "schemaType_s",
+    "realm_ss",
+    "government_s",
+    "title_t",
+    "createdDate_dt",
+    "updatedDate_dt",
+    "_revision_i",
+    "_state_s",
+}
+for _lang in LANGUAGES:
+    ROW_FIELDS |= {f"title_{_lang.upper()}_t", f"government_{_lang.upper()}_t"}
+
+
+def row_document(doc: DocumentRow, rt: RecordType | None) -> dict[str, Any]:
+    """The ROW_FIELDS of a record's Solr document: index_document's values for them."""
+    uid = f"{doc.uid_base}-{doc.latest_revision}"
+    out: dict[str, Any] = {
+        "id": doc.identifier,
+        "identifier_s": doc.identifier,
+        "uniqueIdentifier_s": uid.lower(),
+        "schema_s": doc.schema,
+        "schemaType_s": rt.type if rt else "reference",
+        "realm_ss": [doc.realm.lower()],
+        "title_t": display(doc.title, "en"),
+        "createdDate_dt": solr_date(doc.created_at),
+        "updatedDate_dt": solr_date(doc.updated_at),
+        "_revision_i": doc.latest_revision,
+        "_state_s": "public",
+    }
+    for lang in LANGUAGES:
+        out[f"title_{lang.upper()}_t"] = display(doc.title, lang)
+    _government(doc, out)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _government(doc: DocumentRow, out: dict[str, Any]) -> None:
+    if doc.owner != REFERENCE_OWNER:
+        out["government_s"] = doc.owner.lower()
+        c = country(doc.owner)
+        if c:
+            for lang in LANGUAGES:
+                out[f"government_{lang.upper()}_t"] = c.name.get(lang, doc.owner)
+
+
 def index_document(
     doc: DocumentRow, body: dict[str, Any], rt: RecordType | None, thesaurus: Thesaurus
 ) -> dict[str, Any]:
@@ -142,12 +193,7 @@ def index_document(
         out["description_t"] = display(description, "en")
         for lang in LANGUAGES:
             out[f"description_{lang.upper()}_t"] = display(description, lang)
-    if doc.owner != REFERENCE_OWNER:
-        out["government_s"] = doc.owner.lower()
-        c = country(doc.owner)
-        if c:
-            for lang in LANGUAGES:
-                out[f"government_{lang.upper()}_t"] = c.name.get(lang, doc.owner)
+    _government(doc, out)
     if rt is not None:
         for index_name, name in _suffixes(rt).items():
             value = body.get(name)

@@ -4,20 +4,31 @@ Each q and fq is translated into the search contract (bch.compat.translate): the
 express become filters and words of a search request in the caller's read scope (drafts and
 deleted records never appear), answered by the search service's engine like a v1 search. When
 nothing is left over and the sort is on record columns, numFound is the engine's total and the
-page is the engine's, by offset: only the page's index documents are built. Otherwise the
-residual clauses are evaluated exactly on the index documents (cached per revision) of the
-engine's hits only."""
+page is the engine's, by offset (the hits are walked once per database state, see
+bch.storage.search.positions): only the page's index documents are built, and none when `fl`
+asks for fields of the documents row only (ROW_FIELDS). Facets on schema_s, government_s,
+realm_ss and thesaurus ``_REL_ss`` fields are the contract's facet counts (a request per facet,
+without the fq its ``{!ex}`` excludes), when the engine's counts are complete. Otherwise the
+residual clauses and the facets are evaluated exactly on the index documents (cached per
+revision) of the engine's hits only."""
 
 from __future__ import annotations
 
 import fnmatch
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bch.compat.evaluate import check, is_text, matches, tokens
-from bch.compat.index_fields import SPECIAL, field_catalog, index_document
+from bch.compat.index_fields import (
+    ROW_FIELDS,
+    SPECIAL,
+    field_catalog,
+    index_document,
+    row_document,
+)
 from bch.compat.solr_query import (
     MAX_CLAUSES,
     Node,
@@ -27,18 +38,22 @@ from bch.compat.solr_query import (
     parse,
 )
 from bch.compat.translate import Plan, Translator, column_order
+from bch.records.fields import RecordType
+from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.realms import UnknownSchema
 from bch.services.errors import BadRequest
 from bch.services.numbers import MAX_INT, is_ascii_number, number_from_text
 from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.storage.rows import DocumentRow
 from bch.storage.scope import ReadScope
+from bch.storage.search.contract import FACET_SIZE
 
 if TYPE_CHECKING:
     from bch.services.container import Services
 
 MAX_ROWS = 10000
 CACHE_SIZE = 50_000  # index documents kept between requests
+FACET_BUDGET = 30.0  # seconds for each facet count of the contract (exact counts are needed)
 UNSUPPORTED = (
     "facet.query",
     "facet.pivot",
@@ -136,11 +151,18 @@ class SelectService:
         order = column_order(sort) if plan is not None else None
         universe: list[tuple[int, dict[str, Any]]] = []
         checks: list[Check] = []
-        if not facet_fields and plan is not None and not plan.residual and order is not None:
+        by_engine = plan is not None and not plan.residual and order is not None
+        counted = None  # facet counts of the contract (None: counted on index documents)
+        if by_engine and facet_fields:
+            counted = self._engine_counts(params, facet_fields, nodes, filters, scope)
+        if by_engine and (not facet_fields or counted is not None):
             found, rows_ = self.svc.search.run(
                 plan.request(scope), "ordered_ids", order, start, rows
             )
-            page_docs = self._index_docs(rows_)
+            if _row_fields_only(one.get("fl")):
+                page_docs = [row_document(r, self._record_type(r)) for r in rows_]
+            else:
+                page_docs = self._index_docs(rows_)
             self.answered_by_engine += 1
         else:
             if plan is None:  # the reference: every record, every clause evaluated
@@ -176,7 +198,9 @@ class SelectService:
         if _on(one.get("facet")):
             body["facet_counts"] = {
                 "facet_queries": {},
-                "facet_fields": {
+                "facet_fields": counted
+                if counted is not None
+                else {
                     key: self._count(params, field, universe, checks, filters, ex)
                     for field, key, ex in facet_fields
                 },
@@ -233,7 +257,8 @@ class SelectService:
         per = params.get(f"f.{field}.{name}")
         return (per or params.get(name) or [default])[-1]
 
-    def _count(self, params, field, universe, checks, filters, ex) -> list[Any]:
+    def _facet_options(self, params, field) -> tuple[int, int, str, str]:
+        """facet.limit, facet.mincount, facet.prefix and facet.sort of `field`, checked."""
         limit = _int(self._facet_opt(params, field, "facet.limit", "100"), "facet.limit", -1, None)
         mincount = _int(
             self._facet_opt(params, field, "facet.mincount", "0"), "facet.mincount", 0, None
@@ -242,6 +267,10 @@ class SelectService:
         order = self._facet_opt(params, field, "facet.sort", "count" if limit > 0 else "index")
         if order not in ("count", "index"):
             raise bad("facet.sort", "count or index")
+        return limit, mincount, prefix, order
+
+    def _count(self, params, field, universe, checks, filters, ex) -> list[Any]:
+        options = self._facet_options(params, field)
         active = [checks[0]] + [
             c for c, f in zip(checks[1:], filters, strict=True) if not (f.tags & ex)
         ]
@@ -251,11 +280,66 @@ class SelectService:
             hit = all(c.ok(i, d) for c in active)
             for v in values:
                 counts[v] = counts.get(v, 0) + (1 if hit else 0)
-        pairs = [(v, n) for v, n in counts.items() if n >= mincount and v.startswith(prefix)]
-        pairs.sort(key=(lambda p: (-p[1], p[0])) if order == "count" else (lambda p: p[0]))
-        if limit >= 0:
-            pairs = pairs[:limit]
-        return [x for pair in pairs for x in pair]
+        return _facet_list(counts, *options)
+
+    def _engine_counts(
+        self, params, facet_fields, nodes: list[Node], filters: list[Filter], scope: ReadScope
+    ) -> dict[str, list[Any]] | None:
+        """Each facet's counts from the contract's facet counts (a request per facet: the q and
+        the fq it does not exclude), when every facet is a contract facet and every count is
+        complete; else None (the facets are counted on the index documents)."""
+        need_universe = any(
+            self._facet_opt(params, f, "facet.mincount", "0") == "0" for f, *_ in facet_fields
+        )
+        plans = [self.translator.plan(n) for n in nodes]
+        tags = [set(), *[f.tags for f in filters]]
+        out: dict[str, list[Any]] = {}
+        for field, key, ex in facet_fields:
+            facet = self._contract_facet(field)
+            if facet is None:
+                return None
+            limit, mincount, prefix, order = self._facet_options(params, field)
+            active = Plan()
+            for p, t in zip(plans, tags, strict=True):
+                if not (t & ex):
+                    active.add(p)
+            counts = self._facet_counts(scope, active, *facet)
+            if counts is not None and mincount == 0:  # values of every record, count 0 or more
+                every = self._facet_counts(scope, Plan(), *facet) if need_universe else None
+                counts = None if every is None else {v: counts.get(v, 0) for v in every}
+            if counts is None:
+                return None
+            out[key] = _facet_list(counts, limit, mincount, prefix, order)
+        return out
+
+    def _contract_facet(self, field: str) -> tuple[str, Callable[[str], str | None]] | None:
+        """The contract's facet for a v2013 facet field, and its values as v2013 values."""
+        if field == "schema_s":
+            return "schema", str
+        if field == "realm_ss":
+            return "realm", str.lower
+        if field == "government_s":  # reference records have no government
+            return "country", lambda v: None if v == REFERENCE_OWNER else v.lower()
+        if field in self.translator.rel_fields:  # facet rows: each term and its broader terms
+            return self.translator.rel_fields[field], str
+        return None
+
+    def _facet_counts(
+        self, scope: ReadScope, plan: Plan, stored: str, value: Callable[[str], str | None]
+    ) -> dict[str, int] | None:
+        """value -> count over the plan's hits; None when the engine's count may be cut (its
+        FACET_SIZE most frequent values) or ran out of time."""
+        request = replace(plan.request(scope), facets=(stored,), limit=1, facet_budget=FACET_BUDGET)
+        hits = self.svc.search.run(request)
+        pairs = hits.facets.get(stored, [])
+        if hits.timed_out or len(pairs) >= FACET_SIZE:
+            return None
+        out: dict[str, int] = {}
+        for v, n in pairs:
+            name = value(v)
+            if name is not None:
+                out[name] = out.get(name, 0) + n
+        return out
 
     # -- the contract -------------------------------------------------------------------------
     def _plan(self, nodes: list[Node]) -> Plan:
@@ -288,14 +372,9 @@ class SelectService:
             for r in missing:
                 if r.id not in bodies:
                     continue
-                try:
-                    rt = self.svc.registry.record_type(r.schema, r.realm)
-                except UnknownSchema:
-                    rt = None
-                body = bodies[r.id]
                 self._cache[r.id] = (
                     r.latest_revision,
-                    index_document(r, body, rt, self.svc.thesaurus),
+                    index_document(r, bodies[r.id], self._record_type(r), self.svc.thesaurus),
                 )
         out = []
         for r in rows:
@@ -306,15 +385,59 @@ class SelectService:
             self._cache.popitem(last=False)
         return out
 
+    def _record_type(self, r: DocumentRow) -> RecordType | None:
+        try:
+            return self.svc.registry.record_type(r.schema, r.realm)
+        except UnknownSchema:
+            return None
+
+
+def _facet_list(
+    counts: dict[str, int], limit: int, mincount: int, prefix: str, order: str
+) -> list[Any]:
+    """Solr's facet_fields list: value, count, value, count... of the values kept."""
+    pairs = [(v, n) for v, n in counts.items() if n >= mincount and v.startswith(prefix)]
+    pairs.sort(key=(lambda p: (-p[1], p[0])) if order == "count" else (lambda p: p[0]))
+    if limit >= 0:
+        pairs = pairs[:limit]
+    return [x for pair in pairs for x in pair]
+
+
+def _row_fields_only(fl: str | None) -> bool:
+    """Whether `fl` names fields of the documents row only (no wildcard, no body field)."""
+    names = (fl or "").replace(",", " ").split()
+    return bool(names) and all(
+        n.rpartition(":")[2] in ROW_FIELDS or n.rpartition(":")[2] == "score" for n in names
+    )
+
+
+# Facet fields that hold more than a record's own field (bch.services.facets.facet_document:
+# every record's country, an LMO's organism types taken from its crops, ...): a field of the same
+# name is not its facet rows.
+DERIVED_FACETS = {
+    "realm",
+    "schema",
+    "country",
+    "region",
+    "subregion",
+    "organism",
+    "organismType",
+    "lmoUid",
+    "decisionScope",
+    "decisionDate",
+    "detectionMethodInRecord",
+}
+
 
 def _term_fields(svc: Services) -> tuple[dict[str, str], dict[str, str]]:
     """Index names of thesaurus fields -> their facet field: `X_REL_ss` (the term or a narrower
-    one) and `X_ss`/`X_s` (exactly the term), BCH aliases included (bch.compat.index_fields)."""
+    one) and `X_ss`/`X_s` (exactly the term), BCH aliases included (bch.compat.index_fields),
+    except fields whose facet rows hold more than the field (DERIVED_FACETS)."""
     rel: dict[str, str] = {}
     exact: dict[str, str] = {}
     for rt in svc.registry.all():
         for name, f in rt.fields.items():
-            if f.type == "term" and not f.confidential:
+            if f.type == "term" and not f.confidential and name not in DERIVED_FACETS:
                 rel[f"{name}_REL_ss"] = name
                 exact[f"{name}_ss" if f.many else f"{name}_s"] = name
     for alias, name in SPECIAL.items():

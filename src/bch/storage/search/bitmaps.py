@@ -7,8 +7,9 @@ rows are read from the database.
 
 Filters that are not facet bitmaps become one from a small SQL query of the SQL engine (lmoUid,
 hasDetectionMethod, updatedAt ranges, identifiers, v2013 date ranges). Sorting by title or
-updatedAt, and the v2013 column orders, use the SQL engine's page with the same request,
-restricted to the hits (or, above IN_LIST_MAX hits, to the database's own full-text match)."""
+updatedAt uses the SQL engine's page with the same request, restricted to the hits (or, above
+IN_LIST_MAX hits, to the database's own full-text match); the v2013 column orders are the SQL
+engine's positions (bch.storage.search.positions)."""
 
 from __future__ import annotations
 
@@ -82,6 +83,8 @@ class BitmapSearch(SearchBackend):
     def ordered_ids(
         self, request: SearchRequest, order: list[tuple[str, bool]], start: int, rows: int
     ) -> tuple[int, list[DocumentRow]]:
+        if order:  # the SQL engine's positions: walked once per database state
+            return self.sql.ordered_ids(request, order, start, rows)
         with self.live.use() as index, self.sql.db.reading() as conn:
             if index is None:
                 raise NotReady
@@ -89,12 +92,9 @@ class BitmapSearch(SearchBackend):
             total = len(hits)
             if rows == 0 or start >= total:
                 return total, []
-            if not order:
-                ids = list(hits[start : start + rows])
-                found = self.sql.documents_by_ids(conn, ids)
-                return total, [found[i] for i in ids if i in found]
-            where = self._sql_where(conn, request, hits)
-            return total, self.sql.ordered_rows(conn, where, order, start, rows)
+            ids = list(hits[start : start + rows])
+            found = self.sql.documents_by_ids(conn, ids)
+            return total, [found[i] for i in ids if i in found]
 
     # -- the hits -------------------------------------------------------------------------------
     def _hits(

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Text, cast, func, text
+from sqlalchemy import Connection, Integer, Text, cast, func, literal_column, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.selectable import Subquery
 
@@ -61,6 +61,12 @@ class SearchDialect:
     def second_bound(self, moment: datetime) -> Any:
         return moment
 
+    def second_order(self, column: Any) -> Any:
+        """`second_key` as the v2013 order: the expression of the documents' order index
+        (migration 0008_harvester), written with literal constants so the database sees it is
+        the indexed one."""
+        return self.second_key(column)
+
     def code_point(self, column: Any) -> Any:
         """A text column ordered by code point (as Python compares strings)."""
         return column
@@ -97,7 +103,8 @@ class SqliteSearchDialect(SearchDialect):
             raw.set_progress_handler(None, 0)
 
     def second_key(self, column: Any) -> Any:
-        return func.substr(cast(column, Text), 1, 19)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'
+        # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'; constants inline: the index's expression
+        return func.substr(cast(column, Text), literal_column("1"), literal_column("19"))
 
     def second_bound(self, moment: datetime) -> Any:
         # keys are 'YYYY-MM-DD HH:MM:SS' strings: a bound with a fraction of a second sorts
@@ -137,6 +144,12 @@ class PostgresSearchDialect(SearchDialect):
 
     def second_key(self, column: Any) -> Any:
         return func.date_trunc("second", column)
+
+    def second_order(self, column: Any) -> Any:
+        # the same order as second_key; in UTC without a zone, the expression is immutable
+        # (indexable): date_trunc of a timestamptz depends on the session's time zone
+        utc = func.timezone(literal_column("'UTC'"), column)
+        return func.date_trunc(literal_column("'second'"), utc)
 
     def code_point(self, column: Any) -> Any:
         return column.collate("C")

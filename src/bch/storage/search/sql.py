@@ -11,6 +11,7 @@ not match, an SQL expression (one title match per word), so the database orders 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from bch.records.identifiers import REFERENCE_OWNER
+from bch.storage.bitmap_index import last_change
 from bch.storage.database import Database
 from bch.storage.rows import DocumentRow, document_from
 from bch.storage.scope import scope_filter
@@ -44,6 +46,7 @@ from bch.storage.search.contract import (
     SearchRequest,
 )
 from bch.storage.search.dialect import BudgetExceeded, search_dialect
+from bch.storage.search.positions import Positions
 from bch.storage.tables import (
     detection_method_lmos,
     documents,
@@ -69,6 +72,7 @@ class SqlSearch(SearchBackend):
     def __init__(self, db: Database):
         self.db = db
         self.dialect = search_dialect(db.name)
+        self.positions = Positions()  # v2013 offset pages (ordered_ids)
 
     # -- the contract ---------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchHits:
@@ -87,26 +91,31 @@ class SqlSearch(SearchBackend):
     def ordered_ids(
         self, request: SearchRequest, order: list[tuple[str, bool]], start: int, rows: int
     ) -> tuple[int, list[DocumentRow]]:
-        with self.db.reading() as conn:
-            where = self.where(conn, request)
-            total = conn.execute(select(func.count()).where(*where)).scalar_one()
-            if rows == 0 or start >= total:
-                return total, []
-            return total, self.ordered_rows(conn, where, order, start, rows)
+        """The hits in `order` are walked once per database state (bch.storage.search.positions):
+        the total is their number, a page a slice of them, and only the page's rows are read."""
+        key = (replace(request, after=None, limit=0, include_total=False), tuple(order))
+        with self.db.reading() as conn, conn.begin():
+            state = last_change(conn)
+            ids = self.positions.ordered(
+                key, state, lambda: self._ordered_walk(conn, request, order)
+            )
+            page = list(ids[start : start + rows])
+            found = self.documents_by_ids(conn, page)
+        return len(ids), [found[i] for i in page if i in found]
 
-    def ordered_rows(
-        self, conn: Connection, where: list, order: list[tuple[str, bool]], start: int, rows: int
-    ) -> list[DocumentRow]:
+    def _ordered_walk(self, conn: Connection, request: SearchRequest, order) -> Any:
         keys = []
         for column, descending in order:
             key = self.order_key(column)
             keys.append(key.desc() if descending else key.asc())
-        stmt = select(documents).where(*where).order_by(*keys, documents.c.id.asc())
-        return [document_from(r._mapping) for r in conn.execute(stmt.offset(start).limit(rows))]
+        if "identifier" not in [c for c, _d in order]:  # identifiers are unique: no tie left
+            keys.append(documents.c.id.asc())
+        stmt = select(documents.c.id).where(*self.where(conn, request)).order_by(*keys)
+        return conn.execute(stmt)
 
     def order_key(self, column: str) -> Any:
         if column in DATE_COLUMNS:
-            return self.dialect.second_key(DATE_COLUMNS[column])
+            return self.dialect.second_order(DATE_COLUMNS[column])
         key = ORDER_COLUMNS[column]
         return key if column == "revision" else self.dialect.code_point(key)
 

@@ -1,0 +1,69 @@
+"""Positions: the ordered ids of a search's hits at one state of the database, for surfaces that
+page by offset (the v2013 index: `start` up to the end, sorted on record columns).
+
+An OFFSET page makes the database walk (and, without an index in that order, sort) every hit
+before the page, for every page: a harvester paging a million records pays the whole walk a
+page. Here the walk is done once per (request, order) and database state: its ids are kept in
+order (8 bytes a hit), so numFound is their number and a page is a slice of them; only the
+page's rows are read. The state is the latest change (bch.storage.bitmap_index.last_change:
+every publish and deletion writes one), read in the page's own transaction: a change moves it
+and the next page walks again, so a page is never older than the data it is read from.
+
+At most MAX_ENTRIES lists and MAX_IDS ids are kept (least recently used first out)."""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+
+MAX_ENTRIES = 32
+MAX_IDS = 4_000_000  # 32 MB of ids at most
+FETCH = 10_000  # ids fetched from the database at a time
+
+
+class Positions:
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_ids: int = MAX_IDS):
+        self.max_entries = max_entries
+        self.max_ids = max_ids
+        self._lists: OrderedDict[Hashable, tuple[Hashable, array]] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+        self.walks = 0  # lists built (tests and benchmarks read it)
+
+    def ordered(
+        self, key: Hashable, state: Hashable, walk: Callable[[], Iterable[tuple[int, ...]]]
+    ) -> array:
+        """The ids of `key`'s hits in order at database `state`: kept, or walked now (`walk`
+        yields rows whose first value is the id, in order)."""
+        with self._lock:
+            kept = self._lists.get(key)
+            if kept is not None and kept[0] == state:
+                self._lists.move_to_end(key)
+                return kept[1]
+        ids = array("q")
+        rows = iter(walk())
+        while True:
+            chunk = [r[0] for _, r in zip(range(FETCH), rows, strict=False)]
+            if not chunk:
+                break
+            ids.extend(chunk)
+        self.walks += 1
+        with self._lock:
+            for other in [k for k, (s, _ids) in self._lists.items() if k == key or s != state]:
+                self._held -= len(self._lists.pop(other)[1])  # replaced, or of a past state
+            if len(ids) <= self.max_ids:
+                self._lists[key] = (state, ids)
+                self._held += len(ids)
+            while self._lists and (
+                len(self._lists) > self.max_entries or self._held > self.max_ids
+            ):
+                _key, (_state, dropped) = self._lists.popitem(last=False)
+                self._held -= len(dropped)
+        return ids
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lists.clear()
+            self._held = 0
