@@ -17,7 +17,7 @@ from bch.storage.rows import utcnow
 from tests import factories
 from tests.oai.live import live_server
 from tests.security.xss_corpus import LANGS, MARK, PAYLOADS, RAN, hostile_name, hostile_names
-from tests.web.browser import ARGS, CHROMIUM, Walk, require_chromium
+from tests.web.browser import Walk, require_chromium
 from tests.web.conftest import PASSWORD
 
 sync_api = require_chromium()
@@ -85,11 +85,8 @@ def site(tmp_path_factory) -> Iterator[tuple[str, Services, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium  # the worker's chromium (tests/conftest.py); each Walk has its own context
 
 
 def inert(walk: Walk, dialogs: list[str], what: str) -> None:
