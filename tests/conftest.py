@@ -176,6 +176,18 @@ def loaded(request, tmp_path_factory) -> Iterator[Services]:
         yield svc
 
 
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless chromium per worker for the browser tests (one xdist group, so one worker),
+    instead of a playwright driver and a chromium started per module (1-2 s of CPU each). Tests
+    never share a page, cookies or storage: each opens a context of its own
+    (tests/web/browser.py, Walk), as it did in a browser of its own."""
+    from tests.web.browser import launch, require_chromium
+
+    with launch(require_chromium()) as browser:
+        yield browser
+
+
 @pytest.fixture(params=BACKENDS)
 def loaded_copy(request, tmp_path) -> Iterator[Services]:
     """A writable copy of the database loaded with the shipped real data, per test."""

@@ -110,3 +110,16 @@ def test_the_next_test_gets_services_of_its_own(services, request):
         body = {"email": "tight@example.org", "password": PASSWORD}
         codes = [client.post("/api/v1/auth/token", json=body).status_code for _ in range(3)]
     assert codes == [200, 200, 200]
+
+
+@pytest.mark.parametrize("services", ["postgres"], indirect=True)
+@pytest.mark.parametrize("loaded_copy", ["postgres"], indirect=True)
+def test_postgres_test_databases_commit_without_waiting_for_the_disk(services, loaded_copy):
+    """Every database the suite creates on PostgreSQL (the worker's, each copy of the loaded
+    template) has synchronous_commit off (tests/postgres.py), and a commit is still seen at once
+    by another connection."""
+    for svc in (services, loaded_copy):
+        with svc.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "off"
+    services.records.publish(factories.organism(f"{WORD} mays"), by="test")
+    assert _count(services) == 1

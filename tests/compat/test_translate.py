@@ -6,13 +6,15 @@ answers."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pytest
 
 from bch.compat.select import SelectService
 from bch.compat.solr_query import parse
 from bch.compat.translate import Translator
+from bch.storage import records as record_store
+from bch.storage.rows import utcnow
 from tests import factories
 
 HARVEST = [
@@ -150,12 +152,16 @@ def test_facets_the_contract_cannot_count_are_evaluated(loaded):
 def test_date_ranges_and_identifiers_match_at_the_boundaries(services, monkeypatch):
     """Incremental harvests (`updatedDate_dt:[since TO *]`) cut exactly where the evaluator
     does: inclusive and exclusive ends, at a record's own timestamp and a fraction after it."""
-    for batch in range(3):  # three different seconds
-        if batch:
-            time.sleep(1.05)
+    # three different seconds, all past (`[* TO NOW]` holds them all): the store's clock set
+    # 1.05 s apart, instead of sleeping 1.05 s twice per backend between real publishes
+    start = utcnow() - timedelta(seconds=3)
+    for batch in range(3):
+        stamp = start + timedelta(seconds=1.05 * batch)
+        monkeypatch.setattr(record_store, "utcnow", lambda stamp=stamp: stamp)
         services.records.publish_many(
             [factories.organism(n) for n in ("Zea mays", "Glycine max")], by="test"
         )
+    monkeypatch.setattr(record_store, "utcnow", utcnow)
     base = [("q", "*:*"), ("fq", "schema_s:organism"), ("rows", "50")]
     base += [("fl", "identifier_s,updatedDate_dt,createdDate_dt")]
     docs = _compare(services, [*base, ("sort", "updatedDate_dt asc")], monkeypatch)["docs"]

@@ -18,7 +18,7 @@ from bch.services.container import Services
 from tests.oai.live import live_server
 from tests.templates import shipped_copy
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import ARGS, CHROMIUM, Walk, sync_api
+from tests.web.test_browser import Walk
 
 pytestmark = pytest.mark.xdist_group("browser")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -33,11 +33,8 @@ def server(request, tmp_path_factory) -> Iterator[tuple[str, Services]]:
 
 
 @pytest.fixture(scope="module")
-def browser(server):
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+def browser(server, chromium):
+    return chromium  # the worker's chromium (tests/conftest.py); each Walk has its own context
 
 
 def test_shipment_check_print_save_share(server, browser):

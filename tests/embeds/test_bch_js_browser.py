@@ -17,7 +17,7 @@ pytestmark = [
 ]
 
 
-def test_generate_records_lists_a_countrys_decisions_in_french_on_another_site(loaded):
+def test_generate_records_lists_a_countrys_decisions_in_french_on_another_site(loaded, chromium):
     with live_server(loaded) as bch:
         central = bch.replace("127.0.0.1", "localhost")  # another origin than the host page
         csp = f"default-src 'self'; script-src 'self' 'unsafe-inline' {central}; connect-src {central}"
@@ -34,8 +34,7 @@ BCH.list({{schema: 'nope', country: 'CA', locale: 'fr', container: 'bad'}}).catc
         site = third_party_site(page_html)
         external: list[str] = []
         try:
-            with sync_api.sync_playwright() as p:
-                browser, page = loopback_page(p, external)
+            with loopback_page(chromium, external) as page:
                 page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
                 # (the page's CSP forbids eval: wait on elements, not on wait_for_function)
                 page.locator("#div-id section.bch-list, #div-id .bch-list-error").wait_for()
@@ -62,7 +61,6 @@ BCH.list({{schema: 'nope', country: 'CA', locale: 'fr', container: 'bad'}}).catc
                 # a bad schema: the central's 400 message is shown in place of the list
                 page.locator("#bad .bch-list-error").wait_for()
                 assert "unknown record type" in page.locator("#bad").inner_text()
-                browser.close()
         finally:
             site.shutdown()
     assert external == []

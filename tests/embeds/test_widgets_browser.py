@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
@@ -47,11 +48,11 @@ def third_party_site(html: str):
     return server
 
 
-def loopback_page(p, external: list[str]):
-    """(browser, page) of a headless Chromium that reaches only loopback hosts; any other
-    request is refused and its URL appended to `external`."""
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-    context = browser.new_context()
+@contextmanager
+def loopback_page(chromium, external: list[str]):
+    """A page of a fresh context of the worker's chromium that reaches only loopback hosts; any
+    other request is refused and its URL appended to `external`. The context is closed after."""
+    context = chromium.new_context()
 
     def route(r):
         if urlparse(r.request.url).hostname in ("127.0.0.1", "localhost"):
@@ -61,10 +62,13 @@ def loopback_page(p, external: list[str]):
             r.abort()
 
     context.route("**/*", route)
-    return browser, context.new_page()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
-def test_widgets_create_resizing_frames_on_another_site(loaded):
+def test_widgets_create_resizing_frames_on_another_site(loaded, chromium):
     record = loaded.records.list(schema="modifiedOrganism", limit=1).items[0].uid_base
     with live_server(loaded) as bch:
         bch_local = bch.replace("127.0.0.1", "localhost")  # a different origin from the host page
@@ -76,8 +80,7 @@ def test_widgets_create_resizing_frames_on_another_site(loaded):
         site = third_party_site(page_html)
         external: list[str] = []
         try:
-            with sync_api.sync_playwright() as p:
-                browser, page = loopback_page(p, external)
+            with loopback_page(chromium, external) as page:
                 page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
                 page.wait_for_function("document.querySelectorAll('iframe').length === 2")
                 srcs = page.eval_on_selector_all("iframe", "els => els.map(e => e.src)")
@@ -112,7 +115,6 @@ def test_widgets_create_resizing_frames_on_another_site(loaded):
                 assert after == heights
                 frame_titles = [f.title() for f in page.frames[1:]]
                 assert any(frame_titles)
-                browser.close()
         finally:
             site.shutdown()
     assert external == []

@@ -20,7 +20,7 @@ from bch.services.policy import Principal
 from bch.storage.rows import utcnow
 from tests.accounts.helpers import Mailbox, _free_port, kenyan_authority, kenyan_decision
 from tests.oai.live import live_server
-from tests.web.browser import ARGS, CHROMIUM, Walk, require_chromium
+from tests.web.browser import Walk, require_chromium
 from tests.web.conftest import PASSWORD
 
 sync_api = require_chromium()
@@ -50,11 +50,8 @@ def server(tmp_path_factory) -> Iterator[tuple[str, Services, Mailbox]]:
 
 
 @pytest.fixture(scope="module")
-def browser(server):
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+def browser(server, chromium):
+    return chromium  # the worker's chromium (tests/conftest.py); each Walk has its own context
 
 
 def test_a_full_consultation_in_french(server, browser):

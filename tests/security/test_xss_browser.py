@@ -7,6 +7,7 @@ reads as the text that was typed."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 
@@ -14,7 +15,6 @@ from bch.services.container import Services
 from tests import factories
 from tests.oai.live import live_server
 from tests.security.xss_corpus import LANGS, MARK, PAYLOADS
-from tests.web.test_browser import ARGS, CHROMIUM, sync_api
 from tests.web.test_rich_text_browser import DOM_PROBLEMS
 
 pytestmark = pytest.mark.xdist_group("browser")
@@ -34,7 +34,7 @@ def site(tmp_path_factory) -> Iterator[tuple[str, str]]:
     svc.close()
 
 
-def test_xss_in_every_language_stays_text_in_chromium(site):
+def test_xss_in_every_language_stays_text_in_chromium(site, chromium):
     base, uid = site
     pages = []
     for lang in LANGS:
@@ -42,9 +42,8 @@ def test_xss_in_every_language_stays_text_in_chromium(site):
         pages += [f"/embed/records/{uid}?lang={lang}"]
     pages += [f"/embed/search?q={MARK}"]
     dialogs: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_context(bypass_csp=True).new_page()
+    with closing(chromium.new_context(bypass_csp=True)) as context:
+        page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         for path in pages:
             assert page.goto(base + path).status == 200, path
@@ -53,5 +52,4 @@ def test_xss_in_every_language_stays_text_in_chromium(site):
             text = page.inner_text("body")
             assert MARK in text, path  # the record is on the page
             assert "<script>alert('s')</script>" in text, path  # as typed, as text
-        browser.close()
     assert dialogs == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import closing
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from tests.accounts.helpers import Mailbox, _free_port, client_for
 from tests.alerts.helpers import subscribed
 from tests.oai.live import live_server
 from tests.security.xss_corpus import LANGS, MARK, PAYLOADS, RAN, hostile_names
-from tests.web.browser import ARGS, CHROMIUM, require_chromium
+from tests.web.browser import require_chromium
 
 sync_api = require_chromium()
 pytestmark = pytest.mark.xdist_group("browser")
@@ -57,14 +58,12 @@ def site(tmp_path_factory) -> Iterator[tuple[str, Services, Mailbox, dict[str, s
 
 
 @pytest.fixture(scope="module")
-def page():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_context(bypass_csp=True).new_page()
+def page(chromium):
+    with closing(chromium.new_context(bypass_csp=True)) as context:
+        page = context.new_page()
         page.dialogs = []
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
         yield page
-        browser.close()
 
 
 def shown(page, body: bytes, content_type: str) -> str:

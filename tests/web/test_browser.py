@@ -53,11 +53,8 @@ def server(request, tmp_path_factory) -> Iterator[tuple[str, Services]]:
 
 
 @pytest.fixture(scope="module")
-def browser(server):
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+def browser(server, chromium):
+    return chromium  # the worker's chromium (tests/conftest.py); each Walk has its own context
 
 
 class Walk:

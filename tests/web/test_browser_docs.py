@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from bch.api.app import create_app
 from bch.services.container import Services
 from tests.oai.live import live_server
-from tests.web.browser import Walk, launch, require_chromium
+from tests.web.browser import Walk, require_chromium
 
 sync_api = require_chromium()
 pytestmark = pytest.mark.xdist_group("browser")
 
 
-def test_docs_page_lists_the_operations(tmp_path, _sqlite_template):
+def test_docs_page_lists_the_operations(tmp_path, _sqlite_template, chromium):
     shutil.copy(_sqlite_template, tmp_path / "bch.db")
     svc = Services.open(f"sqlite:///{tmp_path / 'bch.db'}")
     try:
@@ -26,8 +26,8 @@ def test_docs_page_lists_the_operations(tmp_path, _sqlite_template):
         operations = [
             (method.upper(), path) for path, item in doc["paths"].items() for method in item
         ]
-        with live_server(svc) as base, launch(sync_api) as browser:
-            w = Walk(browser, base, "api-docs", csp=True)  # works under the site's own CSP
+        with live_server(svc) as base:
+            w = Walk(chromium, base, "api-docs", csp=True)  # works under the site's own CSP
             w.goto("/docs")
             # every operation is in the page at once, none drawn only when scrolled into view
             # (Swagger UI >= 5.33 would draw only those in view past 150 tags and operations:

@@ -23,7 +23,7 @@ from bch.services.mail import MailSettings
 from tests import factories
 from tests.accounts.helpers import Mailbox, _free_port
 from tests.oai.live import live_server
-from tests.web.browser import Walk, launch, require_chromium
+from tests.web.browser import Walk, require_chromium
 from tests.web.conftest import PASSWORD, mon810
 
 sync_api = require_chromium()
@@ -32,7 +32,7 @@ NEW_PASSWORD = "Another-horse-43!"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, _sqlite_template) -> Iterator[dict]:
+def site(tmp_path_factory, _sqlite_template, chromium) -> Iterator[dict]:
     """A fresh SQLite database with real records (a Canadian CNA, Zea mays, Monsanto, MON810),
     a focal point and an authorized user of Canada, served over HTTP, its mail to a real SMTP
     server."""
@@ -54,11 +54,11 @@ def site(tmp_path_factory, _sqlite_template) -> Iterator[dict]:
     smtp.start()
     svc.mailer.settings = MailSettings(host="127.0.0.1", port=box.port, sender="bch@test.local")
     try:
-        with live_server(svc) as base, launch(sync_api) as browser:
+        with live_server(svc) as base:
             yield {
                 "base": base,
                 "svc": svc,
-                "browser": browser,
+                "browser": chromium,
                 "mail": box,
                 "cna": svc.records.get(cna["header"]["identifier"]).uid,
             }

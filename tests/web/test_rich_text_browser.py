@@ -7,6 +7,7 @@ or javascript: URL, and the allowed tags render as elements ("R&D costs < 5%" re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 
@@ -14,7 +15,6 @@ from bch.services.container import Services
 from tests import factories
 from tests.oai.live import live_server
 from tests.web.rich_text_helpers import plant_unsanitised, rich_document
-from tests.web.test_browser import ARGS, CHROMIUM, sync_api
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -67,7 +67,7 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
     svc.close()
 
 
-def test_attacks_stay_inert_and_allowed_tags_render_in_chromium(site):
+def test_attacks_stay_inert_and_allowed_tags_render_in_chromium(site, chromium):
     base, uids = site
     pages = [
         "/en/lmos/MON-%C3%98%C3%9881%C3%98-6",
@@ -79,9 +79,7 @@ def test_attacks_stay_inert_and_allowed_tags_render_in_chromium(site):
         f"/embed/records/{uids['decision']}",
     ]
     dialogs: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(bypass_csp=True)
+    with closing(chromium.new_context(bypass_csp=True)) as context:
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         for path in pages:
@@ -95,5 +93,4 @@ def test_attacks_stay_inert_and_allowed_tags_render_in_chromium(site):
             if path.startswith(f"/embed/records/{uids['lmo']}"):
                 assert page.locator(".summary b").inner_text() == "bold"
                 assert TYPED in page.locator(".summary").inner_text()
-        browser.close()
     assert dialogs == []
