@@ -38,11 +38,11 @@ fuzz: install
 
 # crash safety (issue 15 item 6): kill -9 a real `bch serve` during publishes, index builds and
 # exports, 25 times per
-# database (make test runs 3); CRASH_SEED picks other random moments
+# database (make test runs 2 of the publishes, 1 of the exports); CRASH_SEED picks other moments
 crash: install
 	CRASH_ROUNDS=$${CRASH_ROUNDS:-25} $(BIN)/pytest tests/faults -n0 -q
 
-# national nodes' fault test (issue 12) with more rounds of each fault (make test runs 2): kill -9
+# national nodes' fault test (issue 12) with more rounds of each fault (make test runs 1): kill -9
 # during bootstrap, feed application and pushes, garbled feed pages, skewed clocks, the central
 # stopped, every record type mirrored; NODE_FAULTS_SEED replays a run (each run prints its seed)
 node-faults: install

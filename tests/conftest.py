@@ -51,11 +51,6 @@ os.environ.setdefault("BCH_WORKERS", "1")
 # -- the run: one id shared by the xdist workers, templates dropped at the end -------------------
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    worker = getattr(config, "workerinput", None)
-    config.stash[RUN] = worker["bch_run"] if worker else uuid.uuid4().hex[:8]
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:  # pytest-xdist: a worker is being started
     node.workerinput["bch_run"] = node.config.stash[RUN]
@@ -74,12 +69,65 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     drop_databases(run_prefix(session.config.stash[RUN]))
 
 
+# The units of work (an xdist_group, else a test) that take minutes, longest first: `--dist
+# loadgroup` hands them out first, so that no worker starts one of them while the other has
+# nothing left (the node fault test alone is most of a worker's time). Figures: bench/RESULTS.md,
+# "2026-12-03 - the processes of the suite". Then the other `slow` tests (servers, kills), then
+# the rest in collection order.
+LONGEST_FIRST = (
+    "tests/nodes/test_node_faults.py",
+    "@browser",
+    "tests/faults/test_kill_exports.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = getattr(config, "workerinput", None)
+    config.stash[RUN] = worker["bch_run"] if worker else uuid.uuid4().hex[:8]
+    if getattr(config.option, "dist", "no") == "loadgroup":
+        # xdist would sort the units by their number of tests (the browser group first, the
+        # node fault test among the last): the order of pytest_collection_modifyitems is kept
+        config.option.loadscopereorder = False
+
+
+def _unit(item: pytest.Item) -> str:
+    """The unit of work `--dist loadgroup` hands out whole: the group of its xdist_group
+    mark (`@name` at the end of the id, see below), else the test itself."""
+    nodeid = item.nodeid
+    return nodeid[nodeid.rindex("@") :] if nodeid.rfind("@") > nodeid.rfind("]") else nodeid
+
+
+def _rank(unit: str, items: list[pytest.Item]) -> int:
+    for rank, prefix in enumerate(LONGEST_FIRST):
+        if unit.startswith(prefix):
+            return rank
+    slow = any(item.get_closest_marker("slow") for item in items)
+    return len(LONGEST_FIRST) + (0 if slow else 1)
+
+
+def order_units(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The items by unit, the longest units first (LONGEST_FIRST, then `slow`), the rest in
+    collection order. xdist gives each worker two units at the start, and the second one waits
+    behind the first: the third unit (the first worker's second) is a short one, never a long
+    one stuck behind the longest."""
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(_unit(item), []).append(item)
+    order = sorted(units, key=lambda u: _rank(u, units[u]))  # stable: collection order kept
+    short = next((u for u in order if _rank(u, units[u]) > len(LONGEST_FIRST)), None)
+    if short is not None and len(order) > 3:
+        order.remove(short)
+        order.insert(2, short)
+    return [item for unit in order for item in units[unit]]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make `--dist loadgroup` work: pytest-xdist 3.8 marks an item's group by appending
     `@group` to `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`), so every
     xdist_group mark was silently ignored (the browser tests ran on both workers at once, module
-    fixtures of a group were built twice). Put the suffix where pytest 9 reads it."""
+    fixtures of a group were built twice). Put the suffix where pytest 9 reads it. Then order
+    the units, the longest first (order_units)."""
     if not getattr(config.option, "loadgroup", False):
         return
     for item in items:
@@ -92,6 +140,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         suffix = "@" + "_".join(groups)
         if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
             item._id = NodeId.parse(item.nodeid + suffix)
+    items[:] = order_units(items)
 
 
 def _worker() -> str:

@@ -27,3 +27,16 @@ def test_migrations_match_the_declared_tables(services):
         diff = compare_metadata(ctx, metadata)
     assert diff == []
     assert migrate.current_revisions(services.engine) == migrate.head_revisions()
+
+
+def test_the_heads_read_from_the_files_are_alembics(services):
+    """migrate reads the revisions from the files without Alembic (a fifth of a second at each
+    start); Alembic's own reading of the folder, and of a database, agree with it."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate._config())
+    assert migrate.head_revisions() == set(scripts.get_heads())
+    assert migrate.all_revisions() == {s.revision for s in scripts.walk_revisions()}
+    with services.engine.connect() as conn:
+        alembic_says = set(MigrationContext.configure(conn).get_current_heads())
+        assert migrate.current_revisions_of(conn) == alembic_says == migrate.head_revisions()

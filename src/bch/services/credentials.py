@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -17,8 +18,14 @@ MIN_LENGTH = 10
 MAX_LENGTH = 200
 # Argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane): ~tens of ms per login
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-# verified when the e-mail is unknown, so a wrong address costs the same time as a wrong password
-_DUMMY = _hasher.hash("not-a-real-password-0000")
+
+
+@cache
+def _dummy() -> str:
+    """Verified when the e-mail is unknown, so a wrong address costs the same time as a wrong
+    password. Hashed at the first sign-in, not at import: every `bch serve` and CLI command
+    imports this module, and one Argon2 hash is tens of ms of CPU."""
+    return _hasher.hash("not-a-real-password-0000")
 
 
 def check_rule(password: object) -> str:
@@ -42,7 +49,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        return _hasher.verify(stored or _dummy(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -8,22 +8,28 @@ every migration applied and go on."""
 
 from __future__ import annotations
 
+import ast
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect, text
 
 from bch.storage.dialects import dialect_for
 from bch.storage.sqlite_locking import STARTUP_WAIT
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "alembic_version"  # Alembic's default, which migrations/env.py keeps
 
 
 def _config() -> Config:
+    # Alembic is imported only when a migration is applied: importing it costs a fifth of a
+    # second of CPU, at every start of `bch serve` and of each CLI command (bench_start)
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -49,16 +55,46 @@ def upgrade(
         dialect.lock_migrations(conn)
         cfg.attributes["connection"] = conn
         cfg.attributes["attachments_dir"] = attachments_dir
+        from alembic import command
+
         command.upgrade(cfg, revision)
 
 
 @cache
 def _scripts() -> tuple[frozenset[str], frozenset[str]]:
-    """The heads and all revisions of the migrations folder, read once per process: Alembic
-    compiles every migration file to list them (a quarter of a second, paid at each start of
-    Services and by /readyz), and the folder does not change while the code runs."""
-    scripts = ScriptDirectory.from_config(_config())
-    return frozenset(scripts.get_heads()), frozenset(s.revision for s in scripts.walk_revisions())
+    """The heads and all revisions of the migrations folder, read once per process from each
+    file's `revision` and `down_revision` (their values are literals), without importing Alembic
+    or running the files: Alembic compiles every migration to list them, a quarter of a second
+    at each start. tests/storage/test_migrations.py checks the answer against Alembic's."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = _revision_of(path)
+        if found is None:
+            continue
+        revision, down = found
+        revisions.add(revision)
+        parents.update(down)
+    return frozenset(revisions - parents), frozenset(revisions)
+
+
+def _revision_of(path: Path) -> tuple[str, set[str]] | None:
+    """(revision, its down revisions) of a migration file; None for a file without one."""
+    values: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+        target = None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            values[target.id] = ast.literal_eval(value)
+    revision = values.get("revision")
+    if not isinstance(revision, str):
+        return None
+    down = values.get("down_revision")
+    downs = {down} if isinstance(down, str) else set(down or ())
+    return revision, downs
 
 
 def head_revisions() -> set[str]:
@@ -75,5 +111,8 @@ def current_revisions(engine: Engine) -> set[str]:
 
 
 def current_revisions_of(conn: Connection) -> set[str]:
-    """The revisions applied, read in the caller's transaction."""
-    return set(MigrationContext.configure(conn).get_current_heads())
+    """The revisions applied (Alembic's version table), read in the caller's transaction;
+    none for a database never migrated."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return set()
+    return {row[0] for row in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))}
