@@ -604,7 +604,7 @@ class LookupMemo:
     batch to the next: a record written meanwhile is forgotten (`forget`), so an identifier
     read before its record arrived is read again."""
 
-    MAX = 50_000  # identifiers kept (their bodies): memory stays bounded
+    MAX = 5_000  # identifiers kept (with their parsed bodies): memory stays bounded
 
     seen: dict[str, tuple[str, dict[str, Any]] | None] = field(default_factory=dict)
     kinds: dict[str, list[str]] = field(default_factory=dict)

@@ -103,7 +103,7 @@ def text_tokens(lang: str, content: str) -> set[str]:
     return set().union(*map(known.__getitem__, unique))
 
 
-MAX_KNOWN = 200_000  # words remembered per language (then forgotten and read anew)
+MAX_KNOWN = 50_000  # words remembered per language (then forgotten and read anew): <= ~15 MB each
 _KNOWN: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
