@@ -14,7 +14,8 @@
 BENCH_DIR keeps the central's database between runs (it takes long to build). BENCH_CENTRAL_DB
 names an existing central database (e.g. bench_api's 1,000,000-record file): it is copied into
 BENCH_DIR once (SQLite's backup API, the original is only read) and used instead of building one.
-BENCH_PROFILE=FILE runs the bootstrap under pyinstrument and writes its profile there."""
+BENCH_PROFILE=FILE runs the bootstrap under pyinstrument and writes its profile there.
+BENCH_NODE_ONLY=bootstrap stops after the bootstrap figures."""
 
 from __future__ import annotations
 
@@ -186,10 +187,14 @@ def main() -> None:
         print(
             f"bootstrap: {mirrored} records in {boot['wall_s']:.1f} s wall "
             f"({mirrored / boot['wall_s']:.0f} records/s), node CPU {boot['cpu_s']:.1f} s, "
+            f"({boot['cpu_s'] / max(mirrored, 1) * 1000:.2f} ms/record), "
             f"node peak RSS {boot['peak_mb']:.0f} MB, central CPU {boot['central_cpu_s']:.1f} s "
             f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)",
             flush=True,
         )
+        if os.environ.get("BENCH_NODE_ONLY") == "bootstrap":  # the bootstrap figures only
+            node.close()
+            return
 
         node_server = Serve(node_url, BCH_NODE_POLL_SECONDS="30")
         try:

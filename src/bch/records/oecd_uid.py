@@ -297,6 +297,16 @@ def parse_uid(text: str) -> ParsedUid:
 
 def try_parse_uid(text: str) -> ParsedUid | None:
     """Like parse_uid, but None instead of UidError."""
+    if not isinstance(text, str):
+        return None
+    return _try_parse(text)
+
+
+@lru_cache(maxsize=65_536)
+def _try_parse(text: str) -> ParsedUid | None:
+    """Each UID read once per process (a publish reads its UIDs three times: facets, texts,
+    keys; a bootstrap reads the same few thousand UIDs in a million records). ParsedUid is
+    frozen: sharing it is safe."""
     try:
         return parse_uid(text)
     except UidError:

@@ -10,7 +10,12 @@ a revision already here changes nothing, so replaying any part is harmless. The 
 last central sequence applied, and each schema whose dump was applied whole) is written in the
 same transaction as the records it covers: a node killed at any point resumes from its last
 commit. A malformed or truncated answer is an error like an unreachable central: nothing of it
-is applied."""
+is applied.
+
+Bootstrap speed (issue 12: a million records): the dump's records are derived and inserted a
+batch at a time (RecordService.mirror_many), the referenced records read once per bootstrap
+(LookupMemo), and SQLite's full-text index is rebuilt once in the transaction that ends the
+bootstrap instead of by a trigger per record (RecordRepository.defer_text_index)."""
 
 from __future__ import annotations
 
@@ -34,12 +39,12 @@ from bch.services.node_central import (
     settle_item,
     wanted,
 )
-from bch.services.records import RecordService
+from bch.services.records import LookupMemo, RecordService
 from bch.services.unit_of_work import UnitOfWork
 from bch.storage.database import Database
 from bch.storage.node_state import NodeState, NodeStateRepository
 
-BATCH = 500  # dump records applied per transaction
+BATCH = 2000  # dump records applied per transaction
 FEED_PAGE = 200  # change feed entries per request
 
 Progress = Callable[[str, int], None] | None
@@ -84,6 +89,9 @@ class NodePull:
         if not isinstance(offered, list):
             raise CentralError("the central's /api/v1/export lists no dumps")
         offered.sort(key=_load_order)
+        memo = LookupMemo()  # referenced records read once for the whole bootstrap
+        with self.uow() as tx:  # the full-text index is rebuilt once, when the last dump is in
+            self.records.store.defer_text_index(tx.conn)
         for entry in offered:
             schema = entry.get("schema") if isinstance(entry, dict) else None
             if not isinstance(schema, str) or schema in state.bootstrapped:
@@ -94,11 +102,12 @@ class NodePull:
                 self.registry.record_type(schema)
             except UnknownSchema:
                 continue  # a record type this version does not know
-            report.bootstrapped[schema] = self.load_dump(client, state, schema, on_progress)
+            report.bootstrapped[schema] = self.load_dump(client, state, schema, on_progress, memo)
             state = self.state() or state
         with self.uow() as tx:
             current = self.repo.get(tx.conn)
             assert current is not None
+            self.records.store.restore_text_index(tx.conn)
             self.repo.update(tx.conn, phase="following", cursor=current.feed_from or 0)
 
     def load_dump(
@@ -107,6 +116,7 @@ class NodePull:
         state: NodeState,
         schema: str,
         on_progress: Callable[[str, int], None] | None,
+        memo: LookupMemo | None = None,
     ) -> int:
         path = f"/api/v1/export/{schema}.ndjson.gz"
         applied = 0
@@ -131,14 +141,14 @@ class NodePull:
                     continue
                 batch.append(record)
                 if len(batch) >= BATCH:
-                    applied += self.apply_batch(batch)
+                    applied += self.apply_batch(batch, memo=memo)
                     batch = []
                     if on_progress:
                         on_progress(schema, applied)
             if not meta_seen:
                 raise CentralError(f"{path}: empty answer")
         # the last batch and the schema's completion commit together
-        applied += self.apply_batch(batch, done_schema=schema)
+        applied += self.apply_batch(batch, done_schema=schema, memo=memo)
         if on_progress:
             on_progress(schema, applied)
         return applied
@@ -158,10 +168,13 @@ class NodePull:
                 self.repo.update(tx.conn, feed_from=sequence, central_seen_at=now())
 
     def apply_batch(
-        self, batch: list[tuple[dict[str, Any], int, int]], done_schema: str | None = None
+        self,
+        batch: list[tuple[dict[str, Any], int, int]],
+        done_schema: str | None = None,
+        memo: LookupMemo | None = None,
     ) -> int:
         with self.uow() as tx:
-            changed = self.records.mirror_many(tx, batch, by=MIRROR_BY)
+            changed = self.records.mirror_many(tx, batch, by=MIRROR_BY, memo=memo)
             if done_schema is not None:
                 state = self.repo.get(tx.conn)
                 assert state is not None

@@ -244,29 +244,36 @@ class RecordService:
             raise ValidationFailed(str(exc)) from None
 
     def mirror_many(
-        self, tx: Transaction, items: list[tuple[dict[str, Any], int, int]], *, by: str
+        self,
+        tx: Transaction,
+        items: list[tuple[dict[str, Any], int, int]],
+        *,
+        by: str,
+        memo: LookupMemo | None = None,
     ) -> int:
         """mirror() for many (document, documentID, revision): those not here yet are inserted
-        in one go (a node's bootstrap), the others one by one. Returns how many changed."""
+        in one go (a node's bootstrap), the others one by one. Returns how many changed.
+        `memo`: the referenced records read by the caller's earlier batches (see LookupMemo)."""
         conn = tx.conn
-        here = self.store.documents_by_identifiers(
-            conn, [str(d["header"]["identifier"]) for d, _i, _r in items]
-        )
+        identifiers = [str(d["header"]["identifier"]) for d, _i, _r in items]
+        here = self.store.documents_by_identifiers(conn, identifiers)
         changed = 0
         news: list[NewRevision] = []
         keys: list[tuple[int, int]] = []
-        lookups = _Lookups.cached(self.linked_lookup(conn), self.organism_types(conn))
+        memo = memo if memo is not None else LookupMemo()
+        lookups = _Lookups.cached(self.linked_lookup(conn), self.organism_types(conn), memo)
         for document, doc_id, number in items:
             identifier = str(document["header"]["identifier"])
             if identifier in here:
                 changed += self.mirror(tx, document, doc_id, number, by=by)
-                lookups = _Lookups.cached(self.linked_lookup(conn), self.organism_types(conn))
-                continue  # a record changed here: what the batch read of it is read anew
+                memo.forget([identifier])  # a record changed here: what was read of it is stale
+                continue
             rt = self._mirrored_type(document)
             owner = derive.owner_of(rt, document)
             news.append(self._new_revision(conn, rt, document, owner, by, [], lookups))
             keys.append((doc_id, number))
         self.store.mirror_new(conn, news, keys)
+        memo.forget(identifiers)  # those read before they arrived are read again
         for new, (doc_id, number) in zip(news, keys, strict=True):
             uid = f"{new.realm}-{new.short_code}-{new.owner}-{doc_id}-{number}"
             tx.record(
@@ -565,11 +572,20 @@ class _Lookups:
     organism_types: Callable[[list[str]], list[str]]
 
     @classmethod
-    def cached(cls, linked: linked_index.Lookup, types: Callable[[list[str]], list[str]]):
+    def cached(
+        cls,
+        linked: linked_index.Lookup,
+        types: Callable[[list[str]], list[str]],
+        memo: LookupMemo | None = None,
+    ):
         """The same lookups, each identifier read once (a batch of a bootstrap names the same
-        few hundred organisms and LMOs thousands of times; nothing it reads changes meanwhile)."""
-        seen: dict[str, tuple[str, dict[str, Any]] | None] = {}
-        kinds: dict[str, list[str]] = {}
+        few hundred organisms and LMOs thousands of times; nothing it reads changes meanwhile).
+        `memo`: what earlier batches read (kept by the caller across its batches)."""
+        memo = memo if memo is not None else LookupMemo()
+        if len(memo.seen) > LookupMemo.MAX:
+            memo.seen.clear()
+            memo.kinds.clear()
+        seen, kinds = memo.seen, memo.kinds
 
         def cached_linked(identifiers: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
             missing = [i for i in dict.fromkeys(identifiers) if i not in seen]
@@ -585,3 +601,20 @@ class _Lookups:
             return [t for i in dict.fromkeys(identifiers) for t in kinds[i]]
 
         return cls(cached_linked, cached_types)
+
+
+@dataclass
+class LookupMemo:
+    """The referenced records a bootstrap has read (RecordService.mirror_many), kept from one
+    batch to the next: a record written meanwhile is forgotten (`forget`), so an identifier
+    read before its record arrived is read again."""
+
+    MAX = 5_000  # identifiers kept (with their parsed bodies): memory stays bounded
+
+    seen: dict[str, tuple[str, dict[str, Any]] | None] = field(default_factory=dict)
+    kinds: dict[str, list[str]] = field(default_factory=dict)
+
+    def forget(self, identifiers: Iterable[str]) -> None:
+        for i in identifiers:
+            self.seen.pop(i, None)
+            self.kinds.pop(i, None)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from bch.records.identifiers import RecordUid
-from bch.storage.bulk import bulk_publish
+from bch.storage.bulk import bulk_publish, defer_text_index, restore_text_index
 from bch.storage.database import Database
 from bch.storage.read_deps import ANY, note, note_docs, note_lmo_keys
 from bch.storage.rows import (
@@ -202,6 +202,14 @@ class RecordRepository:
         revision) (a node's bootstrap: in batches, see bch.storage.bulk)."""
         if records:
             bulk_publish(conn, records, utcnow(), keys)
+
+    def defer_text_index(self, conn: Connection) -> None:
+        """A bulk load begins: see bch.storage.bulk.defer_text_index."""
+        defer_text_index(conn)
+
+    def restore_text_index(self, conn: Connection) -> bool:
+        """A bulk load ended: see bch.storage.bulk.restore_text_index."""
+        return restore_text_index(conn)
 
     def mirror_delete(
         self,

@@ -70,13 +70,20 @@ def cjk_bigrams(text: str) -> str:
     """Every run of CJK characters rewritten as space-separated overlapping bigrams (how the
     databases' full-text indexes hold Chinese)."""
 
-    def grams(m: re.Match[str]) -> str:
-        run = m.group(0)
-        if len(run) == 1:
-            return f" {run} "
-        return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
+    if not _CJK_RUN.search(text):  # most texts: no callback, no copy
+        return text
+    return _CJK_RUN.sub(_grams, text)
 
-    return _CJK_RUN.sub(grams, text)
+
+def _grams(m: re.Match[str]) -> str:
+    return _run_grams(m.group(0))
+
+
+@lru_cache(maxsize=16_384)
+def _run_grams(run: str) -> str:
+    if len(run) == 1:
+        return f" {run} "
+    return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
 
 
 def _bigrams(word: str) -> list[str]:
@@ -84,11 +91,20 @@ def _bigrams(word: str) -> list[str]:
 
 
 def text_tokens(lang: str, content: str) -> set[str]:
-    """Index entries of one text in one language."""
-    out: set[str] = set()
-    for word in set(words(content)):
-        out.update(_entries(lang, word))
-    return out
+    """Index entries of one text in one language. The entries of each word come from a
+    per-language map filled on first sight (set operations instead of a call per word: a
+    bootstrap tokenizes millions of texts made of the same few hundred thousand words)."""
+    known = _KNOWN.get(lang)
+    if known is None or len(known) > MAX_KNOWN:
+        known = _KNOWN[lang] = {}
+    unique = set(words(content))
+    for word in unique.difference(known):
+        known[word] = _entries(lang, word)
+    return set().union(*map(known.__getitem__, unique))
+
+
+MAX_KNOWN = 50_000  # words remembered per language (then forgotten and read anew): <= ~15 MB each
+_KNOWN: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
 def title_tokens(title: dict[str, str] | None) -> set[str]:
