@@ -54,7 +54,10 @@ class ChangeFollower:
         self._caches: list[ReadCache] = []
 
     def subscribe(self, cache: ReadCache) -> None:
-        self._caches.append(cache)
+        with self._lock:
+            self._caches.append(cache)
+            if self._seq is not None:  # a cache made after the first look starts from here
+                cache.forget(None, self._seq)
 
     def poll(self) -> int:
         """The latest sequence number, after telling the caches what changed since the last
