@@ -67,7 +67,7 @@ class ChangeFollower:
         scope = self.scope()
         if seq == self._seq and scope == self._scope:
             return seq
-        with self._lock:
+        with self._lock, paused():  # what it reads here is no part of an answer computed
             if seq == self._seq and scope == self._scope:
                 return seq
             changed: Changed | None = None
