@@ -204,3 +204,14 @@ def test_lmo_page_is_kept_per_language_and_never_shown_signed_in(loaded_copy):
             assert r.status_code in (301, 302), spelling
             assert r.headers["location"] == MON810.format(lang="en"), spelling
         assert client.get("/en/lmos/NOT-AN-LMO", follow_redirects=False).status_code == 404
+
+
+def test_a_cache_made_after_the_first_look_up_keeps_answers(services):
+    """A cache subscribing to the change follower late starts from the sequence it has seen
+    (else nothing computed before the next change would ever be kept)."""
+    from bch.services.read_cache import ReadCache
+
+    services.read_cache.peek(("any",))  # the follower has looked at the sequence
+    late = ReadCache(services.change_follower, size=8)
+    assert late.get(("k",), lambda: "v") == "v"
+    assert late.peek(("k",)) == "v" and late.hits == 1

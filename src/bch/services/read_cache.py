@@ -54,7 +54,10 @@ class ChangeFollower:
         self._caches: list[ReadCache] = []
 
     def subscribe(self, cache: ReadCache) -> None:
-        self._caches.append(cache)
+        with self._lock:
+            self._caches.append(cache)
+            if self._seq is not None:  # a cache made after the first look starts from here
+                cache.forget(None, self._seq)
 
     def poll(self) -> int:
         """The latest sequence number, after telling the caches what changed since the last
@@ -64,7 +67,7 @@ class ChangeFollower:
         scope = self.scope()
         if seq == self._seq and scope == self._scope:
             return seq
-        with self._lock:
+        with self._lock, paused():  # what it reads here is no part of an answer computed
             if seq == self._seq and scope == self._scope:
                 return seq
             changed: Changed | None = None
