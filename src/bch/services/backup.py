@@ -232,7 +232,9 @@ class BackupService:
                 f"{sorted(wanted)}: restore into a new, empty database (not upgraded), which "
                 "is then upgraded to this release"
             )
-        if not current:
+        if not current and wanted == migrate.head_revisions():
+            migrate.upgrade(engine)  # made by this release: every head in one Alembic run
+        elif not current:
             for revision in sorted(wanted):
                 migrate.upgrade(engine, revision)
         report = RestoreReport(manifest)

@@ -112,8 +112,8 @@ def bulk_load(conn: Connection) -> Iterator[None]:
     SQLite: the triggers (they feed the FTS5 tables, `search_tokens_fts` today) are dropped and
     recreated from their own SQL, then every FTS5 table is rebuilt from its content table.
     PostgreSQL: the secondary indexes of the tables (the GIN indexes of the tsvector columns
-    above all; not the unique ones, nor those backing a key or a constraint) are dropped and created again
-    from their own definition, and user triggers are disabled meanwhile.
+    above all; not the unique ones, nor those backing a key or a constraint) are dropped and
+    created again from their own definition (PostgreSQL's schema has no user triggers).
     Whatever the archive's migrations made is read from the database, not assumed."""
     if conn.dialect.name == "postgresql":
         indexes = conn.execute(
@@ -129,11 +129,7 @@ def bulk_load(conn: Connection) -> Iterator[None]:
         ).all()
         for name, _sql in indexes:
             conn.execute(text(f'DROP INDEX "{name}"'))
-        for name in tables_present(conn):
-            conn.execute(text(f'ALTER TABLE "{name}" DISABLE TRIGGER USER'))
         yield
-        for name in tables_present(conn):
-            conn.execute(text(f'ALTER TABLE "{name}" ENABLE TRIGGER USER'))
         for _name, sql in indexes:
             conn.execute(_verbatim(sql))
         return
