@@ -139,6 +139,14 @@ for _lang in LANGUAGES:
 
 def row_document(doc: DocumentRow, rt: RecordType | None) -> dict[str, Any]:
     """The ROW_FIELDS of a record's Solr document: index_document's values for them."""
+    out = _row_fields(doc, rt)
+    _government(doc, out)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _row_fields(doc: DocumentRow, rt: RecordType | None) -> dict[str, Any]:
+    """The fields of a record's Solr document read from its row alone (no body), before the
+    government fields."""
     uid = f"{doc.uid_base}-{doc.latest_revision}"
     out: dict[str, Any] = {
         "id": doc.identifier,
@@ -155,8 +163,7 @@ def row_document(doc: DocumentRow, rt: RecordType | None) -> dict[str, Any]:
     }
     for lang in LANGUAGES:
         out[f"title_{lang.upper()}_t"] = display(doc.title, lang)
-    _government(doc, out)
-    return {k: v for k, v in out.items() if v is not None}
+    return out
 
 
 def _government(doc: DocumentRow, out: dict[str, Any]) -> None:
@@ -172,22 +179,7 @@ def index_document(
     doc: DocumentRow, body: dict[str, Any], rt: RecordType | None, thesaurus: Thesaurus
 ) -> dict[str, Any]:
     """The Solr document of a record's latest revision (`body` already redacted)."""
-    uid = f"{doc.uid_base}-{doc.latest_revision}"
-    out: dict[str, Any] = {
-        "id": doc.identifier,
-        "identifier_s": doc.identifier,
-        "uniqueIdentifier_s": uid.lower(),
-        "schema_s": doc.schema,
-        "schemaType_s": rt.type if rt else "reference",
-        "realm_ss": [doc.realm.lower()],
-        "title_t": display(doc.title, "en"),
-        "createdDate_dt": solr_date(doc.created_at),
-        "updatedDate_dt": solr_date(doc.updated_at),
-        "_revision_i": doc.latest_revision,
-        "_state_s": "public",
-    }
-    for lang in LANGUAGES:
-        out[f"title_{lang.upper()}_t"] = display(doc.title, lang)
+    out = _row_fields(doc, rt)
     description = body.get("description")
     if isinstance(description, dict) and description:
         out["description_t"] = display(description, "en")

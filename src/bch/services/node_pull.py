@@ -39,7 +39,8 @@ from bch.services.node_central import (
     settle_item,
     wanted,
 )
-from bch.services.records import LookupMemo, RecordService
+from bch.services.record_lookups import LookupMemo
+from bch.services.records import RecordService
 from bch.services.unit_of_work import UnitOfWork
 from bch.storage.database import Database
 from bch.storage.node_state import NodeState, NodeStateRepository

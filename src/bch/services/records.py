@@ -25,6 +25,7 @@ from bch.services.events import RecordEvent
 from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.services.policy import redact as policy_redact
+from bch.services.record_lookups import LookupMemo, Lookups
 from bch.services.summaries import tombstone
 from bch.services.unit_of_work import Transaction, UnitOfWork
 from bch.storage.database import Connection
@@ -181,12 +182,12 @@ class RecordService:
         owner: str,
         by: str,
         warnings: list[dict[str, str]],
-        lookups: _Lookups | None = None,
+        lookups: Lookups | None = None,
     ) -> NewRevision:
         """The revision and every row derived from it (links, UID keys, facets, texts).
         `lookups`: the referenced records, read once for a batch (mirror_many)."""
         title = derive.display_title(rt, doc)
-        lookups = lookups or _Lookups(self.linked_lookup(conn), self.organism_types(conn))
+        lookups = lookups or Lookups(self.linked_lookup(conn), self.organism_types(conn))
         linked = linked_index.borrowed(rt, doc, self.thesaurus, lookups.linked)
         return NewRevision(
             identifier=doc["header"]["identifier"],
@@ -261,7 +262,7 @@ class RecordService:
         news: list[NewRevision] = []
         keys: list[tuple[int, int]] = []
         memo = memo if memo is not None else LookupMemo()
-        lookups = _Lookups.cached(self.linked_lookup(conn), self.organism_types(conn), memo)
+        lookups = Lookups.cached(self.linked_lookup(conn), self.organism_types(conn), memo)
         for document, doc_id, number in items:
             identifier = str(document["header"]["identifier"])
             if identifier in here:
@@ -562,59 +563,3 @@ class RecordService:
         rows = rows[:limit]
         nxt = encode_cursor({"after": rows[-1].id}) if more and rows else None
         return Page(rows, nxt, limit)
-
-
-@dataclass(frozen=True)
-class _Lookups:
-    """What a new revision reads of the records it names (linked_lookup, organism_types)."""
-
-    linked: linked_index.Lookup
-    organism_types: Callable[[list[str]], list[str]]
-
-    @classmethod
-    def cached(
-        cls,
-        linked: linked_index.Lookup,
-        types: Callable[[list[str]], list[str]],
-        memo: LookupMemo | None = None,
-    ):
-        """The same lookups, each identifier read once (a batch of a bootstrap names the same
-        few hundred organisms and LMOs thousands of times; nothing it reads changes meanwhile).
-        `memo`: what earlier batches read (kept by the caller across its batches)."""
-        memo = memo if memo is not None else LookupMemo()
-        if len(memo.seen) > LookupMemo.MAX:
-            memo.seen.clear()
-            memo.kinds.clear()
-        seen, kinds = memo.seen, memo.kinds
-
-        def cached_linked(identifiers: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-            missing = [i for i in dict.fromkeys(identifiers) if i not in seen]
-            if missing:
-                found = linked(missing)
-                seen.update({i: found.get(i) for i in missing})
-            return {i: v for i in identifiers if (v := seen[i]) is not None}
-
-        def cached_types(identifiers: list[str]) -> list[str]:
-            for i in dict.fromkeys(identifiers):
-                if i not in kinds:
-                    kinds[i] = types([i])
-            return [t for i in dict.fromkeys(identifiers) for t in kinds[i]]
-
-        return cls(cached_linked, cached_types)
-
-
-@dataclass
-class LookupMemo:
-    """The referenced records a bootstrap has read (RecordService.mirror_many), kept from one
-    batch to the next: a record written meanwhile is forgotten (`forget`), so an identifier
-    read before its record arrived is read again."""
-
-    MAX = 5_000  # identifiers kept (with their parsed bodies): memory stays bounded
-
-    seen: dict[str, tuple[str, dict[str, Any]] | None] = field(default_factory=dict)
-    kinds: dict[str, list[str]] = field(default_factory=dict)
-
-    def forget(self, identifiers: Iterable[str]) -> None:
-        for i in identifiers:
-            self.seen.pop(i, None)
-            self.kinds.pop(i, None)
