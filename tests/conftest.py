@@ -9,6 +9,7 @@ The shipped data is imported once per run and backend, whatever the number of wo
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import itertools
 import os
@@ -237,6 +238,27 @@ def chromium():
 
     with launch(require_chromium()) as browser:
         yield browser
+
+
+@pytest.fixture(autouse=True)
+def _no_running_loop_from_the_browser(request):
+    """Playwright's sync API runs its event loop in a greenlet of the main thread and leaves it
+    marked as the thread's running loop between calls. With the session `chromium` kept open, every
+    later test on that worker that runs a coroutine (`asyncio.run`: raw HTTP tests, the external
+    sources' crawl) failed with "asyncio.run() cannot be called from a running event loop". A test
+    that does not use the browser runs with no running loop; the browser's is put back after it."""
+    if "chromium" in request.fixturenames:
+        yield
+        return
+    leaked = asyncio._get_running_loop()
+    if leaked is None:
+        yield
+        return
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(leaked)
 
 
 @pytest.fixture(params=BACKENDS)
