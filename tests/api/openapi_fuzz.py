@@ -16,6 +16,7 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -139,12 +140,19 @@ def _run_operation(op, client, seeded: Seeded, report: Report, examples: int) ->
     strategies = [op.as_strategy(generation_mode=m) for m in modes]
     if known:
         fixed = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in known.items()})
-        strategies += [
-            fixed.flatmap(
-                lambda values, m=m: op.as_strategy(generation_mode=m, path_parameters=values)
-            )
-            for m in modes
-        ]
+        # the strategy for some fixed path values is built once, not at every draw: a flatmap
+        # builds its inner strategy each time, and building one was most of an example's cost
+        # (schemathesis resolving the operation's schemas, hypothesis computing the new
+        # strategy's properties); drawing the same strategy again gives the same examples
+        built: dict[tuple, Any] = {}
+
+        def with_known(values: dict, mode) -> Any:
+            key = (mode, tuple(sorted(values.items())))
+            if key not in built:
+                built[key] = op.as_strategy(generation_mode=mode, path_parameters=values)
+            return built[key]
+
+        strategies += [fixed.flatmap(lambda values, m=m: with_known(values, m)) for m in modes]
     roles = [None, *sorted(seeded.tokens)]
     label = op.label
 
@@ -209,15 +217,34 @@ def _probe_methods(schema, client, seeded: Seeded, report: Report) -> None:
                 )
 
 
-def run(app, seeded: Seeded, examples: int | None = None) -> Report:
-    """Fuzz every operation; DELETEs last, so the records they remove were read first."""
-    schema = load_schema(app)
+def operations(schema) -> list:
+    """Every operation of the document, DELETEs last (so the records they remove were read
+    first), then by path and method."""
+    found = [result.ok() for result in schema.get_all_operations()]
+    found.sort(key=lambda op: (op.method.upper() == "DELETE", op.path, op.method))
+    return found
+
+
+def run(app, seeded: Seeded, examples: int | None = None, schema=None, select=None) -> Report:
+    """Fuzz the operations `select(label)` picks (every one by default), and, with no
+    selection, the undocumented methods of every path; `schema`: the app's, if already
+    loaded (tests/api/test_openapi_fuzz.py loads it once per app)."""
+    schema = schema or load_schema(app)
     examples = examples or examples_per_operation()
     report = Report()
-    operations = [result.ok() for result in schema.get_all_operations()]
-    operations.sort(key=lambda op: (op.method.upper() == "DELETE", op.path, op.method))
     with asgi.get_client(app) as client:
-        for op in operations:
-            _run_operation(op, client, seeded, report, examples)
+        for op in operations(schema):
+            if select is None or select(op.label):
+                _run_operation(op, client, seeded, report, examples)
+        if select is None:
+            _probe_methods(schema, client, seeded, report)
+    return report
+
+
+def run_methods(app, seeded: Seeded, schema=None) -> Report:
+    """Only the undocumented methods of every path (405 + Allow)."""
+    schema = schema or load_schema(app)
+    report = Report()
+    with asgi.get_client(app) as client:
         _probe_methods(schema, client, seeded, report)
     return report

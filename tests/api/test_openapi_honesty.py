@@ -9,6 +9,24 @@ from fastapi.testclient import TestClient
 from bch.api.app import create_app
 from bch.services.container import Services
 from tests.accounts.helpers import PASSWORD, add_user, bearer
+from tests.module_db import BACKEND_PARAMS, module_database
+
+
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def reader(request, tmp_path_factory):
+    """One app per backend for the tests that only read (the document, refusals of bad input):
+    the document does not depend on the rows. The tests that write get a database each
+    (`client`)."""
+    with (
+        module_database(request, tmp_path_factory, "honesty") as services,
+        TestClient(create_app(services)) as c,
+    ):
+        yield c
+
+
+@pytest.fixture(scope="module")
+def doc(reader) -> dict:
+    return reader.get("/openapi.json").json()
 
 
 @pytest.fixture
@@ -17,18 +35,13 @@ def client(services: Services):
         yield c
 
 
-@pytest.fixture
-def doc(client) -> dict:
-    return client.get("/openapi.json").json()
-
-
 def _operations(doc: dict):
     for path, item in doc["paths"].items():
         for method, op in item.items():
             yield path, method.upper(), op
 
 
-def test_bad_parameters_are_documented_as_the_400_the_api_sends(client, doc):
+def test_bad_parameters_are_documented_as_the_400_the_api_sends(reader, doc):
     """No FastAPI 422 "Validation Error" (a shape this API never sends): a bad parameter is a
     400 in the uniform error shape, documented with it."""
     assert "HTTPValidationError" not in doc["components"]["schemas"]
@@ -45,7 +58,7 @@ def test_bad_parameters_are_documented_as_the_400_the_api_sends(client, doc):
     assert limit["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorBody"
     }
-    r = client.get("/api/v1/changes?limit=0")
+    r = reader.get("/api/v1/changes?limit=0")
     assert r.status_code == 400 and r.json()["errors"][0]["path"] == "query.limit"
 
 
@@ -88,23 +101,23 @@ def test_conditional_and_upload_answers_are_documented(doc):
     assert token["content"]["application/json"]["schema"]["required"] == ["email", "password"]
 
 
-def test_405_names_every_method_of_the_path(client):
+def test_405_names_every_method_of_the_path(reader):
     """Starlette named only the first matching route's methods (PUT on a record said
     `Allow: GET` although DELETE is served there)."""
-    r = client.put("/api/v1/records/BCH-LMO-SCBD-1-1")
+    r = reader.put("/api/v1/records/BCH-LMO-SCBD-1-1")
     assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, DELETE"
     assert r.json()["code"] == "methodNotAllowed"
-    r = client.patch("/api/v1/drafts/some-identifier-1")
+    r = reader.patch("/api/v1/drafts/some-identifier-1")
     assert r.headers["allow"] == "GET, HEAD, PUT, DELETE"
-    assert client.post("/api/v1/changes").headers["allow"] == "GET, HEAD"
+    assert reader.post("/api/v1/changes").headers["allow"] == "GET, HEAD"
 
 
-def test_head_is_served_wherever_get_is(client):
-    get = client.get("/api/v1/countries/CA")
-    head = client.head("/api/v1/countries/CA")
+def test_head_is_served_wherever_get_is(reader):
+    get = reader.get("/api/v1/countries/CA")
+    head = reader.head("/api/v1/countries/CA")
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-type"] == get.headers["content-type"]
-    assert client.head("/api/v1/countries/XX").status_code == 404
+    assert reader.head("/api/v1/countries/XX").status_code == 404
 
 
 def test_a_nul_character_in_a_body_is_a_400_not_a_500(client, services):
@@ -128,7 +141,7 @@ def test_a_nul_character_in_a_body_is_a_400_not_a_500(client, services):
     assert r.status_code == 400 and r.json()["errors"][0]["path"] == "name.en"
 
 
-def test_text_members_of_other_types_are_400s(client):
+def test_text_members_of_other_types_are_400s(reader):
     """A name that was a list reached the database and answered 500 on PostgreSQL (the fuzzer)."""
     cases = [
         ("/api/v1/auth/register", {"email": "x@example.org", "password": PASSWORD, "name": [{}]}),
@@ -137,7 +150,7 @@ def test_text_members_of_other_types_are_400s(client):
         ("/api/v1/auth/confirm", {"token": 12}),
     ]
     for url, body in cases:
-        r = client.post(url, json=body)
+        r = reader.post(url, json=body)
         wrong = next(k for k, v in body.items() if not isinstance(v, str))
         assert r.status_code == 400, (url, body, r.text)
         assert r.json()["errors"][0]["path"] == wrong

@@ -28,6 +28,7 @@ LANG_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 
 _CREATE = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["country", "title", "closesAt"],
     "properties": {
         "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
@@ -40,6 +41,7 @@ _CREATE = {
             "type": "array",
             "items": {
                 "type": "object",
+                "additionalProperties": False,
                 "properties": {
                     "name": {"type": "string"},
                     "attachment": {"type": "string"},
@@ -55,6 +57,7 @@ _CREATE = {
 }
 _COMMENT = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["text", "consent"],
     "properties": {
         "text": {"type": "string"},
@@ -69,6 +72,7 @@ _COMMENT = {
 }
 _MODERATE = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["action"],
     "properties": {
         "action": {"type": "string", "enum": ["publish", "reject", "hide", "restore"]},
@@ -77,6 +81,7 @@ _MODERATE = {
 }
 _RESPOND = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["response"],
     "properties": {"response": LANG_MAP, "decision": {"type": "string"}},
 }

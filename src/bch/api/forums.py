@@ -22,6 +22,7 @@ MAX_MAIL = 1024 * 1024
 
 _FORUM = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["title"],
     "properties": {
         "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
@@ -37,6 +38,7 @@ _FORUM = {
 }
 _THREAD = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["title", "text", "language"],
     "properties": {
         "title": {"type": "string"},
@@ -47,6 +49,7 @@ _THREAD = {
 }
 _POST = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["text", "language"],
     "properties": {
         "text": {"type": "string"},
@@ -57,6 +60,7 @@ _POST = {
 }
 _MEMBER = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["email", "role"],
     "properties": {
         "email": {"type": "string"},
@@ -66,6 +70,7 @@ _MEMBER = {
 }
 _MODERATE = {
     "type": "object",
+    "additionalProperties": False,
     "required": ["action"],
     "properties": {
         "action": {"type": "string", "enum": ["publish", "hide", "restore"]},
@@ -199,7 +204,7 @@ async def start_thread(
     openapi_extra=body_doc(_MEMBER),
 )
 async def set_member(forum_id: str, request: Request, principal: SignedIn, svc: Svc):
-    body = await json_object(request)
+    body = await json_object(request, allowed={"email", "role", "reason"})
     return svc.forums.set_member(
         principal, forum_id, body.get("email"), body.get("role"), body.get("reason")
     )
