@@ -46,11 +46,11 @@ def _serving(svg: str):
 
 def _inert_in_chromium(browser, svgs: list[str]) -> None:
     with closing(browser.new_context(bypass_csp=True)) as context:
+        dialogs: list[str] = []
         for i, svg in enumerate(svgs):
             url = f"http://quicklink.test/{i}.svg"
             context.route(url, _serving(svg))
             page = context.new_page()
-            dialogs: list[str] = []
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(url)
             page.wait_for_load_state("load")
