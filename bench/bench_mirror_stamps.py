@@ -1,7 +1,8 @@
 """What stamping mirrored records with the central's times and warnings costs a node's bootstrap
 (issue 12, bch.storage.mirror_stamps): the CPU time of stamp_publishes per record, in batches of
 NodePull.BATCH, on a copy of a central's SQLite database (BENCH_CENTRAL_DB, e.g. the one
-bench_nodes builds in BENCH_DIR), each record stamped with its own times (what the central's dump
+bench_nodes builds in BENCH_DIR; without it, the shipped real data is loaded first, about a
+minute), each record stamped with its own times (what the central's dump
 says), BENCH_STAMP_ROUNDS times over every record. Compare with the node CPU per record of
 bench_nodes' bootstrap measured in the same run."""
 
@@ -21,15 +22,19 @@ from bch.services.node_pull import BATCH
 from bch.storage.mirror_stamps import CentralStamp, stamp_publishes
 from bch.storage.rows import as_utc
 from bch.storage.tables import documents, revisions
+from bench.bench_api import build
 
 
 def main() -> None:
-    given = Path(os.environ["BENCH_CENTRAL_DB"])
     rounds = int(os.environ.get("BENCH_STAMP_ROUNDS", "10"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "node.db"
-        with sqlite3.connect(given) as src, sqlite3.connect(path) as dst:
-            src.backup(dst)
+        given = os.environ.get("BENCH_CENTRAL_DB")
+        if given:
+            with sqlite3.connect(given) as src, sqlite3.connect(path) as dst:
+                src.backup(dst)
+        else:
+            build(path, 0)[0].close()  # the shipped real records only
         svc = Services.open(f"sqlite:///{path}", upgrade=False)
         with svc.engine.connect() as conn:
             rows = conn.execute(
