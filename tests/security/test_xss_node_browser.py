@@ -23,9 +23,9 @@ from bch.services.node_central import CentralError
 from tests import factories
 from tests.nodes.harness import FaultyProxy, Served
 from tests.nodes.test_node_sync import central as central  # the fixture: a central on loopback
-from tests.security.xss_corpus import LANGS, MARK, MORE, PAYLOADS, RAN, hostile_names
+from tests.security.test_xss_more_pages_browser import _inert
+from tests.security.xss_corpus import LANGS, MARK, MORE, PAYLOADS, hostile_names
 from tests.web.browser import require_chromium
-from tests.web.test_rich_text_browser import DOM_PROBLEMS
 
 require_chromium()
 pytestmark = pytest.mark.xdist_group("browser")
@@ -46,19 +46,6 @@ class GarblingCentral(FaultyProxy):
         page = orjson.loads(content)
         page["items"][0]["identifier"] = HOSTILE
         return orjson.dumps(page)
-
-
-def _inert(page, url: str) -> str:
-    """Open `url`: nothing ran, no active content in the DOM; the page's text."""
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    answer = page.goto(url)
-    assert answer is not None and answer.status == 200, url
-    page.wait_for_load_state("load")
-    assert page.evaluate(DOM_PROBLEMS) == [], url
-    assert page.evaluate(RAN) is None, url
-    assert dialogs == [], (url, dialogs)
-    return page.inner_text("body")
 
 
 def _edit(node: Services, identifier: str, n: int) -> None:
