@@ -39,17 +39,17 @@ def _param(name: str):
     return bindparam(name, type_=UtcDateTime)
 
 
-_DOCUMENT = (
-    update(documents)
-    .where(
-        documents.c.id == bindparam("d"),
-        documents.c.latest_revision == bindparam("r"),
-        documents.c.deleted_at.is_(None),
+def _at_revision(*, deleted: bool):
+    """An UPDATE of record :d while :r is its latest revision, live or deleted."""
+    state = documents.c.deleted_at.is_not(None) if deleted else documents.c.deleted_at.is_(None)
+    return update(documents).where(
+        documents.c.id == bindparam("d"), documents.c.latest_revision == bindparam("r"), state
     )
-    .values(
-        created_at=func.coalesce(_param("c"), documents.c.created_at),
-        updated_at=func.coalesce(_param("p"), documents.c.updated_at),
-    )
+
+
+_DOCUMENT = _at_revision(deleted=False).values(
+    created_at=func.coalesce(_param("c"), documents.c.created_at),
+    updated_at=func.coalesce(_param("p"), documents.c.updated_at),
 )
 _REVISION = (
     update(revisions)
@@ -96,15 +96,7 @@ def stamp_publishes(conn: Connection, stamps: Sequence[CentralStamp]) -> None:
         conn.execute(_WARNINGS, warned)
 
 
-_DELETED = (
-    update(documents)
-    .where(
-        documents.c.id == bindparam("d"),
-        documents.c.latest_revision == bindparam("r"),
-        documents.c.deleted_at.is_not(None),
-    )
-    .values(deleted_at=_param("p"), updated_at=_param("p"))
-)
+_DELETED = _at_revision(deleted=True).values(deleted_at=_param("p"), updated_at=_param("p"))
 
 
 def stamp_deletion(conn: Connection, document_id: int, revision: int, at: datetime) -> None:
