@@ -255,7 +255,7 @@ def record_info(record_id: str, request: Request, svc: Svc):
         "revision": view.revision.revision,
         "latestRevision": doc.latest_revision,
         "revisions": len(revs),
-        "createdAt": iso_utc(first.created_at),
+        "createdAt": iso_utc(doc.created_at),  # the first revision may not be here (a node)
         "createdBy": public_actor(first.created_by),
         "updatedAt": iso_utc(doc.updated_at),
         "updatedBy": public_actor(latest.created_by),

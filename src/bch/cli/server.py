@@ -67,10 +67,18 @@ def import_cmd(
     database: DatabaseOpt = None,
     data_dir: Annotated[Path | None, typer.Option(help="Folder of the shipped data")] = None,
 ):
-    """Load the shipped real data (idempotent: a second run changes nothing and says so)."""
+    """Load the shipped real data (idempotent: a second run changes nothing and says so).
+    Refused on a national node: its records are the central's (docs/NODES.md)."""
     svc, url = open_services(database)
     console.print(f"Database: {url}")
     try:
+        if svc.node.state() is not None:
+            console.print(
+                "[red]error:[/red] this database is a national node: its records come from "
+                "the central (`bch node sync`), never from the shipped data",
+                highlight=False,
+            )
+            raise typer.Exit(2)
         run_import(svc, data_dir)
     finally:
         svc.close()
@@ -137,10 +145,15 @@ def serve(
     if node is not None:  # a national node mirrors the central instead (docs/NODES.md)
         sync = "syncing in the background" if settings.node_sync else "BCH_NODE_SYNC=off"
         console.print(f"National node of {node.central_url} ({node.country}), {sync}")
+        if not empty:  # reference data only: records come from the central, nothing else
+            from bch.importer.run import import_reference
+
+            changed = import_reference(svc)
+            console.print(f"Detection methods (shipped reference data): {changed} changed.")
     elif not empty and svc.is_empty():
         console.print("Empty database: loading the shipped real data first.")
         run_import(svc, None, first_load=True)
-    if not empty:  # public participation (issue 14): real comment windows, forum archives
+    if not empty and node is None:  # public participation (issue 14): the central's only
         added = _seed_participation(svc)
         closed = svc.consultations.close_due()
         console.print(f"Consultations: {added} imported, {len(closed)} closed at their deadline.")

@@ -81,6 +81,16 @@ def import_shipped(
     return summary
 
 
+def import_reference(svc: Services, data_dir: Path | None = None) -> int:
+    """What a national node loads of the shipped data (docs/NODES.md, "What a node holds"): the
+    detection methods, reference data matched to LMOs by their UID keys, never records. Its
+    records (with their provenance), consultations and forums are the central's: it gets the
+    records by mirroring and leaves the rest to the central. Idempotent; returns rows changed."""
+    methods = [_method_row(m) for m in build_plan(data_dir).detection_methods]
+    with svc.records.batch(by=IMPORT_USER) as batch:
+        return svc.detection_methods.replace(batch.conn, methods)
+
+
 def _method_row(method) -> dict:
     data = asdict(method)
     return {

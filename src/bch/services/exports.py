@@ -230,6 +230,7 @@ def _rows(
                 "revision": r.latest_revision,
                 "createdAt": r.created_at,
                 "updatedAt": r.updated_at,
+                "warnings": [] if r.warnings == "[]" else orjson.loads(r.warnings),
             },
             body,
         )

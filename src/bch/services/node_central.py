@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
+from bch.storage.mirror_stamps import CentralStamp
 from bch.storage.node_state import NodeState, NodeStateRepository, OutboxItem
 
 MIRROR_BY = "node-sync"
@@ -79,6 +80,41 @@ def answer_json(
     if not isinstance(body, dict):
         raise CentralError(f"{what}: the answer is not a JSON object")
     return body
+
+
+def central_time(value: Any, name: str, what: str) -> datetime | None:
+    """A time the central gives (ISO 8601); None when it gives none; CentralError when it is
+    not a time."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise CentralError(f"{what}: {name} is not an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def central_stamp(
+    answer: dict[str, Any], document_id: int, revision: int, what: str
+) -> CentralStamp:
+    """What the central says of a revision it published (a dump line, or its answer to
+    /api/v1/records/...): the record's createdAt, the revision's publishedAt (a dump line gives
+    the record's updatedAt: the same moment for its latest, live revision) and its warnings.
+    What it does not say stays None (the node's own values are kept); what it says malformed
+    is refused (CentralError), like any malformed answer."""
+    warnings = answer.get("warnings")
+    if warnings is not None and not (
+        isinstance(warnings, list) and all(isinstance(w, dict) for w in warnings)
+    ):
+        raise CentralError(f"{what}: warnings is not a list of objects")
+    published = answer.get("publishedAt", answer.get("updatedAt"))
+    return CentralStamp(
+        document_id,
+        revision,
+        central_time(answer.get("createdAt"), "createdAt", what),
+        central_time(published, "publishedAt", what),
+        warnings,
+    )
 
 
 def settle(repo: NodeStateRepository, conn, identifier: str, revision: int) -> None:

@@ -20,7 +20,7 @@ bootstrap instead of by a trigger per record (RecordRepository.defer_text_index)
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,7 @@ from bch.services.node_central import (
     CentralError,
     SyncReport,
     answer_json,
+    central_stamp,
     now,
     settle,
     settle_item,
@@ -41,8 +42,9 @@ from bch.services.node_central import (
 )
 from bch.services.record_lookups import LookupMemo
 from bch.services.records import RecordService
-from bch.services.unit_of_work import UnitOfWork
+from bch.services.unit_of_work import Transaction, UnitOfWork
 from bch.storage.database import Database
+from bch.storage.mirror_stamps import CentralStamp
 from bch.storage.node_state import NodeState, NodeStateRepository
 
 BATCH = 2000  # dump records applied per transaction
@@ -122,6 +124,7 @@ class NodePull:
         path = f"/api/v1/export/{schema}.ndjson.gz"
         applied = 0
         batch: list[tuple[dict[str, Any], int, int]] = []
+        stamps: list[CentralStamp] = []  # what the central says of each (its times, warnings)
         with client.stream("GET", path) as response:
             if response.status_code != 200:
                 raise CentralError(f"GET {path}: HTTP {response.status_code}")
@@ -141,15 +144,16 @@ class NodePull:
                 if record is None or not wanted(state, schema, item.get("country")):
                     continue
                 batch.append(record)
+                stamps.append(central_stamp(item, record[1], record[2], path))
                 if len(batch) >= BATCH:
-                    applied += self.apply_batch(batch, memo=memo)
-                    batch = []
+                    applied += self.apply_batch(batch, memo=memo, stamps=stamps)
+                    batch, stamps = [], []
                     if on_progress:
                         on_progress(schema, applied)
             if not meta_seen:
                 raise CentralError(f"{path}: empty answer")
         # the last batch and the schema's completion commit together
-        applied += self.apply_batch(batch, done_schema=schema, memo=memo)
+        applied += self.apply_batch(batch, done_schema=schema, memo=memo, stamps=stamps)
         if on_progress:
             on_progress(schema, applied)
         return applied
@@ -173,9 +177,11 @@ class NodePull:
         batch: list[tuple[dict[str, Any], int, int]],
         done_schema: str | None = None,
         memo: LookupMemo | None = None,
+        stamps: Sequence[CentralStamp] = (),
     ) -> int:
         with self.uow() as tx:
             changed = self.records.mirror_many(tx, batch, by=MIRROR_BY, memo=memo)
+            self.stamp(tx, stamps)
             if done_schema is not None:
                 state = self.repo.get(tx.conn)
                 assert state is not None
@@ -185,6 +191,12 @@ class NodePull:
             for item in self.repo.waiting_among(tx.conn, list(revisions)):  # one query a batch
                 settle_item(self.repo, tx.conn, item, revisions[item.identifier])
         return changed
+
+    def stamp(self, tx: Transaction, stamps: Sequence[CentralStamp]) -> None:
+        """Where the bootstrap and the change feed meet: the revisions just written (whichever
+        way: derived here or not) take the central's createdAt, publishedAt/updatedAt and
+        warnings, in the same transaction (bch.storage.mirror_stamps)."""
+        self.records.store.stamp_mirrored(tx.conn, stamps)
 
     # -- pull: the change feed ----------------------------------------------------------------------
     def follow(
@@ -212,7 +224,7 @@ class NodePull:
                     )
                 return
             # the bodies are read before the transaction (no lock held while the line is slow)
-            bodies: dict[int, dict[str, Any] | None] = {}
+            bodies: dict[int, tuple[dict[str, Any], CentralStamp] | None] = {}
             for e in entries:
                 if e["action"] == "publish" and wanted(state, e["schema"], e["country"]):
                     bodies[e["seq"]] = self.revision(client, e)
@@ -231,11 +243,17 @@ class NodePull:
                             by=MIRROR_BY,
                             absent=(e["uid"], e["schema"]),
                         )
+                        if e["at"] is not None:  # the central's time of the deletion
+                            self.records.store.stamp_mirrored_deletion(
+                                tx.conn, e["docId"], e["revision"], e["at"]
+                            )
                     else:
                         body = bodies.get(e["seq"])
                         done = body is not None and self.records.mirror(
-                            tx, body, e["docId"], e["revision"], by=MIRROR_BY
+                            tx, body[0], e["docId"], e["revision"], by=MIRROR_BY
                         )
+                        if body is not None:
+                            self.stamp(tx, [body[1]])
                         settle(self.repo, tx.conn, e["identifier"], e["revision"])
                     report.applied += int(done)
                     report.skipped += int(not done)
@@ -250,9 +268,12 @@ class NodePull:
             if on_progress:
                 on_progress("changes", entries[-1]["seq"])
 
-    def revision(self, client: httpx.Client, entry: dict[str, Any]) -> dict[str, Any] | None:
-        """The document of a published revision; None when it is gone meanwhile (deleted on the
-        central: its deletion follows in the feed)."""
+    def revision(
+        self, client: httpx.Client, entry: dict[str, Any]
+    ) -> tuple[dict[str, Any], CentralStamp] | None:
+        """The document of a published revision and what the central says of it (times,
+        warnings); None when it is gone meanwhile (deleted on the central: its deletion follows
+        in the feed)."""
         response = client.get(entry["url"])
         if response.status_code in (404, 410):
             return None
@@ -262,7 +283,7 @@ class NodePull:
             raise CentralError(f"{entry['url']}: no record document in the answer")
         if document["header"].get("identifier") != entry["identifier"]:
             raise CentralError(f"{entry['url']}: the document is not {entry['identifier']}")
-        return document
+        return document, central_stamp(body, entry["docId"], entry["revision"], entry["url"])
 
 
 # records that others borrow search facets from (an LMO its organism's type) are loaded first

@@ -32,6 +32,7 @@ class DumpRow(NamedTuple):
     created_at: str | None  # ISO 8601 UTC with Z
     updated_at: str | None
     body: bytes  # the revision's JSON, without the fields the dump leaves out
+    warnings: str = "[]"  # the revision's validation warnings (JSON), computed at its publish
 
 
 @dataclass
@@ -87,6 +88,7 @@ class DumpRepository:
                 dialect.stored_time(documents.c.created_at),
                 dialect.stored_time(documents.c.updated_at),
                 body.label("body"),
+                cast(revisions.c.warnings, Text),
             )
             .join(
                 revisions,
@@ -109,6 +111,7 @@ class DumpRepository:
                     _iso(r[7]),
                     _iso(r[8]),
                     r[9].encode() if isinstance(r[9], str) else bytes(r[9]),
+                    r[10] or "[]",
                 )
         finally:
             conn.rollback()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from bch.records.identifiers import RecordUid
 from bch.storage.bulk import bulk_publish, defer_text_index, restore_text_index
 from bch.storage.database import Database
+from bch.storage.mirror_stamps import CentralStamp, stamp_deletion, stamp_publishes
 from bch.storage.read_deps import ANY, note, note_docs, note_lmo_keys
 from bch.storage.rows import (
     DocumentRow,
@@ -202,6 +204,17 @@ class RecordRepository:
         revision) (a node's bootstrap: in batches, see bch.storage.bulk)."""
         if records:
             bulk_publish(conn, records, utcnow(), keys)
+
+    def stamp_mirrored(self, conn: Connection, stamps: Sequence[CentralStamp]) -> None:
+        """Mirrored revisions take the central's times and warnings: see
+        bch.storage.mirror_stamps (where a bootstrap batch and a feed revision meet)."""
+        stamp_publishes(conn, stamps)
+
+    def stamp_mirrored_deletion(
+        self, conn: Connection, document_id: int, revision: int, at: datetime
+    ) -> None:
+        """A mirrored deletion takes the central's time: see bch.storage.mirror_stamps."""
+        stamp_deletion(conn, document_id, revision, at)
 
     def defer_text_index(self, conn: Connection) -> None:
         """A bulk load begins: see bch.storage.bulk.defer_text_index."""
