@@ -240,6 +240,18 @@ def chromium():
         yield browser
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """A browser test that fails leaves screenshots of its open pages in test-artifacts/ (the
+    suite takes none otherwise: tests/web/browser.py, SCREENSHOTS)."""
+    report = yield
+    if report.failed and call.when == "call" and "chromium" in getattr(item, "funcargs", {}):
+        from tests.web.browser import save_failure_shots
+
+        save_failure_shots(item.funcargs["chromium"], item.nodeid)
+    return report
+
+
 @pytest.fixture(autouse=True)
 def _no_running_loop_from_the_browser(request):
     """Playwright's sync API runs its event loop in a greenlet of the main thread and leaves it
