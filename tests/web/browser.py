@@ -66,11 +66,18 @@ class Walk:
     """One browser context: records requests to other hosts, checks accessibility, screenshots
     (each at desktop and phone width)."""
 
-    def __init__(self, browser, base: str, name: str, *, csp: bool = False, **context):
+    def __init__(
+        self, browser, base: str, name: str, *, csp: bool = False, axe_each_page=False, **context
+    ):
+        """`axe_each_page`: axe-core is in every page the context opens (an init script, for a
+        walk that checks each page it opens), not added to a page when it is checked."""
         self.base, self.name, self.step = base, name, 0
         # axe-core is injected as a script: the page's CSP is bypassed unless `csp` is asked for
         context.setdefault("viewport", DESKTOP)
         self.context = browser.new_context(bypass_csp=not csp, **context)
+        self.axe_each_page = axe_each_page
+        if axe_each_page:
+            self.context.add_init_script(path=str(AXE))
         self.external: list[str] = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
@@ -115,7 +122,8 @@ class Walk:
 
     def axe(self) -> None:
         """axe-core's WCAG 2.1 A and AA rules on the page: no violation."""
-        self.page.add_script_tag(path=str(AXE))
+        if not self.axe_each_page:
+            self.page.add_script_tag(path=str(AXE))
         problems = self.page.evaluate(
             AXE_RUN, {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
         )
