@@ -21,7 +21,7 @@ from tests.templates import shipped_copy
 from tests.web.conftest import PASSWORD
 from tests.web.test_browser import Walk
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

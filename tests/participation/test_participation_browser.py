@@ -24,7 +24,7 @@ from tests.web.browser import Walk, require_chromium
 from tests.web.conftest import PASSWORD
 
 sync_api = require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 
 
 @pytest.fixture(scope="module")

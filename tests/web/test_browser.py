@@ -18,7 +18,7 @@ from tests.web.browser import require_chromium
 from tests.web.conftest import MON810, PASSWORD
 
 sync_api = require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 
 
 @pytest.fixture(scope="module")

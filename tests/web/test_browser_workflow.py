@@ -27,7 +27,7 @@ from tests.web.browser import Walk, require_chromium
 from tests.web.conftest import PASSWORD, mon810
 
 sync_api = require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 NEW_PASSWORD = "Another-horse-43!"
 
 
