@@ -120,12 +120,15 @@ def test_national_user_submits_and_focal_point_approves(server, browser):
     nau.page.click("form.record button[type=submit]")
     nau.goto("/en/submit/biosafetyDecision")
     p = nau.page
+    # the form's script shows and hides fields: Playwright waits for it (is_hidden() read the
+    # page once, before the script had run on a loaded machine)
+    expect = sync_api.expect
     p.check("input[name='header.languages'][value='fr']")
     p.click("button[value='save']")  # the French tabs appear
     p.wait_for_selector("#t-title-fr")
-    assert p.locator("#f-amendedRecords").is_hidden()  # shown only for amendments
+    expect(p.locator("#f-amendedRecords")).to_be_hidden()  # shown only for amendments
     p.check("input[name='isAmendment'][value='true']")
-    assert p.locator("#f-amendedRecords").is_visible()
+    expect(p.locator("#f-amendedRecords")).to_be_visible()
     p.check("input[name='isAmendment'][value='false']")
     p.fill("#i-title-en", "Approval of maize MON810 for food and feed (browser test)")
     p.click("#t-title-fr")
@@ -135,9 +138,9 @@ def test_national_user_submits_and_focal_point_approves(server, browser):
         "#f-authorities .choices input"
     ).count() else None
     p.fill("#a-authorities", "BCH-CNA-CA-34")
-    assert p.locator("#f-uses").is_hidden()  # the LMO-FFP fields, also for narrower types
+    expect(p.locator("#f-uses")).to_be_hidden()  # the LMO-FFP fields, also for narrower types
     p.check("input[name='decisionTypes'][value='DecisionTypes.ffpDomesticUse']")
-    assert p.locator("#f-uses").is_visible()
+    expect(p.locator("#f-uses")).to_be_visible()
     p.uncheck("input[name='decisionTypes'][value='DecisionTypes.ffpDomesticUse']")
     p.check("input[name='decisionTypes'][value='BE64016A-C3BD-4C61-9620-C3FEF96B2A24']")
     p.select_option("#i-decisionResult", "DecisionResults.approvalWithConditions")
