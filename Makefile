@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: install run test fuzz crash node-faults lint format bench bench-reads load soak clean
+.PHONY: install run test fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -49,6 +49,12 @@ node-faults: install
 	sh scripts/ensure-faketime.sh
 	BCH_TEST_NODE_FAULTS=$${NODE_FAULTS_ROUNDS:-10} BCH_TEST_NODE_FAULTS_ALL=1 BCH_TEST_SEED=$${NODE_FAULTS_SEED:-} \
 	$(BIN)/pytest tests/nodes/test_node_faults.py -n0 -q -s
+
+# the browser tests with their full-page screenshots at desktop and phone width, into
+# test-artifacts/ (make test takes none, except of the pages a failed browser test left open)
+screenshots: install
+	sh scripts/ensure-chromium.sh
+	SCREENSHOTS=1 $(BIN)/pytest -n 2 --dist loadgroup -q $$(grep -rl 'xdist_group("browser' tests)
 
 lint: install
 	$(BIN)/ruff check src tests bench

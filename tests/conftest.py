@@ -73,11 +73,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 # The units of work (an xdist_group, else a test) that take minutes, longest first: `--dist
 # loadgroup` hands them out first, so that no worker starts one of them while the other has
 # nothing left (the node fault test alone is most of a worker's time). Figures: bench/RESULTS.md,
-# "2026-12-03 - the processes of the suite". Then the other `slow` tests (servers, kills), then
-# the rest in collection order.
+# "2026-12-03 - the processes of the suite". The browser tests are two groups of about the same
+# measured time (bench/RESULTS.md, "browser tests"), so that both workers can run some: the
+# second goes to whichever worker runs short of work first. Then the other `slow` tests
+# (servers, kills), then the rest in collection order.
 LONGEST_FIRST = (
     "tests/nodes/test_node_faults.py",
-    "@browser",
+    "@browser-1",
+    "@browser-2",
     "tests/faults/test_kill_exports.py",
 )
 
@@ -230,14 +233,26 @@ def loaded(request, tmp_path_factory) -> Iterator[Services]:
 
 @pytest.fixture(scope="session")
 def chromium():
-    """One headless chromium per worker for the browser tests (one xdist group, so one worker),
-    instead of a playwright driver and a chromium started per module (1-2 s of CPU each). Tests
+    """One headless chromium per worker for the browser tests (two xdist groups, browser-1 and
+    browser-2, so one or two workers), instead of a playwright driver and a chromium started per module (1-2 s of CPU each). Tests
     never share a page, cookies or storage: each opens a context of its own
     (tests/web/browser.py, Walk), as it did in a browser of its own."""
     from tests.web.browser import launch, require_chromium
 
     with launch(require_chromium()) as browser:
         yield browser
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """A browser test that fails leaves screenshots of its open pages in test-artifacts/ (the
+    suite takes none otherwise: tests/web/browser.py, SCREENSHOTS)."""
+    report = yield
+    if report.failed and call.when == "call" and "chromium" in getattr(item, "funcargs", {}):
+        from tests.web.browser import save_failure_shots
+
+        save_failure_shots(item.funcargs["chromium"], item.nodeid)
+    return report
 
 
 @pytest.fixture(autouse=True)

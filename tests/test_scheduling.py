@@ -36,16 +36,18 @@ def test_the_longest_units_go_first_and_a_short_one_third():
         Item("tests/faults/test_kill_exports.py::test_kill[sqlite]", slow=True),
         Item("tests/faults/test_kill_exports.py::test_kill[postgres]", slow=True),
         Item("tests/nodes/test_node_faults.py::test_nodes_converge", slow=True),
-        Item("tests/web/test_browser.py::test_page@browser"),
+        Item("tests/web/test_browser.py::test_page@browser-2"),
         Item("tests/web/test_pages.py::test_page"),
-        Item("tests/web/test_browser_docs.py::test_docs@browser"),
+        Item("tests/web/test_reading_browser.py::test_axe@browser-1"),
+        Item("tests/web/test_browser_docs.py::test_docs@browser-2"),
     ]
     ordered = order_units(items)
     assert sorted(i.nodeid for i in ordered) == sorted(i.nodeid for i in items)  # all, once
     assert _units(ordered) == [
         "tests/nodes/test_node_faults.py::test_nodes_converge",
-        "browser",
+        "browser-1",
         "tests/accounts/test_a.py::test_one",  # waits behind the node fault test: short
+        "browser-2",  # to the worker that runs short of work first
         "tests/faults/test_kill_exports.py::test_kill[sqlite]",
         "tests/faults/test_kill_exports.py::test_kill[postgres]",
         "tests/alerts/test_serve.py::test_served",  # the other slow tests
@@ -53,10 +55,10 @@ def test_the_longest_units_go_first_and_a_short_one_third():
         "tests/web/test_pages.py::test_page",
     ]
     # the tests of a group stay together, in their order
-    group = [i.nodeid for i in ordered if i.nodeid.endswith("@browser")]
+    group = [i.nodeid for i in ordered if i.nodeid.endswith("@browser-2")]
     assert group == [
-        "tests/web/test_browser.py::test_page@browser",
-        "tests/web/test_browser_docs.py::test_docs@browser",
+        "tests/web/test_browser.py::test_page@browser-2",
+        "tests/web/test_browser_docs.py::test_docs@browser-2",
     ]
 
 
@@ -75,3 +77,23 @@ def test_the_longest_units_named_exist():
             assert marks, f"no xdist_group({name[1:]!r}) left"
         else:
             assert (root / name.split("::")[0]).is_file(), name
+
+
+def test_every_browser_module_is_in_one_of_the_two_groups():
+    """A module that drives the worker's chromium is in browser-1 or browser-2: its module
+    fixtures (a server, a database) are built once, on one worker, and the two groups keep the
+    split measured in bench/RESULTS.md."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    groups: dict[str, list[str]] = {"browser-1": [], "browser-2": []}
+    for path in sorted(root.glob("tests/**/test_*.py")):
+        if path == Path(__file__).resolve():
+            continue
+        text = path.read_text()
+        named = [g for g in groups if f'xdist_group("{g}")' in text]
+        if "chromium" in text or "Walk(" in text:
+            assert len(named) == 1, f"{path.relative_to(root)}: in {named or 'no browser group'}"
+        for g in named:
+            groups[g].append(path.name)
+    assert all(groups.values()), groups

@@ -2,7 +2,8 @@
 of the shipped data): a customs officer checks an invoice, prints it (print media), saves and
 opens the shared link; a learner signs in, completes the customs e-learning module in French
 (every lesson's quiz, one failed and retried), gets the certificate and verifies it, and the
-certificate PDF downloads. Pages are checked with axe-core; screenshots in test-artifacts/."""
+certificate PDF downloads. Pages are checked with axe-core; screenshots in test-artifacts/ with
+`make screenshots`."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.templates import shipped_copy
 from tests.web.conftest import PASSWORD
 from tests.web.test_browser import Walk
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

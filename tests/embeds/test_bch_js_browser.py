@@ -12,7 +12,7 @@ from tests.oai.live import live_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
-    pytest.mark.xdist_group("browser"),
+    pytest.mark.xdist_group("browser-2"),
     pytest.mark.parametrize("loaded", ["sqlite"], indirect=True),
 ]
 

@@ -22,7 +22,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
-    pytest.mark.xdist_group("browser"),
+    pytest.mark.xdist_group("browser-2"),
     pytest.mark.parametrize("loaded", ["sqlite"], indirect=True),
 ]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -17,7 +17,7 @@ from tests.oai.live import live_server
 from tests.security.xss_corpus import LANGS, MARK, PAYLOADS
 from tests.web.test_rich_text_browser import DOM_PROBLEMS
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from tests.security.xss_corpus import LANGS, MARK, PAYLOADS, RAN, hostile_names
 from tests.web.browser import require_chromium
 
 sync_api = require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 ATOM = "{http://www.w3.org/2005/Atom}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 READER = "reader@example.org"

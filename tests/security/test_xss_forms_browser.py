@@ -21,7 +21,7 @@ from tests.web.browser import Walk, require_chromium
 from tests.web.conftest import PASSWORD
 
 sync_api = require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 NFP = "nfp.ca@example.org"
 USER = "lucia@example.org"
 # as tests/web/test_rich_text_browser.py's DOM_PROBLEMS, except that a form field's value may

@@ -27,7 +27,7 @@ from tests.web.browser import require_chromium
 from tests.web.test_rich_text_browser import DOM_PROBLEMS
 
 sync_api = require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 LANGS_SHOWN = ("en", "ar", "zh")  # left to right, right to left, CJK
 # short enough for the fields with a length limit (an alert's search, a learner's name)
 SHORT = f"{MARK} {PAYLOADS[0]} {PAYLOADS[1]} {MORE[3]}"

@@ -1,11 +1,15 @@
 """Shared by the browser tests of the workflow and API docs pages: Playwright driving Debian's
 chromium (never a browser playwright downloads), a walk that records requests to other hosts,
-checks WCAG 2.1 AA with axe-core and takes screenshots into test-artifacts/ at desktop and phone
-width."""
+checks WCAG 2.1 AA with axe-core and checks that a page fits a phone's width.
+
+Full-page screenshots (desktop and phone width, into test-artifacts/) were most of the browser
+tests' time: `make test` takes them only of the pages a failed test left open (save_failure_shots,
+for diagnosis); `make screenshots` (SCREENSHOTS=1) takes the whole set."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,6 +30,11 @@ AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
+SCREENSHOTS = os.environ.get("SCREENSHOTS") == "1"  # `make screenshots`
+# axe-core's violations only, summed up in the page: its passes and inapplicable rules (every
+# node of a long page, with its HTML) are neither built nor sent back over the protocol
+AXE_RUN = """opts => axe.run(document, opts).then(r => r.violations.map(v =>
+  `${v.id} (${v.impact}): ${v.help} -> ${JSON.stringify(v.nodes.slice(0, 3).map(n => n.target))}`))"""
 
 
 def require_chromium():
@@ -57,11 +66,18 @@ class Walk:
     """One browser context: records requests to other hosts, checks accessibility, screenshots
     (each at desktop and phone width)."""
 
-    def __init__(self, browser, base: str, name: str, *, csp: bool = False, **context):
+    def __init__(
+        self, browser, base: str, name: str, *, csp: bool = False, axe_each_page=False, **context
+    ):
+        """`axe_each_page`: axe-core is in every page the context opens (an init script, for a
+        walk that checks each page it opens), not added to a page when it is checked."""
         self.base, self.name, self.step = base, name, 0
         # axe-core is injected as a script: the page's CSP is bypassed unless `csp` is asked for
         context.setdefault("viewport", DESKTOP)
         self.context = browser.new_context(bypass_csp=not csp, **context)
+        self.axe_each_page = axe_each_page
+        if axe_each_page:
+            self.context.add_init_script(path=str(AXE))
         self.external: list[str] = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
@@ -85,16 +101,19 @@ class Walk:
         self.page.wait_for_load_state()
 
     def shot(self, label: str, *, phone: bool = True, fits_phone: bool = True) -> None:
-        """A full-page screenshot at the context's width and, unless told not to, at phone
-        width (the viewport is put back afterwards)."""
+        """Unless told not to, check at phone width that the page does not scroll sideways (the
+        viewport is put back afterwards). With SCREENSHOTS=1, a full-page screenshot at the
+        context's width and (with `phone`) at phone width."""
         self.step += 1
-        ARTIFACTS.mkdir(exist_ok=True)
         stem = f"{self.name}-{self.step:02d}-{label}"
-        self.page.screenshot(path=str(ARTIFACTS / f"{stem}.png"), full_page=True)
-        if phone:
+        if SCREENSHOTS:
+            ARTIFACTS.mkdir(exist_ok=True)
+            self.page.screenshot(path=str(ARTIFACTS / f"{stem}.png"), full_page=True)
+        if phone and (fits_phone or SCREENSHOTS):
             size = self.page.viewport_size
             self.page.set_viewport_size(PHONE)
-            self.page.screenshot(path=str(ARTIFACTS / f"{stem}-phone.png"), full_page=True)
+            if SCREENSHOTS:
+                self.page.screenshot(path=str(ARTIFACTS / f"{stem}-phone.png"), full_page=True)
             width = self.page.evaluate("document.documentElement.scrollWidth")
             self.page.set_viewport_size(size)
             assert not fits_phone or width <= PHONE["width"] + 5, (
@@ -102,16 +121,28 @@ class Walk:
             )
 
     def axe(self) -> None:
-        self.page.add_script_tag(path=str(AXE))
-        result = self.page.evaluate(
-            "opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": WCAG}}
+        """axe-core's WCAG 2.1 A and AA rules on the page: no violation."""
+        if not self.axe_each_page:
+            self.page.add_script_tag(path=str(AXE))
+        problems = self.page.evaluate(
+            AXE_RUN, {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
         )
-        problems = [
-            f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"]
-        ]
         assert not problems, f"{self.page.url}: " + "; ".join(problems)
 
     def close(self) -> None:
         assert not self.external, f"requests to other hosts: {self.external}"
         self.context.close()
+
+
+def save_failure_shots(browser, test: str) -> None:
+    """A full-page screenshot of every page still open in `browser` (a failed test leaves its
+    walks open) into test-artifacts/failed-*.png, for diagnosis. Never raises: the test's own
+    failure is what is reported."""
+    stem = "failed-" + re.sub(r"[^\w.-]+", "_", test).strip("_")
+    pages = [page for context in browser.contexts for page in context.pages]
+    for n, page in enumerate(pages):
+        try:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{stem}-{n}.png"), full_page=True, timeout=10_000)
+        except Exception:  # noqa: BLE001 - a closed or hung page has nothing to show
+            continue

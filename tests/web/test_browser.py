@@ -2,45 +2,23 @@
 (a copy of the loaded SQLite database): search -> facet -> LMO -> matrix -> decision, the
 language switch to Arabic and Chinese, a two-language submission approved by the focal point.
 Every page is checked with axe-core (WCAG 2.1 AA) and for requests to other hosts; screenshots
-go to test-artifacts/."""
+go to test-artifacts/ with `make screenshots` (tests/web/browser.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from bch.services.container import Services
 from tests.oai.live import live_server
 from tests.templates import shipped_copy
+from tests.web import browser as shared
+from tests.web.browser import require_chromium
 from tests.web.conftest import MON810, PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-AXE = Path(__file__).with_name("vendor") / "axe.min.js"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        pytest.fail(
-            f"{CHROMIUM} is missing (scripts/ensure-chromium.sh installs it)", pytrace=False
-        )
-    pytest.skip(f"{CHROMIUM} is missing (run scripts/ensure-chromium.sh)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.xdist_group("browser")
+sync_api = require_chromium()
+pytestmark = pytest.mark.xdist_group("browser-2")
 
 
 @pytest.fixture(scope="module")
@@ -57,48 +35,11 @@ def browser(server, chromium):
     return chromium  # the worker's chromium (tests/conftest.py); each Walk has its own context
 
 
-class Walk:
-    """One browser context: records requests to other hosts, checks accessibility, screenshots."""
-
-    def __init__(self, browser, base: str, name: str, **context):
-        self.base, self.name, self.step = base, name, 0
-        self.context = browser.new_context(bypass_csp=True, **context)  # to inject axe-core
-        self.external: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-
-    def _route(self, route):
-        host = urlparse(route.request.url).hostname
-        if host in ("127.0.0.1", "localhost") or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            self.external.append(route.request.url)
-            route.abort()
-
-    def goto(self, path: str):
-        return self.page.goto(self.base + path)
+class Walk(shared.Walk):
+    """The shared walk (tests/web/browser.py), its screenshots at the context's width only."""
 
     def shot(self, label: str) -> None:
-        self.step += 1
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(
-            path=str(ARTIFACTS / f"{self.name}-{self.step:02d}-{label}.png"), full_page=True
-        )
-
-    def axe(self) -> None:
-        self.page.add_script_tag(path=str(AXE))
-        result = self.page.evaluate(
-            "opts => axe.run(document, opts)", {"runOnly": {"type": "tag", "values": WCAG}}
-        )
-        problems = [
-            f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"]
-        ]
-        assert not problems, f"{self.page.url}: " + "; ".join(problems)
-
-    def close(self) -> None:
-        assert not self.external, f"requests to other hosts: {self.external}"
-        self.context.close()
+        super().shot(label, phone=False)
 
 
 def test_search_facet_lmo_matrix_decision(server, browser):
@@ -179,12 +120,15 @@ def test_national_user_submits_and_focal_point_approves(server, browser):
     nau.page.click("form.record button[type=submit]")
     nau.goto("/en/submit/biosafetyDecision")
     p = nau.page
+    # the form's script shows and hides fields: Playwright waits for it (is_hidden() read the
+    # page once, before the script had run on a loaded machine)
+    expect = sync_api.expect
     p.check("input[name='header.languages'][value='fr']")
     p.click("button[value='save']")  # the French tabs appear
     p.wait_for_selector("#t-title-fr")
-    assert p.locator("#f-amendedRecords").is_hidden()  # shown only for amendments
+    expect(p.locator("#f-amendedRecords")).to_be_hidden()  # shown only for amendments
     p.check("input[name='isAmendment'][value='true']")
-    assert p.locator("#f-amendedRecords").is_visible()
+    expect(p.locator("#f-amendedRecords")).to_be_visible()
     p.check("input[name='isAmendment'][value='false']")
     p.fill("#i-title-en", "Approval of maize MON810 for food and feed (browser test)")
     p.click("#t-title-fr")
@@ -194,9 +138,9 @@ def test_national_user_submits_and_focal_point_approves(server, browser):
         "#f-authorities .choices input"
     ).count() else None
     p.fill("#a-authorities", "BCH-CNA-CA-34")
-    assert p.locator("#f-uses").is_hidden()  # the LMO-FFP fields, also for narrower types
+    expect(p.locator("#f-uses")).to_be_hidden()  # the LMO-FFP fields, also for narrower types
     p.check("input[name='decisionTypes'][value='DecisionTypes.ffpDomesticUse']")
-    assert p.locator("#f-uses").is_visible()
+    expect(p.locator("#f-uses")).to_be_visible()
     p.uncheck("input[name='decisionTypes'][value='DecisionTypes.ffpDomesticUse']")
     p.check("input[name='decisionTypes'][value='BE64016A-C3BD-4C61-9620-C3FEF96B2A24']")
     p.select_option("#i-decisionResult", "DecisionResults.approvalWithConditions")

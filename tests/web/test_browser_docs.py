@@ -14,7 +14,7 @@ from tests.oai.live import live_server
 from tests.web.browser import Walk, require_chromium
 
 sync_api = require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-1")
 
 
 def test_docs_page_lists_the_operations(tmp_path, _sqlite_template, chromium):

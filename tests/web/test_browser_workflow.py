@@ -7,7 +7,7 @@ server on 127.0.0.1, with the mails through a real SMTP server (aiosmtpd) on 127
   what it changes, field by field.
 
 Each page is checked with axe-core (WCAG 2.1 AA) and for requests to other hosts; screenshots at
-desktop and phone width go to test-artifacts/ (workflow-*)."""
+desktop and phone width go to test-artifacts/ (workflow-*) with `make screenshots`."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from tests.web.browser import Walk, require_chromium
 from tests.web.conftest import PASSWORD, mon810
 
 sync_api = require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 NEW_PASSWORD = "Another-horse-43!"
 
 

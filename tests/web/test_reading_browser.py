@@ -2,7 +2,8 @@
 real server on 127.0.0.1 over a copy of the shipped data): the LMO page of a single event
 (MON810) and of a stack in ar, en and zh with no untranslated interface string; a decision found
 by UID, event name and crop in each of the six languages; axe-core (WCAG 2.1 AA) on each page
-type in the six languages; screenshots at desktop and phone width in test-artifacts/."""
+type in the six languages; screenshots at desktop and phone width in test-artifacts/ with
+`make screenshots` (SCREENSHOTS=1, tests/web/browser.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tests.oai.live import live_server
 from tests.templates import shipped_copy
 from tests.web.test_browser import Walk
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-1")
 
 STACK = "MON-ØØ6Ø3-6 × MON-ØØ81Ø-6"  # NK603 x MON810: no decision of its own in the data
 LOCALE = Path(bch.web.__file__).with_name("locale")
@@ -233,9 +234,24 @@ PAGE_TYPES = {
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_axe_on_each_page_type(server, browser, lang):
+    """Each page type at desktop width in each of the six languages: axe-core (WCAG 2.1 A and
+    AA) finds no violation. Decision (issue 10 item 6): axe is kept in all six languages, as it
+    reports only violations and is in each page of the walk from the start, which made a run
+    several times cheaper (tests/web/browser.py). At phone width in ar (RTL), en and zh (CJK):
+    no page type scrolls sideways. The phone pass of fr, es and ru loaded the same pages as
+    their desktop pass (which checks their requests to other hosts) only for screenshots: it is
+    not run. Screenshots of both passes with SCREENSHOTS=1 (`make screenshots`)."""
     base, _svc = server
     for size, context in (("desktop", DESKTOP), ("phone", PHONE)):
-        w = Walk(browser, base, f"reading-types-{lang}-{size}", **context)
+        if size == "phone" and lang not in ("ar", "en", "zh"):
+            continue
+        w = Walk(
+            browser,
+            base,
+            f"reading-types-{lang}-{size}",
+            axe_each_page=size == "desktop",
+            **context,
+        )
         for kind, path in PAGE_TYPES.items():
             w.goto(path.format(lang=lang))
             if kind == "record":  # a decision's own page
@@ -243,8 +259,10 @@ def test_axe_on_each_page_type(server, browser, lang):
                 w.page.wait_for_url("**/records/**")
             if size == "desktop":
                 w.axe()
-            if lang in ("ar", "en", "zh") or size == "desktop":
-                w.shot(kind)
+            else:
+                width = w.page.evaluate("document.documentElement.scrollWidth")
+                assert width <= 380, f"{lang} {kind} scrolls sideways on a phone ({width}px)"
+            w.shot(kind)
         w.close()
 
 

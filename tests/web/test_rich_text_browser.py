@@ -16,7 +16,7 @@ from tests import factories
 from tests.oai.live import live_server
 from tests.web.rich_text_helpers import plant_unsanitised, rich_document
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-2")
 
 TYPED = "R&D costs < 5%"
 DOM_PROBLEMS = """() => {
