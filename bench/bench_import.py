@@ -3,6 +3,7 @@ import (psutil, this process; PostgreSQL's own server CPU is not in it), per bac
 BENCH_PROFILE=1 the ms per document spent in each stage (cProfile cumulative times).
 
     BENCH_BACKENDS=sqlite,postgres python -m bench.bench_import
+    BENCH_TEMPLATES=1 python -m bench.bench_import   # the suite's template build instead
 
 Run it from a detached worktree of `main` (PYTHONPATH=<that>/src) for the "before" figure of the
 same run. PostgreSQL: the tests' server (tests/postgres.py, BCH_TEST_POSTGRES_URL)."""
@@ -33,7 +34,7 @@ STAGES = [
     ("write in bulk (bulk_publish)", ("storage/bulk.py", "bulk_publish")),
     ("PostgreSQL COPY (copy_rows)", ("storage/bulk_copy.py", "copy_rows")),
     ("text index rebuilt (restore_text_index)", ("storage/bulk.py", "restore_text_index")),
-    ("search indexes rebuilt (rebuilt_indexes)", ("storage/bulk_copy.py", "rebuilt_indexes")),
+    ("GIN indexes rebuilt (indexes_rebuilt)", ("storage/bulk_copy.py", "indexes_rebuilt")),
     ("commit", ("sqlalchemy/engine/base.py", "commit")),
 ]
 
@@ -98,10 +99,38 @@ def _stages(profiler: cProfile.Profile, n: int) -> None:
             )
 
 
+def template(backend: str) -> None:
+    """The suite's template of the loaded database (tests/templates.py), built once: CPU and
+    wall seconds of this process (the import, and the copy of the file or the database)."""
+    from tests.postgres import drop_databases
+    from tests.templates import ShippedTemplates, run_prefix
+
+    run_id = f"bench{uuid.uuid4().hex[:6]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        templates = ShippedTemplates(Path(tmp), run_id)
+        proc = psutil.Process()
+        before, wall = proc.cpu_times(), time.perf_counter()
+        try:
+            templates.sqlite() if backend == "sqlite" else templates.postgres()
+            wall = time.perf_counter() - wall
+            after = proc.cpu_times()
+        finally:
+            if backend != "sqlite":
+                drop_databases(run_prefix(run_id))
+    cpu = (after.user - before.user) + (after.system - before.system)
+    print(
+        f"{backend} template (tests/templates.py): CPU {cpu:.2f} s, wall {wall:.2f} s, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> None:
     profile = os.environ.get("BENCH_PROFILE") == "1"
     for backend in os.environ.get("BENCH_BACKENDS", "sqlite,postgres").split(","):
-        run(backend.strip(), profile)
+        if os.environ.get("BENCH_TEMPLATES") == "1":
+            template(backend.strip())
+        else:
+            run(backend.strip(), profile)
 
 
 if __name__ == "__main__":

@@ -38,10 +38,10 @@ def copy_rows(conn: Connection, table: Table, values: Sequence[dict[str, Any]]) 
 
 @contextmanager
 def gin_indexes_deferred(conn: Connection, tables: Sequence[str]) -> Iterator[None]:
-    """Drop the GIN indexes of `tables` for the block and create them again from their own
-    definitions at its end, in the caller's transaction (a failure rolls the drop back too):
-    one index build instead of one update per row. Other transactions wait for the block's
-    commit to use these tables (DROP INDEX locks them): for a load into a new database."""
+    """Drop the GIN indexes of `tables` for the block and create them again at its end (see
+    `indexes_rebuilt`): one index build instead of one update per row. Other transactions wait
+    for the block's commit to use these tables (DROP INDEX locks them): for a load into a new
+    database."""
     indexes = conn.execute(
         text(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
@@ -49,6 +49,15 @@ def gin_indexes_deferred(conn: Connection, tables: Sequence[str]) -> Iterator[No
         ),
         {"tables": list(tables)},
     ).all()
+    with indexes_rebuilt(conn, [(name, sql) for name, sql in indexes]):
+        yield
+
+
+@contextmanager
+def indexes_rebuilt(conn: Connection, indexes: Sequence[tuple[str, str]]) -> Iterator[None]:
+    """Drop the indexes (name, definition as pg_indexes gives it) for the block and create them
+    again from their definitions at its end, in the caller's transaction (a failure rolls the
+    drop back too)."""
     for name, _sql in indexes:
         conn.execute(text(f'DROP INDEX "{name}"'))
     yield
