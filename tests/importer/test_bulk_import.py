@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import DateTime, func, select
 
 from bch.importer.run import import_shipped
@@ -84,3 +85,22 @@ def test_after_a_bulk_load_ids_follow_on_and_a_second_import_changes_nothing(ser
     again = import_shipped(services)
     assert again is not None and not again.changed
     assert sum(again.unchanged.values()) > 1000
+
+
+def test_a_failure_after_a_written_batch_leaves_nothing_and_the_text_index_kept(
+    services, plan_documents
+):
+    """All or nothing: a document refused after a first batch was written rolls back that batch
+    and the dropped FTS5 triggers / GIN indexes; a publish afterwards is found by text search."""
+    from bch.services.errors import ValidationFailed
+    from bch.services.record_import import BATCH, publish_in_bulk
+    from tests import factories
+
+    broken = {"header": {"identifier": str(uuid.uuid4()), "schema": "no-such-schema"}}
+    documents = [*plan_documents[: BATCH + 20], broken]
+    with pytest.raises(ValidationFailed), services.records.batch(by="test") as batch:
+        publish_in_bulk(services.records, batch.tx, documents, by="test", strict=False)
+    assert services.records.health() == {"records": 0, "sequence": 0}
+    services.records.publish(factories.organism("Quercus bulkloadensis"), by="test")
+    found = services.records.list(q="bulkloadensis").items
+    assert [d.schema for d in found] == ["organism"]
