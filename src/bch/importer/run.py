@@ -10,6 +10,8 @@ from pathlib import Path
 from bch.importer.plan import build_plan
 from bch.importer.reported import SOURCE as REPORTED_SOURCE
 from bch.services.container import Services
+from bch.services.record_import import publish_in_bulk
+from bch.services.records import PublishBatch, Published
 
 IMPORT_USER = "import:shipped-data"
 
@@ -47,26 +49,33 @@ def import_shipped(
     wait: float | None = None,
     on_start: Callable[[int], None] | None = None,
     on_step: Callable[[], None] | None = None,
+    bulk: bool = True,
 ) -> ImportSummary | None:
     """Load the shipped data in one write transaction (all or nothing). With `only_if_empty`,
     only into a database without records, checked inside that transaction: of two servers
     starting together on a new database, the second waits for the first's load, finds the
-    records and returns None. `wait`: see Database.writing."""
+    records and returns None. `wait`: see Database.writing. Into a database without records
+    the records are written in bulk (bch.services.record_import, the same rows as publishing
+    them one by one); `bulk=False` publishes them one by one anyway (the tests compare)."""
     plan = build_plan(data_dir)
     methods = [_method_row(m) for m in plan.detection_methods]
     summary = ImportSummary(report=dict(plan.report))
     with svc.records.batch(by=IMPORT_USER, wait=wait) as batch:
         assert batch.conn is not None
-        if only_if_empty and svc.store.count_documents(batch.conn):
+        empty = not svc.store.count_documents(batch.conn)
+        if only_if_empty and not empty:
             return None
         if on_start:
             on_start(len(plan.documents))
-        for document in plan.documents:
-            result = batch.publish(document, strict=False)
+        if bulk and empty:
+            results = publish_in_bulk(
+                svc.records, batch.tx, plan.documents, by=IMPORT_USER, strict=False, on_each=on_step
+            )
+        else:
+            results = [_one(batch, document, on_step) for document in plan.documents]
+        for result in results:
             (summary.published if result.changed else summary.unchanged)[result.schema] += 1
             summary.warnings += len(result.warnings) if result.changed else 0
-            if on_step:
-                on_step()
         summary.detection_methods_changed = svc.detection_methods.replace(batch.conn, methods)
         for schema, identifier, reason in plan.retired:
             doc = svc.store.document_by_identifier(batch.conn, identifier)
@@ -89,6 +98,13 @@ def import_reference(svc: Services, data_dir: Path | None = None) -> int:
     methods = [_method_row(m) for m in build_plan(data_dir).detection_methods]
     with svc.records.batch(by=IMPORT_USER) as batch:
         return svc.detection_methods.replace(batch.conn, methods)
+
+
+def _one(batch: PublishBatch, document: dict, on_step: Callable[[], None] | None) -> Published:
+    result = batch.publish(document, strict=False)
+    if on_step:
+        on_step()
+    return result
 
 
 def _method_row(method) -> dict:

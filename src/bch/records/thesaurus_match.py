@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 
 __all__ = ["LabelIndex", "label_keys", "normalise", "split_compound", "match_compound"]
 
@@ -30,6 +31,7 @@ _GENERIC = frozenset({"tolerance", "tolerant", "resistance", "resistant", "herbi
 _AMBIGUOUS = object()
 
 
+@lru_cache(maxsize=1 << 15)  # a pure function of the text; the shipped data asks 28,000 times
 def normalise(text: str) -> str:
     """Case-, accent-, punctuation- and space-insensitive form of a label."""
     text = unicodedata.normalize("NFKD", text.translate(_MARKS))
@@ -48,6 +50,7 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 15)  # the importer looks the same few thousand labels up again and again
 def label_keys(label: str) -> tuple[str, str, str]:
     """The exact, word-bag and generic-free keys of a label (empty strings when not usable)."""
     exact = normalise(label)

@@ -141,10 +141,12 @@ class RecordService:
         with self.uow(wait=wait) as tx:
             yield PublishBatch(self, by, tx)
 
-    def _checked(self, conn: Connection, document: Any, strict: bool) -> ValidationResult:
+    def _checked(
+        self, conn: Connection, document: Any, strict: bool, validator: Validator | None = None
+    ) -> ValidationResult:
         """The valid document with its rich-text fields sanitised (every way in publishes here),
-        or ValidationFailed."""
-        validator = self._validator(conn)
+        or ValidationFailed. `validator`: one that sees records not written yet (NewRecords)."""
+        validator = validator or self._validator(conn)
         result = validator.validate(document, strict=strict)
         if result.ok and result.record_type is not None:
             clean = richtext.sanitise(result.record_type, result.document)

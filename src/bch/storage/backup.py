@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, func, inspect, select, text
 
+from bch.storage.bulk_copy import follow_ids, indexes_rebuilt
 from bch.storage.sequence import last_sequence
 from bch.storage.tables import metadata
 
@@ -127,11 +128,8 @@ def bulk_load(conn: Connection) -> Iterator[None]:
             ),
             {"tables": tables_present(conn)},
         ).all()
-        for name, _sql in indexes:
-            conn.execute(text(f'DROP INDEX "{name}"'))
-        yield
-        for _name, sql in indexes:
-            conn.execute(_verbatim(sql))
+        with indexes_rebuilt(conn, [(name, sql) for name, sql in indexes]):
+            yield
         return
     triggers = conn.execute(
         text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL")
@@ -177,18 +175,8 @@ def after_restore(conn: Connection) -> None:
     for name in tables_present(conn):
         table = metadata.tables[name]
         for column in table.primary_key.columns:
-            if not column.autoincrement or len(table.primary_key.columns) != 1:
-                continue
-            seq = conn.execute(
-                text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": name, "c": column.name}
-            ).scalar_one()
-            if seq:
-                conn.execute(
-                    text(
-                        f"SELECT setval('{seq}', COALESCE((SELECT MAX({column.name}) FROM "
-                        f"{name}), 0) + 1, false)"
-                    )
-                )
+            if column.autoincrement and len(table.primary_key.columns) == 1:
+                follow_ids(conn, table, column.name)
 
 
 def server_version(conn: Connection) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, Connection, Table, func, insert, select
 
+from bch.storage.bulk_copy import copy_rows, follow_ids
 from bch.storage.rows import NewRevision
 from bch.storage.search_index import tokens_row
 from bch.storage.tables import (
@@ -95,6 +96,8 @@ def bulk_publish(
     for table, values in rows.items():  # documents first: the others refer to them
         if values:
             insert_rows(conn, table, values)
+    if conn.dialect.name == "postgresql":
+        follow_ids(conn, documents)  # the next publish takes the id after these
     return next_seq + len(records) - 1
 
 
@@ -102,8 +105,12 @@ def insert_rows(conn: Connection, table: Table, values: list[dict[str, Any]]) ->
     """INSERT many rows (each with the same keys). On SQLite straight to the driver's
     executemany, JSON written by orjson: the same stored values as SQLAlchemy's insert() (JSON
     text read back with orjson, times in SQLAlchemy's SQLite format), without its per-row
-    processing, which cost as much as SQLite's own work in a node's bootstrap."""
+    processing, which cost as much as SQLite's own work in a node's bootstrap. On PostgreSQL
+    with COPY (bch.storage.bulk_copy)."""
     dialect = conn.dialect
+    if dialect.name == "postgresql":
+        copy_rows(conn, table, values)
+        return
     if dialect.name != "sqlite":
         conn.execute(insert(table), values)
         return

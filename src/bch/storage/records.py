@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from bch.records.identifiers import RecordUid
 from bch.storage.bulk import bulk_publish, defer_text_index, restore_text_index
+from bch.storage.bulk_copy import gin_indexes_deferred
 from bch.storage.database import Database
 from bch.storage.mirror_stamps import CentralStamp, stamp_deletion, stamp_publishes
 from bch.storage.read_deps import ANY, note, note_docs, note_lmo_keys
@@ -215,6 +216,29 @@ class RecordRepository:
     ) -> None:
         """A mirrored deletion takes the central's time: see bch.storage.mirror_stamps."""
         stamp_deletion(conn, document_id, revision, at)
+
+    def publish_new(self, conn: Connection, records: Sequence[NewRevision]) -> list[int]:
+        """Insert records none of whose identifiers is here yet, as revision 1 each with every
+        derived row a publish writes (bch.storage.bulk); returns their documentIDs, in order."""
+        if not records:
+            return []
+        first = conn.execute(select(func.coalesce(func.max(documents.c.id), 0))).scalar_one() + 1
+        bulk_publish(conn, records, utcnow())
+        return list(range(first, first + len(records)))
+
+    @contextmanager
+    def search_indexes_deferred(self, conn: Connection) -> Iterator[None]:
+        """A bulk load into a new database: the full-text indexes of the search rows written in
+        the block are built once at its end, in the same transaction (SQLite: FTS5 rebuilt,
+        bch.storage.bulk; PostgreSQL: GIN indexes dropped and created, bch.storage.bulk_copy).
+        Readers of other transactions wait on PostgreSQL until the commit."""
+        if self.postgres:
+            with gin_indexes_deferred(conn, ["search_tokens", "search_texts"]):
+                yield
+            return
+        defer_text_index(conn)
+        yield
+        restore_text_index(conn)
 
     def defer_text_index(self, conn: Connection) -> None:
         """A bulk load begins: see bch.storage.bulk.defer_text_index."""
