@@ -28,7 +28,7 @@ from tests.security.xss_corpus import LANGS, MARK, MORE, PAYLOADS, hostile_names
 from tests.web.browser import require_chromium
 
 require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-1")
 PASSWORD = "correct horse battery staple"
 OFFICER = "officer@ca.example"
 HOSTILE = f"{MARK} {PAYLOADS[0]} {PAYLOADS[1]} {PAYLOADS[2]} {MORE[1]} {MORE[3]}"

@@ -22,7 +22,7 @@ from tests.web.browser import require_chromium
 from tests.web.test_rich_text_browser import DOM_PROBLEMS
 
 require_chromium()
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-1")
 SVG = "{http://www.w3.org/2000/svg}"
 ACTIVE = """() => Array.from(document.querySelectorAll('script, foreignObject, a, iframe, use'))
   .map(e => e.tagName)"""
