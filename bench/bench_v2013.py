@@ -73,7 +73,6 @@ BROAD = {
     "term_exact_traits": [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate")],
     "title_word": [("q", "title_t:maize"), ("fq", "schema_s:modifiedOrganism")],
     "term_exact_broader": [("q", "lmoTraits_ss:dnaSequenceTraits.herbicides")],
-    "title_word_fr": [("q", "title_FR_t:soja")],
     "facets_lmo": [
         ("q", "*:*"),
         ("fq", "schema_s:modifiedOrganism"),

@@ -49,6 +49,7 @@ from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.storage.rows import DocumentRow
 from bch.storage.scope import ReadScope
 from bch.storage.search.contract import FACET_SIZE
+from bch.storage.search.positions import Positions
 
 if TYPE_CHECKING:
     from bch.services.container import Services
@@ -109,6 +110,7 @@ class SelectService:
         self._cache: OrderedDict[int, tuple[int, dict[str, Any]]] = OrderedDict()
         self.fast = True  # translate into the contract (tests turn it off to compare)
         self.answered_by_engine = 0  # requests whose page came from the engine (tests read it)
+        self.evaluated = Positions()  # ordered hits of queries with residual clauses, per state
         rel, terms = term_fields(svc.registry)
         self.translator = Translator(rel, terms, partial(leaf_term, svc.thesaurus))
 
@@ -153,7 +155,6 @@ class SelectService:
         order = column_order(sort) if plan is not None else None
         universe: list[tuple[int, dict[str, Any]]] = []
         checks: list[Check] = []
-        on_rows = False
         by_engine = plan is not None and not plan.residual and order is not None
         counted = None  # facet counts of the contract (None: counted on index documents)
         if by_engine and facet_fields:
@@ -172,9 +173,7 @@ class SelectService:
                 checks = [Check(None, [n]) for n in nodes]
                 universe = self._universe(scope, [])
             elif not facet_fields:  # the engine's hits, the residual evaluated on them
-                checks = [Check(None, plan.residual)]
-                on_rows = _on_rows(plan.residual, sort)  # row documents suffice (no body read)
-                universe = self._universe(scope, [self._check(scope, plan)], on_rows)
+                found, page_docs = self._evaluated(scope, plan, nodes, sort, start, rows, one)
             else:  # facets count over a universe: each q/fq's hits and residual apart
                 checks = [self._check(scope, self.translator.plan(n)) for n in nodes]
                 excluded = {tag for _f, _k, ex in facet_fields for tag in ex}
@@ -182,18 +181,11 @@ class SelectService:
                     c for c, f in zip(checks[1:], filters, strict=True) if not (f.tags & excluded)
                 ]
                 universe = self._universe(scope, [] if need_universe else [checks[0], *narrowing])
-            hits = [(i, d) for i, d in universe if all(c.ok(i, d) for c in checks)]
-            for field, descending in reversed(sort):
-                if field == "score":
-                    continue
-                present = [h for h in hits if h[1].get(field) is not None]
-                missing = [h for h in hits if h[1].get(field) is None]
-                present.sort(key=lambda h, f=field: _sort_key(h[1][f]), reverse=descending)
-                hits = present + missing  # documents without the field sort last
-            found, page = len(hits), hits[start : start + rows]
-            page_docs = [d for _i, d in page]
-            if on_rows and not _row_fields_only(one.get("fl")):
-                page_docs = self._index_docs(self.svc.search.documents([i for i, _d in page]))
+            if plan is None or facet_fields:
+                hits = _sorted(
+                    [(i, d) for i, d in universe if all(c.ok(i, d) for c in checks)], sort
+                )
+                found, page_docs = len(hits), [d for _i, d in hits[start : start + rows]]
         body: dict[str, Any] = {
             "responseHeader": {"status": 0, "QTime": 0, "params": echo(params)},
             "response": {
@@ -348,6 +340,28 @@ class SelectService:
                 out[name] = out.get(name, 0) + n
         return out
 
+    def _evaluated(self, scope, plan: Plan, nodes, sort, start: int, rows: int, one) -> tuple:
+        """numFound and the page's documents of a query with residual clauses: the engine's hits
+        evaluated, in order, once per database state (kept like the engine's positions; not
+        when a clause reads the clock, NOW), on row documents when the residual and the sort
+        read ROW_FIELDS only (title words); the page's index documents built afterwards."""
+        on_rows = _on_rows(plan.residual, sort)
+
+        def walk() -> list[tuple[int]]:
+            universe = self._universe(scope, [self._check(scope, plan)], on_rows)
+            check = Check(None, plan.residual)
+            return [(i,) for i, _d in _sorted([h for h in universe if check.ok(*h)], sort)]
+
+        key = (repr(nodes), tuple(sort), scope)
+        if "'NOW'" in key[0]:
+            ids = [i for (i,) in walk()]
+        else:
+            ids = self.evaluated.ordered(key, self.svc.search.state(), walk)
+        page = self.svc.search.documents(list(ids[start : start + rows]))
+        if _row_fields_only(one.get("fl")):
+            return len(ids), [row_document(r, self._record_type(r)) for r in page]
+        return len(ids), self._index_docs(page)
+
     # -- the contract -------------------------------------------------------------------------
     def _plan(self, nodes: list[Node]) -> Plan:
         plan = Plan()
@@ -413,6 +427,19 @@ def _facet_list(
     if limit >= 0:
         pairs = pairs[:limit]
     return [x for pair in pairs for x in pair]
+
+
+def _sorted(hits: list[tuple[int, dict[str, Any]]], sort) -> list[tuple[int, dict[str, Any]]]:
+    """(id, document) pairs in a Solr sort (stable: id order within ties; documents without the
+    field last)."""
+    for field, descending in reversed(sort):
+        if field == "score":
+            continue
+        present = [h for h in hits if h[1].get(field) is not None]
+        missing = [h for h in hits if h[1].get(field) is None]
+        present.sort(key=lambda h, f=field: _sort_key(h[1][f]), reverse=descending)
+        hits = present + missing
+    return hits
 
 
 def _on_rows(residual: list[Node], sort: list[tuple[str, bool]]) -> bool:
