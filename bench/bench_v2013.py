@@ -137,8 +137,12 @@ def measure_latencies(client: httpx.Client, base: str, timeout: float) -> dict[s
     for name, params in BROAD.items():
         if only and name not in only:
             continue
-        head = client.get(base + v2013_url(params, 0, 0), timeout=timeout)
-        found = head.json()["response"]["numFound"]
+        head_cpu: list[float] = []
+        head = _timed(client, [base + v2013_url(params, 0, 0)], timeout, head_cpu)
+        if isinstance(head, str):
+            out[name] = head
+            continue
+        found = client.get(base + v2013_url(params, 0, 0)).json()["response"]["numFound"]
         urls = [base + v2013_url(params, rnd.randrange(max(1, found - 20))) for _ in range(10)]
         cpu: list[float] = []
         lat = _timed(client, urls, timeout, cpu)
@@ -147,7 +151,8 @@ def measure_latencies(client: httpx.Client, base: str, timeout: float) -> dict[s
             if isinstance(lat, str)
             else f"{_pct(lat, 0.5):.1f} / {_pct(lat, 0.95):.1f} ms, server CPU "
             f"{sum(cpu) / len(cpu) * 1000:.1f} ms/request (numFound {found:,}, load "
-            f"{os.getloadavg()[0]:.1f})"
+            f"{os.getloadavg()[0]:.1f}); first request (numFound only) {head[0] * 1000:.0f} ms, "
+            f"CPU {head_cpu[0] * 1000:.0f} ms"
         )
         print(name, out[name], flush=True)
     return out
