@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import psutil
 
 from bch.services.container import Services
 from bench.bench_api import _harvester_pages, _pct, build
@@ -71,6 +72,7 @@ BROAD = {
     **QUERIES,
     "term_exact_traits": [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate")],
     "title_word": [("q", "title_t:maize"), ("fq", "schema_s:modifiedOrganism")],
+    "term_exact_broader": [("q", "lmoTraits_ss:dnaSequenceTraits.herbicides")],
     "facets_lmo": [
         ("q", "*:*"),
         ("fq", "schema_s:modifiedOrganism"),
@@ -82,18 +84,35 @@ BROAD = {
 }
 
 
-def _timed(client: httpx.Client, urls: list[str], timeout: float) -> list[float] | str:
+def _timed(
+    client: httpx.Client, urls: list[str], timeout: float, cpu: list[float] | None = None
+) -> list[float] | str:
+    """Wall seconds of each request; `cpu` (when given) gets the server's CPU seconds of each
+    (psutil: user + system of the server process, read before and after the request)."""
     out = []
     for u in urls:
+        before = _cpu() if cpu is not None else 0.0
         began = time.perf_counter()
         try:
             r = client.get(u, timeout=timeout)
         except httpx.TimeoutException:
             return f"timeout > {timeout:.0f} s"
         out.append(time.perf_counter() - began)
+        if cpu is not None:
+            cpu.append(_cpu() - before)
         if r.status_code != 200:
             raise RuntimeError(f"{u} -> {r.status_code}: {r.text[:300]}")
     return out
+
+
+SERVER: list[psutil.Process] = []  # the server measured (its CPU time per request)
+
+
+def _cpu() -> float:
+    if not SERVER:
+        return 0.0
+    t = SERVER[0].cpu_times()
+    return t.user + t.system
 
 
 def measure_latencies(client: httpx.Client, base: str, timeout: float) -> dict[str, object]:
@@ -101,27 +120,39 @@ def measure_latencies(client: httpx.Client, base: str, timeout: float) -> dict[s
     first page after a change walks the order, see bch.storage.search.positions; its time is
     reported apart) and of each broad query at 10 random offsets within its hits."""
     rnd = random.Random(5)
-    out: dict[str, object] = {}
-    probe = client.get(base + v2013_url(_LMOS, 0, 0), timeout=timeout)
-    lmos = probe.json()["response"]["numFound"]
-    pages = [base + u for u in _harvester_pages(lmos, n=45)]
-    first = _timed(client, pages[:1], timeout)
-    out["harvest_first_page_ms"] = first if isinstance(first, str) else round(first[0] * 1000)
-    _timed(client, pages[1:5], timeout)
-    lat = _timed(client, pages[5:], timeout)
-    out["harvest_page_p50_p95_ms"] = (
-        lat if isinstance(lat, str) else f"{_pct(lat, 0.5):.1f} / {_pct(lat, 0.95):.1f}"
-    )
-    print("harvest", out, flush=True)
+    out: dict[str, object] = {"load_average": [round(x, 1) for x in os.getloadavg()]}
+    only = [n for n in os.environ.get("BENCH_V2013_ONLY", "").split(",") if n]
+    if not only:  # the harvester page (BENCH_V2013_ONLY: the named broad queries only)
+        probe = client.get(base + v2013_url(_LMOS, 0, 0), timeout=timeout)
+        lmos = probe.json()["response"]["numFound"]
+        pages = [base + u for u in _harvester_pages(lmos, n=45)]
+        first = _timed(client, pages[:1], timeout)
+        out["harvest_first_page_ms"] = first if isinstance(first, str) else round(first[0] * 1000)
+        _timed(client, pages[1:5], timeout)
+        lat = _timed(client, pages[5:], timeout)
+        out["harvest_page_p50_p95_ms"] = (
+            lat if isinstance(lat, str) else f"{_pct(lat, 0.5):.1f} / {_pct(lat, 0.95):.1f}"
+        )
+        print("harvest", out, flush=True)
     for name, params in BROAD.items():
-        head = client.get(base + v2013_url(params, 0, 0), timeout=timeout)
-        found = head.json()["response"]["numFound"]
+        if only and name not in only:
+            continue
+        head_cpu: list[float] = []
+        head = _timed(client, [base + v2013_url(params, 0, 0)], timeout, head_cpu)
+        if isinstance(head, str):
+            out[name] = head
+            continue
+        found = client.get(base + v2013_url(params, 0, 0)).json()["response"]["numFound"]
         urls = [base + v2013_url(params, rnd.randrange(max(1, found - 20))) for _ in range(10)]
-        lat = _timed(client, urls, timeout)
+        cpu: list[float] = []
+        lat = _timed(client, urls, timeout, cpu)
         out[name] = (
             lat
             if isinstance(lat, str)
-            else f"{_pct(lat, 0.5):.1f} / {_pct(lat, 0.95):.1f} ms (numFound {found:,})"
+            else f"{_pct(lat, 0.5):.1f} / {_pct(lat, 0.95):.1f} ms, server CPU "
+            f"{sum(cpu) / len(cpu) * 1000:.1f} ms/request (numFound {found:,}, load "
+            f"{os.getloadavg()[0]:.1f}); first request (numFound only) {head[0] * 1000:.0f} ms, "
+            f"CPU {head_cpu[0] * 1000:.0f} ms"
         )
         print(name, out[name], flush=True)
     return out
@@ -149,6 +180,7 @@ def main() -> None:
     figures["db_mb"] = round(path.stat().st_size / 2**20)
     latency = os.environ.get("BENCH_V2013_MODE") == "latency"
     server = bch_server(path)
+    SERVER[:] = [psutil.Process(server.proc.pid)]
     try:
         with httpx.Client(timeout=timeout) as c:
             figures["search_index_build_s"] = wait_for_index(c, server)

@@ -44,10 +44,11 @@ QUERIES = [
         ("sort", "updatedDate_dt desc, identifier_s asc"),
     ],
     [("q", "traits_REL_ss:(dnaSequenceTraits.herbicides OR dnaSequenceTraits.insects)")],
+    [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate"), ("sort", "identifier_s asc")],  # a leaf
 ]
 # the contract narrows, the evaluator checks the rest: the same answers, not by the engine alone
 RESIDUAL = [
-    [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate"), ("sort", "identifier_s asc")],
+    [("q", "title_t:maize"), ("sort", "updatedDate_dt desc, identifier_s asc")],
     [("q", "schema_s:organism OR government_s:ca"), ("sort", "_revision_i desc")],
     [("q", "realm_ss:bch AND NOT government_s:ca"), ("fq", "schema_s:modifiedOrganism")],
     [("q", "*:*"), ("fq", "schema_s:modifiedOrganism"), ("sort", "transformationEvent_s asc")],

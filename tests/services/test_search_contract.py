@@ -159,3 +159,21 @@ def test_a_facet_out_of_time_is_named(loaded, engines):
             assert name == "total" or hits.facets[name] == []
         generous = engine.run(SearchRequest(facets=("country", "schema"), facet_budget=5))
         assert generous.timed_out == [] and generous.facets["schema"]
+
+
+@pytest.mark.parametrize("values", [("maize",), ("mon",), ("soybean", "cotton"), ("zzzq",)])
+def test_both_engines_match_title_words_alike(loaded, engines, values):
+    """The `title` filter (the v2013 title words): records whose display title matches any of
+    the words as a query word matches it; the same ids from both engines."""
+    from bch.storage.search.contract import Filter
+
+    bitmaps, sql = engines
+    bitmaps.bitmaps.hit_ids(SearchRequest())  # the index is built
+    request = SearchRequest(filters=(Filter("title", "title_t", "title", values),))
+    found = bitmaps.bitmaps.hit_ids(request)
+    assert found == sql.sql.hit_ids(request)
+    assert bool(found) == (values != ("zzzq",))
+    rows = {r.id: r for r in loaded.search.documents(found)}
+    for i in found[:50]:
+        have = title_tokens(rows[i].title)
+        assert any(title_tier(query_words(v), have) == 0 for v in values)

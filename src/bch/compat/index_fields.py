@@ -80,7 +80,7 @@ def solr_date(value: datetime | str) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _suffixes(rt: RecordType) -> dict[str, str]:
+def index_names(rt: RecordType) -> dict[str, str]:
     """Index field name -> our field name, for one record type (generic mapping)."""
     out: dict[str, str] = {}
     for name, f in rt.fields.items():
@@ -108,7 +108,7 @@ def field_catalog(registry: RealmRegistry) -> set[str]:
     names |= {"lmoTraits_ss", "lmoTraits_REL_ss", "lmoTechniquesUsed_ss", "geneIdentifiers_ss"}
     names |= {"identity_s", "decisionTypes_ss", "decisionResult_s", "decisionDate_dt"}
     for rt in registry.all():
-        names |= set(_suffixes(rt))
+        names |= set(index_names(rt))
     return names
 
 
@@ -135,6 +135,11 @@ ROW_FIELDS = {
 }
 for _lang in LANGUAGES:
     ROW_FIELDS |= {f"title_{_lang.upper()}_t", f"government_{_lang.upper()}_t"}
+
+
+# Title fields: the display title (title_t: English, else the fallback), one per language; their
+# words are narrowed by the index's title words (bch.compat.translate).
+TITLE_FIELDS = {"title_t"} | {f"title_{lang.upper()}_t" for lang in LANGUAGES}
 
 
 def row_document(doc: DocumentRow, rt: RecordType | None) -> dict[str, Any]:
@@ -187,7 +192,7 @@ def index_document(
             out[f"description_{lang.upper()}_t"] = display(description, lang)
     _government(doc, out)
     if rt is not None:
-        for index_name, name in _suffixes(rt).items():
+        for index_name, name in index_names(rt).items():
             value = body.get(name)
             if value is None or value == [] or index_name in out:
                 continue

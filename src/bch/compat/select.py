@@ -10,7 +10,8 @@ asks for fields of the documents row only (ROW_FIELDS). Facets on schema_s, gove
 realm_ss and thesaurus ``_REL_ss`` fields are the contract's facet counts (a request per facet,
 without the fq its ``{!ex}`` excludes), when the engine's counts are complete. Otherwise the
 residual clauses and the facets are evaluated exactly on the index documents (cached per
-revision) of the engine's hits only."""
+revision) of the engine's hits only; on their row documents when the residual clauses and the
+sort read ROW_FIELDS only (title words), the page's index documents built afterwards."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from bch.compat.evaluate import check, is_text, matches, tokens
+from bch.compat.evaluate import check, fields_of, is_text, matches, tokens
 from bch.compat.index_fields import (
     ROW_FIELDS,
-    SPECIAL,
     field_catalog,
     index_document,
     row_document,
@@ -37,6 +38,7 @@ from bch.compat.solr_query import (
     local_params,
     parse,
 )
+from bch.compat.term_fields import leaf_term, term_fields
 from bch.compat.translate import Plan, Translator, column_order
 from bch.records.fields import RecordType
 from bch.records.identifiers import REFERENCE_OWNER
@@ -47,6 +49,7 @@ from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.storage.rows import DocumentRow
 from bch.storage.scope import ReadScope
 from bch.storage.search.contract import FACET_SIZE
+from bch.storage.search.positions import Positions
 
 if TYPE_CHECKING:
     from bch.services.container import Services
@@ -107,8 +110,9 @@ class SelectService:
         self._cache: OrderedDict[int, tuple[int, dict[str, Any]]] = OrderedDict()
         self.fast = True  # translate into the contract (tests turn it off to compare)
         self.answered_by_engine = 0  # requests whose page came from the engine (tests read it)
-        rel, terms = _term_fields(svc)
-        self.translator = Translator(rel, terms)
+        self.evaluated = Positions()  # ordered hits of queries with residual clauses, per state
+        rel, terms = term_fields(svc.registry)
+        self.translator = Translator(rel, terms, partial(leaf_term, svc.thesaurus))
 
     # -- request --------------------------------------------------------------------------------
     def select(
@@ -169,8 +173,7 @@ class SelectService:
                 checks = [Check(None, [n]) for n in nodes]
                 universe = self._universe(scope, [])
             elif not facet_fields:  # the engine's hits, the residual evaluated on them
-                checks = [Check(None, plan.residual)]
-                universe = self._universe(scope, [self._check(scope, plan)])
+                found, page_docs = self._evaluated(scope, plan, nodes, sort, start, rows, one)
             else:  # facets count over a universe: each q/fq's hits and residual apart
                 checks = [self._check(scope, self.translator.plan(n)) for n in nodes]
                 excluded = {tag for _f, _k, ex in facet_fields for tag in ex}
@@ -178,15 +181,11 @@ class SelectService:
                     c for c, f in zip(checks[1:], filters, strict=True) if not (f.tags & excluded)
                 ]
                 universe = self._universe(scope, [] if need_universe else [checks[0], *narrowing])
-            hits = [d for i, d in universe if all(c.ok(i, d) for c in checks)]
-            for field, descending in reversed(sort):
-                if field == "score":
-                    continue
-                present = [d for d in hits if d.get(field) is not None]
-                missing = [d for d in hits if d.get(field) is None]
-                present.sort(key=lambda d, f=field: _sort_key(d[f]), reverse=descending)
-                hits = present + missing  # documents without the field sort last
-            found, page_docs = len(hits), hits[start : start + rows]
+            if plan is None or facet_fields:
+                hits = _sorted(
+                    [(i, d) for i, d in universe if all(c.ok(i, d) for c in checks)], sort
+                )
+                found, page_docs = len(hits), [d for _i, d in hits[start : start + rows]]
         body: dict[str, Any] = {
             "responseHeader": {"status": 0, "QTime": 0, "params": echo(params)},
             "response": {
@@ -341,6 +340,28 @@ class SelectService:
                 out[name] = out.get(name, 0) + n
         return out
 
+    def _evaluated(self, scope, plan: Plan, nodes, sort, start: int, rows: int, one) -> tuple:
+        """numFound and the page's documents of a query with residual clauses: the engine's hits
+        evaluated, in order, once per database state (kept like the engine's positions; not
+        when a clause reads the clock, NOW), on row documents when the residual and the sort
+        read ROW_FIELDS only (title words); the page's index documents built afterwards."""
+        on_rows = _on_rows(plan.residual, sort)
+
+        def walk() -> list[tuple[int]]:
+            universe = self._universe(scope, [self._check(scope, plan)], on_rows)
+            check = Check(None, plan.residual)
+            return [(i,) for i, _d in _sorted([h for h in universe if check.ok(*h)], sort)]
+
+        key = (repr(nodes), tuple(sort), scope)
+        if "'NOW'" in key[0]:
+            ids = [i for (i,) in walk()]
+        else:
+            ids = self.evaluated.ordered(key, self.svc.search.state(), walk)
+        page = self.svc.search.documents(list(ids[start : start + rows]))
+        if _row_fields_only(one.get("fl")):
+            return len(ids), [row_document(r, self._record_type(r)) for r in page]
+        return len(ids), self._index_docs(page)
+
     # -- the contract -------------------------------------------------------------------------
     def _plan(self, nodes: list[Node]) -> Plan:
         plan = Plan()
@@ -353,15 +374,20 @@ class SelectService:
             return Check(None, plan.residual)
         return Check(set(self.svc.search.run(plan.request(scope), "hit_ids")), plan.residual)
 
-    def _universe(self, scope: ReadScope, checks: list[Check]) -> list[tuple[int, dict[str, Any]]]:
+    def _universe(
+        self, scope: ReadScope, checks: list[Check], on_rows: bool = False
+    ) -> list[tuple[int, dict[str, Any]]]:
         """(id, index document) of the records in scope that every check's hits hold (all of
-        them when no check narrows), in id order."""
+        them when no check narrows), in id order; `on_rows`: their row documents instead (the
+        ROW_FIELDS only, no body read)."""
         narrowing = [c.ids for c in checks if c.ids is not None]
         if narrowing:
             ids = sorted(set.intersection(*narrowing))
         else:
             ids = self.svc.search.run(Plan().request(scope), "hit_ids")
         rows = self.svc.search.documents(ids)
+        if on_rows:
+            return [(r.id, row_document(r, self._record_type(r))) for r in rows]
         return list(zip([r.id for r in rows], self._index_docs(rows), strict=True))
 
     def _index_docs(self, rows: list[DocumentRow]) -> list[dict[str, Any]]:
@@ -403,48 +429,31 @@ def _facet_list(
     return [x for pair in pairs for x in pair]
 
 
+def _sorted(hits: list[tuple[int, dict[str, Any]]], sort) -> list[tuple[int, dict[str, Any]]]:
+    """(id, document) pairs in a Solr sort (stable: id order within ties; documents without the
+    field last)."""
+    for field, descending in reversed(sort):
+        if field == "score":
+            continue
+        present = [h for h in hits if h[1].get(field) is not None]
+        missing = [h for h in hits if h[1].get(field) is None]
+        present.sort(key=lambda h, f=field: _sort_key(h[1][f]), reverse=descending)
+        hits = present + missing
+    return hits
+
+
+def _on_rows(residual: list[Node], sort: list[tuple[str, bool]]) -> bool:
+    """Whether the residual clauses and the sort read fields of the documents row only."""
+    names = set().union(*(fields_of(n) for n in residual)) | {f for f, _d in sort}
+    return names <= ROW_FIELDS | {"score"}
+
+
 def _row_fields_only(fl: str | None) -> bool:
     """Whether `fl` names fields of the documents row only (no wildcard, no body field)."""
     names = (fl or "").replace(",", " ").split()
     return bool(names) and all(
         n.rpartition(":")[2] in ROW_FIELDS or n.rpartition(":")[2] == "score" for n in names
     )
-
-
-# Facet fields that hold more than a record's own field (bch.services.facets.facet_document:
-# every record's country, an LMO's organism types taken from its crops, ...): a field of the same
-# name is not its facet rows.
-DERIVED_FACETS = {
-    "realm",
-    "schema",
-    "country",
-    "region",
-    "subregion",
-    "organism",
-    "organismType",
-    "lmoUid",
-    "decisionScope",
-    "decisionDate",
-    "detectionMethodInRecord",
-}
-
-
-def _term_fields(svc: Services) -> tuple[dict[str, str], dict[str, str]]:
-    """Index names of thesaurus fields -> their facet field: `X_REL_ss` (the term or a narrower
-    one) and `X_ss`/`X_s` (exactly the term), BCH aliases included (bch.compat.index_fields),
-    except fields whose facet rows hold more than the field (DERIVED_FACETS)."""
-    rel: dict[str, str] = {}
-    exact: dict[str, str] = {}
-    for rt in svc.registry.all():
-        for name, f in rt.fields.items():
-            if f.type == "term" and not f.confidential and name not in DERIVED_FACETS:
-                rel[f"{name}_REL_ss"] = name
-                exact[f"{name}_ss" if f.many else f"{name}_s"] = name
-    for alias, name in SPECIAL.items():
-        if f"{name}_REL_ss" in rel:
-            rel[f"{alias}_REL_ss"] = name
-            exact[f"{alias}_ss"] = name
-    return rel, exact
 
 
 def normalise(raw: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -10,20 +10,28 @@ indexed record is public), ``NOT version_s:*`` (only latest revisions are indexe
 terms) and words of the default field ``text`` (a word or a ``word*`` prefix), matched as the v1
 search matches its ``q``: in the record's texts in six languages, stems included. A phrase of
 several words in ``text`` is narrowed by its words, then checked as a phrase. Term fields without
-``_REL`` (``lmoTraits_ss:X``: exactly X) are narrowed by the facet rows (X or narrower), then
-checked. Alternatives of one field (``schema_s:(a OR b)``) are one filter. Anything else
-(other fields, OR across fields, NOT) is residual."""
+``_REL`` (``lmoTraits_ss:X``: exactly X) are the facet rows of X when X has no narrower term
+(bch.compat.term_fields), else narrowed by them (X or narrower), then checked. Title words
+(``title_t``, ``title_XX_t``) are narrowed by the index's title words, then checked on the
+records' rows (no body read). Alternatives of one field (``schema_s:(a OR b)``) are one filter.
+Anything else (other fields, OR across fields, NOT) is residual."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bch.compat.evaluate import parse_date
+from bch.compat.index_fields import TITLE_FIELDS
 from bch.compat.solr_query import MUST, MUST_NOT, SHOULD, Boolean, Clause, MatchAll, Node
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.storage.scope import ReadScope
 from bch.storage.search.contract import DateRange, Filter, SearchRequest
 from bch.storage.text_tokens import MAX_QUERY_WORDS, words
+
+if TYPE_CHECKING:
+    from bch.compat.term_fields import ExactField
 
 NOTHING = Filter("ids", "nothing", "id", ())
 DATES = {"updatedDate_dt": "updated", "createdDate_dt": "created"}
@@ -58,9 +66,15 @@ class Plan:
 
 
 class Translator:
-    def __init__(self, rel_fields: dict[str, str], term_fields: dict[str, str]):
+    def __init__(
+        self,
+        rel_fields: dict[str, str],
+        term_fields: dict[str, ExactField],
+        leaf: Callable[[str], bool] = lambda _v: False,
+    ):
         self.rel_fields = rel_fields  # X_REL_ss -> facet field (terms with broader closure)
-        self.term_fields = term_fields  # X_ss / X_s of a term field -> facet field
+        self.term_fields = term_fields  # X_ss / X_s of a term field -> its facet field
+        self.leaf = leaf  # whether a term's facet rows come from that term only (term_fields)
 
     def plan(self, node: Node) -> Plan:
         if isinstance(node, MatchAll):
@@ -118,6 +132,8 @@ class Translator:
                 c.include_upper,
             )
             return Plan(filters=[Filter("date", c.field, DATES[c.field], (bounds,))])
+        if c.field in TITLE_FIELDS and c.kind in ("term", "prefix", "phrase"):
+            return _title_words(c)
         if c.field == "text" and c.kind in ("term", "prefix", "phrase"):
             found = words(c.value)
             if not found or len(found) > MAX_QUERY_WORDS:
@@ -148,10 +164,29 @@ class Translator:
         if c.field in self.rel_fields:
             stored = self.rel_fields[c.field]
             return Plan(filters=[Filter("facet", stored, stored, (v,))])
-        if c.field in self.term_fields:  # exactly the term: narrowed by the closure, checked
-            stored = self.term_fields[c.field]
-            return Plan(filters=[Filter("facet", stored, stored, (v,))], residual=[c])
+        if c.field in self.term_fields:  # exactly the term: its facet rows when it is a leaf
+            exact = self.term_fields[c.field]
+            rows = Filter("facet", exact.stored, exact.stored, (v,))
+            if exact.schemas == () or not self.leaf(v):  # narrowed by the closure, checked
+                return Plan(filters=[rows], residual=[c])
+            if exact.schemas is None:
+                return Plan(filters=[rows])
+            return Plan(filters=[rows, Filter("column", "schema", "schema", exact.schemas)])
         return residual
+
+
+def _title_words(c: Clause) -> Plan:
+    """A title field's words narrowed by the index's title words (each a filter), then checked
+    on the records' rows (bch.compat.select: title fields are row fields). The index's title
+    entries of a word hold the word itself (diacritics folded) whenever the evaluator's case
+    folding finds it, for ASCII words without "ss" (ß folds to ss)."""
+    found = words(c.value)
+    if not found or len(found) > MAX_QUERY_WORDS or (c.kind == "prefix" and len(found) > 1):
+        return Plan(residual=[c])
+    if not all(w.isascii() and "ss" not in w for w in found):
+        return Plan(residual=[c])
+    title = [Filter("title", c.field, "title", (w,)) for w in dict.fromkeys(found)]
+    return Plan(filters=title, residual=[c])
 
 
 def column_order(sort: list[tuple[str, bool]]) -> list[tuple[str, bool]] | None:

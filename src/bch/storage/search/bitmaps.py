@@ -120,6 +120,9 @@ class BitmapSearch(SearchBackend):
             return index.union_of(f.stored, f.values)
         if f.kind == "ids":
             return BitMap(v for v in f.values if 0 <= v <= MAX_ID)
+        if f.kind == "title":
+            found = [index.matching(w, in_titles=True) for v in f.values for w in query_words(v)]
+            return BitMap.union(*found) if found else BitMap()
         if f.kind == "range" and f.name.startswith("decisionDate"):
             day, after = f.values[0][:10], f.name.endswith("From")
             chosen = [

@@ -32,9 +32,10 @@ MAX_TIER = 64  # tiers are 0..MAX_TIER (a query has at most 16 words)
 @dataclass(frozen=True)
 class Filter:
     """One checked filter. kind: column (realm, schema, country: document columns), facet (a
-    record_facets field), range (decisionDate*/updated* bounds, value YYYY-MM-DD), lmoUid
-    (OECD UID keys), detection (true/false), ids (record ids: a candidate list), identifier
-    (header identifiers), date (a column range, see DateRange)."""
+        record_facets field), range (decisionDate*/updated* bounds, value YYYY-MM-DD), lmoUid
+        (OECD UID keys), detection (true/false), ids (record ids: a candidate list), identifier
+        (header identifiers), date (a column range, see DateRange), title (words, each matched as a
+    query word in the display titles only: a record whose title matches any of them)."""
 
     kind: str
     name: str  # as the client wrote it (range filters: decisionDateFrom, updatedTo, ...)

@@ -143,6 +143,15 @@ class SqlSearch(SearchBackend):
             return documents.c.id.in_(list(f.values)) if f.values else false()
         if f.kind == "date":
             return and_(true(), *(self._date(f.stored, r) for r in f.values))
+        if f.kind == "title":
+            found = [w for v in f.values for w in query_words(v)]
+            return or_(
+                false(),
+                *(
+                    documents.c.id.in_(select(self.dialect.match([w], "title").c.document_id))
+                    for w in found
+                ),
+            )
         return documents.c.id.in_(
             select(record_facets.c.document_id).where(
                 record_facets.c.field == f.stored, record_facets.c.value.in_(list(f.values))

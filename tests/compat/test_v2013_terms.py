@@ -1,0 +1,160 @@
+"""Exact-term clauses on `*_ss`/`*_s` term fields and title words, translated into the search
+contract (facet rows, title words), answer what the evaluator answers over every record's index
+document: a property test on the shipped real data, both backends. A leaf term is answered by
+the engine alone; a title word is narrowed by the index's title words, then checked on rows."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bch.compat.index_fields import TITLE_FIELDS
+from bch.compat.select import SelectService
+from bch.compat.solr_query import parse
+from bch.services.policy import ANONYMOUS, read_scope
+
+SERVICES: dict[int, tuple[SelectService, SelectService]] = {}
+
+
+def _pair(svc) -> tuple[SelectService, SelectService]:
+    """(through the contract, the general evaluator), kept per database: the evaluator's index
+    documents are built once."""
+    if id(svc) not in SERVICES:
+        general = SelectService(svc)
+        general.fast = False
+        SERVICES[id(svc)] = (SelectService(svc), general)
+    return SERVICES[id(svc)]
+
+
+@cache
+def _values(key: int) -> dict[str, list[str]]:
+    """Values each exact-term and title field holds in the shipped data's index documents."""
+    fast, general = SERVICES[key]
+    docs = general._universe(read_scope(ANONYMOUS), [])
+    out: dict[str, set[str]] = {}
+    for name in [*fast.translator.term_fields, *sorted(TITLE_FIELDS)]:
+        found: set[str] = set()
+        broader = name.rsplit("_", 1)[0] + "_REL_ss"  # broader terms too: closures differ
+        for _i, d in docs:
+            for held in (name, broader):
+                value = d.get(held)
+                for v in value if isinstance(value, list) else [value] if value else []:
+                    found |= set(re.findall(r"\w+", v)) if name in TITLE_FIELDS else {v}
+        out[name] = found
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _escape(value: str) -> str:
+    return re.sub(r'([+\-!(){}\[\]^"~*?:\\/ &|])', r"\\\1", value)
+
+
+@st.composite
+def clause(draw, key: int) -> str:
+    fast, _general = SERVICES[key]
+    values = _values(key)
+    field = draw(st.sampled_from(sorted(values)))
+    known = values[field]
+    thesaurus = sorted(fast.svc.thesaurus._terms.values(), key=lambda t: t.identifier)
+    if field in TITLE_FIELDS:
+        word = draw(st.sampled_from(known)) if known else "maize"
+        word = draw(st.sampled_from([word, word.upper(), word[:3] + "*", word + "s", "ss"]))
+        return f"{field}:{word if word.endswith('*') else _escape(word)}"
+    others = [t.identifier for t in thesaurus[:: max(1, len(thesaurus) // 40)]]
+    value = draw(st.sampled_from(known if known and draw(st.integers(0, 4)) else others))
+    value = draw(st.sampled_from([value, value.lower(), value]))
+    return f"{field}:{_escape(value)}"
+
+
+@st.composite
+def query(draw, key: int) -> list[tuple[str, str]]:
+    first = draw(clause(key))
+    joiner = draw(st.sampled_from(["", " AND ", " OR ", " AND NOT "]))
+    q = first if not joiner else f"({first}){joiner}({draw(clause(key))})"
+    params = [("q", q), ("rows", "10000"), ("fl", "identifier_s,title_t")]
+    params.append(("sort", draw(st.sampled_from(["identifier_s asc", "updatedDate_dt desc"]))))
+    if draw(st.booleans()):
+        params.append(("fq", draw(st.sampled_from(["schema_s:modifiedOrganism", "realm_ss:bch"]))))
+    return params
+
+
+def test_exact_terms_and_title_words_answer_what_the_evaluator_answers(loaded):
+    fast, general = _pair(loaded)
+    key = id(loaded)
+    nonzero = []
+
+    @settings(
+        max_examples=100,
+        deadline=None,
+        derandomize=True,  # the same examples every run
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.data())
+    def check(data):
+        params = data.draw(query(key))
+        got, want = fast.select(params), general.select(params)
+        assert got["response"] == want["response"], params
+        nonzero.append(want["response"]["numFound"] > 0)
+
+    check()
+    assert any(nonzero), "every generated query found nothing: the property says nothing"
+
+
+def test_a_leaf_term_is_the_engines_answer_a_broader_one_is_checked(loaded):
+    fast, general = _pair(loaded)
+    params = [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate"), ("sort", "identifier_s asc")]
+    params += [("rows", "10000"), ("fl", "identifier_s")]
+    before = fast.answered_by_engine
+    got, want = fast.select(params), general.select(params)
+    assert fast.answered_by_engine == before + 1
+    assert got["response"] == want["response"] and want["response"]["numFound"] > 0
+    broader = fast.translator.plan(parse("lmoTraits_ss:dnaSequenceTraits.herbicides"))
+    assert broader.residual and broader.filters  # narrowed by the closure, then checked
+    leaf = fast.translator.plan(parse("lmoTraits_ss:dnaSequenceTraits.glyphosate"))
+    assert not leaf.residual and [f.kind for f in leaf.filters] == ["facet"]
+
+
+def test_title_words_are_narrowed_by_the_index_and_checked_on_rows(loaded):
+    fast, general = _pair(loaded)
+    plan = fast.translator.plan(parse("title_t:maize"))
+    assert [(f.kind, f.values) for f in plan.filters] == [("title", ("maize",))]
+    assert plan.residual  # checked: the index's title words hold stems and every language
+    for word in ("grass", "straße"):  # ß folds to ss: not narrowed by the index's entries
+        assert not fast.translator.plan(parse(f"title_t:{word}")).filters
+    params = [("q", "title_t:maize"), ("fq", "schema_s:modifiedOrganism"), ("rows", "30")]
+    params += [("sort", "updatedDate_dt desc, identifier_s asc"), ("start", "5")]
+    fast._cache.clear()
+    got, want = fast.select(params), general.select(params)
+    assert got["response"] == want["response"] and want["response"]["numFound"] > 35
+    assert len(fast._cache) <= 30  # index documents of the page only, not of every hit
+
+
+def test_exact_fields_other_types_fill_otherwise_are_only_narrowed(loaded):
+    """`type_s` is a term in one record type and a string in another: its facet rows are not
+    its index values, so a clause on it is checked on the index documents."""
+    translator = _pair(loaded)[0].translator
+    assert translator.term_fields["type_s"].schemas == ()
+    assert translator.plan(parse("type_s:x")).residual
+    assert translator.term_fields["lmoTraits_ss"].stored == "traits"
+
+
+def test_evaluated_answers_are_kept_until_the_next_change(services):
+    """A query with residual clauses is evaluated once per database state: a second page is a
+    slice of the kept order; a publish moves the state, and the next page sees the new record."""
+    from tests import factories
+
+    services.records.publish_many([factories.organism("Zea mays")], by="test")
+    select = SelectService(services)
+    params = [("q", "title_t:zea"), ("sort", "identifier_s asc"), ("fl", "identifier_s")]
+    first = select.select(params)["response"]
+    assert first["numFound"] == 1 and select.evaluated.walks == 1
+    assert select.select([*params, ("start", "1")])["response"]["numFound"] == 1
+    assert select.evaluated.walks == 1  # the kept order, not walked again
+    services.records.publish_many([factories.organism("Zea perennis")], by="test")
+    again = select.select(params)["response"]
+    assert again["numFound"] == 2 and select.evaluated.walks == 2
+    general = SelectService(services)
+    general.fast = False
+    assert again == general.select(params)["response"]
