@@ -111,7 +111,7 @@ def wrk(
         "p99_ms": round(ms("99%"), 1),
         "non2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1) if socket_errors else "",
-        "cpu_ms": round(cpu_ms, 2),
+        "cpu_ms": round(cpu_ms, 3),
     }
 
 

@@ -36,10 +36,10 @@ def prepared(body: bytes, etag: str, modified: datetime | None, media: str) -> t
     """A record answer as the read cache keeps it: the body, its validators, and the raw
     headers of its 304 and of its 200 (built once, not per request)."""
     validating = [(k.lower().encode(), v.encode()) for k, v in validators(etag, modified).items()]
-    full = [
+    full = [  # in the order of the route's answer (Starlette: length, then type)
         *validating,
-        (b"content-type", media.encode()),
         (b"content-length", str(len(body)).encode()),
+        (b"content-type", media.encode()),
     ]
     return body, etag, modified, media, validating, full
 
