@@ -1,5 +1,5 @@
 """The hot read path (issue 15 item 2, api/fast_reads.py) answers exactly what the route would:
-for every shipped record, the same status, body and headers (in the same order; only the
+for every shipped record and every shipped LMO by UID, the same status, body and headers (in the same order; only the
 request id and the date differ), for a first read and for a conditional one (304). And what
 sits around it still applies to the requests it answers: the rate limit counts them, the
 metrics count them under the route's template, the request log writes one line each.
@@ -11,13 +11,16 @@ import io
 import logging
 import time
 from contextlib import contextmanager
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import select
 
 from bch.api.app import create_app
 from bch.api.fast_reads import FastReads
 from bch.api.observability import TextFormatter, configure_logging
+from bch.storage.tables import lmo_uids
 from tests import factories
 from tests.nodes.harness import state
 
@@ -67,6 +70,40 @@ def test_every_shipped_record_is_the_same_on_the_fast_path(loaded, monkeypatch):
         assert fast_304.content == routed_304.content == b""
         assert _headers(fast_304) == _headers(routed_304), ident
     assert served == len(live)
+
+
+def test_every_shipped_lmo_by_uid_is_the_same_on_the_fast_path(loaded, monkeypatch):
+    """GET /api/v1/lmos/{uid} (an LMO's JSON by its OECD UID, in the spelling asked for)."""
+    with loaded.engine.connect() as conn:
+        keys = conn.execute(
+            select(lmo_uids.c.uid_key).where(lmo_uids.c.kind == "exact").distinct()
+        ).scalars()
+        uids = sorted({*keys, "MON810", "mon-ØØ81Ø-6"})  # and two other spellings of one
+    assert len(uids) > 100
+    app = create_app(loaded.configured(BCH_RATE_LIMIT="off"))
+    svc, client = app.state.services, TestClient(app)
+    served = 0
+    for uid in uids:
+        path = "/api/v1/lmos/" + quote(uid, safe="")
+        with _route_only(monkeypatch):
+            routed = client.get(path)
+        hits = svc.read_cache.hits
+        fast = client.get(path)
+        assert fast.status_code == routed.status_code, uid
+        if routed.status_code == 200:
+            assert svc.read_cache.hits == hits + 1, uid  # answered by the fast path
+            served += 1
+        assert fast.content == routed.content, uid
+        assert _headers(fast) == _headers(routed), uid
+    assert served > 100
+    # a signed-in reader, a query string: the route, never the cached answer
+    hits = svc.read_cache.hits
+    assert (
+        client.get("/api/v1/lmos/MON-00810-6", headers={"Authorization": "Bearer x"}).status_code
+        == 401
+    )
+    assert client.get("/api/v1/lmos/MON-00810-6?x=1").status_code == 200
+    assert svc.read_cache.hits == hits + 1  # the query string's: by the route, from the cache
 
 
 def _samples(text: str) -> dict[tuple[str, tuple], float]:
