@@ -215,3 +215,30 @@ def test_a_cache_made_after_the_first_look_up_keeps_answers(services):
     late = ReadCache(services.change_follower, size=8)
     assert late.get(("k",), lambda: "v") == "v"
     assert late.peek(("k",)) == "v" and late.hits == 1
+
+
+def test_lmo_json_by_uid_is_kept_until_a_change_touches_it(loaded_copy):
+    """GET /api/v1/lmos/{uid}: from the read cache (fast path) until a new revision of one of
+    its decisions, then that revision at once; per spelling of the UID."""
+    svc = loaded_copy
+    path = "/api/v1/lmos/MON-00810-6"
+    with client_for(svc) as client:
+        first, how = _hit_or_miss(svc, "read_cache", client, path)
+        assert how == "miss" and first.json()["uniqueIdentification"] == "MON-ØØ81Ø-6"
+        again, how = _hit_or_miss(svc, "read_cache", client, path)
+        assert how == "hit" and again.content == first.content
+        other = _hit_or_miss(svc, "read_cache", client, "/api/v1/lmos/" + quote("MON-ØØ81Ø-6"))
+        assert (
+            other == (other[0], "miss")
+            and other[0].json()["identifier"] == first.json()["identifier"]
+        )
+        svc.records.publish(factories.organism("Zea mays"))  # touches nothing it shows
+        assert _hit_or_miss(svc, "read_cache", client, path)[1] == "hit"
+        decision = first.json()["decisions"][0]["identifier"]
+        body = svc.records.get(decision).document
+        marker = "zqlmojson" + factories.ident("t").replace("-", "")
+        body["title"] = {**body.get("title", {}), "en": f"Decision {marker}"}
+        svc.records.publish(body, strict=False)
+        changed, how = _hit_or_miss(svc, "read_cache", client, path)
+        assert how == "miss" and marker in changed.text and marker not in first.text
+        assert _hit_or_miss(svc, "read_cache", client, path)[1] == "hit"
