@@ -18,6 +18,15 @@ def _hits(svc) -> int:
     return svc.read_cache.hits
 
 
+def _retitle(svc, decision: str) -> str:
+    """A new revision of a decision with a marker in its English title; the marker."""
+    body = svc.records.get(decision).document
+    marker = "zqdecision" + factories.ident("t").replace("-", "")
+    body["title"] = {**body.get("title", {}), "en": f"Decision {marker}"}
+    svc.records.publish(body, strict=False)
+    return marker
+
+
 def test_record_answer_is_kept_until_the_record_changes(services, monkeypatch):
     doc = factories.organism("Zea mays", commonNames={"en": "maize (first)"})
     ident = services.records.publish(doc).identifier
@@ -192,10 +201,7 @@ def test_lmo_page_is_kept_per_language_and_never_shown_signed_in(loaded_copy):
         decision = next(
             d for field, d in lmo.referenced_by if field == "modifiedOrganisms"
         ).identifier
-        body = svc.records.get(decision).document
-        marker = "zqdecision" + factories.ident("t").replace("-", "")
-        body["title"] = {**body.get("title", {}), "en": f"Decision {marker}"}
-        svc.records.publish(body, strict=False)
+        marker = _retitle(svc, decision)
         changed, how = _hit_or_miss(svc, "page_cache", client, page)
         assert how == "miss" and marker in changed.text and marker not in en.text
         # other spellings redirect to the canonical page, from the cache too
@@ -235,10 +241,7 @@ def test_lmo_json_by_uid_is_kept_until_a_change_touches_it(loaded_copy):
         svc.records.publish(factories.organism("Zea mays"))  # touches nothing it shows
         assert _hit_or_miss(svc, "read_cache", client, path)[1] == "hit"
         decision = first.json()["decisions"][0]["identifier"]
-        body = svc.records.get(decision).document
-        marker = "zqlmojson" + factories.ident("t").replace("-", "")
-        body["title"] = {**body.get("title", {}), "en": f"Decision {marker}"}
-        svc.records.publish(body, strict=False)
+        marker = _retitle(svc, decision)
         changed, how = _hit_or_miss(svc, "read_cache", client, path)
         assert how == "miss" and marker in changed.text and marker not in first.text
         assert _hit_or_miss(svc, "read_cache", client, path)[1] == "hit"
