@@ -43,9 +43,9 @@ def lmo_page_path(uid_key: str, lang: str = "en") -> str:
     return f"/{lang}/lmos/{quote(parsed.canonical if parsed else uid_key, safe='')}"
 
 
-def _paths(db: Path) -> tuple[list[str], list[str], list[str]]:
-    """Record GET paths (every live record), Datasette's row paths of the same records, and
-    LMO page paths (every LMO)."""
+def _paths(db: Path) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Record GET paths (every live record), Datasette's row paths of the same records, LMO
+    page paths (every LMO) and the LMOs' JSON by UID (GET /api/v1/lmos/{uid})."""
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
             "SELECT id, realm, short_code, owner FROM documents WHERE deleted_at IS NULL"
@@ -54,7 +54,8 @@ def _paths(db: Path) -> tuple[list[str], list[str], list[str]]:
     records = [f"/api/v1/records/{r}-{s}-{o}-{i}" for i, r, s, o in rows]
     datasette = [f"/bch/documents/{i}.json" for i, *_ in rows]
     pages = [lmo_page_path(uid) for (uid,) in lmos]
-    return records, datasette, pages
+    lmo_json = ["/api/v1/lmos/" + quote(uid, safe="") for (uid,) in lmos]
+    return records, datasette, pages, lmo_json
 
 
 def _script(root: Path, name: str, paths: list[str]) -> Path:
@@ -111,7 +112,7 @@ def wrk(
         "p99_ms": round(ms("99%"), 1),
         "non2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1) if socket_errors else "",
-        "cpu_ms": round(cpu_ms, 2),
+        "cpu_ms": round(cpu_ms, 3),
     }
 
 
@@ -135,10 +136,11 @@ def main() -> None:
     root = Path(os.environ.get("BENCH_DIR", "/tmp/bench-reads"))
     root.mkdir(parents=True, exist_ok=True)
     db = _database(root)
-    records, ds_paths, pages = _paths(db)
+    records, ds_paths, pages, lmo_json = _paths(db)
     rec_lua, ds_lua = _script(root, "records", records), _script(root, "datasette", ds_paths)
     hot_lua = _script(root, "hot-records", records[:200])  # the popular records: cache hits
     page_lua = _script(root, "lmo-pages", pages)
+    lmo_lua = _script(root, "lmo-json", lmo_json)
     figures: dict[str, dict] = {}
 
     server = _bch(db, 1)
@@ -152,6 +154,8 @@ def main() -> None:
         figures["bch LMO page, first renders"] = wrk(url, page_lua, pid=pid)
         _visit(server, pages)
         figures["bch LMO page, 1 process"] = wrk(url, page_lua, pid=pid)
+        _visit(server, lmo_json)
+        figures["bch LMO JSON by UID, 1 process"] = wrk(url, lmo_lua, pid=pid)
     finally:
         server.stop()
 

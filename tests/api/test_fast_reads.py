@@ -18,6 +18,15 @@ def _hits(svc) -> int:
     return svc.read_cache.hits
 
 
+def _retitle(svc, decision: str) -> str:
+    """A new revision of a decision with a marker in its English title; the marker."""
+    body = svc.records.get(decision).document
+    marker = "zqdecision" + factories.ident("t").replace("-", "")
+    body["title"] = {**body.get("title", {}), "en": f"Decision {marker}"}
+    svc.records.publish(body, strict=False)
+    return marker
+
+
 def test_record_answer_is_kept_until_the_record_changes(services, monkeypatch):
     doc = factories.organism("Zea mays", commonNames={"en": "maize (first)"})
     ident = services.records.publish(doc).identifier
@@ -192,10 +201,7 @@ def test_lmo_page_is_kept_per_language_and_never_shown_signed_in(loaded_copy):
         decision = next(
             d for field, d in lmo.referenced_by if field == "modifiedOrganisms"
         ).identifier
-        body = svc.records.get(decision).document
-        marker = "zqdecision" + factories.ident("t").replace("-", "")
-        body["title"] = {**body.get("title", {}), "en": f"Decision {marker}"}
-        svc.records.publish(body, strict=False)
+        marker = _retitle(svc, decision)
         changed, how = _hit_or_miss(svc, "page_cache", client, page)
         assert how == "miss" and marker in changed.text and marker not in en.text
         # other spellings redirect to the canonical page, from the cache too
@@ -215,3 +221,27 @@ def test_a_cache_made_after_the_first_look_up_keeps_answers(services):
     late = ReadCache(services.change_follower, size=8)
     assert late.get(("k",), lambda: "v") == "v"
     assert late.peek(("k",)) == "v" and late.hits == 1
+
+
+def test_lmo_json_by_uid_is_kept_until_a_change_touches_it(loaded_copy):
+    """GET /api/v1/lmos/{uid}: from the read cache (fast path) until a new revision of one of
+    its decisions, then that revision at once; per spelling of the UID."""
+    svc = loaded_copy
+    path = "/api/v1/lmos/MON-00810-6"
+    with client_for(svc) as client:
+        first, how = _hit_or_miss(svc, "read_cache", client, path)
+        assert how == "miss" and first.json()["uniqueIdentification"] == "MON-ØØ81Ø-6"
+        again, how = _hit_or_miss(svc, "read_cache", client, path)
+        assert how == "hit" and again.content == first.content
+        other = _hit_or_miss(svc, "read_cache", client, "/api/v1/lmos/" + quote("MON-ØØ81Ø-6"))
+        assert (
+            other == (other[0], "miss")
+            and other[0].json()["identifier"] == first.json()["identifier"]
+        )
+        svc.records.publish(factories.organism("Zea mays"))  # touches nothing it shows
+        assert _hit_or_miss(svc, "read_cache", client, path)[1] == "hit"
+        decision = first.json()["decisions"][0]["identifier"]
+        marker = _retitle(svc, decision)
+        changed, how = _hit_or_miss(svc, "read_cache", client, path)
+        assert how == "miss" and marker in changed.text and marker not in first.text
+        assert _hit_or_miss(svc, "read_cache", client, path)[1] == "hit"

@@ -26,6 +26,11 @@ EXPOSED = (
     "ETag, Last-Modified, Link, X-Change-Sequence, X-Record-Count, Retry-After, Content-Language"
 )
 ALLOWED_HEADERS = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since"
+#: the CORS headers of every public read's answer, encoded once
+CORS_READ = (
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", EXPOSED.encode()),
+)
 
 
 def _is_public(path: str) -> bool:
@@ -70,8 +75,10 @@ class CorsMiddleware:
             return await self.app(scope, receive, send)
         path, method = scope["path"], scope["method"]
         allowed = _cors_methods(path)
-        requested = _header(scope, b"access-control-request-method")
-        if method == "OPTIONS" and requested is not None:
+        requested = (
+            _header(scope, b"access-control-request-method") if method == "OPTIONS" else None
+        )
+        if requested is not None:
             if requested.upper() not in allowed:
                 return await self.app(scope, receive, send)
             await send(
@@ -93,11 +100,7 @@ class CorsMiddleware:
 
         async def send_with_cors(message):
             if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"access-control-allow-origin", b"*"),
-                    (b"access-control-expose-headers", EXPOSED.encode()),
-                ]
+                message["headers"] = [*message.get("headers", ()), *CORS_READ]
             await send(message)
 
         return await self.app(scope, receive, send_with_cors)

@@ -1,7 +1,7 @@
-"""The hot read path (issue 15 item 2), in plain ASGI: an anonymous GET of a record's JSON or of
-an LMO page whose answer the read cache (or the page cache) already holds
-(services/read_cache.py) is sent from
-here, before FastAPI's routing over ~300 routes, its dependency solving and its thread pool.
+"""The hot read path (issue 15 item 2), in plain ASGI: an anonymous GET of a record's JSON, of an
+LMO's JSON (by UID, as asked for) or of an LMO page whose answer the read cache (or the page
+cache) already holds (services/read_cache.py) is sent from here, before FastAPI's routing over
+~300 routes, its dependency solving and its thread pool.
 
 Only what the routes themselves would answer from the cache is answered here, with the same
 bytes and headers: no Authorization header, no session cookie (a signed-in reader may see
@@ -23,6 +23,8 @@ from bch.records.languages import LANGUAGES
 
 log = logging.getLogger(__name__)
 RECORDS = "/api/v1/records/"
+LMOS = "/api/v1/lmos/"
+JSON = b"application/json"
 #: cookies that change an LMO page (the session's reader, the external panels opened at once)
 PAGE_COOKIES = (SESSION_COOKIE.encode(), b"bch_external")
 
@@ -36,12 +38,23 @@ def prepared(body: bytes, etag: str, modified: datetime | None, media: str) -> t
     """A record answer as the read cache keeps it: the body, its validators, and the raw
     headers of its 304 and of its 200 (built once, not per request)."""
     validating = [(k.lower().encode(), v.encode()) for k, v in validators(etag, modified).items()]
-    full = [
+    full = [  # in the order of the route's answer (Starlette: length, then type)
         *validating,
-        (b"content-type", media.encode()),
         (b"content-length", str(len(body)).encode()),
+        (b"content-type", media.encode()),
     ]
     return body, etag, modified, media, validating, full
+
+
+def lmo_key(uid: str) -> tuple:
+    """The read cache's key of an anonymous LMO's JSON (api/lmos.py), the UID as asked for."""
+    return ("lmo", uid)
+
+
+def prepared_json(body: bytes) -> tuple[bytes, tuple]:
+    """A JSON answer without validators as the read cache keeps it: the body and the raw
+    headers the route's answer has (Starlette: length, then type)."""
+    return body, ((b"content-length", str(len(body)).encode()), (b"content-type", JSON))
 
 
 def lmo_page_key(lang: str, uid: str, auto_external: bool, query: str) -> tuple:
@@ -57,6 +70,7 @@ class _Route:
 
 
 RECORD_ROUTE, LMO_ROUTE = _Route("/api/v1/records/{record_id}"), _Route("/{lang}/lmos/{uid}")
+LMO_JSON_ROUTE = _Route("/api/v1/lmos/{uid}")
 
 
 class FastReads:
@@ -83,6 +97,11 @@ class FastReads:
             if record_id and "/" not in record_id:
                 return self._record(scope, record_id)
             return None
+        if path.startswith(LMOS):
+            uid = path[len(LMOS) :]
+            if uid and "/" not in uid:
+                return self._lmo_json(scope, uid)
+            return None
         parts = path.split("/")  # "", lang, "lmos", uid
         if len(parts) == 4 and parts[2] == "lmos" and parts[1] in LANGUAGES and parts[3]:
             return self._lmo_page(scope, parts[1], parts[3])
@@ -107,6 +126,17 @@ class FastReads:
         if (inm or ims) and unchanged_since(inm, ims, f'"{etag}"', modified):
             return 304, list(validating), b""
         return 200, list(full), body
+
+    def _lmo_json(self, scope, uid: str) -> tuple[int, list, bytes] | None:
+        for name, value in scope["headers"]:
+            if name == b"authorization" or (name == b"cookie" and SESSION_COOKIE.encode() in value):
+                return None
+        cached = self._peek(lmo_key(uid), self.cache)
+        if cached is None:
+            return None
+        scope["route"] = LMO_JSON_ROUTE
+        body, headers = cached
+        return 200, list(headers), body
 
     def _lmo_page(self, scope, lang: str, uid: str) -> tuple[int, list, bytes] | None:
         if self.node_mode:

@@ -56,18 +56,17 @@ def request_id_from(raw: bytes | None) -> str:
 class _Ids:
     """Request ids: 20 random hex digits per process, then a counter (32 hex digits, unique
     like uuid4().hex, without reading the system's random source on every request). A forked
-    process draws its own prefix."""
+    process draws its own prefix (os.register_at_fork: no getpid() per request)."""
 
     def __init__(self) -> None:
-        self.pid = -1
+        self.reset()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix, self.count = uuid.uuid4().hex[:20], itertools.count(1)
 
     def next(self) -> str:
-        if os.getpid() != self.pid:
-            self.pid, self.prefix, self.count = (
-                os.getpid(),
-                uuid.uuid4().hex[:20],
-                itertools.count(1),
-            )
         return f"{self.prefix}{next(self.count):012x}"
 
 
@@ -95,7 +94,22 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """The usual line, and the request id in brackets at the end."""
+    """The usual line, and the request id in brackets at the end. The time's text is made once
+    per second (localtime and strftime per line were a tenth of a cached read's cost)."""
+
+    _now: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        now = self._now
+        if now[0] != second:  # one tuple: a thread never sees one second's text for another
+            now = self._now = (
+                second,
+                time.strftime(self.default_time_format, self.converter(second)),
+            )
+        return self.default_msec_format % (now[1], record.msecs)
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
@@ -221,18 +235,48 @@ def _route_of(scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
+#: the request log line: method, path, status, duration (fields for the JSON format)
+LINE = "%s %s %s %.1f ms"
+#: series (route, method, status) whose metric children are kept; more are counted uncached
+SERIES_KEPT = 4096
+
+
 class RequestObservation:
-    """ASGI middleware (outermost): request id, log line, metrics."""
+    """ASGI middleware (outermost): request id, log line, metrics. What it costs per request
+    is part of every answer's cost (issue 15 item 2: a cached record GET costs tens of
+    microseconds), so the metric children of a (route, method, status) are looked up once and
+    kept, and the log record is made without the caller look-up of `Logger.info` (the line
+    names the logger, never a source line)."""
 
     def __init__(self, app, metrics: Metrics):
         self.app = app
         self.metrics = metrics
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def _count(self, route: str, method: str, status: int, elapsed: float, failed: bool) -> None:
+        key = (route, method, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                self.metrics.requests.labels(route, method, str(status)),
+                self.metrics.latency.labels(route),
+            )
+            if len(self._series) < SERIES_KEPT:
+                self._series[key] = series
+        series[0].inc()
+        series[1].observe(elapsed)
+        if failed or status >= 500:
+            self.metrics.errors.labels(route).inc()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), None)
+        raw = None
+        for key, value in scope.get("headers", ()):
+            if key == b"x-request-id":
+                raw = value
+                break
         rid = request_id_from(raw)
         token = REQUEST_ID.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
@@ -244,8 +288,9 @@ class RequestObservation:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
-                message = {**message, "headers": [*headers, header]}
+                headers = [h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"]
+                headers.append(header)
+                message = {**message, "headers": headers}
             await send(message)
 
         failed = False
@@ -258,25 +303,23 @@ class RequestObservation:
             elapsed = time.perf_counter() - start
             route = _route_of(scope)
             method = scope.get("method", "")
-            self.metrics.requests.labels(route, method, str(status)).inc()
-            self.metrics.latency.labels(route).observe(elapsed)
-            if failed or status >= 500:
-                self.metrics.errors.labels(route).inc()
-            client = scope.get("client")
-            fields = {
-                "method": method,
-                "path": scope.get("path", ""),
-                "route": route,
-                "status": status,
-                "durationMs": round(elapsed * 1000, 2),
-                "client": client[0] if client else None,
-            }
-            LOG.info(
-                "%s %s %s %.1f ms",
-                method,
-                escaped(scope.get("path", "")),
-                status,
-                elapsed * 1000,
-                extra={"fields": fields, "request_id": rid},
-            )
+            self._count(route, method, status, elapsed, failed)
+            if LOG.isEnabledFor(logging.INFO):
+                path = scope.get("path", "")
+                client = scope.get("client")
+                fields = {
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": status,
+                    "durationMs": round(elapsed * 1000, 2),
+                    "client": client[0] if client else None,
+                }
+                args = (method, escaped(path), status, elapsed * 1000)
+                extra = {"fields": fields, "request_id": rid}
+                LOG.handle(
+                    LOG.makeRecord(
+                        LOG.name, logging.INFO, __file__, 0, LINE, args, None, extra=extra
+                    )
+                )
             REQUEST_ID.reset(token)

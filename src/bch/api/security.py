@@ -18,11 +18,10 @@ CSP = (
 
 def frameable(path: str, extra: tuple[str, ...] = ()) -> bool:
     """`extra`: BCH_FRAMEABLE_PATHS (Settings.frameable_paths)."""
-    prefixes = FRAMEABLE_PREFIXES + list(extra)
-    if any(path.startswith(p) for p in prefixes):
+    if path.startswith((*FRAMEABLE_PREFIXES, *extra)):
         return True
     # /{lang}/embed/... and /{lang}/widgets/... pages of the web interface
-    parts = path.split("/")
+    parts = path.split("/", 3)
     return len(parts) > 2 and len(parts[1]) == 2 and parts[2] in ("embed", "widgets")
 
 
@@ -41,25 +40,40 @@ def headers_for(path: str, frameable_paths: tuple[str, ...] = ()) -> dict[str, s
     return out
 
 
+def _raw(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
+
+
 class SecurityHeaders:
+    """Adds `headers_for(path)`; the two sets it can give (frameable or not) are encoded once,
+    not per request (issue 15 item 2: a cached read costs tens of microseconds)."""
+
     def __init__(self, app: ASGIApp, frameable_paths: tuple[str, ...] = ()):
         self.app = app
         self.frameable_paths = frameable_paths
+        self._csp_off = NO_CSP_PREFIXES
+
+    def _wanted(self, path: str) -> tuple[tuple[bytes, bytes], ...]:
+        if self._csp_off and path.startswith(self._csp_off):
+            return _raw(headers_for(path, self.frameable_paths))
+        return _FRAMEABLE if frameable(path, self.frameable_paths) else _NOT_FRAMEABLE
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = headers_for(scope.get("path", ""), self.frameable_paths)
+        wanted = self._wanted(scope.get("path", ""))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                raw = list(message.get("headers", []))
-                present = {k.decode("latin-1").lower() for k, _ in raw}
-                for name, value in wanted.items():
-                    if name not in present:
-                        raw.append((name.encode("latin-1"), value.encode("latin-1")))
+                raw = list(message.get("headers", ()))
+                present = {k.lower() for k, _ in raw}
+                raw.extend(h for h in wanted if h[0] not in present)
                 message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+_FRAMEABLE = _raw(headers_for(FRAMEABLE_PREFIXES[0]))
+_NOT_FRAMEABLE = _raw(headers_for("/"))
