@@ -233,9 +233,7 @@ class NodePull:
         derived: dict[str, dict[str, Any]] | None = None,
     ) -> int:
         with self.uow() as tx:
-            changed = self.records.mirror_many(
-                tx, batch, by=MIRROR_BY, memo=memo, derived=derived
-            )
+            changed = self.records.mirror_many(tx, batch, by=MIRROR_BY, memo=memo, derived=derived)
             if done_schema is not None:
                 state = self.repo.get(tx.conn)
                 assert state is not None

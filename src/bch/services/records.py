@@ -17,9 +17,8 @@ from bch.records.identifiers import RecordUid, parse_record_uid
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.records.validation import Problem, ValidationResult, Validator
-from bch.services import derived_dump
+from bch.services import derived_dump, facets, linked_index, richtext
 from bch.services import documents as derive
-from bch.services import facets, linked_index, richtext
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
 from bch.services.events import RecordEvent
