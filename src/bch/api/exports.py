@@ -28,7 +28,9 @@ def list_exports(svc: Svc):
         '`{schema}.ndjson` (first line `{"_meta": {"sequence": N, ...}}`, then one record per '
         "line), `{schema}.ndjson.gz`, and `.csv` / `.xlsx` for the registries (modifiedOrganism, "
         "organism, dnaSequence, laboratoryDetection). The header X-Change-Sequence gives N: "
-        "follow /api/v1/changes?since=N afterwards."
+        "follow /api/v1/changes?since=N afterwards. `{schema}.derived.ndjson[.gz]`: each record "
+        "with its derived rows (facets, texts, search index entries, UID keys, links) and "
+        "`_meta.derived` {version, fingerprint}, for national nodes (docs/API.md)."
     ),
     responses={
         200: content(

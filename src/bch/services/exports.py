@@ -24,6 +24,7 @@ from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.languages import display
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
+from bch.services import derived_dump
 from bch.services.errors import NotFound
 from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, read_scope
 from bch.storage.dumps import DumpRepository, DumpRow
@@ -32,6 +33,9 @@ REGISTRIES = ("modifiedOrganism", "organism", "dnaSequence", "laboratoryDetectio
 FORMATS = {
     "ndjson": "application/x-ndjson",
     "ndjson.gz": "application/gzip",
+    # each record with its derived rows (national nodes: bch.services.derived_dump)
+    "derived.ndjson": "application/x-ndjson",
+    "derived.ndjson.gz": "application/gzip",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -69,6 +73,7 @@ class ExportService:
         out = []
         for rt in self.registry.all():
             fmts = ["ndjson", "ndjson.gz"] + (["csv", "xlsx"] if rt.name in REGISTRIES else [])
+            fmts += ["derived.ndjson", "derived.ndjson.gz"]
             out.append({"schema": rt.name, "realm": rt.realm, "formats": fmts})
         return out
 
@@ -85,8 +90,12 @@ class ExportService:
         hidden = sorted(rt.confidential_fields())
         # nobody's confidential fields are visible to a principal without roles: drop them in SQL
         in_sql = bool(hidden) and not principal.roles
+        derived = fmt.startswith("derived.")
         dump = self.dumps.open(
-            schema, scope=read_scope(principal), without=hidden if in_sql else ()
+            schema,
+            scope=read_scope(principal),
+            without=hidden if in_sql else (),
+            with_derived=derived,
         )
         meta = {
             "sequence": dump.sequence,
@@ -97,10 +106,12 @@ class ExportService:
             "takenAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             "changes": f"/api/v1/changes?since={dump.sequence}",
         }
+        if derived:
+            meta["derived"] = derived_dump.meta()
         rows = _rows(dump.rows, principal, [] if in_sql else hidden)
-        if fmt == "ndjson":
+        if fmt in ("ndjson", "derived.ndjson"):
             chunks = _ndjson(meta, rows)
-        elif fmt == "ndjson.gz":
+        elif fmt in ("ndjson.gz", "derived.ndjson.gz"):
             chunks = _gzip(_ndjson(meta, rows))
         elif fmt == "csv":
             chunks = self._csv(rt, rows)
@@ -193,7 +204,7 @@ class ExportService:
 
 def _ndjson(meta: dict[str, Any], rows) -> Iterator[bytes]:
     buf = bytearray(orjson.dumps({"_meta": meta}) + b"\n")
-    for summary, body in rows:
+    for summary, body in rows:  # a dump with derived rows: "derived" is the summary's last key
         buf += orjson.dumps(summary)[:-1] + b',"document":' + body + b"}\n"
         if len(buf) > CHUNK:
             yield bytes(buf)
@@ -217,6 +228,7 @@ def _rows(
     records whose confidential fields the principal may not see."""
     for r in rows:
         body = r.body
+        extra = {} if r.derived is None else {"derived": r.derived}
         if hidden and not may_see_confidential(principal, r.owner):
             parsed = orjson.loads(body)
             body = orjson.dumps({k: v for k, v in parsed.items() if k not in hidden})
@@ -231,6 +243,7 @@ def _rows(
                 "createdAt": r.created_at,
                 "updatedAt": r.updated_at,
                 "warnings": [] if r.warnings == "[]" else orjson.loads(r.warnings),
+                **extra,
             },
             body,
         )

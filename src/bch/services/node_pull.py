@@ -15,10 +15,15 @@ is applied.
 Bootstrap speed (issue 12: a million records): the dump's records are derived and inserted a
 batch at a time (RecordService.mirror_many), the referenced records read once per bootstrap
 (LookupMemo), and SQLite's full-text index is rebuilt once in the transaction that ends the
-bootstrap instead of by a trigger per record (RecordRepository.defer_text_index)."""
+bootstrap instead of by a trigger per record (RecordRepository.defer_text_index). The node asks
+for the dumps with derived rows (`{schema}.derived.ndjson.gz`): when their fingerprint is its
+own (bch.services.derived_dump), the central's rows are inserted as they are and nothing is
+derived here; otherwise (another version, a central without them) it derives them and says so
+in `bch node status` ("derived rows") and the log."""
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -29,6 +34,7 @@ import orjson
 
 from bch.records.identifiers import REFERENCE_OWNER, parse_record_uid
 from bch.records.realms import RealmRegistry, UnknownSchema
+from bch.services import derived_dump
 from bch.services.node_central import (
     MIRROR_BY,
     CentralError,
@@ -46,6 +52,8 @@ from bch.services.unit_of_work import Transaction, UnitOfWork
 from bch.storage.database import Database
 from bch.storage.mirror_stamps import CentralStamp
 from bch.storage.node_state import NodeState, NodeStateRepository
+
+log = logging.getLogger("bch.node")
 
 BATCH = 2000  # dump records applied per transaction
 FEED_PAGE = 200  # change feed entries per request
@@ -121,42 +129,93 @@ class NodePull:
         on_progress: Callable[[str, int], None] | None,
         memo: LookupMemo | None = None,
     ) -> int:
-        path = f"/api/v1/export/{schema}.ndjson.gz"
+        """Apply the dump of `schema`: with the central's derived rows when they are what this
+        node would derive (derived_dump.matches), else deriving them here."""
+        refused = self._derived_refused(state)
+        paths = [f"/api/v1/export/{schema}.ndjson.gz"]
+        if refused is None:
+            paths.insert(0, f"/api/v1/export/{schema}.derived.ndjson.gz")
+        for path in paths:
+            with client.stream("GET", path) as response:
+                if response.status_code == 404 and path != paths[-1]:
+                    refused = "the central offers no dumps with derived rows"
+                    continue  # a central of an earlier version: its plain dump
+                if response.status_code != 200:
+                    raise CentralError(f"GET {path}: HTTP {response.status_code}")
+                return self._apply_dump(response, path, state, schema, on_progress, memo, refused)
+        raise AssertionError("unreachable: the plain dump is the last path")
+
+    def _derived_refused(self, state: NodeState) -> str | None:
+        """Why this node cannot insert the central's derived rows as they are, or None. A node
+        mirroring some record types only may lack the LMOs and organisms a record borrows
+        search words from: the central's rows would hold words its own search cannot derive."""
+        lenders = {"modifiedOrganism", "organism"}
+        if state.schemas and not lenders <= set(state.schemas):
+            return "the node mirrors some record types only, not the LMOs and organisms"
+        return None
+
+    def _apply_dump(
+        self,
+        response: httpx.Response,
+        path: str,
+        state: NodeState,
+        schema: str,
+        on_progress: Progress,
+        memo: LookupMemo | None,
+        refused: str | None,
+    ) -> int:
         applied = 0
         batch: list[tuple[dict[str, Any], int, int]] = []
         stamps: list[CentralStamp] = []  # what the central says of each (its times, warnings)
-        with client.stream("GET", path) as response:
-            if response.status_code != 200:
-                raise CentralError(f"GET {path}: HTTP {response.status_code}")
-            meta_seen = False
-            for line in gunzip_lines(response.iter_bytes()):
-                try:
-                    item = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    raise CentralError(f"{path}: a line is not JSON (truncated dump?)") from None
-                if not meta_seen:
-                    if not isinstance(item, dict) or "_meta" not in item:
-                        raise CentralError(f"{path}: the first line is not the dump's _meta")
-                    meta_seen = True
-                    self._feed_from(state, item["_meta"], path)
-                    continue
-                record = _dump_record(item, path)
-                if record is None or not wanted(state, schema, item.get("country")):
-                    continue
-                batch.append(record)
-                stamps.append(central_stamp(item, record[1], record[2], path))
-                if len(batch) >= BATCH:
-                    applied += self.apply_batch(batch, memo=memo, stamps=stamps)
-                    batch, stamps = [], []
-                    if on_progress:
-                        on_progress(schema, applied)
+        derived: dict[str, dict[str, Any]] | None = None  # identifier -> the central's rows
+        meta_seen = False
+        for line in gunzip_lines(response.iter_bytes()):
+            try:
+                item = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                raise CentralError(f"{path}: a line is not JSON (truncated dump?)") from None
             if not meta_seen:
-                raise CentralError(f"{path}: empty answer")
+                if not isinstance(item, dict) or "_meta" not in item:
+                    raise CentralError(f"{path}: the first line is not the dump's _meta")
+                meta_seen = True
+                self._feed_from(state, item["_meta"], path)
+                refused = refused or derived_dump.matches(item["_meta"])
+                derived = {} if refused is None else None
+                self._note_derived(state, schema, refused)
+                continue
+            record = _dump_record(item, path)
+            if record is None or not wanted(state, schema, item.get("country")):
+                continue
+            batch.append(record)
+            stamps.append(central_stamp(item, record[1], record[2], path))
+            if derived is not None and (rows := derived_dump.rows_of(item)) is not None:
+                derived[str(record[0]["header"]["identifier"])] = rows
+            if len(batch) >= BATCH:
+                applied += self.apply_batch(batch, memo=memo, derived=derived, stamps=stamps)
+                batch, stamps = [], []
+                derived = {} if derived is not None else None
+                if on_progress:
+                    on_progress(schema, applied)
+        if not meta_seen:
+            raise CentralError(f"{path}: empty answer")
         # the last batch and the schema's completion commit together
-        applied += self.apply_batch(batch, done_schema=schema, memo=memo, stamps=stamps)
+        applied += self.apply_batch(
+            batch, done_schema=schema, memo=memo, derived=derived, stamps=stamps
+        )
         if on_progress:
             on_progress(schema, applied)
         return applied
+
+    def _note_derived(self, state: NodeState, schema: str, refused: str | None) -> None:
+        """Say where the derived rows come from (`bch node status`, the log)."""
+        if refused is None:
+            note = f"central (fingerprint {derived_dump.fingerprint()[:12]})"
+        else:
+            note = f"derived here: {refused}"
+            log.warning("%s: the node derives the rows itself: %s", schema, refused)
+        if state.derived_from != note:
+            with self.uow() as tx:
+                self.repo.update(tx.conn, derived_from=note)
 
     def _feed_from(self, state: NodeState, meta: Any, path: str) -> None:
         """The feed is followed from the snapshot of the first dump: every later dump is taken
@@ -177,10 +236,11 @@ class NodePull:
         batch: list[tuple[dict[str, Any], int, int]],
         done_schema: str | None = None,
         memo: LookupMemo | None = None,
+        derived: dict[str, dict[str, Any]] | None = None,
         stamps: Sequence[CentralStamp] = (),
     ) -> int:
         with self.uow() as tx:
-            changed = self.records.mirror_many(tx, batch, by=MIRROR_BY, memo=memo)
+            changed = self.records.mirror_many(tx, batch, by=MIRROR_BY, memo=memo, derived=derived)
             self.stamp(tx, stamps)
             if done_schema is not None:
                 state = self.repo.get(tx.conn)

@@ -7,7 +7,7 @@ workflow), it joins that transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +17,8 @@ from bch.records.identifiers import RecordUid, parse_record_uid
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.records.validation import Problem, ValidationResult, Validator
+from bch.services import derived_dump, facets, linked_index, richtext
 from bch.services import documents as derive
-from bch.services import facets, linked_index, richtext
 from bch.services.cursors import decode_cursor, encode_cursor
 from bch.services.errors import BadRequest, Gone, NotFound, ValidationFailed
 from bch.services.events import RecordEvent
@@ -253,10 +253,13 @@ class RecordService:
         *,
         by: str,
         memo: LookupMemo | None = None,
+        derived: Mapping[str, dict[str, Any]] | None = None,
     ) -> int:
         """mirror() for many (document, documentID, revision): those not here yet are inserted
         in one go (a node's bootstrap), the others one by one. Returns how many changed.
-        `memo`: the referenced records read by the caller's earlier batches (see LookupMemo)."""
+        `memo`: the referenced records read by the caller's earlier batches (see LookupMemo).
+        `derived`: identifier -> the central's derived rows of a new record, inserted as they
+        are instead of derived here (a dump with derived rows whose fingerprint matches)."""
         conn = tx.conn
         identifiers = [str(d["header"]["identifier"]) for d, _i, _r in items]
         here = self.store.documents_by_identifiers(conn, identifiers)
@@ -273,7 +276,11 @@ class RecordService:
                 continue
             rt = self._mirrored_type(document)
             owner = derive.owner_of(rt, document)
-            news.append(self._new_revision(conn, rt, document, owner, by, [], lookups))
+            rows = derived.get(identifier) if derived else None
+            if rows is not None:
+                news.append(derived_dump.revision(rt, document, owner, by, rows))
+            else:
+                news.append(self._new_revision(conn, rt, document, owner, by, [], lookups))
             keys.append((doc_id, number))
         self.store.mirror_new(conn, news, keys)
         memo.forget(identifiers)  # those read before they arrived are read again

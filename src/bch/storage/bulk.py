@@ -92,7 +92,12 @@ def bulk_publish(
         rows[search_texts].extend(
             {"document_id": doc_id, "lang": lang, "content": c} for lang, c in r.texts.items()
         )
-        rows[search_tokens].append(tokens_row(doc_id, r.texts, r.title))
+        if r.index is None:
+            rows[search_tokens].append(tokens_row(doc_id, r.texts, r.title))
+        else:
+            rows[search_tokens].append(
+                {"document_id": doc_id, "words": r.index[0], "title": r.index[1]}
+            )
     for table, values in rows.items():  # documents first: the others refer to them
         if values:
             insert_rows(conn, table, values)

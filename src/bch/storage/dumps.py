@@ -1,17 +1,21 @@
 """Bulk dumps: every live record of a schema in the caller's scope, streamed from one consistent
 snapshot in documentID order (server-side cursor on PostgreSQL), with the change sequence the
-snapshot was taken at. The document bodies stay JSON bytes from the database to the response."""
+snapshot was taken at. The document bodies stay JSON bytes from the database to the response.
+A dump `with_derived` also carries each record's derived rows, read in the same snapshot
+(bch.storage.derived_rows: what a national node's bootstrap inserts as they are)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from itertools import islice
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Text, cast, func, select
 
 from bch.storage.database import Database
+from bch.storage.derived_rows import derived_rows
 from bch.storage.scope import ReadScope, scope_filter
 from bch.storage.sequence import last_sequence
 from bch.storage.tables import documents, revisions
@@ -33,6 +37,7 @@ class DumpRow(NamedTuple):
     updated_at: str | None
     body: bytes  # the revision's JSON, without the fields the dump leaves out
     warnings: str = "[]"  # the revision's validation warnings (JSON), computed at its publish
+    derived: dict[str, Any] | None = None  # its derived rows (a dump `with_derived`)
 
 
 @dataclass
@@ -56,9 +61,17 @@ class DumpRepository:
     def __init__(self, db: Database):
         self.db = db
 
-    def open(self, schema: str, *, scope: ReadScope, without: Sequence[str] = ()) -> Dump:
+    def open(
+        self,
+        schema: str,
+        *,
+        scope: ReadScope,
+        without: Sequence[str] = (),
+        with_derived: bool = False,
+    ) -> Dump:
         """Take the snapshot now (its sequence and count); the rows stream later. `without`:
-        top-level fields removed from every body in SQL."""
+        top-level fields removed from every body in SQL. `with_derived`: each row with its
+        derived rows (DumpRow.derived)."""
         conn = self.db.snapshot()  # on SQLite a read snapshot: writers go on meanwhile
         try:
             sequence = last_sequence(conn)  # the snapshot starts with this read
@@ -67,9 +80,11 @@ class DumpRepository:
         except BaseException:
             conn.close()
             raise
-        return Dump(sequence, count, self._rows(conn, where, without), conn)
+        return Dump(sequence, count, self._rows(conn, where, without, with_derived), conn)
 
-    def _rows(self, conn: Connection, where, without: Sequence[str]) -> Iterator[DumpRow]:
+    def _rows(
+        self, conn: Connection, where, without: Sequence[str], with_derived: bool
+    ) -> Iterator[DumpRow]:
         dialect = self.db.dialect
         body = (
             dialect.json_without(revisions.c.body, without)
@@ -99,23 +114,34 @@ class DumpRepository:
             .order_by(documents.c.id)
         )
         try:
-            for r in conn.execution_options(yield_per=BATCH).execute(stmt):
-                yield DumpRow(
-                    r[0],
-                    r[1],
-                    r[2],
-                    r[3],
-                    r[4],
-                    r[5],
-                    r[6],
-                    _iso(r[7]),
-                    _iso(r[8]),
-                    r[9].encode() if isinstance(r[9], str) else bytes(r[9]),
-                    r[10] or "[]",
-                )
+            rows = self._plain_rows(conn, stmt)
+            if not with_derived:
+                yield from rows
+                return
+            while batch := list(islice(rows, BATCH)):  # derived rows in the same snapshot
+                derived = derived_rows(conn, [r.id for r in batch])
+                for r in batch:
+                    yield r._replace(derived=derived.get(r.id))
         finally:
             conn.rollback()
             conn.close()
+
+    @staticmethod
+    def _plain_rows(conn: Connection, stmt) -> Iterator[DumpRow]:
+        for r in conn.execution_options(yield_per=BATCH).execute(stmt):
+            yield DumpRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                _iso(r[7]),
+                _iso(r[8]),
+                r[9].encode() if isinstance(r[9], str) else bytes(r[9]),
+                r[10] or "[]",
+            )
 
 
 def _iso(value: datetime | str | None) -> str | None:

@@ -34,6 +34,7 @@ class NodeState:
     last_error: str | None
     last_error_at: datetime | None
     created_at: datetime
+    derived_from: str | None = None  # the bootstrap's derived rows: the central's, or why not
 
 
 @dataclass(frozen=True)

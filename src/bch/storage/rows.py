@@ -82,6 +82,9 @@ class NewRevision:
     lmo_keys: list[tuple[str, str]]  # (uid key, exact|component)
     facets: list[tuple[str, str]] = field(default_factory=list)  # (field, value): search filters
     texts: dict[str, str] = field(default_factory=dict)  # language -> full text of that language
+    # (words, title words) of its search_tokens row as the central stored them (a node's
+    # bootstrap from derived rows); None: computed from `texts` and `title` (tokens_row)
+    index: tuple[str, str] | None = None
 
 
 _DOCUMENT_COLUMNS = tuple(DocumentRow.__dataclass_fields__)

@@ -37,6 +37,8 @@ node_state = Table(
     Column("last_error", Text, nullable=True),
     Column("last_error_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # where the bootstrap's derived rows came from (migration 0009_node_derived)
+    Column("derived_from", Text, nullable=True),
 )
 
 # National records written on the node, waiting to reach the central (idempotency key = key).
