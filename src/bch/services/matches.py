@@ -88,14 +88,21 @@ class MatchService:
         self.answers = TtlCache()
         self._refreshed: dict[str, Snapshot] | None = None
         self._lock = threading.Lock()
+        self._warming = threading.Lock()  # one thread builds, the others wait for it
+        self.warmed = False
         if warm:  # build the snapshots off the request path
             threading.Thread(target=self.warm, daemon=True).start()
 
     def warm(self) -> None:
-        """Build the snapshots, names and resolver (the first answer would otherwise pay)."""
-        shipped_snapshots()
-        _names_by_key()
-        self.resolver()
+        """Build the snapshots, names and resolver (the first answer would otherwise pay);
+        once: a second caller waits for the first's build (cli/warm.py at a worker's start)."""
+        with self._warming:
+            if self.warmed:
+                return
+            shipped_snapshots()
+            _names_by_key()
+            self.resolver()
+            self.warmed = True
 
     # -- snapshots --------------------------------------------------------------------------
 
