@@ -11,17 +11,12 @@ BENCH_LMO_WORKERS=1)"""
 from __future__ import annotations
 
 import os
-import subprocess
-from pathlib import Path
 
-from bench.bench_reads import HERE, _bch, _database, _paths, _script, _visit, wrk
+from bench.bench_reads import _bch, _paths, _script, _visit, prepared, wrk
 
 
 def main() -> None:
-    subprocess.run(["sh", str(HERE / "scripts" / "ensure-wrk.sh")], check=True)
-    root = Path(os.environ.get("BENCH_DIR", "/tmp/bench-reads"))
-    root.mkdir(parents=True, exist_ok=True)
-    db = _database(root)
+    root, db = prepared()
     _records, _ds, pages = _paths(db)
     page_lua = _script(root, "lmo-pages", pages)
     workers = int(os.environ.get("BENCH_LMO_WORKERS", "1"))
