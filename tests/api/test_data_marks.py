@@ -149,3 +149,27 @@ def test_an_answer_computed_while_a_mark_moved_is_not_kept(services):
     with services.db.writing() as conn:  # a mark alone (no change of any record) forgets it
         bump(conn, "source_snapshots")
     assert cache.peek(("k",)) is None
+
+
+def test_a_stacks_page_shows_a_new_revision_of_a_components_decision(loaded_copy):
+    """A stack without decisions of its own shows its components' decisions: a new revision of
+    one of them (a publish that does not touch the stack's record) is on its next page."""
+    svc = loaded_copy
+    stack = "/en/lmos/" + quote("ACS-BNØØ1-4 × ACS-BNØØ4-7", safe="")
+    with client_for(svc) as client:
+        first = client.get(stack)
+        assert first.status_code == 200
+        hits = svc.page_cache.hits
+        assert client.get(stack).content == first.content and svc.page_cache.hits == hits + 1
+        component = svc.lmos.find("ACS-BN001-4").record
+        decision = next(
+            d for f, d in component.referenced_by if f == "modifiedOrganisms"
+        ).identifier
+        body = svc.records.get(decision).document
+        marker = _marker("zqstack")
+        body["title"] = {**body.get("title", {}), "en": f"Decision {marker}"}
+        svc.records.publish(body, strict=False)
+        misses = svc.page_cache.misses
+        page = client.get(stack)
+        assert svc.page_cache.misses == misses + 1
+        assert marker in page.text and marker not in first.text
