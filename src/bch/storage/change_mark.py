@@ -24,6 +24,7 @@ import threading
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bch.storage.read_deps import Tag
 from bch.storage.tables import changes, data_marks, documents, lmo_uids, record_links
@@ -35,7 +36,7 @@ SQL = (
     f" LEFT JOIN (SELECT seq, document_id, revision, at FROM {changes.name}"
     " ORDER BY seq DESC LIMIT 1) c ON 1 = 1"
 )
-#: the names of the data marks (migration 0009_load_lmo writes a row of each)
+#: the names of the data marks (a row each in `data_marks` from its first write)
 MARKS = ("detection_methods", "provenance", "reported_approvals", "source_snapshots")
 
 
@@ -45,8 +46,15 @@ def bump(conn: Connection, name: str) -> None:
     done = conn.execute(
         update(data_marks).where(data_marks.c.name == name).values(n=data_marks.c.n + 1)
     )
-    if not done.rowcount:  # a database whose rows were emptied (the tests): start it
-        conn.execute(insert(data_marks).values(name=name, n=1))
+    if done.rowcount:
+        return
+    try:  # its first write: the row is added (by one of two writers at once: the other adds 1)
+        with conn.begin_nested():
+            conn.execute(insert(data_marks).values(name=name, n=1))
+    except IntegrityError:
+        conn.execute(
+            update(data_marks).where(data_marks.c.name == name).values(n=data_marks.c.n + 1)
+        )
 
 
 def _row(row) -> tuple | None:
