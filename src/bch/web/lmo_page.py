@@ -205,16 +205,16 @@ def _component_matrices(svc, found, principal) -> list[dict[str, Any]]:
     out = []
     for key in parsed.component_keys:
         try:
-            sub = svc.lmos.find(key, principal)
             m = svc.lmos.decision_matrix(key, principal)
+            if not m["countries"]:
+                continue
+            canonical, doc = svc.lmos.named(key, principal)
         except NotFound:
-            continue
-        if not m["countries"]:
             continue
         out.append(
             {
-                "uid": sub.canonical_uid,
-                "title": _without_uid(i18n.text(sub.record.doc.title), sub.canonical_uid),
+                "uid": canonical,
+                "title": _without_uid(i18n.text(doc.title), canonical),
                 "matrix": m,
                 "decisions": _decisions(m),
             }
