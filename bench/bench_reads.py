@@ -131,11 +131,16 @@ def _bch(db: Path, workers: int) -> Server:
     return Server([*cmd, "--database", f"sqlite:///{db}"], port, "/healthz")
 
 
-def main() -> None:
+def prepared() -> tuple[Path, Path]:
+    """wrk installed, and the benchmark's directory (BENCH_DIR) with its database."""
     subprocess.run(["sh", str(HERE / "scripts" / "ensure-wrk.sh")], check=True)
     root = Path(os.environ.get("BENCH_DIR", "/tmp/bench-reads"))
     root.mkdir(parents=True, exist_ok=True)
-    db = _database(root)
+    return root, _database(root)
+
+
+def main() -> None:
+    root, db = prepared()
     records, ds_paths, pages, lmo_json = _paths(db)
     rec_lua, ds_lua = _script(root, "records", records), _script(root, "datasette", ds_paths)
     hot_lua = _script(root, "hot-records", records[:200])  # the popular records: cache hits

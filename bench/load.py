@@ -24,6 +24,7 @@ import contextlib
 import csv
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -150,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
             "WARNING",
         ]
         cpu = cpu_seconds(server.proc.pid)
+        driver = resource.getrusage(resource.RUSAGE_CHILDREN)  # locust's CPU: after it ends
         proc = subprocess.Popen(locust, env=env, stdout=subprocess.DEVNULL)
         samples: list[tuple[float, float]] = []
         start = time.monotonic()
@@ -158,8 +160,16 @@ def run(args: argparse.Namespace) -> int:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
         cpu = cpu_seconds(server.proc.pid) - cpu
+        wall = time.monotonic() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reaped locust, only
+        locust_cpu = (after.ru_utime + after.ru_stime) - (driver.ru_utime + driver.ru_stime)
         load = os.getloadavg()
         print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+        # the load generator shares the cores: its CPU is taken from the server's
+        print(
+            f"locust CPU: {locust_cpu:.1f} s in {wall:.0f} s ({100 * locust_cpu / wall:.0f} % of "
+            f"one core; server {cpu:.1f} s, locust {100 * locust_cpu / max(cpu, 1e-9):.0f} % of it)"
+        )
         return report(prefix, samples, args, cpu)
     finally:
         server.stop()

@@ -17,6 +17,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from bch.api.cached_pages import not_modified as page_not_modified
 from bch.api.http import unchanged_since, validators
 from bch.api.identity import SESSION_COOKIE
 from bch.records.languages import LANGUAGES
@@ -141,16 +142,20 @@ class FastReads:
     def _lmo_page(self, scope, lang: str, uid: str) -> tuple[int, list, bytes] | None:
         if self.node_mode:
             return None
+        inm = None
         for name, value in scope["headers"]:
             if name == b"authorization" or (
                 name == b"cookie" and any(c in value for c in PAGE_COOKIES)
             ):
                 return None
+            if name == b"if-none-match":
+                inm = value.decode("latin-1")
         cached = self._peek(lmo_page_key(lang, uid, False, ""), self.pages)
         if cached is None:
             return None
         scope["route"] = LMO_ROUTE
-        status, headers, body = cached  # the page, or the redirect to the canonical UID's
+        # the page (its ETag's 304 when the reader has it), or the redirect to the canonical UID's
+        status, headers, body = page_not_modified(cached, inm) or cached
         return status, list(headers), body
 
     def _peek(self, key: tuple, cache) -> Any | None:

@@ -316,6 +316,7 @@ class Services:
             deadline=self.settings.matches_deadline,
             data_dir=self.settings.data_dir,
             resolver=lambda: self.resolver,
+            marks=lambda: (self.latest_change() or (None,) * 5)[4:],
         )
 
     @property

@@ -60,6 +60,13 @@ class LmoService:
             raise NotFound(f"no LMO with the unique identifier {parsed.canonical}")
         return parsed, hits
 
+    def named(self, uid_text: str, principal: Principal = ANONYMOUS) -> tuple[str, Any]:
+        """(canonical UID, record row) of an LMO, without its view, methods or provenance: what
+        a stack's page shows of each component (`find` costs several times more)."""
+        with self.store.reading() as conn:
+            parsed, hits = self._hits(conn, uid_text, read_scope(principal))
+        return parsed.canonical, hits[0]
+
     def decision_matrix(self, uid_text: str, principal: Principal = ANONYMOUS) -> dict[str, Any]:
         """Countries x scopes with the status of each country's decisions on this LMO."""
         scope = read_scope(principal)

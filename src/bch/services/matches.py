@@ -71,9 +71,12 @@ class MatchService:
         persist: bool = True,
         data_dir: Path | None = None,
         resolver: Callable[[], Resolver] | None = None,
+        marks: Callable[[], Any] | None = None,
     ):
         """`resolver`: gives the name resolver (built once from the shipped data, on first use;
-        the container passes its own)."""
+        the container passes its own). `marks`: the database's data marks
+        (storage/change_mark.py); when they moved (a snapshot refreshed by another process),
+        the refreshed snapshots are read again."""
         if resolver is None:
             from bch.resolve.index import default_resolver as resolver
         self.resolver = resolver
@@ -87,22 +90,36 @@ class MatchService:
         self.live_cache = TtlCache()
         self.answers = TtlCache()
         self._refreshed: dict[str, Snapshot] | None = None
+        self.marks = marks
+        self._marks: Any = None  # the marks when the refreshed snapshots were read
         self._lock = threading.Lock()
+        self._warming = threading.Lock()  # one thread builds, the others wait for it
+        self.warmed = False
         if warm:  # build the snapshots off the request path
             threading.Thread(target=self.warm, daemon=True).start()
 
     def warm(self) -> None:
-        """Build the snapshots, names and resolver (the first answer would otherwise pay)."""
-        shipped_snapshots()
-        _names_by_key()
-        self.resolver()
+        """Build the snapshots, names and resolver (the first answer would otherwise pay);
+        once: a second caller waits for the first's build (cli/warm.py at a worker's start)."""
+        with self._warming:
+            if self.warmed:
+                return
+            shipped_snapshots()
+            _names_by_key()
+            self.resolver()
+            self.warmed = True
 
     # -- snapshots --------------------------------------------------------------------------
 
     def snapshot(self, name: str) -> tuple[Snapshot | None, str | None]:
         """The refreshed snapshot of a source if one was stored, else the shipped one."""
+        marks = self.marks() if self.marks is not None else None
         with self._lock:
+            if self._refreshed is not None and marks != self._marks:  # refreshed elsewhere
+                self._refreshed = None
+                self.answers.clear()
             if self._refreshed is None:
+                self._marks = marks
                 self._refreshed = {}
                 for src in self.registry.names():
                     cached = self.store.get(src, SNAPSHOT_KEY)

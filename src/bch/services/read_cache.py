@@ -48,6 +48,8 @@ class ChangeFollower:
     ):
         self.latest, self.scope, self.engine, self.schemas = latest, scope, engine, schemas
         self._seq: int | None = None
+        self._marks: tuple = ()  # what follows the sequence number in `latest()`: data marks
+        self._version = 0  # moves with every poll that forgot something (what caches compare)
         self._scope: Hashable = object()
         self._menu: frozenset[str] | None = None
         self._lock = threading.Lock()
@@ -57,21 +59,25 @@ class ChangeFollower:
         with self._lock:
             self._caches.append(cache)
             if self._seq is not None:  # a cache made after the first look starts from here
-                cache.forget(None, self._seq)
+                cache.forget(None, self._version)
 
     def poll(self) -> int:
-        """The latest sequence number, after telling the caches what changed since the last
-        poll (they are forgotten what it touched)."""
+        """The version of the data this process knows (it moves whenever the sequence number,
+        the data marks or the read scope moved), after telling the caches what changed since
+        the last poll (they are forgotten what it touched). A change of the data marks (data
+        written outside record publishes: storage/change_mark.bump) forgets everything."""
         row = self.latest()
         seq = row[0] if row else 0
+        marks = tuple(row[4:]) if row else ()
         scope = self.scope()
-        if seq == self._seq and scope == self._scope:
-            return seq
+        if seq == self._seq and scope == self._scope and marks == self._marks:
+            return self._version
         with self._lock, paused():  # what it reads here is no part of an answer computed
-            if seq == self._seq and scope == self._scope:
-                return seq
+            if seq == self._seq and scope == self._scope and marks == self._marks:
+                return self._version
             changed: Changed | None = None
-            if self._seq is not None and seq > self._seq and scope == self._scope:
+            same = scope == self._scope and marks == self._marks
+            if self._seq is not None and seq > self._seq and same:
                 changed = change_tags(self.engine, self._seq, seq)
                 if changed.tags is not None and self._menu_changed(changed):
                     changed = Changed(changed.tags | {MENU}, changed.published, changed.deleted)
@@ -80,10 +86,11 @@ class ChangeFollower:
                 if self.latest() != row:  # it moved meanwhile: which state it shows is unknown
                     self._menu = None
             tags = changed.tags if changed is not None else None
+            self._version += 1
             for cache in self._caches:
-                cache.forget(tags, seq)  # None: everything
-            self._seq, self._scope = seq, scope
-            return seq
+                cache.forget(tags, self._version)  # None: everything
+            self._seq, self._scope, self._marks = seq, scope, marks
+            return self._version
 
     def _menu_changed(self, changed: Changed) -> bool:
         """Whether the record types with public records changed (a type's first record, or a
@@ -107,7 +114,7 @@ class ReadCache:
         self.size = size
         self._items: OrderedDict[Hashable, tuple[Any, frozenset[Tag]]] = OrderedDict()
         self._by_tag: dict[Tag, set[Hashable]] = {}
-        self._seq = -1  # the sequence number up to which the items are known right
+        self._seq = -1  # the follower's version (poll()) up to which the items are known right
         self._recent: deque[tuple[int, frozenset[Tag] | None]] = deque(maxlen=64)
         self._flights: dict[Hashable, _Flight] = {}
         self._lock = threading.Lock()
@@ -117,7 +124,8 @@ class ReadCache:
 
     # -- changes ----------------------------------------------------------------------------
     def forget(self, tags: frozenset[Tag] | None, seq: int) -> None:
-        """The changes up to `seq` touched `tags` (None: anything): forget those answers."""
+        """The changes up to version `seq` (ChangeFollower.poll) touched `tags` (None: anything):
+        forget those answers."""
         with self._lock:
             if tags is None:
                 self.forgotten += len(self._items)

@@ -9,7 +9,13 @@ statement on it costs tens of microseconds), opened again when the engine was di
 restore); on PostgreSQL it is borrowed from the engine's pool for the statement.
 
 When it moved, `change_tags` says what the new changes touched (storage/read_deps.py tags), so
-that the caches forget only the answers made of it."""
+that the caches forget only the answers made of it.
+
+Data that changes without a record publish (an import's detection methods, provenance and
+reported approvals, a refreshed source snapshot) appends no change: its writes call `bump`,
+which adds 1 to its mark (table `data_marks`) in the same transaction, and the same statement
+returns the marks' sum after the latest change, so a cache sees such a write at its next look-up
+too (and forgets everything then: these writes are rare and touch many LMOs)."""
 
 from __future__ import annotations
 
@@ -17,12 +23,46 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bch.storage.read_deps import Tag
-from bch.storage.tables import changes, documents, lmo_uids, record_links
+from bch.storage.tables import changes, data_marks, documents, lmo_uids, record_links
 
-SQL = f"SELECT seq, document_id, revision, at FROM {changes.name} ORDER BY seq DESC LIMIT 1"
+# one row always: the latest change (NULLs when there is none) and the sum of the data marks
+SQL = (
+    "SELECT c.seq, c.document_id, c.revision, c.at, m.n"
+    f" FROM (SELECT COALESCE(SUM(n), 0) AS n FROM {data_marks.name}) m"
+    f" LEFT JOIN (SELECT seq, document_id, revision, at FROM {changes.name}"
+    " ORDER BY seq DESC LIMIT 1) c ON 1 = 1"
+)
+#: the names of the data marks (a row each in `data_marks` from its first write)
+MARKS = ("detection_methods", "provenance", "reported_approvals", "source_snapshots")
+
+
+def bump(conn: Connection, name: str) -> None:
+    """Note, in the caller's write transaction, that the data `name` (one of MARKS) changed."""
+    assert name in MARKS, name
+    done = conn.execute(
+        update(data_marks).where(data_marks.c.name == name).values(n=data_marks.c.n + 1)
+    )
+    if done.rowcount:
+        return
+    try:  # its first write: the row is added (by one of two writers at once: the other adds 1)
+        with conn.begin_nested():
+            conn.execute(insert(data_marks).values(name=name, n=1))
+    except IntegrityError:
+        conn.execute(
+            update(data_marks).where(data_marks.c.name == name).values(n=data_marks.c.n + 1)
+        )
+
+
+def _row(row) -> tuple | None:
+    """(seq, document id, revision, time, marks) of the latest change; None when there is
+    neither a change nor a mark (seq 0 when there are marks but no change)."""
+    if row is None or (row[0] is None and not row[4]):
+        return None
+    return (row[0] or 0, *row[1:4], int(row[4]))
 
 
 class LatestChange:
@@ -36,7 +76,7 @@ class LatestChange:
         self._pool = None  # the engine's pool the connection was opened under
 
     def __call__(self) -> tuple | None:
-        """(seq, document id, revision, time) of the latest change, None when there is none."""
+        """(seq, document id, revision, time, marks) of the latest change (`_row`)."""
         if self.path is None:
             return self._pooled()
         with self._lock:
@@ -54,7 +94,7 @@ class LatestChange:
             except sqlite3.Error:
                 self._close()  # opened again next time; the caller sees the error
                 raise
-        return tuple(row) if row is not None else None
+        return _row(row)
 
     def _pooled(self) -> tuple | None:
         conn = self.engine.raw_connection()
@@ -68,7 +108,7 @@ class LatestChange:
             conn.rollback()  # PostgreSQL: end the statement's transaction (a new snapshot next)
         finally:
             conn.close()
-        return tuple(row) if row is not None else None
+        return _row(row)
 
     def _close(self) -> None:
         if self._conn is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from bch.storage.change_mark import bump
 from bch.storage.read_deps import note_lmo_keys
 from bch.storage.tables import detection_method_lmos, detection_methods
 
@@ -51,6 +52,8 @@ class DetectionMethodRepository:
                     [{"method_id": method_id, "uid_key": k} for k in sorted(set(m["lmo_keys"]))],
                 )
             changed += 1
+        if changed:
+            bump(conn, "detection_methods")  # no record changed: the read caches see it here
         return changed
 
     def for_keys(self, conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from bch.storage.change_mark import bump
 from bch.storage.read_deps import ANY, note, note_docs, note_lmo_keys
 from bch.storage.tables import record_provenance, reported_approvals
 
@@ -35,6 +36,8 @@ class ProvenanceRepository:
                 delete(record_provenance).where(record_provenance.c.identifier.in_(list(existing)))
             )
             changed += len(existing)
+        if changed:
+            bump(conn, "provenance")  # no record changed: the read caches see it here
         return changed
 
     def of(self, conn: Connection, identifier: str) -> dict[str, Any] | None:
@@ -60,6 +63,7 @@ class ReportedApprovalRepository:
         wanted = {(r["country"], r["uid_key"]): (r["uid"], r["retrieved"]) for r in rows}
         if existing == wanted:
             return 0
+        bump(conn, "reported_approvals")  # no record changed: the read caches see it here
         conn.execute(delete(reported_approvals).where(reported_approvals.c.source == source))
         if wanted:
             conn.execute(

@@ -9,9 +9,12 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from bch.storage.change_mark import bump
 from bch.storage.database import Database
 from bch.storage.rows import as_utc
 from bch.storage.tables import source_cache
+
+SNAPSHOT = "snapshot"  # the key of a refreshed snapshot (sources/refresh.py)
 
 
 class SourceCacheRepository:
@@ -43,3 +46,5 @@ class SourceCacheRepository:
             conn.execute(
                 insert(source_cache).values(source=source, key=key, payload=payload, fetched_at=at)
             )
+            if key == SNAPSHOT:  # a refreshed snapshot: the read caches see it at once
+                bump(conn, "source_snapshots")

@@ -352,6 +352,17 @@ source_cache = Table(
     Column("fetched_at", UtcDateTime, nullable=False),
 )
 
+# Marks of the data that changes outside record publishes (issue 15): detection methods,
+# provenance, reported approvals and refreshed source snapshots (migration 0009_load_lmo). Each
+# write of one adds 1 to its row's `n` in the same transaction; the read caches read the sum with
+# the latest change (storage/change_mark.py) and forget their answers when it moved.
+data_marks = Table(
+    "data_marks",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+
 # Data truth (issue 16): the provenance block of each imported record (which source gave each
 # field, the other sources' values as disagreements), replaced by every import.
 record_provenance = Table(

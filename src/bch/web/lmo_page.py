@@ -21,6 +21,7 @@ from bch.web.common import principal_of, services, web_page
 from bch.web.display import Value
 from bch.web.i18n import _
 from bch.web.labels import method_labels, source_name, status_labels
+from bch.web.page_cache import cached_page
 from bch.web.pages import organism_label, record_context
 
 router = APIRouter(include_in_schema=False)
@@ -77,14 +78,9 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
     auto = request.cookies.get("bch_external") == "auto"
     key = lmo_page_key(lang, uid, auto, request.url.query)
 
-    def render() -> tuple[int, list, bytes]:
-        response = _lmo_page(request, lang, uid, svc, principal)
-        return response.status_code, list(response.raw_headers), response.body
-
-    status, headers, body = svc.page_cache.get(key, render)
-    response = Response(body, status_code=status)
-    response.raw_headers = list(headers)
-    return response
+    return cached_page(
+        request, svc.page_cache, key, lambda: _lmo_page(request, lang, uid, svc, principal)
+    )
 
 
 def _lmo_page(request: Request, lang: str, uid: str, svc, principal) -> Response:
@@ -209,16 +205,16 @@ def _component_matrices(svc, found, principal) -> list[dict[str, Any]]:
     out = []
     for key in parsed.component_keys:
         try:
-            sub = svc.lmos.find(key, principal)
             m = svc.lmos.decision_matrix(key, principal)
+            if not m["countries"]:
+                continue
+            canonical, doc = svc.lmos.named(key, principal)
         except NotFound:
-            continue
-        if not m["countries"]:
             continue
         out.append(
             {
-                "uid": sub.canonical_uid,
-                "title": _without_uid(i18n.text(sub.record.doc.title), sub.canonical_uid),
+                "uid": canonical,
+                "title": _without_uid(i18n.text(doc.title), canonical),
                 "matrix": m,
                 "decisions": _decisions(m),
             }
