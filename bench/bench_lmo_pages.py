@@ -17,7 +17,7 @@ from bench.bench_reads import _bch, _paths, _script, _visit, prepared, wrk
 
 def main() -> None:
     root, db = prepared()
-    _records, _ds, pages = _paths(db)
+    _records, _ds, pages, _lmo_json = _paths(db)
     page_lua = _script(root, "lmo-pages", pages)
     workers = int(os.environ.get("BENCH_LMO_WORKERS", "1"))
     figures: dict[str, dict] = {}
