@@ -59,7 +59,8 @@ def parse_name(name: str) -> tuple[str, str]:
         if name.endswith("." + fmt):
             return name[: -len(fmt) - 1], fmt
     raise NotFound(
-        f"no dump {name!r}: use {{schema}}.ndjson, .ndjson.gz, or .csv/.xlsx for the registries"
+        f"no dump {name!r}: use {{schema}}.ndjson, .ndjson.gz, .derived.ndjson, "
+        ".derived.ndjson.gz, or .csv/.xlsx for the registries"
     )
 
 
