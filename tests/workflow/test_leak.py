@@ -33,6 +33,7 @@ SURFACES = [
     "/api/v1/changes?limit=1000",
     "/api/v1/export",
     "/api/v1/export/{schema}.ndjson",
+    "/api/v1/export/{schema}.derived.ndjson",  # the rows derived from each record too
     "/api/v1/export/{schema}.csv",
     "/api/v1/export/{schema}.json",
     "/api/v1/lmos/{id}",
