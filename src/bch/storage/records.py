@@ -127,6 +127,14 @@ class RecordRepository:
                     updated_at=now,
                 )
             ).inserted_primary_key[0]
+        self._write_revision(conn, doc_id, number, rev, now)
+        doc = document_row(conn.execute(_BY_ID, {"doc_id": doc_id}).one())
+        return doc, number, True
+
+    def _write_revision(
+        self, conn: Connection, doc_id: int, number: int, rev: NewRevision, now: datetime
+    ) -> None:
+        """Revision `number` of record `doc_id`, its change-sequence entry and derived rows."""
         conn.execute(
             insert(revisions).values(
                 document_id=doc_id,
@@ -140,8 +148,6 @@ class RecordRepository:
         )
         append_change(conn, doc_id, number, "publish", now)
         self._replace_derived(conn, doc_id, rev)
-        doc = document_row(conn.execute(_BY_ID, {"doc_id": doc_id}).one())
-        return doc, number, True
 
     def mirror(self, conn: Connection, rev: NewRevision, doc_id: int, number: int) -> bool:
         """Store revision `number` of the central's record `doc_id` (a national node's copy,
@@ -183,19 +189,7 @@ class RecordRepository:
                     updated_at=now,
                 )
             )
-        conn.execute(
-            insert(revisions).values(
-                document_id=doc_id,
-                revision=number,
-                body=rev.body,
-                hash=rev.hash,
-                created_at=now,
-                created_by=rev.by,
-                warnings=rev.warnings,
-            )
-        )
-        append_change(conn, doc_id, number, "publish", now)
-        self._replace_derived(conn, doc_id, rev)
+        self._write_revision(conn, doc_id, number, rev, now)
         return True
 
     def mirror_new(
