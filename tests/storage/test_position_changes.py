@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bch.storage.scope import EVERYTHING
+from bch.storage.search import position_changes
 from bch.storage.search.contract import Filter, SearchRequest
 from bch.storage.search.position_changes import _without
 from bch.storage.search.sql import SqlSearch
@@ -97,6 +98,20 @@ def test_a_request_whose_matches_depend_on_other_records_is_walked_again(service
     services.records.publish(factories.organism("Glycine max"), by="test")
     assert sql.ordered_ids(request, order, 0, 10)[0] == 2
     assert sql.positions.walks == 2 and sql.positions.updates == 0
+
+
+def test_too_many_changes_are_walked_again(services, monkeypatch):
+    monkeypatch.setattr(position_changes, "MAX_CHANGES", 2)
+    sql = services.search.sql
+    services.records.publish(factories.organism("Zea mays"), by="test")
+    order = ORDERS[0]
+    sql.ordered_ids(ORGANISMS, order, 0, 10)
+    services.records.publish_many([factories.organism(n) for n in NAMES[1:3]], by="test")
+    assert sql.ordered_ids(ORGANISMS, order, 0, 10)[0] == 3  # 2 changes: updated
+    assert (sql.positions.walks, sql.positions.updates) == (1, 1)
+    services.records.publish_many([factories.organism(n) for n in NAMES[2:5]], by="test")
+    assert sql.ordered_ids(ORGANISMS, order, 0, 10)[0] == 6  # 3 changes: walked again
+    assert (sql.positions.walks, sql.positions.updates) == (2, 1)
 
 
 def test_a_kept_list_is_never_changed_in_place(services):
