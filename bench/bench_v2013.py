@@ -205,10 +205,10 @@ def measure_after_changes(
         svc.close()
     ms = 1000
     return {
-        "harvest_first_page_after_a_change": f"{_pct(firsts, 0.5) * ms:.0f} / "
-        f"{_pct(firsts, 0.95) * ms:.0f} ms, server CPU "
+        "harvest_first_page_after_a_change": f"{_pct(firsts, 0.5):.1f} / "
+        f"{_pct(firsts, 0.95):.1f} ms, server CPU "
         f"{sum(first_cpu) / len(first_cpu) * ms:.0f} ms/request ({rounds} changes)",
-        "harvest_next_page": f"{_pct(nexts, 0.5) * ms:.0f} / {_pct(nexts, 0.95) * ms:.0f} ms, "
+        "harvest_next_page": f"{_pct(nexts, 0.5):.1f} / {_pct(nexts, 0.95):.1f} ms, "
         f"server CPU {sum(next_cpu) / len(next_cpu) * ms:.0f} ms/request",
         "load_average_after": [round(x, 1) for x in os.getloadavg()],
     }
