@@ -9,7 +9,9 @@ seconds (default 900) is reported as a timeout instead of a figure.
 
 BENCH_V2013_MODE=latency: p50/p95 instead, of bench_api's harvester page at random offsets up to
 the end and of each broad query (BROAD: text, thesaurus terms, an exact term, a title word,
-facets) at random offsets within its hits (measure_latencies)."""
+facets) at random offsets within its hits (measure_latencies), then of the harvester page
+right after a change (BENCH_V2013_CHANGES rounds, default 10: a new revision or a deletion of a
+synthetic LMO, published by this process as another writer would; measure_after_changes)."""
 
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ from urllib.parse import urlencode
 
 import httpx
 import psutil
+from sqlalchemy import select
 
 from bch.services.container import Services
-from bench.bench_api import _harvester_pages, _pct, build
+from bch.storage.tables import documents
+from bench.bench_api import NOTE, _harvester_pages, _pct, build
 from bench.servers import bch_server, wait_for_index
 
 SORT = "updatedDate_dt desc, identifier_s asc"
@@ -122,7 +126,7 @@ def measure_latencies(client: httpx.Client, base: str, timeout: float) -> dict[s
     rnd = random.Random(5)
     out: dict[str, object] = {"load_average": [round(x, 1) for x in os.getloadavg()]}
     only = [n for n in os.environ.get("BENCH_V2013_ONLY", "").split(",") if n]
-    if not only:  # the harvester page (BENCH_V2013_ONLY: the named broad queries only)
+    if not only or "harvest" in only:  # BENCH_V2013_ONLY: the named ones only ("harvest")
         probe = client.get(base + v2013_url(_LMOS, 0, 0), timeout=timeout)
         lmos = probe.json()["response"]["numFound"]
         pages = [base + u for u in _harvester_pages(lmos, n=45)]
@@ -161,6 +165,55 @@ def measure_latencies(client: httpx.Client, base: str, timeout: float) -> dict[s
 _LMOS = [("q", "*:*"), ("fq", "schema_s:modifiedOrganism"), ("fq", "realm_ss:bch")]
 
 
+def measure_after_changes(
+    client: httpx.Client, base: str, timeout: float, path: Path
+) -> dict[str, object]:
+    """The harvester page at a random offset right after each of BENCH_V2013_CHANGES changes
+    (alternately a new revision and a deletion of a synthetic LMO: its note says which
+    benchmark revision it is), and the next page (the same state) for comparison: wall p50 and
+    the server's CPU per request. The first page after a change either walks every hit again or
+    updates the kept order (bch.storage.search.position_changes)."""
+    rounds = int(os.environ.get("BENCH_V2013_CHANGES", "10"))
+    rnd = random.Random(13)
+    lmos = client.get(base + v2013_url(_LMOS, 0, 0)).json()["response"]["numFound"]
+    svc = Services.open(f"sqlite:///{path}")
+    try:
+        with svc.store.reading() as conn:
+            stmt = select(documents.c.identifier).where(
+                documents.c.identifier.like("synthetic-%"),
+                documents.c.schema == "modifiedOrganism",
+                documents.c.deleted_at.is_(None),
+            )
+            idents = rnd.sample(list(conn.execute(stmt).scalars()), rounds)
+        firsts, nexts, first_cpu, next_cpu = [], [], [], []
+        for n, ident in enumerate(idents):
+            if n % 2:
+                svc.records.delete(ident, reason="benchmark deletion", by="bench:synthetic")
+            else:
+                body = svc.records.get(ident, with_links=False).document
+                note = f"{NOTE.format(uid=ident)} Benchmark revision {n}."
+                body["relevantInformation"] = {"en": note}
+                svc.records.publish(body, by="bench:synthetic", strict=False)
+            pages = [base + u for u in _harvester_pages(lmos, n=2 + n)[-2:]]
+            took = _timed(client, pages[:1], timeout, first_cpu)
+            again = _timed(client, pages[1:], timeout, next_cpu)
+            if isinstance(took, str) or isinstance(again, str):
+                return {"harvest_after_change": took if isinstance(took, str) else again}
+            firsts += took
+            nexts += again
+    finally:
+        svc.close()
+    ms = 1000
+    return {
+        "harvest_first_page_after_a_change": f"{_pct(firsts, 0.5):.1f} / "
+        f"{_pct(firsts, 0.95):.1f} ms, server CPU "
+        f"{sum(first_cpu) / len(first_cpu) * ms:.0f} ms/request ({rounds} changes)",
+        "harvest_next_page": f"{_pct(nexts, 0.5):.1f} / {_pct(nexts, 0.95):.1f} ms, "
+        f"server CPU {sum(next_cpu) / len(next_cpu) * ms:.0f} ms/request",
+        "load_average_after": [round(x, 1) for x in os.getloadavg()],
+    }
+
+
 def main() -> None:
     total = int(os.environ.get("BENCH_RECORDS", "1000000"))
     timeout = float(os.environ.get("BENCH_V2013_TIMEOUT", "900"))
@@ -186,6 +239,7 @@ def main() -> None:
             figures["search_index_build_s"] = wait_for_index(c, server)
             if latency:
                 figures.update(measure_latencies(c, server.url(""), timeout))
+                figures.update(measure_after_changes(c, server.url(""), timeout, path))
             else:
                 figures.update(measure_pages(c, server.url(""), timeout))
         figures["server_peak_rss_mb"] = round(server.peak_rss_mb())

@@ -1,5 +1,6 @@
-"""v2013 offset pages (bch.storage.search.positions): a request's hits are walked once per state
-of the database; a publish moves the state and the next page sees the new record."""
+"""v2013 offset pages (bch.storage.search.positions): a request's hits are walked once; a publish
+moves the state and the next page sees the new record (the kept list updated from the change
+feed, tests/storage/test_position_changes.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tests import factories
 ORDER = [("updated", False), ("identifier", False)]
 
 
-def test_a_request_is_walked_once_per_database_state(services):
+def test_a_request_is_walked_once_then_updated(services):
     services.records.publish_many(
         [factories.organism(n) for n in ("Zea mays", "Glycine max", "Oryza sativa")], by="test"
     )
@@ -27,7 +28,7 @@ def test_a_request_is_walked_once_per_database_state(services):
     assert len(set(names)) == 3
     services.records.publish_many([factories.organism("Solanum tuberosum")], by="test")
     after, rows = sql.ordered_ids(request, ORDER, 0, 10)
-    assert sql.positions.walks == 2 and after == 4
+    assert sql.positions.walks == 1 and sql.positions.updates == 1 and after == 4
     assert len(rows) == 4 and set(names) < {r.identifier for r in rows}
 
 

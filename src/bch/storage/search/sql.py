@@ -46,6 +46,7 @@ from bch.storage.search.contract import (
     SearchRequest,
 )
 from bch.storage.search.dialect import BudgetExceeded, search_dialect
+from bch.storage.search.position_changes import updated_positions
 from bch.storage.search.positions import Positions
 from bch.storage.tables import (
     detection_method_lmos,
@@ -91,13 +92,26 @@ class SqlSearch(SearchBackend):
     def ordered_ids(
         self, request: SearchRequest, order: list[tuple[str, bool]], start: int, rows: int
     ) -> tuple[int, list[DocumentRow]]:
-        """The hits in `order` are walked once per database state (bch.storage.search.positions):
-        the total is their number, a page a slice of them, and only the page's rows are read."""
+        """The hits in `order` are walked once (bch.storage.search.positions), then brought up
+        to date from the change feed (bch.storage.search.position_changes): the total is their
+        number, a page a slice of them, and only the page's rows are read."""
         key = (replace(request, after=None, limit=0, include_total=False), tuple(order))
         with self.db.reading() as conn, conn.begin():
             state = last_change(conn)
             ids = self.positions.ordered(
-                key, state, lambda: self._ordered_walk(conn, request, order)
+                key,
+                state,
+                lambda: self._ordered_walk(conn, request, order),
+                lambda kept_state, kept: updated_positions(
+                    conn,
+                    kept_state,
+                    kept,
+                    state,
+                    [self.order_key(column) for column, _d in order],
+                    [descending for _c, descending in order],
+                    lambda: self.where(conn, request),
+                    [f.kind for f in request.filters],
+                ),
             )
             page = list(ids[start : start + rows])
             found = self.documents_by_ids(conn, page)
