@@ -9,12 +9,14 @@ from array import array
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from bch.storage.scope import EVERYTHING
 from bch.storage.search import position_changes
 from bch.storage.search.contract import Filter, SearchRequest
 from bch.storage.search.position_changes import _without
 from bch.storage.search.sql import SqlSearch
+from bch.storage.tables import lmo_uids
 from tests import factories
 
 NAMES = ("Zea mays", "Glycine max", "Oryza sativa", "Solanum tuberosum", "Brassica napus")
@@ -168,3 +170,40 @@ def test_ids_are_taken_out_on_their_boundaries_only():
     assert list(_without(array("q", [5, 1, 3]), {5, 3})) == [1]
     many = set(range(100, 140))
     assert list(_without(array("q", range(90, 150)), many)) == [*range(90, 100), *range(140, 150)]
+
+
+def test_a_kept_detection_list_follows_detection_methods_written_outside_the_feed(loaded_copy):
+    """Detection methods change by imports that add no change to the feed (a data mark moves,
+    bch.storage.change_mark): a kept list under a `detection` filter is not kept past it."""
+    svc = loaded_copy
+    sql = svc.search.sql
+    lmos = Filter("schema", "schema", "schema", ("modifiedOrganism",))
+    without = SearchRequest(
+        scope=EVERYTHING, filters=(lmos, Filter("detection", "x", "x", ("false",)))
+    )
+    order = ORDERS[0]
+    total, page = sql.ordered_ids(without, order, 0, 200)
+    assert total > 0
+    with svc.engine.connect() as conn:
+        keyed = dict(
+            conn.execute(
+                select(lmo_uids.c.document_id, lmo_uids.c.uid_key).where(
+                    lmo_uids.c.document_id.in_([r.id for r in page]), lmo_uids.c.kind == "exact"
+                )
+            ).all()
+        )
+    target = next(r.id for r in page if r.id in keyed)  # an LMO with a UID and no method
+    key = keyed[target]
+    method = {
+        "source": "eurl_gmff",
+        "code": "QL-TEST-KEPT-LIST",
+        "method_type": "event-specific",
+        "scope": "qualitative",
+        "target": "synthetic (test)",
+        "lmo_keys": [key],
+        "data": {"name": "synthetic method (test)"},
+    }
+    with svc.db.writing() as conn:
+        assert svc.detection_methods.replace(conn, [method]) == 1
+    after, again = sql.ordered_ids(without, order, 0, total)
+    assert after == total - 1 and target not in [r.id for r in again]

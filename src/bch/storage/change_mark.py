@@ -23,7 +23,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bch.storage.read_deps import Tag
@@ -55,6 +55,11 @@ def bump(conn: Connection, name: str) -> None:
         conn.execute(
             update(data_marks).where(data_marks.c.name == name).values(n=data_marks.c.n + 1)
         )
+
+
+def marks_total(conn: Connection) -> int:
+    """The sum of the data marks: moves with every write of data outside record publishes."""
+    return int(conn.execute(select(func.coalesce(func.sum(data_marks.c.n), 0))).scalar_one())
 
 
 def _row(row) -> tuple | None:

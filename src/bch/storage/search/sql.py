@@ -33,6 +33,7 @@ from sqlalchemy.sql import Select
 
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.storage.bitmap_index import last_change
+from bch.storage.change_mark import marks_total
 from bch.storage.database import Database
 from bch.storage.rows import DocumentRow, document_from
 from bch.storage.scope import scope_filter
@@ -46,7 +47,7 @@ from bch.storage.search.contract import (
     SearchRequest,
 )
 from bch.storage.search.dialect import BudgetExceeded, search_dialect
-from bch.storage.search.position_changes import updated_positions
+from bch.storage.search.position_changes import NOT_LOCAL, updated_positions
 from bch.storage.search.positions import Positions
 from bch.storage.tables import (
     detection_method_lmos,
@@ -98,6 +99,9 @@ class SqlSearch(SearchBackend):
         key = (replace(request, after=None, limit=0, include_total=False), tuple(order))
         with self.db.reading() as conn, conn.begin():
             state = last_change(conn)
+            if NOT_LOCAL.intersection(f.kind for f in request.filters):
+                # their matches also follow data written outside the feed (detection methods)
+                state = (state, marks_total(conn))
             ids = self.positions.ordered(
                 key,
                 state,
