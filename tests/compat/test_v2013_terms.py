@@ -11,10 +11,12 @@ from functools import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bch.compat import select as select_module
 from bch.compat.index_fields import TITLE_FIELDS
 from bch.compat.select import SelectService
 from bch.compat.solr_query import parse
 from bch.services.policy import ANONYMOUS, read_scope
+from bch.storage.search.positions import Positions
 
 SERVICES: dict[int, tuple[SelectService, SelectService]] = {}
 
@@ -158,3 +160,18 @@ def test_evaluated_answers_are_kept_until_the_next_change(services):
     general = SelectService(services)
     general.fast = False
     assert again == general.select(params)["response"]
+
+
+def test_a_broad_checked_clause_is_walked_in_chunks_and_caches_the_page_only(loaded, monkeypatch):
+    """An exact term with narrower terms is checked on the index documents of every hit of its
+    closure: they are built a chunk at a time and not kept (at a million records, holding them
+    all took the server to 7 GB), and the answer is the general evaluator's."""
+    monkeypatch.setattr(select_module, "WALK_CHUNK", 25)
+    fast, general = _pair(loaded)
+    params = [("q", "lmoTraits_ss:dnaSequenceTraits.herbicides"), ("rows", "10")]
+    params += [("sort", "updatedDate_dt desc, identifier_s asc"), ("start", "3")]
+    fast._cache.clear()
+    fast.evaluated = Positions()  # walked now, whatever an earlier test kept
+    got, want = fast.select(params), general.select(params)
+    assert got["response"] == want["response"] and want["response"]["numFound"] > 50
+    assert len(fast._cache) <= 10  # the page's index documents, not the walk's

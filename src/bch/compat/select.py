@@ -18,7 +18,7 @@ from __future__ import annotations
 import fnmatch
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
 MAX_ROWS = 10000
 CACHE_SIZE = 50_000  # index documents kept between requests
+WALK_CHUNK = 2_000  # records whose index documents a walk holds at once
 FACET_BUDGET = 30.0  # seconds for each facet count of the contract (exact counts are needed)
 UNSUPPORTED = (
     "facet.query",
@@ -348,9 +349,18 @@ class SelectService:
         on_rows = _on_rows(plan.residual, sort)
 
         def walk() -> list[tuple[int]]:
-            universe = self._universe(scope, [self._check(scope, plan)], on_rows)
+            # chunk by chunk: only the hits' sort values are kept, never every candidate's
+            # index document and body at once (a broad term's closure at a million records
+            # held gigabytes), and the documents cache keeps pages, not the walk
             check = Check(None, plan.residual)
-            return [(i,) for i, _d in _sorted([h for h in universe if check.ok(*h)], sort)]
+            fields = [f for f, _d in sort if f != "score"]
+            kept = [
+                (i, {f: d.get(f) for f in fields})
+                for chunk in self._universe_chunks(scope, [self._check(scope, plan)], on_rows)
+                for i, d in chunk
+                if check.ok(i, d)
+            ]
+            return [(i,) for i, _d in _sorted(kept, sort)]
 
         key = (repr(nodes), tuple(sort), scope)
         if "'NOW'" in key[0]:
@@ -380,31 +390,47 @@ class SelectService:
         """(id, index document) of the records in scope that every check's hits hold (all of
         them when no check narrows), in id order; `on_rows`: their row documents instead (the
         ROW_FIELDS only, no body read)."""
+        chunks = self._universe_chunks(scope, checks, on_rows, keep=True)
+        return [h for chunk in chunks for h in chunk]
+
+    def _universe_chunks(
+        self, scope: ReadScope, checks: list[Check], on_rows: bool = False, keep: bool = False
+    ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        """_universe, WALK_CHUNK records at a time; `keep`: their index documents kept in the
+        cache (a walk does not: it would evict every page's, and hold them all)."""
         narrowing = [c.ids for c in checks if c.ids is not None]
         if narrowing:
             ids = sorted(set.intersection(*narrowing))
         else:
             ids = self.svc.search.run(Plan().request(scope), "hit_ids")
-        rows = self.svc.search.documents(ids)
-        if on_rows:
-            return [(r.id, row_document(r, self._record_type(r))) for r in rows]
-        return list(zip([r.id for r in rows], self._index_docs(rows), strict=True))
+        for at in range(0, len(ids), WALK_CHUNK):
+            rows = self.svc.search.documents(ids[at : at + WALK_CHUNK])
+            if on_rows:
+                yield [(r.id, row_document(r, self._record_type(r))) for r in rows]
+            else:
+                docs = self._index_docs(rows, keep=keep)
+                yield list(zip([r.id for r in rows], docs, strict=True))
 
-    def _index_docs(self, rows: list[DocumentRow]) -> list[dict[str, Any]]:
-        """The index documents of `rows`, in their order (confidential fields withheld)."""
+    def _index_docs(self, rows: list[DocumentRow], keep: bool = True) -> list[dict[str, Any]]:
+        """The index documents of `rows`, in their order (confidential fields withheld);
+        `keep`: the new ones kept in the cache (else only read from it)."""
+        made: dict[int, dict[str, Any]] = {}
         missing = [r for r in rows if self._cache.get(r.id, (None,))[0] != r.latest_revision]
         if missing:
             bodies = self.svc.records.latest_bodies(missing)
             for r in missing:
                 if r.id not in bodies:
                     continue
-                self._cache[r.id] = (
-                    r.latest_revision,
-                    index_document(r, bodies[r.id], self._record_type(r), self.svc.thesaurus),
-                )
+                doc = index_document(r, bodies[r.id], self._record_type(r), self.svc.thesaurus)
+                if keep:
+                    self._cache[r.id] = (r.latest_revision, doc)
+                else:
+                    made[r.id] = doc
         out = []
         for r in rows:
-            if r.id in self._cache:
+            if r.id in made:
+                out.append(made[r.id])
+            elif r.id in self._cache:
                 out.append(self._cache[r.id][1])
                 self._cache.move_to_end(r.id)
         while len(self._cache) > CACHE_SIZE:
