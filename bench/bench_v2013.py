@@ -11,7 +11,10 @@ BENCH_V2013_MODE=latency: p50/p95 instead, of bench_api's harvester page at rand
 the end and of each broad query (BROAD: text, thesaurus terms, an exact term, a title word,
 facets) at random offsets within its hits (measure_latencies), then of the harvester page
 right after a change (BENCH_V2013_CHANGES rounds, default 10: a new revision or a deletion of a
-synthetic LMO, published by this process as another writer would; measure_after_changes)."""
+synthetic LMO, published by this process as another writer would; measure_after_changes).
+
+BENCH_V2013_MODE=memory: the server's RSS and peak after the first request of each broad query
+(measure_memory)."""
 
 from __future__ import annotations
 
@@ -214,6 +217,24 @@ def measure_after_changes(
     }
 
 
+def measure_memory(client: httpx.Client, base: str, timeout: float) -> dict[str, object]:
+    """BENCH_V2013_MODE=memory: the server's RSS and peak RSS (VmHWM) after the first request of
+    each broad query in turn (the one that walks or evaluates its hits): what one anonymous
+    query can make the server hold."""
+    proc = SERVER[0]
+    out: dict[str, object] = {"rss_mb_index_ready": round(proc.memory_info().rss / 2**20)}
+    for name, params in BROAD.items():
+        began = time.perf_counter()
+        client.get(base + v2013_url(params, 0), timeout=timeout).raise_for_status()
+        seconds = time.perf_counter() - began
+        status = Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+        peak = next(int(x.split()[1]) // 1024 for x in status if x.startswith("VmHWM:"))
+        rss = round(proc.memory_info().rss / 2**20)
+        out[name] = f"first request {seconds:.1f} s, RSS {rss} MB, peak {peak} MB"
+        print(name, out[name], flush=True)
+    return out
+
+
 def main() -> None:
     total = int(os.environ.get("BENCH_RECORDS", "1000000"))
     timeout = float(os.environ.get("BENCH_V2013_TIMEOUT", "900"))
@@ -237,7 +258,9 @@ def main() -> None:
     try:
         with httpx.Client(timeout=timeout) as c:
             figures["search_index_build_s"] = wait_for_index(c, server)
-            if latency:
+            if os.environ.get("BENCH_V2013_MODE") == "memory":
+                figures.update(measure_memory(c, server.url(""), timeout))
+            elif latency:
                 figures.update(measure_latencies(c, server.url(""), timeout))
                 figures.update(measure_after_changes(c, server.url(""), timeout, path))
             else:
