@@ -42,8 +42,15 @@ class Central:
         self.svc = svc
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # the nodes' open event streams (/api/v1/changes/stream) end only when their reader
+        # goes: at the end of a test the central stops without waiting for them (it waited
+        # ~15 s per test, until a heartbeat found the reader gone)
         config = uvicorn.Config(
-            create_app(svc), host="127.0.0.1", port=self.port, log_level="warning"
+            create_app(svc),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            timeout_graceful_shutdown=1,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
