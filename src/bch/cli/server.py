@@ -13,6 +13,11 @@ from bch.settings import DEFAULT_PORT
 
 app = typer.Typer()  # its commands are top-level: `bch serve`, `bch import`
 
+# on SIGTERM, requests in progress get this long to finish, then they are cancelled: the event
+# streams nodes keep open (/api/v1/changes/stream) end only when their reader goes, and held
+# a stopping server for up to their 10-minute lifetime (a restart of a central with nodes hung)
+SHUTDOWN_GRACE = 10
+
 
 def run_import(svc, data_dir: Path | None, *, first_load: bool = False) -> None:
     """Load the shipped data with a progress bar. `first_load`: only into an empty database
@@ -185,6 +190,7 @@ def serve(
                 log_level="info",
                 proxy_headers=False,
                 access_log=False,  # the app logs every request itself (api/observability.py)
+                timeout_graceful_shutdown=SHUTDOWN_GRACE,
             )
         finally:
             _stop_background(svc, stop)
@@ -226,6 +232,7 @@ def serve(
             # a worker busy with a long request (an index build) on a loaded machine may answer
             # the supervisor's ping late: uvicorn's 5 s would kill and restart it mid-request
             timeout_worker_healthcheck=30,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
         )
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
