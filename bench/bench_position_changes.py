@@ -21,14 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bch.services.container import Services
 from bch.storage.scope import EVERYTHING
 from bch.storage.search.contract import Filter, SearchRequest
 from bch.storage.search.sql import SqlSearch
-from bch.storage.tables import documents
 from bench.bench_api import NOTE, build
+from bench.bench_v2013 import synthetic_lmos
 
 ORDER = [("updated", False), ("identifier", False)]
 REQUESTS = {
@@ -62,13 +60,7 @@ def main() -> None:
     rnd = random.Random(17)
     out: dict[str, object] = {"load_average_before": [round(x, 1) for x in os.getloadavg()]}
     try:
-        with svc.store.reading() as conn:
-            stmt = select(documents.c.identifier).where(
-                documents.c.identifier.like("synthetic-%"),
-                documents.c.schema == "modifiedOrganism",
-                documents.c.deleted_at.is_(None),
-            )
-            idents = rnd.sample(list(conn.execute(stmt).scalars()), rounds)
+        idents = synthetic_lmos(svc, rnd, rounds)
         kept = SqlSearch(svc.search.sql.db)
         for request in REQUESTS.values():
             kept.ordered_ids(request, ORDER, 0, 100)  # the order walked once, then kept

@@ -168,6 +168,17 @@ def measure_latencies(client: httpx.Client, base: str, timeout: float) -> dict[s
 _LMOS = [("q", "*:*"), ("fq", "schema_s:modifiedOrganism"), ("fq", "realm_ss:bch")]
 
 
+def synthetic_lmos(svc: Services, rnd: random.Random, n: int) -> list[str]:
+    """`n` identifiers of live synthetic LMOs drawn at random (the records a benchmark changes)."""
+    with svc.store.reading() as conn:
+        stmt = select(documents.c.identifier).where(
+            documents.c.identifier.like("synthetic-%"),
+            documents.c.schema == "modifiedOrganism",
+            documents.c.deleted_at.is_(None),
+        )
+        return rnd.sample(list(conn.execute(stmt).scalars()), n)
+
+
 def measure_after_changes(
     client: httpx.Client, base: str, timeout: float, path: Path
 ) -> dict[str, object]:
@@ -181,13 +192,7 @@ def measure_after_changes(
     lmos = client.get(base + v2013_url(_LMOS, 0, 0)).json()["response"]["numFound"]
     svc = Services.open(f"sqlite:///{path}")
     try:
-        with svc.store.reading() as conn:
-            stmt = select(documents.c.identifier).where(
-                documents.c.identifier.like("synthetic-%"),
-                documents.c.schema == "modifiedOrganism",
-                documents.c.deleted_at.is_(None),
-            )
-            idents = rnd.sample(list(conn.execute(stmt).scalars()), rounds)
+        idents = synthetic_lmos(svc, rnd, rounds)
         firsts, nexts, first_cpu, next_cpu = [], [], [], []
         for n, ident in enumerate(idents):
             if n % 2:

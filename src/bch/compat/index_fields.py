@@ -27,7 +27,9 @@ from bch.records.realms import RealmRegistry
 from bch.records.thesaurus import Thesaurus
 from bch.storage.rows import DocumentRow
 
-STATIC_FIELDS = {
+# Fields of the documents row alone (no body, no thesaurus): a page whose `fl` asks for these
+# only is answered without reading a body (row_document).
+ROW_FIELDS = {
     "id",
     "identifier_s",
     "uniqueIdentifier_s",
@@ -36,17 +38,21 @@ STATIC_FIELDS = {
     "realm_ss",
     "government_s",
     "title_t",
-    "description_t",
     "createdDate_dt",
     "updatedDate_dt",
     "_revision_i",
     "_state_s",
+}
+for _lang in LANGUAGES:
+    ROW_FIELDS |= {f"title_{_lang.upper()}_t", f"government_{_lang.upper()}_t"}
+
+# every field the index knows whatever the record type: the row's, and those read from the body
+STATIC_FIELDS = ROW_FIELDS | {
+    "description_t",
     "version_s",  # never set: only latest revisions are indexed (clients filter NOT version_s:*)
     "text",  # the default search field: all texts of the record
 }
-for _lang in LANGUAGES:
-    STATIC_FIELDS |= {f"title_{_lang.upper()}_t", f"description_{_lang.upper()}_t"}
-    STATIC_FIELDS.add(f"government_{_lang.upper()}_t")
+STATIC_FIELDS |= {f"description_{lang.upper()}_t" for lang in LANGUAGES}
 
 SPECIAL = {  # BCH index name -> our field
     "lmoTraits": "traits",
@@ -115,26 +121,6 @@ def field_catalog(registry: RealmRegistry) -> set[str]:
 def _ids(value: Any) -> list[str]:
     items = value if isinstance(value, list) else [value]
     return [str(v["identifier"]) for v in items if isinstance(v, dict) and v.get("identifier")]
-
-
-# Fields of the documents row alone (no body, no thesaurus): a page whose `fl` asks for these
-# only is answered without reading a body (row_document).
-ROW_FIELDS = {
-    "id",
-    "identifier_s",
-    "uniqueIdentifier_s",
-    "schema_s",
-    "schemaType_s",
-    "realm_ss",
-    "government_s",
-    "title_t",
-    "createdDate_dt",
-    "updatedDate_dt",
-    "_revision_i",
-    "_state_s",
-}
-for _lang in LANGUAGES:
-    ROW_FIELDS |= {f"title_{_lang.upper()}_t", f"government_{_lang.upper()}_t"}
 
 
 # Title fields: the display title (title_t: English, else the fallback), one per language; their
