@@ -239,9 +239,10 @@ class NodePull:
         derived: dict[str, dict[str, Any]] | None = None,
         stamps: Sequence[CentralStamp] = (),
     ) -> int:
-        with self.uow() as tx:
-            changed = self.records.mirror_many(tx, batch, by=MIRROR_BY, memo=memo, derived=derived)
-            self.stamp(tx, stamps)
+        with self.uow() as tx:  # the central's times and warnings written with the rows
+            changed = self.records.mirror_many(
+                tx, batch, by=MIRROR_BY, memo=memo, derived=derived, stamps=stamps
+            )
             if done_schema is not None:
                 state = self.repo.get(tx.conn)
                 assert state is not None
