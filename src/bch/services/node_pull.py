@@ -15,7 +15,9 @@ is applied.
 Bootstrap speed (issue 12: a million records): the dump's records are derived and inserted a
 batch at a time (RecordService.mirror_many), the referenced records read once per bootstrap
 (LookupMemo), and SQLite's full-text index is rebuilt once in the transaction that ends the
-bootstrap instead of by a trigger per record (RecordRepository.defer_text_index). The node asks
+bootstrap instead of by a trigger per record (RecordRepository.defer_text_index); the central's
+times and warnings are written with the new rows (no UPDATE after), and the next batch is read
+and parsed by a second thread while one is written (read_ahead). The node asks
 for the dumps with derived rows (`{schema}.derived.ndjson.gz`): when their fingerprint is its
 own (bch.services.derived_dump), the central's rows are inserted as they are and nothing is
 derived here; otherwise (another version, a central without them) it derives them and says so
