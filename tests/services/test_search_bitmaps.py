@@ -101,6 +101,40 @@ def test_the_index_follows_publish_revision_and_delete(services):
     assert found.total == 0 and found.facets["schema"] == []
 
 
+def _contents(index: bitmap_index.BitmapIndex) -> tuple:
+    facets = {
+        f: {v: list(bm) for v, bm in values.items() if bm} for f, values in index.facets.items()
+    }
+    return (
+        list(index.live),
+        {w: list(bm) for w, bm in index.words.items()},
+        {w: list(bm) for w, bm in index.title_words.items()},
+        {f: values for f, values in facets.items() if values},
+    )
+
+
+def test_the_synced_index_is_the_index_built_anew(services):
+    """Publishes of new records (which take nothing out of the postings), a revision and a
+    deletion, each synced after prefix searches sorted the words: the index equals one built
+    from the database, and its kept word order is the words' order."""
+    assert _titles(services, "zea") == []
+    doc = factories.organism("Zea mays")
+    for name in ("Zea mays", "Zeanthus alpha", "Glycine max"):
+        services.records.publish(factories.organism(name), by="test")
+        assert _titles(services, "zea")  # sorts the words, then syncs the next publish
+    services.records.publish(doc, by="test")
+    services.records.publish({**doc, "scientificName": "Oryza sativa"}, by="test")
+    assert _titles(services, "oryza") == ["Oryza sativa"]
+    services.records.delete(doc["header"]["identifier"], by="test", reason="test")
+    assert _titles(services, "oryza") == []
+    with services.search.index.use() as index, services.engine.connect() as conn:
+        assert _contents(index) == _contents(bitmap_index.BitmapIndex.build(conn))
+        for postings in (index.words, index.title_words):
+            kept = index._sorted.get(id(postings))
+            assert kept is None or kept == sorted(postings)
+        assert index._sorted.get(id(index.words)) is not None
+
+
 def test_writes_of_another_process_are_seen(services):
     other = Services.open(services.engine.url.render_as_string(hide_password=False))
     try:

@@ -20,7 +20,7 @@ import os
 import pickle
 import threading
 import time
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -136,23 +136,32 @@ class BitmapIndex:
                 values[value] = BitMap(ids)
 
     def _merge(self, postings: dict[str, BitMap], new: dict[str, list[int]]) -> None:
+        ordered = self._sorted.get(id(postings))
         for word, ids in new.items():
             if word in postings:
                 postings[word].update(ids)
             else:
                 postings[word] = BitMap(ids)
-                self._sorted.pop(id(postings), None)
+                if ordered is not None:  # kept in order: a publish's new words are few
+                    insort(ordered, word)
 
     def _remove(self, ids: BitMap) -> None:
+        """Take these records out of every posting. Only live records are in the postings
+        (`_load` adds live ones, this removes them all), so a new record costs nothing; a
+        changed one costs a look at every posting (issue 15: it was paid for the new records
+        of every publish, by the next search)."""
+        ids = ids & self.live
         if not ids:
             return
         self.live -= ids
         for postings in (self.words, self.title_words, *self.facets.values()):
+            ordered = self._sorted.get(id(postings))
             for key in [k for k, bm in postings.items() if bm.intersect(ids)]:
                 postings[key] -= ids
                 if not postings[key]:
                     del postings[key]
-                    self._sorted.pop(id(postings), None)
+                    if ordered is not None:
+                        del ordered[bisect_left(ordered, key)]
 
     # -- reading ------------------------------------------------------------------------------
     def matching(self, word: QueryWord, in_titles: bool = False) -> BitMap:
