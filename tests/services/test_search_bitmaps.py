@@ -135,6 +135,21 @@ def test_the_synced_index_is_the_index_built_anew(services):
         assert index._sorted.get(id(index.words)) is not None
 
 
+def test_nothing_committed_means_no_look_at_the_index(services, monkeypatch):
+    """While the latest change (the read cache's cheap look) stays the same, a search does not
+    ask the database whether the index is behind; a publish makes the next search ask."""
+    services.records.publish(factories.organism("Zea mays"), by="test")
+    assert _titles(services, "zea") == ["Zea mays"]
+    looks: list[int] = []
+    real = bitmap_index.last_change
+    monkeypatch.setattr(bitmap_index, "last_change", lambda conn: looks.append(1) or real(conn))
+    assert _titles(services, "zea") == ["Zea mays"]
+    assert looks == []
+    services.records.publish(factories.organism("Zea diploperennis"), by="test")
+    assert _titles(services, "zea") == ["Zea diploperennis", "Zea mays"]
+    assert looks == [1]
+
+
 def test_writes_of_another_process_are_seen(services):
     other = Services.open(services.engine.url.render_as_string(hide_password=False))
     try:

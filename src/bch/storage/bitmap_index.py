@@ -22,7 +22,7 @@ import threading
 import time
 from bisect import bisect_left, insort
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -234,9 +234,19 @@ class LiveIndex:
     background (callers then answer from SQL). Readers and the sync share one lock: bitmaps are
     not safe to read while they change, and a search holds it for milliseconds."""
 
-    def __init__(self, engine: Engine, snapshot: Path | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        snapshot: Path | None = None,
+        head: Callable[[], Hashable] | None = None,
+    ):
         self.engine = engine
         self.snapshot = snapshot  # where a large index is saved between runs (None: never)
+        # the latest change as storage/change_mark.LatestChange reads it (tens of microseconds,
+        # no SQLAlchemy connection): while it stays what it was when the index was last found
+        # up to date, nothing was committed since and the index is not looked at again
+        self.head = head
+        self._synced: tuple[BitmapIndex, Hashable] | None = None  # (index, head) up to date
         self._lock = threading.Lock()  # held to bring the index up to date, never to read it
         self._idle = threading.Condition(self._lock)  # no search reads the index any more
         self._readers = 0
@@ -308,6 +318,14 @@ class LiveIndex:
             self._lock.release()
 
     def _sync_or_start(self) -> None:
+        head = self.head() if self.head is not None else None
+        if self._synced is not None and self._synced == (self._index, head):
+            return  # nothing committed since the index was last found up to date
+        self._sync_to_latest()
+        if self.head is not None and self._index is not None:
+            self._synced = (self._index, head)  # read before: the index is at least that new
+
+    def _sync_to_latest(self) -> None:
         while self._index is not None:
             with self.engine.connect() as conn:
                 latest = last_change(conn)  # one query when nothing changed (every search)
