@@ -150,6 +150,33 @@ def test_nothing_committed_means_no_look_at_the_index(services, monkeypatch):
     assert looks == [1]
 
 
+def test_an_answer_is_kept_until_a_change_touches_its_hits(services):
+    """The same search at the same state of its hits gives the kept answer (the same object);
+    a publish that is not a hit keeps it; a new hit, a hit's revision and a hit's deletion
+    give a new answer with them."""
+    zea = factories.organism("Zea mays")
+    services.records.publish(zea, by="test")
+    query = SearchQuery(q="zea", facets=["schema"], include_total=True, limit=5)
+    first = services.search.search(query)
+    kept = services.search.bitmaps.answers
+    assert services.search.search(query).items is first.items
+    services.records.publish(factories.organism("Glycine max"), by="test")  # not a hit
+    again = services.search.search(query)
+    assert again.items is first.items and kept.hits >= 2
+    services.records.publish(factories.organism("Zea diploperennis"), by="test")
+    grown = services.search.search(query)
+    assert grown.total == 2 and grown.facets["schema"] == [("organism", 2)]
+    services.records.publish({**zea, "scientificName": "Zea mays subsp. mays"}, by="test")
+    revised = services.search.search(query)  # the same hits, one of them changed
+    assert sorted(d.title["en"] for d in revised.items) == [
+        "Zea diploperennis",
+        "Zea mays subsp. mays",
+    ]
+    services.records.delete(zea["header"]["identifier"], by="test", reason="test")
+    left = services.search.search(query)
+    assert [d.title["en"] for d in left.items] == ["Zea diploperennis"] and left.total == 1
+
+
 def test_writes_of_another_process_are_seen(services):
     other = Services.open(services.engine.url.render_as_string(hide_password=False))
     try:

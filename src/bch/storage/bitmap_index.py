@@ -21,7 +21,7 @@ import pickle
 import threading
 import time
 from bisect import bisect_left, insort
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +39,7 @@ CHUNK = 4_000  # record ids read per statement when building (bounds the build's
 SYNC_CHUNK = 1_000  # changed record ids re-read per statement when syncing
 BUILD_IN_REQUEST_MAX = 50_000  # larger databases are indexed in a background thread
 REBUILD_OVER = 100_000  # more changed records than this: rebuild instead of patching
+CHANGES_KEPT = 1_024  # syncs remembered by `changed_since`
 COLUMNS = {"@realm": documents.c.realm, "@schema": documents.c.schema, "@owner": documents.c.owner}
 EMPTY = BitMap()
 
@@ -54,6 +55,8 @@ class BitmapIndex:
         self.title_words: dict[str, BitMap] = {}
         self.facets: dict[str, dict[str, BitMap]] = {}
         self._sorted: dict[int, list[str]] = {}  # id(postings) -> its words, sorted
+        # (seq before, seq after, records re-read) of the latest syncs: what changed since
+        self._changes: deque[tuple[int, int, BitMap]] = deque(maxlen=CHANGES_KEPT)
 
     # -- building and syncing ---------------------------------------------------------------
     @classmethod
@@ -84,6 +87,7 @@ class BitmapIndex:
         for i in range(0, len(ids), SYNC_CHUNK):
             part = ids[i : i + SYNC_CHUNK]
             self._load(conn, lambda col, part=part: col.in_(part))
+        self._changes.append((self.seq, upto, changed))
         self.seq = upto
         self.mark = change_at(conn, upto)
         return len(ids)
@@ -162,6 +166,17 @@ class BitmapIndex:
                     del postings[key]
                     if ordered is not None:
                         del ordered[bisect_left(ordered, key)]
+
+    def changed_since(self, seq: int) -> BitMap | None:
+        """The records changed after change `seq` up to the index's own (None: it does not
+        remember back so far)."""
+        out, reached = BitMap(), self.seq
+        for before, upto, ids in reversed(self._changes):
+            if upto <= seq:
+                break
+            out |= ids
+            reached = before
+        return out if reached <= seq else None
 
     # -- reading ------------------------------------------------------------------------------
     def matching(self, word: QueryWord, in_titles: bool = False) -> BitMap:
