@@ -85,6 +85,8 @@ def title_word_rows(title: Mapping[str, str] | str | None) -> set[tuple[str, str
     words. Words longer than MAX_TITLE_WORD are left out (a query for one is checked)."""
     english = set(exact_words(display(title, "en")))
     out = {(TITLE_WORDS + "en", w) for w in english if len(w) <= MAX_TITLE_WORD}
+    if not isinstance(title, Mapping) or len(title) < 2:  # one text: every display shows it
+        return out
     for lang in LANGUAGES:
         found = set(exact_words(display(title, lang))) if lang != "en" else english
         if found != english:
