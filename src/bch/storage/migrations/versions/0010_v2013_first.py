@@ -25,6 +25,8 @@ CHUNK = 2_000
 def upgrade() -> None:
     from bch.records.realms import RealmRegistry, UnknownSchema  # the record type definitions
     from bch.services.facets import exact_rows
+    from bch.storage.bulk import insert_rows  # executemany without per-row processing; COPY
+    from bch.storage.tables import record_facets
 
     bind = op.get_bind()
     docs = sa.table(
@@ -38,9 +40,6 @@ def upgrade() -> None:
     )
     revisions = sa.table(
         "revisions", sa.column("document_id"), sa.column("revision"), sa.column("body", Json)
-    )
-    facets = sa.table(
-        "record_facets", sa.column("document_id"), sa.column("field"), sa.column("value")
     )
     top = bind.execute(sa.select(sa.func.coalesce(sa.func.max(docs.c.id), 0))).scalar_one()
     registry = RealmRegistry.load() if top else None
@@ -65,7 +64,7 @@ def upgrade() -> None:
                 for f, v in sorted(exact_rows(rt, body, title))
             ]
         if rows:
-            bind.execute(sa.insert(facets), rows)
+            insert_rows(bind, record_facets, rows)
 
 
 def downgrade() -> None:
