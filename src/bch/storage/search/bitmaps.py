@@ -35,7 +35,7 @@ from bch.storage.search.contract import (
 )
 from bch.storage.search.sql import SqlSearch, lmo_uid_condition, range_condition
 from bch.storage.tables import documents
-from bch.storage.text_tokens import QueryWord, query_words
+from bch.storage.text_tokens import OWN_WORDS, TITLE_WORDS, QueryWord, query_words
 
 IN_LIST_MAX = 10_000  # ordered SQL pages with words: hits listed in SQL up to this many
 COLUMN_FIELD = {"realm": "@realm", "schema": "@schema", "country": "@owner"}
@@ -131,6 +131,12 @@ class BitmapSearch(SearchBackend):
             return index.union_of(f.stored, f.values)
         if f.kind == "ids":
             return BitMap(v for v in f.values if 0 <= v <= MAX_ID)
+        if f.kind == "titleWords":  # as sql.title_words_condition
+            own = index.union_of(TITLE_WORDS + f.stored, f.values)
+            if f.stored == "en":
+                return own
+            english = index.union_of(TITLE_WORDS + "en", f.values)
+            return own | (english - index.union_of(TITLE_WORDS + f.stored, [OWN_WORDS]))
         if f.kind == "title":
             found = [index.matching(w, in_titles=True) for v in f.values for w in query_words(v)]
             return BitMap.union(*found) if found else BitMap()
