@@ -241,15 +241,15 @@ LINE = "%s %s %s %.1f ms"
 SERIES_KEPT = 4096
 
 
-class RequestObservation:
-    """ASGI middleware (outermost): request id, log line, metrics. What it costs per request
-    is part of every answer's cost (issue 15 item 2: a cached record GET costs tens of
-    microseconds), so the metric children of a (route, method, status) are looked up once and
-    kept, and the log record is made without the caller look-up of `Logger.info` (the line
-    names the logger, never a source line)."""
+class Recorder:
+    """The request log line and the metrics of one answered request, for the middleware below
+    and for the answers sent before it (api/fast_reads.py). What it costs per request is part
+    of every answer's cost (issue 15 item 2: a cached record GET costs tens of microseconds),
+    so the metric children of a (route, method, status) are looked up once and kept, and the
+    log record is made without the caller look-up of `Logger.info` (the line names the
+    logger, never a source line)."""
 
-    def __init__(self, app, metrics: Metrics):
-        self.app = app
+    def __init__(self, metrics: Metrics):
         self.metrics = metrics
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
@@ -268,16 +268,49 @@ class RequestObservation:
         if failed or status >= 500:
             self.metrics.errors.labels(route).inc()
 
+    def done(self, scope, status: int, elapsed: float, failed: bool, rid: str) -> None:
+        """Count the request and write its log line (`elapsed`: seconds)."""
+        route = _route_of(scope)
+        method = scope.get("method", "")
+        self._count(route, method, status, elapsed, failed)
+        if LOG.isEnabledFor(logging.INFO):
+            path = scope.get("path", "")
+            client = scope.get("client")
+            fields = {
+                "method": method,
+                "path": path,
+                "route": route,
+                "status": status,
+                "durationMs": round(elapsed * 1000, 2),
+                "client": client[0] if client else None,
+            }
+            args = (method, escaped(path), status, elapsed * 1000)
+            extra = {"fields": fields, "request_id": rid}
+            LOG.handle(
+                LOG.makeRecord(LOG.name, logging.INFO, __file__, 0, LINE, args, None, extra=extra)
+            )
+
+
+def request_id_of(scope) -> str:
+    """The request's id: the caller's X-Request-ID when it is a plain token, else a new one."""
+    for key, value in scope.get("headers", ()):
+        if key == b"x-request-id":
+            return request_id_from(value)
+    return request_id_from(None)
+
+
+class RequestObservation:
+    """ASGI middleware (outermost): request id, log line, metrics (Recorder)."""
+
+    def __init__(self, app, recorder: Recorder):
+        self.app = app
+        self.recorder = recorder
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw = None
-        for key, value in scope.get("headers", ()):
-            if key == b"x-request-id":
-                raw = value
-                break
-        rid = request_id_from(raw)
+        rid = request_id_of(scope)
         token = REQUEST_ID.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
         start = time.perf_counter()
@@ -300,26 +333,5 @@ class RequestObservation:
             failed = True
             raise
         finally:
-            elapsed = time.perf_counter() - start
-            route = _route_of(scope)
-            method = scope.get("method", "")
-            self._count(route, method, status, elapsed, failed)
-            if LOG.isEnabledFor(logging.INFO):
-                path = scope.get("path", "")
-                client = scope.get("client")
-                fields = {
-                    "method": method,
-                    "path": path,
-                    "route": route,
-                    "status": status,
-                    "durationMs": round(elapsed * 1000, 2),
-                    "client": client[0] if client else None,
-                }
-                args = (method, escaped(path), status, elapsed * 1000)
-                extra = {"fields": fields, "request_id": rid}
-                LOG.handle(
-                    LOG.makeRecord(
-                        LOG.name, logging.INFO, __file__, 0, LINE, args, None, extra=extra
-                    )
-                )
+            self.recorder.done(scope, status, time.perf_counter() - start, failed, rid)
             REQUEST_ID.reset(token)
