@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -86,8 +87,10 @@ def wrk(
     url: str, script: Path, connections: int = 50, seconds: int = SECONDS, pid: int | None = None
 ) -> dict:
     """Requests/s, p50 and p99 (ms) and errors of one wrk run; with the server's `pid`, the
-    CPU time it spent per request (ms): what a core can serve, whatever else the machine runs."""
+    CPU time it spent per request (ms): what a core can serve, whatever else the machine runs;
+    and wrk's own CPU time per request (it shares the two cores with the servers)."""
     cpu = cpu_seconds(pid) if pid else 0.0
+    own = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk's CPU once it has been waited for
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
@@ -104,6 +107,8 @@ def wrk(
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     done = int(re.search(r"(\d+) requests in", out).group(1))
     cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / max(done, 1) if pid else float("nan")
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_s = used.ru_utime + used.ru_stime - own.ru_utime - own.ru_stime
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
@@ -113,6 +118,7 @@ def wrk(
         "non2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1) if socket_errors else "",
         "cpu_ms": round(cpu_ms, 3),
+        "wrk_cpu_ms": round(wrk_s * 1000 / max(done, 1), 3),
     }
 
 
@@ -194,11 +200,14 @@ def main() -> None:
     finally:
         server.stop()
 
-    print(f"{'':34} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'CPU ms/req':>10}")
+    print(
+        f"{'':34} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'CPU ms/req':>10}"
+        f" {'wrk CPU ms/req':>14}"
+    )
     for name, f in figures.items():
         print(
             f"{name:34} {f['rps']:>7} {f['p50_ms']:>8} {f['p99_ms']:>8} {f['non2xx']:>8}"
-            f" {f['cpu_ms']:>10}"
+            f" {f['cpu_ms']:>10} {f['wrk_cpu_ms']:>14}"
         )
     one = figures["bch record GET, 1 process"]["rps"]
     for name in (

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from bch.api import observability
 from bch.api.app import create_app
-from bch.api.observability import configure_logging
+from bch.api.observability import Metrics, Recorder, configure_logging
 from bch.storage.migrate import head_revisions
 from tests import factories
 from tests.waiting import until
@@ -182,3 +185,47 @@ def test_metrics_count_requests_by_route_template_and_report_the_sequence(servic
     m = _samples(client.get("/metrics").text)
     assert m[("bch_change_sequence_head", ())] == 3
     assert m[("bch_search_index_lag_changes", ())] == 1  # not applied until the next search
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_request_line_written_without_a_log_record_is_the_line_logging_writes(
+    monkeypatch, log_format
+):
+    """Recorder.done writes the request line itself when `configure_logging`'s handler is the
+    only one that would see it (issue 15 item 2): the same line, byte for byte, as logging
+    makes of the record; with any other handler or filter about, the record is made."""
+    monkeypatch.setattr(time, "time", lambda: 1764813600.987654)  # one moment for both ways
+    monkeypatch.setattr(logging.root, "handlers", [])  # pytest's capture handler is on root
+    stream = io.StringIO()
+    handler = configure_logging(log_format, stream)
+    recorder = Recorder(Metrics())
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api/v1/records/BCH-LMO-SCBD-1-1\n forged",
+        "client": ("10.0.0.7", 5000),
+    }
+    try:
+        with monkeypatch.context() as m:  # written directly: no LogRecord is made
+            m.setattr(logging.Logger, "makeRecord", lambda *a, **k: pytest.fail("a record"))
+            recorder.done(scope, 200, 0.01234, False, "rid-1")
+        with monkeypatch.context() as m:  # through logging
+            m.setattr(observability, "_sole_handler", lambda: None)
+            recorder.done(scope, 200, 0.01234, False, "rid-1")
+        with monkeypatch.context() as m:  # another handler sees the records: logging writes
+            other = logging.Handler()
+            m.setattr(logging.root, "handlers", [other])
+            assert observability._sole_handler() is None
+    finally:
+        logging.getLogger("bch").removeHandler(handler)
+    direct, usual = stream.getvalue().splitlines()
+    assert direct == usual
+    assert "\\x0a forged" in direct and "rid-1" in direct
+    if log_format == "json":
+        line = json.loads(direct)
+        assert line["client"] == "10.0.0.7" and line["status"] == 200
+        assert line["path"].endswith("\n forged")  # the JSON string escapes it itself
+    else:
+        second = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(1764813600))
+        assert direct.startswith(f"{second},987 INFO bch.request: GET /api/v1/records/")
+        assert direct.endswith("BCH-LMO-SCBD-1-1\\x0a forged 200 12.3 ms [rid-1]")

@@ -48,8 +48,16 @@ def node_lifespan(svc: Services):
     return lifespan
 
 
+class FastReadsApp(FastAPI):
+    """The application, with anonymous cached reads answered before its middlewares and
+    routing (api/fast_reads.py does what the middlewares would for them)."""
+
+    def build_middleware_stack(self):
+        return FastReads(super().build_middleware_stack(), self.state.services, self.state)
+
+
 def create_app(svc: Services) -> FastAPI:
-    app = FastAPI(
+    app = FastReadsApp(
         lifespan=node_lifespan(svc),
         title="Biosafety Clearing-House API",
         version=__version__,
@@ -66,8 +74,6 @@ def create_app(svc: Services) -> FastAPI:
     app.state.node_mode = svc.node.enabled  # a national node: banner and background sync
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)  # innermost: CORS and rate limits still see HEAD
-    # anonymous cached reads answered before routing, inside the rate limits (api/fast_reads.py)
-    app.add_middleware(FastReads, services=svc)
     install_conventions(app, svc.settings)  # CORS on public reads, rate limits, /docs
     for module in (changes_api, exports_api, reference_api):  # unified API (part A)
         app.include_router(module.router)

@@ -134,6 +134,11 @@ class RateLimitMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not _is_public(scope["path"]):
             return await self.app(scope, receive, send)
+        taken = scope.get(RATE_TAKEN)  # counted already, before the middlewares (fast_reads)
+        if taken is not None:
+            if taken <= 0:
+                return await self.app(scope, receive, send)
+            return await _too_many(send, taken)
         address = peer(scope)
         if self.exempt is not None and self.exempt.match(address):  # BCH_RATE_EXEMPT_IPS
             return await self.app(scope, receive, send)
@@ -153,6 +158,17 @@ class RateLimitMiddleware:
         if wait <= 0:
             return await self.app(scope, receive, send)
         return await _too_many(send, wait)
+
+
+#: a scope key: the wait an anonymous request's rate limit gave (api/fast_reads.py took it)
+RATE_TAKEN = "bch.rate_wait"
+
+
+def anonymous_wait(limiter, exempt: Exempt | None, address: str) -> float:
+    """What RateLimitMiddleware takes for a request without an API token: seconds to wait."""
+    if exempt is not None and exempt.match(address):  # BCH_RATE_EXEMPT_IPS
+        return 0.0
+    return limiter.take("ip:" + address)
 
 
 async def _too_many(send, wait: float) -> None:
@@ -197,13 +213,13 @@ def install_conventions(app: FastAPI, settings: Settings) -> None:
     services = getattr(app.state, "services", None)
     # the services' limiter is shared by the server's processes (BCH_REDIS_URL, BCH_WORKERS)
     limiter = services.public_limiter if services is not None else limiter_for(settings.rate_limit)
+    exempt = Exempt(settings.rate_exempt_ips) if settings.rate_exempt_ips else None
     if limiter is not None:
         tokens = services.accounts.valid_tokens if services is not None else None
-        exempt = Exempt(settings.rate_exempt_ips) if settings.rate_exempt_ips else None
         app.add_middleware(RateLimitMiddleware, limiter=limiter, tokens=tokens, exempt=exempt)
     install_forwarded(
         app, settings.forwarded_allow_ips
     )  # outside the rate limit: it sees the forwarded client address
     app.add_middleware(CorsMiddleware)  # outermost: 429s and errors carry CORS too
-    app.state.rate_limiter = limiter
+    app.state.rate_limiter, app.state.rate_exempt = limiter, exempt
     install_docs(app)

@@ -92,6 +92,18 @@ class JsonFormatter(logging.Formatter):
             out["exception"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)
 
+    def request_line(self, created: float, msecs: float, message: str, rid: str, fields) -> str:
+        """What `format` makes of the request log's record (Recorder.done, without one)."""
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(created, UTC).isoformat(),
+            "level": "info",
+            "logger": LOG.name,
+            "message": message,
+            "requestId": rid,
+            **fields,
+        }
+        return json.dumps(out, ensure_ascii=False, default=str)
+
 
 class TextFormatter(logging.Formatter):
     """The usual line, and the request id in brackets at the end. The time's text is made once
@@ -116,6 +128,25 @@ class TextFormatter(logging.Formatter):
         rid = getattr(record, "request_id", None) or REQUEST_ID.get()
         return f"{line} [{rid}]" if rid else line
 
+    def request_line(
+        self, created: float, msecs: float, message: str, rid: str, fields
+    ) -> str | None:
+        """What `format` makes of the request log's record (Recorder.done, without one), in
+        the format `configure_logging` sets (else None: the record is made)."""
+        if self._fmt != TEXT_FORMAT:
+            return None
+        record = _Times(created, msecs)
+        return f"{self.formatTime(record)} INFO {LOG.name}: {message} [{rid}]"  # type: ignore[arg-type]
+
+
+class _Times:
+    """The two attributes of a LogRecord that `formatTime` reads."""
+
+    __slots__ = ("created", "msecs")
+
+    def __init__(self, created: float, msecs: float):
+        self.created, self.msecs = created, msecs
+
 
 def escaped(text: str) -> str:
     """Control characters as \\xNN: a path with %0A must not forge a second log line."""
@@ -136,6 +167,7 @@ class _Stderr(logging.StreamHandler):
 
 
 _HANDLER_MARK = "_bch_log_format"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(log_format: str, stream=None) -> logging.Handler:
@@ -147,11 +179,7 @@ def configure_logging(log_format: str, stream=None) -> logging.Handler:
             root.removeHandler(h)
     handler = _Stderr(stream)
     setattr(handler, _HANDLER_MARK, log_format)
-    handler.setFormatter(
-        JsonFormatter()
-        if log_format == "json"
-        else TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     return handler
@@ -241,15 +269,15 @@ LINE = "%s %s %s %.1f ms"
 SERIES_KEPT = 4096
 
 
-class RequestObservation:
-    """ASGI middleware (outermost): request id, log line, metrics. What it costs per request
-    is part of every answer's cost (issue 15 item 2: a cached record GET costs tens of
-    microseconds), so the metric children of a (route, method, status) are looked up once and
-    kept, and the log record is made without the caller look-up of `Logger.info` (the line
-    names the logger, never a source line)."""
+class Recorder:
+    """The request log line and the metrics of one answered request, for the middleware below
+    and for the answers sent before it (api/fast_reads.py). What it costs per request is part
+    of every answer's cost (issue 15 item 2: a cached record GET costs tens of microseconds),
+    so the metric children of a (route, method, status) are looked up once and kept, and the
+    log record is made without the caller look-up of `Logger.info` (the line names the
+    logger, never a source line)."""
 
-    def __init__(self, app, metrics: Metrics):
-        self.app = app
+    def __init__(self, metrics: Metrics):
         self.metrics = metrics
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
@@ -268,16 +296,91 @@ class RequestObservation:
         if failed or status >= 500:
             self.metrics.errors.labels(route).inc()
 
+    def done(self, scope, status: int, elapsed: float, failed: bool, rid: str) -> None:
+        """Count the request and write its log line (`elapsed`: seconds)."""
+        route = _route_of(scope)
+        method = scope.get("method", "")
+        self._count(route, method, status, elapsed, failed)
+        if LOG.isEnabledFor(logging.INFO):
+            path = scope.get("path", "")
+            client = scope.get("client")
+            fields = {
+                "method": method,
+                "path": path,
+                "route": route,
+                "status": status,
+                "durationMs": round(elapsed * 1000, 2),
+                "client": client[0] if client else None,
+            }
+            args = (method, escaped(path), status, elapsed * 1000)
+            if not _direct_line(LINE % args, rid, fields):
+                extra = {"fields": fields, "request_id": rid}
+                LOG.handle(
+                    LOG.makeRecord(
+                        LOG.name, logging.INFO, __file__, 0, LINE, args, None, extra=extra
+                    )
+                )
+
+
+def _sole_handler() -> _Stderr | None:
+    """The handler `configure_logging` installed, when no other handler or filter would see
+    the request log's records (then its line is written without making a LogRecord: the
+    logging machinery was a third of a cached read's cost in the application)."""
+    parent = LOG.parent
+    if LOG.handlers or LOG.filters or not LOG.propagate or parent is None or parent.filters:
+        return None
+    handlers = parent.handlers
+    if len(handlers) != 1 or (parent.propagate and logging.root.handlers):
+        return None
+    handler = handlers[0]
+    if type(handler) is not _Stderr or handler.filters or handler.level > logging.INFO:
+        return None
+    return handler
+
+
+def _direct_line(message: str, rid: str, fields: dict) -> bool:
+    """Write the request log line as the sole handler would format its record (True), or
+    leave it to logging (False)."""
+    handler = _sole_handler()
+    if handler is None:
+        return False
+    created = time.time()
+    msecs = int((created - int(created)) * 1000) + 0.0  # as LogRecord computes it
+    request_line = getattr(handler.formatter, "request_line", None)
+    line = request_line(created, msecs, message, rid, fields) if request_line else None
+    if line is None:
+        return False
+    handler.acquire()
+    try:
+        handler.stream.write(line + handler.terminator)
+        handler.flush()
+    except Exception:  # noqa: BLE001 - as logging does: the answer never fails for its log line
+        return False
+    finally:
+        handler.release()
+    return True
+
+
+def request_id_of(scope) -> str:
+    """The request's id: the caller's X-Request-ID when it is a plain token, else a new one."""
+    for key, value in scope.get("headers", ()):
+        if key == b"x-request-id":
+            return request_id_from(value)
+    return request_id_from(None)
+
+
+class RequestObservation:
+    """ASGI middleware (outermost): request id, log line, metrics (Recorder)."""
+
+    def __init__(self, app, recorder: Recorder):
+        self.app = app
+        self.recorder = recorder
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw = None
-        for key, value in scope.get("headers", ()):
-            if key == b"x-request-id":
-                raw = value
-                break
-        rid = request_id_from(raw)
+        rid = request_id_of(scope)
         token = REQUEST_ID.set(rid)
         scope.setdefault("state", {})["request_id"] = rid
         start = time.perf_counter()
@@ -300,26 +403,5 @@ class RequestObservation:
             failed = True
             raise
         finally:
-            elapsed = time.perf_counter() - start
-            route = _route_of(scope)
-            method = scope.get("method", "")
-            self._count(route, method, status, elapsed, failed)
-            if LOG.isEnabledFor(logging.INFO):
-                path = scope.get("path", "")
-                client = scope.get("client")
-                fields = {
-                    "method": method,
-                    "path": path,
-                    "route": route,
-                    "status": status,
-                    "durationMs": round(elapsed * 1000, 2),
-                    "client": client[0] if client else None,
-                }
-                args = (method, escaped(path), status, elapsed * 1000)
-                extra = {"fields": fields, "request_id": rid}
-                LOG.handle(
-                    LOG.makeRecord(
-                        LOG.name, logging.INFO, __file__, 0, LINE, args, None, extra=extra
-                    )
-                )
+            self.recorder.done(scope, status, time.perf_counter() - start, failed, rid)
             REQUEST_ID.reset(token)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from bch.api.deps import services
-from bch.api.observability import Metrics, RequestObservation, configure_logging
+from bch.api.observability import Metrics, Recorder, RequestObservation, configure_logging
 
 router = APIRouter(tags=["health"])
 
@@ -82,4 +82,5 @@ def observe(app: FastAPI, log_format: str) -> None:
     """Install the request observation (outermost middleware) and the app's metrics."""
     configure_logging(log_format)
     app.state.metrics = Metrics()
-    app.add_middleware(RequestObservation, metrics=app.state.metrics)
+    app.state.recorder = Recorder(app.state.metrics)  # shared with api/fast_reads.py
+    app.add_middleware(RequestObservation, recorder=app.state.recorder)

@@ -30,6 +30,20 @@ def relative_location(location: str, own: set[str]) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+def relative_headers(scope: Scope, headers) -> list:
+    """A redirect's raw headers with its Location made relative when it names this site."""
+    own = own_netlocs(scope)
+    return [
+        (
+            key,
+            relative_location(value.decode("latin-1"), own).encode("latin-1")
+            if key.lower() == b"location"
+            else value,
+        )
+        for key, value in headers
+    ]
+
+
 class RelativeRedirects:
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -41,16 +55,7 @@ class RelativeRedirects:
 
         async def send_relative(message: Message) -> None:
             if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
-                own = own_netlocs(scope)
-                message["headers"] = [
-                    (
-                        key,
-                        relative_location(value.decode("latin-1"), own).encode("latin-1")
-                        if key.lower() == b"location"
-                        else value,
-                    )
-                    for key, value in message.get("headers", [])
-                ]
+                message["headers"] = relative_headers(scope, message.get("headers", []))
             await send(message)
 
         await self.app(scope, receive, send_relative)

@@ -51,25 +51,19 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, frameable_paths: tuple[str, ...] = ()):
         self.app = app
         self.frameable_paths = frameable_paths
-        self._csp_off = NO_CSP_PREFIXES
 
     def _wanted(self, path: str) -> tuple[tuple[bytes, bytes], ...]:
-        if self._csp_off and path.startswith(self._csp_off):
-            return _raw(headers_for(path, self.frameable_paths))
-        return _FRAMEABLE if frameable(path, self.frameable_paths) else _NOT_FRAMEABLE
+        return wanted(path, self.frameable_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = self._wanted(scope.get("path", ""))
+        extra = self._wanted(scope.get("path", ""))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                raw = list(message.get("headers", ()))
-                present = {k.lower() for k, _ in raw}
-                raw.extend(h for h in wanted if h[0] not in present)
-                message["headers"] = raw
+                message["headers"] = with_security(message.get("headers", ()), extra)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -77,3 +71,18 @@ class SecurityHeaders:
 
 _FRAMEABLE = _raw(headers_for(FRAMEABLE_PREFIXES[0]))
 _NOT_FRAMEABLE = _raw(headers_for("/"))
+
+
+def wanted(path: str, frameable_paths: tuple[str, ...] = ()) -> tuple[tuple[bytes, bytes], ...]:
+    """The raw security headers of an answer at `path` (the two usual sets encoded once)."""
+    if NO_CSP_PREFIXES and path.startswith(NO_CSP_PREFIXES):
+        return _raw(headers_for(path, frameable_paths))
+    return _FRAMEABLE if frameable(path, frameable_paths) else _NOT_FRAMEABLE
+
+
+def with_security(headers, wanted_headers: tuple[tuple[bytes, bytes], ...]) -> list:
+    """`headers` (raw) and those of `wanted_headers` the answer does not set itself."""
+    raw = list(headers)
+    present = {k.lower() for k, _ in raw}
+    raw.extend(h for h in wanted_headers if h[0] not in present)
+    return raw

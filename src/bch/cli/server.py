@@ -17,6 +17,8 @@ app = typer.Typer()  # its commands are top-level: `bch serve`, `bch import`
 # streams nodes keep open (/api/v1/changes/stream) end only when their reader goes, and held
 # a stopping server for up to their 10-minute lifetime (a restart of a central with nodes hung)
 SHUTDOWN_GRACE = 10
+# uvicorn's httptools protocol, each answer's head and body in one write (cli/http_protocol.py)
+HTTP_PROTOCOL = "bch.cli.http_protocol:OneWriteHttpProtocol"
 
 
 def run_import(svc, data_dir: Path | None, *, first_load: bool = False) -> None:
@@ -190,6 +192,7 @@ def serve(
                 log_level="info",
                 proxy_headers=False,
                 access_log=False,  # the app logs every request itself (api/observability.py)
+                http=HTTP_PROTOCOL,
                 timeout_graceful_shutdown=SHUTDOWN_GRACE,
             )
         finally:
@@ -229,6 +232,7 @@ def serve(
             log_level="info",
             proxy_headers=False,
             access_log=False,
+            http=HTTP_PROTOCOL,
             # a worker busy with a long request (an index build) on a loaded machine may answer
             # the supervisor's ping late: uvicorn's 5 s would kill and restart it mid-request
             timeout_worker_healthcheck=30,

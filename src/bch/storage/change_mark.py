@@ -6,7 +6,8 @@ statement's compilation lookup and a rollback: about ten times the query itself.
 statement runs on a DBAPI connection outside any transaction, so it sees every commit made
 until then, by any process. On a SQLite file the connection is this object's own (one SQLite
 statement on it costs tens of microseconds), opened again when the engine was disposed (a
-restore); on PostgreSQL it is borrowed from the engine's pool for the statement.
+restore), and the statement runs only when SQLite's data version says another connection
+committed since the last one; on PostgreSQL it is borrowed from the engine's pool for the statement.
 
 When it moved, `change_tags` says what the new changes touched (storage/read_deps.py tags), so
 that the caches forget only the answers made of it.
@@ -36,6 +37,7 @@ SQL = (
     f" LEFT JOIN (SELECT seq, document_id, revision, at FROM {changes.name}"
     " ORDER BY seq DESC LIMIT 1) c ON 1 = 1"
 )
+DATA_VERSION = "PRAGMA data_version"
 #: the names of the data marks (a row each in `data_marks` from its first write)
 MARKS = ("detection_methods", "provenance", "reported_approvals", "source_snapshots")
 
@@ -79,6 +81,8 @@ class LatestChange:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._pool = None  # the engine's pool the connection was opened under
+        self._version: int | None = None  # PRAGMA data_version when `_row` was read
+        self._row: tuple | None = None
 
     def __call__(self) -> tuple | None:
         """(seq, document id, revision, time, marks) of the latest change (`_row`)."""
@@ -95,11 +99,16 @@ class LatestChange:
                 )
                 self._pool = self.engine.pool
             try:
-                row = self._conn.execute(SQL).fetchone()
+                # PRAGMA data_version moves when another connection commits (this one never
+                # writes): half the cost of the statement, which runs only then
+                version = self._conn.execute(DATA_VERSION).fetchone()[0]
+                if version != self._version:
+                    self._row = _row(self._conn.execute(SQL).fetchone())
+                    self._version = version
             except sqlite3.Error:
                 self._close()  # opened again next time; the caller sees the error
                 raise
-        return _row(row)
+            return self._row
 
     def _pooled(self) -> tuple | None:
         conn = self.engine.raw_connection()
@@ -116,6 +125,7 @@ class LatestChange:
         return _row(row)
 
     def _close(self) -> None:
+        self._version = self._row = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
