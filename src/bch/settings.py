@@ -314,6 +314,12 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     # several processes (issue 15): worker count, shared rate-limit state, exemptions
     Variable("BCH_WORKERS", "workers", _integer(0, 256, "processes"), "server processes"),
+    Variable(
+        "BCH_SHUTDOWN_GRACE",
+        "shutdown_grace",
+        _number(0, 3600, "seconds"),
+        "requests' grace on SIGTERM",
+    ),
     Variable("BCH_REDIS_URL", "redis_url", _redis, "shared rate-limit state"),
     Variable("BCH_RATE_EXEMPT_IPS", "rate_exempt_ips", _proxies, "clients without rate limit"),
     Variable("BCH_LOG_FORMAT", "log_format", _log_format, "request log format"),
@@ -375,6 +381,8 @@ class Settings:
     node_sync: bool = True  # a national node's bch serve syncs in the background (issue 12)
     node_poll_seconds: float = 30.0
     workers: int = 0  # bch serve's worker processes; 0: one per core
+    # on SIGTERM, requests in progress (a node's open event stream) get this long, then are cancelled
+    shutdown_grace: float = 10.0
     redis_url: str = ""  # "": rate-limit state in the database (and per process for the API)
     rate_exempt_ips: tuple[str, ...] = ()  # trusted harvesters, load balancers' health checks
     log_format: str = "text"

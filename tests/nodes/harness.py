@@ -49,7 +49,14 @@ class Served:
     def __init__(self, url: str, log: Path, **env: str):
         self.url, self.port, self.log = url, free_port(), log
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "BCH_RATE_LIMIT": "off", "BCH_NODE_POLL_SECONDS": "1", **env}
+        # requests in progress (a node's open event stream) get 1 s on stop, not 10 s
+        self.env = {
+            **os.environ,
+            "BCH_RATE_LIMIT": "off",
+            "BCH_NODE_POLL_SECONDS": "1",
+            "BCH_SHUTDOWN_GRACE": "1",
+            **env,
+        }
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 

@@ -13,13 +13,8 @@ from bch.settings import DEFAULT_PORT
 
 app = typer.Typer()  # its commands are top-level: `bch serve`, `bch import`
 
-# on SIGTERM, requests in progress get this long to finish, then they are cancelled: the event
-# streams nodes keep open (/api/v1/changes/stream) end only when their reader goes, and held
-# a stopping server for up to their 10-minute lifetime (a restart of a central with nodes hung)
-SHUTDOWN_GRACE = 10
 # uvicorn's httptools protocol, each answer's head and body in one write (cli/http_protocol.py)
 HTTP_PROTOCOL = "bch.cli.http_protocol:OneWriteHttpProtocol"
-
 
 def run_import(svc, data_dir: Path | None, *, first_load: bool = False) -> None:
     """Load the shipped data with a progress bar. `first_load`: only into an empty database
@@ -150,6 +145,10 @@ def serve(
         shown = f"[{shown}]" if ":" in shown else shown  # an IPv6 address
         settings = settings.with_(public_url=f"http://{shown}:{port}")
     n = workers or settings.workers or os.cpu_count() or 1
+    # on SIGTERM, requests in progress get BCH_SHUTDOWN_GRACE seconds to finish, then they are
+    # cancelled: the event streams nodes keep open (/api/v1/changes/stream) end only when their
+    # reader goes, and held a stopping server for up to their 10-minute lifetime
+    grace = settings.shutdown_grace
     svc, url = open_services(database, settings)
     console.print(f"Database: {url}")
     node = svc.node.state()
@@ -193,7 +192,7 @@ def serve(
                 proxy_headers=False,
                 access_log=False,  # the app logs every request itself (api/observability.py)
                 http=HTTP_PROTOCOL,
-                timeout_graceful_shutdown=SHUTDOWN_GRACE,
+                timeout_graceful_shutdown=grace,
             )
         finally:
             _stop_background(svc, stop)
@@ -236,7 +235,7 @@ def serve(
             # a worker busy with a long request (an index build) on a loaded machine may answer
             # the supervisor's ping late: uvicorn's 5 s would kill and restart it mid-request
             timeout_worker_healthcheck=30,
-            timeout_graceful_shutdown=SHUTDOWN_GRACE,
+            timeout_graceful_shutdown=grace,
         )
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
