@@ -16,6 +16,7 @@ app = typer.Typer()  # its commands are top-level: `bch serve`, `bch import`
 # uvicorn's httptools protocol, each answer's head and body in one write (cli/http_protocol.py)
 HTTP_PROTOCOL = "bch.cli.http_protocol:OneWriteHttpProtocol"
 
+
 def run_import(svc, data_dir: Path | None, *, first_load: bool = False) -> None:
     """Load the shipped data with a progress bar. `first_load`: only into an empty database
     (another server starting at the same time may load it first: then this one waits)."""
