@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
+# Python keeps compiled modules (__pycache__) even where the environment says not to: without
+# them every process (each pytest worker, each `bch serve` and `bch` the tests start) compiles
+# src/bch again (~0.25 s of CPU each) and pytest rewrites every test module again
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run test fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
 
