@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from gettext import c2py
 from pathlib import Path
 
@@ -95,14 +95,27 @@ def text(value, lang: str | None = None) -> str:
 def fmt_number(n: int | float | None) -> str:
     if n is None:
         return ""
-    return format_decimal(n, locale=current_language.get())
+    return _number(n, current_language.get())
 
 
 def fmt_date(value: str | date | datetime | None, fmt: str = "medium") -> str:
     """A date or timestamp in the page language; unparsable text is shown as is."""
     if value is None or value == "":
         return ""
-    lang = current_language.get()
+    # equal instants in other time zones show other times: the zone is part of the key
+    zone = value.tzinfo if isinstance(value, datetime) else None
+    return _date(value, zone, fmt, current_language.get())
+
+
+# Formatted once per value and language (issue 15: a search page formats some forty counts and
+# twenty dates, each a few locale look-ups in Babel): pure functions of their arguments.
+@lru_cache(maxsize=8192)
+def _number(n: int | float, lang: str) -> str:
+    return format_decimal(n, locale=lang)
+
+
+@lru_cache(maxsize=8192)
+def _date(value: str | date | datetime, _zone: object, fmt: str, lang: str) -> str:
     try:
         if isinstance(value, datetime):
             return format_datetime(value, format=fmt, locale=lang)
