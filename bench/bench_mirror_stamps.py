@@ -4,7 +4,9 @@ NodePull.BATCH, on a copy of a central's SQLite database (BENCH_CENTRAL_DB, e.g.
 bench_nodes builds in BENCH_DIR; without it, the shipped real data is loaded first, about a
 minute), each record stamped with its own times (what the central's dump
 says), BENCH_STAMP_ROUNDS times over every record. Compare with the node CPU per record of
-bench_nodes' bootstrap measured in the same run."""
+bench_nodes' bootstrap measured in the same run. Each stamp carries the revision's publisher
+too (a dump line's publishedBy, here the stored account) unless BENCH_STAMP_BY=0: run both to
+see what the publisher costs."""
 
 from __future__ import annotations
 
@@ -44,13 +46,18 @@ def main() -> None:
                     documents.c.created_at,
                     documents.c.updated_at,
                     revisions.c.warnings,
+                    revisions.c.created_by,
                 ).join(
                     revisions,
                     (revisions.c.document_id == documents.c.id)
                     & (revisions.c.revision == documents.c.latest_revision),
                 )
             ).all()
-        stamps = [CentralStamp(r[0], r[1], as_utc(r[2]), as_utc(r[3]), r[4]) for r in rows]
+        by = os.environ.get("BENCH_STAMP_BY", "1") != "0"
+        stamps = [
+            CentralStamp(r[0], r[1], as_utc(r[2]), as_utc(r[3]), r[4], r[5] if by else None)
+            for r in rows
+        ]
         cpu = 0.0
         for _ in range(rounds):
             for i in range(0, len(stamps), BATCH):
@@ -61,7 +68,8 @@ def main() -> None:
         n = len(stamps) * rounds
         load = os.getloadavg()[0]
         print(
-            f"stamp_publishes: {n} records stamped, CPU {cpu:.2f} s, "
+            f"stamp_publishes ({'with' if by else 'without'} publishers): {n} records stamped, "
+            f"CPU {cpu:.2f} s, "
             f"{cpu / n * 1000:.3f} ms/record (load average {load:.1f})"
         )
         svc.close()

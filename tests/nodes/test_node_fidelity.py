@@ -139,3 +139,51 @@ def test_a_node_shows_the_centrals_times_and_warnings(services, central):
         page_n, page_c = (x.get(f"/en/records/{ids[0]}").text for x in (n, c))
         published = re.compile(r"Published ([^<\n]+)")
         assert published.findall(page_n) == published.findall(page_c) != []
+
+
+def _who(client: TestClient, identifier: str) -> dict[str, object]:
+    """Who each surface says created, updated and published the record, and each revision."""
+    info = client.get(f"/api/v1/records/{identifier}/info").json()
+    record = client.get(f"/api/v1/records/{identifier}").json()
+    v2013 = client.get(f"/api/v2013/documents/{identifier}/info").json()
+    versions = client.get(f"/api/v2013/documents/{identifier}/versions").json()
+    history = client.get(f"/en/records/{identifier}/history").text
+    return {
+        "info": (info["updatedBy"], info["publishedBy"]),
+        "record": record["publishedBy"],
+        "v2013": (v2013["submittedBy"], v2013["updatedBy"]),
+        "revisions": {v["revision"]: v["submittedBy"]["displayName"] for v in versions},
+        "history": re.findall(r"<td>(…@[^<]+)</td>", history),
+        "created": (info["createdBy"], v2013["createdBy"]),
+    }
+
+
+def test_a_node_shows_who_published_each_revision_it_holds(services, central):
+    """The central's publisher of each revision (its public form: the account's domain), not the
+    node's sync account, on /info, the record, v2013 /info and /versions and the history page;
+    for revisions that came with the dumps and through the feed. A node bootstrapped after a
+    record's second revision does not hold the first: its createdBy is not compared."""
+    revised = factories.authority("CA")
+    central.svc.records.publish(revised, by="alice@ca.example.org")
+    revised["name"] = {"en": "Authority (second)", "fr": "Autorité (deuxième)"}
+    central.svc.records.publish(revised, by="bob@gc.example.ca")
+    single = factories.organism("Zea mays")
+    central.svc.records.publish(single, by="carol@scbd.example.int")
+    node = _node(services, central)
+    node.node.sync_once()  # the dumps
+    revised["name"] = {"en": "Authority (third)", "fr": "Autorité (troisième)"}
+    central.svc.records.publish(revised, by="dave@ca.example.org")
+    fresh = factories.organism("Glycine max")
+    central.svc.records.publish(fresh, by="erin@example.net")
+    assert node.node.sync_once().applied == 2  # the feed
+    with TestClient(create_app(node)) as n, TestClient(create_app(central.svc)) as c:
+        for doc in (single, fresh):
+            ident = doc["header"]["identifier"]
+            mine, theirs = _who(n, ident), _who(c, ident)
+            assert mine == theirs and "node-sync" not in str(mine), ident
+        ident = revised["header"]["identifier"]
+        mine, theirs = _who(n, ident), _who(c, ident)
+        assert mine["info"] == theirs["info"] == ("…@ca.example.org", "…@ca.example.org")
+        assert mine["record"] == theirs["record"] and mine["v2013"] == theirs["v2013"]
+        assert mine["revisions"] == {2: "…@gc.example.ca", 3: "…@ca.example.org"}
+        assert theirs["revisions"] == {1: "…@ca.example.org", **mine["revisions"]}

@@ -242,3 +242,63 @@ def test_confidential_fields_are_shown_to_the_secretariat(services, planted):
             conn, services.accounts.users.by_email(conn, "sec@example.org")
         )
     assert marks["conf"] in str(services.records.get(targets[-3], principal=sec).document)
+
+
+DERIVED_DUMPS = ["{schema}.derived.ndjson", "{schema}.derived.ndjson.gz"]
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("sec@example.org", {"conf", "phone", "ke", "ca"}),  # every confidential field
+        ("nau-ke@example.org", {"ke"}),  # its own country's only
+        ("nfp-ca@example.org", {"ca"}),
+    ],
+)
+def test_derived_dumps_with_a_token_hold_what_the_caller_may_read(services, planted, who, sees):
+    """A dump with derived rows asked with a token (a node's mirror, a harvester with an
+    account) holds every published record of the type, each document exactly as the record read
+    gives that caller (confidential fields of the countries it may see, and only those), the
+    same derived rows as the anonymous dump, and never a draft or a request."""
+    import gzip
+
+    import orjson
+
+    from bch.services.search import SearchQuery
+
+    marks, _control, _targets = planted
+    add_user(services, "sec@example.org", "secretariat", password=PASSWORD)
+    owned = {"ke": _m("ke"), "ca": _m("ca")}  # confidential notes of a Kenyan, a Canadian record
+    for doc, mark in ((kenyan_authority(), owned["ke"]), (factories.authority("CA"), owned["ca"])):
+        services.records.publish({**doc, "notes": {"en": f"Confidential {mark}"}}, by="seed")
+    everything = {**marks, **owned}
+    with services.engine.connect() as conn:
+        principal = services.accounts.users.principal(
+            conn, services.accounts.users.by_email(conn, who)
+        )
+    seen: set[str] = set()
+    with client_for(services) as client:
+        headers = bearer(client, who)
+        for schema in SCHEMAS:
+            hits = services.search.search(SearchQuery(filters={"schema": [schema]}, limit=1000))
+            published = sorted(d.identifier for d in hits.items)  # none: drafts, requests
+            for name in DERIVED_DUMPS:
+                url = "/api/v1/export/" + name.format(schema=schema)
+                anonymous = client.get(url)
+                answer = client.get(url, headers=headers)
+                assert answer.status_code == anonymous.status_code == 200, answer.text[:300]
+                texts = [r.content for r in (anonymous, answer)]
+                if name.endswith(".gz"):
+                    texts = [gzip.decompress(t) for t in texts]
+                public, mine = ([orjson.loads(x) for x in t.splitlines()] for t in texts)
+                assert mine[0]["_meta"]["records"] == len(mine) - 1
+                items = mine[1:]
+                assert sorted(i["identifier"] for i in items) == published
+                rows = {i["identifier"]: i["derived"] for i in public[1:]}
+                for item in items:
+                    view = services.records.get(item["identifier"], principal=principal)
+                    assert item["document"] == view.document, (who, item["identifier"])
+                    assert item["derived"] == rows[item["identifier"]]
+                body = texts[1].decode()
+                seen |= {key for key, m in everything.items() if m in body}
+    assert seen == sees, f"{who} got {sorted(seen)} in the dumps with derived rows"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bch.records.identifiers import REFERENCE_OWNER
+from bch.services.policy import public_actor
 from bch.services.records import RecordView
 from bch.services.summaries import record_summary
 from bch.storage.rows import DocumentRow, RevisionRow, iso_utc
@@ -25,6 +26,7 @@ def record_json(view: RecordView) -> dict[str, Any]:
         "createdAt": iso_utc(doc.created_at),
         "updatedAt": iso_utc(doc.updated_at),
         "publishedAt": iso_utc(rev.created_at),
+        "publishedBy": public_actor(rev.created_by),  # as /info says (a node copies it)
         "warnings": rev.warnings,
         "url": f"/api/v1/records/{view.uid}",
         "document": view.document,

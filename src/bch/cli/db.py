@@ -29,6 +29,7 @@ def db_reindex(database: DatabaseOpt = None):
 
     svc, url = open_services(database)
     try:
-        console.print(f"{url}: {reindex(svc)} records indexed")
+        # one line whatever the URL's length (a long path was wrapped at 80 columns)
+        console.print(f"{url}: {reindex(svc)} records indexed", soft_wrap=True)
     finally:
         svc.close()

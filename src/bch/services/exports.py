@@ -26,7 +26,13 @@ from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.records.thesaurus import Thesaurus
 from bch.services import derived_dump
 from bch.services.errors import NotFound
-from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, read_scope
+from bch.services.policy import (
+    ANONYMOUS,
+    Principal,
+    may_see_confidential,
+    public_actor,
+    read_scope,
+)
 from bch.storage.dumps import DumpRepository, DumpRow
 
 REGISTRIES = ("modifiedOrganism", "organism", "dnaSequence", "laboratoryDetection")
@@ -244,6 +250,7 @@ def _rows(
                 "createdAt": r.created_at,
                 "updatedAt": r.updated_at,
                 "warnings": [] if r.warnings == "[]" else orjson.loads(r.warnings),
+                "publishedBy": public_actor(r.published_by) if r.published_by else None,
                 **extra,
             },
             body,

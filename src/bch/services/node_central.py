@@ -16,6 +16,7 @@ from bch.storage.mirror_stamps import CentralStamp
 from bch.storage.node_state import NodeState, NodeStateRepository, OutboxItem
 
 MIRROR_BY = "node-sync"
+MAX_BY = 200  # revisions.created_by
 PENDING = ("pending", "requested", "published")  # not yet seen back through the feed
 
 
@@ -99,7 +100,8 @@ def central_stamp(
 ) -> CentralStamp:
     """What the central says of a revision it published (a dump line, or its answer to
     /api/v1/records/...): the record's createdAt, the revision's publishedAt (a dump line gives
-    the record's updatedAt: the same moment for its latest, live revision) and its warnings.
+    the record's updatedAt: the same moment for its latest, live revision), who published it
+    (publishedBy) and its warnings.
     What it does not say stays None (the node's own values are kept); what it says malformed
     is refused (CentralError), like any malformed answer."""
     warnings = answer.get("warnings")
@@ -108,12 +110,16 @@ def central_stamp(
     ):
         raise CentralError(f"{what}: warnings is not a list of objects")
     published = answer.get("publishedAt", answer.get("updatedAt"))
+    by = answer.get("publishedBy")
+    if by is not None and not (isinstance(by, str) and 0 < len(by) <= MAX_BY):
+        raise CentralError(f"{what}: publishedBy is not a name of 1 to {MAX_BY} characters")
     return CentralStamp(
         document_id,
         revision,
         central_time(answer.get("createdAt"), "createdAt", what),
         central_time(published, "publishedAt", what),
         warnings,
+        by,
     )
 
 

@@ -1,12 +1,18 @@
 """Rebuild the search index (facet rows, per-language texts) of every live record from its
 latest revision: for databases published before the index existed, or after changing how
-facets are derived. Idempotent; one transaction per batch."""
+facets are derived. Idempotent; one transaction per batch.
+
+A reindex appends no change (the records did not change): each batch moves the `search_rows`
+data mark in its transaction, so the processes serving the database follow at their next read
+(issue 15 item 1): their search index is rebuilt, their v2013 positions walked again and their
+read and page caches forget what they kept (storage/change_mark.py)."""
 
 from __future__ import annotations
 
 from bch.records.realms import UnknownSchema
 from bch.services import facets, linked_index
 from bch.services.container import Services
+from bch.storage.change_mark import SEARCH_ROWS, bump
 from bch.storage.maintenance import MaintenanceRepository
 
 BATCH = 500
@@ -43,6 +49,7 @@ def reindex(svc: Services) -> int:
                     doc.title,
                 )
                 done += 1
+            bump(conn, SEARCH_ROWS)  # every process serving the database follows
     if svc.search.index is not None:
-        svc.search.index.invalidate()  # this process; other processes rebuild on restart
+        svc.search.index.invalidate()  # and its saved snapshot goes
     return done

@@ -20,7 +20,8 @@ from bch.services.errors import BadRequest
 from bch.services.facets import term_fields
 from bch.services.numbers import MAX_ID, number_from_token
 from bch.services.policy import ANONYMOUS, Principal, read_scope
-from bch.storage.bitmap_index import LiveIndex, last_change
+from bch.storage.bitmap_index import LiveIndex
+from bch.storage.change_mark import latest
 from bch.storage.database import Database
 from bch.storage.read_deps import ANY, note
 from bch.storage.rows import DocumentRow
@@ -119,11 +120,12 @@ class SearchService:
                 continue
         raise AssertionError("the SQL engine always answers")  # pragma: no cover
 
-    def state(self) -> tuple | None:
-        """The latest change (bch.storage.bitmap_index.last_change): answers made of hits and
-        kept by a surface are valid while it stays the same."""
+    def state(self) -> tuple:
+        """The latest change and the sum of the data marks (storage/change_mark.latest): answers
+        made of hits and kept by a surface are valid while it stays the same (a reindex or an
+        import of detection methods moves a mark, not the change sequence)."""
         with self.sql.db.reading() as conn:
-            return last_change(conn)
+            return latest(conn)
 
     def documents(self, ids: list[int]) -> list[DocumentRow]:
         """The records of these ids (hits of a contract call), in that order."""

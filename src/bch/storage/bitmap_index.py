@@ -5,7 +5,9 @@ rows. It is derived entirely from the tables a publish writes (documents, record
 search_tokens: the index entries of bch.storage.text_tokens, the ones the SQL engine matches
 too) and kept in step with them through the change sequence: before each use, the
 records changed since the index's sequence are re-read (in any process: a CLI import, another
-server worker), so a search always answers from committed data.
+server worker), so a search always answers from committed data. Search rows rewritten without a
+change (`bch db reindex`, in any process) move the `search_rows` data mark
+(storage/change_mark.py): the index made before is rebuilt.
 
 What is in memory: the ids of live records; word -> ids (see bch.storage.text_tokens);
 title word -> ids (for relevance); facet field -> value -> ids, with the document columns as the
@@ -30,6 +32,7 @@ import platformdirs
 from pyroaring import BitMap
 from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
+from bch.storage.change_mark import SEARCH_ROWS, latest
 from bch.storage.tables import changes, documents, record_facets, search_tokens
 from bch.storage.text_tokens import QueryWord, entries
 
@@ -50,6 +53,7 @@ class BitmapIndex:
     def __init__(self) -> None:
         self.seq = 0
         self.mark: tuple | None = None  # change_at(seq) when the index was last synced
+        self.rows_mark = 0  # the search_rows data mark it was built at (a reindex moves it)
         self.live = BitMap()
         self.words: dict[str, BitMap] = {}
         self.title_words: dict[str, BitMap] = {}
@@ -62,6 +66,7 @@ class BitmapIndex:
     @classmethod
     def build(cls, conn: Connection) -> BitmapIndex:
         idx = cls()
+        idx.rows_mark = latest(conn, SEARCH_ROWS)[1]  # first: a reindex meanwhile rebuilds it
         idx.seq = last_sequence(conn)
         idx.mark = change_at(conn, idx.seq)
         top = conn.execute(select(func.coalesce(func.max(documents.c.id), 0))).scalar_one()
@@ -343,17 +348,19 @@ class LiveIndex:
     def _sync_to_latest(self) -> None:
         while self._index is not None:
             with self.engine.connect() as conn:
-                latest = last_change(conn)  # one query when nothing changed (every search)
-                if latest == self._index.mark:
+                # one query when nothing changed (every search)
+                last, rows_mark = latest(conn, SEARCH_ROWS)
+                if last == self._index.mark and rows_mark == self._index.rows_mark:
                     break
                 if self._readers:  # searches read the index: wait, then look again
                     conn.close()
                     self._idle.wait()
                     continue
-                upto = latest[0] if latest else 0
+                upto = last[0] if last else 0
                 moved_on = change_at(conn, self._index.seq) == self._index.mark
-                if not moved_on or upto - self._index.seq > REBUILD_OVER:
-                    self._index = None  # reset, restored, or too far behind: rebuild
+                reindexed = rows_mark != self._index.rows_mark
+                if reindexed or not moved_on or upto - self._index.seq > REBUILD_OVER:
+                    self._index = None  # reindexed, reset, restored, or far behind: rebuild
                 else:
                     self._index.apply_changes(conn, upto)
                 break
@@ -419,6 +426,8 @@ class LiveIndex:
         index = load_snapshot(self.snapshot)
         if index is None or change_at(conn, index.seq) != index.mark:
             return None
+        if latest(conn, SEARCH_ROWS)[1] != index.rows_mark:  # saved before a reindex
+            return None
         if last_sequence(conn) - index.seq > REBUILD_OVER:
             return None
         return index
@@ -438,6 +447,7 @@ def save_snapshot(index: BitmapIndex, path: Path) -> None:
         index.words,
         index.title_words,
         index.facets,
+        index.rows_mark,
     )
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -457,7 +467,7 @@ def load_snapshot(path: Path) -> BitmapIndex | None:
     try:
         with open(path, "rb") as fh:
             state = pickle.load(fh)  # noqa: S301 - our own file, see above
-        fmt, seq, mark, live, words, title_words, facets = state
+        fmt, seq, mark, live, words, title_words, facets, rows_mark = state
     except Exception as exc:  # corrupt or foreign file: rebuild
         log.warning("ignoring the search index snapshot %s: %s", path, exc)
         return None
@@ -466,6 +476,7 @@ def load_snapshot(path: Path) -> BitmapIndex | None:
     index = BitmapIndex()
     index.seq, index.mark, index.live = seq, mark, live
     index.words, index.title_words, index.facets = words, title_words, facets
+    index.rows_mark = rows_mark
     return index
 
 

@@ -39,8 +39,8 @@ def bulk_publish(
     """Insert new records (revision 1 each) with all derived rows; returns the last sequence.
     `conn` must be a Database.writing() transaction (its lock keeps the sequence gap-free).
     `keys`: (documentID, revision) of each record instead (a national node's copies of the
-    central's records keep its numbers). `stamps`: what the central says of each (its times
-    and warnings, None: nothing), written with the rows: the values
+    central's records keep its numbers). `stamps`: what the central says of each (its times,
+    publisher and warnings, None: nothing), written with the rows: the values
     bch.storage.mirror_stamps.stamp_publishes would give them afterwards."""
     next_id = conn.execute(select(func.coalesce(func.max(documents.c.id), 0))).scalar_one() + 1
     next_seq = conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one() + 1
@@ -51,17 +51,18 @@ def bulk_publish(
         if keys is not None:
             doc_id, number = keys[i]
         created = published = at
-        warnings = r.warnings
+        warnings, by = r.warnings, r.by
         stamp = stamps[i] if stamps is not None else None
         if stamp is not None:
             created = stamp.created_at or at
             published = stamp.published_at or at
             warnings = r.warnings if stamp.warnings is None else stamp.warnings
+            by = stamp.published_by or r.by
         rows[documents].append(
             (doc_id, r.identifier, r.realm, r.schema, r.short_code, r.owner, number, r.title)
             + (created, published)
         )
-        rows[revisions].append((doc_id, number, r.body, r.hash, published, r.by, warnings))
+        rows[revisions].append((doc_id, number, r.body, r.hash, published, by, warnings))
         rows[changes].append((seq, doc_id, number, "publish", published))
         rows[record_links] += [
             (doc_id, f, t, rev) for (f, t), rev in {(f, t): rev for f, t, rev in r.links}.items()

@@ -13,18 +13,22 @@ When it moved, `change_tags` says what the new changes touched (storage/read_dep
 that the caches forget only the answers made of it.
 
 Data that changes without a record publish (an import's detection methods, provenance and
-reported approvals, a refreshed source snapshot) appends no change: its writes call `bump`,
+reported approvals, a refreshed source snapshot, the search rows a `bch db reindex` rewrites)
+appends no change: its writes call `bump`,
 which adds 1 to its mark (table `data_marks`) in the same transaction, and the same statement
 returns the marks' sum after the latest change, so a cache sees such a write at its next look-up
-too (and forgets everything then: these writes are rare and touch many LMOs)."""
+too (and forgets everything then: these writes are rare and touch many LMOs). `latest` reads
+the latest change and a mark in one statement on a SQLAlchemy connection, for what is kept per
+database state and read in a transaction (the search index, the v2013 positions)."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from bch.storage.read_deps import Tag
@@ -39,7 +43,9 @@ SQL = (
 )
 DATA_VERSION = "PRAGMA data_version"
 #: the names of the data marks (a row each in `data_marks` from its first write)
-MARKS = ("detection_methods", "provenance", "reported_approvals", "source_snapshots")
+MARKS = ("detection_methods", "provenance", "reported_approvals", "source_snapshots", "search_rows")
+#: the search rows (facets, texts) rewritten without a change: `bch db reindex`
+SEARCH_ROWS = "search_rows"
 
 
 def bump(conn: Connection, name: str) -> None:
@@ -62,6 +68,32 @@ def bump(conn: Connection, name: str) -> None:
 def marks_total(conn: Connection) -> int:
     """The sum of the data marks: moves with every write of data outside record publishes."""
     return int(conn.execute(select(func.coalesce(func.sum(data_marks.c.n), 0))).scalar_one())
+
+
+def _latest_statement(names: Sequence[str] | None):
+    marks = select(func.coalesce(func.sum(data_marks.c.n), 0).label("n"))
+    if names is not None:
+        marks = marks.where(data_marks.c.name.in_(names))
+    m = marks.subquery()
+    last = (
+        select(changes.c.seq, changes.c.document_id, changes.c.revision, changes.c.at)
+        .order_by(changes.c.seq.desc())
+        .limit(1)
+        .subquery()
+    )
+    columns = (last.c.seq, last.c.document_id, last.c.revision, last.c.at, m.c.n)
+    return select(*columns).select_from(m.outerjoin(last, true()))
+
+
+_LATEST = {None: _latest_statement(None), SEARCH_ROWS: _latest_statement([SEARCH_ROWS])}
+
+
+def latest(conn: Connection, mark: str | None = None) -> tuple[tuple | None, int]:
+    """The latest change (seq, document id, revision, time; None when there is none: as
+    bitmap_index.last_change gives it) and the data mark `mark` (None: the sum of them all),
+    in one statement."""
+    row = conn.execute(_LATEST[mark]).one()
+    return (tuple(row[:4]) if row[0] is not None else None), int(row[4])
 
 
 def _row(row) -> tuple | None:

@@ -38,6 +38,7 @@ class DumpRow(NamedTuple):
     body: bytes  # the revision's JSON, without the fields the dump leaves out
     warnings: str = "[]"  # the revision's validation warnings (JSON), computed at its publish
     derived: dict[str, Any] | None = None  # its derived rows (a dump `with_derived`)
+    published_by: str | None = None  # who published the revision (the account, as stored)
 
 
 @dataclass
@@ -104,6 +105,7 @@ class DumpRepository:
                 dialect.stored_time(documents.c.updated_at),
                 body.label("body"),
                 cast(revisions.c.warnings, Text),
+                revisions.c.created_by,
             )
             .join(
                 revisions,
@@ -141,6 +143,7 @@ class DumpRepository:
                 _iso(r[8]),
                 r[9].encode() if isinstance(r[9], str) else bytes(r[9]),
                 r[10] or "[]",
+                published_by=r[11],
             )
 
 

@@ -4,8 +4,9 @@ Whatever way a mirrored revision was written on the node (a bootstrap batch, a r
 the change feed), its rows carry, in the same transaction, what the central says of it (a record
 new to the node is written with it, bch.storage.bulk.bulk_publish `stamps`; the others are
 stamped here afterwards): the record's createdAt, the revision's publishedAt (which is also the
-record's updatedAt while that revision is its latest and it is not deleted), and the
-validation warnings the central computed at publish. A deletion is stamped with the central's
+record's updatedAt while that revision is its latest and it is not deleted), who published it
+(the central's public form of the account: its domain) and the validation warnings the central
+computed at publish. A deletion is stamped with the central's
 time of the deletion. Pages, the API, the feeds, OAI-PMH datestamps and the v2013 API all read
 these columns, so they show the central's values, not the moment the node copied the record.
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, update
+from sqlalchemy import Connection, String, and_, bindparam, func, update
 
 from bch.storage.tables import changes, documents, revisions
 from bch.storage.tables_base import UtcDateTime
@@ -34,6 +35,7 @@ class CentralStamp:
     created_at: datetime | None  # the record's first publish on the central
     published_at: datetime | None  # this revision's publish on the central
     warnings: list[dict[str, Any]] | None = None  # the central's validation warnings
+    published_by: str | None = None  # who published it, as the central shows it publicly
 
 
 def _param(name: str):
@@ -52,10 +54,13 @@ _DOCUMENT = _at_revision(deleted=False).values(
     created_at=func.coalesce(_param("c"), documents.c.created_at),
     updated_at=func.coalesce(_param("p"), documents.c.updated_at),
 )
-_REVISION = (
+_REVISION = (  # one statement for both (a bootstrap runs it once per record)
     update(revisions)
     .where(revisions.c.document_id == bindparam("d"), revisions.c.revision == bindparam("r"))
-    .values(created_at=_param("p"))
+    .values(
+        created_at=func.coalesce(_param("p"), revisions.c.created_at),
+        created_by=func.coalesce(bindparam("b", type_=String), revisions.c.created_by),
+    )
 )
 _WARNINGS = (
     update(revisions)
@@ -76,17 +81,26 @@ _CHANGE = (
 
 
 def stamp_publishes(conn: Connection, stamps: Sequence[CentralStamp]) -> None:
-    """Give mirrored revisions the central's times and warnings (a few statements per batch)."""
+    """Give mirrored revisions the central's times, publishers and warnings (a few statements
+    per batch)."""
     if not stamps:
         return
     params = [
-        {"d": s.document_id, "r": s.revision, "c": s.created_at, "p": s.published_at}
+        {
+            "d": s.document_id,
+            "r": s.revision,
+            "c": s.created_at,
+            "p": s.published_at,
+            "b": s.published_by,
+        }
         for s in stamps
     ]
     conn.execute(_DOCUMENT, params)
+    said = [p for p in params if p["p"] is not None or p["b"] is not None]
+    if said:
+        conn.execute(_REVISION, said)
     timed = [{**p, "a": "publish"} for p in params if p["p"] is not None]
     if timed:
-        conn.execute(_REVISION, timed)
         conn.execute(_CHANGE, timed)
     warned = [
         {"d": s.document_id, "r": s.revision, "w": s.warnings}

@@ -32,8 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from bch.records.identifiers import REFERENCE_OWNER
-from bch.storage.bitmap_index import last_change
-from bch.storage.change_mark import marks_total
+from bch.storage.change_mark import SEARCH_ROWS, latest, marks_total
 from bch.storage.database import Database
 from bch.storage.rows import DocumentRow, document_from
 from bch.storage.scope import scope_filter
@@ -96,9 +95,14 @@ class SqlSearch(SearchBackend):
         """The hits in `order` are walked once (bch.storage.search.positions), then brought up
         to date from the change feed (bch.storage.search.position_changes): the total is their
         number, a page a slice of them, and only the page's rows are read."""
-        key = (replace(request, after=None, limit=0, include_total=False), tuple(order))
         with self.db.reading() as conn, conn.begin():
-            state = last_change(conn)
+            state, rows_mark = latest(conn, SEARCH_ROWS)
+            # search rows rewritten by a reindex (no change appended): walked again
+            key = (
+                replace(request, after=None, limit=0, include_total=False),
+                tuple(order),
+                rows_mark,
+            )
             if NOT_LOCAL.intersection(f.kind for f in request.filters):
                 # their matches also follow data written outside the feed (detection methods)
                 state = (state, marks_total(conn))
