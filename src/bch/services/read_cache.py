@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from bch.storage.change_mark import Changed, change_tags
-from bch.storage.read_deps import ANY, Tag, note, note_docs, paused, tracking
+from bch.storage.read_deps import ANY, Tag, note, note_docs, note_tags, paused, tracking
 
 __all__ = ["ANY", "ChangeFollower", "ReadCache", "note", "note_docs", "untracked_menu"]
 
@@ -183,6 +183,7 @@ class ReadCache:
                 if item is not None:
                     self._items.move_to_end(key)
                     self.hits += 1
+                    note_tags(item[1])  # an answer computed with it is made of it too
                     return item[0]
                 flight = self._flights.get(key)
                 if flight is None:

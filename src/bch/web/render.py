@@ -4,7 +4,7 @@ bch.api.embeds) and the external sources' fragment (templates/sources/, bch.web.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -30,8 +30,17 @@ def safe_url(url: str | None) -> str:
 def country_name(code: str | None) -> str:
     if not code:
         return ""
+    if not isinstance(code, str):
+        found = country(code)
+        return i18n.text(found.name) if found else code
+    return _country_name(code, i18n.current_language.get())
+
+
+@lru_cache(maxsize=4096)
+def _country_name(code: str, lang: str) -> str:
+    """A country's name in `lang` (a page names each of about 180 countries on its world map)."""
     found = country(code)
-    return i18n.text(found.name) if found else code
+    return i18n.text(found.name, lang) if found else code
 
 
 def lang_url(request: Request, lang: str) -> str:
