@@ -84,6 +84,24 @@ class LmoService:
         matrix["reported"] = [_reported(r, parsed.key) for r in reported]
         return matrix
 
+    def matrix_of(self, found: LmoView, principal: Principal = ANONYMOUS) -> dict[str, Any]:
+        """decision_matrix of an LMO `find` gave (to the same principal), from what it read:
+        the decisions among the records referencing it, the approvals reported for it; only
+        the decisions' bodies and their risk assessments are read."""
+        lmo = found.record.doc
+        decisions = [
+            doc
+            for field, doc in found.record.referenced_by
+            if doc.schema == "biosafetyDecision" and field == "modifiedOrganisms"
+        ]
+        with self.store.reading() as conn:
+            matrix = build_matrix(
+                self.store, self.records.thesaurus, conn, lmo, decisions, read_scope(principal)
+            )
+        matrix["uniqueIdentification"] = found.canonical_uid
+        matrix["reported"] = [dict(r) for r in found.reported_approvals]
+        return matrix
+
     def reported_in_country(self, country: str) -> list[dict[str, Any]]:
         """Events other sources (ISAAA) report approved in `country`, each with its canonical UID
         and whether the clearing-house holds an LMO record of it (never a decision record)."""

@@ -170,6 +170,7 @@ class ReadCache:
                 return None
             self._items.move_to_end(key)
             self.hits += 1
+            note_tags(item[1])  # an answer computed with it is made of it too
             return item[0]
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:

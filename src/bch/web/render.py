@@ -11,7 +11,9 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_eval_context, select_autoescape
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from bch.records.countries import country
 from bch.records.languages import LANGUAGES
@@ -61,6 +63,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # what the extension's newstyle `_` does, in one call instead of three (a page has ~100)
+    env.globals.update(_=_gettext, gettext=_gettext)
     env.globals.update(
         LANGUAGES=LANGUAGES,
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
@@ -76,6 +80,14 @@ def environment() -> Environment:
     return env
 
 
+@pass_eval_context
+def _gettext(eval_ctx: EvalContext, message: str, /, **variables: Any) -> str:
+    """Jinja's newstyle gettext: the message in the page language, always formatted with
+    `variables` (escaped where the template autoescapes)."""
+    out = i18n.gettext(message)
+    return (Markup(out) if eval_ctx.autoescape else out) % variables
+
+
 def render(template: str, **context: Any) -> str:
     """A template rendered with the one environment (no request: embeds, fragments)."""
     return environment().get_template(template).render(**context)
@@ -83,13 +95,15 @@ def render(template: str, **context: Any) -> str:
 
 def _has_records(request: Request, schema: str) -> bool:
     """Whether any public record of `schema` exists (the main menu leaves out empty registries);
-    counted again only when the change sequence moved (the count is kept on the application)."""
+    counted again only when the data moved (the count is kept on the application; the read
+    caches' look-up at the latest change says whether it moved, at a tenth of the cost of a
+    query through a pooled connection)."""
     svc = getattr(request.app.state, "services", None)
     if svc is None:
         return True
 
     def schemas():
-        seq = svc.changes.last_sequence()
+        seq = svc.change_follower.poll()
         cached = getattr(request.app.state, "menu_schemas", None)
         if cached is None or cached[0] != seq:
             counts = svc.records.counts_by_schema()
