@@ -109,7 +109,8 @@ def _lmo_page(request: Request, lang: str, uid: str, svc, principal, keep=False)
     for row in identity:
         if row.name == "recipientOrganisms":
             refs = [split_pinned(str(r.get("identifier", "")))[0] for r in body[row.name]]
-            organisms = svc.records.documents(set(refs))
+            missing = set(refs) - displayer.refs.keys()  # read with the record's references
+            organisms = {**displayer.refs, **svc.records.documents(missing)}
             row.values = [
                 Value(organism_label(svc, organisms.get(ident)) or v.text, href=v.href)
                 for ident, v in zip(refs, row.values, strict=False)
