@@ -60,6 +60,18 @@ _LMO_BY_KEY = (
 _LMO_BY_KEY_EXACT_ALL = (
     _LMO_BY_KEY.where(scope_filter(EVERYTHING), lmo_uids.c.kind == "exact")
 ).order_by(documents.c.id)
+_BY_IDENTIFIERS = select(documents).where(
+    documents.c.identifier.in_(bindparam("ids", expanding=True))
+)
+_LATEST_BODIES = (
+    select(revisions.c.document_id, revisions.c.body)
+    .join(
+        documents,
+        (documents.c.id == revisions.c.document_id)
+        & (documents.c.latest_revision == revisions.c.revision),
+    )
+    .where(revisions.c.document_id.in_(bindparam("ids", expanding=True)))
+)
 _AUTHOR = (
     select(users.c.id)
     .select_from(revisions.join(users, users.c.email == revisions.c.created_by))
@@ -432,10 +444,12 @@ class RecordRepository:
         note_docs(ids)  # the ones not found too: a record published under one appears
         out: dict[str, DocumentRow] = {}
         for i in range(0, len(ids), CHUNK):
-            stmt = select(documents).where(documents.c.identifier.in_(ids[i : i + CHUNK]))
-            if scope is not None:
-                stmt = stmt.where(scope_filter(scope))
-            rows = conn.execute(stmt)
+            chunk = ids[i : i + CHUNK]
+            if scope is None:
+                rows = conn.execute(_BY_IDENTIFIERS, {"ids": chunk})
+            else:
+                stmt = select(documents).where(documents.c.identifier.in_(chunk))
+                rows = conn.execute(stmt.where(scope_filter(scope)))
             out.update({r.identifier: document_row(r) for r in rows})
         return out
 
@@ -461,15 +475,7 @@ class RecordRepository:
         ids = sorted(set(doc_ids))
         out: dict[int, dict[str, Any]] = {}
         for i in range(0, len(ids), CHUNK):
-            rows = conn.execute(
-                select(revisions.c.document_id, revisions.c.body)
-                .join(
-                    documents,
-                    (documents.c.id == revisions.c.document_id)
-                    & (documents.c.latest_revision == revisions.c.revision),
-                )
-                .where(revisions.c.document_id.in_(ids[i : i + CHUNK]))
-            )
+            rows = conn.execute(_LATEST_BODIES, {"ids": ids[i : i + CHUNK]})
             out.update({r.document_id: r.body for r in rows})
         return out
 
