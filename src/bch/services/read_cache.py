@@ -13,6 +13,10 @@ An answer that read a list or a count over many records (`ANY`) is forgotten at 
 as is everything when the anonymous read scope changes, when a batch of changes is too large
 to list (an import) or when the sequence goes back (a restore).
 
+An answer computed with another kept answer (the LMO page with its stack components'
+matrices, web/lmo_page.py) is made of what that one was made of: a hit notes its tags in the
+computation that asks, so a change forgetting the inner answer forgets the outer one too.
+
 The same answer asked for by several requests at once is computed once (single flight): the
 others wait for it, then take it if it is still right, or compute it themselves.
 What changes per caller (confidential fields, drafts) is never cached: only anonymous reads."""
