@@ -11,7 +11,9 @@ BENCH_V2013_MODE=latency: p50/p95 instead, of bench_api's harvester page at rand
 the end and of each broad query (BROAD: text, thesaurus terms, an exact term, a title word,
 facets) at random offsets within its hits (measure_latencies), then of the harvester page
 right after a change (BENCH_V2013_CHANGES rounds, default 10: a new revision or a deletion of a
-synthetic LMO, published by this process as another writer would; measure_after_changes).
+synthetic LMO, published by this process as another writer would; measure_after_changes), and
+of the BROAD queries named in BENCH_V2013_AFTER (comma-separated, e.g.
+"title_word,term_exact_broader") right after each change too: their first request after it.
 
 BENCH_V2013_MODE=memory: the server's RSS and peak after the first request of each broad query
 (measure_memory)."""
@@ -194,6 +196,8 @@ def measure_after_changes(
     try:
         idents = synthetic_lmos(svc, rnd, rounds)
         firsts, nexts, first_cpu, next_cpu = [], [], [], []
+        named = [n for n in os.environ.get("BENCH_V2013_AFTER", "").split(",") if n]
+        broad: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in named}
         for n, ident in enumerate(idents):
             if n % 2:
                 svc.records.delete(ident, reason="benchmark deletion", by="bench:synthetic")
@@ -209,10 +213,21 @@ def measure_after_changes(
                 return {"harvest_after_change": took if isinstance(took, str) else again}
             firsts += took
             nexts += again
+            for name, (walls, cpus) in broad.items():
+                wall = _timed(client, [base + v2013_url(BROAD[name], 0, 0)], timeout, cpus)
+                if isinstance(wall, str):
+                    return {f"{name}_after_change": wall}
+                walls += wall
     finally:
         svc.close()
     ms = 1000
+    after = {
+        f"{name}_first_request_after_a_change": f"{_pct(walls, 0.5):.0f} / "
+        f"{_pct(walls, 0.95):.0f} ms, server CPU {sum(cpus) / len(cpus) * ms:.0f} ms/request"
+        for name, (walls, cpus) in broad.items()
+    }
     return {
+        **after,
         "harvest_first_page_after_a_change": f"{_pct(firsts, 0.5):.1f} / "
         f"{_pct(firsts, 0.95):.1f} ms, server CPU "
         f"{sum(first_cpu) / len(first_cpu) * ms:.0f} ms/request ({rounds} changes)",

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.source_tree import parse
+
 Cycle = tuple[str, ...]  # module names, rotated to start at the smallest one
 
 
@@ -67,7 +69,7 @@ def edges(root: Path, package: str) -> list[Edge]:
     known = modules(root, package)
     out = []
     for name, path in known.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        tree = parse(path)
         for node in _statements(tree):
             targets = _imported(node, name, path.name == "__init__.py")
             if isinstance(node, ast.ImportFrom):

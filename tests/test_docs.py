@@ -15,6 +15,7 @@ import pytest
 
 from bch.api.app import create_app
 from bch.services.container import Services
+from tests.source_tree import parse
 
 API_MD = Path(__file__).resolve().parents[1] / "docs" / "API.md"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -111,7 +112,7 @@ def test_every_test_named_in_security_md_exists():
     missing = []
     for path, name in sorted(set(named)):
         file = root / path
-        tree = ast.parse(file.read_text(encoding="utf-8")) if file.is_file() else None
+        tree = parse(file) if file.is_file() else None
         defined = (
             {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)} if tree else set()
         )

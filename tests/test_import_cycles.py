@@ -7,6 +7,7 @@ when you break one, delete its entry."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from tests.import_graph import Edge, cycles, describe, edges, modules
@@ -16,6 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 KNOWN: dict[tuple[str, ...], str] = {}
 
 
+@cache
 def _graph() -> tuple[list[Edge], dict[str, Path]]:
     return edges(SRC, "bch"), modules(SRC, "bch")
 

@@ -19,6 +19,7 @@ import ast
 from pathlib import Path
 
 import bch
+from tests.source_tree import parse
 
 SRC = Path(bch.__file__).parent
 
@@ -38,7 +39,7 @@ def _modules() -> dict[str, Path]:
 def _imports(path: Path) -> list[tuple[str, list[str]]]:
     """(module, names) of every absolute import in the file, wherever it is."""
     out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Import):
             out += [(a.name, []) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -138,7 +139,7 @@ def _is_surface(module: str) -> bool:
 
 def _store_uses(module: str, path: Path) -> set[tuple[str, str]]:
     found = set()
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse(path)
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr in STORE_ATTRIBUTES:
             found.add((module, f".{node.attr}"))

@@ -11,6 +11,7 @@ import pytest
 
 import bch
 from bch.settings import VARIABLES, Settings, SettingsError
+from tests.source_tree import parse
 
 SRC = Path(bch.__file__).parent
 
@@ -124,7 +125,7 @@ def test_nothing_else_reads_the_environment():
     for path in sorted(SRC.rglob("*.py")):
         if path == SRC / "settings.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
                 readers.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert not readers, "read settings through bch.settings.Settings: " + ", ".join(readers)

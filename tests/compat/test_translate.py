@@ -45,10 +45,12 @@ QUERIES = [
     ],
     [("q", "traits_REL_ss:(dnaSequenceTraits.herbicides OR dnaSequenceTraits.insects)")],
     [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate"), ("sort", "identifier_s asc")],  # a leaf
+    [("q", "lmoTraits_ss:dnaSequenceTraits.herbicides"), ("sort", "identifier_s asc")],  # not
+    [("q", "title_t:maize"), ("sort", "updatedDate_dt desc, identifier_s asc")],  # title words
 ]
 # the contract narrows, the evaluator checks the rest: the same answers, not by the engine alone
 RESIDUAL = [
-    [("q", "title_t:maize"), ("sort", "updatedDate_dt desc, identifier_s asc")],
+    [("q", "title_t:maiz*"), ("sort", "updatedDate_dt desc, identifier_s asc")],
     [("q", "schema_s:organism OR government_s:ca"), ("sort", "_revision_i desc")],
     [("q", "realm_ss:bch AND NOT government_s:ca"), ("fq", "schema_s:modifiedOrganism")],
     [("q", "*:*"), ("fq", "schema_s:modifiedOrganism"), ("sort", "transformationEvent_s asc")],
@@ -191,7 +193,8 @@ def test_date_ranges_and_identifiers_match_at_the_boundaries(services, monkeypat
 def test_what_the_contract_cannot_express_is_residual(loaded):
     translator = SelectService(loaded).translator
     for text in [
-        "title_t:maize",
+        "title_t:maiz*",  # a title prefix: narrowed by the title index, then checked
+        'title_t:"zea mays"',  # a title phrase: narrowed by its words' rows, then checked
         "schema_s:organism AND NOT government_s:ca",
         "schema_s:organism OR government_s:ca",
         "schema_s:org*",

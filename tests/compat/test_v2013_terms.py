@@ -1,7 +1,8 @@
 """Exact-term clauses on `*_ss`/`*_s` term fields and title words, translated into the search
 contract (facet rows, title words), answer what the evaluator answers over every record's index
-document: a property test on the shipped real data, both backends. A leaf term is answered by
-the engine alone; a title word is narrowed by the index's title words, then checked on rows."""
+document: a property test on the shipped real data, both backends. An exact term (leaf or not)
+and a title word are answered by the engine alone (rows of the records' own terms and title
+words); a title prefix is narrowed by the index's title words, then checked on rows."""
 
 from __future__ import annotations
 
@@ -104,28 +105,35 @@ def test_exact_terms_and_title_words_answer_what_the_evaluator_answers(loaded):
     assert any(nonzero), "every generated query found nothing: the property says nothing"
 
 
-def test_a_leaf_term_is_the_engines_answer_a_broader_one_is_checked(loaded):
+def test_an_exact_term_is_the_engines_answer_leaf_or_not(loaded):
+    """Exact terms are the rows of the terms records hold themselves (issue 10 item 2): a term
+    with narrower terms is no longer narrowed by its closure and checked."""
     fast, general = _pair(loaded)
-    params = [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate"), ("sort", "identifier_s asc")]
-    params += [("rows", "10000"), ("fl", "identifier_s")]
-    before = fast.answered_by_engine
-    got, want = fast.select(params), general.select(params)
-    assert fast.answered_by_engine == before + 1
-    assert got["response"] == want["response"] and want["response"]["numFound"] > 0
-    broader = fast.translator.plan(parse("lmoTraits_ss:dnaSequenceTraits.herbicides"))
-    assert broader.residual and broader.filters  # narrowed by the closure, then checked
-    leaf = fast.translator.plan(parse("lmoTraits_ss:dnaSequenceTraits.glyphosate"))
-    assert not leaf.residual and [f.kind for f in leaf.filters] == ["facet"]
+    for term in ("dnaSequenceTraits.glyphosate", "dnaSequenceTraits.herbicides"):
+        params = [("q", f"lmoTraits_ss:{term}"), ("sort", "identifier_s asc")]
+        params += [("rows", "10000"), ("fl", "identifier_s")]
+        before = fast.answered_by_engine
+        got, want = fast.select(params), general.select(params)
+        assert fast.answered_by_engine == before + 1
+        assert got["response"] == want["response"] and want["response"]["numFound"] > 0
+        plan = fast.translator.plan(parse(f"lmoTraits_ss:{term}"))
+        assert not plan.residual and [(f.kind, f.stored) for f in plan.filters] == [
+            ("facet", "=traits")
+        ]
 
 
-def test_title_words_are_narrowed_by_the_index_and_checked_on_rows(loaded):
+def test_title_words_are_the_engines_answer_prefixes_are_checked_on_rows(loaded):
     fast, general = _pair(loaded)
     plan = fast.translator.plan(parse("title_t:maize"))
-    assert [(f.kind, f.values) for f in plan.filters] == [("title", ("maize",))]
-    assert plan.residual  # checked: the index's title words hold stems and every language
-    for word in ("grass", "straße"):  # ß folds to ss: not narrowed by the index's entries
-        assert not fast.translator.plan(parse(f"title_t:{word}")).filters
-    params = [("q", "title_t:maize"), ("fq", "schema_s:modifiedOrganism"), ("rows", "30")]
+    assert [(f.kind, f.stored, f.values) for f in plan.filters] == [
+        ("titleWords", "en", ("maize",))
+    ]
+    assert not plan.residual  # the exact words of the title: nothing left to check
+    for word in ("grass", "straße"):  # as the evaluator folds them (ß -> ss): exact too
+        assert not fast.translator.plan(parse(f"title_FR_t:{word}")).residual
+    prefix = fast.translator.plan(parse("title_t:maiz*"))
+    assert [f.kind for f in prefix.filters] == ["title"] and prefix.residual
+    params = [("q", "title_t:maiz*"), ("fq", "schema_s:modifiedOrganism"), ("rows", "30")]
     params += [("sort", "updatedDate_dt desc, identifier_s asc"), ("start", "5")]
     fast._cache.clear()
     got, want = fast.select(params), general.select(params)
@@ -149,7 +157,7 @@ def test_evaluated_answers_are_kept_until_the_next_change(services):
 
     services.records.publish_many([factories.organism("Zea mays")], by="test")
     select = SelectService(services)
-    params = [("q", "title_t:zea"), ("sort", "identifier_s asc"), ("fl", "identifier_s")]
+    params = [("q", "title_t:zea*"), ("sort", "identifier_s asc"), ("fl", "identifier_s")]
     first = select.select(params)["response"]
     assert first["numFound"] == 1 and select.evaluated.walks == 1
     assert select.select([*params, ("start", "1")])["response"]["numFound"] == 1
@@ -163,12 +171,12 @@ def test_evaluated_answers_are_kept_until_the_next_change(services):
 
 
 def test_a_broad_checked_clause_is_walked_in_chunks_and_caches_the_page_only(loaded, monkeypatch):
-    """An exact term with narrower terms is checked on the index documents of every hit of its
-    closure: they are built a chunk at a time and not kept (at a million records, holding them
-    all took the server to 7 GB), and the answer is the general evaluator's."""
+    """A clause the contract cannot express is checked on the index documents of every hit:
+    they are built a chunk at a time and not kept (at a million records, holding them all took
+    the server to 7 GB), and the answer is the general evaluator's."""
     monkeypatch.setattr(select_module, "WALK_CHUNK", 25)
     fast, general = _pair(loaded)
-    params = [("q", "lmoTraits_ss:dnaSequenceTraits.herbicides"), ("rows", "10")]
+    params = [("q", "description_t:maize"), ("rows", "10")]
     params += [("sort", "updatedDate_dt desc, identifier_s asc"), ("start", "3")]
     fast._cache.clear()
     fast.evaluated = Positions()  # walked now, whatever an earlier test kept

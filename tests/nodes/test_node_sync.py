@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bch.api.app import create_app
 from bch.services.container import Services
 from bch.services.node_central import CentralError
-from bch.services.node_pull import gunzip_lines
+from bch.services.node_pull import gunzip_lines, read_ahead
 from bch.storage.tables import documents
 from tests import factories
 from tests.waiting import until
@@ -273,6 +273,23 @@ def test_a_truncated_dump_is_refused():
     data = z.compress(b'{"_meta": {}}\n{"id": 1}\n') + z.flush()
     with pytest.raises(CentralError):
         list(gunzip_lines(iter([data[:-6]])))
+
+
+def test_read_ahead_yields_in_order_and_raises_where_the_reader_failed():
+    def items():
+        yield from range(5)
+        raise CentralError("a line is not JSON")
+
+    seen = []
+    with pytest.raises(CentralError, match="not JSON"):
+        for i in read_ahead(items()):
+            seen.append(i)
+    assert seen == [0, 1, 2, 3, 4]  # every batch read before the bad line is applied first
+    # a consumer that stops early stops the reader too
+    reader = read_ahead(iter(range(10**9)))
+    assert next(reader) == 0
+    reader.close()
+    assert not [t for t in threading.enumerate() if t.name == "read-ahead"]
 
 
 def test_push_reaches_the_central_exactly_once_and_comes_back(services, central):

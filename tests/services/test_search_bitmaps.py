@@ -101,6 +101,82 @@ def test_the_index_follows_publish_revision_and_delete(services):
     assert found.total == 0 and found.facets["schema"] == []
 
 
+def _contents(index: bitmap_index.BitmapIndex) -> tuple:
+    facets = {
+        f: {v: list(bm) for v, bm in values.items() if bm} for f, values in index.facets.items()
+    }
+    return (
+        list(index.live),
+        {w: list(bm) for w, bm in index.words.items()},
+        {w: list(bm) for w, bm in index.title_words.items()},
+        {f: values for f, values in facets.items() if values},
+    )
+
+
+def test_the_synced_index_is_the_index_built_anew(services):
+    """Publishes of new records (which take nothing out of the postings), a revision and a
+    deletion, each synced after prefix searches sorted the words: the index equals one built
+    from the database, and its kept word order is the words' order."""
+    assert _titles(services, "zea") == []
+    doc = factories.organism("Zea mays")
+    for name in ("Zea mays", "Zeanthus alpha", "Glycine max"):
+        services.records.publish(factories.organism(name), by="test")
+        assert _titles(services, "zea")  # sorts the words, then syncs the next publish
+    services.records.publish(doc, by="test")
+    services.records.publish({**doc, "scientificName": "Oryza sativa"}, by="test")
+    assert _titles(services, "oryza") == ["Oryza sativa"]
+    services.records.delete(doc["header"]["identifier"], by="test", reason="test")
+    assert _titles(services, "oryza") == []
+    with services.search.index.use() as index, services.engine.connect() as conn:
+        assert _contents(index) == _contents(bitmap_index.BitmapIndex.build(conn))
+        for postings in (index.words, index.title_words):
+            kept = index._sorted.get(id(postings))
+            assert kept is None or kept == sorted(postings)
+        assert index._sorted.get(id(index.words)) is not None
+
+
+def test_nothing_committed_means_no_look_at_the_index(services, monkeypatch):
+    """While the latest change (the read cache's cheap look) stays the same, a search does not
+    ask the database whether the index is behind; a publish makes the next search ask."""
+    services.records.publish(factories.organism("Zea mays"), by="test")
+    assert _titles(services, "zea") == ["Zea mays"]
+    looks: list[int] = []
+    real = bitmap_index.last_change
+    monkeypatch.setattr(bitmap_index, "last_change", lambda conn: looks.append(1) or real(conn))
+    assert _titles(services, "zea") == ["Zea mays"]
+    assert looks == []
+    services.records.publish(factories.organism("Zea diploperennis"), by="test")
+    assert _titles(services, "zea") == ["Zea diploperennis", "Zea mays"]
+    assert looks == [1]
+
+
+def test_an_answer_is_kept_until_a_change_touches_its_hits(services):
+    """The same search at the same state of its hits gives the kept answer (the same object);
+    a publish that is not a hit keeps it; a new hit, a hit's revision and a hit's deletion
+    give a new answer with them."""
+    zea = factories.organism("Zea mays")
+    services.records.publish(zea, by="test")
+    query = SearchQuery(q="zea", facets=["schema"], include_total=True, limit=5)
+    first = services.search.search(query)
+    kept = services.search.bitmaps.answers
+    assert services.search.search(query).items is first.items
+    services.records.publish(factories.organism("Glycine max"), by="test")  # not a hit
+    again = services.search.search(query)
+    assert again.items is first.items and kept.hits >= 2
+    services.records.publish(factories.organism("Zea diploperennis"), by="test")
+    grown = services.search.search(query)
+    assert grown.total == 2 and grown.facets["schema"] == [("organism", 2)]
+    services.records.publish({**zea, "scientificName": "Zea mays subsp. mays"}, by="test")
+    revised = services.search.search(query)  # the same hits, one of them changed
+    assert sorted(d.title["en"] for d in revised.items) == [
+        "Zea diploperennis",
+        "Zea mays subsp. mays",
+    ]
+    services.records.delete(zea["header"]["identifier"], by="test", reason="test")
+    left = services.search.search(query)
+    assert [d.title["en"] for d in left.items] == ["Zea diploperennis"] and left.total == 1
+
+
 def test_writes_of_another_process_are_seen(services):
     other = Services.open(services.engine.url.render_as_string(hide_password=False))
     try:

@@ -3,6 +3,7 @@ page language."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,16 @@ def test_dates_and_numbers_per_locale():
     assert i18n.fmt_date("1997-09-12") == "1997年9月12日"
     assert i18n.fmt_date("not a date") == "not a date"
     i18n.current_language.set("en")
+
+
+def test_formats_kept_per_value_follow_the_time_zone():
+    """Dates are formatted once per value and language; an equal instant in another time zone
+    is another value (it shows another time)."""
+    noon = datetime(2020, 1, 1, 12, tzinfo=UTC)
+    i18n.current_language.set("en")
+    assert "12:00:00" in i18n.fmt_date(noon)
+    assert "5:00:00" in i18n.fmt_date(noon.astimezone(timezone(timedelta(hours=5))))
+    assert "12:00:00" in i18n.fmt_date(noon)
 
 
 def test_accept_language_negotiation():

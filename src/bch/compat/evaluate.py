@@ -19,7 +19,7 @@ from bch.compat.solr_query import (
     Node,
     SolrSyntaxError,
 )
-from bch.storage.text_tokens import words
+from bch.storage.text_tokens import exact_words
 
 
 def tokens(text: str) -> list[str]:
@@ -30,7 +30,7 @@ def tokens(text: str) -> list[str]:
 def _analysed(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """The words of a text, in order and as a set. Cached: a query's clauses are evaluated one
     document after the other, so each document text is split once, not once per clause."""
-    found = tuple(words(text.casefold()))  # Solr folds case fully (ß -> ss)
+    found = tuple(exact_words(text))  # Solr folds case fully (ß -> ss)
     return found, frozenset(found)
 
 

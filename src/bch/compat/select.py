@@ -20,7 +20,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bch.compat.evaluate import check, fields_of, is_text, matches, tokens
@@ -38,7 +37,7 @@ from bch.compat.solr_query import (
     local_params,
     parse,
 )
-from bch.compat.term_fields import leaf_term, term_fields
+from bch.compat.term_fields import term_fields
 from bch.compat.translate import Plan, Translator, column_order
 from bch.records.fields import RecordType
 from bch.records.identifiers import REFERENCE_OWNER
@@ -113,7 +112,7 @@ class SelectService:
         self.answered_by_engine = 0  # requests whose page came from the engine (tests read it)
         self.evaluated = Positions()  # ordered hits of queries with residual clauses, per state
         rel, terms = term_fields(svc.registry)
-        self.translator = Translator(rel, terms, partial(leaf_term, svc.thesaurus))
+        self.translator = Translator(rel, terms)
 
     # -- request --------------------------------------------------------------------------------
     def select(

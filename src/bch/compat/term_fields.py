@@ -1,16 +1,16 @@
 """Which v2013 term fields the facet rows can answer, and how exactly.
 
 A publish writes each term of a record's top-level term field ``name`` as facet rows
-``(name, term)`` plus one row per broader term (bch.services.facets.facet_values). So:
+``(name, term)`` plus one row per broader term, and as a row ``(=name, term)`` of its own
+(bch.services.facets.facet_values, OWN_TERM). So:
 
 * ``{name}_REL_ss:X`` (the term or a narrower one) is exactly the facet rows ``(name, X)``;
-* ``{name}_ss:X`` / ``{name}_s:X`` (exactly the term X) is the facet rows ``(name, X)`` when X
-  has no narrower term in the thesaurus (a leaf, or not a term at all): a row ``(name, X)`` then
-  comes from the term X itself, never from a narrower one. Only the record types whose index
-  document has that field from a term field of that name count (`ExactField.schemas`): a type
-  where ``name`` is single (``_s``) or not a term at all has other index fields, or facet rows
-  under the same name (booleans). For a term with narrower terms the rows only narrow, and
-  the clause is checked on the index documents of those rows' records.
+* ``{name}_ss:X`` / ``{name}_s:X`` (exactly the term X) is exactly the rows ``(=name, X)``,
+  whether X has narrower terms or not. Only the record types whose index document has that
+  field from a term field of that name count (`ExactField.schemas`): a type where ``name`` is
+  single (``_s``) or not a term at all has other index fields, or facet rows under the same
+  name (booleans); such a field is narrowed by the rows ``(name, X)`` and checked on the index
+  documents of their records.
 
 Fields whose facet rows hold more than the record's own field (DERIVED_FACETS) are never
 translated."""
@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bch.compat.index_fields import SPECIAL, STATIC_FIELDS, index_names
-from bch.records.thesaurus import Thesaurus
-from bch.services.facets import MAX_VALUE
+from bch.services.facets import MAX_VALUE, OWN_TERM
 
 if TYPE_CHECKING:
     from bch.records.realms import RealmRegistry
@@ -48,11 +47,17 @@ MAX_FIELD = 40  # facet field names are stored cut to 40 characters
 
 @dataclass(frozen=True)
 class ExactField:
-    """An exact-term index field: its facet field and the record types whose index document
-    holds it from that term field (None: every type with a field of that name does)."""
+    """An exact-term index field: its facet field (with broader terms), the record types whose
+    index document holds it from that term field (None: every type with a field of that name
+    does; (): none, the field is narrowed by the facet rows and checked)."""
 
     stored: str
     schemas: tuple[str, ...] | None
+
+    @property
+    def own(self) -> str:
+        """The facet field of the terms a record holds itself (bch.services.facets.OWN_TERM)."""
+        return OWN_TERM + self.stored
 
 
 def term_fields(registry: RealmRegistry) -> tuple[dict[str, str], dict[str, ExactField]]:
@@ -80,7 +85,7 @@ def term_fields(registry: RealmRegistry) -> tuple[dict[str, str], dict[str, Exac
     for index_name, schemas in holders.items():
         stored = index_name.rsplit("_", 1)[0]
         stored = SPECIAL.get(stored, stored)
-        if index_name in other or len(stored) > MAX_FIELD:
+        if index_name in other or len(OWN_TERM + stored) > MAX_FIELD:
             exact[index_name] = ExactField(stored, ())  # narrows only: () = never exact
             continue
         every = named.get(stored, set())
@@ -88,13 +93,7 @@ def term_fields(registry: RealmRegistry) -> tuple[dict[str, str], dict[str, Exac
     return rel, exact
 
 
-def leaf_term(thesaurus: Thesaurus, value: str) -> bool:
-    """Whether facet rows `(field, value)` come only from the term `value` itself: it has no
-    narrower term (or is no term: a record holding it has it as its own row only), and it is
-    spelled as stored (validation stores the canonical identifier)."""
-    if not value or len(value) > MAX_VALUE or value != value.strip():
-        return False
-    term = thesaurus.term(value)
-    if term is None:
-        return True
-    return term.identifier == value and thesaurus.narrower_closure(value) == [value]
+def own_value(value: str) -> bool:
+    """Whether a value can be a row of its own as it is: stored values are non-empty and cut
+    to MAX_VALUE characters (a longer one is checked on the index documents)."""
+    return 0 < len(value) <= MAX_VALUE

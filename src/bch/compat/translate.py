@@ -10,28 +10,26 @@ indexed record is public), ``NOT version_s:*`` (only latest revisions are indexe
 terms) and words of the default field ``text`` (a word or a ``word*`` prefix), matched as the v1
 search matches its ``q``: in the record's texts in six languages, stems included. A phrase of
 several words in ``text`` is narrowed by its words, then checked as a phrase. Term fields without
-``_REL`` (``lmoTraits_ss:X``: exactly X) are the facet rows of X when X has no narrower term
-(bch.compat.term_fields), else narrowed by them (X or narrower), then checked. Title words
-(``title_t``, ``title_XX_t``) are narrowed by the index's title words, then checked on the
-records' rows (no body read). Alternatives of one field (``schema_s:(a OR b)``) are one filter.
-Anything else (other fields, OR across fields, NOT) is residual."""
+``_REL`` (``lmoTraits_ss:X``: exactly X) are the rows of the terms records hold themselves
+(bch.compat.term_fields), any X. A title word (``title_t:maize``, ``title_FR_t:maïs``) is the
+rows of the display title's words in that language (bch.storage.text_tokens.title_word_rows);
+a phrase of several is narrowed by each word's rows, then checked as a phrase on the records'
+rows (no body read), and so is a prefix, narrowed by the index's title words. Alternatives of
+one field (``schema_s:(a OR b)``) are one filter. Anything else (other fields, OR across fields,
+NOT) is residual."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from bch.compat.evaluate import parse_date
 from bch.compat.index_fields import TITLE_FIELDS
 from bch.compat.solr_query import MUST, MUST_NOT, SHOULD, Boolean, Clause, MatchAll, Node
+from bch.compat.term_fields import ExactField, own_value
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.storage.scope import ReadScope
 from bch.storage.search.contract import DateRange, Filter, SearchRequest
-from bch.storage.text_tokens import MAX_QUERY_WORDS, words
-
-if TYPE_CHECKING:
-    from bch.compat.term_fields import ExactField
+from bch.storage.text_tokens import MAX_QUERY_WORDS, MAX_TITLE_WORD, exact_words, words
 
 NOTHING = Filter("ids", "nothing", "id", ())
 DATES = {"updatedDate_dt": "updated", "createdDate_dt": "created"}
@@ -66,15 +64,9 @@ class Plan:
 
 
 class Translator:
-    def __init__(
-        self,
-        rel_fields: dict[str, str],
-        term_fields: dict[str, ExactField],
-        leaf: Callable[[str], bool] = lambda _v: False,
-    ):
+    def __init__(self, rel_fields: dict[str, str], term_fields: dict[str, ExactField]):
         self.rel_fields = rel_fields  # X_REL_ss -> facet field (terms with broader closure)
-        self.term_fields = term_fields  # X_ss / X_s of a term field -> its facet field
-        self.leaf = leaf  # whether a term's facet rows come from that term only (term_fields)
+        self.term_fields = term_fields  # X_ss / X_s of a term field -> its facet fields
 
     def plan(self, node: Node) -> Plan:
         if isinstance(node, MatchAll):
@@ -164,18 +156,34 @@ class Translator:
         if c.field in self.rel_fields:
             stored = self.rel_fields[c.field]
             return Plan(filters=[Filter("facet", stored, stored, (v,))])
-        if c.field in self.term_fields:  # exactly the term: its facet rows when it is a leaf
+        if c.field in self.term_fields:  # exactly the term: the rows of the records' own terms
             exact = self.term_fields[c.field]
-            rows = Filter("facet", exact.stored, exact.stored, (v,))
-            if exact.schemas == () or not self.leaf(v):  # narrowed by the closure, checked
+            if exact.schemas == () or not own_value(v):  # narrowed by the closure, checked
+                rows = Filter("facet", exact.stored, exact.stored, (v,))
                 return Plan(filters=[rows], residual=[c])
+            own = Filter("facet", exact.own, exact.own, (v,))
             if exact.schemas is None:
-                return Plan(filters=[rows])
-            return Plan(filters=[rows, Filter("column", "schema", "schema", exact.schemas)])
+                return Plan(filters=[own])
+            return Plan(filters=[own, Filter("column", "schema", "schema", exact.schemas)])
         return residual
 
 
 def _title_words(c: Clause) -> Plan:
+    """A title field's words as the rows of the display title's words in its language (one
+    filter per word; bch.storage.text_tokens.title_word_rows holds them as the evaluator splits
+    and folds them): exact for one word, checked on the rows as a phrase for several. A prefix
+    is _title_prefix."""
+    found = exact_words(c.value)
+    if c.kind == "prefix" or not found or len(found) > MAX_QUERY_WORDS:
+        return _title_prefix(c)
+    if any(len(w) > MAX_TITLE_WORD for w in found):
+        return _title_prefix(c)
+    lang = "en" if c.field == "title_t" else c.field.split("_")[1].lower()
+    title = [Filter("titleWords", c.field, lang, (w,)) for w in dict.fromkeys(found)]
+    return Plan(filters=title, residual=[] if len(found) == 1 else [c])
+
+
+def _title_prefix(c: Clause) -> Plan:
     """A title field's words narrowed by the index's title words (each a filter), then checked
     on the records' rows (bch.compat.select: title fields are row fields). The index's title
     entries of a word hold the word itself (diacritics folded) whenever the evaluator's case

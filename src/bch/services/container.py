@@ -284,7 +284,11 @@ class Services:
 
         if not self.settings.search_index:  # BCH_SEARCH_INDEX=off
             return SearchService(self.db, self.registry, None)
-        index = LiveIndex(self.engine, snapshot_path(self.engine, self.settings.search_index_dir))
+        index = LiveIndex(
+            self.engine,
+            snapshot_path(self.engine, self.settings.search_index_dir),
+            head=self.latest_change,  # the read cache's look at the latest change
+        )
         return SearchService(self.db, self.registry, index)
 
     @cached_property

@@ -20,10 +20,11 @@ from bch.records.thesaurus import Thesaurus
 from bch.services import richtext
 from bch.services.documents import walk_values
 from bch.services.linked_index import Borrowed
-from bch.storage.text_tokens import cjk_bigrams
+from bch.storage.text_tokens import cjk_bigrams, title_word_rows
 
 MAX_VALUE = 200
 TITLE_SORT = "_title"  # hidden facet holding the sort key of the display title
+OWN_TERM = "="  # prefix of the facet field of the terms a record holds itself: =traits
 
 
 @cache
@@ -58,8 +59,11 @@ def facet_values(
     organism_types: Callable[[list[str]], list[str]] | None = None,
     borrowed: Borrowed | None = None,
 ) -> list[tuple[str, str]]:
-    """(field, value) pairs of a validated document. Terms carry their broader terms; the crops
-    of the LMOs a record names (`borrowed`) fill its organism facet."""
+    """(field, value) pairs of a validated document. Terms carry their broader terms, and are
+    also rows of their own under `=field` (OWN_TERM: exactly the terms the record holds, what a
+    v2013 `X_ss:term` clause matches); the words of the display title per language are rows too
+    (bch.storage.text_tokens.title_word_rows: v2013 title words). The crops of the LMOs a record
+    names (`borrowed`) fill its organism facet."""
     out: set[tuple[str, str]] = {("realm", rt.realm), ("schema", rt.name), ("country", owner)}
     if borrowed is not None:
         out.update(borrowed.facets)
@@ -76,6 +80,7 @@ def facet_values(
             ident = str(v["identifier"])
             closure = thesaurus.broader_closure(ident) or [ident]
             out.update((path, t) for t in closure)
+            out.add((OWN_TERM + path, ident))
         elif f.type == "oecdUid" and isinstance(v, str):
             parsed = try_parse_uid(v)
             if parsed is not None:
@@ -99,7 +104,19 @@ def facet_values(
     if document.get("detectionMethod") or document.get("detectionMethodLinks"):
         out.add(("detectionMethodInRecord", "true"))
     out.add((TITLE_SORT, sort_key(display(title, "en"))))
+    out.update(title_word_rows(title))
     return sorted((f[:40], v[:MAX_VALUE]) for f, v in out if v)
+
+
+def exact_rows(rt: RecordType, document: dict[str, Any], title: Any) -> set[tuple[str, str]]:
+    """The rows of facet_values that say exactly what a record holds: its own terms (OWN_TERM)
+    and its display title's words (for a database published before they were written,
+    migration 0010_v2013_first)."""
+    out = title_word_rows(title)
+    for path, f, v in walk_values(rt.fields, document):
+        if f.type == "term" and not f.confidential and isinstance(v, dict) and v.get("identifier"):
+            out.add((OWN_TERM + path, str(v["identifier"])))
+    return {(f[:40], v[:MAX_VALUE]) for f, v in out if v}
 
 
 def sort_key(title: str) -> str:

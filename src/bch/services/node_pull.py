@@ -15,7 +15,9 @@ is applied.
 Bootstrap speed (issue 12: a million records): the dump's records are derived and inserted a
 batch at a time (RecordService.mirror_many), the referenced records read once per bootstrap
 (LookupMemo), and SQLite's full-text index is rebuilt once in the transaction that ends the
-bootstrap instead of by a trigger per record (RecordRepository.defer_text_index). The node asks
+bootstrap instead of by a trigger per record (RecordRepository.defer_text_index); the central's
+times and warnings are written with the new rows (no UPDATE after), and the next batch is read
+and parsed by a second thread while one is written (read_ahead). The node asks
 for the dumps with derived rows (`{schema}.derived.ndjson.gz`): when their fingerprint is its
 own (bch.services.derived_dump), the central's rows are inserted as they are and nothing is
 derived here; otherwise (another version, a central without them) it derives them and says so
@@ -24,10 +26,12 @@ in `bch node status` ("derived rows") and the log."""
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
@@ -164,46 +168,30 @@ class NodePull:
         memo: LookupMemo | None,
         refused: str | None,
     ) -> int:
-        applied = 0
-        batch: list[tuple[dict[str, Any], int, int]] = []
-        stamps: list[CentralStamp] = []  # what the central says of each (its times, warnings)
-        derived: dict[str, dict[str, Any]] | None = None  # identifier -> the central's rows
-        meta_seen = False
-        for line in gunzip_lines(response.iter_bytes()):
-            try:
-                item = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                raise CentralError(f"{path}: a line is not JSON (truncated dump?)") from None
-            if not meta_seen:
-                if not isinstance(item, dict) or "_meta" not in item:
-                    raise CentralError(f"{path}: the first line is not the dump's _meta")
-                meta_seen = True
-                self._feed_from(state, item["_meta"], path)
-                refused = refused or derived_dump.matches(item["_meta"])
-                derived = {} if refused is None else None
-                self._note_derived(state, schema, refused)
-                continue
-            record = _dump_record(item, path)
-            if record is None or not wanted(state, schema, item.get("country")):
-                continue
-            batch.append(record)
-            stamps.append(central_stamp(item, record[1], record[2], path))
-            if derived is not None and (rows := derived_dump.rows_of(item)) is not None:
-                derived[str(record[0]["header"]["identifier"])] = rows
-            if len(batch) >= BATCH:
-                applied += self.apply_batch(batch, memo=memo, derived=derived, stamps=stamps)
-                batch, stamps = [], []
-                derived = {} if derived is not None else None
-                if on_progress:
-                    on_progress(schema, applied)
-        if not meta_seen:
+        lines = gunzip_lines(response.iter_bytes())
+        first = next(lines, None)
+        if first is None:
             raise CentralError(f"{path}: empty answer")
-        # the last batch and the schema's completion commit together
-        applied += self.apply_batch(
-            batch, done_schema=schema, memo=memo, derived=derived, stamps=stamps
-        )
-        if on_progress:
-            on_progress(schema, applied)
+        item = _json_line(first, path)
+        if not isinstance(item, dict) or "_meta" not in item:
+            raise CentralError(f"{path}: the first line is not the dump's _meta")
+        self._feed_from(state, item["_meta"], path)
+        refused = refused or derived_dump.matches(item["_meta"])
+        self._note_derived(state, schema, refused)
+        applied = 0
+        # the next batch is read and parsed by another thread while this one is written (SQLite
+        # and zlib let go of the GIL): the two cores at work; batches commit in the same order
+        batches = read_ahead(_batches(lines, path, state, schema, with_rows=refused is None))
+        for batch, stamps, derived, last in batches:
+            applied += self.apply_batch(
+                batch,
+                done_schema=schema if last else None,  # the last batch and the schema's end
+                memo=memo,
+                derived=derived,
+                stamps=stamps,
+            )
+            if on_progress:
+                on_progress(schema, applied)
         return applied
 
     def _note_derived(self, state: NodeState, schema: str, refused: str | None) -> None:
@@ -239,9 +227,10 @@ class NodePull:
         derived: dict[str, dict[str, Any]] | None = None,
         stamps: Sequence[CentralStamp] = (),
     ) -> int:
-        with self.uow() as tx:
-            changed = self.records.mirror_many(tx, batch, by=MIRROR_BY, memo=memo, derived=derived)
-            self.stamp(tx, stamps)
+        with self.uow() as tx:  # the central's times and warnings written with the rows
+            changed = self.records.mirror_many(
+                tx, batch, by=MIRROR_BY, memo=memo, derived=derived, stamps=stamps
+            )
             if done_schema is not None:
                 state = self.repo.get(tx.conn)
                 assert state is not None
@@ -355,7 +344,92 @@ def _load_order(entry: Any) -> tuple[int, str]:
     return (FIRST.index(schema) if schema in FIRST else len(FIRST), schema)
 
 
+# -- a dump read ahead -----------------------------------------------------------------------------
+Batch = tuple[
+    list[tuple[dict[str, Any], int, int]],  # (document, documentID, revision)
+    list[CentralStamp],  # what the central says of each (its times, warnings)
+    dict[str, dict[str, Any]] | None,  # identifier -> the central's derived rows (None: derive)
+    bool,  # the dump's last batch
+]
+
+
+def _batches(
+    lines: Iterator[bytes], path: str, state: NodeState, schema: str, *, with_rows: bool
+) -> Iterator[Batch]:
+    """The records of a dump after its _meta line, checked, BATCH at a time; the last batch
+    (maybe empty) says so. Touches no database: it runs in read_ahead's thread."""
+    batch: list[tuple[dict[str, Any], int, int]] = []
+    stamps: list[CentralStamp] = []
+    derived: dict[str, dict[str, Any]] | None = {} if with_rows else None
+    for line in lines:
+        item = _json_line(line, path)
+        record = _dump_record(item, path)
+        if record is None or not wanted(state, schema, item.get("country")):
+            continue
+        batch.append(record)
+        stamps.append(central_stamp(item, record[1], record[2], path))
+        if derived is not None and (rows := derived_dump.rows_of(item)) is not None:
+            derived[str(record[0]["header"]["identifier"])] = rows
+        if len(batch) >= BATCH:
+            yield batch, stamps, derived, False
+            batch, stamps = [], []
+            derived = {} if with_rows else None
+    yield batch, stamps, derived, True
+
+
+T = TypeVar("T")
+_END = object()
+
+
+def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """`items`, produced by another thread up to `depth` ahead of the consumer; an exception
+    raised there is raised here, in its place. When the consumer stops early (an exception, a
+    closed generator) the thread stops at its next item."""
+    out: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(value, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            put((_END, exc))
+            return
+        put((_END, None))
+
+    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = out.get()
+            if error is not None:
+                raise error
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)  # a read of the line under way ends with its timeout
+
+
 # -- the central's answers, checked ----------------------------------------------------------------
+def _json_line(line: bytes, path: str) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        raise CentralError(f"{path}: a line is not JSON (truncated dump?)") from None
+
+
 def gunzip_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
     z = zlib.decompressobj(31)
     rest = b""

@@ -7,7 +7,7 @@ workflow), it joins that transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +29,7 @@ from bch.services.record_lookups import LookupMemo, Lookups
 from bch.services.summaries import tombstone
 from bch.services.unit_of_work import Transaction, UnitOfWork
 from bch.storage.database import Connection
+from bch.storage.mirror_stamps import CentralStamp
 from bch.storage.records import RecordRepository
 from bch.storage.rows import DocumentRow, NewRevision, RevisionRow
 from bch.storage.scope import ReadScope
@@ -254,25 +255,34 @@ class RecordService:
         by: str,
         memo: LookupMemo | None = None,
         derived: Mapping[str, dict[str, Any]] | None = None,
+        stamps: Sequence[CentralStamp] | None = None,
     ) -> int:
         """mirror() for many (document, documentID, revision): those not here yet are inserted
         in one go (a node's bootstrap), the others one by one. Returns how many changed.
         `memo`: the referenced records read by the caller's earlier batches (see LookupMemo).
         `derived`: identifier -> the central's derived rows of a new record, inserted as they
-        are instead of derived here (a dump with derived rows whose fingerprint matches)."""
+        are instead of derived here (a dump with derived rows whose fingerprint matches).
+        `stamps`: what the central says of each item (its times and warnings, in the items'
+        order): the new records are written with it, the others stamped after their mirror()
+        (bch.storage.mirror_stamps)."""
         conn = tx.conn
         identifiers = [str(d["header"]["identifier"]) for d, _i, _r in items]
         here = self.store.documents_by_identifiers(conn, identifiers)
         changed = 0
         news: list[NewRevision] = []
         keys: list[tuple[int, int]] = []
+        new_stamps: list[CentralStamp | None] = []
+        later: list[CentralStamp] = []  # of the records already here
         memo = memo if memo is not None else LookupMemo()
         lookups = Lookups.cached(self.linked_lookup(conn), self.organism_types(conn), memo)
-        for document, doc_id, number in items:
+        for k, (document, doc_id, number) in enumerate(items):
             identifier = str(document["header"]["identifier"])
+            stamp = stamps[k] if stamps else None
             if identifier in here:
                 changed += self.mirror(tx, document, doc_id, number, by=by)
                 memo.forget([identifier])  # a record changed here: what was read of it is stale
+                if stamp is not None:
+                    later.append(stamp)
                 continue
             rt = self._mirrored_type(document)
             owner = derive.owner_of(rt, document)
@@ -282,7 +292,9 @@ class RecordService:
             else:
                 news.append(self._new_revision(conn, rt, document, owner, by, [], lookups))
             keys.append((doc_id, number))
-        self.store.mirror_new(conn, news, keys)
+            new_stamps.append(stamp)
+        self.store.mirror_new(conn, news, keys, new_stamps)
+        self.store.stamp_mirrored(conn, later)
         memo.forget(identifiers)  # those read before they arrived are read again
         for new, (doc_id, number) in zip(news, keys, strict=True):
             uid = f"{new.realm}-{new.short_code}-{new.owner}-{doc_id}-{number}"

@@ -20,9 +20,9 @@ import os
 import pickle
 import threading
 import time
-from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from bisect import bisect_left, insort
+from collections import defaultdict, deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,6 +39,7 @@ CHUNK = 4_000  # record ids read per statement when building (bounds the build's
 SYNC_CHUNK = 1_000  # changed record ids re-read per statement when syncing
 BUILD_IN_REQUEST_MAX = 50_000  # larger databases are indexed in a background thread
 REBUILD_OVER = 100_000  # more changed records than this: rebuild instead of patching
+CHANGES_KEPT = 1_024  # syncs remembered by `changed_since`
 COLUMNS = {"@realm": documents.c.realm, "@schema": documents.c.schema, "@owner": documents.c.owner}
 EMPTY = BitMap()
 
@@ -54,6 +55,8 @@ class BitmapIndex:
         self.title_words: dict[str, BitMap] = {}
         self.facets: dict[str, dict[str, BitMap]] = {}
         self._sorted: dict[int, list[str]] = {}  # id(postings) -> its words, sorted
+        # (seq before, seq after, records re-read) of the latest syncs: what changed since
+        self._changes: deque[tuple[int, int, BitMap]] = deque(maxlen=CHANGES_KEPT)
 
     # -- building and syncing ---------------------------------------------------------------
     @classmethod
@@ -84,6 +87,7 @@ class BitmapIndex:
         for i in range(0, len(ids), SYNC_CHUNK):
             part = ids[i : i + SYNC_CHUNK]
             self._load(conn, lambda col, part=part: col.in_(part))
+        self._changes.append((self.seq, upto, changed))
         self.seq = upto
         self.mark = change_at(conn, upto)
         return len(ids)
@@ -136,23 +140,43 @@ class BitmapIndex:
                 values[value] = BitMap(ids)
 
     def _merge(self, postings: dict[str, BitMap], new: dict[str, list[int]]) -> None:
+        ordered = self._sorted.get(id(postings))
         for word, ids in new.items():
             if word in postings:
                 postings[word].update(ids)
             else:
                 postings[word] = BitMap(ids)
-                self._sorted.pop(id(postings), None)
+                if ordered is not None:  # kept in order: a publish's new words are few
+                    insort(ordered, word)
 
     def _remove(self, ids: BitMap) -> None:
+        """Take these records out of every posting. Only live records are in the postings
+        (`_load` adds live ones, this removes them all), so a new record costs nothing; a
+        changed one costs a look at every posting (issue 15: it was paid for the new records
+        of every publish, by the next search)."""
+        ids = ids & self.live
         if not ids:
             return
         self.live -= ids
         for postings in (self.words, self.title_words, *self.facets.values()):
+            ordered = self._sorted.get(id(postings))
             for key in [k for k, bm in postings.items() if bm.intersect(ids)]:
                 postings[key] -= ids
                 if not postings[key]:
                     del postings[key]
-                    self._sorted.pop(id(postings), None)
+                    if ordered is not None:
+                        del ordered[bisect_left(ordered, key)]
+
+    def changed_since(self, seq: int) -> BitMap | None:
+        """The records changed after change `seq` up to the index's own (None: it does not
+        remember back so far)."""
+        out, reached = BitMap(), self.seq
+        for before, upto, ids in reversed(self._changes):
+            if upto <= seq:
+                break
+            out |= ids
+            reached = before
+        return out if reached <= seq else None
 
     # -- reading ------------------------------------------------------------------------------
     def matching(self, word: QueryWord, in_titles: bool = False) -> BitMap:
@@ -225,9 +249,19 @@ class LiveIndex:
     background (callers then answer from SQL). Readers and the sync share one lock: bitmaps are
     not safe to read while they change, and a search holds it for milliseconds."""
 
-    def __init__(self, engine: Engine, snapshot: Path | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        snapshot: Path | None = None,
+        head: Callable[[], Hashable] | None = None,
+    ):
         self.engine = engine
         self.snapshot = snapshot  # where a large index is saved between runs (None: never)
+        # the latest change as storage/change_mark.LatestChange reads it (tens of microseconds,
+        # no SQLAlchemy connection): while it stays what it was when the index was last found
+        # up to date, nothing was committed since and the index is not looked at again
+        self.head = head
+        self._synced: tuple[BitmapIndex, Hashable] | None = None  # (index, head) up to date
         self._lock = threading.Lock()  # held to bring the index up to date, never to read it
         self._idle = threading.Condition(self._lock)  # no search reads the index any more
         self._readers = 0
@@ -299,6 +333,14 @@ class LiveIndex:
             self._lock.release()
 
     def _sync_or_start(self) -> None:
+        head = self.head() if self.head is not None else None
+        if self._synced is not None and self._synced == (self._index, head):
+            return  # nothing committed since the index was last found up to date
+        self._sync_to_latest()
+        if self.head is not None and self._index is not None:
+            self._synced = (self._index, head)  # read before: the index is at least that new
+
+    def _sync_to_latest(self) -> None:
         while self._index is not None:
             with self.engine.connect() as conn:
                 latest = last_change(conn)  # one query when nothing changed (every search)
@@ -382,7 +424,7 @@ class LiveIndex:
         return index
 
 
-SNAPSHOT_FORMAT = "bch-search-index/2"  # change when text_tokens or the layout changes
+SNAPSHOT_FORMAT = "bch-search-index/3"  # change when text_tokens or the layout changes
 
 
 def save_snapshot(index: BitmapIndex, path: Path) -> None:

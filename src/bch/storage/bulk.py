@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import JSON, Connection, Table, func, insert, select
 
 from bch.storage.bulk_copy import copy_rows, follow_ids
+from bch.storage.mirror_stamps import CentralStamp
 from bch.storage.rows import NewRevision
 from bch.storage.search_index import tokens_row
 from bch.storage.tables import (
@@ -33,93 +34,91 @@ def bulk_publish(
     records: Sequence[NewRevision],
     at: datetime,
     keys: Sequence[tuple[int, int]] | None = None,
+    stamps: Sequence[CentralStamp | None] | None = None,
 ) -> int:
     """Insert new records (revision 1 each) with all derived rows; returns the last sequence.
     `conn` must be a Database.writing() transaction (its lock keeps the sequence gap-free).
     `keys`: (documentID, revision) of each record instead (a national node's copies of the
-    central's records keep its numbers)."""
+    central's records keep its numbers). `stamps`: what the central says of each (its times
+    and warnings, None: nothing), written with the rows: the values
+    bch.storage.mirror_stamps.stamp_publishes would give them afterwards."""
     next_id = conn.execute(select(func.coalesce(func.max(documents.c.id), 0))).scalar_one() + 1
     next_seq = conn.execute(select(func.coalesce(func.max(changes.c.seq), 0))).scalar_one() + 1
-    order = (
-        *(documents, revisions, changes, record_links, lmo_uids),
-        *(record_facets, search_texts, search_tokens),
-    )
-    rows: dict[Table, list[dict[str, Any]]] = {t: [] for t in order}
+    rows: dict[Table, list[tuple[Any, ...]]] = {t: [] for t in COLUMNS}
     for i, r in enumerate(records):
         doc_id, seq = next_id + i, next_seq + i
         number = 1
         if keys is not None:
             doc_id, number = keys[i]
+        created = published = at
+        warnings = r.warnings
+        stamp = stamps[i] if stamps is not None else None
+        if stamp is not None:
+            created = stamp.created_at or at
+            published = stamp.published_at or at
+            warnings = r.warnings if stamp.warnings is None else stamp.warnings
         rows[documents].append(
-            {
-                "id": doc_id,
-                "identifier": r.identifier,
-                "realm": r.realm,
-                "schema": r.schema,
-                "short_code": r.short_code,
-                "owner": r.owner,
-                "latest_revision": number,
-                "title": r.title,
-                "created_at": at,
-                "updated_at": at,
-            }
+            (doc_id, r.identifier, r.realm, r.schema, r.short_code, r.owner, number, r.title)
+            + (created, published)
         )
-        rows[revisions].append(
-            {
-                "document_id": doc_id,
-                "revision": number,
-                "body": r.body,
-                "hash": r.hash,
-                "created_at": at,
-                "created_by": r.by,
-                "warnings": r.warnings,
-            }
-        )
-        rows[changes].append(
-            {"seq": seq, "document_id": doc_id, "revision": number, "action": "publish", "at": at}
-        )
-        rows[record_links].extend(
-            {"source_id": doc_id, "field": f, "target_identifier": t, "target_revision": rev}
-            for (f, t), rev in {(f, t): rev for f, t, rev in r.links}.items()
-        )
-        rows[lmo_uids].extend(
-            {"uid_key": k, "document_id": doc_id, "kind": kind}
-            for k, kind in dict(r.lmo_keys).items()
-        )
-        rows[record_facets].extend(
-            {"document_id": doc_id, "field": f, "value": v} for f, v in dict.fromkeys(r.facets)
-        )
-        rows[search_texts].extend(
-            {"document_id": doc_id, "lang": lang, "content": c} for lang, c in r.texts.items()
-        )
+        rows[revisions].append((doc_id, number, r.body, r.hash, published, r.by, warnings))
+        rows[changes].append((seq, doc_id, number, "publish", published))
+        rows[record_links] += [
+            (doc_id, f, t, rev) for (f, t), rev in {(f, t): rev for f, t, rev in r.links}.items()
+        ]
+        rows[lmo_uids] += [(k, doc_id, kind) for k, kind in dict(r.lmo_keys).items()]
+        rows[record_facets] += [(doc_id, f, v) for f, v in dict.fromkeys(r.facets)]
+        rows[search_texts] += [(doc_id, lang, c) for lang, c in r.texts.items()]
         if r.index is None:
-            rows[search_tokens].append(tokens_row(doc_id, r.texts, r.title))
+            t = tokens_row(doc_id, r.texts, r.title)
+            rows[search_tokens].append((doc_id, t["words"], t["title"]))
         else:
-            rows[search_tokens].append(
-                {"document_id": doc_id, "words": r.index[0], "title": r.index[1]}
-            )
+            rows[search_tokens].append((doc_id, r.index[0], r.index[1]))
     for table, values in rows.items():  # documents first: the others refer to them
         if values:
-            insert_rows(conn, table, values)
+            insert_tuples(conn, table, COLUMNS[table], values)
     if conn.dialect.name == "postgresql":
         follow_ids(conn, documents)  # the next publish takes the id after these
     return next_seq + len(records) - 1
 
 
+# the columns bulk_publish writes, table by table (documents first: the others refer to them)
+COLUMNS: dict[Table, tuple[str, ...]] = {
+    documents: (
+        *("id", "identifier", "realm", "schema", "short_code", "owner", "latest_revision"),
+        *("title", "created_at", "updated_at"),
+    ),
+    revisions: ("document_id", "revision", "body", "hash", "created_at", "created_by", "warnings"),
+    changes: ("seq", "document_id", "revision", "action", "at"),
+    record_links: ("source_id", "field", "target_identifier", "target_revision"),
+    lmo_uids: ("uid_key", "document_id", "kind"),
+    record_facets: ("document_id", "field", "value"),
+    search_texts: ("document_id", "lang", "content"),
+    search_tokens: ("document_id", "words", "title"),
+}
+
+
 def insert_rows(conn: Connection, table: Table, values: list[dict[str, Any]]) -> None:
-    """INSERT many rows (each with the same keys). On SQLite straight to the driver's
-    executemany, JSON written by orjson: the same stored values as SQLAlchemy's insert() (JSON
-    text read back with orjson, times in SQLAlchemy's SQLite format), without its per-row
-    processing, which cost as much as SQLite's own work in a node's bootstrap. On PostgreSQL
-    with COPY (bch.storage.bulk_copy)."""
+    """INSERT many rows (each with the same keys, in the same order): see insert_tuples."""
+    if values:
+        insert_tuples(conn, table, list(values[0]), [tuple(v.values()) for v in values])
+
+
+def insert_tuples(
+    conn: Connection, table: Table, columns: Sequence[str], values: list[tuple[Any, ...]]
+) -> None:
+    """INSERT many rows (values of `columns`, in that order). On SQLite straight to the
+    driver's executemany, JSON written by orjson: the same stored values as SQLAlchemy's
+    insert() (JSON text read back with orjson, times in SQLAlchemy's SQLite format), without
+    its per-row processing, which cost as much as SQLite's own work in a node's bootstrap. On
+    PostgreSQL with COPY (bch.storage.bulk_copy)."""
     dialect = conn.dialect
     if dialect.name == "postgresql":
-        copy_rows(conn, table, values)
+        copy_rows(conn, table, columns, values)
         return
     if dialect.name != "sqlite":
-        conn.execute(insert(table), values)
+        conn.execute(insert(table), [dict(zip(columns, v, strict=True)) for v in values])
         return
-    columns = list(values[0])
     convert: list[Callable[[Any], Any] | None] = []
     for name in columns:
         kind = table.c[name].type
@@ -132,11 +131,11 @@ def insert_rows(conn: Connection, table: Table, values: list[dict[str, Any]]) ->
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
-    if not any(convert):
-        conn.exec_driver_sql(sql, [tuple(v.values()) for v in values])
-        return
-    pairs = list(zip(columns, convert, strict=True))
-    conn.exec_driver_sql(sql, [tuple(f(v[c]) if f else v[c] for c, f in pairs) for v in values])
+    if any(convert):  # column by column (map and zip run in C: no Python frame per value)
+        by_column = zip(*values, strict=True)
+        converted = [map(f, c) if f else c for c, f in zip(by_column, convert, strict=True)]
+        values = list(zip(*converted, strict=True))
+    conn.exec_driver_sql(sql, values)
 
 
 def _json_text(value: Any) -> str:

@@ -18,11 +18,13 @@ import orjson
 from sqlalchemy import JSON, Connection, Table, text
 
 
-def copy_rows(conn: Connection, table: Table, values: Sequence[dict[str, Any]]) -> None:
-    """COPY rows (each with the same keys) into `table`, in the caller's transaction."""
+def copy_rows(
+    conn: Connection, table: Table, columns: Sequence[str], values: Sequence[Sequence[Any]]
+) -> None:
+    """COPY rows (values of `columns`, in that order) into `table`, in the caller's
+    transaction."""
     if not values:
         return
-    columns = list(values[0])
     json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
     quote = conn.dialect.identifier_preparer.quote
     sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
@@ -30,7 +32,7 @@ def copy_rows(conn: Connection, table: Table, values: Sequence[dict[str, Any]]) 
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         for value in values:
-            row = list(value.values())
+            row = list(value)
             for i in json_at:
                 row[i] = orjson.dumps(row[i]).decode()  # None too: stored as JSON 'null'
             copy.write_row(row)

@@ -1,8 +1,9 @@
 """A national node's copy carries the central's times and warnings (issue 12).
 
 Whatever way a mirrored revision was written on the node (a bootstrap batch, a revision from
-the change feed), its rows are stamped afterwards, in the same transaction, with what the
-central says of it: the record's createdAt, the revision's publishedAt (which is also the
+the change feed), its rows carry, in the same transaction, what the central says of it (a record
+new to the node is written with it, bch.storage.bulk.bulk_publish `stamps`; the others are
+stamped here afterwards): the record's createdAt, the revision's publishedAt (which is also the
 record's updatedAt while that revision is its latest and it is not deleted), and the
 validation warnings the central computed at publish. A deletion is stamped with the central's
 time of the deletion. Pages, the API, the feeds, OAI-PMH datestamps and the v2013 API all read

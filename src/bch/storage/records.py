@@ -215,12 +215,17 @@ class RecordRepository:
         return True
 
     def mirror_new(
-        self, conn: Connection, records: Sequence[NewRevision], keys: Sequence[tuple[int, int]]
+        self,
+        conn: Connection,
+        records: Sequence[NewRevision],
+        keys: Sequence[tuple[int, int]],
+        stamps: Sequence[CentralStamp | None] | None = None,
     ) -> None:
         """Insert records this database does not hold yet, with the central's (documentID,
-        revision) (a node's bootstrap: in batches, see bch.storage.bulk)."""
+        revision) (a node's bootstrap: in batches, see bch.storage.bulk), and with what the
+        central says of each (`stamps`: written with the rows instead of stamped after)."""
         if records:
-            bulk_publish(conn, records, utcnow(), keys)
+            bulk_publish(conn, records, utcnow(), keys, stamps)
 
     def stamp_mirrored(self, conn: Connection, stamps: Sequence[CentralStamp]) -> None:
         """Mirrored revisions take the central's times and warnings: see

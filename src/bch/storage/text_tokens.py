@@ -19,7 +19,15 @@ Both engines hold exactly these entries: a publish writes them, space-separated,
 `search_tokens` (`document_entries` of its texts, `title_tokens` of its title: `entry_line`),
 which the bitmap index loads and the databases' full-text indexes hold verbatim (FTS5's `ascii`
 tokenizer with the separator as a token character; PostgreSQL's `array_to_tsvector`, no parser,
-no stemming, no stop words), and a query word is matched as the same prefixes in both."""
+no stemming, no stop words), and a query word is matched as the same prefixes in both.
+
+Exact words (`exact_words`: case fully folded, ß -> ss, nothing else) are what a v2013 text field
+matches (bch.compat.evaluate). A publish writes those of the display title per language as facet
+rows (`title_word_rows`), so a v2013 title word is a filter of the search contract in both
+engines: field `~t:en` holds the words of the English display title (`title_t`, `title_EN_t`);
+`~t:xx` those of the display title in xx, only when they differ from the English ones, with the
+row OWN_WORDS saying so (a record without it shows its English title words in xx: the fallback
+of bch.records.languages.display)."""
 
 from __future__ import annotations
 
@@ -30,6 +38,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
+
+from bch.records.languages import LANGUAGES, display
 
 STEMMED = {"ar": "arabic", "en": "english", "es": "spanish", "fr": "french", "ru": "russian"}
 SEP = "\x1f"
@@ -57,6 +67,32 @@ def stem(lang: str, word: str) -> str:
 def words(text: str) -> list[str]:
     """The words of a text, lower-cased, in order (repeats kept)."""
     return _WORD.findall(text.lower())
+
+
+def exact_words(text: str) -> list[str]:
+    """The words of a text as a v2013 text field holds them: case fully folded (ß -> ss)."""
+    return words(text.casefold())
+
+
+TITLE_WORDS = "~t:"  # facet field of a record's display title words in a language: ~t:en
+OWN_WORDS = "*"  # value of ~t:xx: the title in xx has words of its own (no word is "*")
+MAX_TITLE_WORD = 200  # longest word kept as a row (record_facets.value); longer: not a row
+
+
+def title_word_rows(title: Mapping[str, str] | str | None) -> set[tuple[str, str]]:
+    """The facet rows of a record's display title words: (~t:en, word) for the English display
+    title, (~t:xx, word) and (~t:xx, OWN_WORDS) for a language whose display title has other
+    words. Words longer than MAX_TITLE_WORD are left out (a query for one is checked)."""
+    english = set(exact_words(display(title, "en")))
+    out = {(TITLE_WORDS + "en", w) for w in english if len(w) <= MAX_TITLE_WORD}
+    if not isinstance(title, Mapping) or len(title) < 2:  # one text: every display shows it
+        return out
+    for lang in LANGUAGES:
+        found = set(exact_words(display(title, lang))) if lang != "en" else english
+        if found != english:
+            out.add((TITLE_WORDS + lang, OWN_WORDS))
+            out.update((TITLE_WORDS + lang, w) for w in found if len(w) <= MAX_TITLE_WORD)
+    return out
 
 
 def is_cjk(word: str) -> bool:

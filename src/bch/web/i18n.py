@@ -114,28 +114,27 @@ def per_language(build: Callable[[], T]) -> Callable[[], T]:
 def fmt_number(n: int | float | None) -> str:
     if n is None:
         return ""
-    if type(n) is int:
-        return _number(n, current_language.get())
-    return format_decimal(n, locale=current_language.get())
-
-
-@lru_cache(maxsize=4096)
-def _number(n: int, lang: str) -> str:
-    """Babel's formatting costs tens of microseconds; pages show the same few counts."""
-    return format_decimal(n, locale=lang)
+    return _number(n, current_language.get())
 
 
 def fmt_date(value: str | date | datetime | None, fmt: str = "medium") -> str:
     """A date or timestamp in the page language; unparsable text is shown as is."""
     if value is None or value == "":
         return ""
-    lang = current_language.get()
-    if isinstance(value, str) or type(value) is date:
-        return _kept_date(value, fmt, lang)
-    return _format_date(value, fmt, lang)  # a datetime: equal instants in other time zones
+    # equal instants in other time zones show other times: the zone is part of the key
+    zone = value.tzinfo if isinstance(value, datetime) else None
+    return _date(value, zone, fmt, current_language.get())
 
 
-def _format_date(value: str | date | datetime, fmt: str, lang: str) -> str:
+# Formatted once per value and language (issue 15: a search page formats some forty counts and
+# twenty dates, each a few locale look-ups in Babel): pure functions of their arguments.
+@lru_cache(maxsize=8192)
+def _number(n: int | float, lang: str) -> str:
+    return format_decimal(n, locale=lang)
+
+
+@lru_cache(maxsize=8192)
+def _date(value: str | date | datetime, _zone: object, fmt: str, lang: str) -> str:
     try:
         if isinstance(value, datetime):
             return format_datetime(value, format=fmt, locale=lang)
@@ -148,10 +147,6 @@ def _format_date(value: str | date | datetime, fmt: str, lang: str) -> str:
         return format_date(date.fromisoformat(value[:10]), format=fmt, locale=lang)
     except (ValueError, TypeError):
         return str(value)
-
-
-#: Babel's formatting costs about 0.1 ms a date; the LMO pages show the same few thousand dates
-_kept_date = lru_cache(maxsize=16384, typed=True)(_format_date)
 
 
 def negotiate(accept_language: str | None) -> str:

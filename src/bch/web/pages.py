@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from bch.api.params import RevisionQuery, query_number
 from bch.records.oecd_uid import try_parse_uid
@@ -32,7 +32,7 @@ from bch.web.labels import (
     type_plural,
     type_titles,
 )
-from bch.web.render import country_name, page
+from bch.web.render import country_name, menu_schemas, page
 from bch.web.worldmap import sites_svg
 
 router = APIRouter(include_in_schema=False)
@@ -117,6 +117,12 @@ def search_page(
         svc,
         {v for v, _n in results.facets.get("organism") or []} | set(filters.get("organism", [])),
     )
+    kept = searching.kept_pages(request)
+    if kept is not None:  # the same answer, URL, menu and organisms: the same page
+        named = sorted((k, d.id, d.latest_revision) for k, d in organisms.items())
+        key = (request.url.path, request.url.query, menu_schemas(request), tuple(named))
+        if (body := kept.get(key, results.items)) is not None:
+            return HTMLResponse(body)
 
     def value_label(facet: str, value: str) -> str:
         if facet == "realm" and value in svc.registry.realms:
@@ -174,7 +180,7 @@ def search_page(
         }
         for name, values in filters.items()
     ]
-    return page(
+    response = page(
         request,
         lang,
         "search.html",
@@ -199,6 +205,9 @@ def search_page(
         sorts=sort_labels(),
         principal=principal,
     )
+    if kept is not None and response.status_code == 200:
+        kept.keep(key, results.items, bytes(response.body))
+    return response
 
 
 def _next_href(base: str, cursor: str | None) -> str | None:

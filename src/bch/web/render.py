@@ -99,26 +99,28 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def _has_records(request: Request, schema: str) -> bool:
-    """Whether any public record of `schema` exists (the main menu leaves out empty registries);
-    counted again only when the data moved (the count is kept on the application; the read
-    caches' look-up at the latest change says whether it moved, at a tenth of the cost of a
-    query through a pooled connection)."""
+def menu_schemas(request: Request) -> frozenset[str] | None:
+    """The record types with public records (the main menu leaves out empty registries), None
+    without services; counted again only when the change sequence moved (the count is kept on
+    the application; the read caches' look-up at the latest change says whether it moved, at a
+    tenth of the cost of a query through a pooled connection)."""
     svc = getattr(request.app.state, "services", None)
     if svc is None:
-        return True
+        return None
+    seq = svc.change_follower.poll()
+    cached = getattr(request.app.state, "menu_schemas", None)
+    if cached is None or cached[0] != seq:
+        counts = svc.records.counts_by_schema()
+        cached = (seq, frozenset(s for s, n in counts.items() if n))
+        request.app.state.menu_schemas = cached
+    return cached[1]
 
-    def schemas():
-        seq = svc.change_follower.poll()
-        cached = getattr(request.app.state, "menu_schemas", None)
-        if cached is None or cached[0] != seq:
-            counts = svc.records.counts_by_schema()
-            cached = (seq, frozenset(s for s, n in counts.items() if n))
-            request.app.state.menu_schemas = cached
-        return cached[1]
 
+def _has_records(request: Request, schema: str) -> bool:
+    """Whether any public record of `schema` exists (menu_schemas; True without services)."""
     # a cached page depends on the menu's record types, not on every record they count
-    return schema in untracked_menu(schemas)
+    schemas = untracked_menu(lambda: menu_schemas(request))
+    return schemas is None or schema in schemas
 
 
 def _node_banner(request: Request) -> dict[str, Any] | None:

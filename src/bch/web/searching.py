@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
 
 import orjson
+from fastapi import Request
 from starlette.datastructures import QueryParams
 
 from bch.services.container import Services
@@ -45,6 +48,51 @@ DATE_FIELDS = {
     "nationalRiskAssessment": "date",
     "independentRiskAssessment": "date",
 }
+
+
+KEPT_PAGES = 256  # rendered search pages kept per application (KeptPages)
+
+
+class KeptPages:
+    """Rendered search pages of anonymous visitors, kept while the search service gives the same
+    answer (issue 15 item 5: rendering is most of a search page's cost). The service keeps an
+    answer while its hits are the same unchanged records (storage/search/bitmaps.KeptAnswers)
+    and gives the same object again, so a page is given again when its answer is that object
+    and the rest of what it shows is the same: the URL (language, words, filters, sort, page),
+    the main menu's record types and the organisms named in the facets (their revisions)."""
+
+    def __init__(self, size: int = KEPT_PAGES):
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[object, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, answer: object) -> bytes | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[0] is not answer:
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def keep(self, key: Hashable, answer: object, body: bytes) -> None:
+        with self._lock:
+            self._items[key] = (answer, body)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def kept_pages(request: Request) -> KeptPages | None:
+    """The application's kept search pages, or None when this request's page may be personal
+    (a cookie or an Authorization header: a session, a signed-in visitor, a CSRF token) or
+    changes by itself (a national node's sync banner)."""
+    state = request.app.state
+    if request.cookies or "authorization" in request.headers or getattr(state, "node_mode", 0):
+        return None
+    kept = getattr(state, "kept_search_pages", None)
+    if kept is None:
+        kept = state.kept_search_pages = KeptPages()
+    return kept
 
 
 def filters_from(params: QueryParams) -> dict[str, list[str]]:

@@ -13,7 +13,9 @@ engine's positions (bch.storage.search.positions)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import replace
 
 from pyroaring import BitMap
@@ -33,12 +35,13 @@ from bch.storage.search.contract import (
 )
 from bch.storage.search.sql import SqlSearch, lmo_uid_condition, range_condition
 from bch.storage.tables import documents
-from bch.storage.text_tokens import QueryWord, query_words
+from bch.storage.text_tokens import OWN_WORDS, TITLE_WORDS, QueryWord, query_words
 
 IN_LIST_MAX = 10_000  # ordered SQL pages with words: hits listed in SQL up to this many
 COLUMN_FIELD = {"realm": "@realm", "schema": "@schema", "country": "@owner"}
 MAX_ID = 2**32 - 1  # record ids in the index are 32-bit
 CHECK_EVERY = 256  # facet values counted between two looks at the clock
+ANSWERS_KEPT = 256  # answers kept (KeptAnswers), the least recently asked forgotten first
 
 
 class NotReady(Exception):
@@ -51,28 +54,36 @@ class BitmapSearch(SearchBackend):
     def __init__(self, live: LiveIndex, sql: SqlSearch):
         self.live = live
         self.sql = sql
+        self.answers = KeptAnswers()
 
     # -- the contract ---------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchHits:
-        with self.live.use() as index, self.sql.db.reading() as conn:
+        with self.live.use() as index:
             if index is None:
                 raise NotReady
-            detection: BitMap | None = None
-            if "hasDetectionMethod" in request.facets or any(
-                f.kind == "detection" for f in request.filters
-            ):
-                detection = BitMap(self.sql.detection_ids(conn))
-            hits = self._hits(conn, index, request, detection)
-            words = query_words(request.q)
-            if request.sort == "id" or (request.sort == "relevance" and not words):
-                items, after = self._page(conn, request, [hits])
-            elif request.sort == "relevance":
-                items, after = self._page(conn, request, _tiers(index, hits, words))
-            else:
-                items, after = self.sql.page(conn, request, self._sql_where(conn, request, hits))
-        facets, late = self._facets(index, request, hits, detection)
-        total = len(hits) if request.include_total else None
-        return SearchHits(items, after, total, facets, late, self.name)
+            with self.sql.db.reading() as conn:
+                detection: BitMap | None = None
+                if "hasDetectionMethod" in request.facets or any(
+                    f.kind == "detection" for f in request.filters
+                ):
+                    detection = BitMap(self.sql.detection_ids(conn))
+                hits = self._hits(conn, index, request, detection)
+                if detection is None and (kept := self.answers.get(request, index, hits)):
+                    return kept
+                words = query_words(request.q)
+                if request.sort == "id" or (request.sort == "relevance" and not words):
+                    items, after = self._page(conn, request, [hits])
+                elif request.sort == "relevance":
+                    items, after = self._page(conn, request, _tiers(index, hits, words))
+                else:
+                    where = self._sql_where(conn, request, hits)
+                    items, after = self.sql.page(conn, request, where)
+            facets, late = self._facets(index, request, hits, detection)
+            total = len(hits) if request.include_total else None
+            answer = SearchHits(items, after, total, facets, late, self.name)
+            if detection is None and not late:  # detection methods change without a change
+                self.answers.keep(request, index, hits, answer)
+            return answer
 
     def hit_ids(self, request: SearchRequest) -> list[int]:
         with self.live.use() as index, self.sql.db.reading() as conn:
@@ -120,6 +131,12 @@ class BitmapSearch(SearchBackend):
             return index.union_of(f.stored, f.values)
         if f.kind == "ids":
             return BitMap(v for v in f.values if 0 <= v <= MAX_ID)
+        if f.kind == "titleWords":  # as sql.title_words_condition
+            own = index.union_of(TITLE_WORDS + f.stored, f.values)
+            if f.stored == "en":
+                return own
+            english = index.union_of(TITLE_WORDS + "en", f.values)
+            return own | (english - index.union_of(TITLE_WORDS + f.stored, [OWN_WORDS]))
         if f.kind == "title":
             found = [index.matching(w, in_titles=True) for v in f.values for w in query_words(v)]
             return BitMap.union(*found) if found else BitMap()
@@ -202,6 +219,50 @@ class BitmapSearch(SearchBackend):
             t, last = picked[-1]
             nxt = After(last, t if len(tiers) > 1 else None)
         return items, nxt
+
+
+class KeptAnswers:
+    """Answers kept per request and database state (issue 15 item 5: the same few searches
+    asked again and again while records are published). A kept answer is given again while the
+    index is the same one, the request's hits are the same records, and none of them changed
+    since: the page, its order (relevance tiers, sort values), the total and the facet counts
+    are functions of the hits' records only. The hits are computed each time (bitmaps, and
+    the small SQL queries of some filters); what is saved is the page's rows, the tiers and the
+    facet counts. Answers counting detection methods are not kept (they change without a
+    change of a record), nor those whose counts ran out of time. The same answer object is
+    given again: callers must not change it (surfaces may keep what they made of it by its
+    identity)."""
+
+    def __init__(self, size: int = ANSWERS_KEPT):
+        self.size = size
+        self._items: OrderedDict[SearchRequest, tuple[BitmapIndex, int, BitMap, SearchHits]]
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, request: SearchRequest, index: BitmapIndex, hits: BitMap) -> SearchHits | None:
+        with self._lock:
+            kept = self._items.get(request)
+        if kept is not None and kept[0] is index and kept[2] == hits:
+            changed = index.changed_since(kept[1])
+            if changed is not None and not changed.intersect(hits):
+                with self._lock:
+                    self.hits += 1
+                    if request in self._items:
+                        self._items.move_to_end(request)
+                return kept[3]
+        with self._lock:
+            self.misses += 1
+        return None
+
+    def keep(
+        self, request: SearchRequest, index: BitmapIndex, hits: BitMap, answer: SearchHits
+    ) -> None:
+        with self._lock:
+            self._items[request] = (index, index.seq, hits, answer)
+            self._items.move_to_end(request)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def _counted(hits: BitMap, values: dict[str, BitMap], budget: float) -> list | None:

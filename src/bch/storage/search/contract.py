@@ -35,7 +35,9 @@ class Filter:
         record_facets field), range (decisionDate*/updated* bounds, value YYYY-MM-DD), lmoUid
         (OECD UID keys), detection (true/false), ids (record ids: a candidate list), identifier
         (header identifiers), date (a column range, see DateRange), title (words, each matched as a
-    query word in the display titles only: a record whose title matches any of them)."""
+    query word in the display titles only: a record whose title matches any of them),
+    titleWords (stored: a language; exact words of the display title in that language, as
+    bch.storage.text_tokens.title_word_rows writes them: a record whose title holds any)."""
 
     kind: str
     name: str  # as the client wrote it (range filters: decisionDateFrom, updatedTo, ...)

@@ -56,7 +56,7 @@ from bch.storage.tables import (
     record_facets,
     record_links,
 )
-from bch.storage.text_tokens import query_words
+from bch.storage.text_tokens import OWN_WORDS, TITLE_WORDS, query_words
 
 COLUMNS = {"realm": documents.c.realm, "schema": documents.c.schema, "country": documents.c.owner}
 TITLE_SORT = "_title"  # the hidden facet holding the sort key of the display title
@@ -170,11 +170,9 @@ class SqlSearch(SearchBackend):
                     for w in found
                 ),
             )
-        return documents.c.id.in_(
-            select(record_facets.c.document_id).where(
-                record_facets.c.field == f.stored, record_facets.c.value.in_(list(f.values))
-            )
-        )
+        if f.kind == "titleWords":
+            return title_words_condition(f.stored, list(f.values))
+        return facet_condition(f.stored, list(f.values))
 
     def _date(self, column: str, bounds: DateRange) -> ColumnElement[bool]:
         key = self.dialect.second_key(DATE_COLUMNS[column])
@@ -343,6 +341,25 @@ def range_condition(name: str, day: str) -> ColumnElement[bool]:
     return documents.c.id.in_(
         select(record_facets.c.document_id).where(record_facets.c.field == target, cond)
     )
+
+
+def facet_condition(field: str, values: list[str]) -> ColumnElement[bool]:
+    """Records with a facet row (field, one of values)."""
+    return documents.c.id.in_(
+        select(record_facets.c.document_id).where(
+            record_facets.c.field == field, record_facets.c.value.in_(values)
+        )
+    )
+
+
+def title_words_condition(lang: str, values: list[str]) -> ColumnElement[bool]:
+    """Records whose display title in `lang` holds one of the words: its own words in `lang`,
+    or, without them (no OWN_WORDS row), its English ones (bch.storage.text_tokens)."""
+    own = facet_condition(TITLE_WORDS + lang, values)
+    if lang == "en":
+        return own
+    english = facet_condition(TITLE_WORDS + "en", values)
+    return or_(own, and_(english, ~facet_condition(TITLE_WORDS + lang, [OWN_WORDS])))
 
 
 def lmo_uid_condition(keys: list[str]) -> ColumnElement[bool]:
