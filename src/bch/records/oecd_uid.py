@@ -277,7 +277,13 @@ def _dedupe(items: list[str]) -> tuple[str, ...]:
 
 
 def parse_uid(text: str) -> ParsedUid:
-    """Parse a UID or a stack of UIDs; raise UidError when no UID can be read."""
+    """Parse a UID or a stack of UIDs; raise UidError when no UID can be read (each text read
+    once per process: an LMO page reads its UIDs and its components' several times)."""
+    found = _try_parse(text) if isinstance(text, str) else None
+    return found if found is not None else _parse_uid(text)
+
+
+def _parse_uid(text: str) -> ParsedUid:
     if not isinstance(text, str) or not text.strip():
         raise UidError(f"{text!r}: empty string, no UID")
     notes: list[str] = []
@@ -308,7 +314,7 @@ def _try_parse(text: str) -> ParsedUid | None:
     keys; a bootstrap reads the same few thousand UIDs in a million records). ParsedUid is
     frozen: sharing it is safe."""
     try:
-        return parse_uid(text)
+        return _parse_uid(text)
     except UidError:
         return None
 

@@ -79,9 +79,28 @@ class LmoService:
                 if doc.schema == "biosafetyDecision" and field == "modifiedOrganisms"
             ]
             matrix = build_matrix(self.store, self.records.thesaurus, conn, lmo, decisions, scope)
-            reported = self.reported.for_keys(conn, [parsed.key, *parsed.component_keys])
+            key = parsed.key
+            reported = self.reported.for_keys(conn, [key, *parsed.component_keys])
         matrix["uniqueIdentification"] = parsed.canonical
-        matrix["reported"] = [_reported(r, parsed.key) for r in reported]
+        matrix["reported"] = [_reported(r, key) for r in reported]
+        return matrix
+
+    def matrix_of(self, found: LmoView, principal: Principal = ANONYMOUS) -> dict[str, Any]:
+        """decision_matrix of an LMO `find` gave (to the same principal), from what it read:
+        the decisions among the records referencing it, the approvals reported for it; only
+        the decisions' bodies and their risk assessments are read."""
+        lmo = found.record.doc
+        decisions = [
+            doc
+            for field, doc in found.record.referenced_by
+            if doc.schema == "biosafetyDecision" and field == "modifiedOrganisms"
+        ]
+        with self.store.reading() as conn:
+            matrix = build_matrix(
+                self.store, self.records.thesaurus, conn, lmo, decisions, read_scope(principal)
+            )
+        matrix["uniqueIdentification"] = found.canonical_uid
+        matrix["reported"] = [dict(r) for r in found.reported_approvals]
         return matrix
 
     def reported_in_country(self, country: str) -> list[dict[str, Any]]:
@@ -109,7 +128,8 @@ class LmoService:
         with self.store.reading() as conn:
             parsed, hits = self._hits(conn, uid_text, read_scope(principal))
             view = self.records.view_of(conn, hits[0], principal)
-            keys = [parsed.key, *parsed.component_keys]
+            key = parsed.key  # a property computed on each use: once here
+            keys = [key, *parsed.component_keys]
             methods = self.methods.for_keys(conn, keys)
             provenance = self.provenance.of(conn, view.doc.identifier)
             reported = self.reported.for_keys(conn, keys)
@@ -118,9 +138,9 @@ class LmoService:
             query=uid_text,
             canonical_uid=parsed.canonical,
             also_matching=[f"{d.uid_base}-{d.latest_revision}" for d in hits[1:]],
-            detection_methods=[_method(m, parsed.key) for m in methods],
+            detection_methods=[_method(m, key) for m in methods],
             provenance=named_provenance(provenance),
-            reported_approvals=[_reported(r, parsed.key) for r in reported],
+            reported_approvals=[_reported(r, key) for r in reported],
         )
 
     def provenance_of(self, identifier: str) -> dict[str, Any]:

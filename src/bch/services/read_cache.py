@@ -13,6 +13,10 @@ An answer that read a list or a count over many records (`ANY`) is forgotten at 
 as is everything when the anonymous read scope changes, when a batch of changes is too large
 to list (an import) or when the sequence goes back (a restore).
 
+An answer computed with another kept answer (the LMO page with its stack components'
+matrices, web/lmo_page.py) is made of what that one was made of: a hit notes its tags in the
+computation that asks, so a change forgetting the inner answer forgets the outer one too.
+
 The same answer asked for by several requests at once is computed once (single flight): the
 others wait for it, then take it if it is still right, or compute it themselves.
 What changes per caller (confidential fields, drafts) is never cached: only anonymous reads."""
@@ -25,7 +29,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from bch.storage.change_mark import Changed, change_tags
-from bch.storage.read_deps import ANY, Tag, note, note_docs, paused, tracking
+from bch.storage.read_deps import ANY, Tag, note, note_docs, note_tags, paused, tracking
 
 __all__ = ["ANY", "ChangeFollower", "ReadCache", "note", "note_docs", "untracked_menu"]
 
@@ -170,6 +174,7 @@ class ReadCache:
                 return None
             self._items.move_to_end(key)
             self.hits += 1
+            note_tags(item[1])  # an answer computed with it is made of it too
             return item[0]
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
@@ -183,6 +188,7 @@ class ReadCache:
                 if item is not None:
                     self._items.move_to_end(key)
                     self.hits += 1
+                    note_tags(item[1])  # an answer computed with it is made of it too
                     return item[0]
                 flight = self._flights.get(key)
                 if flight is None:

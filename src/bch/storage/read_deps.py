@@ -38,6 +38,13 @@ def note_docs(identifiers: Iterable[str]) -> None:
         reads.update(("doc", i) for i in identifiers)
 
 
+def note_tags(tags: Iterable[Tag]) -> None:
+    """Note tags noted before (what a kept answer was made of, when a computation takes it)."""
+    reads = _reads.get()
+    if reads is not None:
+        reads.update(tags)
+
+
 def note_lmo_keys(keys: Iterable[str]) -> None:
     reads = _reads.get()
     if reads is not None:

@@ -50,6 +50,28 @@ _REFERENCING = (
     .order_by(documents.c.schema, documents.c.id)
 )
 _REFERENCING_ALL = _REFERENCING.where(scope_filter(EVERYTHING))  # the common case, built once
+_LMO_BY_KEY = (
+    select(lmo_uids.c.kind, documents)
+    .join(documents, documents.c.id == lmo_uids.c.document_id)
+    .where(lmo_uids.c.uid_key == bindparam("key"))
+)
+# the common case (every LMO page asks it, for the LMO and each of a stack's components), built
+# once: building the statement cost a third of the look-up
+_LMO_BY_KEY_EXACT_ALL = (
+    _LMO_BY_KEY.where(scope_filter(EVERYTHING), lmo_uids.c.kind == "exact")
+).order_by(documents.c.id)
+_BY_IDENTIFIERS = select(documents).where(
+    documents.c.identifier.in_(bindparam("ids", expanding=True))
+)
+_LATEST_BODIES = (
+    select(revisions.c.document_id, revisions.c.body)
+    .join(
+        documents,
+        (documents.c.id == revisions.c.document_id)
+        & (documents.c.latest_revision == revisions.c.revision),
+    )
+    .where(revisions.c.document_id.in_(bindparam("ids", expanding=True)))
+)
 _AUTHOR = (
     select(users.c.id)
     .select_from(revisions.join(users, users.c.email == revisions.c.created_by))
@@ -427,10 +449,12 @@ class RecordRepository:
         note_docs(ids)  # the ones not found too: a record published under one appears
         out: dict[str, DocumentRow] = {}
         for i in range(0, len(ids), CHUNK):
-            stmt = select(documents).where(documents.c.identifier.in_(ids[i : i + CHUNK]))
-            if scope is not None:
-                stmt = stmt.where(scope_filter(scope))
-            rows = conn.execute(stmt)
+            chunk = ids[i : i + CHUNK]
+            if scope is None:
+                rows = conn.execute(_BY_IDENTIFIERS, {"ids": chunk})
+            else:
+                stmt = select(documents).where(documents.c.identifier.in_(chunk))
+                rows = conn.execute(stmt.where(scope_filter(scope)))
             out.update({r.identifier: document_row(r) for r in rows})
         return out
 
@@ -441,14 +465,14 @@ class RecordRepository:
         with `kind`, only those (a common event is a component of hundreds of stacks: asking
         for the exact ones does not read those)."""
         note_lmo_keys((key,))
-        stmt = (
-            select(lmo_uids.c.kind, documents)
-            .join(documents, documents.c.id == lmo_uids.c.document_id)
-            .where(lmo_uids.c.uid_key == key, scope_filter(scope))
-        )
-        if kind is not None:
-            stmt = stmt.where(lmo_uids.c.kind == kind)
-        rows = conn.execute(stmt.order_by(documents.c.id))
+        if kind == "exact" and scope == EVERYTHING:
+            stmt = _LMO_BY_KEY_EXACT_ALL
+        else:
+            stmt = _LMO_BY_KEY.where(scope_filter(scope))
+            if kind is not None:
+                stmt = stmt.where(lmo_uids.c.kind == kind)
+            stmt = stmt.order_by(documents.c.id)
+        rows = conn.execute(stmt, {"key": key})
         return [(r.kind, document_from(r._mapping)) for r in rows]
 
     def latest_bodies(self, conn: Connection, doc_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -456,15 +480,7 @@ class RecordRepository:
         ids = sorted(set(doc_ids))
         out: dict[int, dict[str, Any]] = {}
         for i in range(0, len(ids), CHUNK):
-            rows = conn.execute(
-                select(revisions.c.document_id, revisions.c.body)
-                .join(
-                    documents,
-                    (documents.c.id == revisions.c.document_id)
-                    & (documents.c.latest_revision == revisions.c.revision),
-                )
-                .where(revisions.c.document_id.in_(ids[i : i + CHUNK]))
-            )
+            rows = conn.execute(_LATEST_BODIES, {"ids": ids[i : i + CHUNK]})
             out.update({r.document_id: r.body for r in rows})
         return out
 

@@ -6,11 +6,13 @@ context variable set per request, so templates and helpers share one `_`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import cache, lru_cache, wraps
 from gettext import c2py
 from pathlib import Path
+from typing import TypeVar
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -23,6 +25,7 @@ from bch.records.languages import display as _display
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 current_language: ContextVar[str] = ContextVar("bch_web_language", default=DEFAULT_LANGUAGE)
+T = TypeVar("T")
 
 #: each language named in itself, for the language switcher
 LANGUAGE_NAMES = {
@@ -90,6 +93,22 @@ def direction(lang: str) -> str:
 def text(value, lang: str | None = None) -> str:
     """A language map in the page language (falls back to English, then the first)."""
     return _display(value, lang or current_language.get())
+
+
+def per_language(build: Callable[[], T]) -> Callable[[], T]:
+    """`build` (labels made with `_`, a function of the page language only) made once per
+    language and shared: the callers read what it returns, never change it."""
+    made: dict[str, T] = {}
+
+    @wraps(build)
+    def in_language() -> T:
+        lang = current_language.get()
+        found = made.get(lang)
+        if found is None:
+            found = made[lang] = build()
+        return found
+
+    return in_language
 
 
 def fmt_number(n: int | float | None) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bch.records.realms import RealmRegistry
-from bch.web.i18n import _, text
+from bch.web.i18n import _, per_language, text
 
 
+@per_language
 def status_labels() -> dict[str, str]:
     return {
         "approved": _("Approved"),
@@ -17,6 +18,7 @@ def status_labels() -> dict[str, str]:
     }
 
 
+@per_language
 def method_labels() -> dict[str, str]:
     """Detection method types and scopes as the detection-method table stores them."""
     return {
@@ -118,6 +120,7 @@ def problem_text(code: str, message: str) -> str:
     return known.get(code, message)
 
 
+@per_language
 def field_labels() -> dict[str, str]:
     """Labels of common fields that the record type definitions leave untitled."""
     return {

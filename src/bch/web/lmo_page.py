@@ -79,11 +79,17 @@ def lmo_page(request: Request, lang: str, uid: str) -> Response:
     key = lmo_page_key(lang, uid, auto, request.url.query)
 
     return cached_page(
-        request, svc.page_cache, key, lambda: _lmo_page(request, lang, uid, svc, principal)
+        request,
+        svc.page_cache,
+        key,
+        lambda: _lmo_page(request, lang, uid, svc, principal, keep=True),
     )
 
 
-def _lmo_page(request: Request, lang: str, uid: str, svc, principal) -> Response:
+def _lmo_page(request: Request, lang: str, uid: str, svc, principal, keep=False) -> Response:
+    """The page; with `keep` (an anonymous reader's page, kept in the page cache), the parts
+    many pages share are taken from the read cache (a common event's decisions are shown on
+    the pages of the hundreds of stacks made of it)."""
     if try_parse_uid(uid) is None:
         note(ANY)  # the names index follows the records: any change may move a name
         return _by_name(svc, lang, uid)
@@ -95,7 +101,7 @@ def _lmo_page(request: Request, lang: str, uid: str, svc, principal) -> Response
     # background: the reader's click on "look in external databases" is then answered fast)
     view = found.record
     ctx, displayer = record_context(svc, lang, view)
-    matrix = svc.lmos.decision_matrix(found.canonical_uid, principal)
+    matrix = _matrix(svc, found, principal, keep)
     labels = status_labels()
     rt = svc.registry.record_type("modifiedOrganism")
     body = view.document
@@ -103,7 +109,8 @@ def _lmo_page(request: Request, lang: str, uid: str, svc, principal) -> Response
     for row in identity:
         if row.name == "recipientOrganisms":
             refs = [split_pinned(str(r.get("identifier", "")))[0] for r in body[row.name]]
-            organisms = svc.records.documents(set(refs))
+            missing = set(refs) - displayer.refs.keys()  # read with the record's references
+            organisms = {**displayer.refs, **svc.records.documents(missing)}
             row.values = [
                 Value(organism_label(svc, organisms.get(ident)) or v.text, href=v.href)
                 for ident, v in zip(refs, row.values, strict=False)
@@ -123,7 +130,9 @@ def _lmo_page(request: Request, lang: str, uid: str, svc, principal) -> Response
         elif doc.schema in RA_SCHEMAS and doc.id not in seen:
             seen.add(doc.id)
             ras.append(item)
-    component_views = [] if matrix["countries"] else _component_matrices(svc, found, principal)
+    component_views = (
+        [] if matrix["countries"] else _component_matrices(svc, found, principal, keep)
+    )
     for m in [matrix, *(c["matrix"] for c in component_views)]:
         for row in m["countries"]:
             for ra in row["riskAssessments"]:
@@ -197,20 +206,50 @@ def _decisions(matrix: dict[str, Any]) -> list[dict[str, Any]]:
     )
 
 
-def _component_matrices(svc, found, principal) -> list[dict[str, Any]]:
+def _matrix(svc, found, principal, keep: bool) -> dict[str, Any]:
+    """The LMO's decision matrix: with `keep`, the one the read cache holds if another page
+    needed it (it is a component of a stack), else made from what `find` read."""
+    if keep:
+        kept = svc.read_cache.peek(_component_key(parse_uid(found.canonical_uid).key))
+        if kept is not None:
+            return kept[2]
+    return svc.lmos.matrix_of(found, principal)
+
+
+def _component_key(key: str) -> tuple[str, str]:
+    return ("lmo-page-component", key)
+
+
+def _component(svc, key: str, principal, keep: bool) -> tuple[str, Any, dict] | None:
+    """(canonical UID, record, matrix) of a stack's component with decisions, else None
+    (kept in the read cache with `keep`: read-only, the pages build their own lists)."""
+
+    def component() -> tuple[str, Any, dict] | None:
+        try:
+            m = svc.lmos.decision_matrix(key, principal)
+            if not m["countries"]:
+                return None
+            canonical, doc = svc.lmos.named(key, principal)
+        except NotFound:
+            return None
+        return canonical, doc, m
+
+    if not keep:
+        return component()
+    return svc.read_cache.get(_component_key(key), component)
+
+
+def _component_matrices(svc, found, principal, keep: bool) -> list[dict[str, Any]]:
     """For a stack without decisions of its own: each component's matrix and decisions."""
     parsed = parse_uid(found.canonical_uid)
     if not parsed.is_stack:
         return []
     out = []
     for key in parsed.component_keys:
-        try:
-            m = svc.lmos.decision_matrix(key, principal)
-            if not m["countries"]:
-                continue
-            canonical, doc = svc.lmos.named(key, principal)
-        except NotFound:
+        got = _component(svc, key, principal, keep)
+        if got is None:
             continue
+        canonical, doc, m = got
         out.append(
             {
                 "uid": canonical,

@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from bch.web.i18n import current_language
 from bch.web.render import country_name
 
 GEOMETRY = Path(__file__).with_name("static") / "world-110m.json"
@@ -80,14 +81,30 @@ def svg(matrix: dict[str, Any], title: str, status_labels: dict[str, str]) -> Ma
         f'aria-labelledby="map-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="map-title">{escape(title)}</title>',
     ]
-    for code, d in geo["countries"].items():
+    for code, d, label, plain in _countries(current_language.get()):
         st = status.get(code)
-        cls = f"c st-{st}" if st else "c"
-        label = escape(country_name(code))
-        tip = f"{label}: {escape(status_labels[st])}" if st else label
-        parts.append(f'<path class="{cls}" d="{d}"><title>{tip}</title></path>')
+        if st:
+            tip = f"{label}: {escape(status_labels[st])}"
+            parts.append(f'<path class="c st-{st}" d="{d}"><title>{tip}</title></path>')
+        else:
+            parts.append(plain)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+@cache
+def _countries(lang: str) -> tuple[tuple[str, str, str, str], ...]:
+    """Each country of the map in `lang`: (code, outline, escaped name, its path without a
+    status), made once per language: most countries of an LMO's map have no decision."""
+    token = current_language.set(lang)
+    try:
+        out = []
+        for code, d in geometry()["countries"].items():
+            label = str(escape(country_name(code)))
+            out.append((code, d, label, f'<path class="c" d="{d}"><title>{label}</title></path>'))
+        return tuple(out)
+    finally:
+        current_language.reset(token)
 
 
 # -- the sites of a decision (a field trial's sites, issue 16 item 4) ------------------------------
