@@ -6,8 +6,8 @@ node's bootstrap from derived rows). `make test` runs them on the sample; `BCH_T
 The sample is chosen from the import plan (bch.importer.plan), never invented: for each record
 type, records spread evenly over the plan's order; for each field a record type's shipped
 records fill, one record that fills it, one that holds an "Other" term (`customValue`) in it and
-one that holds markup in it, and one record per number of languages; the records a test names as
-special; then
+one that holds markup in it, and one record per number of languages; MON810 and the records a test
+names as special; then
 every record those reference, transitively (an LMO's organism and genetic elements, a
 decision's LMOs and authority), so that what records borrow from each other is in it."""
 
@@ -53,6 +53,13 @@ def _features(doc: dict) -> set[str]:
     return out
 
 
+def _named(doc: dict) -> bool:
+    """MON810, the LMO the tests ask for by name and UID (MON-00810-6)."""
+    return (
+        doc["header"]["schema"] == "modifiedOrganism" and doc.get("transformationEvent") == "MON810"
+    )
+
+
 def choose(documents: list[dict], also: Callable[[dict], bool] = lambda d: False) -> list[dict]:
     """The sample of `documents` (all of them under BCH_TEST_FULL=1), in their order."""
     if FULL:
@@ -71,7 +78,7 @@ def choose(documents: list[dict], also: Callable[[dict], bool] = lambda d: False
             if features:
                 chosen.add(d["header"]["identifier"])
                 covered |= features
-    chosen |= {i for i, d in by_id.items() if also(d)}
+    chosen |= {i for i, d in by_id.items() if _named(d) or also(d)}
     todo = list(chosen)
     known = set(by_id)
     while todo:  # what the chosen records reference, transitively
