@@ -121,3 +121,16 @@ def sample_ids(ids: Iterable[str]) -> list[str]:
         return ids
     chosen = {d["header"]["identifier"] for d in sample_plan().documents}
     return [i for i in ids if i in chosen]
+
+
+@contextmanager
+def sample_database(request, tmp_path_factory, tag: str) -> Iterator:
+    """Services over a new database (tests/module_db.py, on the backend of `request.param`)
+    loaded with the sample, for a fixture of module scope."""
+    from bch.importer.run import import_shipped
+    from tests.module_db import module_database
+
+    with module_database(request, tmp_path_factory, tag) as svc:
+        with importing_sample():
+            import_shipped(svc)
+        yield svc
