@@ -9,7 +9,7 @@ PORT ?= 8000
 # src/bch again (~0.25 s of CPU each) and pytest rewrites every test module again
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install run test fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
+.PHONY: install run test test-full fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -30,6 +30,13 @@ test: install
 	sh scripts/ensure-chromium.sh
 	sh scripts/ensure-faketime.sh
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# the suite with the equivalence tests over all the shipped records, not their sample
+# (BCH_TEST_FULL=1, tests/shipped_sample.py)
+test-full: install
+	sh scripts/ensure-chromium.sh
+	sh scripts/ensure-faketime.sh
+	BCH_TEST_FULL=1 $(BIN)/pytest -n 2 --dist loadgroup
 
 # the OpenAPI fuzzers of the suite (tests/api/test_openapi_fuzz.py, and the stateful one following
 # the write flows' links - drafts and requests, forums, consultations, attachments -

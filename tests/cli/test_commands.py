@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bch.cli import app
+from tests.shipped_sample import importing_sample
 
 runner = CliRunner()
 BCH = str(Path(sys.executable).with_name("bch"))
@@ -104,7 +105,11 @@ def test_resolve_answers_and_fails_on_nothing():
     assert runner.invoke(app, ["resolve", "zzzz-no-such-thing-qqqq"]).exit_code == 1
 
 
-def test_import_is_idempotent_on_loaded_data(loaded_copy):
-    result = runner.invoke(app, ["import", "--database", _url(loaded_copy)])
+def test_import_is_idempotent_on_loaded_data(services):
+    """On the shipped data's sample (tests/shipped_sample.py; all of it under BCH_TEST_FULL=1)."""
+    with importing_sample():
+        first = runner.invoke(app, ["import", "--database", _url(services)])
+        assert first.exit_code == 0 and "Nothing changed" not in first.output, first.output
+        result = runner.invoke(app, ["import", "--database", _url(services)])
     assert result.exit_code == 0, result.output
     assert "Nothing changed: the database already holds the shipped data." in result.output

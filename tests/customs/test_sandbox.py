@@ -1,6 +1,7 @@
 """The training sandbox: a separate database, loaded with the shipped data and the real site's
 accounts; a focal point practises publishing there (the real database stays untouched), every
-page carries the sandbox banner, and a reset wipes the practice."""
+page carries the sandbox banner, and a reset wipes the practice. The sandbox is loaded with the
+shipped data's sample (tests/shipped_sample.py; all of it under BCH_TEST_FULL=1)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bch.cli import app as cli_app
 from bch.services.sandbox import open_sandbox, reset, sandbox_url
 from bch.settings import Settings
 from tests import factories
+from tests.shipped_sample import importing_sample
 from tests.web.conftest import PASSWORD
 
 
@@ -30,8 +32,9 @@ def test_practice_in_the_sandbox_never_reaches_the_real_records(services, tmp_pa
     real = services
     real.accounts.add_user("nfp@example.org", role="nfp", country="CA", password=PASSWORD)
     url = f"sqlite:///{tmp_path / 'bch-sandbox.db'}"
-    counts = reset(real, url, real.settings)
-    assert counts["users"] == 1 and counts["records"] > 1000  # the shipped data
+    with importing_sample() as plan:
+        counts = reset(real, url, real.settings)
+    assert counts["users"] == 1 and counts["records"] == len(plan.documents)  # the shipped data
     with pytest.raises(ValueError):
         reset(real, real.engine.url.render_as_string(hide_password=False), real.settings)
     box = open_sandbox(url, real.settings)
@@ -54,7 +57,8 @@ def test_practice_in_the_sandbox_never_reaches_the_real_records(services, tmp_pa
         assert site.get(f"/api/v1/records/{ident}").status_code == 404
         assert 'id="sandbox-banner"' not in site.get("/en/").text
     box.close()
-    reset(real, url, real.settings)  # the Secretariat resets it: the practice is gone
+    with importing_sample():
+        reset(real, url, real.settings)  # the Secretariat resets it: the practice is gone
     again = open_sandbox(url, real.settings)
     with TestClient(create_app(again)) as c:
         assert c.get(f"/api/v1/records/{ident}").status_code == 404

@@ -1,7 +1,8 @@
 """The shipped data's first load in bulk (bch.services.record_import) stores exactly what
 publishing the documents one by one stores: every row of every table, times apart (each publish
 takes its own clock), and the same full-text index answers (SQLite FTS5, PostgreSQL GIN), on
-SQLite and PostgreSQL."""
+SQLite and PostgreSQL. On the shipped data's sample (tests/shipped_sample.py: every record type,
+field and kind of value, with what they reference), all of it under BCH_TEST_FULL=1."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bch.importer.run import import_shipped
 from bch.services.container import Services
 from bch.storage.tables import metadata
 from tests.postgres import throwaway_database
+from tests.shipped_sample import importing_sample
 
 
 @contextmanager
@@ -56,17 +58,19 @@ def _matches(svc: Services, words: list[str]) -> dict[str, list[str]]:
 
 
 def test_the_bulk_first_load_stores_what_one_by_one_publishes_store(request, services, tmp_path):
-    bulk = import_shipped(services)
+    with importing_sample() as plan:
+        bulk = import_shipped(services)
     with _second_database(request, services, tmp_path) as one_by_one:
-        single = import_shipped(one_by_one, bulk=False)
+        with importing_sample():
+            single = import_shipped(one_by_one, bulk=False)
         assert bulk is not None and single is not None
         assert bulk == single  # published per schema, warnings, retired, report
-        assert sum(bulk.published.values()) > 1000
+        assert sum(bulk.published.values()) == len(plan.documents) > 100
         expected, got = _tables(one_by_one), _tables(services)
         words = ["maize", "glyphosate", "mon810", "brinjal", "soja", "kanamycin"]
         expected_hits, got_hits = _matches(one_by_one, words), _matches(services, words)
     assert [t for t in expected if expected[t] != got[t]] == []
-    assert sum(len(rows) for rows in got.values()) > 10_000
+    assert sum(len(rows) for rows in got.values()) > 10 * len(plan.documents)
     assert got_hits == expected_hits
     assert any(got_hits.values())
 
@@ -74,7 +78,8 @@ def test_the_bulk_first_load_stores_what_one_by_one_publishes_store(request, ser
 def test_after_a_bulk_load_ids_follow_on_and_a_second_import_changes_nothing(services):
     """A publish after the load takes the next documentID (PostgreSQL: the id sequence moved
     past the ids the bulk load wrote); importing again publishes nothing new."""
-    import_shipped(services)
+    with importing_sample() as plan:
+        import_shipped(services)
     with services.engine.connect() as conn:
         last = conn.execute(select(func.max(metadata.tables["documents"].c.id))).scalar_one()
     organism = services.records.list(schema="organism", limit=1).items[0]
@@ -82,9 +87,10 @@ def test_after_a_bulk_load_ids_follow_on_and_a_second_import_changes_nothing(ser
     body["header"] = {**body["header"], "identifier": str(uuid.uuid4())}
     published = services.records.publish(body, strict=False)
     assert published.uid.split("-")[-2] == str(last + 1)
-    again = import_shipped(services)
+    with importing_sample():
+        again = import_shipped(services)
     assert again is not None and not again.changed
-    assert sum(again.unchanged.values()) > 1000
+    assert sum(again.unchanged.values()) == len(plan.documents)
 
 
 def test_a_failure_after_a_written_batch_leaves_nothing_and_the_text_index_kept(
