@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from starlette.routing import Route
 
 from bch.cli.http_protocol import HOLD_MAX, OneWriteHttpProtocol, OneWriteTransport
 from bch.cli.server import HTTP_PROTOCOL
+from tests.waiting import until
 
 
 class _Recording:
@@ -95,10 +95,7 @@ def server():
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive()
-        time.sleep(0.05)
+    until(lambda: srv.started, "uvicorn serving", alive=thread.is_alive)
     assert config.http_protocol_class is OneWriteHttpProtocol
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
