@@ -5,6 +5,9 @@ after a read in a read transaction is reported."""
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
+import time
 
 import pytest
 from sqlalchemy import select, text, update
@@ -12,7 +15,7 @@ from sqlalchemy import select, text, update
 from bch.services.container import Services
 from bch.settings import Settings
 from bch.storage.engine import make_engine
-from bch.storage.sqlite_locking import patience
+from bch.storage.sqlite_locking import patience, switch_to_wal
 from bch.storage.tables import documents
 from tests import factories
 
@@ -81,3 +84,42 @@ def test_a_write_after_a_read_in_a_read_transaction_is_reported(sqlite, caplog):
     assert [r.getMessage()[:40] for r in caplog.records] == [
         "SQLite write after a read in a read tran"
     ]
+
+
+def _hold_exclusive_lock(path, seconds: float) -> threading.Thread:
+    """Another connection holds the new database to itself for `seconds` (as a second process
+    opening the same new database does), so switching it to WAL is refused meanwhile."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE t (x)")
+
+    def release() -> None:
+        time.sleep(seconds)
+        holder.execute("COMMIT")
+        holder.close()
+
+    thread = threading.Thread(target=release)
+    thread.start()
+    return thread
+
+
+def test_switching_to_wal_waits_for_a_connection_holding_the_new_database(tmp_path):
+    path = tmp_path / "new.sqlite"
+    thread = _hold_exclusive_lock(path, 0.3)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout=0")  # SQLite gives up at once: only the retry can wait
+    switch_to_wal(conn.cursor(), timeout=10)
+    thread.join()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+def test_switching_to_wal_gives_up_after_the_busy_timeout(tmp_path):
+    path = tmp_path / "new.sqlite"
+    thread = _hold_exclusive_lock(path, 1.0)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout=0")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        switch_to_wal(conn.cursor(), timeout=0.05)
+    thread.join()
+    conn.close()

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -49,7 +51,7 @@ def install(engine: Engine, timeout: float) -> None:
         dbapi_conn.isolation_level = None  # autocommit at driver level; we emit BEGIN
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={ms}")  # first: switching to WAL may have to wait
-        cur.execute("PRAGMA journal_mode=WAL")
+        switch_to_wal(cur, timeout)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
@@ -61,6 +63,22 @@ def install(engine: Engine, timeout: float) -> None:
 
     event.listen(engine, "before_execute", _before_execute, retval=True)
     event.listen(engine, "begin", _begin)
+
+
+def switch_to_wal(cur, timeout: float) -> None:
+    """Switch the database to WAL. The switch needs the database to itself, and SQLite answers
+    "database is locked" at once, without the busy handler, when another connection (of this or
+    another process) is opening or switching the same new database at that moment: try again
+    until the busy timeout is spent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _writes(elem) -> bool:
