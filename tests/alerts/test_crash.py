@@ -1,14 +1,18 @@
 """The sender killed mid-batch (SIGKILL) and started again: every change is delivered exactly
 once per subscriber, counted at a real SMTP server (aiosmtpd on loopback) from the mails'
-X-BCH-Alert keys (subscription:change). The worker is a real `bch alerts run` process."""
+X-BCH-Alert keys (subscription:change). The worker is a real `bch alerts run` process, killed
+while the SMTP server holds the answer to a seeded one of its mails (CRASH_SEED): mid-batch
+whatever the machine's load, with no mail slowed down to make room for the kill."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -24,11 +28,21 @@ CHANGES = 30
 READERS = ("one@example.org", "two@example.org")
 
 
-class SlowMailbox(Mailbox):
-    """Takes a little while per mail, so that the kill falls in the middle of the batch."""
+class HoldingMailbox(Mailbox):
+    """Holds its answer to the `hold_at`-th mail (its data received, the sender waiting for the
+    reply) until `release` is set: the kill falls there, in the middle of the batch."""
+
+    def __init__(self, port: int, hold_at: int) -> None:
+        super().__init__(port=port)
+        self.hold_at = hold_at
+        self.held = threading.Event()
+        self.release = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook)
-        await asyncio.sleep(0.03)
+        if len(self.messages) + 1 == self.hold_at and not self.release.is_set():
+            self.held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -50,7 +64,11 @@ def _worker(url: str, port: int) -> subprocess.Popen:
 
 @pytest.mark.slow
 def test_killed_sender_delivers_every_change_exactly_once(services):
-    box = SlowMailbox(port=_free_port())
+    seed = int(os.environ.get("CRASH_SEED", "15"))
+    expected = CHANGES * len(READERS)
+    hold_at = random.Random(seed).randint(2, expected - 2)
+    print(f"seed {seed}: killed while the mail {hold_at} of {expected} is answered")
+    box = HoldingMailbox(_free_port(), hold_at)
     controller = Controller(box, hostname="127.0.0.1", port=box.port)
     controller.start()
     url = services.engine.url.render_as_string(hide_password=False)
@@ -61,14 +79,12 @@ def test_killed_sender_delivers_every_change_exactly_once(services):
     for _ in range(CHANGES):
         publish(services, "CA")
     publish(services, "KE")  # matches nobody
-    expected = CHANGES * len(READERS)
     first = _worker(url, box.port)
     try:
-        until(
-            lambda: len(box.messages) >= 10, "the first mails", alive=lambda: first.poll() is None
-        )
+        until(box.held.is_set, "the mail to hold", alive=lambda: first.poll() is None)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=60)
+        box.release.set()
         killed_at = len(box.messages)
         assert killed_at < expected, "the kill came after the batch: nothing was tested"
         second = _worker(url, box.port)

@@ -39,8 +39,10 @@ def test_bch_serve_runs_the_alerts_worker(tmp_path, mailbox: Mailbox):
         BCH_SMTP_HOST="127.0.0.1", BCH_SMTP_PORT=str(mailbox.port), BCH_ALERTS_INTERVAL="0.3"
     )
     bch = Path(sys.executable).with_name("bch")
+    # one worker process: the alerts worker is the serving process's either way (with several,
+    # the supervisor's), and each worker would build its indexes and caches for nothing
     proc = subprocess.Popen(
-        [str(bch), "serve", "--port", str(port), "--empty", "--database", url],
+        [str(bch), "serve", "--port", str(port), "--empty", "--database", url, "--workers", "1"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
