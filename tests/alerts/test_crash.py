@@ -1,8 +1,8 @@
 """The sender killed mid-batch (SIGKILL) and started again: every change is delivered exactly
 once per subscriber, counted at a real SMTP server (aiosmtpd on loopback) from the mails'
 X-BCH-Alert keys (subscription:change). The worker is a real `bch alerts run` process, killed
-while the SMTP server holds the answer to a seeded one of its mails (CRASH_SEED): mid-batch
-whatever the machine's load, with no mail slowed down to make room for the kill."""
+while the SMTP server, having taken a seeded one of its mails (CRASH_SEED), holds its answer:
+mid-batch whatever the machine's load, with no mail slowed down to make room for the kill."""
 
 from __future__ import annotations
 
@@ -29,8 +29,10 @@ READERS = ("one@example.org", "two@example.org")
 
 
 class HoldingMailbox(Mailbox):
-    """Holds its answer to the `hold_at`-th mail (its data received, the sender waiting for the
-    reply) until `release` is set: the kill falls there, in the middle of the batch."""
+    """Takes the `hold_at`-th mail, then holds its answer (the sender waits for the reply to
+    its end of data) until `release` is set: the kill falls there, in the middle of the batch,
+    at the moment a sender that recorded the mail as sent only after the reply would send it
+    again."""
 
     def __init__(self, port: int, hold_at: int) -> None:
         super().__init__(port=port)
@@ -39,11 +41,12 @@ class HoldingMailbox(Mailbox):
         self.release = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook)
-        if len(self.messages) + 1 == self.hold_at and not self.release.is_set():
+        answer = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == self.hold_at and not self.release.is_set():
             self.held.set()
             while not self.release.is_set():
                 await asyncio.sleep(0.01)
-        return await super().handle_DATA(server, session, envelope)
+        return answer
 
 
 def _worker(url: str, port: int) -> subprocess.Popen:
