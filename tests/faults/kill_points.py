@@ -29,9 +29,8 @@ from sqlalchemy.pool import NullPool
 from tests.waiting import until
 
 TICK = os.sysconf("SC_CLK_TCK")
-WAL_WRITE_LOCK = (
-    120  # SQLite's WAL write lock: byte 120 of the -shm file (sqlite3.c, WALINDEX_LOCK_OFFSET)
-)
+# SQLite's WAL write lock: byte 120 of the -shm file (sqlite3.c, WALINDEX_LOCK_OFFSET)
+WAL_WRITE_LOCK = 120
 
 
 def rounds(test: str, default: int) -> Iterator[random.Random]:
@@ -108,6 +107,13 @@ class Victim:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self.lines.append(line.decode(errors="replace"))
+
+    def __enter__(self) -> Victim:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.alive():  # a failed wait or assertion leaves no process behind
+            self.kill()
 
     def alive(self) -> bool:
         return self.proc.poll() is None

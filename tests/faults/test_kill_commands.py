@@ -46,7 +46,10 @@ def test_kill_9_during_import_reindex_and_backup(database, tmp_path):
             # the import, killed inside its one write transaction
             victim, _ = _command(["import"], database, tmp_path)
             before = check(database, [])
-            kill = kill_at(victim, in_write, "the import writing", rng.uniform(0.0, 2.5), in_write)
+            with victim:  # no process left behind by a failed wait
+                kill = kill_at(
+                    victim, in_write, "the import writing", rng.uniform(0.0, 2.5), in_write
+                )
             after = check(database, [])
             if kill.inside:
                 assert after == before, "a killed import left part of its write"
@@ -65,14 +68,15 @@ def test_kill_9_during_import_reindex_and_backup(database, tmp_path):
             # milliseconds, the probe looks every 2), else after a seeded amount of its CPU
             victim, _ = _command(["db", "reindex"], database, tmp_path)
             anywhere = rng.random() >= 0.75
-            kill = kill_at(
-                victim,
-                lambda: True,
-                "the reindex started",
-                rng.uniform(0.0, 2.0) if anywhere else 0.0,
-                in_write,
-                tries=1 if anywhere else 10_000,
-            )
+            with victim:  # no process left behind by a failed wait
+                kill = kill_at(
+                    victim,
+                    lambda: True,
+                    "the reindex started",
+                    rng.uniform(0.0, 2.0) if anywhere else 0.0,
+                    in_write,
+                    tries=1 if anywhere else 10_000,
+                )
             assert kill.exited in (None, 0), kill
             sequence = check(database, [])
             print(f"  reindex: {kill}{' at a seeded moment' * anywhere}")
@@ -89,14 +93,15 @@ def test_kill_9_during_import_reindex_and_backup(database, tmp_path):
             out.unlink(missing_ok=True)
             victim, scratch = _command(["backup", str(out)], database, tmp_path)
             anywhere = rng.random() >= 0.75
-            kill = kill_at(
-                victim,
-                lambda f=scratch, a=anywhere: not a or any(f.glob("bch-backup-*")),
-                "the backup dumping",
-                rng.uniform(0.0, 0.15) if anywhere else 0.0,
-                lambda: part.exists() or out.exists(),  # the archive being written
-                tries=1 if anywhere else 10_000,
-            )
+            with victim:  # no process left behind by a failed wait
+                kill = kill_at(
+                    victim,
+                    lambda f=scratch, a=anywhere: not a or any(f.glob("bch-backup-*")),
+                    "the backup dumping",
+                    rng.uniform(0.0, 0.15) if anywhere else 0.0,
+                    lambda: part.exists() or out.exists(),  # the archive being written
+                    tries=1 if anywhere else 10_000,
+                )
             assert kill.exited in (None, 0), kill
             svc = Services.open(database)
             try:

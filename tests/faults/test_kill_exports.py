@@ -102,13 +102,14 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
     for rng in rounds("exports", 1):
         # 1. killed while starting: the index is being built from the rows, or its snapshot saved
         victim, base = serve(database, tmp_path)
-        kill = kill_at(
-            victim,
-            lambda v=victim: v.printed("Serving on"),
-            "the server starting",
-            rng.uniform(0.0, 1.5),
-            lambda v=victim: not v.printed("warm: "),
-        )
+        with victim:
+            kill = kill_at(
+                victim,
+                lambda v=victim: v.printed("Serving on"),
+                "the server starting",
+                rng.uniform(0.0, 1.0),  # its warming takes ~1.3 s of CPU here
+                lambda v=victim: not v.printed("warm: "),
+            )
         assert kill.exited is None, victim.lines[-20:]
         print(f"  starting: {kill} (inside: before its warming ended)")
         check(database, [])
@@ -116,10 +117,10 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
         victim, base = serve(database, tmp_path)
         outcomes: list = []
         stop = threading.Event()
-        mids = [[False] for _ in range(4)]
+        mids = [[False] for _ in DUMPS]  # one client per dump: its body cut or whole
         threads = [
             threading.Thread(target=_downloader, args=(base, DUMPS[i % 2], outcomes, stop, mids[i]))
-            for i in range(4)
+            for i in range(len(DUMPS))
         ]
         try:  # a failed assertion must not leave the server running
             until_serving(base, victim.proc)
@@ -131,7 +132,7 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
             # file written once, with little of the server's CPU: it is not what is counted)
             kill = kill_at(
                 victim,
-                lambda got=outcomes, n=rng.randint(2, 4): len(got) >= n,
+                lambda got=outcomes, n=rng.randint(1, 2): len(got) >= n,
                 "dumps downloaded",
                 0.0,
                 lambda m=mids: any(flag[0] for flag in m),
