@@ -45,7 +45,7 @@ from bch.storage.search.contract import (
     SearchHits,
     SearchRequest,
 )
-from bch.storage.search.dialect import BudgetExceeded, search_dialect
+from bch.storage.search.dialect import BudgetExceeded, SearchDialect, search_dialect
 from bch.storage.search.position_changes import NOT_LOCAL, updated_positions
 from bch.storage.search.positions import Positions
 from bch.storage.tables import (
@@ -55,7 +55,13 @@ from bch.storage.tables import (
     record_facets,
     record_links,
 )
-from bch.storage.text_tokens import OWN_WORDS, TITLE_WORDS, query_words
+from bch.storage.text_tokens import (
+    LONG_WORD,
+    OWN_WORDS,
+    TITLE_PAIRS,
+    TITLE_WORDS,
+    query_words,
+)
 
 COLUMNS = {"realm": documents.c.realm, "schema": documents.c.schema, "country": documents.c.owner}
 TITLE_SORT = "_title"  # the hidden facet holding the sort key of the display title
@@ -174,8 +180,8 @@ class SqlSearch(SearchBackend):
                     for w in found
                 ),
             )
-        if f.kind == "titleWords":
-            return title_words_condition(f.stored, list(f.values))
+        if f.kind in TITLE_ROWS:
+            return title_rows_condition(f.kind, f.stored, list(f.values), self.dialect)
         return facet_condition(f.stored, list(f.values))
 
     def _date(self, column: str, bounds: DateRange) -> ColumnElement[bool]:
@@ -356,14 +362,36 @@ def facet_condition(field: str, values: list[str]) -> ColumnElement[bool]:
     )
 
 
-def title_words_condition(lang: str, values: list[str]) -> ColumnElement[bool]:
-    """Records whose display title in `lang` holds one of the words: its own words in `lang`,
-    or, without them (no OWN_WORDS row), its English ones (bch.storage.text_tokens)."""
-    own = facet_condition(TITLE_WORDS + lang, values)
+TITLE_ROWS = {"titleWords": TITLE_WORDS, "titlePairs": TITLE_PAIRS, "titlePrefix": TITLE_WORDS}
+
+
+def title_rows_condition(
+    kind: str, lang: str, values: list[str], dialect: SearchDialect
+) -> ColumnElement[bool]:
+    """Records whose display title in `lang` holds one of the words (titleWords), one of the
+    adjacent word pairs (titlePairs) or a word starting with one of the prefixes (titlePrefix:
+    a range of the rows, long words' rows included): its own rows in `lang`, or, without them
+    (no OWN_WORDS row), its English ones (bch.storage.text_tokens)."""
+    field = TITLE_ROWS[kind]
+
+    def rows(name: str) -> ColumnElement[bool]:
+        if kind != "titlePrefix":
+            return facet_condition(name, values)
+        value = record_facets.c.value
+        ranges = [dialect.prefix_range(value, s) for p in values for s in (p, LONG_WORD + p)]
+        # the LIKE: PostgreSQL's index of the title word rows in code point order is partial
+        # (migration 0012_v2013_phrases), and the planner uses it when the query says so
+        word_rows = record_facets.c.field.like(TITLE_WORDS + "%")
+        return documents.c.id.in_(
+            select(record_facets.c.document_id).where(
+                record_facets.c.field == name, word_rows, or_(*ranges)
+            )
+        )
+
+    own = rows(field + lang)
     if lang == "en":
         return own
-    english = facet_condition(TITLE_WORDS + "en", values)
-    return or_(own, and_(english, ~facet_condition(TITLE_WORDS + lang, [OWN_WORDS])))
+    return or_(own, and_(rows(field + "en"), ~facet_condition(field + lang, [OWN_WORDS])))
 
 
 def lmo_uid_condition(keys: list[str]) -> ColumnElement[bool]:
