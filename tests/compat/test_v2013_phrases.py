@@ -41,10 +41,10 @@ def titles(loaded):
     (the shipped titles, as the evaluator splits them)."""
     general = SelectService(loaded)
     docs = general._universe(read_scope(ANONYMOUS), [], on_rows=True)
-    found = {
-        f: sorted({tuple(exact_words(d.get(f) or "")) for _i, d in docs} - {()})
-        for f in TITLE_FIELDS
-    }
+    found = {}
+    for f in TITLE_FIELDS:  # another language's: the titles of its own (not the English one)
+        own = [d.get(f) for _i, d in docs if f == "title_t" or d.get(f) != d.get("title_t")]
+        found[f] = sorted({tuple(exact_words(t or "")) for t in own} - {()})
     return docs, found
 
 
@@ -118,7 +118,7 @@ def test_pair_rows_say_what_every_title_field_holds(title):
 def test_phrases_and_prefixes_of_the_shipped_titles(loaded, titles):
     docs, found = titles
     fields = sorted(f for f in TITLE_FIELDS if any(len(w) >= 2 for w in found[f]))
-    assert "title_t" in fields and len(fields) >= 3  # titles of their own in other languages
+    assert "title_t" in fields and len(fields) >= 2  # titles of their own in another language
     held = {"phrase": 0, "prefix": 0}
 
     @settings(max_examples=EXAMPLES, deadline=None)
