@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
 )
 from sqlalchemy.sql import Select
 
@@ -377,16 +378,20 @@ def title_rows_condition(
     def rows(name: str) -> ColumnElement[bool]:
         if kind != "titlePrefix":
             return facet_condition(name, values)
-        value = record_facets.c.value
-        ranges = [dialect.prefix_range(value, s) for p in values for s in (p, LONG_WORD + p)]
+        # one select per range (a range each of the index, not a scan of the field's rows);
         # the LIKE: PostgreSQL's index of the title word rows in code point order is partial
         # (migration 0012_v2013_phrases), and the planner uses it when the query says so
         word_rows = record_facets.c.field.like(TITLE_WORDS + "%")
-        return documents.c.id.in_(
+        ranges = [
             select(record_facets.c.document_id).where(
-                record_facets.c.field == name, word_rows, or_(*ranges)
+                record_facets.c.field == name,
+                word_rows,
+                dialect.prefix_range(record_facets.c.value, start),
             )
-        )
+            for p in values
+            for start in (p, LONG_WORD + p)
+        ]
+        return documents.c.id.in_(union_all(*ranges))
 
     own = rows(field + lang)
     if lang == "en":
