@@ -135,7 +135,7 @@ def test_phrases_and_prefixes_of_the_shipped_titles(loaded, titles):
         words = list(found[field][pick % len(found[field])])
         if kind == "prefix":
             word = words[start % len(words)]
-            prefix = word[: 1 + length % len(word)] if len(word) > 1 else word
+            prefix = word[: 1 + other % len(word)]  # any length, the whole word included
             held["prefix"] += _check(loaded, docs, f"{field}:{prefix}*", exact=True) > 0
             return
         if mixed:  # a word of another title before the words of this one: rarely held
