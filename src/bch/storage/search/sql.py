@@ -103,34 +103,44 @@ class SqlSearch(SearchBackend):
         to date from the change feed (bch.storage.search.position_changes): the total is their
         number, a page a slice of them, and only the page's rows are read."""
         with self.db.reading() as conn, conn.begin():
-            state, rows_mark = latest(conn, SEARCH_ROWS)
-            # search rows rewritten by a reindex (no change appended): walked again
-            key = (
-                replace(request, after=None, limit=0, include_total=False),
-                tuple(order),
-                rows_mark,
-            )
-            if NOT_LOCAL.intersection(f.kind for f in request.filters):
-                # their matches also follow data written outside the feed (detection methods)
-                state = (state, marks_total(conn))
-            ids = self.positions.ordered(
-                key,
-                state,
-                lambda: self._ordered_walk(conn, request, order),
-                lambda kept_state, kept: updated_positions(
-                    conn,
-                    kept_state,
-                    kept,
-                    state,
-                    [self.order_key(column) for column, _d in order],
-                    [descending for _c, descending in order],
-                    lambda: self.where(conn, request),
-                    [f.kind for f in request.filters],
-                ),
-            )
+            ids = self._positions(conn, request, order)
             page = list(ids[start : start + rows])
             found = self.documents_by_ids(conn, page)
         return len(ids), [found[i] for i in page if i in found]
+
+    def ordered_hits(self, request: SearchRequest, order: list[tuple[str, bool]]) -> Any:
+        """Every hit's id in a column order (as ordered_ids): the kept positions themselves."""
+        with self.db.reading() as conn, conn.begin():
+            return self._positions(conn, request, order)
+
+    def _positions(self, conn: Connection, request: SearchRequest, order) -> Any:
+        """The ids of the hits in `order`, kept per database state (see ordered_ids)."""
+        state, rows_mark = latest(conn, SEARCH_ROWS)
+        # search rows rewritten by a reindex (no change appended): walked again
+        key = (
+            replace(request, after=None, limit=0, include_total=False),
+            tuple(order),
+            rows_mark,
+        )
+        if NOT_LOCAL.intersection(f.kind for f in request.filters):
+            # their matches also follow data written outside the feed (detection methods)
+            state = (state, marks_total(conn))
+        ids = self.positions.ordered(
+            key,
+            state,
+            lambda: self._ordered_walk(conn, request, order),
+            lambda kept_state, kept: updated_positions(
+                conn,
+                kept_state,
+                kept,
+                state,
+                [self.order_key(column) for column, _d in order],
+                [descending for _c, descending in order],
+                lambda: self.where(conn, request),
+                [f.kind for f in request.filters],
+            ),
+        )
+        return ids
 
     def _ordered_walk(self, conn: Connection, request: SearchRequest, order) -> Any:
         keys = []
@@ -262,6 +272,16 @@ class SqlSearch(SearchBackend):
             return {}
         stmt = select(documents).where(documents.c.id.in_(list(ids)))
         return {r.id: document_from(r._mapping) for r in conn.execute(stmt)}
+
+    def titles(self, ids: Sequence[int]) -> dict[int, Any]:
+        """id -> title (the stored title texts) of these records, read in chunks."""
+        out: dict[int, Any] = {}
+        with self.db.reading() as conn:
+            for at in range(0, len(ids), 1000):
+                part = list(ids[at : at + 1000])
+                stmt = select(documents.c.id, documents.c.title).where(documents.c.id.in_(part))
+                out.update((r.id, r.title) for r in conn.execute(stmt))
+        return out
 
     # -- counts ---------------------------------------------------------------------------------
     def _counts(
