@@ -11,7 +11,9 @@ realm_ss and thesaurus ``_REL_ss`` fields are the contract's facet counts (a req
 without the fq its ``{!ex}`` excludes), when the engine's counts are complete. Otherwise the
 residual clauses and the facets are evaluated exactly on the index documents (cached per
 revision) of the engine's hits only; on their row documents when the residual clauses and the
-sort read ROW_FIELDS only (title words), the page's index documents built afterwards."""
+sort read ROW_FIELDS only, on their titles alone, in the engine's kept order, when the residual
+clauses read title fields only and the sort is on columns (a title phrase of three words or
+more); the page's index documents built afterwards."""
 
 from __future__ import annotations
 
