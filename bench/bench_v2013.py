@@ -82,6 +82,9 @@ BROAD = {
     "term_exact_traits": [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate")],
     "title_word": [("q", "title_t:maize"), ("fq", "schema_s:modifiedOrganism")],
     "term_exact_broader": [("q", "lmoTraits_ss:dnaSequenceTraits.herbicides")],
+    "title_prefix": [("q", "title_t:mai*")],
+    "title_phrase": [("q", 'title_t:"herbicide tolerant"')],
+    "title_phrase3": [("q", 'title_t:"herbicide tolerant maize"')],
     "facets_lmo": [
         ("q", "*:*"),
         ("fq", "schema_s:modifiedOrganism"),

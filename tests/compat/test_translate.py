@@ -47,10 +47,12 @@ QUERIES = [
     [("q", "lmoTraits_ss:dnaSequenceTraits.glyphosate"), ("sort", "identifier_s asc")],  # a leaf
     [("q", "lmoTraits_ss:dnaSequenceTraits.herbicides"), ("sort", "identifier_s asc")],  # not
     [("q", "title_t:maize"), ("sort", "updatedDate_dt desc, identifier_s asc")],  # title words
+    [("q", "title_t:maiz*"), ("sort", "updatedDate_dt desc, identifier_s asc")],  # title prefix
+    [("q", 'title_t:"herbicide tolerant"'), ("sort", "identifier_s asc")],  # two-word phrase
 ]
 # the contract narrows, the evaluator checks the rest: the same answers, not by the engine alone
 RESIDUAL = [
-    [("q", "title_t:maiz*"), ("sort", "updatedDate_dt desc, identifier_s asc")],
+    [("q", 'title_t:"herbicide tolerant maize"'), ("sort", "updatedDate_dt desc")],
     [("q", "schema_s:organism OR government_s:ca"), ("sort", "_revision_i desc")],
     [("q", "realm_ss:bch AND NOT government_s:ca"), ("fq", "schema_s:modifiedOrganism")],
     [("q", "*:*"), ("fq", "schema_s:modifiedOrganism"), ("sort", "transformationEvent_s asc")],
@@ -193,8 +195,8 @@ def test_date_ranges_and_identifiers_match_at_the_boundaries(services, monkeypat
 def test_what_the_contract_cannot_express_is_residual(loaded):
     translator = SelectService(loaded).translator
     for text in [
-        "title_t:maiz*",  # a title prefix: narrowed by the title index, then checked
-        'title_t:"zea mays"',  # a title phrase: narrowed by its words' rows, then checked
+        "title_t:zea\\ may*",  # a prefix of two words: narrowed by the title index, checked
+        'title_t:"zea mays l"',  # a title phrase of three words: narrowed by its pairs' rows
         "schema_s:organism AND NOT government_s:ca",
         "schema_s:organism OR government_s:ca",
         "schema_s:org*",

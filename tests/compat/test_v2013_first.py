@@ -115,9 +115,11 @@ def test_broader_terms_and_title_words_on_the_shipped_data(loaded):
             assert found > 0 or w == "maize"
         own_language += not set(words[field]) <= set(words["title_t"])
     assert own_language >= 1  # some titles have words of their own in another language
-    # a phrase of several words: narrowed by each word's rows, checked as a phrase
+    # a phrase: the rows of its adjacent pairs, checked as a phrase only from three words
     plan = fast.translator.plan(parse('title_t:"zea mays"'))
-    assert [f.kind for f in plan.filters] == ["titleWords", "titleWords"] and plan.residual
+    assert [f.kind for f in plan.filters] == ["titlePairs"] and not plan.residual
+    plan = fast.translator.plan(parse('title_t:"zea mays l"'))
+    assert [f.kind for f in plan.filters] == ["titlePairs", "titlePairs"] and plan.residual
 
 
 def test_the_same_after_a_publish_a_revision_and_a_deletion(loaded_copy):
@@ -142,6 +144,13 @@ def test_the_same_after_a_publish_a_revision_and_a_deletion(loaded_copy):
         "title_FR_t:maïs",
         "title_FR_t:maize",  # not in a French title of its own, though in its English one
         "title_ES_t:maize",
+        'title_t:"maize maize"',  # the revision's English title ends with these two words
+        'title_FR_t:"maïs"',
+        "title_FR_t:ma*",
+        # a word no shipped title holds, written by the revision: the bitmap engine's sorted
+        # values of the facet (made by the first prefix query) take it in
+        "title_t:revis*",
+        'title_FR_t:"maïs révisé"',
     ]
 
     def same() -> list[int]:
@@ -150,11 +159,12 @@ def test_the_same_after_a_publish_a_revision_and_a_deletion(loaded_copy):
     start = same()
     # a new revision: the broader term held itself, a French title with words of its own
     body["traits"] = [{"identifier": herbicides}]
-    body["identity"] = {"en": f"{english} maize", "fr": f"{english} maïs"}
+    body["identity"] = {"en": f"{english} maize revised", "fr": f"{english} maïs révisé"}
     body["header"]["languages"] = sorted({*body["header"].get("languages", []), "en", "fr"})
     svc.records.publish(body, by="test", strict=False)
     revised = same()
     assert revised[0] >= 1 and revised[3] >= 1 and revised != start
+    assert start[-2:] == [0, 0] and revised[-2:] == [1, 1]
     # a new record: a copy under another identifier
     copy = {**body, "header": {**body["header"], "identifier": f"{ident}-copy"}}
     copy.pop("uniqueIdentification", None)

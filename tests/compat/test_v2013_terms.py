@@ -134,7 +134,7 @@ def test_an_exact_term_is_the_engines_answer_leaf_or_not(loaded):
         ]
 
 
-def test_title_words_are_the_engines_answer_prefixes_are_checked_on_rows(loaded):
+def test_title_words_are_the_engines_answer_long_phrases_are_checked_on_rows(loaded):
     fast, general = _pair(loaded)
     plan = fast.translator.plan(parse("title_t:maize"))
     assert [(f.kind, f.stored, f.values) for f in plan.filters] == [
@@ -143,9 +143,12 @@ def test_title_words_are_the_engines_answer_prefixes_are_checked_on_rows(loaded)
     assert not plan.residual  # the exact words of the title: nothing left to check
     for word in ("grass", "straße"):  # as the evaluator folds them (ß -> ss): exact too
         assert not fast.translator.plan(parse(f"title_FR_t:{word}")).residual
-    prefix = fast.translator.plan(parse("title_t:maiz*"))
-    assert [f.kind for f in prefix.filters] == ["title"] and prefix.residual
-    params = [("q", "title_t:maiz*"), ("fq", "schema_s:modifiedOrganism"), ("rows", "30")]
+    prefix = fast.translator.plan(parse("title_t:maiz*"))  # a range of the word rows: exact
+    assert [f.kind for f in prefix.filters] == ["titlePrefix"] and not prefix.residual
+    phrase = 'title_t:"herbicide tolerant maize"'  # its pairs' rows, checked on rows
+    plan = fast.translator.plan(parse(phrase))
+    assert [f.kind for f in plan.filters] == ["titlePairs", "titlePairs"] and plan.residual
+    params = [("q", phrase), ("fq", "schema_s:modifiedOrganism"), ("rows", "30")]
     params += [("sort", "updatedDate_dt desc, identifier_s asc"), ("start", "5")]
     fast._cache.clear()
     got, want = fast.select(params), general.select(params)
@@ -169,7 +172,8 @@ def test_evaluated_answers_are_kept_until_the_next_change(services):
 
     services.records.publish_many([factories.organism("Zea mays")], by="test")
     select = SelectService(services)
-    params = [("q", "title_t:zea*"), ("sort", "identifier_s asc"), ("fl", "identifier_s")]
+    params = [("q", "title_t:zea AND NOT title_t:x"), ("sort", "identifier_s asc")]
+    params.append(("fl", "identifier_s"))
     first = select.select(params)["response"]
     assert first["numFound"] == 1 and select.evaluated.walks == 1
     assert select.select([*params, ("start", "1")])["response"]["numFound"] == 1

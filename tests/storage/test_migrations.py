@@ -16,6 +16,8 @@ def _ignore_search_internals(obj, name, type_, reflected, compare_to):
         return False  # PostgreSQL generated tsvectors
     if type_ == "index" and name == "ix_documents_v2013_order":
         return False  # an expression index (migration 0008_harvester)
+    if type_ == "index" and name == "ix_record_facets_title_words_c":
+        return False  # PostgreSQL: a partial expression index (migration 0012_v2013_phrases)
     return not (type_ == "index" and name and name.startswith("ix_search_tokens_"))
 
 

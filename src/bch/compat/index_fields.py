@@ -146,14 +146,20 @@ def _row_fields(doc: DocumentRow, rt: RecordType | None) -> dict[str, Any]:
         "schema_s": doc.schema,
         "schemaType_s": rt.type if rt else "reference",
         "realm_ss": [doc.realm.lower()],
-        "title_t": display(doc.title, "en"),
+        **title_fields(doc.title),
         "createdDate_dt": solr_date(doc.created_at),
         "updatedDate_dt": solr_date(doc.updated_at),
         "_revision_i": doc.latest_revision,
         "_state_s": "public",
     }
+    return out
+
+
+def title_fields(title: Any) -> dict[str, str]:
+    """The TITLE_FIELDS of a record's Solr document, from its stored title."""
+    out = {"title_t": display(title, "en")}
     for lang in LANGUAGES:
-        out[f"title_{lang.upper()}_t"] = display(doc.title, lang)
+        out[f"title_{lang.upper()}_t"] = display(title, lang)
     return out
 
 

@@ -11,7 +11,9 @@ realm_ss and thesaurus ``_REL_ss`` fields are the contract's facet counts (a req
 without the fq its ``{!ex}`` excludes), when the engine's counts are complete. Otherwise the
 residual clauses and the facets are evaluated exactly on the index documents (cached per
 revision) of the engine's hits only; on their row documents when the residual clauses and the
-sort read ROW_FIELDS only (title words), the page's index documents built afterwards."""
+sort read ROW_FIELDS only, on their titles alone, in the engine's kept order, when the residual
+clauses read title fields only and the sort is on columns (a title phrase of three words or
+more); the page's index documents built afterwards."""
 
 from __future__ import annotations
 
@@ -25,9 +27,11 @@ from typing import TYPE_CHECKING, Any
 from bch.compat.evaluate import check, fields_of, is_text, matches, tokens
 from bch.compat.index_fields import (
     ROW_FIELDS,
+    TITLE_FIELDS,
     field_catalog,
     index_document,
     row_document,
+    title_fields,
 )
 from bch.compat.solr_query import (
     MAX_CLAUSES,
@@ -346,8 +350,12 @@ class SelectService:
         when a clause reads the clock, NOW), on row documents when the residual and the sort
         read ROW_FIELDS only (title words); the page's index documents built afterwards."""
         on_rows = _on_rows(plan.residual, sort)
+        order = column_order(sort)
+        titles_only = order is not None and _fields(plan.residual) <= TITLE_FIELDS
 
         def walk() -> list[tuple[int]]:
+            if titles_only:  # the engine's order, its hits' titles checked (no row, no sort)
+                return self._title_walk(scope, plan, order)
             # chunk by chunk: only the hits' sort values are kept, never every candidate's
             # index document and body at once (a broad term's closure at a million records
             # held gigabytes), and the documents cache keeps pages, not the walk
@@ -370,6 +378,18 @@ class SelectService:
         if _row_fields_only(one.get("fl")):
             return len(ids), [row_document(r, self._record_type(r)) for r in page]
         return len(ids), self._index_docs(page)
+
+    def _title_walk(self, scope: ReadScope, plan: Plan, order) -> list[tuple[int]]:
+        """The hits of a query whose residual clauses read title fields only, in a column
+        order: the engine's ordered hits, each kept when its titles match (read in chunks)."""
+        check = Check(None, plan.residual)
+        ids = self.svc.search.ordered_hits(plan.request(scope), order)
+        out: list[tuple[int]] = []
+        for at in range(0, len(ids), WALK_CHUNK):
+            part = list(ids[at : at + WALK_CHUNK])
+            titles = self.svc.search.titles(part)
+            out += [(i,) for i in part if i in titles and check.ok(i, title_fields(titles[i]))]
+        return out
 
     # -- the contract -------------------------------------------------------------------------
     def _plan(self, nodes: list[Node]) -> Plan:
@@ -467,10 +487,13 @@ def _sorted(hits: list[tuple[int, dict[str, Any]]], sort) -> list[tuple[int, dic
     return hits
 
 
+def _fields(residual: list[Node]) -> set[str]:
+    return set().union(*(fields_of(n) for n in residual))
+
+
 def _on_rows(residual: list[Node], sort: list[tuple[str, bool]]) -> bool:
     """Whether the residual clauses and the sort read fields of the documents row only."""
-    names = set().union(*(fields_of(n) for n in residual)) | {f for f, _d in sort}
-    return names <= ROW_FIELDS | {"score"}
+    return _fields(residual) | {f for f, _d in sort} <= ROW_FIELDS | {"score"}
 
 
 def _row_fields_only(fl: str | None) -> bool:

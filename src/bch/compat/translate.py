@@ -13,8 +13,9 @@ several words in ``text`` is narrowed by its words, then checked as a phrase. Te
 ``_REL`` (``lmoTraits_ss:X``: exactly X) are the rows of the terms records hold themselves
 (bch.compat.term_fields), any X. A title word (``title_t:maize``, ``title_FR_t:maïs``) is the
 rows of the display title's words in that language (bch.storage.text_tokens.title_word_rows);
-a phrase of several is narrowed by each word's rows, then checked as a phrase on the records'
-rows (no body read), and so is a prefix, narrowed by the index's title words. Alternatives of
+a phrase of two words the rows of its word pair (``~p:xx``), of more the rows of its pairs, then
+checked as a phrase on the records' rows (no body read) of the few left; a prefix
+(``title_t:mai*``) the rows of the words it starts (a range of the sorted words). Alternatives of
 one field (``schema_s:(a OR b)``) are one filter. Anything else (other fields, OR across fields,
 NOT) is residual."""
 
@@ -29,7 +30,13 @@ from bch.compat.term_fields import ExactField, own_value
 from bch.records.identifiers import REFERENCE_OWNER
 from bch.storage.scope import ReadScope
 from bch.storage.search.contract import DateRange, Filter, SearchRequest
-from bch.storage.text_tokens import MAX_QUERY_WORDS, MAX_TITLE_WORD, exact_words, words
+from bch.storage.text_tokens import (
+    MAX_QUERY_WORDS,
+    MAX_TITLE_WORD,
+    exact_words,
+    title_pairs,
+    words,
+)
 
 NOTHING = Filter("ids", "nothing", "id", ())
 DATES = {"updatedDate_dt": "updated", "createdDate_dt": "created"}
@@ -169,18 +176,31 @@ class Translator:
 
 
 def _title_words(c: Clause) -> Plan:
-    """A title field's words as the rows of the display title's words in its language (one
-    filter per word; bch.storage.text_tokens.title_word_rows holds them as the evaluator splits
-    and folds them): exact for one word, checked on the rows as a phrase for several. A prefix
-    is _title_prefix."""
+    """A title field's words as the rows of the display title's words in its language
+    (bch.storage.text_tokens.title_word_rows holds them as the evaluator splits and folds them):
+    one word is its rows; a phrase of n words the rows of its n - 1 adjacent pairs (exact for
+    two words, checked on the rows of the few records left for more); a prefix (`mai*`) the
+    rows of the words it starts, a range of the sorted words (exact)."""
     found = exact_words(c.value)
-    if c.kind == "prefix" or not found or len(found) > MAX_QUERY_WORDS:
-        return _title_prefix(c)
-    if any(len(w) > MAX_TITLE_WORD for w in found):
+    if not found or len(found) > MAX_QUERY_WORDS:
         return _title_prefix(c)
     lang = "en" if c.field == "title_t" else c.field.split("_")[1].lower()
-    title = [Filter("titleWords", c.field, lang, (w,)) for w in dict.fromkeys(found)]
-    return Plan(filters=title, residual=[] if len(found) == 1 else [c])
+    if c.kind == "prefix":
+        # the evaluator matches the last word as a prefix; one word only, short enough to be
+        # a long word's row (LONG_WORD and its first MAX_TITLE_WORD - 1 characters)
+        if len(found) > 1 or len(found[0]) >= MAX_TITLE_WORD:
+            return _title_prefix(c)
+        return Plan(filters=[Filter("titlePrefix", c.field, lang, (found[0],))])
+    if any(len(w) > MAX_TITLE_WORD for w in found):
+        return _title_prefix(c)
+    if len(found) == 1:
+        return Plan(filters=[Filter("titleWords", c.field, lang, (found[0],))])
+    pairs = title_pairs(found)
+    if any(len(p) > MAX_TITLE_WORD for p in pairs):  # not rows: narrowed by the words, checked
+        title = [Filter("titleWords", c.field, lang, (w,)) for w in dict.fromkeys(found)]
+        return Plan(filters=title, residual=[c])
+    rows = [Filter("titlePairs", c.field, lang, (p,)) for p in dict.fromkeys(pairs)]
+    return Plan(filters=rows, residual=[] if len(found) == 2 else [c])
 
 
 def _title_prefix(c: Clause) -> Plan:

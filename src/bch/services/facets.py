@@ -20,7 +20,7 @@ from bch.records.thesaurus import Thesaurus
 from bch.services import richtext
 from bch.services.documents import walk_values
 from bch.services.linked_index import Borrowed
-from bch.storage.text_tokens import cjk_bigrams, title_word_rows
+from bch.storage.text_tokens import cjk_bigrams, title_pair_rows, title_word_rows
 
 MAX_VALUE = 200
 TITLE_SORT = "_title"  # hidden facet holding the sort key of the display title
@@ -62,7 +62,8 @@ def facet_values(
     """(field, value) pairs of a validated document. Terms carry their broader terms, and are
     also rows of their own under `=field` (OWN_TERM: exactly the terms the record holds, what a
     v2013 `X_ss:term` clause matches); the words of the display title per language are rows too
-    (bch.storage.text_tokens.title_word_rows: v2013 title words). The crops of the LMOs a record
+    (bch.storage.text_tokens.title_word_rows: v2013 title words and prefixes), and so are its
+    adjacent word pairs (title_pair_rows: v2013 title phrases). The crops of the LMOs a record
     names (`borrowed`) fill its organism facet."""
     out: set[tuple[str, str]] = {("realm", rt.realm), ("schema", rt.name), ("country", owner)}
     if borrowed is not None:
@@ -104,7 +105,7 @@ def facet_values(
     if document.get("detectionMethod") or document.get("detectionMethodLinks"):
         out.add(("detectionMethodInRecord", "true"))
     out.add((TITLE_SORT, sort_key(display(title, "en"))))
-    out.update(title_word_rows(title))
+    out.update(title_word_rows(title) | title_pair_rows(title))
     return sorted((f[:40], v[:MAX_VALUE]) for f, v in out if v)
 
 

@@ -127,6 +127,16 @@ class SearchService:
         with self.sql.db.reading() as conn:
             return latest(conn)
 
+    def ordered_hits(self, request: SearchRequest, order: list[tuple[str, bool]]) -> Any:
+        """Every hit's id in a column order (the SQL engine's kept positions, which the bitmap
+        engine's ordered pages use too)."""
+        note(ANY)
+        return self.sql.ordered_hits(request, order)
+
+    def titles(self, ids: Any) -> dict[int, Any]:
+        """id -> stored title of these records (hits of a contract call)."""
+        return self.sql.titles(ids)
+
     def documents(self, ids: list[int]) -> list[DocumentRow]:
         """The records of these ids (hits of a contract call), in that order."""
         out: list[DocumentRow] = []

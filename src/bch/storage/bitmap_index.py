@@ -143,6 +143,9 @@ class BitmapIndex:
                 values[value].update(ids)
             else:
                 values[value] = BitMap(ids)
+                ordered = self._sorted.get(id(values))
+                if ordered is not None:  # kept in order (union_of_prefixed)
+                    insort(ordered, value)
 
     def _merge(self, postings: dict[str, BitMap], new: dict[str, list[int]]) -> None:
         ordered = self._sorted.get(id(postings))
@@ -207,6 +210,15 @@ class BitmapIndex:
 
     def union_of(self, name: str, values: Iterable[str]) -> BitMap:
         found = [bm for v in values if (bm := self.facets.get(name, {}).get(v)) is not None]
+        return BitMap.union(*found) if found else BitMap()
+
+    def union_of_prefixed(self, name: str, prefixes: Iterable[str]) -> BitMap:
+        """Records with a value of facet `name` that starts with one of `prefixes` (its values
+        kept sorted: a range of them, as the SQL engine's index range)."""
+        values = self.facets.get(name)
+        if values is None:  # never a temporary dict: the sorted lists are kept by its id
+            return BitMap()
+        found = [bm for p in prefixes for bm in self._prefixed(values, p)]
         return BitMap.union(*found) if found else BitMap()
 
     def memory_bytes(self) -> int:

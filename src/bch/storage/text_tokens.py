@@ -23,7 +23,8 @@ no stemming, no stop words), and a query word is matched as the same prefixes in
 
 Exact words (`exact_words`: case fully folded, ß -> ss, nothing else) are what a v2013 text field
 matches (bch.compat.evaluate). A publish writes those of the display title per language as facet
-rows (`title_word_rows`), so a v2013 title word is a filter of the search contract in both
+rows (`title_word_rows`, and their adjacent pairs: `title_pair_rows`), so a v2013 title word,
+phrase or prefix is a filter of the search contract in both
 engines: field `~t:en` holds the words of the English display title (`title_t`, `title_EN_t`);
 `~t:xx` those of the display title in xx, only when they differ from the English ones, with the
 row OWN_WORDS saying so (a record without it shows its English title words in xx: the fallback
@@ -75,23 +76,54 @@ def exact_words(text: str) -> list[str]:
 
 
 TITLE_WORDS = "~t:"  # facet field of a record's display title words in a language: ~t:en
-OWN_WORDS = "*"  # value of ~t:xx: the title in xx has words of its own (no word is "*")
+TITLE_PAIRS = "~p:"  # facet field of its adjacent word pairs ("maize event") in a language
+OWN_WORDS = "*"  # value of ~t:xx / ~p:xx: the title in xx has words / pairs of its own
+LONG_WORD = "*"  # before a word too long to be a row: its first MAX_TITLE_WORD - 1 characters
 MAX_TITLE_WORD = 200  # longest word kept as a row (record_facets.value); longer: not a row
 
 
 def title_word_rows(title: Mapping[str, str] | str | None) -> set[tuple[str, str]]:
     """The facet rows of a record's display title words: (~t:en, word) for the English display
     title, (~t:xx, word) and (~t:xx, OWN_WORDS) for a language whose display title has other
-    words. Words longer than MAX_TITLE_WORD are left out (a query for one is checked)."""
-    english = set(exact_words(display(title, "en")))
-    out = {(TITLE_WORDS + "en", w) for w in english if len(w) <= MAX_TITLE_WORD}
+    words. Words longer than MAX_TITLE_WORD are rows only as LONG_WORD + their start (what a
+    prefix matches; an exact query for one is checked). A publish writes title_pair_rows too."""
+    return _title_rows(title, _words_of, TITLE_WORDS)
+
+
+def title_pair_rows(title: Mapping[str, str] | str | None) -> set[tuple[str, str]]:
+    """The rows (~p:xx, "word1 word2") of the display title's adjacent word pairs, the OWN_WORDS
+    row of a language whose pairs differ from the English ones (a v2013 title phrase of n
+    words is the records holding its n - 1 pairs). Pairs longer than MAX_TITLE_WORD are left
+    out (a phrase with one is checked)."""
+    return _title_rows(title, _pairs_of, TITLE_PAIRS)
+
+
+def title_pairs(words_: list[str]) -> list[str]:
+    """The adjacent pairs of a list of words, as the rows hold them ("word1 word2")."""
+    return [f"{a} {b}" for a, b in zip(words_, words_[1:], strict=False)]
+
+
+def _words_of(text: str) -> set[str]:
+    out = set()
+    for w in exact_words(text):
+        out.add(w if len(w) <= MAX_TITLE_WORD else LONG_WORD + w[: MAX_TITLE_WORD - 1])
+    return out
+
+
+def _pairs_of(text: str) -> set[str]:
+    return {p for p in title_pairs(exact_words(text)) if len(p) <= MAX_TITLE_WORD}
+
+
+def _title_rows(title, split, field: str) -> set[tuple[str, str]]:
+    english = split(display(title, "en"))
+    out = {(field + "en", w) for w in english}
     if not isinstance(title, Mapping) or len(title) < 2:  # one text: every display shows it
         return out
     for lang in LANGUAGES:
-        found = set(exact_words(display(title, lang))) if lang != "en" else english
+        found = split(display(title, lang)) if lang != "en" else english
         if found != english:
-            out.add((TITLE_WORDS + lang, OWN_WORDS))
-            out.update((TITLE_WORDS + lang, w) for w in found if len(w) <= MAX_TITLE_WORD)
+            out.add((field + lang, OWN_WORDS))
+            out.update((field + lang, w) for w in found)
     return out
 
 

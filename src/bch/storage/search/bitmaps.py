@@ -33,9 +33,9 @@ from bch.storage.search.contract import (
     SearchHits,
     SearchRequest,
 )
-from bch.storage.search.sql import SqlSearch, lmo_uid_condition, range_condition
+from bch.storage.search.sql import TITLE_ROWS, SqlSearch, lmo_uid_condition, range_condition
 from bch.storage.tables import documents
-from bch.storage.text_tokens import OWN_WORDS, TITLE_WORDS, QueryWord, query_words
+from bch.storage.text_tokens import LONG_WORD, OWN_WORDS, QueryWord, query_words
 
 IN_LIST_MAX = 10_000  # ordered SQL pages with words: hits listed in SQL up to this many
 COLUMN_FIELD = {"realm": "@realm", "schema": "@schema", "country": "@owner"}
@@ -131,12 +131,20 @@ class BitmapSearch(SearchBackend):
             return index.union_of(f.stored, f.values)
         if f.kind == "ids":
             return BitMap(v for v in f.values if 0 <= v <= MAX_ID)
-        if f.kind == "titleWords":  # as sql.title_words_condition
-            own = index.union_of(TITLE_WORDS + f.stored, f.values)
+        if f.kind in TITLE_ROWS:  # as sql.title_rows_condition
+            field = TITLE_ROWS[f.kind]
+
+            def rows(name: str) -> BitMap:
+                if f.kind != "titlePrefix":
+                    return index.union_of(name, f.values)
+                starts = [s for p in f.values for s in (p, LONG_WORD + p)]
+                return index.union_of_prefixed(name, starts)
+
+            own = rows(field + f.stored)
             if f.stored == "en":
                 return own
-            english = index.union_of(TITLE_WORDS + "en", f.values)
-            return own | (english - index.union_of(TITLE_WORDS + f.stored, [OWN_WORDS]))
+            english = rows(field + "en")
+            return own | (english - index.union_of(field + f.stored, [OWN_WORDS]))
         if f.kind == "title":
             found = [index.matching(w, in_titles=True) for v in f.values for w in query_words(v)]
             return BitMap.union(*found) if found else BitMap()

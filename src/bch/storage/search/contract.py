@@ -37,7 +37,9 @@ class Filter:
         (header identifiers), date (a column range, see DateRange), title (words, each matched as a
     query word in the display titles only: a record whose title matches any of them),
     titleWords (stored: a language; exact words of the display title in that language, as
-    bch.storage.text_tokens.title_word_rows writes them: a record whose title holds any)."""
+    bch.storage.text_tokens.title_word_rows writes them: a record whose title holds any),
+    titlePairs (the same for adjacent word pairs "word1 word2") and titlePrefix (the same for
+    words starting with one of the values)."""
 
     kind: str
     name: str  # as the client wrote it (range filters: decisionDateFrom, updatedTo, ...)

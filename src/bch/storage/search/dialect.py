@@ -19,13 +19,24 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Text, cast, func, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Text,
+    and_,
+    cast,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.selectable import Subquery
 
 from bch.storage.text_tokens import QueryWord, query_words
 
 COLUMNS = ("words", "title")
+LAST_CODE_POINT = "\U0010ffff"  # sorts after every character a word holds
 _PARAMS = itertools.count()  # what a word is matched in: all texts, or the display title
 
 
@@ -70,6 +81,13 @@ class SearchDialect:
     def code_point(self, column: Any) -> Any:
         """A text column ordered by code point (as Python compares strings)."""
         return column
+
+    def prefix_range(self, column: Any, prefix: str) -> ColumnElement[bool]:
+        """The values of a text column that start with `prefix`, as a range of its index (in
+        code point order: every such value sorts from the prefix to the prefix followed by
+        the last code point)."""
+        ordered = self.code_point(column)
+        return and_(ordered >= prefix, ordered < prefix + LAST_CODE_POINT)
 
 
 class SqliteSearchDialect(SearchDialect):

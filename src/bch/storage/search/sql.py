@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
 )
 from sqlalchemy.sql import Select
 
@@ -45,7 +46,7 @@ from bch.storage.search.contract import (
     SearchHits,
     SearchRequest,
 )
-from bch.storage.search.dialect import BudgetExceeded, search_dialect
+from bch.storage.search.dialect import BudgetExceeded, SearchDialect, search_dialect
 from bch.storage.search.position_changes import NOT_LOCAL, updated_positions
 from bch.storage.search.positions import Positions
 from bch.storage.tables import (
@@ -55,7 +56,13 @@ from bch.storage.tables import (
     record_facets,
     record_links,
 )
-from bch.storage.text_tokens import OWN_WORDS, TITLE_WORDS, query_words
+from bch.storage.text_tokens import (
+    LONG_WORD,
+    OWN_WORDS,
+    TITLE_PAIRS,
+    TITLE_WORDS,
+    query_words,
+)
 
 COLUMNS = {"realm": documents.c.realm, "schema": documents.c.schema, "country": documents.c.owner}
 TITLE_SORT = "_title"  # the hidden facet holding the sort key of the display title
@@ -96,34 +103,44 @@ class SqlSearch(SearchBackend):
         to date from the change feed (bch.storage.search.position_changes): the total is their
         number, a page a slice of them, and only the page's rows are read."""
         with self.db.reading() as conn, conn.begin():
-            state, rows_mark = latest(conn, SEARCH_ROWS)
-            # search rows rewritten by a reindex (no change appended): walked again
-            key = (
-                replace(request, after=None, limit=0, include_total=False),
-                tuple(order),
-                rows_mark,
-            )
-            if NOT_LOCAL.intersection(f.kind for f in request.filters):
-                # their matches also follow data written outside the feed (detection methods)
-                state = (state, marks_total(conn))
-            ids = self.positions.ordered(
-                key,
-                state,
-                lambda: self._ordered_walk(conn, request, order),
-                lambda kept_state, kept: updated_positions(
-                    conn,
-                    kept_state,
-                    kept,
-                    state,
-                    [self.order_key(column) for column, _d in order],
-                    [descending for _c, descending in order],
-                    lambda: self.where(conn, request),
-                    [f.kind for f in request.filters],
-                ),
-            )
+            ids = self._positions(conn, request, order)
             page = list(ids[start : start + rows])
             found = self.documents_by_ids(conn, page)
         return len(ids), [found[i] for i in page if i in found]
+
+    def ordered_hits(self, request: SearchRequest, order: list[tuple[str, bool]]) -> Any:
+        """Every hit's id in a column order (as ordered_ids): the kept positions themselves."""
+        with self.db.reading() as conn, conn.begin():
+            return self._positions(conn, request, order)
+
+    def _positions(self, conn: Connection, request: SearchRequest, order) -> Any:
+        """The ids of the hits in `order`, kept per database state (see ordered_ids)."""
+        state, rows_mark = latest(conn, SEARCH_ROWS)
+        # search rows rewritten by a reindex (no change appended): walked again
+        key = (
+            replace(request, after=None, limit=0, include_total=False),
+            tuple(order),
+            rows_mark,
+        )
+        if NOT_LOCAL.intersection(f.kind for f in request.filters):
+            # their matches also follow data written outside the feed (detection methods)
+            state = (state, marks_total(conn))
+        ids = self.positions.ordered(
+            key,
+            state,
+            lambda: self._ordered_walk(conn, request, order),
+            lambda kept_state, kept: updated_positions(
+                conn,
+                kept_state,
+                kept,
+                state,
+                [self.order_key(column) for column, _d in order],
+                [descending for _c, descending in order],
+                lambda: self.where(conn, request),
+                [f.kind for f in request.filters],
+            ),
+        )
+        return ids
 
     def _ordered_walk(self, conn: Connection, request: SearchRequest, order) -> Any:
         keys = []
@@ -174,8 +191,8 @@ class SqlSearch(SearchBackend):
                     for w in found
                 ),
             )
-        if f.kind == "titleWords":
-            return title_words_condition(f.stored, list(f.values))
+        if f.kind in TITLE_ROWS:
+            return title_rows_condition(f.kind, f.stored, list(f.values), self.dialect)
         return facet_condition(f.stored, list(f.values))
 
     def _date(self, column: str, bounds: DateRange) -> ColumnElement[bool]:
@@ -255,6 +272,16 @@ class SqlSearch(SearchBackend):
             return {}
         stmt = select(documents).where(documents.c.id.in_(list(ids)))
         return {r.id: document_from(r._mapping) for r in conn.execute(stmt)}
+
+    def titles(self, ids: Sequence[int]) -> dict[int, Any]:
+        """id -> title (the stored title texts) of these records, read in chunks."""
+        out: dict[int, Any] = {}
+        with self.db.reading() as conn:
+            for at in range(0, len(ids), 1000):
+                part = list(ids[at : at + 1000])
+                stmt = select(documents.c.id, documents.c.title).where(documents.c.id.in_(part))
+                out.update((r.id, r.title) for r in conn.execute(stmt))
+        return out
 
     # -- counts ---------------------------------------------------------------------------------
     def _counts(
@@ -356,14 +383,40 @@ def facet_condition(field: str, values: list[str]) -> ColumnElement[bool]:
     )
 
 
-def title_words_condition(lang: str, values: list[str]) -> ColumnElement[bool]:
-    """Records whose display title in `lang` holds one of the words: its own words in `lang`,
-    or, without them (no OWN_WORDS row), its English ones (bch.storage.text_tokens)."""
-    own = facet_condition(TITLE_WORDS + lang, values)
+TITLE_ROWS = {"titleWords": TITLE_WORDS, "titlePairs": TITLE_PAIRS, "titlePrefix": TITLE_WORDS}
+
+
+def title_rows_condition(
+    kind: str, lang: str, values: list[str], dialect: SearchDialect
+) -> ColumnElement[bool]:
+    """Records whose display title in `lang` holds one of the words (titleWords), one of the
+    adjacent word pairs (titlePairs) or a word starting with one of the prefixes (titlePrefix:
+    a range of the rows, long words' rows included): its own rows in `lang`, or, without them
+    (no OWN_WORDS row), its English ones (bch.storage.text_tokens)."""
+    field = TITLE_ROWS[kind]
+
+    def rows(name: str) -> ColumnElement[bool]:
+        if kind != "titlePrefix":
+            return facet_condition(name, values)
+        # one select per range (a range each of the index, not a scan of the field's rows);
+        # the LIKE: PostgreSQL's index of the title word rows in code point order is partial
+        # (migration 0012_v2013_phrases), and the planner uses it when the query says so
+        word_rows = record_facets.c.field.like(TITLE_WORDS + "%")
+        ranges = [
+            select(record_facets.c.document_id).where(
+                record_facets.c.field == name,
+                word_rows,
+                dialect.prefix_range(record_facets.c.value, start),
+            )
+            for p in values
+            for start in (p, LONG_WORD + p)
+        ]
+        return documents.c.id.in_(union_all(*ranges))
+
+    own = rows(field + lang)
     if lang == "en":
         return own
-    english = facet_condition(TITLE_WORDS + "en", values)
-    return or_(own, and_(english, ~facet_condition(TITLE_WORDS + lang, [OWN_WORDS])))
+    return or_(own, and_(rows(field + "en"), ~facet_condition(field + lang, [OWN_WORDS])))
 
 
 def lmo_uid_condition(keys: list[str]) -> ColumnElement[bool]:

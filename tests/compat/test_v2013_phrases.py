@@ -1,0 +1,176 @@
+"""v2013 title phrases and title prefixes are filters of the search contract (issue 10 item 2):
+a phrase of n words is the rows of its n - 1 adjacent word pairs (`~p:xx`,
+bch.storage.text_tokens.title_pair_rows), a prefix a range of the title word rows (`~t:xx`).
+For phrases and prefixes drawn from the shipped records' titles (and phrases made of words of
+two titles, most of which no title holds), the contract's hits in both engines and the
+/select answer are exactly what the row-by-row evaluation finds; migration 0012_v2013_phrases
+writes the rows a publish writes."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from bch.compat.evaluate import matches
+from bch.compat.index_fields import TITLE_FIELDS
+from bch.compat.select import SelectService
+from bch.compat.solr_query import parse
+from bch.records.languages import LANGUAGES, display
+from bch.services.policy import ANONYMOUS, read_scope
+from bch.storage.text_tokens import (
+    OWN_WORDS,
+    TITLE_PAIRS,
+    exact_words,
+    title_pair_rows,
+    title_pairs,
+)
+
+MIGRATION = "bch.storage.migrations.versions.0012_v2013_phrases"
+EXAMPLES = 60
+
+
+@pytest.fixture(scope="module")
+def titles(loaded):
+    """(record id, row document) of every record in scope, and each title field's word lists
+    (the shipped titles, as the evaluator splits them)."""
+    general = SelectService(loaded)
+    docs = general._universe(read_scope(ANONYMOUS), [], on_rows=True)
+    found = {}
+    for f in TITLE_FIELDS:  # another language's: the titles of its own (not the English one)
+        own = [d.get(f) for _i, d in docs if f == "title_t" or d.get(f) != d.get("title_t")]
+        found[f] = sorted({tuple(exact_words(t or "")) for t in own} - {()})
+    return docs, found
+
+
+def _quoted(words: list[str]) -> str:
+    return '"' + " ".join(words) + '"'
+
+
+def _evaluated(docs, q: str) -> list[int]:
+    node = parse(q)
+    return [i for i, d in docs if matches(node, d)]
+
+
+def _check(svc, docs, q: str, exact: bool) -> int:
+    """The contract's hits (both engines) and /select answer `q` as the evaluator does."""
+    fast = SelectService(svc)
+    plan = fast.translator.plan(parse(q))
+    assert plan.filters and bool(plan.residual) != exact, q
+    assert {f.kind for f in plan.filters} <= {"titlePairs", "titlePrefix"}, q
+    want = _evaluated(docs, q)
+    request = plan.request(read_scope(ANONYMOUS))
+    in_sql = svc.search.sql.hit_ids(request)
+    assert svc.search.bitmaps is not None
+    assert sorted(svc.search.bitmaps.hit_ids(request)) == in_sql, q
+    if exact:
+        assert in_sql == want, q
+    else:  # narrowed by the pairs, checked: the pairs never lose a hit
+        assert set(want) <= set(in_sql), q
+    params = [("q", q), ("rows", "10000"), ("fl", "identifier_s"), ("sort", "identifier_s asc")]
+    got = fast.select(params)["response"]
+    assert got["numFound"] == len(want), q
+    return len(want)
+
+
+def test_title_pair_rows_follow_the_display_fallback():
+    rows = title_pair_rows(
+        {"en": "Maize MON810 event", "fr": "Maïs MON810", "es": "Maize MON810 event"}
+    )
+    assert rows == {
+        ("~p:en", "maize mon810"),
+        ("~p:en", "mon810 event"),
+        ("~p:fr", OWN_WORDS),
+        ("~p:fr", "maïs mon810"),
+    }
+    # the same words in another order: pairs of its own, though the words are the English ones
+    assert ("~p:fr", OWN_WORDS) in title_pair_rows({"en": "maize event", "fr": "event maize"})
+    assert title_pair_rows({"en": "Maize"}) == set()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        {"en": "Maize MON810 event", "fr": "Maïs MON810 event", "zh": "玉米 MON810"},
+        {"en": "maize event", "fr": "event maize"},
+        {"ar": "ذرة صفراء", "es": "Maíz amarillo"},
+        {"ru": "Кукуруза сорт", "en": ""},
+        {},
+    ],
+)
+def test_pair_rows_say_what_every_title_field_holds(title):
+    rows = title_pair_rows(title)
+    every = {p for lang in LANGUAGES for p in title_pairs(exact_words(display(title, lang)))}
+    for lang in LANGUAGES:
+        has_own = (TITLE_PAIRS + lang, OWN_WORDS) in rows
+        for p in every | {"maize zzz"}:
+            said = (TITLE_PAIRS + lang, p) in rows or (
+                not has_own and (TITLE_PAIRS + "en", p) in rows
+            )
+            assert said == (p in title_pairs(exact_words(display(title, lang)))), (lang, p)
+
+
+def test_phrases_and_prefixes_of_the_shipped_titles(loaded, titles):
+    docs, found = titles
+    fields = sorted(f for f in TITLE_FIELDS if any(len(w) >= 2 for w in found[f]))
+    assert "title_t" in fields and len(fields) >= 2  # titles of their own in another language
+    held = {"phrase": 0, "prefix": 0}
+
+    @settings(max_examples=EXAMPLES, deadline=None)
+    @given(
+        field=st.sampled_from(fields),
+        pick=st.integers(min_value=0, max_value=10**6),
+        other=st.integers(min_value=0, max_value=10**6),
+        start=st.integers(min_value=0, max_value=30),
+        length=st.integers(min_value=2, max_value=4),
+        mixed=st.booleans(),
+        kind=st.sampled_from(["phrase", "prefix"]),
+    )
+    def check(field, pick, other, start, length, mixed, kind):
+        words = list(found[field][pick % len(found[field])])
+        if kind == "prefix":
+            word = words[start % len(words)]
+            prefix = word[: 1 + other % len(word)]  # any length, the whole word included
+            held["prefix"] += _check(loaded, docs, f"{field}:{prefix}*", exact=True) > 0
+            return
+        if mixed:  # a word of another title before the words of this one: rarely held
+            words = [found[field][other % len(found[field])][0], *words]
+        at = start % max(1, len(words) - 1)
+        phrase = words[at : at + length]
+        if len(phrase) < 2:
+            return
+        held["phrase"] += _check(loaded, docs, f"{field}:{_quoted(phrase)}", len(phrase) == 2) > 0
+
+    check()
+    assert held["phrase"] >= 5 and held["prefix"] >= 5  # most draws find records
+
+
+def test_a_few_fixed_phrases_and_prefixes(loaded, titles):
+    docs, _found = titles
+    assert _check(loaded, docs, 'title_t:"maize event"', exact=True) >= 0
+    assert _check(loaded, docs, "title_t:mai*", exact=True) > 0
+    assert _check(loaded, docs, "title_FR_t:ma*", exact=True) > 0
+    assert _check(loaded, docs, 'title_t:"genetically modified maize"', exact=False) >= 0
+
+
+def test_the_migration_writes_the_rows_a_publish_writes(loaded_copy):
+    svc = loaded_copy
+    select = text(
+        "SELECT document_id, field, value FROM record_facets WHERE field LIKE '~p:%'"
+        " OR (field LIKE '~t:%' AND value LIKE '*_%')"
+    )
+    with svc.engine.begin() as conn:
+        written = set(conn.execute(select).all())
+    assert len(written) > 1000
+    migration = importlib.import_module(MIGRATION)
+    with svc.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        migration.downgrade()
+        assert conn.execute(select).all() == []
+        migration.upgrade()
+    with svc.engine.begin() as conn:
+        assert set(conn.execute(select).all()) == written
