@@ -117,6 +117,7 @@ def node_status(
         ("central", status["central"]),
         ("country", status["country"]),
         ("phase", status["phase"]),
+        ("bootstrap", status["bootstrapMode"] or "-"),
         ("derived rows", status["derivedFrom"] or "-"),
         ("records", status["records"]),
         ("cursor", f"{status['cursor']} of {status['centralSequence']}"),

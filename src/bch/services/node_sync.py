@@ -158,7 +158,8 @@ class NodeSync:
             "countries": state.countries,
             "phase": state.phase,
             "bootstrapped": state.bootstrapped,
-            "derivedFrom": state.derived_from,  # the bootstrap's derived rows: central's, or why not
+            "derivedFrom": state.derived_from,
+            "bootstrapMode": state.bootstrap_mode,  # the table snapshot, or the dumps and why  # the bootstrap's derived rows: central's, or why not
             "cursor": state.cursor,
             "centralSequence": state.central_sequence,
             "lagSequence": behind if state.central_sequence is not None else None,
