@@ -34,7 +34,6 @@ log = logging.getLogger("bch.node")
 
 PATH = "/api/v1/export/tables.sqlite"
 WAIT = 3600.0  # seconds a node waits for the central to build a snapshot before giving up
-CHUNK = 1 << 20
 
 Progress = Callable[[str, int], None] | None
 
@@ -70,6 +69,9 @@ class NodeTables:
         lenders = {"modifiedOrganism", "organism"}
         if state.schemas and not lenders <= set(state.schemas):
             return "the node mirrors some record types only, not the LMOs and organisms"
+        with self.db.reading() as conn:
+            if self.repo.holds_records(conn):
+                return "the node holds records already (a snapshot fills empty tables only)"
         return None
 
     def bootstrap(
@@ -178,6 +180,10 @@ class NodeTables:
                         raise CentralError(f"{PATH}: the central is still building the snapshot")
                     time.sleep(wait)
                     continue
+                if response.status_code == 416:  # the part is whole, or of another file
+                    part.unlink(missing_ok=True)
+                    tag.unlink(missing_ok=True)
+                    continue
                 if response.status_code in (404, 405):
                     raise TablesRefused(f"the central offers no table snapshot ({PATH}: 404)")
                 if response.status_code not in (200, 206):
@@ -189,7 +195,7 @@ class NodeTables:
                 with part.open("r+b" if have else "wb") as out:
                     out.seek(have)
                     out.truncate()
-                    for chunk in response.iter_raw(CHUNK):
+                    for chunk in response.iter_raw():  # as they come: a kill loses little
                         out.write(chunk)
                         have += len(chunk)
                         if on_progress:

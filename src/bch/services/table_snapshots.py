@@ -30,6 +30,7 @@ from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.services import derived_dump
 from bch.services.documents import content_hash
 from bch.services.errors import BadRequest, NotFound
+from bch.services.node_pull import FIRST
 from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, public_actor
 from bch.storage import table_snapshot
 from bch.storage.database import Database
@@ -160,9 +161,10 @@ class TableSnapshots:
         assert source is not None and self.folder is not None
         started = time.monotonic()
         try:
+            derived = derived_dump.meta()  # what derived the rows (a node checks it matches)
             meta = {
-                "fingerprint": derived_dump.fingerprint(),
-                "derivedVersion": str(derived_dump.VERSION),
+                "fingerprint": str(derived["fingerprint"]),
+                "derivedVersion": str(derived["version"]),
                 "schemas": ",".join(schemas),
                 "countries": ",".join(codes),
                 "view": view,
@@ -174,6 +176,7 @@ class TableSnapshots:
                 schemas=schemas,
                 countries=codes,
                 reference_owner=REFERENCE_OWNER,
+                first=FIRST,  # the order a node loads the dumps in (bch.services.node_pull)
                 redact=self._redactor(principal),
                 public_actor=public_actor,
                 meta=meta,

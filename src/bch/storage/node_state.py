@@ -115,6 +115,10 @@ class NodeStateRepository:
     def update(self, conn: Connection, **values: Any) -> None:
         conn.execute(update(node_state).where(node_state.c.id == 1).values(**values))
 
+    def holds_records(self, conn: Connection) -> bool:
+        """Whether the database holds any record (deleted ones too)."""
+        return conn.execute(select(documents.c.id).limit(1)).first() is not None
+
     def latest_revisions(self, conn: Connection, identifiers: Sequence[str]) -> dict[str, int]:
         """identifier -> the latest revision held here, of these records."""
         if not identifiers:

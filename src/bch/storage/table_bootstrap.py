@@ -61,7 +61,7 @@ def copy_snapshot(node: Path, snapshot: Path, finish: Callable[[Connection], Non
     try:
         raw.execute("PRAGMA busy_timeout=0")  # another connection open: stay in WAL at once
         try:
-            exclusive = raw.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+            exclusive = raw.execute("PRAGMA main.journal_mode=DELETE").fetchone()[0] == "delete"
         except sqlite3.OperationalError:
             exclusive = False
         raw.execute("PRAGMA busy_timeout=30000")
@@ -79,7 +79,7 @@ def copy_snapshot(node: Path, snapshot: Path, finish: Callable[[Connection], Non
     finally:
         try:
             if exclusive:
-                raw.execute("PRAGMA journal_mode=WAL")
+                raw.execute("PRAGMA main.journal_mode=WAL")  # main: not the read-only snapshot
         finally:
             raw.close()
 

@@ -15,7 +15,7 @@ transfer optimisation copies them page-wise. The `bch_snapshot` table says what 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +63,7 @@ def build(
     schemas: Collection[str],
     countries: Collection[str],
     reference_owner: str,
+    first: Sequence[str],
     redact: Redact,
     public_actor: Callable[[str], str],
     meta: dict[str, str],
@@ -79,7 +80,7 @@ def build(
         out.create_function("bch_redact", 3, _redactor(redact), deterministic=True)
         out.create_function("bch_actor", 1, public_actor, deterministic=True)
         out.execute("BEGIN")  # one read transaction of the central: one consistent snapshot
-        facts = _fill(out, schemas, countries, reference_owner)
+        facts = _fill(out, schemas, countries, reference_owner, first)
         out.execute(f"CREATE TABLE {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         values = {
             **meta,
@@ -125,6 +126,7 @@ def _fill(
     schemas: Collection[str],
     countries: Collection[str],
     reference_owner: str,
+    first: Sequence[str],
 ) -> SnapshotFacts:
     sequence = out.execute("SELECT coalesce(max(seq), 0) FROM src.changes").fetchone()[0]
     migration = ",".join(
@@ -144,17 +146,25 @@ def _fill(
     if countries:
         where.append(f"(d.owner = ? OR d.owner IN ({', '.join('?' * len(countries))}))")
         params += [reference_owner, *sorted(countries)]
+    # the node's change numbers and text row ids in the order a node loads the dumps: the
+    # record types `first` first, then the others by name; by documentID within each
+    ranks = " ".join(f"WHEN ? THEN {i}" for i in range(len(first)))
+    order = (
+        f"CASE d.schema {ranks} ELSE {len(first)} END, d.schema, d.id"
+        if first
+        else "d.schema, d.id"
+    )
     out.execute(
         "CREATE TEMP TABLE pick (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, redacted TEXT)"
     )
     out.execute(
         "INSERT INTO pick (id, seq, redacted) "
-        "SELECT d.id, row_number() OVER (ORDER BY d.id), "
+        f"SELECT d.id, row_number() OVER (ORDER BY {order}), "
         "bch_redact(CAST(r.body AS TEXT), d.owner, d.schema) "
         "FROM src.documents d JOIN src.revisions r "
         "ON r.document_id = d.id AND r.revision = d.latest_revision "
         f"WHERE {' AND '.join(where)} ORDER BY d.id",
-        params,
+        [*first, *params],
     )
     records = out.execute("SELECT count(*) FROM pick").fetchone()[0]
     # what a node bootstrapped from the dumps writes (bch.storage.bulk.bulk_publish with the
@@ -195,8 +205,8 @@ def _fill(
         )
     out.execute(
         "INSERT INTO search_texts (document_id, lang, content) "
-        "SELECT t.document_id, t.lang, t.content FROM src.search_texts t "
-        "WHERE t.document_id IN (SELECT id FROM pick) ORDER BY t.document_id, t.id"
+        "SELECT t.document_id, t.lang, t.content FROM pick p "
+        "JOIN src.search_texts t ON t.document_id = p.id ORDER BY p.seq, t.id"
     )
     out.execute(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')")
     unindexed = out.execute(
