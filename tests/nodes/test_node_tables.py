@@ -25,7 +25,7 @@ from bch.services.container import Services
 from bch.services.errors import NotFound
 from tests import factories
 from tests.nodes.test_node_derived import _answers, _rows, shipped_central  # noqa: F401
-from tests.nodes.test_node_sync import central  # noqa: F401
+from tests.nodes.test_node_sync import _seed, central  # noqa: F401
 from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +67,7 @@ def test_a_node_from_the_table_snapshot_holds_what_a_node_from_the_dumps_holds(
     mode = services.node.status()["bootstrapMode"]
     if services.db.name == "sqlite":
         assert mode.startswith("tables (snapshot at central sequence ")
+        assert mode.endswith(", the downloaded file became the database)")
     else:
         assert mode == "dumps: the node is on postgresql"
     assert sum(report.bootstrapped.values()) == hub.svc.records.health()["records"]
@@ -168,6 +169,31 @@ def test_a_central_on_postgresql_offers_no_snapshot(services):
     assert "a node bootstraps from the dumps" in answer.json()["message"]
 
 
+def test_a_node_whose_database_is_open_elsewhere_copies_the_snapshot_into_it(
+    sqlite_node,
+    dumps_node,
+    central,  # noqa: F811
+):
+    """A `bch serve` syncing in the background has the database open: the snapshot's rows are
+    copied into it (through the WAL, the full-text index rebuilt), the same rows in the end."""
+    _seed(central.svc, 6)
+    node, url = sqlite_node
+    node.node.configure(central.url, "CA", token=central.token)
+    other = sqlite3.connect(url.removeprefix("sqlite:///"))  # another process's connection
+    try:
+        other.execute("SELECT count(*) FROM node_state").fetchone()
+        node.node.sync_once()
+        assert other.execute("SELECT count(*) FROM documents").fetchone()[0] == 8
+    finally:
+        other.close()
+    mode = node.node.status()["bootstrapMode"]
+    assert mode.endswith(", copied into the open database)"), mode
+    dumps_node.node.configure(central.url, "CA", token=central.token)
+    dumps_node.node.sync_once()
+    assert _rows(node) == _rows(dumps_node)
+    assert node.records.list(schema="organism", q="oryza").items  # the rebuilt text index
+
+
 # a node process killed by SIGKILL at a chosen point of its bootstrap
 KILLED = """
 import os, signal, sys
@@ -185,8 +211,8 @@ def progress(what, count):
         die()
 
 if where == "copy":  # every row written, the transaction not committed yet
-    copy = table_bootstrap.copy_snapshot
-    table_bootstrap.copy_snapshot = lambda node, snap, finish: copy(node, snap, die)
+    adopt = table_bootstrap.adopt_snapshot
+    table_bootstrap.adopt_snapshot = lambda node, snap, finish: adopt(node, snap, die)
 svc.node.sync_once(on_progress=progress)
 """
 
@@ -241,6 +267,7 @@ def test_a_node_killed_during_the_bootstrap_starts_again_without_duplicates(
     part, whole = path.with_name("node.db.tables.part"), path.with_name("node.db.tables")
     with TestClient(create_app(hub.svc)) as client:  # built before the node asks
         size = len(_snapshot(client, hub.token))
+    node.db.dispose()  # the node process has its database alone
     _killed(url, where)
     stopped_at = part.stat().st_size if part.exists() else 0
     if where == "download":
@@ -261,6 +288,7 @@ def test_a_node_killed_during_the_bootstrap_starts_again_without_duplicates(
         assert snapshot_requests == []  # the file on disk was used
     assert not part.exists() and not whole.exists()
     _integrity(path)
-    assert node.node.status()["bootstrapMode"].startswith("tables")
+    mode = node.node.status()["bootstrapMode"]
+    assert mode.endswith(", the downloaded file became the database)"), mode
     answers = _answers(node)
     assert all(a[-1] for a in answers.values()), answers

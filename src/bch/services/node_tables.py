@@ -92,9 +92,10 @@ class NodeTables:
             whole.unlink(missing_ok=True)
             raise
         sequence = int(meta["sequence"])
-        mode = f"tables (snapshot at central sequence {sequence})"
+        how = ["copied"]
 
         def finish(conn) -> None:
+            mode = f"tables (snapshot at central sequence {sequence}, {how[0]})"
             current = self.repo.get(conn)
             assert current is not None
             self.repo.update(
@@ -115,25 +116,31 @@ class NodeTables:
                     settle_item(self.repo, conn, item, here[item.identifier])
 
         schemas = [s for s in meta.get("schemas", "").split(",") if s] or state.schemas
-        self.db.dispose()  # this process's idle connections closed: the copy may have it alone
+        self.db.dispose()  # this process's idle connections closed: the node may have it alone
         started = time.monotonic()
         try:
-            copied = table_bootstrap.copy_snapshot(node, whole, finish)
+            how[0] = "the downloaded file became the database"
+            per_schema = table_bootstrap.adopt_snapshot(node, whole, finish)
+            if per_schema is None:  # another connection has it open (a bch serve)
+                how[0] = "copied into the open database"
+                per_schema = table_bootstrap.copy_snapshot(node, whole, finish).per_schema
         except table_bootstrap.NotEmpty as exc:
             raise TablesRefused(str(exc)) from None
+        finally:
+            self.db.dispose()  # a new file may be in place: connections open anew
         if not schemas:
             with self.uow() as tx:
-                self.repo.update(tx.conn, bootstrapped=sorted(copied.per_schema))
-        report.bootstrapped.update(copied.per_schema)
+                self.repo.update(tx.conn, bootstrapped=sorted(per_schema))
+        report.bootstrapped.update(per_schema)
         log.info(
             "bootstrap from the table snapshot: %d records in %.1f s (%s)",
-            sum(copied.per_schema.values()),
+            sum(per_schema.values()),
             time.monotonic() - started,
-            "rows written once" if copied.exclusive else "shared database: through the WAL",
+            how[0],
         )
         whole.unlink(missing_ok=True)
         if on_progress:
-            on_progress("tables", sum(copied.per_schema.values()))
+            on_progress("tables", sum(per_schema.values()))
 
     def _check(self, meta: dict[str, str], node: Path) -> None:
         if meta.get("format") != str(table_snapshot.FORMAT):

@@ -14,6 +14,7 @@ full-text index (other connections may hold the empty index's structure in memor
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,83 @@ def copy_snapshot(node: Path, snapshot: Path, finish: Callable[[Connection], Non
                 raw.execute("PRAGMA main.journal_mode=WAL")  # main: not the read-only snapshot
         finally:
             raw.close()
+
+
+def adopt_snapshot(
+    node: Path, snapshot: Path, finish: Callable[[Connection], None]
+) -> dict[str, int] | None:
+    """Make the snapshot file the node's database: the node's own tables (its state, the
+    migrations' version, every other table, empty or not) copied into it, `finish` run, in one
+    transaction; then it replaces the node's file. The records' rows are written once (by the
+    download). None when another connection has the node's database open (then
+    `copy_snapshot`); NotEmpty when the node holds records."""
+    raw = sqlite3.connect(f"file:{snapshot}", uri=True, isolation_level=None)
+    try:
+        raw.execute("PRAGMA busy_timeout=0")
+        raw.execute("ATTACH DATABASE ? AS node", (f"file:{node}",))
+        try:
+            alone = raw.execute("PRAGMA node.journal_mode=DELETE").fetchone()[0] == "delete"
+        except sqlite3.OperationalError:
+            alone = False
+        if not alone:
+            return None
+        raw.execute("PRAGMA main.journal_mode=DELETE")  # killed meanwhile: the file rolls back
+        raw.execute("PRAGMA foreign_keys=OFF")
+        engine = create_engine("sqlite://", creator=lambda: raw, poolclass=StaticPool)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            for table in TABLES:
+                if conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM node.{table})").scalar():
+                    raise NotEmpty(f"the node's database holds rows already ({table})")
+            _take_the_rest(conn)
+            finish(conn)
+            rows = conn.exec_driver_sql("SELECT schema, count(*) FROM documents GROUP BY schema")
+            per_schema = {schema: count for schema, count in rows}
+            conn.commit()
+        raw.execute("DETACH DATABASE node")
+        raw.execute("PRAGMA main.journal_mode=WAL")
+    finally:
+        raw.close()
+    with snapshot.open("rb+") as fh:  # on disk before it takes the node's name
+        os.fsync(fh.fileno())
+    snapshot.replace(node)
+    for leftover in ("-journal", "-wal", "-shm"):
+        node.with_name(node.name + leftover).unlink(missing_ok=True)
+    return per_schema
+
+
+def _take_the_rest(conn: Connection) -> None:
+    """The node's schema objects the snapshot lacks, with their rows; the snapshot's own table
+    of facts dropped."""
+    conn.exec_driver_sql(f"DROP TABLE main.{META}")
+    theirs = conn.exec_driver_sql(
+        "SELECT type, name, tbl_name, sql FROM node.sqlite_master "
+        "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+    ).all()
+    kinds = {"table": 0, "index": 1, "view": 1, "trigger": 2}  # tables before what uses them
+    for kind, name, _table, sql in sorted(theirs, key=lambda r: kinds.get(r[0], 3)):
+        have = conn.exec_driver_sql(
+            "SELECT 1 FROM main.sqlite_master WHERE name = ?", (name,)
+        ).first()
+        if have is not None:
+            continue  # the snapshot's (the same DDL) or a virtual table's shadow made already
+        conn.exec_driver_sql(sql)
+        if kind == "table" and not sql.upper().startswith("CREATE VIRTUAL"):
+            conn.exec_driver_sql(f'INSERT INTO main."{name}" SELECT * FROM node."{name}"')
+    if (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM node.sqlite_master WHERE name = 'sqlite_sequence'"
+        ).first()
+        and conn.exec_driver_sql(
+            "SELECT 1 FROM main.sqlite_master WHERE name = 'sqlite_sequence'"
+        ).first()
+    ):
+        conn.exec_driver_sql(
+            "INSERT INTO main.sqlite_sequence SELECT * FROM node.sqlite_sequence "
+            "WHERE name NOT IN (SELECT name FROM main.sqlite_sequence)"
+        )
+    version = conn.exec_driver_sql("PRAGMA node.user_version").scalar()
+    conn.exec_driver_sql(f"PRAGMA main.user_version={int(version or 0)}")
 
 
 def _copy(conn: Connection, exclusive: bool) -> dict[str, int]:
