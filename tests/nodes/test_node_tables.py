@@ -62,6 +62,8 @@ def test_a_node_from_the_table_snapshot_holds_what_a_node_from_the_dumps_holds(
     shipped_central,  # noqa: F811
 ):
     hub = shipped_central
+    # published by an account: each node shows its publisher in public form (…@example.org)
+    hub.svc.records.publish(factories.organism("Zea mays"), by="someone@example.org")
     services.node.configure(hub.url, "CA", token=hub.token)
     report = services.node.sync_once()
     mode = services.node.status()["bootstrapMode"]
