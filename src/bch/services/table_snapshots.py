@@ -47,7 +47,8 @@ class Ready:
     path: Path
     sequence: int
     records: int
-    name: str  # the file's name: its ETag (a download resumed with If-Range gets the same)
+    name: str  # the file's name
+    built: float  # when (the file's mtime)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class TableSnapshots:
         key = hashlib.sha256(f"{view}|{','.join(names)}|{','.join(codes)}".encode()).hexdigest()
         key = key[:16]
         newest = self._newest(key)
-        if newest is not None and time.time() - newest.path.stat().st_mtime < MAX_AGE:
+        if newest is not None and time.time() - newest.built < MAX_AGE:
             return newest
         self._start(key, principal, names, codes, view)
         return newest or Building(RETRY_AFTER)  # an older one stays good: the feed follows it
@@ -117,9 +118,13 @@ class TableSnapshots:
             return None
         sequence, path = max(found)
         meta = table_snapshot.read_meta(path)
+        try:
+            built = path.stat().st_mtime
+        except OSError:  # replaced by a newer one meanwhile
+            return None
         if not meta:
             return None
-        return Ready(path, sequence, int(meta["records"]), path.name)
+        return Ready(path, sequence, int(meta["records"]), path.name, built)
 
     def _start(
         self, key: str, principal: Principal, schemas: list[str], codes: list[str], view: str
