@@ -65,7 +65,7 @@ def test_a_node_from_the_table_snapshot_holds_what_a_node_from_the_dumps_holds(
     # published by an account: each node shows its publisher in public form (…@example.org)
     hub.svc.records.publish(factories.organism("Zea mays"), by="someone@example.org")
     services.node.configure(hub.url, "CA", token=hub.token)
-    report = services.node.sync_once()
+    report = services.node.sync_once(sole=True)  # as `bch node sync --once`
     mode = services.node.status()["bootstrapMode"]
     if services.db.name == "sqlite":
         assert mode.startswith("tables (snapshot at central sequence ")
@@ -184,7 +184,7 @@ def test_a_node_whose_database_is_open_elsewhere_copies_the_snapshot_into_it(
     other = sqlite3.connect(url.removeprefix("sqlite:///"))  # another process's connection
     try:
         other.execute("SELECT count(*) FROM node_state").fetchone()
-        node.node.sync_once()
+        node.node.sync_once(sole=True)  # sole, but another connection is open: copied
         assert other.execute("SELECT count(*) FROM documents").fetchone()[0] == 8
     finally:
         other.close()
@@ -209,13 +209,13 @@ def die(*_args):
     os.kill(os.getpid(), signal.SIGKILL)
 
 def progress(what, count):
-    if where == "download" and what.startswith("tables download") and count > 0:
+    if where == "download" and what == "tables download" and count > 0:
         die()
 
 if where == "copy":  # every row written, the transaction not committed yet
     adopt = table_bootstrap.adopt_snapshot
     table_bootstrap.adopt_snapshot = lambda node, snap, finish: adopt(node, snap, die)
-svc.node.sync_once(on_progress=progress)
+svc.node.sync_once(on_progress=progress, sole=True)
 """
 
 
@@ -280,7 +280,7 @@ def test_a_node_killed_during_the_bootstrap_starts_again_without_duplicates(
         assert node.node.status()["phase"] == "bootstrap"
     recording = Recording()
     node.node.transport = recording
-    report = node.node.sync_once()
+    report = node.node.sync_once(sole=True)
     total = hub.svc.records.health()["records"]
     assert sum(report.bootstrapped.values()) == total == node.node.status()["records"]
     snapshot_requests = [s for s in recording.seen if s[0].endswith("tables.sqlite")]

@@ -87,12 +87,15 @@ class NodePull:
         with self.db.reading() as conn:
             return self.repo.get(conn)
 
-    def pull(self, client: httpx.Client, report: SyncReport, on_progress: Progress) -> None:
-        """Bootstrap if not done yet, then follow the feed until it is empty."""
+    def pull(
+        self, client: httpx.Client, report: SyncReport, on_progress: Progress, sole: bool = False
+    ) -> None:
+        """Bootstrap if not done yet, then follow the feed until it is empty. `sole`: see
+        NodeTables.bootstrap."""
         state = self.state()
         assert state is not None
         if state.phase == "bootstrap":
-            self.bootstrap(client, state, report, on_progress)
+            self.bootstrap(client, state, report, on_progress, sole=sole)
         self.follow(client, report, on_progress)
 
     # -- pull: bootstrap ----------------------------------------------------------------------------
@@ -102,8 +105,10 @@ class NodePull:
         state: NodeState,
         report: SyncReport,
         on_progress: Callable[[str, int], None] | None,
+        *,
+        sole: bool = False,
     ) -> None:
-        if self._from_tables(client, state, report, on_progress):
+        if self._from_tables(client, state, report, on_progress, sole):
             return
         offered = answer_json(client.get("/api/v1/export"), "/api/v1/export").get("items")
         if not isinstance(offered, list):
@@ -131,7 +136,12 @@ class NodePull:
             self.repo.update(tx.conn, phase="following", cursor=current.feed_from or 0)
 
     def _from_tables(
-        self, client: httpx.Client, state: NodeState, report: SyncReport, on_progress: Progress
+        self,
+        client: httpx.Client,
+        state: NodeState,
+        report: SyncReport,
+        on_progress: Progress,
+        sole: bool,
     ) -> bool:
         """Bootstrap from the central's table snapshot (bch.services.node_tables) when it can
         serve; else note why the dumps are used (`bootstrap_mode`) and return False."""
@@ -144,7 +154,7 @@ class NodePull:
         if why is None:
             assert self.tables is not None
             try:
-                self.tables.bootstrap(client, state, report, on_progress)
+                self.tables.bootstrap(client, state, report, on_progress, sole=sole)
                 return True
             except TablesRefused as exc:
                 why = str(exc)

@@ -75,9 +75,19 @@ class NodeTables:
         return None
 
     def bootstrap(
-        self, client: httpx.Client, state: NodeState, report: SyncReport, on_progress: Progress
+        self,
+        client: httpx.Client,
+        state: NodeState,
+        report: SyncReport,
+        on_progress: Progress,
+        *,
+        sole: bool = False,
     ) -> None:
-        """Download (or resume) the snapshot and copy it; TablesRefused when it cannot serve."""
+        """Download (or resume) the snapshot and copy it; TablesRefused when it cannot serve.
+        `sole`: no other process opens the node's database meanwhile (`bch node sync --once`,
+        not `bch serve`, whose threads open connections at any time): the downloaded file may
+        then become the database (a connection opened during that swap would hold the old
+        file). Without it, or with a connection open anyway, the rows are copied into it."""
         node, part, whole = self.files()
         if not whole.exists():
             self._download(client, state, part, whole, on_progress)
@@ -120,7 +130,7 @@ class NodeTables:
         started = time.monotonic()
         try:
             how[0] = "the downloaded file became the database"
-            per_schema = table_bootstrap.adopt_snapshot(node, whole, finish)
+            per_schema = table_bootstrap.adopt_snapshot(node, whole, finish) if sole else None
             if per_schema is None:  # another connection has it open (a bch serve)
                 how[0] = "copied into the open database"
                 per_schema = table_bootstrap.copy_snapshot(node, whole, finish).per_schema
@@ -206,7 +216,7 @@ class NodeTables:
                         out.write(chunk)
                         have += len(chunk)
                         if on_progress:
-                            on_progress("tables download (bytes)", have)
+                            on_progress("tables download", have)
             if have != total:
                 raise CentralError(f"{PATH}: the download ended before its end ({have} of {total})")
             part.replace(whole)
