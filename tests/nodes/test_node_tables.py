@@ -266,7 +266,7 @@ def test_a_node_killed_during_the_bootstrap_starts_again_without_duplicates(
     node, url = sqlite_node
     node.node.configure(hub.url, "CA", token=hub.token)
     path = Path(url.removeprefix("sqlite:///"))
-    part, whole = path.with_name("node.db.tables.part"), path.with_name("node.db.tables")
+    _node, part, whole = node.node.pull.tables.files(node.node.state())
     with TestClient(create_app(hub.svc)) as client:  # built before the node asks
         size = len(_snapshot(client, hub.token))
     node.db.dispose()  # the node process has its database alone

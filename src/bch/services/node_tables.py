@@ -4,9 +4,9 @@ tables copied into the node's in one transaction that also sets the cursor to th
 change sequence (bch.storage.table_bootstrap); the change feed is followed from there as after
 the dumps.
 
-Interruptions: the download goes to `<node db>.tables.part` and resumes where it stopped (Range,
-If-Range with the ETag the central gave); only a whole file is renamed `<node db>.tables`; the
-copy is one transaction. A node killed anywhere starts again from what is on disk: no record
+Interruptions: the download goes to `<node db>.tables-<central, selection>.part` and resumes
+where it stopped (Range, If-Range with the ETag the central gave); only a whole file loses its
+`.part`; the copy is one transaction. A node killed anywhere starts again from what is on disk: no record
 is copied twice, none is lost.
 
 Where the snapshot cannot serve (a node on PostgreSQL, a central without snapshots or on
@@ -16,6 +16,7 @@ bootstraps from the dumps (bch.services.node_pull) and says why in `bootstrap_mo
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -49,16 +50,16 @@ class NodeTables:
         self.repo = repo
         self.uow = uow
 
-    def files(self) -> tuple[Path, Path, Path]:
-        """The node's database file, and the snapshot's partial and whole download beside it."""
+    def files(self, state: NodeState) -> tuple[Path, Path, Path]:
+        """The node's database file, and the snapshot's partial and whole download beside it
+        (named after the central and the selection: a file of another never serves)."""
         node = table_snapshot.sqlite_path(self.db.engine.url.database)
         if self.db.name != "sqlite" or node is None:
             raise TablesRefused(f"the node is on {self.db.name}")
-        return (
-            node,
-            node.with_name(node.name + ".tables.part"),
-            node.with_name(node.name + ".tables"),
-        )
+        what = f"{state.central_url}|{','.join(state.schemas)}|{','.join(state.countries)}"
+        tag = hashlib.sha256(what.encode()).hexdigest()[:12]
+        whole = node.with_name(f"{node.name}.tables-{tag}")
+        return node, whole.with_name(whole.name + ".part"), whole
 
     def refusal(self, state: NodeState) -> str | None:
         """Why this node cannot bootstrap from a snapshot, or None."""
@@ -88,7 +89,7 @@ class NodeTables:
         not `bch serve`, whose threads open connections at any time): the downloaded file may
         then become the database (a connection opened during that swap would hold the old
         file). Without it, or with a connection open anyway, the rows are copied into it."""
-        node, part, whole = self.files()
+        node, part, whole = self.files(state)
         if not whole.exists():
             self._download(client, state, part, whole, on_progress)
         try:
