@@ -79,9 +79,10 @@ class TableSnapshots:
         """The newest snapshot of this selection for this caller, or Building while one is
         built (started now when none is under way)."""
         if self.folder is None:
+            where = "in memory" if self.db.name == "sqlite" else f"on {self.db.name}"
             raise NotFound(
-                "table snapshots are built by a central on SQLite only: this central is on "
-                f"{self.db.name}; a node bootstraps from the dumps (/api/v1/export)"
+                "table snapshots are built by a central on SQLite only (a database file): "
+                f"this central is {where}; a node bootstraps from the dumps (/api/v1/export)"
             )
         names, codes = self._schemas(schemas or []), _countries(countries or [])
         view = _view(principal)
