@@ -3,7 +3,9 @@
 * bootstrap: a new node (`bch node sync --once`, its own SQLite file) from a central (`bch serve`)
   holding BENCH_NODE_RECORDS records (default 100,000: the shipped real ones plus labelled
   synthetic copies, see bench_api; 0: the shipped real data only, built in about a minute),
-  wall time and the node process's peak RSS;
+  wall time, the node process's CPU per record and peak RSS, each way of BENCH_NODE_MODES in
+  turn in the same run (default "dumps,tables": BCH_NODE_BOOTSTRAP; for `tables` the central's
+  snapshot is built first, its time printed apart: later nodes get the same file);
 * publish-to-node latency: BENCH_NODE_PUBLISHES publishes on the central (default 100), each
   timed from its commit until the node (`bch serve`, polling every 30 s, woken by the central's
   event stream) answers the record over its API; p50/p95/max;
@@ -136,9 +138,28 @@ def _cpu_s(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _bootstrap(central: Serve, node_url: str) -> dict[str, float]:
+def _snapshot_ready(central: Serve) -> dict[str, float]:
+    """Ask the central for its table snapshot until it is built: wall and central CPU."""
+    central_cpu, start = _cpu_s(central.proc.pid), time.perf_counter()
+    with httpx.Client(timeout=600) as client:
+        while True:
+            with client.stream("GET", central.url("/api/v1/export/tables.sqlite")) as answer:
+                if answer.status_code == 200:
+                    size = int(answer.headers["content-length"])
+                    break
+                if answer.status_code != 202:
+                    raise RuntimeError(f"tables.sqlite: HTTP {answer.status_code}")
+            time.sleep(1)
+    return {
+        "wall_s": time.perf_counter() - start,
+        "central_cpu_s": _cpu_s(central.proc.pid) - central_cpu,
+        "mb": size / 1e6,
+    }
+
+
+def _bootstrap(central: Serve, node_url: str, mode: str = "dumps") -> dict[str, float]:
     """`bch node sync --once` on a new node: wall, CPU and peak RSS of the node process, and
-    the CPU the central spent serving it (its dumps)."""
+    the CPU the central spent serving it (its dumps or snapshot)."""
     cmd = [BCH, "node", "sync", "--once", "--database", node_url]
     profile = os.environ.get("BENCH_PROFILE")
     if profile:
@@ -146,7 +167,8 @@ def _bootstrap(central: Serve, node_url: str) -> dict[str, float]:
         cmd = [tool, "-o", profile, "-r", "text", "--show-all", BCH, *cmd[1:]]
     central_cpu = _cpu_s(central.proc.pid)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "BCH_NODE_BOOTSTRAP": mode}
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -168,30 +190,11 @@ def main() -> None:
     central_path = _central(folder, total)
     central_url = f"sqlite:///{central_path}"
     central = Services.open(central_url)
-    node_path = folder / "node.db"
-    for p in folder.glob("node.db*"):
-        p.unlink()
-    node_url = f"sqlite:///{node_path}"
     central_server = Serve(central_url)
     try:
-        subprocess.run(
-            [BCH, "node", "init", "--central", central_server.url(""), "--country", "CA",
-             "--database", node_url],
-            check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        load = os.getloadavg()[0]
-        boot = _bootstrap(central_server, node_url)
+        for mode in os.environ.get("BENCH_NODE_MODES", "dumps,tables").split(","):
+            node_url = _bootstrap_figures(central_server, folder, mode)
         node = Services.open(node_url, upgrade=False)
-        with node.store.reading() as conn:
-            mirrored = node.store.count_documents(conn)
-        print(
-            f"bootstrap: {mirrored} records in {boot['wall_s']:.1f} s wall "
-            f"({mirrored / boot['wall_s']:.0f} records/s), node CPU {boot['cpu_s']:.1f} s, "
-            f"({boot['cpu_s'] / max(mirrored, 1) * 1000:.2f} ms/record), "
-            f"node peak RSS {boot['peak_mb']:.0f} MB, central CPU {boot['central_cpu_s']:.1f} s "
-            f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)",
-            flush=True,
-        )
         if os.environ.get("BENCH_NODE_ONLY") == "bootstrap":  # the bootstrap figures only
             node.close()
             return
@@ -229,6 +232,43 @@ def main() -> None:
     finally:
         central_server.stop()
         central.close()
+
+
+def _bootstrap_figures(central: Serve, folder: Path, mode: str) -> str:
+    """A new node (node-MODE.db) bootstrapped MODE's way; prints its figures; its URL."""
+    node_path = folder / f"node-{mode}.db"
+    for p in folder.glob(f"node-{mode}.db*"):
+        p.unlink()
+    node_url = f"sqlite:///{node_path}"
+    subprocess.run(
+        [BCH, "node", "init", "--central", central.url(""), "--country", "CA",
+         "--database", node_url],
+        check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    if mode == "tables":
+        built = _snapshot_ready(central)
+        print(
+            f"tables: the central's snapshot ({built['mb']:.0f} MB) ready after "
+            f"{built['wall_s']:.1f} s wall, central CPU {built['central_cpu_s']:.1f} s (once per "
+            "change sequence: later nodes get the same file)",
+            flush=True,
+        )
+    load = os.getloadavg()[0]
+    boot = _bootstrap(central, node_url, mode)
+    node = Services.open(node_url, upgrade=False)
+    with node.store.reading() as conn:
+        mirrored = node.store.count_documents(conn)
+    said = node.node.status()["bootstrapMode"]
+    node.close()
+    print(
+        f"bootstrap [{mode}: {said}]: {mirrored} records in {boot['wall_s']:.1f} s wall "
+        f"({mirrored / boot['wall_s']:.0f} records/s), node CPU {boot['cpu_s']:.1f} s "
+        f"({boot['cpu_s'] / max(mirrored, 1) * 1000:.3f} ms/record), "
+        f"node peak RSS {boot['peak_mb']:.0f} MB, central CPU {boot['central_cpu_s']:.1f} s "
+        f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)",
+        flush=True,
+    )
+    return node_url
 
 
 def _same_answers(central: Serve, node: Serve, paths: list[str]) -> int:

@@ -59,6 +59,7 @@ CASES = [
     ("BCH_FORM_MIN_SECONDS", "0.5", "form_min_seconds", 0.5, "soon",
      "a number of seconds between 0 and 3600"),
     ("BCH_NODE_SYNC", "off", "node_sync", False, "later", '"on" or "off"'),
+    ("BCH_NODE_BOOTSTRAP", "dumps", "node_bootstrap", "dumps", "fast", '"tables" or "dumps"'),
     ("BCH_NODE_POLL_SECONDS", "5", "node_poll_seconds", 5.0, "0", "a number of seconds"),
     ("BCH_WORKERS", "4", "workers", 4, "many", "a whole number of processes between 0 and 256"),
     ("BCH_SHUTDOWN_GRACE", "0.5", "shutdown_grace", 0.5, "-1",

@@ -188,6 +188,13 @@ def _on_off(raw: str) -> bool:
     raise _Bad('"on" or "off"')
 
 
+def _node_bootstrap(raw: str) -> str:
+    value = raw.strip().lower()
+    if value in ("tables", "dumps"):
+        return value
+    raise _Bad('"tables" or "dumps"')
+
+
 def _redis(raw: str) -> str:
     value = raw.strip()
     parts = urlsplit(value)
@@ -306,6 +313,7 @@ VARIABLES: tuple[Variable, ...] = (
         "public forms' minimum fill time",
     ),
     Variable("BCH_NODE_SYNC", "node_sync", _on_off, "node sync loop in bch serve"),
+    Variable("BCH_NODE_BOOTSTRAP", "node_bootstrap", _node_bootstrap, "a new node's first copy"),
     Variable(
         "BCH_NODE_POLL_SECONDS",
         "node_poll_seconds",
@@ -380,6 +388,7 @@ class Settings:
     form_min_seconds: float = 3.0
     node_sync: bool = True  # a national node's bch serve syncs in the background (issue 12)
     node_poll_seconds: float = 30.0
+    node_bootstrap: str = "tables"  # tables (the central's table snapshot, when it can) | dumps
     workers: int = 0  # bch serve's worker processes; 0: one per core
     # on SIGTERM, requests in progress (a node's open event stream) get this long, then are cancelled
     shutdown_grace: float = 10.0

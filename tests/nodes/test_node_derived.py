@@ -63,12 +63,13 @@ def shipped_central(tmp_path, shipped_templates, _sqlite_template) -> Iterator[C
 
 @pytest.fixture
 def deriving_node(tmp_path, _sqlite_template) -> Iterator[Services]:
-    """A second node (SQLite) that derives every row itself."""
+    """A second node (SQLite) that derives every row itself (from the dumps: a table snapshot
+    is the central's rows)."""
     path = tmp_path / "deriving-node.db"
     shutil.copy(_sqlite_template, path)
     svc = Services.open(f"sqlite:///{path}", upgrade=False)
     try:
-        yield svc
+        yield svc.configured(BCH_NODE_BOOTSTRAP="dumps")
     finally:
         svc.close()
 

@@ -81,7 +81,7 @@ def test_records_deleted_while_the_first_copy_runs_are_deleted_on_the_node(servi
             central.svc.records.publish(brief, by="t")
             central.svc.records.delete(gone[2], reason="a mistake", by="t")
 
-    node = _node(services, central)
+    node = _node(services.configured(BCH_NODE_BOOTSTRAP="dumps"), central)  # between dumps
     node.node.sync_once(on_progress)
     assert done == ["organism"]  # the deletions happened between the dumps
     assert _live(node) == _live(central.svc)

@@ -161,7 +161,7 @@ def test_an_interrupted_bootstrap_still_ends_with_a_complete_text_index(
     its change to `following`: a bootstrap failing between two dumps resumes, and every record
     is then found by a text query (the database's own full-text index, not the bitmaps)."""
     _seed(central.svc, 8)
-    node = _node(services, central)
+    node = _node(services.configured(BCH_NODE_BOOTSTRAP="dumps"), central)  # the dumps' path
     pull, load_dump, calls = node.node.pull, node.node.pull.load_dump, []
 
     def cut_at_the_second_dump(client, state, schema, on_progress, memo=None):

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
 from bch.api.deps import Svc
 from bch.api.identity import principal_of
 from bch.api.responses import content, errors
+from bch.services.table_snapshots import Building
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
 
@@ -19,6 +25,62 @@ def list_exports(svc: Svc):
         urls = {f: f"/api/v1/export/{entry['schema']}.{f}" for f in entry["formats"]}
         items.append({**entry, "urls": urls})
     return {"items": items}
+
+
+@router.get(
+    "/export/tables.sqlite",
+    summary="A SQLite file of the rows a new national node mirrors (its fast bootstrap)",
+    description=(
+        "The live records in scope with their current revision and derived rows (facets, "
+        "texts, search index entries, UID keys, links) and the full-text index, in the tables "
+        "of a node of the same version, confidential fields withheld as in the dumps; table "
+        "`bch_snapshot` says what it holds (`sequence`: follow /api/v1/changes?since=N "
+        "afterwards). `schemas`, `countries`: comma-separated, as `bch node init`. Built once "
+        "and kept: 202 with Retry-After while it is built. Resumable (Range, If-Range with the "
+        "ETag). 404 on a central on PostgreSQL (use the dumps). docs/API.md."
+    ),
+    responses={
+        200: content("application/vnd.sqlite3", "application/gzip"),
+        202: {"description": "Being built: ask again after Retry-After seconds"},
+        **errors(400, 404),
+    },
+)
+def table_snapshot(
+    request: Request,
+    svc: Svc,
+    schemas: str = "",
+    countries: str = "",
+    compress: Literal["gzip", "none"] = "none",
+):
+    found = svc.table_snapshots.get(principal_of(request), schemas.split(","), countries.split(","))
+    if isinstance(found, Building):
+        return JSONResponse(
+            {"status": "building", "retryAfter": found.retry_after},
+            status_code=202,
+            headers={"Retry-After": str(found.retry_after)},
+        )
+    headers = {"X-Change-Sequence": str(found.sequence), "X-Record-Count": str(found.records)}
+    if compress == "gzip":
+        headers["Content-Disposition"] = 'attachment; filename="tables.sqlite.gz"'
+        return StreamingResponse(_gzip_file(found.path), "application/gzip", headers=headers)
+    headers["Content-Disposition"] = 'attachment; filename="tables.sqlite"'
+    return LargeFile(found.path, media_type="application/vnd.sqlite3", headers=headers)
+
+
+class LargeFile(FileResponse):
+    """A file of gigabytes: read and sent a megabyte at a time (Starlette's 64 KiB means a
+    thread hop per 64 KiB)."""
+
+    chunk_size = 1 << 20
+
+
+def _gzip_file(path: Path) -> Iterator[bytes]:
+    z = zlib.compressobj(1, zlib.DEFLATED, 31)  # fast: a large file, the line's time matters
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if out := z.compress(chunk):
+                yield out
+    yield z.flush()
 
 
 @router.get(

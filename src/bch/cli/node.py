@@ -82,10 +82,13 @@ def node_sync(
 
             def shown(what: str, n: int) -> None:
                 label = f"change feed at {n}" if what == "changes" else f"{what}: {n} records"
+                if what == "tables download":
+                    label = f"table snapshot: {n / 1e6:.0f} MB downloaded"
                 progress.update(task, description=label)
 
             try:
-                report = svc.node.sync_once(on_progress=shown)
+                # no server of this database runs meanwhile: a table snapshot may become it
+                report = svc.node.sync_once(on_progress=shown, sole=True)
             except CentralError as exc:
                 errors.print(f"error: {exc}", markup=False, highlight=False)
                 raise typer.Exit(1) from None
@@ -117,6 +120,7 @@ def node_status(
         ("central", status["central"]),
         ("country", status["country"]),
         ("phase", status["phase"]),
+        ("bootstrap", status["bootstrapMode"] or "-"),
         ("derived rows", status["derivedFrom"] or "-"),
         ("records", status["records"]),
         ("cursor", f"{status['cursor']} of {status['centralSequence']}"),

@@ -306,6 +306,13 @@ class Services:
         return ExportService(DumpRepository(self.db), self.registry, self.thesaurus)
 
     @cached_property
+    def table_snapshots(self):
+        """SQLite files of the rows a new national node mirrors (issue 12 performance)."""
+        from bch.services.table_snapshots import TableSnapshots
+
+        return TableSnapshots.for_database(self.db, self.registry)
+
+    @cached_property
     def matches(self):
         """External databases: matching records and detection methods (issue 6)."""
         from bch.services.matches import MatchService
@@ -526,16 +533,20 @@ class Services:
         from bch.services.node_pull import NodePull
         from bch.services.node_push import NodePush
         from bch.services.node_sync import NodeSync
+        from bch.services.node_tables import NodeTables
         from bch.storage.node_state import NodeStateRepository
 
         repo = NodeStateRepository(self.db)
+        tables = None
+        if self.settings.node_bootstrap == "tables":
+            tables = NodeTables(self.db, repo, self.uow)
         return NodeSync(
             self.db,
             repo,
             self.records,
             self.uow,
             self.registry,
-            NodePull(self.db, repo, self.records, self.uow, self.registry),
+            NodePull(self.db, repo, self.records, self.uow, self.registry, tables),
             NodePush(self.db, repo, self.records, self.uow, threading.Event()),
             poll_seconds=self.settings.node_poll_seconds,
         )

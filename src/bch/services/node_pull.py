@@ -50,6 +50,7 @@ from bch.services.node_central import (
     settle_item,
     wanted,
 )
+from bch.services.node_tables import NodeTables, TablesRefused
 from bch.services.record_lookups import LookupMemo
 from bch.services.records import RecordService
 from bch.services.unit_of_work import Transaction, UnitOfWork
@@ -73,23 +74,28 @@ class NodePull:
         records: RecordService,
         uow: UnitOfWork,
         registry: RealmRegistry,
+        tables: NodeTables | None = None,
     ):
         self.db = db
         self.repo = repo
         self.records = records
         self.uow = uow
         self.registry = registry
+        self.tables = tables  # None: never the central's table snapshot (BCH_NODE_BOOTSTRAP)
 
     def state(self) -> NodeState | None:
         with self.db.reading() as conn:
             return self.repo.get(conn)
 
-    def pull(self, client: httpx.Client, report: SyncReport, on_progress: Progress) -> None:
-        """Bootstrap if not done yet, then follow the feed until it is empty."""
+    def pull(
+        self, client: httpx.Client, report: SyncReport, on_progress: Progress, sole: bool = False
+    ) -> None:
+        """Bootstrap if not done yet, then follow the feed until it is empty. `sole`: see
+        NodeTables.bootstrap."""
         state = self.state()
         assert state is not None
         if state.phase == "bootstrap":
-            self.bootstrap(client, state, report, on_progress)
+            self.bootstrap(client, state, report, on_progress, sole=sole)
         self.follow(client, report, on_progress)
 
     # -- pull: bootstrap ----------------------------------------------------------------------------
@@ -99,7 +105,11 @@ class NodePull:
         state: NodeState,
         report: SyncReport,
         on_progress: Callable[[str, int], None] | None,
+        *,
+        sole: bool = False,
     ) -> None:
+        if self._from_tables(client, state, report, on_progress, sole):
+            return
         offered = answer_json(client.get("/api/v1/export"), "/api/v1/export").get("items")
         if not isinstance(offered, list):
             raise CentralError("the central's /api/v1/export lists no dumps")
@@ -124,6 +134,34 @@ class NodePull:
             assert current is not None
             self.records.store.restore_text_index(tx.conn)
             self.repo.update(tx.conn, phase="following", cursor=current.feed_from or 0)
+
+    def _from_tables(
+        self,
+        client: httpx.Client,
+        state: NodeState,
+        report: SyncReport,
+        on_progress: Progress,
+        sole: bool,
+    ) -> bool:
+        """Bootstrap from the central's table snapshot (bch.services.node_tables) when it can
+        serve; else note why the dumps are used (`bootstrap_mode`) and return False."""
+        if state.bootstrap_mode is not None and state.bootstrap_mode.startswith("dumps"):
+            return False  # decided at the bootstrap's start
+        if self.tables is None:
+            why: str | None = "BCH_NODE_BOOTSTRAP=dumps"
+        else:
+            why = self.tables.refusal(state)
+        if why is None:
+            assert self.tables is not None
+            try:
+                self.tables.bootstrap(client, state, report, on_progress, sole=sole)
+                return True
+            except TablesRefused as exc:
+                why = str(exc)
+        log.info("the node bootstraps from the dumps: %s", why)
+        with self.uow() as tx:
+            self.repo.update(tx.conn, bootstrap_mode=f"dumps: {why}")
+        return False
 
     def load_dump(
         self,

@@ -158,7 +158,8 @@ class NodeSync:
             "countries": state.countries,
             "phase": state.phase,
             "bootstrapped": state.bootstrapped,
-            "derivedFrom": state.derived_from,  # the bootstrap's derived rows: central's, or why not
+            "derivedFrom": state.derived_from,
+            "bootstrapMode": state.bootstrap_mode,  # the table snapshot, or the dumps and why  # the bootstrap's derived rows: central's, or why not
             "cursor": state.cursor,
             "centralSequence": state.central_sequence,
             "lagSequence": behind if state.central_sequence is not None else None,
@@ -176,16 +177,19 @@ class NodeSync:
         }
 
     # -- one round --------------------------------------------------------------------------------
-    def sync_once(self, on_progress: Callable[[str, int], None] | None = None) -> SyncReport:
+    def sync_once(
+        self, on_progress: Callable[[str, int], None] | None = None, *, sole: bool = False
+    ) -> SyncReport:
         """Pull (bootstrap, then the feed until it is empty), then push the outbox. A failure is
-        recorded in the state (last error) and raised as CentralError."""
+        recorded in the state (last error) and raised as CentralError. `sole`: no other process
+        uses the database meanwhile (`bch node sync --once`: see NodeTables.bootstrap)."""
         state = self.state()
         if state is None:
             raise NotFound("this installation is not a node: run `bch node init` first")
         report = SyncReport()
         try:
             with self._client(state) as client:
-                self.pull.pull(client, report, on_progress)
+                self.pull.pull(client, report, on_progress, sole)
                 self.push.push(client, report)
         except CentralError as exc:
             self._failed(str(exc))

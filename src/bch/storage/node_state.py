@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from bch.storage.database import Database
 from bch.storage.rows import as_utc, utcnow
+from bch.storage.tables import documents
 from bch.storage.tables_nodes import idempotency_results, node_outbox, node_state
 
 
@@ -35,6 +36,7 @@ class NodeState:
     last_error_at: datetime | None
     created_at: datetime
     derived_from: str | None = None  # the bootstrap's derived rows: the central's, or why not
+    bootstrap_mode: str | None = None  # "tables (...)" or "dumps: why" (0011_node_tables)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,21 @@ class NodeStateRepository:
 
     def update(self, conn: Connection, **values: Any) -> None:
         conn.execute(update(node_state).where(node_state.c.id == 1).values(**values))
+
+    def holds_records(self, conn: Connection) -> bool:
+        """Whether the database holds any record (deleted ones too)."""
+        return conn.execute(select(documents.c.id).limit(1)).first() is not None
+
+    def latest_revisions(self, conn: Connection, identifiers: Sequence[str]) -> dict[str, int]:
+        """identifier -> the latest revision held here, of these records."""
+        if not identifiers:
+            return {}
+        rows = conn.execute(
+            select(documents.c.identifier, documents.c.latest_revision).where(
+                documents.c.identifier.in_(list(identifiers))
+            )
+        )
+        return {r[0]: r[1] for r in rows}
 
     # -- the outbox --------------------------------------------------------------------------------
     def enqueue(

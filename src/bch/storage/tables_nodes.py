@@ -39,6 +39,8 @@ node_state = Table(
     Column("created_at", UtcDateTime, nullable=False),
     # where the bootstrap's derived rows came from (migration 0009_node_derived)
     Column("derived_from", Text, nullable=True),
+    # how the bootstrap went: the central's table snapshot, or the dumps and why (0011_node_tables)
+    Column("bootstrap_mode", Text, nullable=True),
 )
 
 # National records written on the node, waiting to reach the central (idempotency key = key).

@@ -1,0 +1,296 @@
+"""A new node's bootstrap from the central's table snapshot (issue 12 performance:
+GET /api/v1/export/tables.sqlite, bch.services.table_snapshots on the central,
+bch.services.node_tables on the node): the node ends with exactly the rows and answers of a node
+bootstrapped from the dumps; the snapshot withholds the confidential fields the caller may not
+see, as the dumps do; a node killed (SIGKILL) during the download or the copy starts again from
+what is on disk, with no record twice; a node on PostgreSQL, or a central on PostgreSQL, uses
+the dumps and says why."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from bch.api.app import create_app
+from bch.services.container import Services
+from bch.services.errors import NotFound
+from tests import factories
+from tests.nodes.test_node_derived import _answers, _rows, shipped_central  # noqa: F401
+from tests.nodes.test_node_sync import _seed, central  # noqa: F401
+from tests.waiting import until
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "PLANTED-CONFIDENTIAL"
+
+
+@pytest.fixture
+def dumps_node(tmp_path, _sqlite_template) -> Iterator[Services]:
+    """A second node (SQLite) that bootstraps from the dumps."""
+    path = tmp_path / "dumps-node.db"
+    shutil.copy(_sqlite_template, path)
+    svc = Services.open(f"sqlite:///{path}", upgrade=False)
+    try:
+        yield svc.configured(BCH_NODE_BOOTSTRAP="dumps")
+    finally:
+        svc.close()
+
+
+@pytest.fixture
+def sqlite_node(tmp_path, _sqlite_template) -> Iterator[tuple[Services, str]]:
+    path = tmp_path / "node.db"
+    shutil.copy(_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    svc = Services.open(url, upgrade=False)
+    try:
+        yield svc, url
+    finally:
+        svc.close()
+
+
+def test_a_node_from_the_table_snapshot_holds_what_a_node_from_the_dumps_holds(
+    services,
+    dumps_node,
+    shipped_central,  # noqa: F811
+):
+    hub = shipped_central
+    # published by an account: each node shows its publisher in public form (…@example.org)
+    hub.svc.records.publish(factories.organism("Zea mays"), by="someone@example.org")
+    services.node.configure(hub.url, "CA", token=hub.token)
+    report = services.node.sync_once(sole=True)  # as `bch node sync --once`
+    mode = services.node.status()["bootstrapMode"]
+    if services.db.name == "sqlite":
+        assert mode.startswith("tables (snapshot at central sequence ")
+        assert mode.endswith(", the downloaded file became the database)")
+    else:
+        assert mode == "dumps: the node is on postgresql"
+    assert sum(report.bootstrapped.values()) == hub.svc.records.health()["records"]
+    dumps_node.node.configure(hub.url, "CA", token=hub.token)
+    dumps_node.node.sync_once()
+    assert dumps_node.node.status()["bootstrapMode"] == "dumps: BCH_NODE_BOOTSTRAP=dumps"
+    mine, theirs = _rows(services), _rows(dumps_node)
+    for table in mine:  # every record, revision (body, hash, publisher, warnings), derived row
+        assert mine[table] == theirs[table], table
+    assert len(mine["documents"]) > 100
+    answers = _answers(services)
+    assert all(a[-1] for a in answers.values()), answers
+    assert answers == _answers(dumps_node)
+    with TestClient(create_app(services)) as a, TestClient(create_app(dumps_node)) as b:
+        for identifier in [r.identifier for r in hub.svc.records.list(limit=40).items]:
+            for path in (f"/api/v1/records/{identifier}", f"/api/v2013/documents/{identifier}"):
+                assert a.get(path).json() == b.get(path).json(), path
+    # then the feed, on both alike
+    organism = hub.svc.records.list(schema="organism", limit=1).items[0]
+    body = hub.svc.records.get(organism.identifier).document
+    hub.svc.records.publish({**body, "commonNames": {"en": "a new name"}}, by="t")
+    hub.svc.records.publish(factories.organism("Oryza sativa"), by="t")
+    for node in (services, dumps_node):
+        assert node.node.sync_once().applied == 2
+    assert _rows(services) == _rows(dumps_node)
+
+
+def _snapshot(client: TestClient, token: str | None = None, **params: str) -> bytes:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    answers = []
+
+    def ready() -> bool:
+        answer = client.get("/api/v1/export/tables.sqlite", params=params, headers=headers)
+        answers.append(answer)
+        return answer.status_code != 202
+
+    until(ready, "the table snapshot")
+    if len(answers) > 1:  # built meanwhile: 202 with Retry-After first
+        assert answers[0].headers["retry-after"].isdigit()
+        assert answers[0].json() == {"status": "building", "retryAfter": 2}
+    assert answers[-1].status_code == 200, answers[-1].text
+    return answers[-1].content
+
+
+def _bodies(content: bytes, tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / f"snapshot-{len(list(tmp_path.iterdir()))}.sqlite"
+    path.write_bytes(content)
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT d.owner, r.body FROM documents d JOIN revisions r ON r.document_id = d.id "
+            "WHERE d.schema = 'authority'"
+        )
+        return dict(rows.fetchall())
+    finally:
+        conn.close()
+
+
+def test_the_snapshot_withholds_what_the_caller_may_not_see(central, tmp_path):  # noqa: F811
+    svc = central.svc
+    planted = []
+    for country in ("CA", "FR"):
+        doc = factories.authority(country)
+        doc["notes"] = {"en": f"{SECRET} of {country}"}
+        planted.append(doc)
+    svc.records.publish_many([*planted, factories.organism("Zea mays")], by="nfp@ca.example")
+    secretariat = svc.accounts.add_user("sec@cbd.example", role="secretariat", password="x" * 12)
+    sec_token = svc.accounts.issue_token(secretariat, name="t", days=1).token
+    with TestClient(create_app(svc)) as client:
+        public = _snapshot(client)
+        assert SECRET.encode() not in public  # nowhere in the file: bodies, texts, index
+        assert set(_bodies(public, tmp_path)) == {"CA", "FR"}
+        canada = _bodies(_snapshot(client, central.token), tmp_path)  # CA's focal point
+        assert SECRET in canada["CA"] and SECRET not in canada["FR"]
+        everything = _bodies(_snapshot(client, sec_token), tmp_path)
+        assert SECRET in everything["CA"] and SECRET in everything["FR"]
+        # the dumps say the same to the same callers
+        dump = client.get("/api/v1/export/authority.ndjson").content
+        assert SECRET.encode() not in dump
+        only_fr = _bodies(_snapshot(client, countries="FR", schemas="authority"), tmp_path)
+        assert set(only_fr) == {"FR"}
+        wrong = client.get("/api/v1/export/tables.sqlite", params={"schemas": "lmo"})
+        assert wrong.status_code == 400
+        assert wrong.json()["errors"][0]["path"] == "schemas"
+        wrong = client.get("/api/v1/export/tables.sqlite", params={"countries": "Canada"})
+        assert wrong.status_code == 400
+        assert wrong.json()["errors"][0]["path"] == "countries"
+
+
+def test_a_central_on_postgresql_offers_no_snapshot(services):
+    if services.db.name == "sqlite":
+        assert services.table_snapshots.folder is not None
+        return
+    with pytest.raises(NotFound, match="SQLite only"):
+        services.table_snapshots.get()
+    with TestClient(create_app(services.configured(BCH_RATE_LIMIT="off"))) as client:
+        answer = client.get("/api/v1/export/tables.sqlite")
+    assert answer.status_code == 404
+    assert "a node bootstraps from the dumps" in answer.json()["message"]
+
+
+def test_a_node_whose_database_is_open_elsewhere_copies_the_snapshot_into_it(
+    sqlite_node,
+    dumps_node,
+    central,  # noqa: F811
+):
+    """A `bch serve` syncing in the background has the database open: the snapshot's rows are
+    copied into it (through the WAL, the full-text index rebuilt), the same rows in the end."""
+    _seed(central.svc, 6)
+    node, url = sqlite_node
+    node.node.configure(central.url, "CA", token=central.token)
+    other = sqlite3.connect(url.removeprefix("sqlite:///"))  # another process's connection
+    try:
+        other.execute("SELECT count(*) FROM node_state").fetchone()
+        node.node.sync_once(sole=True)  # sole, but another connection is open: copied
+        assert other.execute("SELECT count(*) FROM documents").fetchone()[0] == 8
+    finally:
+        other.close()
+    mode = node.node.status()["bootstrapMode"]
+    assert mode.endswith(", copied into the open database)"), mode
+    dumps_node.node.configure(central.url, "CA", token=central.token)
+    dumps_node.node.sync_once()
+    assert _rows(node) == _rows(dumps_node)
+    assert node.records.list(schema="organism", q="oryza").items  # the rebuilt text index
+
+
+# a node process killed by SIGKILL at a chosen point of its bootstrap
+KILLED = """
+import os, signal, sys
+from bch.services.container import Services
+from bch.storage import table_bootstrap
+
+svc = Services.open(sys.argv[1], upgrade=False)
+where = sys.argv[2]
+
+def die(*_args):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def progress(what, count):
+    if where == "download" and what == "tables download" and count > 0:
+        die()
+
+if where == "copy":  # every row written, the transaction not committed yet
+    adopt = table_bootstrap.adopt_snapshot
+    table_bootstrap.adopt_snapshot = lambda node, snap, finish: adopt(node, snap, die)
+svc.node.sync_once(on_progress=progress, sole=True)
+"""
+
+
+class Recording(httpx.HTTPTransport):
+    def __init__(self):
+        super().__init__()
+        self.seen: list[tuple[str, str | None, int]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.seen.append((request.url.path, request.headers.get("range"), response.status_code))
+        return response
+
+
+def _killed(url: str, where: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED, url, where],
+        cwd=ROOT,
+        env={**os.environ, "BCH_RATE_LIMIT": "off"},
+        capture_output=True,
+        timeout=300,
+    )
+    assert proc.returncode == -9, proc.stderr.decode()[-2000:]
+
+
+def _integrity(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.execute("INSERT INTO search_tokens_fts(search_tokens_fts, rank) "
+                     "VALUES ('integrity-check', 1)")  # fmt: skip
+        for table in ("revisions", "changes", "search_tokens"):
+            count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            docs = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            assert count == docs, table  # one each per record: none twice
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("where", ["download", "copy"])
+def test_a_node_killed_during_the_bootstrap_starts_again_without_duplicates(
+    where,
+    sqlite_node,
+    shipped_central,  # noqa: F811
+    tmp_path,
+):
+    hub = shipped_central
+    node, url = sqlite_node
+    node.node.configure(hub.url, "CA", token=hub.token)
+    path = Path(url.removeprefix("sqlite:///"))
+    _node, part, whole = node.node.pull.tables.files(node.node.state())
+    with TestClient(create_app(hub.svc)) as client:  # built before the node asks
+        size = len(_snapshot(client, hub.token))
+    node.db.dispose()  # the node process has its database alone
+    _killed(url, where)
+    stopped_at = part.stat().st_size if part.exists() else 0
+    if where == "download":
+        assert 0 < stopped_at < size and not whole.exists()
+    else:
+        assert whole.stat().st_size == size
+        assert node.node.status()["records"] == 0  # the copy was rolled back whole
+        assert node.node.status()["phase"] == "bootstrap"
+    recording = Recording()
+    node.node.transport = recording
+    report = node.node.sync_once(sole=True)
+    total = hub.svc.records.health()["records"]
+    assert sum(report.bootstrapped.values()) == total == node.node.status()["records"]
+    snapshot_requests = [s for s in recording.seen if s[0].endswith("tables.sqlite")]
+    if where == "download":  # resumed where it stopped
+        assert snapshot_requests == [("/api/v1/export/tables.sqlite", f"bytes={stopped_at}-", 206)]
+    else:
+        assert snapshot_requests == []  # the file on disk was used
+    assert not part.exists() and not whole.exists()
+    _integrity(path)
+    mode = node.node.status()["bootstrapMode"]
+    assert mode.endswith(", the downloaded file became the database)"), mode
+    answers = _answers(node)
+    assert all(a[-1] for a in answers.values()), answers
