@@ -7,7 +7,7 @@ title (no body read), with a progress bar on a terminal. On PostgreSQL, an index
 word rows in code point order (a prefix is a range of it whatever the database's collation).
 
 Revision ID: 0012_v2013_phrases
-Revises: 0010_v2013_first
+Revises: 0011_node_tables
 """
 
 import sys
@@ -18,7 +18,7 @@ from alembic import op
 from bch.storage.tables_base import Json
 
 revision = "0012_v2013_phrases"
-down_revision = "0010_v2013_first"
+down_revision = "0011_node_tables"
 branch_labels = None
 depends_on = None
 
