@@ -4,16 +4,16 @@
 (a node on PostgreSQL, a central without snapshots, ...). Shown by `bch node status`.
 
 Revision ID: 0011_node_tables
-Revises: 0010_v2013_first (and needs 0009_node_derived: the node_state table)
+Revises: 0010_v2013_first, 0009_node_derived (merges the two: it needs the node_state table)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_node_tables"
-down_revision = "0010_v2013_first"
+down_revision = ("0010_v2013_first", "0009_node_derived")  # node_state is 0009's
 branch_labels = None
-depends_on = "0009_node_derived"  # node_state.derived_from: the column before it
+depends_on = None
 
 
 def upgrade() -> None:
