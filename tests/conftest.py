@@ -34,7 +34,7 @@ from tests.postgres import (
     server_problem,
     throwaway_database,
 )
-from tests.templates import BACKENDS, ShippedTemplates, run_prefix, shipped_copy
+from tests.templates import BACKENDS, DROPPER, ShippedTemplates, run_prefix, shipped_copy
 
 RUN = pytest.StashKey[str]()
 
@@ -68,7 +68,9 @@ def pytest_configure_node(node) -> None:  # pytest-xdist: a worker is being star
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The controller (or a run without xdist) drops the run's PostgreSQL templates and their
-    copies, once every worker has finished with them."""
+    copies, once every worker has finished with them. A worker first waits for the copies it
+    queued for dropping (tests/templates.py, DROPPER)."""
+    DROPPER.finish()
     if hasattr(session.config, "workerinput"):
         return
     try:
