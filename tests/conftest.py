@@ -22,8 +22,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from _pytest.nodeid import NodeId  # see pytest_collection_modifyitems
+from argon2 import PasswordHasher
 from hypothesis import settings
 
+from bch.services import credentials
 from bch.services.container import Services
 from tests.postgres import (
     admin_url,
@@ -32,7 +34,7 @@ from tests.postgres import (
     server_problem,
     throwaway_database,
 )
-from tests.templates import BACKENDS, ShippedTemplates, run_prefix, shipped_copy
+from tests.templates import BACKENDS, DROPPER, ShippedTemplates, run_prefix, shipped_copy
 
 RUN = pytest.StashKey[str]()
 
@@ -47,6 +49,13 @@ atexit.register(shutil.rmtree, os.environ["BCH_SEARCH_INDEX_DIR"], True)
 # (`--workers 2`, tests/cli/test_workers.py): a kill -9 of a one-process server is a kill of the
 # server, and two servers of one test never hold 2 x cores processes on the 2-core machine
 os.environ.setdefault("BCH_WORKERS", "1")
+# Passwords are hashed with Argon2id at its lowest cost inside the test processes: the
+# production parameters (19 MiB, 2 passes; tens of ms of CPU per hash) were paid by every user a
+# fixture adds and every sign-in. The hashes keep the same form and are verified the same way;
+# hashes made with other parameters (in the shipped data, by a `bch serve` a test starts) verify
+# as before, since the parameters are in the hash. The production parameters stay the default of
+# bch.services.credentials, which tests/test_password_cost.py checks in a process of its own.
+credentials._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 # -- the run: one id shared by the xdist workers, templates dropped at the end -------------------
@@ -59,7 +68,9 @@ def pytest_configure_node(node) -> None:  # pytest-xdist: a worker is being star
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """The controller (or a run without xdist) drops the run's PostgreSQL templates and their
-    copies, once every worker has finished with them."""
+    copies, once every worker has finished with them. A worker first waits for the copies it
+    queued for dropping (tests/templates.py, DROPPER)."""
+    DROPPER.finish()
     if hasattr(session.config, "workerinput"):
         return
     try:

@@ -121,13 +121,16 @@ def empty_database(engine) -> None:
         if script is None:
             quote = conn.dialect.identifier_preparer
             sequences = conn.exec_driver_sql(
-                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences"
-                " WHERE schemaname = current_schema()"
-            ).scalars()
-            script = ";\n".join(
-                # rows that refer to others first
-                [f"DELETE FROM {quote.format_table(t)}" for t in reversed(metadata.sorted_tables)]
-                + [f"ALTER SEQUENCE {name} RESTART" for name in sequences]
-            )
+                "SELECT quote_literal(quote_ident(schemaname) || '.' || quote_ident(sequencename)),"
+                " start_value FROM pg_sequences WHERE schemaname = current_schema()"
+            ).all()
+            # rows that refer to others first; then every sequence back to its start value with
+            # setval in one SELECT of the same batch: ALTER SEQUENCE ... RESTART is DDL (a lock,
+            # a new relation file and a cache invalidation per sequence), setval a plain update
+            deletes = [
+                f"DELETE FROM {quote.format_table(t)}" for t in reversed(metadata.sorted_tables)
+            ]
+            resets = ", ".join(f"setval({name}, {start}, false)" for name, start in sequences)
+            script = ";\n".join(deletes + ([f"SELECT {resets}"] if resets else []))
             _EMPTYING[engine.url.database] = script
         conn.exec_driver_sql(script)

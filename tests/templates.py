@@ -17,9 +17,12 @@ bch.storage.bitmap_index.snapshot_path). Each copy builds its index from its own
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import queue
 import shutil
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,14 +121,51 @@ def sqlite_copy(template: Path, target: Path) -> Iterator[Services]:
         svc.close()
 
 
+class _Dropper:
+    """Drops the copies a worker is done with, one by one, in a thread of its own: a DROP
+    DATABASE waits for a checkpoint (tenths of a second, seconds while other suites write),
+    which no test waits for, and the copies no longer pile up on disk until the end of the run.
+    Whatever is left when the worker ends is dropped with the run's databases by the controller
+    (tests/conftest.py, pytest_sessionfinish)."""
+
+    def __init__(self) -> None:
+        self._names: queue.Queue[str | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def drop(self, name: str) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="bch-test-drop", daemon=True)
+                self._thread.start()
+        self._names.put(name)
+
+    def _run(self) -> None:
+        while (name := self._names.get()) is not None:
+            with contextlib.suppress(psycopg.Error):  # else left for the controller's drop
+                drop_database(name)
+
+    def finish(self) -> None:
+        """Wait for the copies queued so far to be dropped (the end of a worker's session)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._names.put(None)
+            thread.join()
+
+
+DROPPER = _Dropper()
+
+
 @contextmanager
 def postgres_copy(template: str, name: str) -> Iterator[Services]:
-    """A writable copy of the template database (dropped with the run's databases)."""
+    """A writable copy of the template database, dropped in the background once closed."""
     svc = Services.open(create_database(name, template), upgrade=False)
     try:
         yield svc
     finally:
         svc.close()
+        DROPPER.drop(name)
 
 
 @contextmanager
