@@ -5,17 +5,23 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
 from bch.api.deps import Svc
 from bch.api.identity import principal_of
 from bch.api.responses import content, errors
+from bch.records.realms import get_registry
 from bch.services.table_snapshots import Building
 
 router = APIRouter(prefix="/api/v1", tags=["exports"])
+# the lists the snapshot service reads (comma-separated, blanks and empty items ignored)
+_SCHEMA = "(?:" + "|".join(sorted(t.name for t in get_registry().all())) + ")"
+_COUNTRY = "[A-Za-z]{2}"
+SCHEMAS_PATTERN = f"^ *{_SCHEMA}? *(?:, *{_SCHEMA}? *)*$"
+COUNTRIES_PATTERN = f"^ *(?:{_COUNTRY})? *(?:, *(?:{_COUNTRY})? *)*$"
 
 
 @router.get("/export", summary="The dumps on offer")
@@ -48,8 +54,20 @@ def list_exports(svc: Svc):
 def table_snapshot(
     request: Request,
     svc: Svc,
-    schemas: str = "",
-    countries: str = "",
+    schemas: Annotated[
+        str,
+        Query(
+            description="record types, comma-separated (all when empty)",
+            json_schema_extra={"pattern": SCHEMAS_PATTERN},
+        ),
+    ] = "",
+    countries: Annotated[
+        str,
+        Query(
+            description="ISO 3166 two-letter codes, comma-separated (all when empty)",
+            json_schema_extra={"pattern": COUNTRIES_PATTERN},
+        ),
+    ] = "",
     compress: Literal["gzip", "none"] = "none",
 ):
     found = svc.table_snapshots.get(principal_of(request), schemas.split(","), countries.split(","))
