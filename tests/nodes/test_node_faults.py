@@ -12,9 +12,8 @@ transaction of its changes was caught 1 run in 5, a new Idempotency-Key per retr
   answer is withheld, or after a seeded amount of CPU time (/proc/PID/stat);
 - feed application: once the node's cursor is seen committed in its database (a cursor stored
   outside the transaction of the changes it covers loses them here; B, on PostgreSQL, is killed
-  at this moment too), and at one other moment:
-  right after a feed page or the n-th record body was delivered, or a seeded amount of CPU time
-  after the page;
+  at this moment too), and at one other moment: right after a feed page or the n-th record
+  body was delivered, or a seeded amount of CPU time after the page;
 - pushes: while the central's answer to the publish is withheld (the central published it, the
   node does not know: the retry must carry the same Idempotency-Key), and at one other moment:
   right after the draft's or the publish's answer was delivered.
