@@ -135,7 +135,11 @@ def record_body(method: str, path: str, body: bytes) -> bool:
 
 
 def dump(method: str, path: str, body: bytes) -> bool:
-    return path.startswith("/api/v1/export/") and ".ndjson" in path
+    """A first copy's download: a schema's dump, or the central's table snapshot (an SQLite
+    file, not its 202 "being built" answers)."""
+    if not path.startswith("/api/v1/export/"):
+        return False
+    return ".ndjson" in path or body.startswith(b"SQLite format 3\0")
 
 
 def publish(method: str, path: str, body: bytes) -> bool:
