@@ -54,11 +54,12 @@ crash: install
 	CRASH_ROUNDS=$${CRASH_ROUNDS:-25} $(BIN)/pytest tests/faults -n0 -q
 
 # national nodes' fault test (issue 12) with more rounds of each fault (make test runs 1): kill -9
-# during bootstrap, feed application and pushes, garbled feed pages, skewed clocks, the central
-# stopped, every record type mirrored; NODE_FAULTS_SEED replays a run (each run prints its seed)
+# at observed moments of bootstrap, feed application and pushes, garbled feed pages, skewed
+# clocks, the central stopped, a central with all the shipped records (make test: their sample);
+# NODE_FAULTS_SEED replays a run (each run prints its seed)
 node-faults: install
 	sh scripts/ensure-faketime.sh
-	BCH_TEST_NODE_FAULTS=$${NODE_FAULTS_ROUNDS:-10} BCH_TEST_NODE_FAULTS_ALL=1 BCH_TEST_SEED=$${NODE_FAULTS_SEED:-} \
+	BCH_TEST_NODE_FAULTS=$${NODE_FAULTS_ROUNDS:-10} BCH_TEST_FULL=1 BCH_TEST_SEED=$${NODE_FAULTS_SEED:-} \
 	$(BIN)/pytest tests/nodes/test_node_faults.py -n0 -q -s
 
 # the browser tests with their full-page screenshots at desktop and phone width, into

@@ -4,6 +4,7 @@ libfaketime (Debian's, scripts/ensure-faketime.sh), and the state compared acros
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -40,7 +41,15 @@ def skewed_clock(offset: str) -> dict[str, str]:
         if os.environ.get("CI"):
             pytest.fail(message + ": CI must run the skewed-clock fault", pytrace=False)
         pytest.skip(message)
-    return {"LD_PRELOAD": str(FAKETIME), "FAKETIME": offset, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    # FAKETIME_FORCE_MONOTONIC_FIX=0: libfaketime's default fix of the monotonic clock made every
+    # clock read of the process slow (the fault test took 85.8 s with it, ~20 s without); the
+    # wall clock is still skewed (the test asserts it, from the node's own answers and writes)
+    return {
+        "LD_PRELOAD": str(FAKETIME),
+        "FAKETIME": offset,
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+        "FAKETIME_FORCE_MONOTONIC_FIX": "0",
+    }
 
 
 class Served:
@@ -98,15 +107,64 @@ class Served:
                 self.proc.wait(timeout=30)
 
 
-class FaultyProxy:
-    """Forwards GETs, PUTs and POSTs to the central; every third change feed page with entries
-    is truncated or garbled; no event stream (the node behind it polls)."""
+class Trap:
+    """A moment the proxy observes: the `nth` answer to a request that `matches` (method, path,
+    answer body). `withhold`: the central has answered but the node gets nothing until
+    `release()` (the central did it, the node does not know); else the trap springs right
+    after the answer is written to the node."""
 
-    def __init__(self, target: str):
+    def __init__(self, matches, *, nth: int = 1, withhold: bool = False):
+        self.matches, self.nth, self.withhold = matches, nth, withhold
+        self.seen = 0
+        self.sprung = threading.Event()
+        self.released = threading.Event()
+        self.path = ""
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def feed_page(method: str, path: str, body: bytes) -> bool:
+    """A change feed page with entries."""
+    return path.startswith("/api/v1/changes?") and b'"seq"' in body
+
+
+def record_body(method: str, path: str, body: bytes) -> bool:
+    """A revision the node reads for a feed entry."""
+    return method == "GET" and path.startswith("/api/v1/records/")
+
+
+def dump(method: str, path: str, body: bytes) -> bool:
+    """A first copy's download: a schema's dump, or the central's table snapshot (an SQLite
+    file, not its 202 "being built" answers)."""
+    if not path.startswith("/api/v1/export/"):
+        return False
+    return ".ndjson" in path or body.startswith(b"SQLite format 3\0")
+
+
+def publish(method: str, path: str, body: bytes) -> bool:
+    """The central's answer to a node's publish (its record is in the central already)."""
+    return method == "POST" and path.startswith("/api/v1/drafts/") and path.endswith("/publish")
+
+
+def draft(method: str, path: str, body: bytes) -> bool:
+    return method == "PUT" and path.startswith("/api/v1/drafts/")
+
+
+class FaultyProxy:
+    """Forwards GETs, PUTs and POSTs to the central; no event stream (the node behind it
+    polls). With `garble`, every third change feed page with entries is truncated or garbled.
+    Armed traps (`arm`) tell the test the moment an answer reached the node (or was withheld
+    from it): the fault tests kill the node at these observed moments, not at guessed times."""
+
+    def __init__(self, target: str, *, garble: bool = True):
         self.target = target
+        self.garble = garble
         self.count = 0
         self.mangled = 0
         self.lock = threading.Lock()
+        self.traps: list[Trap] = []
+        self.client = httpx.Client(timeout=60)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -125,16 +183,25 @@ class FaultyProxy:
                     if k.lower() not in ("host", "content-length", "connection")
                 }
                 try:
-                    r = httpx.request(
-                        self.command, proxy.target + self.path, content=body, headers=headers,
-                        timeout=60,
-                    )  # fmt: skip
+                    r = proxy.client.request(
+                        self.command, proxy.target + self.path, content=body, headers=headers
+                    )
                 except httpx.HTTPError:
                     self.send_error(502)
                     return
                 content = r.content
-                if self.path.startswith("/api/v1/changes?") and b'"seq"' in content:
+                if proxy.garble and feed_page(self.command, self.path, content):
                     content = proxy.mangle(content)
+                trap = proxy.spring(self.command, self.path, content)
+                if trap is not None and trap.withhold:
+                    trap.sprung.set()
+                    trap.released.wait(timeout=60)  # the node is killed meanwhile
+                with contextlib.suppress(OSError):  # the node may be gone (killed)
+                    self._answer(r, content)
+                if trap is not None:
+                    trap.sprung.set()
+
+            def _answer(self, r: httpx.Response, content: bytes) -> None:
                 self.send_response(r.status_code)
                 for k, v in r.headers.items():
                     if k.lower() not in (
@@ -147,12 +214,35 @@ class FaultyProxy:
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)
+                self.wfile.flush()
 
             do_GET = do_PUT = do_POST = _forward
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def arm(self, trap: Trap) -> Trap:
+        with self.lock:
+            self.traps.append(trap)
+        return trap
+
+    def disarm(self) -> None:
+        with self.lock:
+            for trap in self.traps:
+                trap.release()
+            self.traps.clear()
+
+    def spring(self, method: str, path: str, content: bytes) -> Trap | None:
+        with self.lock:
+            for trap in self.traps:
+                if trap.matches(method, path, content):
+                    trap.seen += 1
+                    if trap.seen == trap.nth:
+                        self.traps.remove(trap)
+                        trap.path = path
+                        return trap
+        return None
 
     def mangle(self, content: bytes) -> bytes:
         with self.lock:
@@ -165,7 +255,15 @@ class FaultyProxy:
             return content.replace(b'"action":"publish"', b'"action":"?"', 1)  # malformed
 
     def close(self) -> None:
+        self.disarm()
         self.server.shutdown()
+        self.client.close()
+
+
+def cpu_ticks(pid: int) -> int:
+    """CPU time a process has used so far (user + system, in clock ticks: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def state(svc: Services, schemas: list[str] | None = None) -> dict[str, tuple[int, int, bool]]:
