@@ -8,6 +8,7 @@ the dumps and says why."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import sqlite3
@@ -142,6 +143,10 @@ def test_the_snapshot_withholds_what_the_caller_may_not_see(central, tmp_path): 
         public = _snapshot(client)
         assert SECRET.encode() not in public  # nowhere in the file: bodies, texts, index
         assert set(_bodies(public, tmp_path)) == {"CA", "FR"}
+        packed = client.get("/api/v1/export/tables.sqlite", params={"compress": "gzip"})
+        assert packed.status_code == 200, packed.text
+        assert packed.headers["content-type"] == "application/gzip"
+        assert gzip.decompress(packed.content) == public  # the same file, gzipped
         canada = _bodies(_snapshot(client, central.token), tmp_path)  # CA's focal point
         assert SECRET in canada["CA"] and SECRET not in canada["FR"]
         everything = _bodies(_snapshot(client, sec_token), tmp_path)

@@ -80,7 +80,9 @@ def table_snapshot(
     headers = {"X-Change-Sequence": str(found.sequence), "X-Record-Count": str(found.records)}
     if compress == "gzip":
         headers["Content-Disposition"] = 'attachment; filename="tables.sqlite.gz"'
-        return StreamingResponse(_gzip_file(found.path), "application/gzip", headers=headers)
+        return StreamingResponse(
+            _gzip_file(found.path), media_type="application/gzip", headers=headers
+        )
     headers["Content-Disposition"] = 'attachment; filename="tables.sqlite"'
     return LargeFile(found.path, media_type="application/vnd.sqlite3", headers=headers)
 
