@@ -299,3 +299,25 @@ def test_a_node_killed_during_the_bootstrap_starts_again_without_duplicates(
     assert mode.endswith(", the downloaded file became the database)"), mode
     answers = _answers(node)
     assert all(a[-1] for a in answers.values()), answers
+
+
+def test_selections_are_built_one_at_a_time_and_few_are_kept(central, monkeypatch):  # noqa: F811
+    """Anyone may ask for any selection: asking for many costs neither the cores nor the disk."""
+    from bch.services import table_snapshots
+
+    snapshots = central.svc.table_snapshots
+    monkeypatch.setattr(table_snapshots, "KEPT", 2)
+    with TestClient(create_app(central.svc)) as client:
+        _snapshot(client, schemas="organism")
+        folder = snapshots.folder
+        claim = folder / "tables-0123456789abcdef.building"  # another process builds one
+        claim.touch()
+        for _ in range(3):
+            asked = client.get("/api/v1/export/tables.sqlite", params={"schemas": "authority"})
+            assert asked.status_code == 202
+        assert not snapshots.building  # no build started meanwhile
+        claim.unlink()
+        for schemas in ("authority", "organism,authority", "modifiedOrganism"):
+            _snapshot(client, schemas=schemas)
+        assert len(list(folder.glob("tables-*-*.sqlite"))) == 2  # the newest two
+        assert _snapshot(client, schemas="modifiedOrganism")  # kept: answered at once

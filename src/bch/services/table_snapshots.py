@@ -40,6 +40,9 @@ log = logging.getLogger("bch.exports")
 MAX_AGE = 6 * 3600.0  # seconds a snapshot is handed out before a newer one is built
 STALE = 900.0  # seconds without a write after which a claimed build is taken as dead
 RETRY_AFTER = 2  # seconds a node waits before asking again while one is built
+# anyone may ask for any selection: one build at a time (in all the central's processes), and the
+# newest KEPT files kept, so that asking for many selections costs neither the cores nor the disk
+KEPT = 8
 
 
 @dataclass(frozen=True)
@@ -134,13 +137,18 @@ class TableSnapshots:
         with self.lock:
             if key in self.building:
                 return
+            if self.building:
+                return  # another selection is built: this one when it is done
             self.folder.mkdir(parents=True, exist_ok=True)
             partial = self.folder / f"tables-{key}.building"
-            try:
-                if time.time() - partial.stat().st_mtime > STALE:
-                    partial.unlink(missing_ok=True)  # its builder died: build anew
-            except FileNotFoundError:
-                pass
+            for claimed in self.folder.glob("tables-*.building"):
+                try:
+                    if time.time() - claimed.stat().st_mtime > STALE:
+                        claimed.unlink(missing_ok=True)  # its builder died: build anew
+                    else:
+                        return  # another process builds one
+                except FileNotFoundError:
+                    pass
             try:
                 os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             except FileExistsError:
@@ -191,6 +199,7 @@ class TableSnapshots:
             for old in self.folder.glob(f"tables-{key}-*.sqlite"):
                 if old.name != f"tables-{key}-{facts.sequence}.sqlite":
                     old.unlink(missing_ok=True)  # a download under way keeps its open file
+            self._keep_newest()
             log.info(
                 "table snapshot %s: %d records at sequence %d in %.1f s",
                 key,
@@ -204,6 +213,19 @@ class TableSnapshots:
         finally:
             with self.lock:
                 self.building.discard(key)
+
+    def _keep_newest(self) -> None:
+        """The KEPT most recently built snapshots kept, older ones removed (a download under
+        way keeps its open file)."""
+        assert self.folder is not None
+        built = []
+        for path in self.folder.glob("tables-*-*.sqlite"):
+            try:
+                built.append((path.stat().st_mtime, path))
+            except FileNotFoundError:
+                continue
+        for _, path in sorted(built, reverse=True)[KEPT:]:
+            path.unlink(missing_ok=True)
 
     def _redactor(self, principal: Principal) -> Callable[[str, str, str], tuple[str, str] | None]:
         """body, owner, schema -> (the body without the confidential fields the principal may
