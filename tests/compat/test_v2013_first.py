@@ -182,10 +182,16 @@ def test_the_migration_writes_the_rows_a_publish_writes(loaded_copy):
     svc = loaded_copy
     exact = "field LIKE '=%' OR field LIKE '~t:%'"
     select = text(f"SELECT document_id, field, value FROM record_facets WHERE {exact}")
+    assert_migration_rewrites(svc, MIGRATION, select)
+
+
+def assert_migration_rewrites(svc, module: str, select) -> None:
+    """The rows `select` reads, removed by the migration's downgrade, are written again, the
+    same, by its upgrade (records stored before its version get what a publish writes)."""
     with svc.engine.begin() as conn:
         written = set(conn.execute(select).all())
     assert len(written) > 1000
-    migration = importlib.import_module(MIGRATION)
+    migration = importlib.import_module(module)
     with svc.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
         migration.downgrade()
         assert conn.execute(select).all() == []

@@ -25,24 +25,17 @@ from bch.api.app import create_app
 from bch.services.container import Services
 from bch.services.errors import NotFound
 from tests import factories
-from tests.nodes.test_node_derived import _answers, _rows, shipped_central  # noqa: F401
+from tests.nodes.test_node_derived import (  # noqa: F401
+    _answers,
+    _rows,
+    deriving_node,  # noqa: F811
+    shipped_central,
+)
 from tests.nodes.test_node_sync import _seed, central  # noqa: F401
 from tests.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "PLANTED-CONFIDENTIAL"
-
-
-@pytest.fixture
-def dumps_node(tmp_path, _sqlite_template) -> Iterator[Services]:
-    """A second node (SQLite) that bootstraps from the dumps."""
-    path = tmp_path / "dumps-node.db"
-    shutil.copy(_sqlite_template, path)
-    svc = Services.open(f"sqlite:///{path}", upgrade=False)
-    try:
-        yield svc.configured(BCH_NODE_BOOTSTRAP="dumps")
-    finally:
-        svc.close()
 
 
 @pytest.fixture
@@ -59,7 +52,7 @@ def sqlite_node(tmp_path, _sqlite_template) -> Iterator[tuple[Services, str]]:
 
 def test_a_node_from_the_table_snapshot_holds_what_a_node_from_the_dumps_holds(
     services,
-    dumps_node,
+    deriving_node,  # noqa: F811
     shipped_central,  # noqa: F811
 ):
     hub = shipped_central
@@ -74,17 +67,17 @@ def test_a_node_from_the_table_snapshot_holds_what_a_node_from_the_dumps_holds(
     else:
         assert mode == "dumps: the node is on postgresql"
     assert sum(report.bootstrapped.values()) == hub.svc.records.health()["records"]
-    dumps_node.node.configure(hub.url, "CA", token=hub.token)
-    dumps_node.node.sync_once()
-    assert dumps_node.node.status()["bootstrapMode"] == "dumps: BCH_NODE_BOOTSTRAP=dumps"
-    mine, theirs = _rows(services), _rows(dumps_node)
+    deriving_node.node.configure(hub.url, "CA", token=hub.token)
+    deriving_node.node.sync_once()
+    assert deriving_node.node.status()["bootstrapMode"] == "dumps: BCH_NODE_BOOTSTRAP=dumps"
+    mine, theirs = _rows(services), _rows(deriving_node)
     for table in mine:  # every record, revision (body, hash, publisher, warnings), derived row
         assert mine[table] == theirs[table], table
     assert len(mine["documents"]) > 100
     answers = _answers(services)
     assert all(a[-1] for a in answers.values()), answers
-    assert answers == _answers(dumps_node)
-    with TestClient(create_app(services)) as a, TestClient(create_app(dumps_node)) as b:
+    assert answers == _answers(deriving_node)
+    with TestClient(create_app(services)) as a, TestClient(create_app(deriving_node)) as b:
         for identifier in [r.identifier for r in hub.svc.records.list(limit=40).items]:
             for path in (f"/api/v1/records/{identifier}", f"/api/v2013/documents/{identifier}"):
                 assert a.get(path).json() == b.get(path).json(), path
@@ -93,9 +86,9 @@ def test_a_node_from_the_table_snapshot_holds_what_a_node_from_the_dumps_holds(
     body = hub.svc.records.get(organism.identifier).document
     hub.svc.records.publish({**body, "commonNames": {"en": "a new name"}}, by="t")
     hub.svc.records.publish(factories.organism("Oryza sativa"), by="t")
-    for node in (services, dumps_node):
+    for node in (services, deriving_node):
         assert node.node.sync_once().applied == 2
-    assert _rows(services) == _rows(dumps_node)
+    assert _rows(services) == _rows(deriving_node)
 
 
 def _snapshot(client: TestClient, token: str | None = None, **params: str) -> bytes:
@@ -178,7 +171,7 @@ def test_a_central_on_postgresql_offers_no_snapshot(services):
 
 def test_a_node_whose_database_is_open_elsewhere_copies_the_snapshot_into_it(
     sqlite_node,
-    dumps_node,
+    deriving_node,  # noqa: F811
     central,  # noqa: F811
 ):
     """A `bch serve` syncing in the background has the database open: the snapshot's rows are
@@ -195,9 +188,9 @@ def test_a_node_whose_database_is_open_elsewhere_copies_the_snapshot_into_it(
         other.close()
     mode = node.node.status()["bootstrapMode"]
     assert mode.endswith(", copied into the open database)"), mode
-    dumps_node.node.configure(central.url, "CA", token=central.token)
-    dumps_node.node.sync_once()
-    assert _rows(node) == _rows(dumps_node)
+    deriving_node.node.configure(central.url, "CA", token=central.token)
+    deriving_node.node.sync_once()
+    assert _rows(node) == _rows(deriving_node)
     assert node.records.list(schema="organism", q="oryza").items  # the rebuilt text index
 
 
