@@ -129,11 +129,12 @@ def _visit(server: Server, paths: list[str]) -> None:
             client.get(server.url(path))
 
 
-def _bch(db: Path, workers: int) -> Server:
+def _bch(db: Path, workers: int | None) -> Server:
+    """`bch serve` on `db` (`workers` None: its default, a worker per core)."""
     port = free_port()
     bch = str(Path(sys.executable).with_name("bch"))
     os.environ["BCH_RATE_LIMIT"] = "off"  # measure the server, not the limiter
-    cmd = [bch, "serve", "--workers", str(workers), "--port", str(port)]
+    cmd = [bch, "serve", *(["--workers", str(workers)] if workers else []), "--port", str(port)]
     return Server([*cmd, "--database", f"sqlite:///{db}"], port, "/healthz")
 
 
