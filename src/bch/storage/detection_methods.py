@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from bch.storage.change_mark import bump
 from bch.storage.read_deps import note_lmo_keys
+from bch.storage.rows import mappings
 from bch.storage.tables import detection_method_lmos, detection_methods
 
 # built once (every LMO page asks it): building it cost a third of the look-up
@@ -69,4 +70,4 @@ class DetectionMethodRepository:
         method's columns and `uid_key`."""
         note_lmo_keys(keys)
         rows = conn.execute(_FOR_KEYS, {"keys": list(keys)})
-        return [dict(r._mapping) for r in rows]
+        return mappings(rows)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from bch.storage.change_mark import bump
 from bch.storage.read_deps import ANY, note, note_docs, note_lmo_keys
+from bch.storage.rows import mappings
 from bch.storage.tables import record_provenance, reported_approvals
 
 
@@ -87,7 +88,7 @@ class ReportedApprovalRepository:
     def for_keys(self, conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
         note_lmo_keys(keys)
         rows = conn.execute(_REPORTED_FOR_KEYS, {"keys": list(keys)})
-        return [dict(r._mapping) for r in rows]
+        return mappings(rows)
 
     def for_country(self, conn: Connection, country: str) -> list[dict[str, Any]]:
         note(ANY)
@@ -96,7 +97,7 @@ class ReportedApprovalRepository:
             .where(reported_approvals.c.country == country)
             .order_by(reported_approvals.c.uid_key)
         )
-        return [dict(r._mapping) for r in rows]
+        return mappings(rows)
 
     def countries(self, conn: Connection) -> dict[str, int]:
         """Country -> number of events reported approved there."""
