@@ -93,9 +93,11 @@ def worker_app():
     set before starting the workers (settings.export_to_workers)."""
     from bch.api.app import create_app
     from bch.cli.warm import start_warming
+    from bch.cli.worker_parent import end_with_parent
     from bch.services.container import Services
 
     settings = load_settings()
+    end_with_parent(settings.shutdown_grace)  # a supervisor killed with SIGKILL leaves none
     _hold_database(settings.database_url)  # the supervisor holds it too; this one if it dies
     svc = Services.open(settings.database_url, settings=settings)
     app = create_app(svc)
