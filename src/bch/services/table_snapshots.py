@@ -29,7 +29,7 @@ from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.services import derived_dump
 from bch.services.documents import content_hash
-from bch.services.errors import BadRequest, NotFound
+from bch.services.errors import BadRequest, Forbidden, NotFound
 from bch.services.node_pull import FIRST
 from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, public_actor
 from bch.storage import table_snapshot
@@ -40,8 +40,11 @@ log = logging.getLogger("bch.exports")
 MAX_AGE = 6 * 3600.0  # seconds a snapshot is handed out before a newer one is built
 STALE = 900.0  # seconds without a write after which a claimed build is taken as dead
 RETRY_AFTER = 2  # seconds a node waits before asking again while one is built
-# anyone may ask for any selection: one build at a time (in all the central's processes), and the
-# newest KEPT files kept, so that asking for many selections costs neither the cores nor the disk
+# one build at a time (in all the central's processes), and the newest KEPT files kept, so that
+# asking for many selections costs neither the cores nor the disk; anonymous callers get the
+# whole public snapshot only (one file, rebuilt every MAX_AGE at most): a selection needs a
+# signed-in caller, so no anonymous caller can keep the one build busy with selections while
+# the nodes wait (it would start a new build with each new selection)
 KEPT = 8
 
 
@@ -88,6 +91,20 @@ class TableSnapshots:
                 f"this central is {where}; a node bootstraps from the dumps (/api/v1/export)"
             )
         names, codes = self._schemas(schemas or []), _countries(countries or [])
+        if principal.is_anonymous and (names or codes):
+            raise Forbidden(
+                "table snapshots of a selection of record types or countries are built for "
+                "signed-in callers only (a national node's API token: `bch node init --token`); "
+                "without one, ask for the whole public snapshot (no schemas, no countries) or "
+                "use the dumps (/api/v1/export/{schema}.ndjson)",
+                errors=[
+                    {
+                        "code": "Error.SignInRequired",
+                        "path": "schemas" if names else "countries",
+                        "message": "a selection needs an API token",
+                    }
+                ],
+            )
         view = _view(principal)
         key = hashlib.sha256(f"{view}|{','.join(names)}|{','.join(codes)}".encode()).hexdigest()
         key = key[:16]
