@@ -37,7 +37,12 @@ def test_the_workers_end_when_their_supervisor_is_killed(tmp_path, _sqlite_templ
     port = _free_port()
     cmd = [BCH, "serve", "--workers", "2", "--empty", "--port", str(port)]
     cmd += ["--database", f"sqlite:///{path}"]
-    env = {**os.environ, "BCH_RATE_LIMIT": "off", "BCH_SHUTDOWN_GRACE": "1"}
+    env = {
+        **os.environ,
+        "BCH_RATE_LIMIT": "off",
+        "BCH_SHUTDOWN_GRACE": "1",
+        "TMPDIR": str(tmp_path),  # the metrics folder a killed supervisor cannot remove
+    }
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
