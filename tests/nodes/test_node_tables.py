@@ -360,3 +360,26 @@ def test_a_node_without_a_token_mirroring_a_country_bootstraps_from_the_dumps(
         "a token only (`bch node init --token`)"
     ), mode
     assert node.node.status()["records"] > 0
+
+
+def test_a_signed_in_caller_starts_few_builds_of_selections(central, monkeypatch):  # noqa: F811
+    """Anyone may register: a signed-in caller starts at most SELECTION_BUILDS builds of
+    selections (here 2) in their window; asking again for a built one, or while one is built,
+    does not count; the whole-scope snapshot is not limited so."""
+    from bch.services import table_snapshots
+    from bch.services.ratelimit import Limit, RateLimiter
+
+    _seed(central.svc, 2)
+    snapshots = central.svc.table_snapshots
+    monkeypatch.setattr(snapshots, "limiter", RateLimiter({table_snapshots.BUCKET: Limit(2, 3600)}))
+    auth = {"Authorization": f"Bearer {central.token}"}
+    with TestClient(create_app(central.svc)) as client:
+        for schemas in ("organism", "authority"):
+            _snapshot(client, central.token, schemas=schemas)  # polled 202s count once
+            _snapshot(client, central.token, schemas=schemas)  # kept: not counted
+        asked = client.get("/api/v1/export/tables.sqlite", params={"countries": "FR"}, headers=auth)
+        assert asked.status_code == 429, asked.text
+        assert "selection build" in asked.json()["message"]
+        assert int(asked.headers["retry-after"]) > 0
+        assert not snapshots.building  # no build started
+        assert _snapshot(client, central.token)  # the whole scope: still built
