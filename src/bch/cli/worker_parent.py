@@ -12,6 +12,7 @@ started the worker ends, and works on Linux only."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -39,7 +40,8 @@ def end_with_parent(grace: float) -> threading.Thread | None:
 
 def _watch(sentinel: int, parent: int | None, grace: float) -> None:
     wait([sentinel])  # returns once the parent has ended
-    log.warning("the supervising bch serve (process %s) ended: this worker stops", parent)
-    os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful stop
+    os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful stop (first: the log may fail)
+    with contextlib.suppress(Exception):  # the output may have gone with the parent
+        log.warning("the supervising bch serve (process %s) ended: this worker stops", parent)
     time.sleep(grace + MARGIN)
     os._exit(1)
