@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import glob
 import re
-import tempfile
 
 import pytest
 
@@ -26,12 +25,14 @@ def requests_of(metrics: bytes, route: str) -> float:
 
 
 @pytest.mark.parametrize("services", ["postgres"], indirect=True)
-def test_one_scrape_counts_the_requests_of_both_workers(services):
+def test_one_scrape_counts_the_requests_of_both_workers(services, tmp_path):
     url = services.engine.url.render_as_string(hide_password=False).split("?")[0]
-    before = set(glob.glob(f"{tempfile.gettempdir()}/bch-metrics-*"))
-    with serve_workers(url, {"BCH_RATE_LIMIT": "off", "BCH_REDIS_URL": ""}) as (server, port):
+    # a temporary folder of its own: other servers on the machine make theirs in the shared one
+    env = {"BCH_RATE_LIMIT": "off", "BCH_REDIS_URL": "", "TMPDIR": str(tmp_path)}
+    before = set(glob.glob(f"{tmp_path}/bch-metrics-*"))
+    with serve_workers(url, env) as (server, port):
         a, b = two_workers(server, port)
-        made = set(glob.glob(f"{tempfile.gettempdir()}/bch-metrics-*")) - before
+        made = set(glob.glob(f"{tmp_path}/bch-metrics-*")) - before
         assert len(made) == 1, made  # the supervisor's directory
         for worker, n in ((a, 5), (b, 3)):
             for i in range(n):
@@ -42,4 +43,4 @@ def test_one_scrape_counts_the_requests_of_both_workers(services):
             assert status == 200 and headers["content-type"].startswith("text/plain")
             assert requests_of(body, ROUTE) == 8, body.decode()[:2000]
             assert b"bch_change_sequence_head" in body and b"bch_database_up 1.0" in body
-    assert not set(glob.glob(f"{tempfile.gettempdir()}/bch-metrics-*")) - before, "left behind"
+    assert not set(glob.glob(f"{tmp_path}/bch-metrics-*")) - before, "left behind"

@@ -3,9 +3,12 @@ gone: the crash tests call `check` after every kill."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import Callable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import and_, create_engine, exists, select
+from sqlalchemy.pool import NullPool
 
 from bch.services.container import Services
 from bch.services.documents import content_hash
@@ -81,3 +84,37 @@ def check(url: str, acked: list[Acked]) -> int:
         return len(seqs)
     finally:
         svc.close()
+
+
+@contextlib.contextmanager
+def half_committed(url: str) -> Iterator[Callable[[], bool]]:
+    """A probe for the crash tests' `between` kill phase (kill_points.kill_at): does another
+    reader see, now, a revision without its change entry or a change entry without its
+    revision? Never, when both are written in one transaction; when they are not, the writer is
+    then between the two, and a kill there leaves the database torn (`check` says so)."""
+    publish = and_(
+        changes.c.document_id == revisions.c.document_id,
+        changes.c.revision == revisions.c.revision,
+        changes.c.action == "publish",
+    )
+    query = select(
+        exists(select(revisions.c.revision).where(~exists(select(changes.c.seq).where(publish))))
+        | exists(
+            select(changes.c.seq).where(
+                changes.c.action == "publish", ~exists(select(revisions.c.revision).where(publish))
+            )
+        )
+    )
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:  # one connection; each look a transaction of its own
+
+            def torn() -> bool:
+                try:
+                    return bool(conn.execute(query).scalar())
+                finally:
+                    conn.rollback()  # no snapshot held between looks (nor a WAL kept whole)
+
+            yield torn
+    finally:
+        engine.dispose()

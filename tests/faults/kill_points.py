@@ -84,6 +84,7 @@ class Kill:
     exited: int | None = None
     cpu: float = 0.0
     inside: bool = False
+    between: bool = False  # killed where kill_at's `between` saw a write half committed
 
 
 class Victim:
@@ -183,16 +184,43 @@ def kill_at(
     inside: Callable[[], bool] | None = None,
     *,
     tries: int = 1,
+    between: Callable[[], bool] | None = None,
 ) -> Kill:
     """Kill `victim` once `phase()` is true and it has then used `cpu` more seconds of CPU, or
     gone idle before (or let it end if it finishes first: Kill.exited); `inside` and `tries`:
-    see Victim.kill."""
-    until(lambda: phase() or not victim.alive(), what, interval=0.005)
+    see Victim.kill. `between`: a state that must never be seen from outside (a write half
+    committed), looked for at every look of both waits: seen, and still seen with the victim
+    stopped, the victim is killed right there (Kill.between), before its phase."""
+    caught: list[Kill] = []
+
+    def seen() -> bool:
+        if between is None or not between():
+            return False
+        if not victim.stop():
+            return False  # it ended: the waits see it
+        if between():
+            caught.append(Kill(cpu=victim.cpu(), between=True))
+            os.killpg(victim.proc.pid, signal.SIGKILL)
+            victim.wait()
+            until(lambda: not _group(victim.proc.pid), "the killed process group gone")
+            return True
+        victim.resume()
+        return False
+
+    until(lambda: seen() or phase() or not victim.alive(), what, interval=0.005)
+    if caught:
+        return caught[0]
     if not victim.alive():
         return Kill(exited=victim.wait())
     victim.last = None
     target = victim.cpu() + cpu
-    until(lambda: _spent(victim, target), f"{what}, then {cpu:.2f} s of its CPU", interval=0.005)
+    until(
+        lambda: seen() or _spent(victim, target),
+        f"{what}, then {cpu:.2f} s of its CPU",
+        interval=0.005,
+    )
+    if caught:
+        return caught[0]
     return victim.kill(inside, tries=tries)
 
 

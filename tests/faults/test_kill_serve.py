@@ -2,6 +2,10 @@
 publish through the API, on SQLite and PostgreSQL: once a publish of the round is acknowledged
 and the server has then used a seeded amount of CPU, most rounds (seeded) inside a write
 transaction (seen with the server stopped an instant before the kill: tests/faults/kill_points.py).
+At every look before that kill the test also looks for a revision without its change entry (or
+the reverse) as another reader sees it: never seen when both are one transaction; when they are
+not, the server is between the two and is killed right there (kill_at's `between` phase), so
+that defect fails the first round, not one round in several.
 After each kill, with the server's processes gone, the database keeps the invariants of
 tests/faults/invariants.py: every acknowledged write (a 201 answer to a publish) there with the
 body sent, no half-written record or revision, a change sequence with no gap or duplicate, a
@@ -25,7 +29,7 @@ import pytest
 from bch.services.container import Services
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user
-from tests.faults.invariants import Acked, check
+from tests.faults.invariants import Acked, check, half_committed
 from tests.faults.kill_points import Victim, kill_at, rounds, writing
 from tests.waiting import until_serving
 
@@ -86,7 +90,7 @@ def test_kill_9_during_publishes_loses_no_acknowledged_write(database, tmp_path)
     svc.close()
     acked: list[Acked] = []
     inside = 0
-    with writing(database) as in_write:
+    with writing(database) as in_write, half_committed(database) as torn:
         for rng in rounds("publishes", 2):
             victim, base = serve(database, tmp_path)
             stop = threading.Event()
@@ -116,6 +120,9 @@ def test_kill_9_during_publishes_loses_no_acknowledged_write(database, tmp_path)
                     rng.uniform(0.0, 0.8),
                     in_write,
                     tries=200 if rng.random() < 0.75 else 1,
+                    # a revision committed before its change entry (or the reverse) is seen
+                    # from outside while the server is between the two: killed right there
+                    between=torn,
                 )
             finally:
                 if victim.alive():  # a failed wait: no server left running
@@ -127,6 +134,7 @@ def test_kill_9_during_publishes_loses_no_acknowledged_write(database, tmp_path)
             inside += kill.inside
             total = check(database, acked)
             print(f"  killed at {kill.cpu:.2f} s of CPU, inside a write: {kill.inside}")
+            assert not kill.between, "a revision and its change entry committed apart"
     assert acked, "no write was acknowledged: the test proved nothing"
     assert total >= len(acked)
     print(f"acknowledged {len(acked)}, change sequence {total}, kills inside a write: {inside}")

@@ -147,8 +147,8 @@ def test_the_snapshot_withholds_what_the_caller_may_not_see(central, tmp_path): 
         # the dumps say the same to the same callers
         dump = client.get("/api/v1/export/authority.ndjson").content
         assert SECRET.encode() not in dump
-        only_fr = _bodies(_snapshot(client, countries="FR", schemas="authority"), tmp_path)
-        assert set(only_fr) == {"FR"}
+        only_fr = _snapshot(client, central.token, countries="FR", schemas="authority")
+        assert set(_bodies(only_fr, tmp_path)) == {"FR"}
         wrong = client.get("/api/v1/export/tables.sqlite", params={"schemas": "lmo"})
         assert wrong.status_code == 400
         assert wrong.json()["errors"][0]["path"] == "schemas"
@@ -300,17 +300,86 @@ def test_selections_are_built_one_at_a_time_and_few_are_kept(central, monkeypatc
 
     snapshots = central.svc.table_snapshots
     monkeypatch.setattr(table_snapshots, "KEPT", 2)
+    token = central.token  # a selection needs a signed-in caller
     with TestClient(create_app(central.svc)) as client:
-        _snapshot(client, schemas="organism")
+        _snapshot(client, token, schemas="organism")
         folder = snapshots.folder
         claim = folder / "tables-0123456789abcdef.building"  # another process builds one
         claim.touch()
+        auth = {"Authorization": f"Bearer {token}"}
         for _ in range(3):
-            asked = client.get("/api/v1/export/tables.sqlite", params={"schemas": "authority"})
+            asked = client.get(
+                "/api/v1/export/tables.sqlite", params={"schemas": "authority"}, headers=auth
+            )
             assert asked.status_code == 202
         assert not snapshots.building  # no build started meanwhile
         claim.unlink()
         for schemas in ("authority", "organism,authority", "modifiedOrganism"):
-            _snapshot(client, schemas=schemas)
+            _snapshot(client, token, schemas=schemas)
         assert len(list(folder.glob("tables-*-*.sqlite"))) == 2  # the newest two
-        assert _snapshot(client, schemas="modifiedOrganism")  # kept: answered at once
+        assert _snapshot(client, token, schemas="modifiedOrganism")  # kept: answered at once
+
+
+def test_anonymous_callers_get_the_whole_public_snapshot_only(central, tmp_path):  # noqa: F811
+    """Each new selection starts a build, one at a time: an anonymous caller cycling selections
+    would keep it busy while the nodes wait. Selections need a signed-in caller (403 with what
+    to do instead); the whole public snapshot stays open to all."""
+    _seed(central.svc, 2)
+    snapshots = central.svc.table_snapshots
+    with TestClient(create_app(central.svc)) as client:
+        for params, path in (
+            ({"schemas": "organism"}, "schemas"),
+            ({"countries": "CA"}, "countries"),
+            ({"schemas": "authority", "countries": "FR,CA"}, "schemas"),
+        ):
+            asked = client.get("/api/v1/export/tables.sqlite", params=params)
+            assert asked.status_code == 403, asked.text
+            body = asked.json()
+            assert "signed-in callers only" in body["message"]
+            assert "/api/v1/export/{schema}.ndjson" in body["message"]
+            assert body["errors"][0]["path"] == path
+            assert body["errors"][0]["code"] == "Error.SignInRequired"
+            assert not snapshots.building  # no build started
+        assert not list(snapshots.folder.glob("tables-*"))  # nothing built nor claimed
+        assert set(_bodies(_snapshot(client), tmp_path)) == {"CA", "FR"}  # the whole scope
+        blank = client.get("/api/v1/export/tables.sqlite", params={"schemas": "", "countries": ""})
+        assert blank.status_code == 200  # the whole public snapshot, as without parameters
+
+
+def test_a_node_without_a_token_mirroring_a_country_bootstraps_from_the_dumps(
+    sqlite_node,
+    central,  # noqa: F811
+):
+    _seed(central.svc, 4)
+    node, _url = sqlite_node
+    node.node.configure(central.url, "CA", countries=["CA"])  # no token
+    node.node.sync_once(sole=True)
+    mode = node.node.status()["bootstrapMode"]
+    assert mode == (
+        "dumps: the central builds snapshots of some record types or countries for nodes with "
+        "a token only (`bch node init --token`)"
+    ), mode
+    assert node.node.status()["records"] > 0
+
+
+def test_a_signed_in_caller_starts_few_builds_of_selections(central, monkeypatch):  # noqa: F811
+    """Anyone may register: a signed-in caller starts at most SELECTION_BUILDS builds of
+    selections (here 2) in their window; asking again for a built one, or while one is built,
+    does not count; the whole-scope snapshot is not limited so."""
+    from bch.services import table_snapshots
+    from bch.services.ratelimit import Limit, RateLimiter
+
+    _seed(central.svc, 2)
+    snapshots = central.svc.table_snapshots
+    monkeypatch.setattr(snapshots, "limiter", RateLimiter({table_snapshots.BUCKET: Limit(2, 3600)}))
+    auth = {"Authorization": f"Bearer {central.token}"}
+    with TestClient(create_app(central.svc)) as client:
+        for schemas in ("organism", "authority"):
+            _snapshot(client, central.token, schemas=schemas)  # polled 202s count once
+            _snapshot(client, central.token, schemas=schemas)  # kept: not counted
+        asked = client.get("/api/v1/export/tables.sqlite", params={"countries": "FR"}, headers=auth)
+        assert asked.status_code == 429, asked.text
+        assert "selection build" in asked.json()["message"]
+        assert int(asked.headers["retry-after"]) > 0
+        assert not snapshots.building  # no build started
+        assert _snapshot(client, central.token)  # the whole scope: still built

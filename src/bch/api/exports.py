@@ -43,12 +43,15 @@ def list_exports(svc: Svc):
         "`bch_snapshot` says what it holds (`sequence`: follow /api/v1/changes?since=N "
         "afterwards). `schemas`, `countries`: comma-separated, as `bch node init`. Built once "
         "and kept: 202 with Retry-After while it is built. Resumable (Range, If-Range with the "
-        "ETag). 404 on a central on PostgreSQL (use the dumps). docs/API.md."
+        "ETag). A selection (`schemas` or `countries`) needs a signed-in caller (a node's API "
+        "token): 403 for anonymous callers, who get the whole public snapshot; a caller "
+        "starts at most 6 builds of selections an hour (429 with Retry-After). 404 on a "
+        "central on PostgreSQL (use the dumps). docs/API.md."
     ),
     responses={
         200: content("application/vnd.sqlite3", "application/gzip"),
         202: {"description": "Being built: ask again after Retry-After seconds"},
-        **errors(400, 404),
+        **errors(400, 403, 404, 429),
     },
 )
 def table_snapshot(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bch.cli.common import DatabaseOpt, console, load_settings, open_services
+from bch.cli.common import DatabaseOpt, console, database_url, load_settings, open_services
 from bch.settings import DEFAULT_PORT
 
 app = typer.Typer()  # its commands are top-level: `bch serve`, `bch import`
@@ -93,9 +93,12 @@ def worker_app():
     set before starting the workers (settings.export_to_workers)."""
     from bch.api.app import create_app
     from bch.cli.warm import start_warming
+    from bch.cli.worker_parent import end_with_parent
     from bch.services.container import Services
 
     settings = load_settings()
+    end_with_parent(settings.shutdown_grace)  # a supervisor killed with SIGKILL leaves none
+    _hold_database(settings.database_url)  # the supervisor holds it too; this one if it dies
     svc = Services.open(settings.database_url, settings=settings)
     app = create_app(svc)
     start_warming(svc)  # snapshots, resolver, index: built now, never in a reader's request
@@ -150,6 +153,7 @@ def serve(
     # cancelled: the event streams nodes keep open (/api/v1/changes/stream) end only when their
     # reader goes, and held a stopping server for up to their 10-minute lifetime
     grace = settings.shutdown_grace
+    _hold_database(database_url(database, settings))  # before the file is opened
     svc, url = open_services(database, settings)
     console.print(f"Database: {url}")
     node = svc.node.state()
@@ -244,6 +248,28 @@ def serve(
         if node_stop is not None:
             node_stop.set()
             svc.node.wake.set()
+
+
+def _hold_database(url: str) -> None:
+    """The shared lock of a SQLite database, held until the process ends (never released: the
+    server has the file open as long as it lives): a node's snapshot adoption never renames a
+    file over the database this server opened (bch.storage.database_lock); while one runs,
+    this waits for it."""
+    from bch.storage import database_lock
+
+    def waiting() -> None:
+        console.print(
+            "Waiting: `bch node sync --once` is making the downloaded table snapshot this "
+            "node's database file; serving starts when it is done.",
+            highlight=False,
+        )
+
+    fd = database_lock.hold_shared(url, on_wait=waiting)
+    if fd is not None:
+        _HELD.append(fd)
+
+
+_HELD: list[int] = []  # the lock descriptors this process holds (bch.storage.database_lock)
 
 
 def _seed_participation(svc) -> int:

@@ -310,7 +310,7 @@ class Services:
         """SQLite files of the rows a new national node mirrors (issue 12 performance)."""
         from bch.services.table_snapshots import TableSnapshots
 
-        return TableSnapshots.for_database(self.db, self.registry)
+        return TableSnapshots.for_database(self.db, self.registry, self.rate_counters)
 
     @cached_property
     def matches(self):

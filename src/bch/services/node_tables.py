@@ -204,6 +204,11 @@ class NodeTables:
                     continue
                 if response.status_code in (404, 405):
                     raise TablesRefused(f"the central offers no table snapshot ({PATH}: 404)")
+                if response.status_code == 403:  # a selection, asked without a token
+                    raise TablesRefused(
+                        "the central builds snapshots of some record types or countries for "
+                        "nodes with a token only (`bch node init --token`)"
+                    )
                 if response.status_code not in (200, 206):
                     raise CentralError(f"GET {PATH}: HTTP {response.status_code}")
                 total = _total(response, have)

@@ -29,9 +29,10 @@ from bch.records.identifiers import REFERENCE_OWNER
 from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.services import derived_dump
 from bch.services.documents import content_hash
-from bch.services.errors import BadRequest, NotFound
+from bch.services.errors import BadRequest, Forbidden, NotFound
 from bch.services.node_pull import FIRST
 from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, public_actor
+from bch.services.ratelimit import Limit, RateLimiter, SharedCounters
 from bch.storage import table_snapshot
 from bch.storage.database import Database
 
@@ -40,9 +41,17 @@ log = logging.getLogger("bch.exports")
 MAX_AGE = 6 * 3600.0  # seconds a snapshot is handed out before a newer one is built
 STALE = 900.0  # seconds without a write after which a claimed build is taken as dead
 RETRY_AFTER = 2  # seconds a node waits before asking again while one is built
-# anyone may ask for any selection: one build at a time (in all the central's processes), and the
-# newest KEPT files kept, so that asking for many selections costs neither the cores nor the disk
+# one build at a time (in all the central's processes), and the newest KEPT files kept, so that
+# asking for many selections costs neither the cores nor the disk; anonymous callers get the
+# whole public snapshot only (one file, rebuilt every MAX_AGE at most): a selection needs a
+# signed-in caller, so no anonymous caller can keep the one build busy with selections while
+# the nodes wait (it would start a new build with each new selection)
 KEPT = 8
+# and a signed-in caller (anyone may register) starts at most this many builds of selections an
+# hour (counted across the central's processes; asking again while one is built, or for a kept
+# one, is not counted): a node needs one
+SELECTION_BUILDS = Limit(6, 3600)
+BUCKET = "selection build"
 
 
 @dataclass(frozen=True)
@@ -60,18 +69,28 @@ class Building:
 
 
 class TableSnapshots:
-    def __init__(self, db: Database, registry: RealmRegistry, folder: Path | None):
+    def __init__(
+        self,
+        db: Database,
+        registry: RealmRegistry,
+        folder: Path | None,
+        limiter: RateLimiter | None = None,
+    ):
         self.db = db
         self.registry = registry
         self.folder = folder  # None: the central is not a SQLite file
+        # builds of selections per caller ("selection build" bucket: SELECTION_BUILDS)
+        self.limiter = limiter or RateLimiter({BUCKET: SELECTION_BUILDS})
         self.lock = threading.Lock()
         self.building: set[str] = set()
 
     @classmethod
-    def for_database(cls, db: Database, registry: RealmRegistry) -> TableSnapshots:
+    def for_database(
+        cls, db: Database, registry: RealmRegistry, counters: SharedCounters | None = None
+    ) -> TableSnapshots:
         path = table_snapshot.sqlite_path(db.engine.url.database) if db.name == "sqlite" else None
         folder = path.with_name(path.name + ".table-snapshots") if path else None
-        return cls(db, registry, folder)
+        return cls(db, registry, folder, RateLimiter({BUCKET: SELECTION_BUILDS}, counters=counters))
 
     def get(
         self,
@@ -88,6 +107,20 @@ class TableSnapshots:
                 f"this central is {where}; a node bootstraps from the dumps (/api/v1/export)"
             )
         names, codes = self._schemas(schemas or []), _countries(countries or [])
+        if principal.is_anonymous and (names or codes):
+            raise Forbidden(
+                "table snapshots of a selection of record types or countries are built for "
+                "signed-in callers only (a national node's API token: `bch node init --token`); "
+                "without one, ask for the whole public snapshot (no schemas, no countries) or "
+                "use the dumps (/api/v1/export/{schema}.ndjson)",
+                errors=[
+                    {
+                        "code": "Error.SignInRequired",
+                        "path": "schemas" if names else "countries",
+                        "message": "a selection needs an API token",
+                    }
+                ],
+            )
         view = _view(principal)
         key = hashlib.sha256(f"{view}|{','.join(names)}|{','.join(codes)}".encode()).hexdigest()
         key = key[:16]
@@ -149,6 +182,8 @@ class TableSnapshots:
                         return  # another process builds one
                 except FileNotFoundError:
                     pass
+            if schemas or codes:  # a selection: counted against the caller (signed in)
+                self.limiter.hit(BUCKET, f"user:{principal.user_id}")  # over: TooManyRequests
             try:
                 os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             except FileExistsError:

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import StaticPool
 
+from bch.storage import database_lock
 from bch.storage.bulk import FTS_TRIGGERS
 from bch.storage.table_snapshot import FTS, FTS_SHADOWS, META, TABLES
 
@@ -91,8 +92,17 @@ def adopt_snapshot(
     """Make the snapshot file the node's database: the node's own tables (its state, the
     migrations' version, every other table, empty or not) copied into it, `finish` run, in one
     transaction; then it replaces the node's file. The records' rows are written once (by the
-    download). None when another connection has the node's database open (then
+    download). None when a `bch serve` holds the database's lock (bch.storage.database_lock:
+    held from before the check until the new file has the database's name, so no server opens
+    the old file meanwhile) or another connection has the node's database open (then
     `copy_snapshot`); NotEmpty when the node holds records."""
+    with database_lock.replacing(node) as alone:  # a `bch serve` holds it: never replaced
+        return _adopt(node, snapshot, finish) if alone else None
+
+
+def _adopt(
+    node: Path, snapshot: Path, finish: Callable[[Connection], None]
+) -> dict[str, int] | None:
     raw = sqlite3.connect(f"file:{snapshot}", uri=True, isolation_level=None)
     try:
         raw.execute("PRAGMA busy_timeout=0")
