@@ -98,7 +98,8 @@ def worker_app():
     settings = load_settings()
     svc = Services.open(settings.database_url, settings=settings)
     app = create_app(svc)
-    start_warming(svc)  # snapshots, resolver, index: built now, never in a reader's request
+    if settings.warm:  # snapshots, resolver, index: built now, never in a reader's request
+        start_warming(svc)
     return app
 
 
@@ -183,7 +184,8 @@ def serve(
     if n == 1:
         from bch.cli.warm import start_warming
 
-        start_warming(svc)  # snapshots, resolver, index: built now, never in a request
+        if settings.warm:  # snapshots, resolver, index: built now, never in a request
+            start_warming(svc)
         try:
             uvicorn.run(
                 create_app(svc),
