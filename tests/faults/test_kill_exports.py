@@ -32,7 +32,7 @@ from tests import factories
 from tests.faults.invariants import check
 from tests.faults.kill_points import kill_at, rounds
 from tests.faults.test_kill_serve import serve
-from tests.waiting import until, until_serving
+from tests.waiting import until_serving
 
 pytestmark = pytest.mark.slow
 RECORDS = 400
@@ -165,8 +165,6 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
                 f"{base}/api/v1/export/{name}", timeout=60, headers={"Accept-Encoding": "identity"}
             )
             assert r.status_code == 200 and _whole(name, r.content) == live
-        # these servers warm at their start (BCH_WARM=on), what the first kill interrupts
-        until(lambda: victim.printed("warm: "), "the server's start-up warming")
     finally:
         victim.kill()
     assert whole, "no dump was downloaded whole: the test proved nothing"
