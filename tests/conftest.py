@@ -51,8 +51,10 @@ atexit.register(shutil.rmtree, os.environ["BCH_SEARCH_INDEX_DIR"], True)
 os.environ.setdefault("BCH_WORKERS", "1")
 # ... and without their start-up warming (search index, external snapshots, resolver, templates
 # built in a thread at start: ~1 s of CPU per start, which every server of the suite paid). The
-# first request that needs each builds it, as before warming existed. Tests about warming turn it
-# on: tests/faults/test_kill_exports.py kills servers while they warm; tests/cli/test_warm.py.
+# first request that needs each builds it, as before warming existed. Tests about warming turn
+# it on: tests/faults/test_kill_exports.py kills servers while they warm,
+# tests/bench/test_load_short.py runs its load on a warming server as in production, and
+# tests/cli/test_warm.py tests it in-process.
 os.environ.setdefault("BCH_WARM", "off")
 # Passwords are hashed with Argon2id at its lowest cost inside the test processes: the
 # production parameters (19 MiB, 2 passes; tens of ms of CPU per hash) were paid by every user a
