@@ -49,6 +49,13 @@ atexit.register(shutil.rmtree, os.environ["BCH_SEARCH_INDEX_DIR"], True)
 # (`--workers 2`, tests/cli/test_workers.py): a kill -9 of a one-process server is a kill of the
 # server, and two servers of one test never hold 2 x cores processes on the 2-core machine
 os.environ.setdefault("BCH_WORKERS", "1")
+# ... and without their start-up warming (search index, external snapshots, resolver, templates
+# built in a thread at start: ~1 s of CPU per start, which every server of the suite paid). The
+# first request that needs each builds it, as before warming existed. Tests about warming turn
+# it on: tests/faults/test_kill_exports.py kills servers while they warm,
+# tests/bench/test_load_short.py runs its load on a warming server as in production, and
+# tests/cli/test_warm.py tests it in-process.
+os.environ.setdefault("BCH_WARM", "off")
 # Passwords are hashed with Argon2id at its lowest cost inside the test processes: the
 # production parameters (19 MiB, 2 passes; tens of ms of CPU per hash) were paid by every user a
 # fixture adds and every sign-in. The hashes keep the same form and are verified the same way;

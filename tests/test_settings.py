@@ -64,6 +64,7 @@ CASES = [
     ("BCH_WORKERS", "4", "workers", 4, "many", "a whole number of processes between 0 and 256"),
     ("BCH_SHUTDOWN_GRACE", "0.5", "shutdown_grace", 0.5, "-1",
      "a number of seconds between 0 and 3600"),
+    ("BCH_WARM", "off", "warm", False, "later", '"on" or "off"'),
     ("BCH_REDIS_URL", "redis://127.0.0.1:6379/0", "redis_url", "redis://127.0.0.1:6379/0",
      "127.0.0.1:6379", "a Redis URL"),
     ("BCH_RATE_EXEMPT_IPS", "10.0.0.9,192.0.2.0/24", "rate_exempt_ips",

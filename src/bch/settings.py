@@ -328,6 +328,7 @@ VARIABLES: tuple[Variable, ...] = (
         _number(0, 3600, "seconds"),
         "requests' grace on SIGTERM",
     ),
+    Variable("BCH_WARM", "warm", _on_off, "start-up warming in bch serve"),
     Variable("BCH_REDIS_URL", "redis_url", _redis, "shared rate-limit state"),
     Variable("BCH_RATE_EXEMPT_IPS", "rate_exempt_ips", _proxies, "clients without rate limit"),
     Variable("BCH_LOG_FORMAT", "log_format", _log_format, "request log format"),
@@ -392,6 +393,8 @@ class Settings:
     workers: int = 0  # bch serve's worker processes; 0: one per core
     # on SIGTERM, requests in progress (a node's open event stream) get this long, then are cancelled
     shutdown_grace: float = 10.0
+    # bch serve builds the first requests' state (index, snapshots, resolver, templates) at start
+    warm: bool = True
     redis_url: str = ""  # "": rate-limit state in the database (and per process for the API)
     rate_exempt_ips: tuple[str, ...] = ()  # trusted harvesters, load balancers' health checks
     log_format: str = "text"

@@ -36,7 +36,10 @@ def test_bch_serve_runs_the_alerts_worker(tmp_path, mailbox: Mailbox):
     url = f"sqlite:///{tmp_path / 'served.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BCH_")}
     env.update(
-        BCH_SMTP_HOST="127.0.0.1", BCH_SMTP_PORT=str(mailbox.port), BCH_ALERTS_INTERVAL="0.3"
+        BCH_SMTP_HOST="127.0.0.1",
+        BCH_SMTP_PORT=str(mailbox.port),
+        BCH_ALERTS_INTERVAL="0.3",
+        BCH_WARM="off",  # as every server of the suite (tests/conftest.py)
     )
     bch = Path(sys.executable).with_name("bch")
     # one worker process: the alerts worker is the serving process's either way (with several,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import threading
 
-from bch.cli.warm import start_warming
+from bch.cli.warm import start_warming, warm_if_asked
+from bch.settings import Settings
 
 
 def test_warming_builds_the_first_use_state_in_the_background(services):
@@ -40,3 +41,14 @@ def test_the_snapshots_are_built_once_when_two_threads_ask(services, monkeypatch
     for t in threads:
         t.join(timeout=600)
     assert svc.warmed and len(calls) <= 1
+
+
+def test_bch_warm_off_starts_no_warming(services):
+    """BCH_WARM=off (the suite's servers, tests/conftest.py): nothing is built at the start; on
+    (the default) the warming starts."""
+    assert warm_if_asked(services, Settings.from_environ({"BCH_WARM": "off"})) is None
+    assert "matches" not in services.__dict__
+    thread = warm_if_asked(services, Settings())
+    assert thread is not None
+    thread.join(timeout=600)
+    assert services.matches.warmed

@@ -101,7 +101,7 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
     whole = cut = 0
     for rng in rounds("exports", 1):
         # 1. killed while starting: the index is being built from the rows, or its snapshot saved
-        victim, base = serve(database, tmp_path)
+        victim, base = serve(database, tmp_path, warm=True)
         with victim:
             kill = kill_at(
                 victim,
@@ -114,7 +114,7 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
         print(f"  starting: {kill} (inside: before its warming ended)")
         check(database, [])
         # 2. killed while dumps stream to clients
-        victim, base = serve(database, tmp_path)
+        victim, base = serve(database, tmp_path, warm=True)
         outcomes: list = []
         stop = threading.Event()
         mids = [[False] for _ in DUMPS]  # one client per dump: its body cut or whole
@@ -156,7 +156,7 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
         check(database, [])
         print(f"  downloads: {kill}")
     # after the last kill: a restarted server serves whole dumps and an index that agrees
-    victim, base = serve(database, tmp_path)
+    victim, base = serve(database, tmp_path, warm=True)
     try:
         until_serving(base, victim.proc)
         assert _served_total(base) == live

@@ -45,8 +45,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(url: str, tmp_path: Path) -> tuple[Victim, str]:
-    """A `bch serve` on `url` (one worker: tests/conftest.py), started; not waited for."""
+def serve(url: str, tmp_path: Path, *, warm: bool = False) -> tuple[Victim, str]:
+    """A `bch serve` on `url` (one worker: tests/conftest.py), started; not waited for. It
+    warms at its start (search index, snapshots) only when asked (`warm`)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -55,6 +56,7 @@ def serve(url: str, tmp_path: Path) -> tuple[Victim, str]:
         "BCH_RATE_LOGIN": "100000/1",
         "BCH_ATTACHMENTS_DIR": str(tmp_path / "files"),
         "BCH_SEARCH_INDEX_DIR": str(tmp_path / "index"),  # PostgreSQL's index snapshot
+        "BCH_WARM": "on" if warm else "off",
     }
     cmd = [BCH, "serve", "--port", str(port), "--database", url, "--empty"]
     return Victim(cmd, cwd=ROOT, env=env), f"http://127.0.0.1:{port}"

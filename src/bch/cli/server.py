@@ -92,7 +92,7 @@ def worker_app():
     factory, `bch.cli.server:worker_app`): its settings come from the environment the command
     set before starting the workers (settings.export_to_workers)."""
     from bch.api.app import create_app
-    from bch.cli.warm import start_warming
+    from bch.cli.warm import warm_if_asked
     from bch.cli.worker_parent import end_with_parent
     from bch.services.container import Services
 
@@ -101,7 +101,7 @@ def worker_app():
     _hold_database(settings.database_url)  # the supervisor holds it too; this one if it dies
     svc = Services.open(settings.database_url, settings=settings)
     app = create_app(svc)
-    start_warming(svc)  # snapshots, resolver, index: built now, never in a reader's request
+    warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
     return app
 
 
@@ -185,9 +185,9 @@ def serve(
         console.print("Alerts worker: on (BCH_ALERTS_WORKER=0 leaves it to `bch alerts run`)")
     # proxy headers are read by the app itself, from trusted proxies only (BCH_FORWARDED_ALLOW_IPS)
     if n == 1:
-        from bch.cli.warm import start_warming
+        from bch.cli.warm import warm_if_asked
 
-        start_warming(svc)  # snapshots, resolver, index: built now, never in a request
+        warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
         try:
             uvicorn.run(
                 create_app(svc),

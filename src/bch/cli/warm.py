@@ -41,3 +41,9 @@ def start_warming(svc) -> threading.Thread:
     thread = threading.Thread(target=warm, args=(svc,), name="bch-warm", daemon=True)
     thread.start()
     return thread
+
+
+def warm_if_asked(svc, settings) -> threading.Thread | None:
+    """Start warming unless the settings turn it off (BCH_WARM=off: the first requests that need
+    each part build it, as without warming)."""
+    return start_warming(svc) if settings.warm else None
