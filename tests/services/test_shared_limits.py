@@ -35,6 +35,22 @@ def test_two_processes_share_the_database_counters(services):
         other.close()
 
 
+def test_database_counters_count_per_window(services):
+    """The hit statement (built once, bound parameters) on each backend: hits of this window,
+    hits of the one before; a window skipped counts zero; keys apart; two processes share."""
+    other = _other_process(services)
+    try:
+        one, two = services.rate_counters, other.rate_counters
+        assert [one.hit("k", 10, 60) for _ in range(3)] == [(1, 0), (2, 0), (3, 0)]
+        assert two.hit("k", 11, 60) == (1, 3)  # the next window: the last one's hits carried
+        assert one.hit("k", 11, 60) == (2, 3)
+        assert one.hit("other", 11, 60) == (1, 0)
+        assert two.hit("k", 13, 60) == (1, 0)  # window 12 had none
+        assert one.hit("k", 14, 60) == (1, 1)
+    finally:
+        other.close()
+
+
 def test_the_account_service_uses_the_shared_counters(services):
     assert services.accounts.limiter.counters is services.rate_counters
 

@@ -123,3 +123,54 @@ def test_switching_to_wal_gives_up_after_the_busy_timeout(tmp_path):
         switch_to_wal(conn.cursor(), timeout=0.05)
     thread.join()
     conn.close()
+
+
+def test_the_writers_of_a_process_take_turns_before_sqlites_lock(sqlite):
+    """Issue 15 (the mixed load's writes): a second writer of the process waits on the
+    process's turn, not in SQLite's busy handler (which polls with sleeps of up to 100 ms and
+    made some of tens of waiting writes wait seconds): it sends its BEGIN IMMEDIATE only once
+    the first writer has committed."""
+    from sqlalchemy import event
+
+    events: list[tuple[str, str]] = []
+    engine = sqlite.engine
+
+    def sent(conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN"):
+            events.append((threading.current_thread().name, "begin"))
+
+    def committed(conn):
+        events.append((threading.current_thread().name, "commit"))
+
+    event.listen(engine, "before_cursor_execute", sent)
+    event.listen(engine, "commit", committed)
+    inside, second_started = threading.Event(), threading.Event()
+
+    def first():
+        with sqlite.db.writing(changes=False) as conn:
+            conn.execute(text("SELECT 1"))
+            inside.set()
+            assert second_started.wait(10)
+            time.sleep(0.5)  # the second writer has time to reach SQLite's lock, if it may
+
+    def second():
+        assert inside.wait(10)
+        second_started.set()
+        with sqlite.db.writing(changes=False) as conn:
+            conn.execute(text("SELECT 1"))
+
+    try:
+        threads = [threading.Thread(target=f, name=f.__name__) for f in (first, second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
+        event.remove(engine, "commit", committed)
+    assert events == [
+        ("first", "begin"),
+        ("first", "commit"),
+        ("second", "begin"),
+        ("second", "commit"),
+    ]

@@ -487,10 +487,14 @@ class AlertService:
         """Forget subscriptions never confirmed (after UNCONFIRMED_DAYS), match every change
         there is, then send what is due."""
         report = RunReport()
-        with self.uow(changes=False) as tx:
-            stale = self.repo.unconfirmed_before(tx.conn, self.clock() - UNCONFIRMED)
-            if stale:
-                self.repo.remove(tx.conn, stale)
+        before = self.clock() - UNCONFIRMED
+        with self.db.reading() as conn:  # a write transaction only when there is one to forget
+            stale = self.repo.unconfirmed_before(conn, before)
+        if stale:
+            with self.uow(changes=False) as tx:
+                stale = self.repo.unconfirmed_before(tx.conn, before)  # under the write lock
+                if stale:
+                    self.repo.remove(tx.conn, stale)
         while True:
             step = self.match()
             report.add(step)

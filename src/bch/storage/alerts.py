@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
 
 from bch.storage.database import Database
 from bch.storage.rows import as_utc
@@ -18,6 +18,29 @@ from bch.storage.tables_alerts import alert_cursor, alert_outbox, alert_subscrip
 
 MATCHER = "matcher"
 ENQUEUE_ROWS = 100  # outbox rows per INSERT (8 values each)
+
+
+# the statements of every round of the alerts worker (each publish wakes it): built once, with
+# bound parameters, not per call (issue 15: the mixed load's CPU per request)
+_CURSOR = select(alert_cursor.c.seq).where(alert_cursor.c.name == MATCHER)
+_CURSOR_LOCKED = _CURSOR.with_for_update()
+_SET_CURSOR = update(alert_cursor).where(alert_cursor.c.name == MATCHER).values(seq=bindparam("to"))
+_CONFIRMED = (
+    select(alert_subscriptions)
+    .where(alert_subscriptions.c.confirmed_at.is_not(None))
+    .order_by(alert_subscriptions.c.id)
+)
+_UNCONFIRMED = select(alert_subscriptions.c.id).where(
+    alert_subscriptions.c.confirmed_at.is_(None),
+    alert_subscriptions.c.created_at < bindparam("when"),
+)
+_LAST_CHANGE = select(func.max(changes.c.seq))
+_CHANGES_AFTER = (
+    select(changes.c.seq, changes.c.document_id, changes.c.action, changes.c.revision, changes.c.at)
+    .where(changes.c.seq > bindparam("after"))
+    .order_by(changes.c.seq)
+    .limit(bindparam("n"))
+)
 
 
 @dataclass(frozen=True)
@@ -62,9 +85,26 @@ def _subscription(r: Any) -> Subscription:
     return Subscription(**m)
 
 
+_DUE = (  # pending rows due now whose claim (if any) has run out, oldest first
+    select(*(alert_outbox.c[f] for f in OutboxRow.__dataclass_fields__))
+    .where(
+        alert_outbox.c.state == "pending",
+        alert_outbox.c.due_at <= bindparam("now"),
+        or_(alert_outbox.c.claim_until.is_(None), alert_outbox.c.claim_until < bindparam("now")),
+    )
+    .order_by(alert_outbox.c.seq, alert_outbox.c.id)
+    .limit(bindparam("n"))
+)
+
+
 class AlertRepository:
     def __init__(self, db: Database):
         self.db = db
+        self._new_cursor = (  # the cursor's row, made at 0 when missing (lock_cursor)
+            db.dialect.insert(alert_cursor)
+            .values(name=MATCHER, seq=0)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
 
     # -- subscriptions ----------------------------------------------------------------------------
     def add(self, conn: Connection, **values: Any) -> Subscription:
@@ -90,8 +130,7 @@ class AlertRepository:
         return [_subscription(r) for r in conn.execute(stmt)]
 
     def confirmed(self, conn: Connection) -> list[Subscription]:
-        stmt = select(alert_subscriptions).where(alert_subscriptions.c.confirmed_at.is_not(None))
-        return [_subscription(r) for r in conn.execute(stmt.order_by(alert_subscriptions.c.id))]
+        return [_subscription(r) for r in conn.execute(_CONFIRMED)]
 
     def set(self, conn: Connection, sub_id: int, **values: Any) -> None:
         conn.execute(
@@ -108,48 +147,28 @@ class AlertRepository:
         ).rowcount
 
     def unconfirmed_before(self, conn: Connection, when: datetime) -> list[int]:
-        stmt = select(alert_subscriptions.c.id).where(
-            alert_subscriptions.c.confirmed_at.is_(None), alert_subscriptions.c.created_at < when
-        )
-        return list(conn.execute(stmt).scalars())
+        return list(conn.execute(_UNCONFIRMED, {"when": when}).scalars())
 
     # -- the matcher's cursor and the change sequence ---------------------------------------------
     def cursor(self, conn: Connection) -> int:
         """The last change sequence number matched (0: none)."""
-        stmt = select(alert_cursor.c.seq).where(alert_cursor.c.name == MATCHER)
-        return conn.execute(stmt).scalar_one_or_none() or 0
+        return conn.execute(_CURSOR).scalar_one_or_none() or 0
 
     def lock_cursor(self, conn: Connection) -> int:
         """The cursor, created at 0 when missing, locked until the end of the transaction."""
-        conn.execute(
-            self.db.dialect.insert(alert_cursor)
-            .values(name=MATCHER, seq=0)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-        stmt = select(alert_cursor.c.seq).where(alert_cursor.c.name == MATCHER)
-        return conn.execute(stmt.with_for_update()).scalar_one()
+        conn.execute(self._new_cursor)
+        return conn.execute(_CURSOR_LOCKED).scalar_one()
 
     def set_cursor(self, conn: Connection, seq: int) -> None:
-        conn.execute(update(alert_cursor).where(alert_cursor.c.name == MATCHER).values(seq=seq))
+        conn.execute(_SET_CURSOR, {"to": seq})
 
     def changes_after(self, conn: Connection, after: int, limit: int | None) -> list[Change]:
         """The next `limit` changes after `after`; limit None: only the last one there is."""
         if limit is None:
-            last = conn.execute(select(func.max(changes.c.seq))).scalar_one_or_none() or 0
+            last = conn.execute(_LAST_CHANGE).scalar_one_or_none() or 0
             after, limit = (last - 1, 1) if last > after else (after, 1)
-        stmt = (
-            select(
-                changes.c.seq,
-                changes.c.document_id,
-                changes.c.action,
-                changes.c.revision,
-                changes.c.at,
-            )
-            .where(changes.c.seq > after)
-            .order_by(changes.c.seq)
-            .limit(limit)
-        )
-        return [Change(r[0], r[1], r[2], r[3], as_utc(r[4])) for r in conn.execute(stmt)]
+        rows = conn.execute(_CHANGES_AFTER, {"after": after, "n": limit})
+        return [Change(r[0], r[1], r[2], r[3], as_utc(r[4])) for r in rows]
 
     # -- the outbox ---------------------------------------------------------------------------------
     def enqueue(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
@@ -167,17 +186,7 @@ class AlertRepository:
 
     def due(self, conn: Connection, now: datetime, limit: int) -> list[OutboxRow]:
         """Pending rows due now whose claim (if any) has run out, oldest first."""
-        stmt = (
-            select(*(alert_outbox.c[f] for f in OutboxRow.__dataclass_fields__))
-            .where(
-                alert_outbox.c.state == "pending",
-                alert_outbox.c.due_at <= now,
-                or_(alert_outbox.c.claim_until.is_(None), alert_outbox.c.claim_until < now),
-            )
-            .order_by(alert_outbox.c.seq, alert_outbox.c.id)
-            .limit(limit)
-        )
-        return [_outbox(r) for r in conn.execute(stmt)]
+        return [_outbox(r) for r in conn.execute(_DUE, {"now": now, "n": limit})]
 
     def claim(
         self, conn: Connection, ids: Sequence[int], claim: str, now: datetime, until: datetime

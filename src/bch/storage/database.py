@@ -46,7 +46,8 @@ class Database:
         the change sequence: accounts, attachments, sign-in counters) PostgreSQL writers rely on
         row locks only and do not queue behind publishes."""
         conn = self.engine.connect().execution_options(sqlite_immediate=True)
-        with conn, self.dialect.patience(conn, wait), conn.begin():
+        writers = self.dialect.one_writer(conn, wait)  # SQLite: this process's writers in turn
+        with conn, writers, self.dialect.patience(conn, wait), conn.begin():
             if changes:
                 self.dialect.lock_writers(conn)
             yield conn

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from bch.storage.sequence import WRITERS_LOCK
-from bch.storage.sqlite_locking import patience
+from bch.storage.sqlite_locking import one_writer, patience
 
 MIGRATIONS_LOCK = text("SELECT pg_advisory_xact_lock(7745002)")  # PostgreSQL: one migrator
 
@@ -41,6 +41,11 @@ class SqlDialect:
         """Let a writer wait up to `seconds` for the write lock (None: the default wait)."""
         return nullcontext()
 
+    def one_writer(self, conn: Connection, seconds: float | None) -> AbstractContextManager[None]:
+        """The writers of this process, one at a time, before the database's own write lock
+        (None: the default wait). PostgreSQL queues its lock waiters itself: nothing."""
+        return nullcontext()
+
     def snapshot(self, conn: Connection) -> Connection:
         """The connection set up so that its next transaction reads one consistent snapshot
         over several statements."""
@@ -64,6 +69,9 @@ class SqliteDialect(SqlDialect):
 
     def patience(self, conn: Connection, seconds: float | None) -> AbstractContextManager[None]:
         return patience(conn, seconds) if seconds is not None else nullcontext()
+
+    def one_writer(self, conn: Connection, seconds: float | None) -> AbstractContextManager[None]:
+        return one_writer(conn, seconds)
 
     def database_file(self, engine: Engine) -> Path | None:
         name = engine.url.database

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import case, delete
+from sqlalchemy import bindparam, case, delete
 
 from bch.storage.database import Database
 from bch.storage.tables import rate_counters
@@ -20,6 +20,30 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _hit_statement(db: Database):
+    """The upsert of one hit, with bound parameters `k` (the key's digest), `s` (the slot)
+    and `stale` (when the row may go): one statement object, built and compiled once."""
+    t = rate_counters.c
+    ins = db.dialect.insert(rate_counters).values(
+        key=bindparam("k"), slot=bindparam("s"), hits=1, previous=0, stale_after=bindparam("stale")
+    )
+    excluded_slot = ins.excluded.slot
+    return ins.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            # every right-hand side reads the row as it was (SQL semantics on both backends)
+            "previous": case(
+                (t.slot == excluded_slot, t.previous),
+                (t.slot == excluded_slot - 1, t.hits),
+                else_=0,
+            ),
+            "hits": case((t.slot == excluded_slot, t.hits + 1), else_=1),
+            "slot": excluded_slot,
+            "stale_after": ins.excluded.stale_after,
+        },
+    ).returning(t.hits, t.previous)
+
+
 class DatabaseCounters:
     """One row per key: (slot, hits, previous), updated by one upsert (row-locked on
     PostgreSQL, under SQLite's write lock): concurrent hits from several processes all count."""
@@ -27,38 +51,22 @@ class DatabaseCounters:
     def __init__(self, db: Database):
         self.db = db
         self._since_prune = 0
+        self._hit = _hit_statement(db)  # built once: every write pays for a hit (issue 15)
 
     def hit(self, key: str, slot: int, seconds: float) -> tuple[int, int]:
         """Count a hit of `key` in `slot` (windows of `seconds`); (hits in this slot, hits in
         the slot before)."""
-        t = rate_counters.c
         stale_after = int((slot + 2) * seconds) + 1  # then both windows are over
-        ins = self.db.dialect.insert(rate_counters).values(
-            key=_digest(key), slot=slot, hits=1, previous=0, stale_after=stale_after
-        )
-        excluded_slot = ins.excluded.slot
-        stmt = ins.on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                # every right-hand side reads the row as it was (SQL semantics on both backends)
-                "previous": case(
-                    (t.slot == excluded_slot, t.previous),
-                    (t.slot == excluded_slot - 1, t.hits),
-                    else_=0,
-                ),
-                "hits": case((t.slot == excluded_slot, t.hits + 1), else_=1),
-                "slot": excluded_slot,
-                "stale_after": ins.excluded.stale_after,
-            },
-        ).returning(t.hits, t.previous)
+        values = {"k": _digest(key), "s": slot, "stale": stale_after}
         with self.db.writing(changes=False) as conn:
-            hits, previous = conn.execute(stmt).one()
+            hits, previous = conn.execute(self._hit, values).one()
             self._since_prune += 1
             if self._since_prune >= PRUNE_EVERY:
                 self._since_prune = 0
                 # a key untouched for two of its windows counts zero anyway
                 now = int(slot * seconds)
-                conn.execute(delete(rate_counters).where(t.stale_after < now))
+                stale = rate_counters.c.stale_after < now
+                conn.execute(delete(rate_counters).where(stale))
         return hits, previous
 
 

@@ -15,6 +15,11 @@ from failing:
   (`Database.reading()`) is a read: a plain `BEGIN`, so readers never wait for writers (WAL).
   If its first statement writes, it waits for the lock like any writer; a write after a read in
   such a transaction is logged, since it can fail under concurrency (open it with `begin()`).
+* The writers of one process take their turn on a lock of the process (`one_writer`, per
+  database file) before SQLite's: SQLite's busy handler polls with sleeps of up to 100 ms, so
+  tens of threads polling for the lock at once made some writes wait seconds (issue 15: the
+  mixed load's publishes once they left the event loop); queued on a lock of the process, the
+  next writer starts as soon as the last one commits, and only one writer per process polls.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,6 +115,31 @@ def _begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get("sqlite_immediate", first is None)
     conn.info[_TX] = _IMMEDIATE if immediate else (first or _READ)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_WRITERS: dict[str, threading.RLock] = {}  # database file -> this process's writers' turn
+_WRITERS_LOCK = threading.Lock()
+
+
+@contextmanager
+def one_writer(conn: Connection, seconds: float | None) -> Iterator[None]:
+    """One write transaction of this process at a time on this database file, waited for up to
+    `seconds` (None: the busy timeout); past that, the transaction goes on to SQLite's own wait
+    as before (which answers "database is locked" when it runs out). Re-entrant: a nested
+    writer of the same thread meets SQLite's lock as it always did."""
+    name = conn.engine.url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        yield
+        return
+    with _WRITERS_LOCK:
+        lock = _WRITERS.setdefault(name, threading.RLock())
+    wait = seconds if seconds is not None else conn.info[_BUSY_MS] / 1000
+    taken = lock.acquire(timeout=max(0.0, wait))
+    try:
+        yield
+    finally:
+        if taken:
+            lock.release()
 
 
 @contextmanager
