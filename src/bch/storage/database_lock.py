@@ -29,7 +29,7 @@ def sqlite_file(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return Path(parsed.database)
+    return Path(parsed.database).expanduser()  # as the engine opens it (storage/engine.py)
 
 
 def lock_file(database: Path) -> Path:
@@ -37,6 +37,7 @@ def lock_file(database: Path) -> Path:
 
 
 def _open(database: Path) -> int:
+    database.parent.mkdir(parents=True, exist_ok=True)  # a new database's folder, as the engine
     return os.open(lock_file(database), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
 
 
