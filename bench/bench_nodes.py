@@ -15,7 +15,9 @@
 
 BENCH_DIR keeps the central's database between runs (it takes long to build). BENCH_CENTRAL_DB
 names an existing central database (e.g. bench_api's 1,000,000-record file): it is copied into
-BENCH_DIR once (SQLite's backup API, the original is only read) and used instead of building one.
+BENCH_DIR once (SQLite's backup API, the original is only read) and used instead of building one;
+with BENCH_CENTRAL_LINK=1 it is hard-linked instead (a 1M file is ~16 GB: no copy; the central
+then writes to it, and nothing else may have it open meanwhile).
 BENCH_PROFILE=FILE runs the bootstrap under pyinstrument and writes its profile there.
 BENCH_NODE_ONLY=bootstrap stops after the bootstrap figures."""
 
@@ -104,6 +106,12 @@ def _central(folder: Path, total: int) -> Path:
     given = os.environ.get("BENCH_CENTRAL_DB")
     if given:
         central_path = folder / f"central-{Path(given).stem}.db"
+        if not central_path.exists() and os.environ.get("BENCH_CENTRAL_LINK"):
+            source = Path(given)
+            if Path(f"{source}-wal").exists():  # its WAL is named after it: not shared
+                raise RuntimeError(f"{given} is open (or was not closed): no link to it")
+            os.link(source, central_path)  # the same file: nothing copied
+            print(f"central: {given} itself (hard link)", flush=True)
         if not central_path.exists():
             t0 = time.perf_counter()
             _copy(Path(given), central_path)
