@@ -15,7 +15,9 @@
 
 BENCH_DIR keeps the central's database between runs (it takes long to build). BENCH_CENTRAL_DB
 names an existing central database (e.g. bench_api's 1,000,000-record file): it is copied into
-BENCH_DIR once (SQLite's backup API, the original is only read) and used instead of building one.
+BENCH_DIR once (SQLite's backup API, the original is only read) and used instead of building one;
+with BENCH_CENTRAL_LINK=1 it is hard-linked instead (a 1M file is ~16 GB: no copy; the central
+then writes to it, and nothing else may have it open meanwhile).
 BENCH_PROFILE=FILE runs the bootstrap under pyinstrument and writes its profile there.
 BENCH_NODE_ONLY=bootstrap stops after the bootstrap figures."""
 
@@ -28,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -103,6 +106,12 @@ def _central(folder: Path, total: int) -> Path:
     given = os.environ.get("BENCH_CENTRAL_DB")
     if given:
         central_path = folder / f"central-{Path(given).stem}.db"
+        if not central_path.exists() and os.environ.get("BENCH_CENTRAL_LINK"):
+            source = Path(given)
+            if Path(f"{source}-wal").exists():  # its WAL is named after it: not shared
+                raise RuntimeError(f"{given} is open (or was not closed): no link to it")
+            os.link(source, central_path)  # the same file: nothing copied
+            print(f"central: {given} itself (hard link)", flush=True)
         if not central_path.exists():
             t0 = time.perf_counter()
             _copy(Path(given), central_path)
@@ -120,9 +129,9 @@ def _central(folder: Path, total: int) -> Path:
     return central_path
 
 
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds so far of a running process and its descendants (a `bch serve`
-    and its worker processes)."""
+def _tree(pid: int) -> dict[int, int]:
+    """A running process and its descendants (a `bch serve` and its worker processes): pid ->
+    user + system CPU ticks so far."""
     stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -131,16 +140,65 @@ def _cpu_s(pid: int) -> float:
             except OSError:
                 continue  # ended meanwhile
             stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
-    tree, ticks = {pid}, 0
+    tree = {pid}
     for _ in range(4):  # parent, workers, their helpers
         tree |= {p for p, (parent, _t) in stats.items() if parent in tree}
-    ticks = sum(stats[p][1] for p in tree if p in stats)
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return {p: stats[p][1] for p in tree if p in stats}
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds so far of a running process and its descendants."""
+    return sum(_tree(pid).values()) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """Memory of a `bch serve` and its workers: the largest process's peak RSS so far (VmHWM,
+    its lifetime peak) and the RSS of all of them now, MB."""
+    peak = now = 0
+    for p in _tree(pid):
+        try:
+            status = Path(f"/proc/{p}/status").read_text().splitlines()
+        except OSError:
+            continue
+        kb = {line.split(":")[0]: int(line.split()[1]) for line in status if line[:2] == "Vm"}
+        peak, now = max(peak, kb.get("VmHWM", 0)), now + kb.get("VmRSS", 0)
+    return peak / 1024, now / 1024
+
+
+def _rss(pid: int, most: float | None = None) -> str:
+    peak, now = _rss_mb(pid)
+    during = f", at most {most:.0f} MB meanwhile (sampled each second)" if most else ""
+    return f"largest process's peak RSS {peak:.0f} MB, all processes now {now:.0f} MB{during}"
+
+
+class _Sampler(threading.Thread):
+    """The largest RSS of all of a process tree's processes together, sampled each second; and
+    when a node's download (`part`: its `.part` file) was last seen under way."""
+
+    def __init__(self, pid: int, part: Path | None = None):
+        super().__init__(daemon=True)
+        self.pid, self.most, self.done = pid, 0.0, threading.Event()
+        self.part, self.began, self.downloading = part, 0.0, 0.0
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.most = max(self.most, _rss_mb(self.pid)[1])
+            if self.part is not None and any(self.part.parent.glob(self.part.name)):
+                self.downloading = time.perf_counter()
+                self.began = self.began or self.downloading
+            self.done.wait(0.5)
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return self.most
 
 
 def _snapshot_ready(central: Serve) -> dict[str, float]:
     """Ask the central for its table snapshot until it is built: wall and central CPU."""
     central_cpu, start = _cpu_s(central.proc.pid), time.perf_counter()
+    sampler = _Sampler(central.proc.pid)
+    sampler.start()
     with httpx.Client(timeout=600) as client:
         while True:
             with client.stream("GET", central.url("/api/v1/export/tables.sqlite")) as answer:
@@ -154,6 +212,7 @@ def _snapshot_ready(central: Serve) -> dict[str, float]:
         "wall_s": time.perf_counter() - start,
         "central_cpu_s": _cpu_s(central.proc.pid) - central_cpu,
         "mb": size / 1e6,
+        "central_rss": _rss(central.proc.pid, sampler.stop()),
     }
 
 
@@ -166,6 +225,9 @@ def _bootstrap(central: Serve, node_url: str, mode: str = "dumps") -> dict[str, 
         tool = str(Path(sys.executable).with_name("pyinstrument"))
         cmd = [tool, "-o", profile, "-r", "text", "--show-all", BCH, *cmd[1:]]
     central_cpu = _cpu_s(central.proc.pid)
+    node = Path(node_url.removeprefix("sqlite:///"))
+    sampler = _Sampler(central.proc.pid, node.with_name(node.name + ".tables-*.part"))
+    sampler.start()
     start = time.perf_counter()
     env = {**os.environ, "BCH_NODE_BOOTSTRAP": mode}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, env=env)
@@ -179,6 +241,8 @@ def _bootstrap(central: Serve, node_url: str, mode: str = "dumps") -> dict[str, 
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_mb": usage.ru_maxrss / 1024,
         "central_cpu_s": _cpu_s(central.proc.pid) - central_cpu,
+        "central_rss": _rss(central.proc.pid, sampler.stop()),
+        "download_s": (max(0.0, sampler.began - start), max(0.0, sampler.downloading - start)),
     }
 
 
@@ -250,7 +314,7 @@ def _bootstrap_figures(central: Serve, folder: Path, mode: str) -> str:
         print(
             f"tables: the central's snapshot ({built['mb']:.0f} MB) ready after "
             f"{built['wall_s']:.1f} s wall, central CPU {built['central_cpu_s']:.1f} s (once per "
-            "change sequence: later nodes get the same file)",
+            f"change sequence: later nodes get the same file); central: {built['central_rss']}",
             flush=True,
         )
     load = os.getloadavg()[0]
@@ -260,12 +324,15 @@ def _bootstrap_figures(central: Serve, folder: Path, mode: str) -> str:
         mirrored = node.store.count_documents(conn)
     said = node.node.status()["bootstrapMode"]
     node.close()
+    began, ended = boot["download_s"]
     print(
         f"bootstrap [{mode}: {said}]: {mirrored} records in {boot['wall_s']:.1f} s wall "
         f"({mirrored / boot['wall_s']:.0f} records/s), node CPU {boot['cpu_s']:.1f} s "
         f"({boot['cpu_s'] / max(mirrored, 1) * 1000:.3f} ms/record), "
-        f"node peak RSS {boot['peak_mb']:.0f} MB, central CPU {boot['central_cpu_s']:.1f} s "
-        f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)",
+        f"node peak RSS {boot['peak_mb']:.0f} MB, central CPU {boot['central_cpu_s']:.1f} s, "
+        f"download under way from {began:.1f} s to {ended:.1f} s (sampled each 0.5 s) "
+        f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after); "
+        f"central after serving it: {boot['central_rss']}",
         flush=True,
     )
     return node_url
