@@ -18,8 +18,8 @@ from bch.services.cursors import bad_cursor, decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.policy import ANONYMOUS, Principal, public_actor, read_scope, redact
 from bch.services.table_snapshots import country_codes
-from bch.storage.rows import iso_utc
 from bch.storage.revision_history import HistoryRepository, OlderRevision
+from bch.storage.rows import iso_utc
 
 LIMIT = 500  # revisions per page unless asked
 MAX_LIMIT = 2000

@@ -70,9 +70,7 @@ def older_revisions(
         where.append(documents.c.owner.in_(sorted(set(owners))))
     if after is not None:
         d, r = after
-        where.append(
-            or_(documents.c.id > d, and_(documents.c.id == d, revisions.c.revision > r))
-        )
+        where.append(or_(documents.c.id > d, and_(documents.c.id == d, revisions.c.revision > r)))
     stmt = (
         select(
             documents.c.id,
