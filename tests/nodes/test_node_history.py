@@ -159,8 +159,35 @@ def test_an_interrupted_history_copy_resumes_from_its_cursor(services, central):
         assert sorted(conn.execute(count).all()) == sorted(theirs.execute(count).all())
 
 
-def test_the_centrals_older_revisions_answer_bad_input_with_400(central):
-    with TestClient(create_app(central.svc)) as c:
+def test_the_centrals_older_revisions_page_and_withhold(services):
+    """GET /api/v1/revisions on a central of each backend: pages in (documentID, revision)
+    order, the confidential fields only for who may see them; bad input is a 400 naming it."""
+    svc = services.configured(BCH_RATE_LIMIT="off")
+    docs = [factories.authority("CA"), factories.authority("FR")]
+    for n in (1, 2, 3):
+        svc.records.publish_many([_revise(d, n) for d in docs], by="t@ca.example.org")
+    svc.records.publish(factories.organism("Zea mays"), by="t")  # one revision: none older
+    nfp = svc.accounts.add_user("nfp@ca.example", role="nfp", country="CA", password="x" * 12)
+    token = svc.accounts.issue_token(nfp, name="t", days=1).token
+    with TestClient(create_app(svc)) as c:
+        seen, after = [], ""
+        while True:
+            page = c.get("/api/v1/revisions", params={"limit": 3, "after": after}).json()
+            seen += page["items"]
+            if page["next"] is None:
+                break
+            after = page["next"]
+        assert [(i["country"], i["revision"]) for i in seen] == [
+            ("CA", 1), ("CA", 2), ("FR", 1), ("FR", 2)
+        ]  # fmt: skip
+        assert SECRET not in str(seen)  # the public
+        assert seen[0]["publishedBy"] == "…@ca.example.org"
+        mine = c.get("/api/v1/revisions", headers={"Authorization": f"Bearer {token}"}).json()
+        notes = {(i["country"], i["revision"]): i["document"].get("notes") for i in mine["items"]}
+        assert notes[("CA", 1)] == {"en": f"{SECRET} CA 1"} and notes[("FR", 1)] is None
+        only = c.get("/api/v1/revisions", params={"countries": "FR"}).json()["items"]
+        assert [i["country"] for i in only] == ["FR", "FR"]
+        assert c.get("/api/v1/revisions", params={"schemas": "organism"}).json()["items"] == []
         for params, path in (
             ({"after": "bm90LWEtY3Vyc29y"}, "cursor"),
             ({"after": "eyJkIjoxfQ"}, "cursor"),
