@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
 from bch.api.deps import Svc
+from bch.api.http import FastJSONResponse
 from bch.api.identity import principal_of
 from bch.api.responses import content, errors
 from bch.records.realms import get_registry
@@ -143,13 +144,14 @@ def older_revisions(
     ] = "",
     limit: Annotated[int, Query(ge=1, le=2000, description="revisions per page")] = 500,
 ):
-    return svc.older_revisions.page(
+    page = svc.older_revisions.page(
         principal_of(request),
         after=after or None,
         schemas=schemas.split(","),
         countries=countries.split(","),
         limit=limit,
     )
+    return FastJSONResponse(page)  # record bodies: orjson, not FastAPI's encoder (3x faster)
 
 
 @router.get(
