@@ -4,8 +4,9 @@
 A central (`bch serve`, SQLite, its own process) holding the shipped real data (BENCH_NODE_RECORDS
 records: 0 = the shipped ones only, else with labelled synthetic copies, as bench_nodes); a new
 node (SQLite, in this process) runs its first `sync --once` (bootstrap, feed, older revisions),
-each bootstrap mode (BENCH_NODE_MODES, default "tables,dumps") with the copy of older revisions
-and without it (NodePull.history = None: the code before), in turn in the same run. Then the same
+each bootstrap mode (BENCH_NODE_MODES, default "tables,dumps") without the copy of older
+revisions (NodePull.history = None: the code before) and with it, in the order off, on, on, off
+(each way once first and once second) in the same run. Then the same
 after every record of the central got one more revision (synthetic: each record's latest revision
 repeated as the next, so every record has one older revision of its real size). Prints wall
 seconds, the history's share, revisions copied and the node's database size."""
@@ -114,7 +115,7 @@ def main() -> None:
         central = Serve(f"sqlite:///{central_path}")
         try:
             for mode in modes:
-                for history in (False, True):
+                for history in (False, True, True, False):  # each way first once: warm-up
                     wall, spent, copied, size = _first_sync(
                         central.url(""), folder, template, mode, history
                     )
