@@ -5,12 +5,18 @@ the central on every surface that reads its history (/info revisions and created
 /versions/1, v2013 /info, /versions and /versions/1, the history page, the diff page), whether
 the node bootstrapped from the table snapshot (a SQLite node), or from the dumps (PostgreSQL, or
 BCH_NODE_BOOTSTRAP=dumps). Older revisions withhold what the node's caller view may not see, as
-the dumps do; an interrupted copy resumes from its cursor without writing a revision twice. A
-real central on loopback; the node's database is each backend in turn."""
+the dumps do; a copy interrupted (the line cut, or the node process killed by SIGKILL inside a
+page's transaction or after one) resumes from its cursor without writing a revision twice or
+losing one. A real central on loopback; the node's database is each backend in turn."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +33,7 @@ from tests.nodes.test_node_derived import deriving_node  # noqa: F401
 from tests.nodes.test_node_sync import _node
 from tests.nodes.test_node_sync import central as central  # the fixture: a central on loopback
 
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "PLANTED-CONFIDENTIAL"
 ACCOUNTS = ("alice@ca.example.org", "bob@gc.example.ca", "carol@scbd.example.int")
 
@@ -157,6 +164,71 @@ def test_an_interrupted_history_copy_resumes_from_its_cursor(services, central):
     with node.engine.connect() as conn, central.svc.engine.connect() as theirs:
         count = select(revisions.c.document_id, func.count()).group_by(revisions.c.document_id)
         assert sorted(conn.execute(count).all()) == sorted(theirs.execute(count).all())
+
+
+# a node process killed by SIGKILL during the copy of older revisions (pages of 2)
+KILLED = """
+import os, signal, sys
+from bch.services import node_history
+from bch.services.container import Services
+
+svc = Services.open(sys.argv[1], upgrade=False)
+where = sys.argv[2]
+svc.node.pull.history.page = 2
+
+def die(*_args):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def progress(what, count):
+    if where == "after a page" and what == "history" and count > 0:
+        die()  # the first page committed with its cursor
+
+if where == "in a page":  # the first page's revisions written, not committed
+    write = node_history.insert_older
+    node_history.insert_older = lambda conn, rows: (write(conn, rows), die())
+svc.node.sync_once(on_progress=progress, sole=True)
+"""
+
+
+@pytest.mark.parametrize("where", ["in a page", "after a page"])
+def test_a_node_killed_while_copying_the_history_resumes_without_duplicates(
+    where, central, tmp_path, _sqlite_template
+):
+    docs = [factories.authority("CA") for _ in range(3)]
+    for n in (1, 2, 3):
+        central.svc.records.publish_many([_revise(d, n) for d in docs], by="t@ca.example.org")
+    path = tmp_path / "killed-node.db"
+    shutil.copy(_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    node = Services.open(url, upgrade=False)
+    try:
+        _node(node, central)
+        node.db.dispose()  # the node process has its database alone
+        proc = subprocess.run(
+            [sys.executable, "-c", KILLED, url, where],
+            cwd=ROOT,
+            env={**os.environ, "BCH_RATE_LIMIT": "off"},
+            capture_output=True,
+            timeout=300,
+        )
+        assert proc.returncode == -9, proc.stderr.decode()[-2000:]
+        stopped = node.node.status()
+        assert stopped["records"] == 3  # bootstrapped, then killed in the history
+        if where == "in a page":
+            assert stopped["history"] is None  # rolled back whole
+            with node.engine.connect() as conn:
+                assert conn.execute(select(func.count()).select_from(revisions)).scalar() == 3
+        else:
+            assert stopped["history"]["revisions"] == 2 and stopped["history"]["after"]
+        node.node.transport = resumed = Interrupted(cut=0)
+        node.node.sync_once()
+        assert resumed.asked[0] == ((stopped["history"] or {}).get("after") or "")
+        assert node.node.status()["history"] == {"after": None, "revisions": 6, "done": True}
+        count = select(revisions.c.document_id, func.count()).group_by(revisions.c.document_id)
+        with node.engine.connect() as conn, central.svc.engine.connect() as theirs:
+            assert sorted(conn.execute(count).all()) == sorted(theirs.execute(count).all())
+    finally:
+        node.close()
 
 
 def test_the_centrals_older_revisions_page_and_withhold(services):
