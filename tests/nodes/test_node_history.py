@@ -11,12 +11,8 @@ losing one. A real central on loopback; the node's database is each backend in t
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,8 +28,8 @@ from tests import factories
 from tests.nodes.test_node_derived import deriving_node  # noqa: F401
 from tests.nodes.test_node_sync import _node
 from tests.nodes.test_node_sync import central as central  # the fixture: a central on loopback
+from tests.nodes.test_node_tables import _killed
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "PLANTED-CONFIDENTIAL"
 ACCOUNTS = ("alice@ca.example.org", "bob@gc.example.ca", "carol@scbd.example.int")
 
@@ -204,14 +200,7 @@ def test_a_node_killed_while_copying_the_history_resumes_without_duplicates(
     try:
         _node(node, central)
         node.db.dispose()  # the node process has its database alone
-        proc = subprocess.run(
-            [sys.executable, "-c", KILLED, url, where],
-            cwd=ROOT,
-            env={**os.environ, "BCH_RATE_LIMIT": "off"},
-            capture_output=True,
-            timeout=300,
-        )
-        assert proc.returncode == -9, proc.stderr.decode()[-2000:]
+        _killed(url, where, KILLED)
         stopped = node.node.status()
         assert stopped["records"] == 3  # bootstrapped, then killed in the history
         if where == "in a page":
