@@ -152,8 +152,19 @@ def test_an_interrupted_history_copy_resumes_from_its_cursor(services, central):
     stopped = node.node.status()["history"]
     assert stopped["revisions"] == 4 and not stopped["done"] and stopped["after"]
     assert node.node.status()["historyText"] == "copying the central's older revisions: 4 so far"
-    node.node.transport = resumed = Interrupted(cut=0)
-    node.node.sync_once()
+    last = docs[-1]["header"]["identifier"]  # its older revisions not copied yet
+    rows = re.compile(r"<tr>\s*<td>")
+    serving = node.configured(BCH_NODE_SYNC="off")  # a server of the node, its caches its own
+    with TestClient(create_app(serving)) as n:
+        pages = [n.get(f"/en/records/{last}/history").text]
+        versions = [n.get(f"/api/v1/records/{last}/versions").json()["items"]]
+        node.node.transport = resumed = Interrupted(cut=0)
+        node.node.sync_once()
+        pages.append(n.get(f"/en/records/{last}/history").text)
+        versions.append(n.get(f"/api/v1/records/{last}/versions").json()["items"])
+    # what the node's caches kept of the record is forgotten when its history arrives
+    assert [len(rows.findall(p)) for p in pages] == [1, 3]
+    assert [len(v) for v in versions] == [1, 3]
     assert resumed.asked[0] == stopped["after"]  # from where it stopped, not from the start
     assert "" not in resumed.asked
     assert node.node.status()["history"]["revisions"] == 6

@@ -43,10 +43,7 @@ SQL = (
 )
 DATA_VERSION = "PRAGMA data_version"
 #: the names of the data marks (a row each in `data_marks` from its first write)
-MARKS = (
-    *("detection_methods", "provenance", "reported_approvals", "source_snapshots", "search_rows"),
-    "revisions",  # a node's copy of the central's older revisions (bch.services.node_history)
-)
+MARKS = ("detection_methods", "provenance", "reported_approvals", "source_snapshots", "search_rows")
 #: the search rows (facets, texts) rewritten without a change: `bch db reindex`
 SEARCH_ROWS = "search_rows"
 

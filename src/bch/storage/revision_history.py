@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Text, and_, cast, or_, select, tuple_
 
 from bch.storage.bulk import insert_tuples
-from bch.storage.change_mark import bump
 from bch.storage.database import Database
 from bch.storage.scope import ReadScope, scope_filter
 from bch.storage.tables import documents, revisions
@@ -117,7 +116,9 @@ class HistoryRepository:
 def insert_older(conn: Connection, rows: Sequence[HistoryRow]) -> int:
     """Write the revisions among `rows` of records held here (the same documentID and
     identifier), below each one's latest revision, that are not here yet (in the caller's write
-    transaction; the read caches hear of it: change_mark.bump). Returns how many were written."""
+    transaction). Returns how many were written. No change is appended and the read caches are
+    not told: none of their answers reads a revision before the latest (the record's answer
+    and pages; /versions, /info and the history page are computed at each request)."""
     if not rows:
         return 0
     ids = sorted({r.document_id for r in rows})
@@ -150,6 +151,4 @@ def insert_older(conn: Connection, rows: Sequence[HistoryRow]) -> int:
             for r in new
         ],
     )
-    if new:
-        bump(conn, "revisions")
     return len(new)
