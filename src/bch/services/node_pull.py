@@ -93,15 +93,20 @@ class NodePull:
     def pull(
         self, client: httpx.Client, report: SyncReport, on_progress: Progress, sole: bool = False
     ) -> None:
-        """Bootstrap if not done yet, then follow the feed until it is empty, then copy the
-        central's older revisions (bch.services.node_history) a few seconds at a time, the feed
-        followed again between them (a publish still arrives within seconds). `sole`: see
+        """Bootstrap if not done yet, then follow the feed until it is empty. `sole`: see
         NodeTables.bootstrap."""
         state = self.state()
         assert state is not None
         if state.phase == "bootstrap":
             self.bootstrap(client, state, report, on_progress, sole=sole)
         self.follow(client, report, on_progress)
+
+    def copy_history(
+        self, client: httpx.Client, report: SyncReport, on_progress: Progress = None
+    ) -> None:
+        """Copy the central's older revisions (bch.services.node_history) a few seconds at a
+        time, the feed followed again between them (a publish still arrives within seconds).
+        After the push (NodeSync.sync_once): national records never wait for the history."""
         while self.history is not None:
             state = self.state()
             assert state is not None

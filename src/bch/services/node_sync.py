@@ -193,6 +193,7 @@ class NodeSync:
             with self._client(state) as client:
                 self.pull.pull(client, report, on_progress, sole)
                 self.push.push(client, report)
+                self.pull.copy_history(client, report, on_progress)
         except CentralError as exc:
             self._failed(str(exc))
             raise
