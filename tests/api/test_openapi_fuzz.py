@@ -26,7 +26,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # the fuzzing got somewhere (things found, refused, forbidden, gone), not only 404s
 GROUPS: dict[str, tuple[str | None, set[int]]] = {
     "records": (
-        r"^(GET|POST) /api/v1/(records|lmos|changes|export|resolve|vocab|schemas|sources|validate)",
+        r"^(GET|POST) /api/v1/(records|lmos|changes|export|revisions|resolve|vocab|schemas|sources|validate)",
         {200, 400, 404, 410},
     ),
     "v2013": (r"^(GET|POST) /api/v2013/", {200, 400, 404, 410}),

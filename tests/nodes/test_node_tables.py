@@ -228,9 +228,9 @@ class Recording(httpx.HTTPTransport):
         return response
 
 
-def _killed(url: str, where: str) -> None:
+def _killed(url: str, where: str, script: str = KILLED) -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", KILLED, url, where],
+        [sys.executable, "-c", script, url, where],
         cwd=ROOT,
         env={**os.environ, "BCH_RATE_LIMIT": "off"},
         capture_output=True,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
 from bch.api.deps import Svc
+from bch.api.http import FastJSONResponse
 from bch.api.identity import principal_of
 from bch.api.responses import content, errors
 from bch.records.realms import get_registry
@@ -104,6 +105,56 @@ def _gzip_file(path: Path) -> Iterator[bytes]:
             if out := z.compress(chunk):
                 yield out
     yield z.flush()
+
+
+@router.get(
+    "/revisions",
+    summary="The revisions before each record's latest, in bulk (a national node's history)",
+    description=(
+        "Every revision older than its record's latest, of the live records the caller may "
+        "read, in (documentID, revision) order: `items` (each with `id`, `identifier`, "
+        "`schema`, `country`, `revision`, `publishedAt`, `publishedBy`, `warnings`, "
+        "`document`) and `next` (pass it back as `after`; null on the last page). Confidential "
+        "fields withheld as in the dumps. `schemas`, `countries`: comma-separated, as "
+        "`bch node init` (reference records always). docs/API.md."
+    ),
+    responses=errors(400),
+)
+def older_revisions(
+    request: Request,
+    svc: Svc,
+    after: Annotated[
+        str,
+        Query(
+            description="the `next` of the previous page",
+            max_length=200,
+            json_schema_extra={"pattern": "^[A-Za-z0-9_-]*$"},
+        ),
+    ] = "",
+    schemas: Annotated[
+        str,
+        Query(
+            description="record types, comma-separated (all when empty)",
+            json_schema_extra={"pattern": SCHEMAS_PATTERN},
+        ),
+    ] = "",
+    countries: Annotated[
+        str,
+        Query(
+            description="ISO 3166 two-letter codes, comma-separated (all when empty)",
+            json_schema_extra={"pattern": COUNTRIES_PATTERN},
+        ),
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=2000, description="revisions per page")] = 500,
+):
+    page = svc.older_revisions.page(
+        principal_of(request),
+        after=after or None,
+        schemas=schemas.split(","),
+        countries=countries.split(","),
+        limit=limit,
+    )
+    return FastJSONResponse(page)  # record bodies: orjson, not FastAPI's encoder (3x faster)
 
 
 @router.get(

@@ -82,6 +82,8 @@ def node_sync(
 
             def shown(what: str, n: int) -> None:
                 label = f"change feed at {n}" if what == "changes" else f"{what}: {n} records"
+                if what == "history":
+                    label = f"older revisions: {n} copied"
                 if what == "tables download":
                     label = f"table snapshot: {n / 1e6:.0f} MB downloaded"
                 progress.update(task, description=label)
@@ -123,6 +125,7 @@ def node_status(
         ("bootstrap", status["bootstrapMode"] or "-"),
         ("derived rows", status["derivedFrom"] or "-"),
         ("records", status["records"]),
+        ("history", status["historyText"]),
         ("cursor", f"{status['cursor']} of {status['centralSequence']}"),
         ("lag", f"{status['lagSequence']} changes, {status['lagSeconds']} s"),
         ("last success", status["lastSuccessAt"] or "never"),

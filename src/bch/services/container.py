@@ -306,6 +306,14 @@ class Services:
         return ExportService(DumpRepository(self.db), self.registry, self.thesaurus)
 
     @cached_property
+    def older_revisions(self):
+        """The revisions before each record's latest, in bulk (issue 12: a node's history)."""
+        from bch.services.older_revisions import OlderRevisions
+        from bch.storage.revision_history import HistoryRepository
+
+        return OlderRevisions(HistoryRepository(self.db), self.registry)
+
+    @cached_property
     def table_snapshots(self):
         """SQLite files of the rows a new national node mirrors (issue 12 performance)."""
         from bch.services.table_snapshots import TableSnapshots
@@ -530,6 +538,7 @@ class Services:
         """A national node's sync with the central (issue 12): pull, push, conflicts."""
         import threading
 
+        from bch.services.node_history import NodeHistory
         from bch.services.node_pull import NodePull
         from bch.services.node_push import NodePush
         from bch.services.node_sync import NodeSync
@@ -546,7 +555,15 @@ class Services:
             self.records,
             self.uow,
             self.registry,
-            NodePull(self.db, repo, self.records, self.uow, self.registry, tables),
+            NodePull(
+                self.db,
+                repo,
+                self.records,
+                self.uow,
+                self.registry,
+                tables,
+                NodeHistory(repo, self.uow),
+            ),
             NodePush(self.db, repo, self.records, self.uow, threading.Event()),
             poll_seconds=self.settings.node_poll_seconds,
         )

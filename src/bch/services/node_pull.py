@@ -50,6 +50,7 @@ from bch.services.node_central import (
     settle_item,
     wanted,
 )
+from bch.services.node_history import NodeHistory
 from bch.services.node_tables import NodeTables, TablesRefused
 from bch.services.record_lookups import LookupMemo
 from bch.services.records import RecordService
@@ -75,6 +76,7 @@ class NodePull:
         uow: UnitOfWork,
         registry: RealmRegistry,
         tables: NodeTables | None = None,
+        history: NodeHistory | None = None,
     ):
         self.db = db
         self.repo = repo
@@ -82,6 +84,7 @@ class NodePull:
         self.uow = uow
         self.registry = registry
         self.tables = tables  # None: never the central's table snapshot (BCH_NODE_BOOTSTRAP)
+        self.history = history  # the central's older revisions (None: not copied)
 
     def state(self) -> NodeState | None:
         with self.db.reading() as conn:
@@ -97,6 +100,19 @@ class NodePull:
         if state.phase == "bootstrap":
             self.bootstrap(client, state, report, on_progress, sole=sole)
         self.follow(client, report, on_progress)
+
+    def copy_history(
+        self, client: httpx.Client, report: SyncReport, on_progress: Progress = None
+    ) -> None:
+        """Copy the central's older revisions (bch.services.node_history) a few seconds at a
+        time, the feed followed again between them (a publish still arrives within seconds).
+        After the push (NodeSync.sync_once): national records never wait for the history."""
+        while self.history is not None:
+            state = self.state()
+            assert state is not None
+            if not self.history.copy(client, state, on_progress):
+                break
+            self.follow(client, report, on_progress)
 
     # -- pull: bootstrap ----------------------------------------------------------------------------
     def bootstrap(

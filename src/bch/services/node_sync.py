@@ -165,6 +165,8 @@ class NodeSync:
             "lagSequence": behind if state.central_sequence is not None else None,
             "lagSeconds": lag_seconds,
             "records": records,
+            "history": state.history,  # the copy of the central's older revisions
+            "historyText": _history_text(state.history),
             "lastSuccessAt": iso(state.last_success_at),
             "centralSeenAt": iso(state.central_seen_at),
             "lastError": state.last_error,
@@ -191,6 +193,7 @@ class NodeSync:
             with self._client(state) as client:
                 self.pull.pull(client, report, on_progress, sole)
                 self.push.push(client, report)
+                self.pull.copy_history(client, report, on_progress)
         except CentralError as exc:
             self._failed(str(exc))
             raise
@@ -299,3 +302,13 @@ class NodeSync:
             except (httpx.HTTPError, CentralError):
                 failures += 1
             stop.wait(backoff_delay(failures, cap=self.poll_seconds))
+
+
+def _history_text(history: dict[str, Any] | None) -> str:
+    """Where the copy of the central's older revisions stands, in words (`bch node status`)."""
+    if not history:
+        return "older revisions not copied yet"
+    n = history.get("revisions") or 0
+    if history.get("done"):
+        return f"the central's older revisions copied ({n})"
+    return f"copying the central's older revisions: {n} so far"

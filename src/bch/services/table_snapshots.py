@@ -106,7 +106,7 @@ class TableSnapshots:
                 "table snapshots are built by a central on SQLite only (a database file): "
                 f"this central is {where}; a node bootstraps from the dumps (/api/v1/export)"
             )
-        names, codes = self._schemas(schemas or []), _countries(countries or [])
+        names, codes = self._schemas(schemas or []), country_codes(countries or [])
         if principal.is_anonymous and (names or codes):
             raise Forbidden(
                 "table snapshots of a selection of record types or countries are built for "
@@ -291,7 +291,7 @@ def _view(principal: Principal) -> str:
     return ",".join(own) or "public"
 
 
-def _countries(countries: list[str]) -> list[str]:
+def country_codes(countries: list[str]) -> list[str]:
     codes = sorted({c.strip().upper() for c in countries if c.strip()})
     for code in codes:
         if len(code) != 2 or not code.isalpha():

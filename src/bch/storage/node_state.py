@@ -37,6 +37,8 @@ class NodeState:
     created_at: datetime
     derived_from: str | None = None  # the bootstrap's derived rows: the central's, or why not
     bootstrap_mode: str | None = None  # "tables (...)" or "dumps: why" (0011_node_tables)
+    # the copy of the central's older revisions (0013_node_history): None until it begins
+    history: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ class NodeStateRepository:
         }
         old = self.get(conn)
         if old is None or old.central_url != central_url:
-            values.update(phase="bootstrap", feed_from=None, bootstrapped=[], cursor=0)
+            values.update(
+                phase="bootstrap", feed_from=None, bootstrapped=[], cursor=0, history=None
+            )
         if old is None:
             conn.execute(insert(node_state).values(id=1, created_at=utcnow(), **values))
         else:

@@ -41,6 +41,8 @@ node_state = Table(
     Column("derived_from", Text, nullable=True),
     # how the bootstrap went: the central's table snapshot, or the dumps and why (0011_node_tables)
     Column("bootstrap_mode", Text, nullable=True),
+    # the copy of the central's older revisions: {"after", "revisions", "done"} (0013_node_history)
+    Column("history", Json, nullable=True),
 )
 
 # National records written on the node, waiting to reach the central (idempotency key = key).
