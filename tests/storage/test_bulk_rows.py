@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
-from bch.storage.bulk import bulk_publish, insert_rows
+from bch.storage.bulk import bulk_publish, insert_rows, insert_tuples
 from bch.storage.mirror_stamps import CentralStamp, stamp_publishes
 from bch.storage.rows import NewRevision
 from bch.storage.tables import (
@@ -72,6 +72,16 @@ def test_insert_rows_reads_back_as_sqlalchemys_insert(services):
         "body": {**revs[1]["body"], "header": {"identifier": "bulk-2"}},
     }
     assert revs[2] == want
+
+
+def test_no_rows_to_insert_writes_nothing_and_does_not_fail(services):
+    """A node's copy of older revisions may find every revision of a page already here: no row
+    to write (on SQLite the converters were zipped with the rows' columns: ValueError)."""
+    with services.store.writing() as conn:
+        insert_tuples(conn, revisions, ("document_id", "revision", "body", "hash"), [])
+        insert_rows(conn, documents, [])
+    with services.engine.connect() as conn:
+        assert conn.execute(select(revisions)).all() == []
 
 
 def _new(identifier: str) -> NewRevision:

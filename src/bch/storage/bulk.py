@@ -113,6 +113,8 @@ def insert_tuples(
     insert() (JSON text read back with orjson, times in SQLAlchemy's SQLite format), without
     its per-row processing, which cost as much as SQLite's own work in a node's bootstrap. On
     PostgreSQL with COPY (bch.storage.bulk_copy)."""
+    if not values:  # nothing to write (and no column to zip the converters with)
+        return
     dialect = conn.dialect
     if dialect.name == "postgresql":
         copy_rows(conn, table, columns, values)
