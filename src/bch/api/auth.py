@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from bch.api.deps import Svc, json_body, optional_object
 from bch.api.identity import (
@@ -63,19 +62,15 @@ def _text(body: dict[str, Any], key: str) -> str | None:
 )
 async def create_token(request: Request, svc: Svc):
     body = await _object(request)
-
-    def issue():  # the password's hash and the writes: in the thread pool, off the event loop
-        user = svc.accounts.login(
-            _text(body, "email"), _text(body, "password"), ip=client_ip(request)
-        )
-        return svc.accounts.issue_token(
-            user,
-            name=str(_text(body, "name") or "api"),
-            scope=str(_text(body, "scope") or "write"),
-            days=body.get("days", 30),
-        )
-
-    return _issued_json(await run_in_threadpool(issue))
+    user = svc.accounts.login(_text(body, "email"), _text(body, "password"), ip=client_ip(request))
+    days = body.get("days", 30)
+    issued = svc.accounts.issue_token(
+        user,
+        name=str(_text(body, "name") or "api"),
+        scope=str(_text(body, "scope") or "write"),
+        days=days,
+    )
+    return _issued_json(issued)
 
 
 @router.post(
@@ -87,8 +82,7 @@ async def create_token(request: Request, svc: Svc):
 )
 async def register(request: Request, svc: Svc):
     body = await _object(request)
-    await run_in_threadpool(
-        svc.accounts.register,
+    svc.accounts.register(
         _text(body, "email"),
         _text(body, "password"),
         name=_text(body, "name"),
@@ -105,7 +99,7 @@ async def register(request: Request, svc: Svc):
 )
 async def confirm(request: Request, svc: Svc):
     body = await _object(request)
-    user = await run_in_threadpool(svc.accounts.confirm, str(_text(body, "token") or ""))
+    user = svc.accounts.confirm(str(_text(body, "token") or ""))
     return {"status": "confirmed", "email": user.email}
 
 
@@ -123,14 +117,8 @@ def confirm_link(token: str, svc: Svc):
 )
 async def login(request: Request, response: Response, svc: Svc):
     body = await _object(request)
-
-    def sign_in():  # the password's hash and the session's write: off the event loop
-        user = svc.accounts.login(
-            _text(body, "email"), _text(body, "password"), ip=client_ip(request)
-        )
-        return user, start_web_session(response, request, user)
-
-    user, session = await run_in_threadpool(sign_in)
+    user = svc.accounts.login(_text(body, "email"), _text(body, "password"), ip=client_ip(request))
+    session = start_web_session(response, request, user)
     return {"email": user.email, "csrf": session.csrf, "expiresAt": iso_utc(session.expires_at)}
 
 
@@ -154,9 +142,7 @@ def logout(request: Request, response: Response):
 )
 async def password_reset(request: Request, svc: Svc):
     body = await _object(request)
-    await run_in_threadpool(
-        svc.accounts.request_password_reset, _text(body, "email"), ip=client_ip(request)
-    )
+    svc.accounts.request_password_reset(_text(body, "email"), ip=client_ip(request))
     return {"status": "if the address is registered, a code was mailed"}
 
 
@@ -168,9 +154,7 @@ async def password_reset(request: Request, svc: Svc):
 )
 async def password_reset_confirm(request: Request, svc: Svc):
     body = await _object(request)
-    await run_in_threadpool(
-        svc.accounts.reset_password, str(_text(body, "token") or ""), _text(body, "password")
-    )
+    svc.accounts.reset_password(str(_text(body, "token") or ""), _text(body, "password"))
     return {"status": "password changed"}
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from bch.api.deps import Svc, json_body, optional_object
 from bch.api.identity import SignedIn
@@ -94,7 +93,7 @@ async def put_draft(
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ):
-    await run_in_threadpool(write_limit, svc, principal)
+    write_limit(svc, principal)
     document = await json_body(request)
 
     def save() -> tuple[int, dict]:
@@ -102,9 +101,7 @@ async def put_draft(
         body = draft_json(draft, svc.drafts.check(draft.document))
         return (201 if created else 200), {**body, "etag": draft.etag}
 
-    # the write (and its wait for the writers' lock) in the thread pool, as a sync route's is:
-    # never on the event loop, where every other request of the process would wait for it
-    status, body = await run_in_threadpool(svc.idempotency.run, principal, idempotency_key, save)
+    status, body = svc.idempotency.run(principal, idempotency_key, save)
     etag = body.pop("etag", None)
     return JSONResponse(
         body,
@@ -163,7 +160,7 @@ async def publish_draft(
     svc: Svc,
     idempotency_key: IdempotencyKey = None,
 ):
-    await run_in_threadpool(write_limit, svc, principal)
+    write_limit(svc, principal)
     body = await optional_object(request)
 
     def publish() -> tuple[int, dict]:
@@ -187,8 +184,6 @@ async def publish_draft(
             "request": req,
         }
 
-    status, answer = await run_in_threadpool(
-        svc.idempotency.run, principal, idempotency_key, publish
-    )
+    status, answer = svc.idempotency.run(principal, idempotency_key, publish)
     where = answer["url"] if status == 201 else f"/api/v1/requests/{answer.get('id')}"
     return JSONResponse(answer, status_code=status, headers={"Location": where})

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from bch.api.deps import Svc, optional_object
 from bch.api.drafts import write_limit
@@ -45,11 +44,9 @@ def get_request(request_id: RequestId, principal: SignedIn, svc: Svc):
     openapi_extra=json_body(Approval, required=False),
 )
 async def approve(request_id: RequestId, request: Request, principal: SignedIn, svc: Svc):
-    await run_in_threadpool(write_limit, svc, principal)
+    write_limit(svc, principal)
     body = await optional_object(request)
-    return await run_in_threadpool(
-        svc.workflow.approve, principal, request_id, comment=body.get("comment")
-    )
+    return svc.workflow.approve(principal, request_id, comment=body.get("comment"))
 
 
 @router.post(
@@ -59,11 +56,9 @@ async def approve(request_id: RequestId, request: Request, principal: SignedIn, 
     openapi_extra=json_body(Rejection),
 )
 async def reject(request_id: RequestId, request: Request, principal: SignedIn, svc: Svc):
-    await run_in_threadpool(write_limit, svc, principal)
+    write_limit(svc, principal)
     body = await optional_object(request)
-    return await run_in_threadpool(
-        svc.workflow.reject, principal, request_id, reason=body.get("reason")
-    )
+    return svc.workflow.reject(principal, request_id, reason=body.get("reason"))
 
 
 @router.delete(
@@ -86,11 +81,9 @@ async def delete_record(
         Query(description="why; or `{reason}` in the body", json_schema_extra={"pattern": r"\S"}),
     ] = None,
 ):
-    await run_in_threadpool(write_limit, svc, principal)
+    write_limit(svc, principal)
     body = await optional_object(request)
-    done = await run_in_threadpool(
-        svc.workflow.delete_record, principal, record_id, reason=body.get("reason") or reason
-    )
+    done = svc.workflow.delete_record(principal, record_id, reason=body.get("reason") or reason)
     if done.status == "deleted":
         return JSONResponse({"status": "deleted", "tombstone": done.tombstone}, status_code=200)
     req = done.request or {}
