@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from bch.api.deps import Svc, json_body, optional_object
 from bch.api.identity import (
@@ -62,15 +63,19 @@ def _text(body: dict[str, Any], key: str) -> str | None:
 )
 async def create_token(request: Request, svc: Svc):
     body = await _object(request)
-    user = svc.accounts.login(_text(body, "email"), _text(body, "password"), ip=client_ip(request))
-    days = body.get("days", 30)
-    issued = svc.accounts.issue_token(
-        user,
-        name=str(_text(body, "name") or "api"),
-        scope=str(_text(body, "scope") or "write"),
-        days=days,
-    )
-    return _issued_json(issued)
+
+    def issue():  # the password's hash and the writes: in the thread pool, off the event loop
+        user = svc.accounts.login(
+            _text(body, "email"), _text(body, "password"), ip=client_ip(request)
+        )
+        return svc.accounts.issue_token(
+            user,
+            name=str(_text(body, "name") or "api"),
+            scope=str(_text(body, "scope") or "write"),
+            days=body.get("days", 30),
+        )
+
+    return _issued_json(await run_in_threadpool(issue))
 
 
 @router.post(
@@ -82,7 +87,8 @@ async def create_token(request: Request, svc: Svc):
 )
 async def register(request: Request, svc: Svc):
     body = await _object(request)
-    svc.accounts.register(
+    await run_in_threadpool(
+        svc.accounts.register,
         _text(body, "email"),
         _text(body, "password"),
         name=_text(body, "name"),
@@ -99,7 +105,7 @@ async def register(request: Request, svc: Svc):
 )
 async def confirm(request: Request, svc: Svc):
     body = await _object(request)
-    user = svc.accounts.confirm(str(_text(body, "token") or ""))
+    user = await run_in_threadpool(svc.accounts.confirm, str(_text(body, "token") or ""))
     return {"status": "confirmed", "email": user.email}
 
 
@@ -117,8 +123,14 @@ def confirm_link(token: str, svc: Svc):
 )
 async def login(request: Request, response: Response, svc: Svc):
     body = await _object(request)
-    user = svc.accounts.login(_text(body, "email"), _text(body, "password"), ip=client_ip(request))
-    session = start_web_session(response, request, user)
+
+    def sign_in():  # the password's hash and the session's write: off the event loop
+        user = svc.accounts.login(
+            _text(body, "email"), _text(body, "password"), ip=client_ip(request)
+        )
+        return user, start_web_session(response, request, user)
+
+    user, session = await run_in_threadpool(sign_in)
     return {"email": user.email, "csrf": session.csrf, "expiresAt": iso_utc(session.expires_at)}
 
 
@@ -142,7 +154,9 @@ def logout(request: Request, response: Response):
 )
 async def password_reset(request: Request, svc: Svc):
     body = await _object(request)
-    svc.accounts.request_password_reset(_text(body, "email"), ip=client_ip(request))
+    await run_in_threadpool(
+        svc.accounts.request_password_reset, _text(body, "email"), ip=client_ip(request)
+    )
     return {"status": "if the address is registered, a code was mailed"}
 
 
@@ -154,7 +168,9 @@ async def password_reset(request: Request, svc: Svc):
 )
 async def password_reset_confirm(request: Request, svc: Svc):
     body = await _object(request)
-    svc.accounts.reset_password(str(_text(body, "token") or ""), _text(body, "password"))
+    await run_in_threadpool(
+        svc.accounts.reset_password, str(_text(body, "token") or ""), _text(body, "password")
+    )
     return {"status": "password changed"}
 
 
