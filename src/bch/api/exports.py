@@ -23,6 +23,21 @@ _SCHEMA = "(?:" + "|".join(sorted(t.name for t in get_registry().all())) + ")"
 _COUNTRY = "[A-Za-z]{2}"
 SCHEMAS_PATTERN = f"^ *{_SCHEMA}? *(?:, *{_SCHEMA}? *)*$"
 COUNTRIES_PATTERN = f"^ *(?:{_COUNTRY})? *(?:, *(?:{_COUNTRY})? *)*$"
+# a node's selection (bch.services.selection), as the table snapshot and older revisions take it
+SchemasParam = Annotated[
+    str,
+    Query(
+        description="record types, comma-separated (all when empty)",
+        json_schema_extra={"pattern": SCHEMAS_PATTERN},
+    ),
+]
+CountriesParam = Annotated[
+    str,
+    Query(
+        description="ISO 3166 two-letter codes, comma-separated (all when empty)",
+        json_schema_extra={"pattern": COUNTRIES_PATTERN},
+    ),
+]
 
 
 @router.get("/export", summary="The dumps on offer")
@@ -58,20 +73,8 @@ def list_exports(svc: Svc):
 def table_snapshot(
     request: Request,
     svc: Svc,
-    schemas: Annotated[
-        str,
-        Query(
-            description="record types, comma-separated (all when empty)",
-            json_schema_extra={"pattern": SCHEMAS_PATTERN},
-        ),
-    ] = "",
-    countries: Annotated[
-        str,
-        Query(
-            description="ISO 3166 two-letter codes, comma-separated (all when empty)",
-            json_schema_extra={"pattern": COUNTRIES_PATTERN},
-        ),
-    ] = "",
+    schemas: SchemasParam = "",
+    countries: CountriesParam = "",
     compress: Literal["gzip", "none"] = "none",
 ):
     found = svc.table_snapshots.get(principal_of(request), schemas.split(","), countries.split(","))
@@ -131,20 +134,8 @@ def older_revisions(
             json_schema_extra={"pattern": "^[A-Za-z0-9_-]*$"},
         ),
     ] = "",
-    schemas: Annotated[
-        str,
-        Query(
-            description="record types, comma-separated (all when empty)",
-            json_schema_extra={"pattern": SCHEMAS_PATTERN},
-        ),
-    ] = "",
-    countries: Annotated[
-        str,
-        Query(
-            description="ISO 3166 two-letter codes, comma-separated (all when empty)",
-            json_schema_extra={"pattern": COUNTRIES_PATTERN},
-        ),
-    ] = "",
+    schemas: SchemasParam = "",
+    countries: CountriesParam = "",
     limit: Annotated[int, Query(ge=1, le=2000, description="revisions per page")] = 500,
 ):
     page = svc.older_revisions.page(

@@ -17,7 +17,7 @@ from bch.records.realms import RealmRegistry, UnknownSchema
 from bch.services.cursors import bad_cursor, decode_cursor, encode_cursor
 from bch.services.errors import BadRequest
 from bch.services.policy import ANONYMOUS, Principal, public_actor, read_scope, redact
-from bch.services.table_snapshots import country_codes
+from bch.services.selection import country_codes, schema_names
 from bch.storage.revision_history import HistoryRepository, OlderRevision
 from bch.storage.rows import iso_utc
 
@@ -47,7 +47,7 @@ class OlderRevisions:
                 f"limit must be 1 to {MAX_LIMIT}",
                 errors=[{"code": "Error.InvalidParameter", "path": "limit", "message": str(limit)}],
             )
-        names = self._schemas(schemas or [])
+        names = schema_names(self.registry, schemas or [])
         codes = country_codes(countries or [])
         owners = [*codes, REFERENCE_OWNER] if codes else []
         rows = self.repo.page(
@@ -63,18 +63,6 @@ class OlderRevisions:
             "items": items,
             "next": encode_cursor({"d": last.document_id, "r": last.revision}) if last else None,
         }
-
-    def _schemas(self, schemas: list[str]) -> list[str]:
-        names = sorted({s.strip() for s in schemas if s.strip()})
-        for name in names:
-            try:
-                self.registry.record_type(name)
-            except UnknownSchema:
-                raise BadRequest(
-                    f"schemas: unknown record type {name!r}",
-                    errors=[{"code": "Error.UnknownSchema", "path": "schemas", "message": name}],
-                ) from None
-        return names
 
     def _item(self, principal: Principal, r: OlderRevision) -> dict[str, Any]:
         try:

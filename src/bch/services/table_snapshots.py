@@ -26,13 +26,14 @@ from pathlib import Path
 import orjson
 
 from bch.records.identifiers import REFERENCE_OWNER
-from bch.records.realms import RealmRegistry, UnknownSchema
+from bch.records.realms import RealmRegistry
 from bch.services import derived_dump
 from bch.services.documents import content_hash
-from bch.services.errors import BadRequest, Forbidden, NotFound
+from bch.services.errors import Forbidden, NotFound
 from bch.services.node_pull import FIRST
 from bch.services.policy import ANONYMOUS, Principal, may_see_confidential, public_actor
 from bch.services.ratelimit import Limit, RateLimiter, SharedCounters
+from bch.services.selection import country_codes, schema_names
 from bch.storage import table_snapshot
 from bch.storage.database import Database
 
@@ -106,7 +107,7 @@ class TableSnapshots:
                 "table snapshots are built by a central on SQLite only (a database file): "
                 f"this central is {where}; a node bootstraps from the dumps (/api/v1/export)"
             )
-        names, codes = self._schemas(schemas or []), country_codes(countries or [])
+        names, codes = schema_names(self.registry, schemas or []), country_codes(countries or [])
         if principal.is_anonymous and (names or codes):
             raise Forbidden(
                 "table snapshots of a selection of record types or countries are built for "
@@ -129,19 +130,6 @@ class TableSnapshots:
             return newest
         self._start(key, principal, names, codes, view)
         return newest or Building(RETRY_AFTER)  # an older one stays good: the feed follows it
-
-    def _schemas(self, schemas: list[str]) -> list[str]:
-        names = sorted({s.strip() for s in schemas if s.strip()})
-        for name in names:
-            try:
-                self.registry.record_type(name)
-            except UnknownSchema:
-                raise BadRequest(
-                    f"schemas: unknown record type {name!r} (comma-separated schema names such "
-                    "as modifiedOrganism,organism)",
-                    errors=[{"code": "Error.UnknownSchema", "path": "schemas", "message": name}],
-                ) from None
-        return names
 
     def _newest(self, key: str) -> Ready | None:
         assert self.folder is not None
@@ -289,15 +277,3 @@ def _view(principal: Principal) -> str:
         return "all"
     own = sorted({c for r, c in principal.roles if r in ("nfp", "nau") and c})
     return ",".join(own) or "public"
-
-
-def country_codes(countries: list[str]) -> list[str]:
-    codes = sorted({c.strip().upper() for c in countries if c.strip()})
-    for code in codes:
-        if len(code) != 2 or not code.isalpha():
-            raise BadRequest(
-                f"countries: {code!r} is not an ISO 3166 two-letter code (comma-separated, "
-                "such as CA,US)",
-                errors=[{"code": "Error.InvalidValue", "path": "countries", "message": code}],
-            )
-    return codes
