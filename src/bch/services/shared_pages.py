@@ -1,0 +1,103 @@
+"""Rendered pages shared by the worker processes of one `bch serve --workers N` (issue 15 item 2):
+each worker's page cache (services/read_cache.py) is its own, so without this every worker
+rendered every LMO page itself (N first renders of each page instead of one).
+
+A directory made by `bch serve` for this run only (BCH_SHARED_PAGES_DIR, removed when it ends,
+mode 0700): pages rendered by the same code with the same settings, never by another run, another
+version or another deployment. One file per kept answer (its key's hash), written whole and
+renamed into place, holding the answer, what it was made of (read_deps tags) and the database
+state it was rendered at: the latest change's row (sequence number, document, revision, time and
+the data marks' sum) and the anonymous read scope. A worker takes a file only when its own look
+at the change sequence shows exactly that state, so a page is never taken after a change made
+through any process (or a restore); a file whose state has passed is simply not taken (and is
+overwritten by the next render of its key). A page is written only when the state after its
+render is still the one it started from (no change committed meanwhile).
+
+Render once: the worker that misses takes a lock on the key (flock, released by the kernel
+if its process dies; waited for at most LOCK_WAIT seconds), renders and writes, while another
+worker asking for the same page waits for the lock and then reads the file.
+
+Only the page cache of anonymous pages uses it (web/lmo_page.py): what a signed-in reader sees
+never reaches it. Without BCH_SHARED_PAGES_DIR (one process, tests) nothing changes."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import pickle
+import time
+from collections.abc import Hashable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bch.storage.read_deps import Tag
+
+LOCK_WAIT = 30.0  # seconds a worker waits for another's render of the same page at most
+SUFFIX = ".page"
+
+
+class SharedPages:
+    def __init__(self, directory: Path, *, size: int = 4096):
+        self.dir = Path(directory)
+        self.size = size  # files kept at most (keys with query strings are many): then cleared
+        self.hits = self.misses = 0
+
+    def _name(self, key: Hashable) -> str:
+        return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+    def load(self, key: Hashable, stamp: Hashable) -> tuple[Any, frozenset[Tag]] | None:
+        """The answer of `key` and its tags, if kept for exactly the database state `stamp`."""
+        try:
+            data = (self.dir / (self._name(key) + SUFFIX)).read_bytes()
+            kept_key, kept_stamp, value, deps = pickle.loads(data)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+            return None
+        if kept_key != key or kept_stamp != stamp:
+            return None
+        self.hits += 1
+        return value, deps
+
+    def save(self, key: Hashable, stamp: Hashable, value: Any, deps: frozenset[Tag]) -> None:
+        """Keep `value` (made of `deps`) as the answer of `key` at the database state `stamp`."""
+        name = self._name(key)
+        self.misses += 1
+        try:
+            if self.misses % 64 == 0 and len(os.listdir(self.dir)) > 2 * self.size:
+                self.clear()  # files and their locks; many keys (query strings): start again
+            data = pickle.dumps((key, stamp, value, deps), protocol=pickle.HIGHEST_PROTOCOL)
+            tmp = self.dir / f"{name}.{os.getpid()}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, self.dir / (name + SUFFIX))
+        except OSError:
+            pass  # a full disk or a removed directory: the page is only not shared
+
+    def clear(self) -> None:
+        for entry in os.listdir(self.dir):
+            with contextlib.suppress(OSError):
+                os.unlink(self.dir / entry)
+
+    @contextlib.contextmanager
+    def rendering(self, key: Hashable) -> Iterator[None]:
+        """Held while this process renders `key`: another process asking for it waits (up to
+        LOCK_WAIT seconds), then finds the page written."""
+        try:
+            fd = os.open(self.dir / (self._name(key) + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield
+            return
+        try:
+            deadline, pause = time.monotonic() + LOCK_WAIT, 0.001
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        break  # its render takes too long: render here too
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.02)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
