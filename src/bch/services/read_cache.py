@@ -234,12 +234,13 @@ class ReadCache:
         was computed."""
         shared, follower = self.shared, self.follower
         with paused():
-            got = shared.load(key, follower.state())
+            stamp = follower.state()
+            got = shared.load(key, stamp)
         if got is None:
-            with shared.rendering(key):
-                with paused():
-                    stamp = follower.state()  # it may have moved while we waited
-                    got = shared.load(key, stamp)  # rendered by another meanwhile
+            with shared.rendering(key) as waited:
+                with paused():  # rendered by another meanwhile? (at the state of now)
+                    stamp = follower.state() if waited else stamp
+                    got = shared.load(key, stamp)
                 if got is None:
                     with tracking() as reads:
                         value = compute()

@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import os
 import pickle
+import threading
 import time
 from collections.abc import Hashable, Iterator
 from pathlib import Path
@@ -39,21 +40,26 @@ SUFFIX = ".page"
 
 
 class SharedPages:
-    def __init__(self, directory: Path, *, size: int = 4096):
-        self.dir = Path(directory)
+    def __init__(self, directory: Path | str, *, size: int = 4096):
+        self.dir = str(directory)  # paths joined as strings: pathlib costs ~0.2 ms a render
         # pages kept at most (every LMO of the shipped data in six languages: 4,044, ~430 MB
         # on disk); keys with query strings are many: beyond it the directory is emptied
         self.size = size
         self.hits = self.misses = 0
 
-    def _name(self, key: Hashable) -> str:
-        return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    def _path(self, key: Hashable, suffix: str) -> str:
+        name = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+        return os.path.join(self.dir, name + suffix)
 
     def load(self, key: Hashable, stamp: Hashable) -> tuple[Any, frozenset[Tag]] | None:
         """The answer of `key` and its tags, if kept for exactly the database state `stamp`."""
         try:
-            data = (self.dir / (self._name(key) + SUFFIX)).read_bytes()
-            kept_key, kept_stamp, value, deps = pickle.loads(data)
+            fd = os.open(self._path(key, SUFFIX), os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            with open(fd, "rb", closefd=True) as f:
+                kept_key, kept_stamp, value, deps = pickle.loads(f.read())
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
             return None
         if kept_key != key or kept_stamp != stamp:
@@ -63,34 +69,40 @@ class SharedPages:
 
     def save(self, key: Hashable, stamp: Hashable, value: Any, deps: frozenset[Tag]) -> None:
         """Keep `value` (made of `deps`) as the answer of `key` at the database state `stamp`."""
-        name = self._name(key)
+        path = self._path(key, SUFFIX)
         self.misses += 1
         try:
             if self.misses % 64 == 0 and len(os.listdir(self.dir)) > 2 * self.size:
                 self.clear()  # files and their locks; many keys (query strings): start again
             data = pickle.dumps((key, stamp, value, deps), protocol=pickle.HIGHEST_PROTOCOL)
-            tmp = self.dir / f"{name}.{os.getpid()}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, self.dir / (name + SUFFIX))
+            tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
         except OSError:
             pass  # a full disk or a removed directory: the page is only not shared
 
     def clear(self) -> None:
         for entry in os.listdir(self.dir):
             with contextlib.suppress(OSError):
-                os.unlink(self.dir / entry)
+                os.unlink(os.path.join(self.dir, entry))
 
     @contextlib.contextmanager
-    def rendering(self, key: Hashable) -> Iterator[None]:
+    def rendering(self, key: Hashable) -> Iterator[bool]:
         """Held while this process renders `key`: another process asking for it waits (up to
-        LOCK_WAIT seconds), then finds the page written."""
+        LOCK_WAIT seconds), then finds the page written. Yields whether it waited."""
         try:
-            fd = os.open(self.dir / (self._name(key) + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self._path(key, ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:
-            yield
+            yield False
             return
         try:
-            deadline, pause = time.monotonic() + LOCK_WAIT, 0.001
+            deadline, pause, waited = time.monotonic() + LOCK_WAIT, 0.001, False
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -98,8 +110,9 @@ class SharedPages:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         break  # its render takes too long: render here too
+                    waited = True
                     time.sleep(pause)
                     pause = min(pause * 2, 0.02)
-            yield
+            yield waited
         finally:
             os.close(fd)  # releases the lock
