@@ -76,3 +76,17 @@ def gene(abbreviation: str = "cry1Ab", identifier: str | None = None) -> dict:
         "name": {"en": abbreviation},
         "abbreviation": abbreviation,
     }
+
+
+def lmo(event: str = "MON810", uid: str = "MON-ØØ81Ø-6", identifier: str | None = None) -> dict:
+    """An LMO (modifiedOrganism) with its transformation event and unique identifier only."""
+    return {
+        "header": {
+            "identifier": identifier or ident("lmo"),
+            "schema": "modifiedOrganism",
+            "languages": ["en"],
+        },
+        "transformationEvent": event,
+        "hasUniqueIdentification": True,
+        "uniqueIdentification": uid,
+    }

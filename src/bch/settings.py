@@ -322,6 +322,7 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     # several processes (issue 15): worker count, shared rate-limit state, exemptions
     Variable("BCH_WORKERS", "workers", _integer(0, 256, "processes"), "server processes"),
+    Variable("BCH_SHARED_PAGES_DIR", "shared_pages_dir", _path, "workers' shared pages"),
     Variable(
         "BCH_SHUTDOWN_GRACE",
         "shutdown_grace",
@@ -391,6 +392,8 @@ class Settings:
     node_poll_seconds: float = 30.0
     node_bootstrap: str = "tables"  # tables (the central's table snapshot, when it can) | dumps
     workers: int = 0  # bch serve's worker processes; 0: one per core
+    # rendered anonymous pages shared by the workers of one bch serve (set by it, per run)
+    shared_pages_dir: Path | None = None
     # on SIGTERM, requests in progress (a node's open event stream) get this long, then are cancelled
     shutdown_grace: float = 10.0
     # bch serve builds the first requests' state (index, snapshots, resolver, templates) at start

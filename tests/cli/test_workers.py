@@ -296,3 +296,40 @@ def test_two_workers_one_truth(services, shared):
         assert b.call("POST", f"/api/v1/drafts/{linking}/publish", None, auth)[0] == 201
         referrers = [e["identifier"] for e in anonymous(a, path)["referencedBy"]]
         assert referrers == [linking]
+
+
+@pytest.mark.parametrize("services", ["sqlite", "postgres"], indirect=True)
+def test_an_lmo_page_is_shared_by_the_workers_and_never_stale(services):
+    """The anonymous LMO page one worker rendered is taken by the other (services/
+    shared_pages.py: the same bytes and ETag), and a new revision published by another process
+    is shown by both at once, whichever rendered or holds the page."""
+    svc = services
+    lmo = factories.lmo("Shared page event (synthetic)")
+    svc.records.publish(lmo, strict=False)
+    url = svc.engine.url.render_as_string(hide_password=False).split("?")[0]
+    page = "/en/lmos/" + "MON-%C3%98%C3%9881%C3%98-6"
+
+    with serve_workers(url, {"BCH_SMTP_HOST": "", "BCH_RATE_LIMIT": "off"}) as (server, port):
+        shared_dir = next(
+            Path(v)
+            for p in worker_processes(server)
+            for k, v in p.environ().items()
+            if k == "BCH_SHARED_PAGES_DIR"
+        )
+        a, b = two_workers(server, port)
+
+        def get(worker: Worker) -> tuple[bytes, str]:
+            status, headers, body = worker.call("GET", page)
+            assert status == 200, body[:500]
+            return body, {k.lower(): v for k, v in headers.items()}["etag"]
+
+        first = get(a)
+        assert b"Shared page event (synthetic)" in first[0]
+        assert any(f.suffix == ".page" for f in shared_dir.iterdir())  # rendered once, shared
+        assert get(b) == first  # taken from a's render: the same bytes and ETag
+
+        lmo["transformationEvent"] = "Renamed event (synthetic)"
+        svc.records.publish(lmo, strict=False)  # through another process than both workers
+        for worker in (b, a, b, a):
+            body, etag = get(worker)
+            assert b"Renamed event (synthetic)" in body and etag != first[1]

@@ -215,6 +215,9 @@ def serve(
     # the workers' metrics: prometheus_client's multiprocess files, summed by any worker's
     # /metrics; a new directory per run (stale files would add old counts), removed at the end
     metrics_dir = tempfile.mkdtemp(prefix="bch-metrics-")
+    # the anonymous pages one worker renders, taken by the others (services/shared_pages.py):
+    # a new directory per run too (pages of another run may be of another code or settings)
+    pages_dir = tempfile.mkdtemp(prefix="bch-pages-")
     export_to_workers(
         {
             "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
@@ -222,6 +225,7 @@ def serve(
             "BCH_PUBLIC_URL": settings.public_url,
             "BCH_FORWARDED_ALLOW_IPS": ",".join(settings.forwarded_allow_ips) or "none",
             "BCH_WORKERS": str(n),
+            "BCH_SHARED_PAGES_DIR": pages_dir,
             "BCH_NODE_SYNC": "off",
             "BCH_ALERTS_WORKER": "0",
         }
@@ -244,6 +248,7 @@ def serve(
         )
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+        shutil.rmtree(pages_dir, ignore_errors=True)
         _stop_background(svc, stop)
         if node_stop is not None:
             node_stop.set()

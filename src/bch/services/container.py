@@ -210,10 +210,16 @@ class Services:
     @cached_property
     def page_cache(self):
         """Anonymous LMO pages (about 140 KB of HTML each) kept the same way, at most 1,024 of
-        them: every LMO of the shipped data in one language, about 150 MB at most."""
+        them: every LMO of the shipped data in one language, about 150 MB at most. With several
+        workers, a page one of them rendered is taken by the others (services/shared_pages.py)."""
         from bch.services.read_cache import ReadCache
 
-        return ReadCache(self.change_follower, size=1024)
+        shared = None
+        if self.settings.shared_pages_dir is not None:  # bch serve --workers N: rendered once
+            from bch.services.shared_pages import SharedPages
+
+            shared = SharedPages(self.settings.shared_pages_dir)
+        return ReadCache(self.change_follower, size=1024, shared=shared)
 
     @cached_property
     def latest_change(self):

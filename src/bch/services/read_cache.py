@@ -96,6 +96,11 @@ class ChangeFollower:
             self._seq, self._scope, self._marks = seq, scope, marks
             return self._version
 
+    def state(self) -> tuple:
+        """The database state now: the latest change's row (with the data marks) and the
+        anonymous read scope, read again (what the shared pages are kept for)."""
+        return (self.latest(), self.scope())
+
     def _menu_changed(self, changed: Changed) -> bool:
         """Whether the record types with public records changed (a type's first record, or a
         deletion); asked again only then."""
@@ -113,9 +118,10 @@ class _Flight:
 
 
 class ReadCache:
-    def __init__(self, follower: ChangeFollower, *, size: int = 4096):
+    def __init__(self, follower: ChangeFollower, *, size: int = 4096, shared=None):
         self.follower = follower
         self.size = size
+        self.shared = shared  # services/shared_pages.SharedPages: answers other workers made
         self._items: OrderedDict[Hashable, tuple[Any, frozenset[Tag]]] = OrderedDict()
         self._by_tag: dict[Tag, set[Hashable]] = {}
         self._seq = -1  # the follower's version (poll()) up to which the items are known right
@@ -198,14 +204,17 @@ class ReadCache:
             if key in self._flights and self._flights[key] is flight:  # its computer timed out
                 break
         try:
-            with tracking() as reads:  # computed after the poll: as new as `seq`, or newer
-                value = compute()
+            if self.shared is None:
+                with tracking() as reads:  # computed after the poll: as new as `seq`, or newer
+                    value = compute()
+                deps = frozenset(reads)
+            else:
+                value, deps = self._shared_get(key, compute)
         finally:
             with self._lock:
                 if self._flights.get(key) is flight:
                     del self._flights[key]
             flight.done.set()
-        deps = frozenset(reads)
         with self._lock:
             self.misses += 1
             if not self._touched_since(seq, deps):
@@ -216,6 +225,32 @@ class ReadCache:
                     self._drop(next(iter(self._items)))
                     self.forgotten -= 1  # pushed out, not touched by a change
         return value
+
+    def _shared_get(self, key: Hashable, compute: Callable[[], Any]) -> tuple[Any, frozenset]:
+        """The answer of `key` and its tags: from the shared store (services/shared_pages.py)
+        if another process kept it at exactly the database state read now (as new as `seq` in
+        `get`, or newer), else computed here (once for all the processes: another asking
+        meanwhile waits, then reads it) and kept there if no change was committed while it
+        was computed."""
+        shared, follower = self.shared, self.follower
+        with paused():
+            stamp = follower.state()
+            got = shared.load(key, stamp)
+        if got is None:
+            with shared.rendering(key) as waited:
+                with paused():  # rendered by another meanwhile? (at the state of now)
+                    stamp = follower.state() if waited else stamp
+                    got = shared.load(key, stamp)
+                if got is None:
+                    with tracking() as reads:
+                        value = compute()
+                    deps = frozenset(reads)
+                    with paused():
+                        if stamp[0] is not None and follower.state() == stamp:
+                            shared.save(key, stamp, value, deps)
+                    return value, deps
+        note_tags(got[1])  # the asking computation (if any) is made of it too
+        return got
 
 
 def untracked_menu(compute: Callable[[], Any]) -> Any:
