@@ -187,10 +187,11 @@ def serve(
     if n == 1:
         from bch.cli.warm import warm_if_asked
 
+        application = create_app(svc)  # first: it sets up the logging warming's lines go to
         warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
         try:
             uvicorn.run(
-                create_app(svc),
+                application,
                 host=host,
                 port=port,
                 log_level="info",
