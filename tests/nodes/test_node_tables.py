@@ -362,6 +362,34 @@ def test_a_node_without_a_token_mirroring_a_country_bootstraps_from_the_dumps(
     assert node.node.status()["records"] > 0
 
 
+def test_a_node_over_the_centrals_snapshot_builds_bootstraps_from_the_dumps(
+    sqlite_node,
+    central,  # noqa: F811
+    monkeypatch,
+):
+    """The central starts at most SELECTION_BUILDS builds of selections an hour per account
+    (429 with Retry-After): a node mirroring a selection over that limit bootstraps from the
+    dumps at once and says why (before, it backed off and asked again, a 429 each time)."""
+    from bch.services import table_snapshots
+    from bch.services.ratelimit import Limit, RateLimiter
+
+    _seed(central.svc, 4)
+    snapshots = central.svc.table_snapshots
+    monkeypatch.setattr(snapshots, "limiter", RateLimiter({table_snapshots.BUCKET: Limit(1, 3600)}))
+    with TestClient(create_app(central.svc)) as client:
+        _snapshot(client, central.token, schemas="organism")  # the account's one build
+    node, _url = sqlite_node
+    node.node.configure(central.url, "CA", token=central.token, countries=["CA"])
+    node.node.sync_once(sole=True)
+    mode = node.node.status()["bootstrapMode"]
+    assert mode.startswith(
+        "dumps: the central's limit of snapshot builds of a selection per account and hour is "
+        "reached (HTTP 429, Retry-After "
+    ), mode
+    assert node.node.status()["records"] > 0
+    assert len(list(snapshots.folder.glob("tables-*-*.sqlite"))) == 1  # no second build
+
+
 def test_a_signed_in_caller_starts_few_builds_of_selections(central, monkeypatch):  # noqa: F811
     """Anyone may register: a signed-in caller starts at most SELECTION_BUILDS builds of
     selections (here 2) in their window; asking again for a built one, or while one is built,
