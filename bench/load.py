@@ -14,8 +14,11 @@ locust runs on the same cores, and other work on the machine moves latencies far
 `--profile FILE` runs one worker with every thread under cProfile (bench/profiled.py) and writes its profile to FILE at the end, then
 prints the functions with the most cumulative time (where the server's time went under the mix).
 
+`--requests N` ends the run once N requests were answered, with `--seconds` as its bound (the
+suite's short run: on a loaded machine a few seconds may pass before the first answer).
+
 python -m bench.load [--seconds 60] [--users 100] [--workers N] [--soak] [--database URL]
-                     [--profile FILE]"""
+                     [--profile FILE] [--requests N]"""
 
 from __future__ import annotations
 
@@ -131,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"no test account token ({r.status_code}): the mix runs without writes")
         prefix = root / "locust"
         env = {**os.environ, "LOAD_PATHS": str(paths_file), "LOAD_TOKEN": token}
+        env["LOAD_REQUESTS"] = str(args.requests or "")
         locust = [
             str(BIN / "locust"),
             "-f",
@@ -139,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             "--users",
             str(args.users),
             "--spawn-rate",
-            str(args.users if args.seconds < 30 else max(1, args.users // 5)),
+            str(args.users if args.seconds < 30 or args.requests else max(1, args.users // 5)),
             "--run-time",
             f"{args.seconds}s",
             "--host",
@@ -195,7 +199,11 @@ def read_csv(path: Path) -> list[dict]:
 
 def report(prefix: Path, samples: list[tuple[float, float]], args, cpu: float = 0.0) -> int:
     rows = read_csv(Path(f"{prefix}_stats.csv"))
-    print(f"{args.users} users, {args.seconds} s, bch serve workers: {args.workers or 'cores'}")
+    until = f"{args.requests} requests (at most {args.seconds} s)" if args.requests else ""
+    print(
+        f"{args.users} users, {until or f'{args.seconds} s'}, "
+        f"bch serve workers: {args.workers or 'cores'}"
+    )
     print(f"{'request':16} {'count':>7} {'fails':>6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}")
     failures = 0
     for row in rows:
@@ -242,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--database", help="serve this database (with --paths) instead of a copy")
     ap.add_argument("--paths", help="paths.json for --database")
     ap.add_argument("--profile", help="one worker under cProfile; its profile is written here")
+    ap.add_argument(
+        "--requests",
+        type=int,
+        default=0,
+        help="end once this many were answered (--seconds: bound)",
+    )
     return run(ap.parse_args(argv))
 
 

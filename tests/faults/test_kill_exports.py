@@ -2,8 +2,9 @@
 SIGKILL on SQLite and PostgreSQL, at an observed phase plus a seeded amount of its CPU
 (tests/faults/kill_points.py),
 
-* while it starts: once it printed that it serves (its search index is then built from the rows
-  and saved as a snapshot, in a thread), and
+* while it warms: once it printed that its start-up warming began (its search index is then
+  built from the rows and saved as a snapshot, in a thread), before it printed the warming's end
+  (seen with the server stopped; tried again with less CPU if the kill came after it), and
 * while clients download the dumps (`/api/v1/export/organism.ndjson` and `.ndjson.gz`,
   streamed): once two dumps came whole.
 
@@ -13,7 +14,7 @@ client as broken (an incomplete chunked body, a truncated gzip stream), never as
 file. After each kill the database keeps its invariants (tests/faults/invariants.py), and
 the restarted server's index (loaded from the snapshot or rebuilt) finds exactly the live
 records of the database. Bounded in `make test` (CRASH_ROUNDS, default 1: each kill once, and
-the servers after each kill start on the database it left: three starts per backend instead of
+the servers after each kill start on the database it left: three starts per backend, more when a kill came after the warming, instead of
 seven with 3 rounds); `make crash` runs 25."""
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ from tests import factories
 from tests.faults.invariants import check
 from tests.faults.kill_points import kill_at, rounds
 from tests.faults.test_kill_serve import serve
-from tests.waiting import until_serving
+from tests.waiting import until, until_serving
 
 pytestmark = pytest.mark.slow
 RECORDS = 400
 DUMPS = ("organism.ndjson", "organism.ndjson.gz")
+# the lines `bch serve` logs at its warming's start and end (bch.cli.warm)
+WARM_STARTED, WARM_ENDED = "warm: started", "warm: snapshots, resolver and templates ready"
+WARM_TRIES = 4  # the last one kills as soon as the start is seen
 
 
 def _whole(name: str, body: bytes) -> int:
@@ -100,19 +104,29 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
     live = _seed(database)
     whole = cut = 0
     for rng in rounds("exports", 1):
-        # 1. killed while starting: the index is being built from the rows, or its snapshot saved
-        victim, base = serve(database, tmp_path, warm=True)
-        with victim:
-            kill = kill_at(
-                victim,
-                lambda v=victim: v.printed("Serving on"),
-                "the server starting",
-                rng.uniform(0.0, 1.0),  # its warming takes ~1.3 s of CPU here
-                lambda v=victim: not v.printed("warm: "),
-            )
-        assert kill.exited is None, victim.lines[-20:]
-        print(f"  starting: {kill} (inside: before its warming ended)")
-        check(database, [])
+        # 1. killed while it warms (the index built from the rows or its snapshot saved, the
+        # snapshots, the resolver): once it printed that its warming started, then a seeded
+        # amount of its CPU. A kill that finds the warming over (its end printed, seen with the
+        # server stopped) is made again on a new server with less CPU, down to none: the round
+        # always ends with a kill that landed before the warming's end
+        share = rng.uniform(0.0, 0.3)  # its warming: ~0.2-0.4 s of the server's CPU here
+        for attempt in range(WARM_TRIES):
+            victim, base = serve(database, tmp_path, warm=True)
+            with victim:
+                kill = kill_at(
+                    victim,
+                    lambda v=victim: v.printed(WARM_STARTED),
+                    "the server's warming started",
+                    share,
+                    lambda v=victim: not v.printed(WARM_ENDED),
+                )
+            assert kill.exited is None, victim.lines[-20:]
+            print(f"  warming: {kill} (inside: before its warming ended), {share:.3f} s of CPU")
+            check(database, [])
+            if kill.inside:
+                break
+            share = share / 4 if attempt < WARM_TRIES - 2 else 0.0
+        assert kill.inside, "every kill came after the warming's end"
         # 2. killed while dumps stream to clients
         victim, base = serve(database, tmp_path, warm=True)
         outcomes: list = []
@@ -160,6 +174,9 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
     try:
         until_serving(base, victim.proc)
         assert _served_total(base) == live
+        # these servers warm at their start (BCH_WARM=on), what the first kills interrupt
+        until(lambda: victim.printed(WARM_ENDED), "the server's warming ended")
+        assert httpx.get(f"{base}/healthz", timeout=30).json()["warm"] == "ready"
         for name in DUMPS:
             r = httpx.get(
                 f"{base}/api/v1/export/{name}", timeout=60, headers={"Accept-Encoding": "identity"}

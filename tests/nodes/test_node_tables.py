@@ -320,6 +320,43 @@ def test_selections_are_built_one_at_a_time_and_few_are_kept(central, monkeypatc
         assert _snapshot(client, token, schemas="modifiedOrganism")  # kept: answered at once
 
 
+def test_a_build_keeps_its_claim_alive_while_it_runs(central, monkeypatch):  # noqa: F811
+    """A build's claim (`tables-<key>.building`) is taken as dead after STALE seconds without a
+    write, and some phases write nothing for long (the record selection: 81 s at 421,620
+    records): it is touched every HEARTBEAT seconds while the build runs, so that another
+    process never takes a living build for dead and starts the same one beside it. Here the
+    claim is made to look dead (mtime 0) inside the build: the heartbeat touches it again."""
+    from bch.services import table_snapshots
+    from bch.storage import table_snapshot
+
+    _seed(central.svc, 2)
+    monkeypatch.setattr(table_snapshots, "HEARTBEAT", 0.01)
+    snapshots = central.svc.table_snapshots
+    real = table_snapshot.build
+    seen: list[tuple[bool, str, set[str], bool]] = []
+
+    def long_phase(source, dest, **kw):
+        if not seen:  # the first build: a long phase without a write
+            os.utime(dest, (0, 0))  # as old as a dead build's claim
+            try:
+                until(lambda: dest.stat().st_mtime > 0, "the claim touched", guard=60)
+                touched = True
+            except AssertionError:
+                touched = False
+            # another process looks at the claims: a living build, it starts none
+            other = table_snapshots.TableSnapshots(
+                snapshots.db, snapshots.registry, snapshots.folder
+            )
+            answer = other.get()
+            seen.append((touched, type(answer).__name__, set(other.building), dest.exists()))
+        return real(source, dest, **kw)
+
+    monkeypatch.setattr(table_snapshot, "build", long_phase)
+    with TestClient(create_app(central.svc)) as client:
+        assert _snapshot(client)
+    assert seen == [(True, "Building", set(), True)]
+
+
 def test_anonymous_callers_get_the_whole_public_snapshot_only(central, tmp_path):  # noqa: F811
     """Each new selection starts a build, one at a time: an anonymous caller cycling selections
     would keep it busy while the nodes wait. Selections need a signed-in caller (403 with what
@@ -360,6 +397,34 @@ def test_a_node_without_a_token_mirroring_a_country_bootstraps_from_the_dumps(
         "a token only (`bch node init --token`)"
     ), mode
     assert node.node.status()["records"] > 0
+
+
+def test_a_node_over_the_centrals_snapshot_builds_bootstraps_from_the_dumps(
+    sqlite_node,
+    central,  # noqa: F811
+    monkeypatch,
+):
+    """The central starts at most SELECTION_BUILDS builds of selections an hour per account
+    (429 with Retry-After): a node mirroring a selection over that limit bootstraps from the
+    dumps at once and says why (before, it backed off and asked again, a 429 each time)."""
+    from bch.services import table_snapshots
+    from bch.services.ratelimit import Limit, RateLimiter
+
+    _seed(central.svc, 4)
+    snapshots = central.svc.table_snapshots
+    monkeypatch.setattr(snapshots, "limiter", RateLimiter({table_snapshots.BUCKET: Limit(1, 3600)}))
+    with TestClient(create_app(central.svc)) as client:
+        _snapshot(client, central.token, schemas="organism")  # the account's one build
+    node, _url = sqlite_node
+    node.node.configure(central.url, "CA", token=central.token, countries=["CA"])
+    node.node.sync_once(sole=True)
+    mode = node.node.status()["bootstrapMode"]
+    assert mode.startswith(
+        "dumps: the central's limit of snapshot builds of a selection per account and hour is "
+        "reached (HTTP 429, Retry-After "
+    ), mode
+    assert node.node.status()["records"] > 0
+    assert len(list(snapshots.folder.glob("tables-*-*.sqlite"))) == 1  # no second build
 
 
 def test_a_signed_in_caller_starts_few_builds_of_selections(central, monkeypatch):  # noqa: F811

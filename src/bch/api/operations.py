@@ -13,6 +13,9 @@ from bch.api.observability import Metrics, Recorder, RequestObservation, configu
 
 router = APIRouter(tags=["health"])
 
+#: the process's start-up warming (bch.cli.warm): off (BCH_WARM=off), warming, ready, failed
+WARM = ["off", "warming", "ready", "failed"]
+
 _READY_SCHEMA = {
     "type": "object",
     "required": ["status", "database", "problems"],
@@ -23,6 +26,7 @@ _READY_SCHEMA = {
         "sequence": {"type": "integer"},
         "migrations": {"type": "array", "items": {"type": "string"}},
         "searchIndex": {"type": "string"},
+        "warm": {"type": "string", "enum": WARM},
         "problems": {"type": "array", "items": {"type": "string"}},
     },
 }
@@ -33,6 +37,7 @@ _LIVE_SCHEMA = {
         "status": {"type": "string", "enum": ["ok"]},
         "database": {"type": "string"},
         "searchIndex": {"type": "string", "enum": ["ready", "building", "not built", "off"]},
+        "warm": {"type": "string", "enum": WARM},
     },
 }
 

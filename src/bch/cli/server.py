@@ -129,12 +129,11 @@ def serve(
     With several workers, every process serves the same port and database; rate limits,
     sign-in back-off, sessions and the search index stay correct across them."""
     import os
-    import shutil
-    import tempfile
 
     import uvicorn
 
     from bch.api.app import create_app
+    from bch.cli import metrics_dir
     from bch.settings import SettingsError, export_to_workers
 
     settings = load_settings()  # a bad setting: its message, exit code 2, nothing started
@@ -187,10 +186,11 @@ def serve(
     if n == 1:
         from bch.cli.warm import warm_if_asked
 
+        application = create_app(svc)  # first: it sets up the logging warming's lines go to
         warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
         try:
             uvicorn.run(
-                create_app(svc),
+                application,
                 host=host,
                 port=port,
                 log_level="info",
@@ -213,14 +213,15 @@ def serve(
             target=svc.node.run, args=(node_stop,), name="bch-node-sync", daemon=True
         ).start()
     # the workers' metrics: prometheus_client's multiprocess files, summed by any worker's
-    # /metrics; a new directory per run (stale files would add old counts), removed at the end
-    metrics_dir = tempfile.mkdtemp(prefix="bch-metrics-")
+    # /metrics; a new directory per run, removed at the end, and those of killed supervisors
+    # removed at the start (bch.cli.metrics_dir)
+    metrics = metrics_dir.claim()
     # the anonymous pages one worker renders, taken by the others (services/shared_pages.py):
-    # a new directory per run too (pages of another run may be of another code or settings)
-    pages_dir = tempfile.mkdtemp(prefix="bch-pages-")
+    # in the run's folder too (pages of another run may be of another code or settings)
+    pages_dir = metrics.subfolder("pages")
     export_to_workers(
         {
-            "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+            "PROMETHEUS_MULTIPROC_DIR": metrics.path,
             "BCH_DATABASE_URL": url,
             "BCH_PUBLIC_URL": settings.public_url,
             "BCH_FORWARDED_ALLOW_IPS": ",".join(settings.forwarded_allow_ips) or "none",
@@ -247,8 +248,7 @@ def serve(
             timeout_graceful_shutdown=grace,
         )
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
-        shutil.rmtree(pages_dir, ignore_errors=True)
+        metrics.release()  # the pages with it
         _stop_background(svc, stop)
         if node_stop is not None:
             node_stop.set()

@@ -41,6 +41,9 @@ class Services:
     settings: Settings
     # copies made by configured(): their bookkeeping is closed with this one
     copies: list[Services] = field(default_factory=list, repr=False, compare=False)
+    # the start-up warming of this process (bch.cli.warm): "off" (BCH_WARM=off, or no server),
+    # "warming", "ready" or "failed"; shown by /healthz and /readyz as `warm`
+    warming: str = field(default="off", repr=False, compare=False)
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True, settings: Settings | None = None) -> Services:
@@ -354,11 +357,12 @@ class Services:
 
     def liveness(self) -> dict[str, object]:
         """What GET /healthz answers: the process is alive (no database query), and the state
-        of its search index (held in memory)."""
+        of its search index and of its start-up warming (held in memory)."""
         return {
             "status": "ok",
             "database": self.db.name,
             "searchIndex": self.search.index.status if self.search.index else "off",
+            "warm": self.warming,
         }
 
     def readiness(self) -> tuple[bool, dict[str, object]]:
@@ -387,6 +391,7 @@ class Services:
             out["searchIndex"] = index.start()
             if out["searchIndex"] != "ready":
                 problems.append(f"search index {out['searchIndex']}")
+        out["warm"] = self.warming  # shown, not a condition: a cold process answers, slower
         out["status"] = "ready" if not problems else "not ready"
         out["problems"] = problems
         return not problems, out

@@ -11,8 +11,9 @@ is copied twice, none is lost.
 
 Where the snapshot cannot serve (a node on PostgreSQL, a central without snapshots or on
 PostgreSQL, another version of the software: other tables or other derived rows, a node
-mirroring some record types only, a node already part-way through the dumps), the node
-bootstraps from the dumps (bch.services.node_pull) and says why in `bootstrap_mode`."""
+mirroring some record types only, a node already part-way through the dumps, a selection asked
+without a token or over the account's builds an hour), the node bootstraps from the dumps
+(bch.services.node_pull) and says why in `bootstrap_mode`."""
 
 from __future__ import annotations
 
@@ -208,6 +209,12 @@ class NodeTables:
                     raise TablesRefused(
                         "the central builds snapshots of some record types or countries for "
                         "nodes with a token only (`bch node init --token`)"
+                    )
+                if response.status_code == 429:  # the account's builds of selections used up
+                    raise TablesRefused(
+                        "the central's limit of snapshot builds of a selection per account "
+                        "and hour is reached (HTTP 429, Retry-After "
+                        f"{response.headers.get('retry-after', '?')} s)"
                     )
                 if response.status_code not in (200, 206):
                     raise CentralError(f"GET {PATH}: HTTP {response.status_code}")

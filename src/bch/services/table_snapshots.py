@@ -8,17 +8,20 @@ and kept, named by the change sequence it was read at: later nodes get the same 
 the change feed from its sequence. One is built again when the newest is older than MAX_AGE.
 Building takes a while on a large central: meanwhile the answer is 202 with Retry-After. The
 build runs in a thread of the process that was asked first; the file it writes is claimed with
-O_EXCL, so the other processes of `bch serve --workers N` answer 202 meanwhile too. Only a
+O_EXCL, so the other processes of `bch serve --workers N` answer 202 meanwhile too; the claim
+is touched every HEARTBEAT seconds while the build runs, and one untouched for STALE seconds is
+taken as the claim of a build whose process died. Only a
 SQLite central builds them (404 on PostgreSQL: nodes use the dumps)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +44,10 @@ log = logging.getLogger("bch.exports")
 
 MAX_AGE = 6 * 3600.0  # seconds a snapshot is handed out before a newer one is built
 STALE = 900.0  # seconds without a write after which a claimed build is taken as dead
+# seconds between two touches of a claim while its build runs: some of its phases write nothing
+# for long (the record selection: 81 s at 421,620 records), and a build must never be taken as
+# dead while its process lives (another process would start the same build beside it)
+HEARTBEAT = 30.0
 RETRY_AFTER = 2  # seconds a node waits before asking again while one is built
 # one build at a time (in all the central's processes), and the newest KEPT files kept, so that
 # asking for many selections costs neither the cores nor the disk; anonymous callers get the
@@ -207,17 +214,18 @@ class TableSnapshots:
                 "view": view,
                 "takenAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
             }
-            facts = table_snapshot.build(
-                source,
-                partial,
-                schemas=schemas,
-                countries=codes,
-                reference_owner=REFERENCE_OWNER,
-                first=FIRST,  # the order a node loads the dumps in (bch.services.node_pull)
-                redact=self._redactor(principal),
-                public_actor=public_actor,
-                meta=meta,
-            )
+            with _heartbeat(partial):
+                facts = table_snapshot.build(
+                    source,
+                    partial,
+                    schemas=schemas,
+                    countries=codes,
+                    reference_owner=REFERENCE_OWNER,
+                    first=FIRST,  # the order a node loads the dumps in (bch.services.node_pull)
+                    redact=self._redactor(principal),
+                    public_actor=public_actor,
+                    meta=meta,
+                )
             os.replace(partial, self.folder / f"tables-{key}-{facts.sequence}.sqlite")
             for old in self.folder.glob(f"tables-{key}-*.sqlite"):
                 if old.name != f"tables-{key}-{facts.sequence}.sqlite":
@@ -269,6 +277,26 @@ class TableSnapshots:
             return seen, content_hash(orjson.loads(seen))
 
         return redact
+
+
+@contextlib.contextmanager
+def _heartbeat(claim: Path) -> Iterator[None]:
+    """Touch the claim every HEARTBEAT seconds while the block runs (in a thread of its own:
+    the build's phases are not interrupted); a process that dies stops touching it."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT):
+            with contextlib.suppress(OSError):  # gone meanwhile: nothing to keep alive
+                os.utime(claim)
+
+    thread = threading.Thread(target=beat, name="table-snapshot-claim", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _view(principal: Principal) -> str:
