@@ -134,7 +134,6 @@ def serve(
 
     import uvicorn
 
-    from bch.api.app import create_app
     from bch.settings import SettingsError, export_to_workers
 
     settings = load_settings()  # a bad setting: its message, exit code 2, nothing started
@@ -185,6 +184,9 @@ def serve(
         console.print("Alerts worker: on (BCH_ALERTS_WORKER=0 leaves it to `bch alerts run`)")
     # proxy headers are read by the app itself, from trusted proxies only (BCH_FORWARDED_ALLOW_IPS)
     if n == 1:
+        # imported here: a supervisor of several workers never builds the app (each worker
+        # imports and builds its own), so it no longer pays the import (~1 s of CPU at start)
+        from bch.api.app import create_app
         from bch.cli.warm import warm_if_asked
 
         warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
