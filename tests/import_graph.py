@@ -40,15 +40,25 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 
 def _statements(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Every import statement, at any depth, skipping the bodies of `if TYPE_CHECKING:`."""
-    for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            for other in node.orelse:
-                yield from _statements(ast.Module(body=[other], type_ignores=[]))
-            continue
+    """Every import statement, at any depth, skipping the bodies of `if TYPE_CHECKING:`. An
+    import is a statement: only the statement lists of a node (body, orelse, finalbody, the
+    handlers' and the match cases' bodies) are walked, never its expressions (most of a tree's
+    nodes, which cannot hold one: the walk of every node cost about a second per run)."""
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
-        yield from _statements(node)
+            continue
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            blocks = [node.orelse]
+        else:
+            blocks = [getattr(node, name, ()) for name in _BLOCKS]
+        for block in reversed(blocks):
+            todo.extend(reversed(block))
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _imported(node: ast.Import | ast.ImportFrom, name: str, is_package: bool) -> list[str]:

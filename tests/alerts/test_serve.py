@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from bch.services.container import Services
 from tests.accounts.helpers import Mailbox, _free_port
 from tests.alerts.helpers import publish
-from tests.waiting import until
+from tests.waiting import until_serving
 
 
 @pytest.fixture
@@ -53,14 +53,7 @@ def test_bch_serve_runs_the_alerts_worker(tmp_path, mailbox: Mailbox):
     base = f"http://127.0.0.1:{port}"
     writer = Services.open(url)
     try:
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        until(up, "bch serve answering", alive=lambda: proc.poll() is None)
+        until_serving(base, proc)
         answer = httpx.post(
             f"{base}/api/v1/subscriptions",
             json={"email": "served@example.org", "filters": {"country": "CA"}},

@@ -11,13 +11,12 @@ import signal
 import socket
 import subprocess
 
-import httpx
 import pytest
 
 from bch.api.changes import STREAM_LIFETIME
 from bch.settings import Settings
 from tests.nodes.harness import BCH, ROOT, free_port
-from tests.waiting import until
+from tests.waiting import until_serving
 
 GRACE = 1  # seconds (BCH_SHUTDOWN_GRACE)
 
@@ -32,7 +31,7 @@ def test_a_server_with_an_open_event_stream_stops_on_sigterm(tmp_path, workers):
         env = {**os.environ, "BCH_SHUTDOWN_GRACE": str(GRACE)}
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        until(lambda: _serving(base), "bch serve answering", alive=lambda: proc.poll() is None)
+        until_serving(base, proc)
         # a node's listener: the stream's request, its first event read, the connection open
         reader = socket.create_connection(("127.0.0.1", port), timeout=60)
         reader.sendall(
@@ -56,10 +55,3 @@ def test_a_server_with_an_open_event_stream_stops_on_sigterm(tmp_path, workers):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-
-
-def _serving(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=10).status_code == 200
-    except httpx.HTTPError:
-        return False

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bch.services.container import Services
 from bch.storage.tables import documents
-from tests.waiting import until
+from tests.waiting import healthy, until
 
 ROOT = Path(__file__).resolve().parents[2]
 BCH = str(Path(sys.executable).with_name("bch"))
@@ -76,16 +76,13 @@ class Served:
                 cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=self.env
             )
         self.starts += 1
-        until(self.serving, f"{self.log.name} serving", alive=self.alive, interval=0.2)
+        until(self.serving, f"{self.log.name} serving", alive=self.alive, interval=0.05)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
     def serving(self) -> bool:
-        try:
-            return httpx.get(f"{self.base}/healthz", timeout=30).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return healthy(self.base)
 
     def kill(self) -> None:
         assert self.proc is not None

@@ -30,7 +30,7 @@ class ServedWithShippedData(Served):
             self.proc = subprocess.Popen(
                 cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=self.env
             )
-        until(self.serving, f"{self.log.name} serving", alive=self.alive, interval=0.2)
+        until(self.serving, f"{self.log.name} serving", alive=self.alive, interval=0.05)
 
 
 def _rows(svc: Services, table) -> int:

@@ -19,7 +19,7 @@ from bch.services.container import Services
 from bch.storage import migrate
 from bch.storage.tables import changes, detection_methods, documents, revisions
 from tests.postgres import throwaway_database
-from tests.waiting import until
+from tests.waiting import healthy, until
 
 ROOT = Path(__file__).resolve().parents[2]
 BCH = str(Path(sys.executable).with_name("bch"))
@@ -106,18 +106,18 @@ def _servers(url: str, n: int) -> Iterator[list[tuple[subprocess.Popen, int]]]:
 def _wait_until_serving(proc: subprocess.Popen, port: int) -> dict:
     health: list[dict] = []
 
+    base = f"http://127.0.0.1:{port}"
+
     def serving() -> bool:
-        try:
-            r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-            if r.status_code == 200:  # serving: the data is loaded; /readyz counts the records
-                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=600)
-                health.append(ready.json())
-        except httpx.HTTPError:
-            return False
+        if healthy(base, timeout=5):  # serving: the data is loaded; /readyz counts the records
+            try:
+                health.append(httpx.get(f"{base}/readyz", timeout=600).json())
+            except httpx.HTTPError:
+                return False
         return bool(health)
 
     try:
-        until(serving, "bch serve's start", alive=lambda: proc.poll() is None, interval=0.2)
+        until(serving, "bch serve's start", alive=lambda: proc.poll() is None, interval=0.05)
     except AssertionError:
         output = proc.stdout.read().decode() if proc.stdout and proc.poll() is not None else ""
         pytest.fail(f"bch serve did not start (exit code {proc.returncode}):\n{output}")
