@@ -18,8 +18,10 @@ from tests.alerts.helpers import confirm_link, publish
 MON810 = "MON-ØØ81Ø-6"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def web(loaded) -> TestClient:
+    """One app per backend for the module's tests, which only read (an app and its search
+    index per test were most of their time)."""
     return TestClient(create_app(loaded.configured(BCH_RATE_LIMIT="off")), follow_redirects=False)
 
 

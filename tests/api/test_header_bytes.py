@@ -10,6 +10,7 @@ import pytest
 from bch.api.app import create_app
 from bch.config import public_url
 from tests import factories
+from tests.module_db import BACKEND_PARAMS, module_database
 from tests.raw_http import raw_request
 
 BAD = b"Caf\xe9 \xff\xfe\x80 \xc3("  # Latin-1 e-acute, bytes that are never UTF-8, a cut sequence
@@ -26,8 +27,15 @@ HEADERS = {
 }
 
 
-@pytest.fixture
-def app_and_uid(services):
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def app_and_uid(request, tmp_path_factory):
+    """One app per backend for the module's tests, which only read (a database, a record and an
+    app per test were most of their set-up)."""
+    with module_database(request, tmp_path_factory, "header_bytes") as services:
+        yield _app_and_uid(services)
+
+
+def _app_and_uid(services):
     doc = {**factories.organization(), "country": {"identifier": "CA"}}
     uid = services.records.publish(doc, by="test").uid.rsplit("-", 1)[0]
     return create_app(services), uid

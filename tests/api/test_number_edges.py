@@ -19,13 +19,21 @@ from bch.config import public_url
 from bch.services.cursors import encode_cursor
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user, bearer
+from tests.module_db import BACKEND_PARAMS, module_database
 
 HUGE = "99999999999999999999"
 
 
-@pytest.fixture
-def world(services):
-    """A record with two revisions, the Secretariat signed in with an API token."""
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def world(request, tmp_path_factory):
+    """A record with two revisions, the Secretariat signed in with an API token: one per
+    backend for the module's tests (they change no data; a database, three publishes, a user
+    and an app per test were most of their set-up)."""
+    with module_database(request, tmp_path_factory, "number_edges") as services:
+        yield _world(services)
+
+
+def _world(services):
     add_user(services, "sec@cbd.example.org", "secretariat", password=PASSWORD)
     doc = {**factories.organization(), "country": {"identifier": "CA"}}
     services.records.publish(doc, by="test")

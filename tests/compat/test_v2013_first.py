@@ -89,9 +89,9 @@ def test_rows_say_what_every_title_field_holds(title):
             assert said == (w in exact_words(display(title, lang))), (lang, w)
 
 
-def test_broader_terms_and_title_words_on_the_shipped_data(loaded):
+def test_broader_terms_and_title_words_on_the_shipped_data(loaded, loaded_evaluator):
     svc = loaded
-    fast, general = _selects(svc)
+    fast, general = SelectService(svc), loaded_evaluator
     docs = general._universe(read_scope(ANONYMOUS), [])
     broader: set[str] = set()  # terms with narrower terms, held or only in a closure
     words: dict[str, set[str]] = {f: set() for f in TITLE_FIELDS}

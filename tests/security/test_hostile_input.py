@@ -20,6 +20,7 @@ from bch.services.container import Services
 from bch.storage.tables import changes, metadata
 from tests import factories
 from tests.accounts.helpers import PASSWORD, add_user, bearer
+from tests.module_db import BACKEND_PARAMS, module_database
 from tests.raw_http import raw_request
 
 INJECTIONS = [
@@ -62,13 +63,22 @@ def snapshot(svc: Services) -> dict[str, int]:
     return out
 
 
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
+def _site(request, tmp_path_factory):
+    """The site the module's tests attack, one per backend: no test changes its data (`site`
+    checks it after each test), so they share it instead of a database, its records and an
+    app each."""
+    with module_database(request, tmp_path_factory, "hostile") as services:
+        svc = services.configured(BCH_RATE_LIMIT="off")
+        svc.records.publish(factories.organism("Zea mays"))
+        svc.records.publish(factories.authority())
+        add_user(svc, "nau@example.org", "nau", "CA", password=PASSWORD)
+        yield svc, TestClient(create_app(svc), raise_server_exceptions=False)
+
+
 @pytest.fixture
-def site(services: Services):
-    svc = services.configured(BCH_RATE_LIMIT="off")
-    svc.records.publish(factories.organism("Zea mays"))
-    svc.records.publish(factories.authority())
-    add_user(svc, "nau@example.org", "nau", "CA", password=PASSWORD)
-    client = TestClient(create_app(svc), raise_server_exceptions=False)
+def site(_site):
+    svc, client = _site
     before = snapshot(svc)
     yield svc, client
     assert snapshot(svc) == before, "the hostile corpus changed stored data"
