@@ -52,7 +52,7 @@ from bch.services.numbers import MAX_INT, is_ascii_number, number_from_text
 from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.storage.rows import DocumentRow
 from bch.storage.scope import ReadScope
-from bch.storage.search.contract import FACET_SIZE
+from bch.storage.search.contract import FACET_SIZE, SearchRequest
 from bch.storage.search.positions import Positions
 
 if TYPE_CHECKING:
@@ -388,12 +388,11 @@ class SelectService:
         ids = self.svc.search.ordered_hits(request, order)
         doubts = plan.doubtful()
         if doubts is not None:  # only the hits that match a doubt are checked (title phrases)
+            # the doubt's rows alone (few: a word held twice), not again with the hits' filters
             doubtful = {
                 i
                 for d in doubts
-                for i in self.svc.search.run(
-                    replace(request, filters=(*request.filters, d)), "hit_ids"
-                )
+                for i in self.svc.search.run(SearchRequest(scope=scope, filters=(d,)), "hit_ids")
             }
             if not doubtful:
                 return [(i,) for i in ids]
