@@ -388,7 +388,7 @@ class SelectService:
         ids = self.svc.search.ordered_hits(request, order)
         doubts = plan.doubtful()
         if doubts is not None:  # only the hits that match a doubt are checked (title phrases)
-            # the doubt's rows alone (few: a word held twice), not again with the hits' filters
+            # the doubt's rows alone (words held twice: usually fewer records than the pairs)
             doubtful = {
                 i
                 for d in doubts
