@@ -85,6 +85,9 @@ BROAD = {
     "title_prefix": [("q", "title_t:mai*")],
     "title_phrase": [("q", 'title_t:"herbicide tolerant"')],
     "title_phrase3": [("q", 'title_t:"herbicide tolerant maize"')],
+    "title_phrase4": [("q", 'title_t:"resistant herbicide tolerant maize"')],
+    # a quarter of the titles holding its pairs hold "tolerant" twice: those are checked
+    "title_phrase3_twice": [("q", 'title_t:"herbicide tolerant insect"')],
     "facets_lmo": [
         ("q", "*:*"),
         ("fq", "schema_s:modifiedOrganism"),

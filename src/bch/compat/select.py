@@ -13,7 +13,8 @@ residual clauses and the facets are evaluated exactly on the index documents (ca
 revision) of the engine's hits only; on their row documents when the residual clauses and the
 sort read ROW_FIELDS only, on their titles alone, in the engine's kept order, when the residual
 clauses read title fields only and the sort is on columns (a title phrase of three words or
-more); the page's index documents built afterwards."""
+more: only the titles of the hits that hold one of its inner words twice, Plan.doubts); the
+page's index documents built afterwards."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ from bch.services.numbers import MAX_INT, is_ascii_number, number_from_text
 from bch.services.policy import ANONYMOUS, Principal, read_scope
 from bch.storage.rows import DocumentRow
 from bch.storage.scope import ReadScope
-from bch.storage.search.contract import FACET_SIZE
+from bch.storage.search.contract import FACET_SIZE, SearchRequest
 from bch.storage.search.positions import Positions
 
 if TYPE_CHECKING:
@@ -383,12 +384,31 @@ class SelectService:
         """The hits of a query whose residual clauses read title fields only, in a column
         order: the engine's ordered hits, each kept when its titles match (read in chunks)."""
         check = Check(None, plan.residual)
-        ids = self.svc.search.ordered_hits(plan.request(scope), order)
+        request = plan.request(scope)
+        ids = self.svc.search.ordered_hits(request, order)
+        doubts = plan.doubtful()
+        if doubts is not None:  # only the hits that match a doubt are checked (title phrases)
+            # the doubt's rows alone (words held twice: usually fewer records than the pairs)
+            doubtful = {
+                i
+                for d in doubts
+                for i in self.svc.search.run(SearchRequest(scope=scope, filters=(d,)), "hit_ids")
+            }
+            if not doubtful:
+                return [(i,) for i in ids]
         out: list[tuple[int]] = []
         for at in range(0, len(ids), WALK_CHUNK):
             part = list(ids[at : at + WALK_CHUNK])
-            titles = self.svc.search.titles(part)
-            out += [(i,) for i in part if i in titles and check.ok(i, title_fields(titles[i]))]
+            if doubts is None:
+                titles = self.svc.search.titles(part)
+                out += [(i,) for i in part if i in titles and check.ok(i, title_fields(titles[i]))]
+                continue
+            titles = self.svc.search.titles([i for i in part if i in doubtful])
+            out += [
+                (i,)
+                for i in part
+                if i not in doubtful or (i in titles and check.ok(i, title_fields(titles[i])))
+            ]
         return out
 
     # -- the contract -------------------------------------------------------------------------

@@ -14,7 +14,8 @@ several words in ``text`` is narrowed by its words, then checked as a phrase. Te
 (bch.compat.term_fields), any X. A title word (``title_t:maize``, ``title_FR_t:maïs``) is the
 rows of the display title's words in that language (bch.storage.text_tokens.title_word_rows);
 a phrase of two words the rows of its word pair (``~p:xx``), of more the rows of its pairs, then
-checked as a phrase on the records' rows (no body read) of the few left; a prefix
+checked as a phrase on the records' titles only where a title holds one of its inner words
+twice (rows of ``~p:xx`` too: elsewhere the pairs are exact, ``Plan.doubts``); a prefix
 (``title_t:mai*``) the rows of the words it starts (a range of the sorted words). Alternatives of
 one field (``schema_s:(a OR b)``) are one filter. Anything else (other fields, OR across fields,
 NOT) is residual."""
@@ -51,16 +52,31 @@ ORDER = {
 
 @dataclass
 class Plan:
-    """Filters and words (all must hold) and residual nodes (all must match)."""
+    """Filters and words (all must hold) and residual nodes (all must match). `doubts`: residual
+    nodes that hold on every hit of the filters and words but, perhaps, those that also match
+    a filter of their own (its doubt): only those need the node checked."""
 
     filters: list[Filter] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     residual: list[Node] = field(default_factory=list)
+    doubts: list[tuple[Node, Filter]] = field(default_factory=list)
 
     def add(self, other: Plan) -> None:
         self.filters += other.filters
         self.words += other.words
         self.residual += other.residual
+        self.doubts += other.doubts
+
+    def doubtful(self) -> list[Filter] | None:
+        """The doubt filters of the residual nodes when each has one (a hit that matches none
+        of them matches every residual node); None when a residual node has none."""
+        found = []
+        for node in self.residual:
+            doubt = next((d for n, d in self.doubts if n is node), None)
+            if doubt is None:
+                return None
+            found.append(doubt)
+        return found
 
     @property
     def narrows(self) -> bool:
@@ -179,8 +195,9 @@ def _title_words(c: Clause) -> Plan:
     """A title field's words as the rows of the display title's words in its language
     (bch.storage.text_tokens.title_word_rows holds them as the evaluator splits and folds them):
     one word is its rows; a phrase of n words the rows of its n - 1 adjacent pairs (exact for
-    two words, checked on the rows of the few records left for more); a prefix (`mai*`) the
-    rows of the words it starts, a range of the sorted words (exact)."""
+    two words; for more, exact on the records whose title holds none of its inner words twice,
+    so checked on those only: its doubt, the rows of those words held twice); a prefix (`mai*`)
+    the rows of the words it starts, a range of the sorted words (exact)."""
     found = exact_words(c.value)
     if not found or len(found) > MAX_QUERY_WORDS:
         return _title_prefix(c)
@@ -200,7 +217,10 @@ def _title_words(c: Clause) -> Plan:
         title = [Filter("titleWords", c.field, lang, (w,)) for w in dict.fromkeys(found)]
         return Plan(filters=title, residual=[c])
     rows = [Filter("titlePairs", c.field, lang, (p,)) for p in dict.fromkeys(pairs)]
-    return Plan(filters=rows, residual=[] if len(found) == 2 else [c])
+    if len(found) == 2:
+        return Plan(filters=rows)
+    twice = Filter("titlePairs", c.field, lang, tuple(dict.fromkeys(found[1:-1])))
+    return Plan(filters=rows, residual=[c], doubts=[(c, twice)])
 
 
 def _title_prefix(c: Clause) -> Plan:

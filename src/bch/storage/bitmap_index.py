@@ -445,7 +445,7 @@ class LiveIndex:
         return index
 
 
-SNAPSHOT_FORMAT = "bch-search-index/5"  # change when text_tokens or the layout changes
+SNAPSHOT_FORMAT = "bch-search-index/6"  # change when text_tokens or the layout changes
 
 
 def save_snapshot(index: BitmapIndex, path: Path) -> None:

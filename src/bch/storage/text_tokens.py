@@ -23,7 +23,8 @@ no stemming, no stop words), and a query word is matched as the same prefixes in
 
 Exact words (`exact_words`: case fully folded, ß -> ss, nothing else) are what a v2013 text field
 matches (bch.compat.evaluate). A publish writes those of the display title per language as facet
-rows (`title_word_rows`, and their adjacent pairs: `title_pair_rows`), so a v2013 title word,
+rows (`title_word_rows`, and their adjacent pairs with the words held twice or more:
+`title_pair_rows`), so a v2013 title word,
 phrase or prefix is a filter of the search contract in both
 engines: field `~t:en` holds the words of the English display title (`title_t`, `title_EN_t`);
 `~t:xx` those of the display title in xx, only when they differ from the English ones, with the
@@ -76,7 +77,8 @@ def exact_words(text: str) -> list[str]:
 
 
 TITLE_WORDS = "~t:"  # facet field of a record's display title words in a language: ~t:en
-TITLE_PAIRS = "~p:"  # facet field of its adjacent word pairs ("maize event") in a language
+TITLE_PAIRS = "~p:"  # facet field of its adjacent word pairs ("maize event") in a language,
+# and of the words its title there holds twice or more (the word alone: "mon", no space)
 OWN_WORDS = "*"  # value of ~t:xx / ~p:xx: the title in xx has words / pairs of its own
 LONG_WORD = "*"  # before a word too long to be a row: its first MAX_TITLE_WORD - 1 characters
 MAX_TITLE_WORD = 200  # longest word kept as a row (record_facets.value); longer: not a row
@@ -91,10 +93,12 @@ def title_word_rows(title: Mapping[str, str] | str | None) -> set[tuple[str, str
 
 
 def title_pair_rows(title: Mapping[str, str] | str | None) -> set[tuple[str, str]]:
-    """The rows (~p:xx, "word1 word2") of the display title's adjacent word pairs, the OWN_WORDS
-    row of a language whose pairs differ from the English ones (a v2013 title phrase of n
-    words is the records holding its n - 1 pairs). Pairs longer than MAX_TITLE_WORD are left
-    out (a phrase with one is checked)."""
+    """The rows (~p:xx, "word1 word2") of the display title's adjacent word pairs, (~p:xx,
+    word) of each word it holds more than once (a value without a space: repeated_words), the
+    OWN_WORDS row of a language whose rows differ from the English ones (a v2013 title phrase
+    of n words is the records holding its n - 1 pairs; for n >= 3, exactly so on the records
+    whose title holds none of its inner words twice). Pairs and words longer than
+    MAX_TITLE_WORD are left out (a phrase with one is checked)."""
     return _title_rows(title, _pairs_of, TITLE_PAIRS)
 
 
@@ -110,8 +114,23 @@ def _words_of(text: str) -> set[str]:
     return out
 
 
+def repeated_words(words_: list[str]) -> set[str]:
+    """The words a list holds more than once. A title holding its adjacent pairs (a b), (b c),
+    ... (y z) holds the phrase "a b ... z" when it holds none of the inner words b ... y twice:
+    each inner word's one place chains the pairs into the phrase (title_pair_rows)."""
+    seen: set[str] = set()
+    out = set()
+    for w in words_:
+        if w in seen:
+            out.add(w)
+        seen.add(w)
+    return out
+
+
 def _pairs_of(text: str) -> set[str]:
-    return {p for p in title_pairs(exact_words(text)) if len(p) <= MAX_TITLE_WORD}
+    found = exact_words(text)
+    out = {p for p in title_pairs(found) if len(p) <= MAX_TITLE_WORD}
+    return out | {w for w in repeated_words(found) if len(w) <= MAX_TITLE_WORD}
 
 
 def _title_rows(title, split, field: str) -> set[tuple[str, str]]:

@@ -38,7 +38,8 @@ class Filter:
     query word in the display titles only: a record whose title matches any of them),
     titleWords (stored: a language; exact words of the display title in that language, as
     bch.storage.text_tokens.title_word_rows writes them: a record whose title holds any),
-    titlePairs (the same for adjacent word pairs "word1 word2") and titlePrefix (the same for
+    titlePairs (the same for adjacent word pairs "word1 word2", and for words the title holds
+    twice or more: "word") and titlePrefix (the same for
     words starting with one of the values)."""
 
     kind: str
