@@ -135,7 +135,9 @@ def _bch(db: Path, workers: int | None) -> Server:
     bch = str(Path(sys.executable).with_name("bch"))
     os.environ["BCH_RATE_LIMIT"] = "off"  # measure the server, not the limiter
     cmd = [bch, "serve", *(["--workers", str(workers)] if workers else []), "--port", str(port)]
-    return Server([*cmd, "--database", f"sqlite:///{db}"], port, "/healthz")
+    # measured once ready (/readyz: index built, start-up warming ended), as a load balancer
+    # sends it readers: the first requests do not compete with the warming thread
+    return Server([*cmd, "--database", f"sqlite:///{db}"], port, "/readyz")
 
 
 def prepared() -> tuple[Path, Path]:

@@ -1,6 +1,6 @@
 """What an operator's probes and scraper read: `GET /healthz` (the process is alive: no
-database query), `GET /readyz` (the database answers, every migration is applied and the search
-index is built; 503 with the reasons otherwise) and `GET /metrics` (Prometheus text format,
+database query), `GET /readyz` (the database answers, every migration is applied, the search
+index is built and the start-up warming has ended; 503 with the reasons otherwise) and `GET /metrics` (Prometheus text format,
 bch.api.observability)."""
 
 from __future__ import annotations

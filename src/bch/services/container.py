@@ -367,8 +367,11 @@ class Services:
 
     def readiness(self) -> tuple[bool, dict[str, object]]:
         """What GET /readyz answers: ready when the database answers, every migration of this
-        release is applied and the search index is built (starting its build in the
-        background if it is not: the answer is then 503 "search index building")."""
+        release is applied, the search index is built (starting its build in the background if
+        it is not: the answer is then 503 "search index building") and the start-up warming has
+        ended (503 "start-up warming in progress" meanwhile: a load balancer sends a process
+        its readers once its first requests no longer compete with the warming; a failed
+        warming does not hold it back, the requests then build what they need)."""
         problems: list[str] = []
         out: dict[str, object] = {"database": self.db.name}
         try:
@@ -391,7 +394,9 @@ class Services:
             out["searchIndex"] = index.start()
             if out["searchIndex"] != "ready":
                 problems.append(f"search index {out['searchIndex']}")
-        out["warm"] = self.warming  # shown, not a condition: a cold process answers, slower
+        out["warm"] = self.warming
+        if self.warming == "warming":
+            problems.append("start-up warming in progress")
         out["status"] = "ready" if not problems else "not ready"
         out["problems"] = problems
         return not problems, out
