@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from bch.api.deps import services
 from bch.api.observability import Metrics, Recorder, RequestObservation, configure_logging
+from bch.services import health
 
 router = APIRouter(tags=["health"])
 
@@ -48,7 +49,7 @@ _LIVE_SCHEMA = {
     responses={200: {"content": {"application/json": {"schema": _LIVE_SCHEMA}}}},
 )
 def healthz(request: Request):
-    return services(request).liveness()
+    return health.liveness(services(request))
 
 
 @router.get(
@@ -63,7 +64,7 @@ def healthz(request: Request):
     },
 )
 def readyz(request: Request):
-    ready, body = services(request).readiness()
+    ready, body = health.readiness(services(request))
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
@@ -79,7 +80,7 @@ def readyz(request: Request):
     },
 )
 def metrics(request: Request):
-    body, media_type = request.app.state.metrics.render(services(request).operations_state())
+    body, media_type = request.app.state.metrics.render(health.operations_state(services(request)))
     return Response(body, media_type=media_type)
 
 

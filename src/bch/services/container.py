@@ -355,64 +355,6 @@ class Services:
 
         return default_resolver()
 
-    def liveness(self) -> dict[str, object]:
-        """What GET /healthz answers: the process is alive (no database query), and the state
-        of its search index and of its start-up warming (held in memory)."""
-        return {
-            "status": "ok",
-            "database": self.db.name,
-            "searchIndex": self.search.index.status if self.search.index else "off",
-            "warm": self.warming,
-        }
-
-    def readiness(self) -> tuple[bool, dict[str, object]]:
-        """What GET /readyz answers: ready when the database answers, every migration of this
-        release is applied, the search index is built (starting its build in the background if
-        it is not: the answer is then 503 "search index building") and the start-up warming has
-        ended (503 "start-up warming in progress" meanwhile: a load balancer sends a process
-        its readers once its first requests no longer compete with the warming; a failed
-        warming does not hold it back, the requests then build what they need)."""
-        problems: list[str] = []
-        out: dict[str, object] = {"database": self.db.name}
-        try:
-            out.update(self.records.health())
-            applied = migrate.current_revisions(self.engine)
-        except Exception as exc:  # any driver error: not reachable
-            problems.append(f"database not reachable: {type(exc).__name__}")
-            applied = set()
-        else:
-            missing = migrate.head_revisions() - applied
-            if missing:
-                problems.append(f"migrations not applied: {sorted(missing)}")
-        out["migrations"] = sorted(applied)
-        index = self.search.index
-        if index is None:
-            out["searchIndex"] = "off"
-        elif not problems:
-            # started in the background, never built inside the probe's request (minutes on a
-            # large database): "search index building" until it is ready
-            out["searchIndex"] = index.start()
-            if out["searchIndex"] != "ready":
-                problems.append(f"search index {out['searchIndex']}")
-        out["warm"] = self.warming
-        if self.warming == "warming":
-            problems.append("start-up warming in progress")
-        out["status"] = "ready" if not problems else "not ready"
-        out["problems"] = problems
-        return not problems, out
-
-    def operations_state(self) -> dict[str, int] | None:
-        """The figures GET /metrics reads at each scrape (None: the database did not answer):
-        change sequence head, records, and the search index's lag (-1: not built)."""
-        try:
-            state = dict(self.records.health())
-        except Exception:
-            return None
-        index = self.search.index
-        applied = index.applied if index is not None else state["sequence"]
-        state["indexLag"] = -1 if applied is None else max(0, state["sequence"] - applied)
-        return state
-
     @cached_property
     def customs(self):
         """Shipment checks for customs officers (issue 13)."""
