@@ -45,7 +45,7 @@ class SharedPages:
         # pages kept at most (every LMO of the shipped data in six languages: 4,044, ~430 MB
         # on disk); keys with query strings are many: beyond it the directory is emptied
         self.size = size
-        self.hits = self.misses = 0
+        self._saves = 0  # every 64th save looks at the directory's size
 
     def _path(self, key: Hashable, suffix: str) -> str:
         name = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
@@ -64,15 +64,14 @@ class SharedPages:
             return None
         if kept_key != key or kept_stamp != stamp:
             return None
-        self.hits += 1
         return value, deps
 
     def save(self, key: Hashable, stamp: Hashable, value: Any, deps: frozenset[Tag]) -> None:
         """Keep `value` (made of `deps`) as the answer of `key` at the database state `stamp`."""
         path = self._path(key, SUFFIX)
-        self.misses += 1
+        self._saves += 1
         try:
-            if self.misses % 64 == 0 and len(os.listdir(self.dir)) > 2 * self.size:
+            if self._saves % 64 == 0 and len(os.listdir(self.dir)) > 2 * self.size:
                 self.clear()  # files and their locks; many keys (query strings): start again
             data = pickle.dumps((key, stamp, value, deps), protocol=pickle.HIGHEST_PROTOCOL)
             tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
