@@ -22,6 +22,7 @@ from bch.api.fast_reads import FastReads
 from bch.api.http import FastJSONResponse
 from bch.api.methods import HeadAsGet
 from bch.api.openapi_doc import install_openapi
+from bch.api.routing import include
 from bch.services.container import Services
 
 
@@ -76,11 +77,11 @@ def create_app(svc: Services) -> FastAPI:
     app.add_middleware(HeadAsGet)  # innermost: CORS and rate limits still see HEAD
     install_conventions(app, svc.settings)  # CORS on public reads, rate limits, /docs
     for module in (changes_api, exports_api, reference_api):  # unified API (part A)
-        app.include_router(module.router)
+        include(app, module.router)
     for module in (records, schemas, lmos):
-        app.include_router(module.router)
+        include(app, module.router)
     for module in (oai_api, compat_api, embeds_api):  # harvesting, CBD compatibility, embeds
-        app.include_router(module.router)
+        include(app, module.router)
 
     from bch.api import attachments, auth, drafts, requests  # accounts and publishing workflow
     from bch.api.identity import web_principal
@@ -88,40 +89,40 @@ def create_app(svc: Services) -> FastAPI:
     from bch.api.security import SecurityHeaders
 
     for module in (auth, drafts, requests, attachments):
-        app.include_router(module.router)
+        include(app, module.router)
     app.add_middleware(SecurityHeaders, frameable_paths=svc.settings.frameable_paths)
     app.add_middleware(RelativeRedirects)  # no Host header in a Location (see api/redirects.py)
     app.state.web_principal = web_principal  # the web pages' signed-in user (session cookie)
 
     from bch.api import operations as operations_api  # /healthz, /readyz, /metrics (issue 15)
 
-    app.include_router(operations_api.router)
+    include(app, operations_api.router)
 
     from bch.api import sources as sources_api  # external databases (issue 6)
     from bch.web import matches as matches_fragment
 
-    app.include_router(sources_api.router)
-    app.include_router(matches_fragment.router)  # /{lang}/lmos/{uid}/matches fragment
+    include(app, sources_api.router)
+    include(app, matches_fragment.router)  # /{lang}/lmos/{uid}/matches fragment
 
     from bch.api import customs as customs_api  # customs and border control (issue 13)
     from bch.api import quicklinks as quicklinks_api
 
-    app.include_router(quicklinks_api.router)  # first: /customs/checks/{id}.pdf
-    app.include_router(customs_api.router)
+    include(app, quicklinks_api.router)  # first: /customs/checks/{id}.pdf
+    include(app, customs_api.router)
     from bch.api import learning as learning_api  # e-learning (issue 13)
 
-    app.include_router(learning_api.router)
+    include(app, learning_api.router)
     from bch.api import registers as registers_api  # national registers (issue 12 item 5)
 
-    app.include_router(registers_api.router)
+    include(app, registers_api.router)
     from bch.api import alerts as alerts_api  # feeds and e-mail alerts (issue 14)
 
-    app.include_router(alerts_api.router)
+    include(app, alerts_api.router)
     from bch.api import consultations as consultations_api  # public participation (issue 14)
     from bch.api import forums as forums_api
 
-    app.include_router(consultations_api.router)
-    app.include_router(forums_api.router)
+    include(app, consultations_api.router)
+    include(app, forums_api.router)
 
     from bch.web.routes import install as install_web_pages  # HTML pages under /{lang}/
 

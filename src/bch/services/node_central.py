@@ -14,6 +14,7 @@ import orjson
 
 from bch.storage.mirror_stamps import CentralStamp
 from bch.storage.node_state import NodeState, NodeStateRepository, OutboxItem
+from bch.tls import client_context
 
 MIRROR_BY = "node-sync"
 MAX_BY = 200  # revisions.created_by
@@ -58,6 +59,7 @@ def central_client(
         headers=headers,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         transport=transport,
+        verify=client_context(),
     )
 
 

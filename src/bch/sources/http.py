@@ -4,28 +4,21 @@ breaker and a polite rate limit per host, and a User-Agent that says who is aski
 from __future__ import annotations
 
 import asyncio
-import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import cache
 from urllib.parse import urlsplit
 
 import httpx
 
 from bch import __version__
 from bch.sources.base import SourceError, SourceTimeout, SourceUnavailable
+from bch.tls import client_context
 
 USER_AGENT = (
     f"bch-clearing-house/{__version__} (Biosafety Clearing-House; matching LMO records; "
     "+https://bch.cbd.int)"
 )
-
-
-@cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for every request (building one per client costs tens of ms)."""
-    return ssl.create_default_context()
 
 
 @dataclass
@@ -104,7 +97,7 @@ class SourceHttp:
             await asyncio.sleep(self._reserve_slot(state))
             try:
                 async with httpx.AsyncClient(
-                    verify=_ssl_context(),
+                    verify=client_context(),
                     timeout=httpx.Timeout(limit),
                     headers={"User-Agent": self.user_agent},
                     follow_redirects=True,

@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from bch.api.routing import include
+
 STATIC = Path(__file__).with_name("static")
 
 
@@ -55,4 +57,4 @@ def install(app: FastAPI) -> None:
         node,
         pages,
     ):
-        app.include_router(module.router)
+        include(app, module.router)
