@@ -4,28 +4,21 @@ from any other origin, and nothing is fetched from a third host."""
 
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from tests.oai.live import live_server
+from tests.web.browser import require_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is missing", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+require_chromium()  # a skip, or a failure under CI, without chromium
 pytestmark = [
     pytest.mark.xdist_group("browser-2"),
     pytest.mark.parametrize("loaded", ["sqlite"], indirect=True),
 ]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def third_party_site(html: str):

@@ -49,6 +49,9 @@ STALE = 900.0  # seconds without a write after which a claimed build is taken as
 # dead while its process lives (another process would start the same build beside it)
 HEARTBEAT = 30.0
 RETRY_AFTER = 2  # seconds a node waits before asking again while one is built
+# seconds the request that starts a build waits for it before answering 202: a small central
+# builds its snapshot in tenths of a second, handed out at once rather than after Retry-After
+FIRST_WAIT = 1.0
 # one build at a time (in all the central's processes), and the newest KEPT files kept, so that
 # asking for many selections costs neither the cores nor the disk; anonymous callers get the
 # whole public snapshot only (one file, rebuilt every MAX_AGE at most): a selection needs a
@@ -135,7 +138,11 @@ class TableSnapshots:
         newest = self._newest(key)
         if newest is not None and time.time() - newest.built < MAX_AGE:
             return newest
-        self._start(key, principal, names, codes, view)
+        build = self._start(key, principal, names, codes, view)
+        if newest is None and build is not None:
+            build.join(FIRST_WAIT)  # a small central's build is over by then: no 202 at all
+            if not build.is_alive():
+                newest = self._newest(key)
         return newest or Building(RETRY_AFTER)  # an older one stays good: the feed follows it
 
     def _newest(self, key: str) -> Ready | None:
@@ -160,13 +167,14 @@ class TableSnapshots:
 
     def _start(
         self, key: str, principal: Principal, schemas: list[str], codes: list[str], view: str
-    ) -> None:
+    ) -> threading.Thread | None:
+        """The build of this selection started in a thread, unless one is under way."""
         assert self.folder is not None
         with self.lock:
             if key in self.building:
-                return
+                return None
             if self.building:
-                return  # another selection is built: this one when it is done
+                return None  # another selection is built: this one when it is done
             self.folder.mkdir(parents=True, exist_ok=True)
             partial = self.folder / f"tables-{key}.building"
             for claimed in self.folder.glob("tables-*.building"):
@@ -174,7 +182,7 @@ class TableSnapshots:
                     if time.time() - claimed.stat().st_mtime > STALE:
                         claimed.unlink(missing_ok=True)  # its builder died: build anew
                     else:
-                        return  # another process builds one
+                        return None  # another process builds one
                 except FileNotFoundError:
                     pass
             if schemas or codes:  # a selection: counted against the caller (signed in)
@@ -182,7 +190,7 @@ class TableSnapshots:
             try:
                 os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             except FileExistsError:
-                return  # another process builds it
+                return None  # another process builds it
             self.building.add(key)
         thread = threading.Thread(
             target=self._build,
@@ -191,6 +199,7 @@ class TableSnapshots:
             daemon=True,
         )
         thread.start()
+        return thread
 
     def _build(
         self,
