@@ -44,13 +44,14 @@ class Central:
         self.url = f"http://127.0.0.1:{self.port}"
         # the nodes' open event streams (/api/v1/changes/stream) end only when their reader
         # goes: at the end of a test the central stops without waiting for them (it waited
-        # ~15 s per test, until a heartbeat found the reader gone)
+        # ~15 s per test, until a heartbeat found the reader gone; then 1 s per test, the grace
+        # an open stream had before it was cancelled: now a tenth of it)
         config = uvicorn.Config(
             create_app(svc),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            timeout_graceful_shutdown=1,
+            timeout_graceful_shutdown=0.1,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
