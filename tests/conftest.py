@@ -181,20 +181,21 @@ def shipped_templates(request, tmp_path_factory) -> ShippedTemplates:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres_url(shipped_templates) -> Iterator[str]:
     problem = server_problem()
     if problem:
         message = f"PostgreSQL is not reachable: {problem}"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI must run the PostgreSQL tests)", pytrace=False)
         pytest.skip(message)
-    with throwaway_database(_worker()) as url:
+    # the worker's database: a copy of the run's migrated template (tests/templates.py)
+    with throwaway_database(_worker(), shipped_templates.migrated_postgres()) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def _postgres_migrated(postgres_url) -> str:
-    Services.open(postgres_url).close()  # migrations applied once per worker
+    Services.open(postgres_url).close()  # a copy of the migrated template: nothing to apply
     return postgres_url
 
 

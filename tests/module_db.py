@@ -34,10 +34,11 @@ def module_database(
         svc = Services.open(f"sqlite:///{path}", upgrade=False)
     else:
         request.getfixturevalue("postgres_url")  # skips, or fails in CI, without a server
-        run = request.getfixturevalue("shipped_templates").run
+        templates = request.getfixturevalue("shipped_templates")
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        name = f"{run_prefix(run)}{worker}_{tag}_{uuid.uuid4().hex[:6]}"
-        svc = Services.open(create_database(name))
+        name = f"{run_prefix(templates.run)}{worker}_{tag}_{uuid.uuid4().hex[:6]}"
+        # a copy of the run's migrated template: no migration to run
+        svc = Services.open(create_database(name, templates.migrated_postgres()), upgrade=False)
     try:
         yield svc
     finally:
