@@ -448,3 +448,34 @@ def test_a_signed_in_caller_starts_few_builds_of_selections(central, monkeypatch
         assert int(asked.headers["retry-after"]) > 0
         assert not snapshots.building  # no build started
         assert _snapshot(client, central.token)  # the whole scope: still built
+
+
+def test_the_request_that_starts_a_build_waits_for_it_a_while(central, monkeypatch):  # noqa: F811
+    """The request that starts a snapshot's build waits for it up to FIRST_WAIT seconds: a small
+    central's snapshot (built in tenths of a second) is handed out at once; a build that takes
+    longer than that is answered 202 with Retry-After, as before (here a build held until the
+    202 is seen, with FIRST_WAIT 0.2 s)."""
+    import threading
+
+    from bch.services import table_snapshots
+
+    _seed(central.svc, 3)
+    monkeypatch.setattr(table_snapshots, "FIRST_WAIT", 60.0)  # a bound on a hang, never reached
+    with TestClient(create_app(central.svc)) as client:
+        first = client.get("/api/v1/export/tables.sqlite")
+        assert first.status_code == 200, first.text
+        assert first.content.startswith(b"SQLite format 3\0")
+        # a selection (another snapshot), whose build is held
+        release, build = threading.Event(), table_snapshots.table_snapshot.build
+        monkeypatch.setattr(table_snapshots, "FIRST_WAIT", 0.2)
+        monkeypatch.setattr(
+            table_snapshots.table_snapshot,
+            "build",
+            lambda *a, **kw: release.wait(60) and build(*a, **kw),
+        )
+        auth = {"Authorization": f"Bearer {central.token}"}
+        held = client.get("/api/v1/export/tables.sqlite?schemas=organism", headers=auth)
+        assert held.status_code == 202
+        assert held.headers["retry-after"] == str(table_snapshots.RETRY_AFTER)
+        release.set()
+        assert _snapshot(client, central.token, schemas="organism").startswith(b"SQLite format 3\0")
