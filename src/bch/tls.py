@@ -7,8 +7,11 @@ from __future__ import annotations
 import ssl
 from functools import cache
 
+import httpx
+
 
 @cache
 def client_context() -> ssl.SSLContext:
-    """The default verifying context (the system's certificate authorities), made once."""
-    return ssl.create_default_context()
+    """The context an httpx client verifies with by default (certifi's certificate authorities,
+    or those of SSL_CERT_FILE / SSL_CERT_DIR when set), made once."""
+    return httpx.create_ssl_context()
