@@ -112,6 +112,11 @@ def test_a_full_consultation(services, mailbox):
         }
         r = c.post(f"/api/v1/consultations/{ident}/comments", json=comment)
         assert r.status_code == 400 and r.json()["errors"][0]["path"] == "formToken"
+        for not_text in ({"a": 1}, ["1.2"], 12.5, True):  # any JSON value: a 400, never a 500
+            r = c.post(
+                f"/api/v1/consultations/{ident}/comments", json=comment | {"formToken": not_text}
+            )
+            assert r.status_code == 400 and r.json()["errors"][0]["path"] == "formToken", r.text
         token = c.get(f"/api/v1/consultations/{ident}/form").json()["formToken"]
         r = c.post(f"/api/v1/consultations/{ident}/comments", json=comment | {"formToken": token})
         assert r.status_code == 400 and "too fast" in r.text  # BCH_FORM_MIN_SECONDS=3

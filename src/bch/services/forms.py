@@ -64,6 +64,8 @@ class FormGuard:
             self.limiter.hit("form", client)
         if honeypot:
             raise bad(HONEYPOT, "this field must stay empty")
+        if token is not None and not isinstance(token, str):  # any JSON value an API caller sent
+            raise bad("formToken", "expected the form's signed token, a string; reload the form")
         when, _, sig = (token or "").rpartition(".")
         try:
             shown = float(when)
