@@ -43,7 +43,7 @@ test-full: install
 # tests/api/test_openapi_stateful.py, BCH_FUZZ_STATEFUL scenarios per flow) with many more examples, and
 # their summaries: requests and statuses per operation, then the findings
 fuzz: install
-	BCH_FUZZ_EXAMPLES=$${BCH_FUZZ_EXAMPLES:-60} BCH_FUZZ_STATEFUL=$${BCH_FUZZ_STATEFUL:-150} \
+	BCH_TEST_EXPLORE=1 BCH_FUZZ_EXAMPLES=$${BCH_FUZZ_EXAMPLES:-60} BCH_FUZZ_STATEFUL=$${BCH_FUZZ_STATEFUL:-150} \
 	$(BIN)/pytest tests/api/test_openapi_fuzz.py tests/api/test_openapi_stateful.py -n 2 -q; \
 	status=$$?; cat test-artifacts/openapi-fuzz-*.txt test-artifacts/openapi-stateful-*.txt; exit $$status
 
