@@ -9,6 +9,10 @@ a change of either builds a new one. PostgreSQL templates and copies are named a
 (`bch_test_{run}_...`); the run's controller drops them all at the end (tests/conftest.py,
 pytest_sessionfinish), rather than each test waiting for a DROP DATABASE (a checkpoint).
 
+On PostgreSQL the run also builds one empty migrated template (`migrated_postgres`): the
+workers' databases, the module databases (tests/module_db.py) and the shipped-data template are
+copies of it, so that none runs the migrations again.
+
 The saved bitmap search index never leaks from one copy to another: a SQLite copy is the database
 file only, without the template's `bch.db.search-index` (none is saved at the shipped data's size
 anyway), and a PostgreSQL copy is a database of its own name, which names its snapshot file (see
