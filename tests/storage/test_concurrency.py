@@ -47,6 +47,8 @@ class Follower(threading.Thread):
                 token = page.next
                 if last_round and not page.items:
                     return
+                if not page.items:  # nothing new yet: a short pause, not a busy loop that
+                    self.stop.wait(0.002)  # took the writers' CPU (they write more slowly)
         except Exception as exc:  # reported by finish()
             self.failure = exc
 

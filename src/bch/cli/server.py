@@ -91,6 +91,9 @@ def worker_app():
     """The application of one worker process of `bch serve --workers N` (uvicorn's app
     factory, `bch.cli.server:worker_app`): its settings come from the environment the command
     set before starting the workers (settings.export_to_workers)."""
+    from bch.cli import heap
+
+    heap.pause()
     from bch.api.app import create_app
     from bch.cli.warm import warm_if_asked
     from bch.cli.worker_parent import end_with_parent
@@ -102,6 +105,7 @@ def worker_app():
     svc = Services.open(settings.database_url, settings=settings)
     app = create_app(svc)
     warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
+    heap.settle()
     return app
 
 
@@ -130,6 +134,9 @@ def serve(
     sign-in back-off, sessions and the search index stay correct across them."""
     import os
 
+    from bch.cli import heap
+
+    heap.pause()  # no collection while the process starts (bch/cli/heap.py)
     import uvicorn
 
     from bch.cli import metrics_dir
@@ -161,11 +168,13 @@ def serve(
         if not empty:  # reference data only: records come from the central, nothing else
             from bch.importer.run import import_reference
 
-            changed = import_reference(svc)
+            with heap.collecting():
+                changed = import_reference(svc)
             console.print(f"Detection methods (shipped reference data): {changed} changed.")
     elif not empty and svc.is_empty():
         console.print("Empty database: loading the shipped real data first.")
-        run_import(svc, None, first_load=True)
+        with heap.collecting():
+            run_import(svc, None, first_load=True)
     if not empty and node is None:  # public participation (issue 14): the central's only
         added = _seed_participation(svc)
         closed = svc.consultations.close_due()
@@ -190,6 +199,7 @@ def serve(
 
         application = create_app(svc)  # first: it sets up the logging warming's lines go to
         warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
+        heap.settle()
         try:
             uvicorn.run(
                 application,
@@ -233,6 +243,7 @@ def serve(
             "BCH_ALERTS_WORKER": "0",
         }
     )
+    heap.settle()
     try:
         uvicorn.run(
             "bch.cli.server:worker_app",
