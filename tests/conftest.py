@@ -70,9 +70,6 @@ os.environ.setdefault("BCH_WARM", "off")
 credentials._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
-# -- the run: one id shared by the xdist workers, templates dropped at the end -------------------
-
-
 # -- the garbage collector: each test starts on a collected, frozen heap -----------------------
 # A worker's heap holds 1.3-1.6 million objects by the end of a run (the test modules, the shipped
 # data, the session's databases and their indexes), and every automatic full collection walked
@@ -100,6 +97,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+# -- the run: one id shared by the xdist workers, templates dropped at the end -------------------
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -1,10 +1,11 @@
 """The suite's own fixtures (tests/conftest.py, tests/templates.py): the shipped data imported
 once and copied, copies that do not see each other's writes (in SQL, in the bitmap search index
-and in its saved snapshot), and `services` objects that carry nothing from one test to the
-next."""
+and in its saved snapshot), `services` objects that carry nothing from one test to the
+next, and the heap each test starts on."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -123,3 +124,24 @@ def test_postgres_test_databases_commit_without_waiting_for_the_disk(services, l
             assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "off"
     services.records.publish(factories.organism(f"{WORD} mays"), by="test")
     assert _count(services) == 1
+
+
+class _Kept:
+    pass
+
+
+_EARLIER = _Kept()  # made when the module was imported
+
+
+@pytest.fixture
+def _made_by_a_fixture() -> _Kept:
+    return _Kept()
+
+
+def test_a_test_starts_on_a_frozen_heap(_made_by_a_fixture):
+    """tests/conftest.py: before each test, what earlier tests left is collected and frozen
+    (no collection walks it); what the test and its fixtures make is not."""
+    assert gc.isenabled() and gc.get_freeze_count() > 0
+    walked = gc.get_objects()  # what the collections walk: every tracked object not frozen
+    assert not any(o is _EARLIER for o in walked)
+    assert any(o is _made_by_a_fixture for o in walked)
