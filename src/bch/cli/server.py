@@ -93,19 +93,19 @@ def worker_app():
     set before starting the workers (settings.export_to_workers)."""
     from bch.cli import heap
 
-    heap.pause()
-    from bch.api.app import create_app
-    from bch.cli.warm import warm_if_asked
-    from bch.cli.worker_parent import end_with_parent
-    from bch.services.container import Services
+    with heap.start_up():  # no collection while it imports and builds (bch/cli/heap.py)
+        from bch.api.app import create_app
+        from bch.cli.warm import warm_if_asked
+        from bch.cli.worker_parent import end_with_parent
+        from bch.services.container import Services
 
-    settings = load_settings()
-    end_with_parent(settings.shutdown_grace)  # a supervisor killed with SIGKILL leaves none
-    _hold_database(settings.database_url)  # the supervisor holds it too; this one if it dies
-    svc = Services.open(settings.database_url, settings=settings)
-    app = create_app(svc)
-    warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
-    heap.settle()
+        settings = load_settings()
+        end_with_parent(settings.shutdown_grace)  # a supervisor killed with SIGKILL leaves none
+        _hold_database(settings.database_url)  # the supervisor holds it too; this one if it dies
+        svc = Services.open(settings.database_url, settings=settings)
+        app = create_app(svc)
+        warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
+        heap.settle()
     return app
 
 
@@ -132,14 +132,25 @@ def serve(
     """Serve the web UI and API. An empty database is loaded with the shipped data first.
     With several workers, every process serves the same port and database; rate limits,
     sign-in back-off, sessions and the search index stay correct across them."""
-    import os
-
     from bch.cli import heap
 
-    heap.pause()  # no collection while the process starts (bch/cli/heap.py)
+    with heap.start_up():  # no collection while the process starts (bch/cli/heap.py)
+        _serve(port, host, database, empty, workers, forwarded_allow_ips)
+
+
+def _serve(
+    port: int,
+    host: str,
+    database: str | None,
+    empty: bool,
+    workers: int | None,
+    forwarded_allow_ips: str | None,
+) -> None:
+    import os
+
     import uvicorn
 
-    from bch.cli import metrics_dir
+    from bch.cli import heap, metrics_dir
     from bch.settings import SettingsError, export_to_workers
 
     settings = load_settings()  # a bad setting: its message, exit code 2, nothing started
