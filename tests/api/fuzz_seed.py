@@ -6,26 +6,20 @@ exercised on things that exist (200, 304, 409, 410, 412 ...), not only on 404s."
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bch.importer.plan import build_plan
 from bch.importer.run import IMPORT_USER, _method_row
 from bch.records.thesaurus import get_thesaurus
 from bch.services.container import Services
 from tests import factories
+from tests.shipped_sample import shipped_plan
 
 PASSWORD = "Correct-horse-42!"
 MON810 = "MON-ØØ81Ø-6"
 # a tiny valid PDF: attachments are typed by their content
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-@functools.lru_cache(maxsize=1)
-def _plan():
-    return build_plan()
 
 
 def _references(value: Any, known: dict[str, dict]) -> Iterator[str]:
@@ -43,7 +37,7 @@ def _references(value: Any, known: dict[str, dict]) -> Iterator[str]:
 def real_subset(lmos: int = 12, decisions: int = 12) -> tuple[list[dict], list]:
     """A consistent slice of the shipped data: MON810 and a few other LMOs, a few decisions,
     and every record they refer to, in the importer's order (references first)."""
-    plan = _plan()
+    plan = shipped_plan()
     known = {d["header"]["identifier"]: d for d in plan.documents}
     of = [d for d in plan.documents if d["header"]["schema"] == "modifiedOrganism"]
     roots = [d for d in of if d.get("transformationEvent") in ("MON810", "MIR162")] + of[:lmos]

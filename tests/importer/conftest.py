@@ -4,12 +4,13 @@ from typing import Any
 
 import pytest
 
-from bch.importer.plan import ImportPlan, build_plan
+from bch.importer.plan import ImportPlan
+from tests.shipped_sample import shipped_plan
 
 
 @pytest.fixture(scope="session")
 def plan() -> ImportPlan:
-    return build_plan()
+    return shipped_plan()
 
 
 @pytest.fixture(scope="session")

@@ -17,16 +17,10 @@ import pytest
 from bch.importer import sources
 from bch.importer.check import check_plan
 from bch.importer.events import is_written_uid, norm_name
-from bch.importer.plan import ImportPlan, build_plan
 from bch.importer.provenance import TraitEvidence
 from bch.records.oecd_uid import parse_uid, try_parse_uid
 
 LMO = "modifiedOrganism"
-
-
-@pytest.fixture(scope="module")
-def plan() -> ImportPlan:
-    return build_plan()
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,6 @@ from bch.records.realms import get_registry
 
 
 @pytest.fixture(scope="module")
-def plan() -> ImportPlan:
-    return build_plan()
-
-
-@pytest.fixture(scope="module")
 def by_id(plan: ImportPlan) -> dict[str, dict[str, Any]]:
     return {d["header"]["identifier"]: d for d in plan.documents}
 

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bch.importer.plan import build_plan
 from bch.services.container import Services
 from bch.storage import migrate
 from bch.storage.tables import changes, detection_methods, documents, revisions
 from tests.postgres import throwaway_database
+from tests.shipped_sample import shipped_plan
 from tests.waiting import healthy, until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +126,7 @@ def _wait_until_serving(proc: subprocess.Popen, port: int) -> dict:
 
 @pytest.fixture(scope="module")
 def plan():
-    return build_plan()
+    return shipped_plan()
 
 
 @pytest.mark.slow
