@@ -227,12 +227,6 @@ def postgres_url(shipped_templates) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def _postgres_migrated(postgres_url) -> str:
-    Services.open(postgres_url).close()  # a copy of the migrated template: nothing to apply
-    return postgres_url
-
-
 _opened = itertools.count(1)
 
 
@@ -257,8 +251,8 @@ def services(request, tmp_path, _sqlite_template) -> Iterator[Services]:
         svc = Services.open(f"sqlite:///{path}", upgrade=False)
     else:
         request.applymarker(pytest.mark.postgres)
-        url = request.getfixturevalue("_postgres_migrated")
-        # the worker's database, emptied; a URL of its own per test, so that state kept per
+        url = request.getfixturevalue("postgres_url")
+        # the worker's database (a copy of the run's migrated template), emptied; a URL of its own per test, so that state kept per
         # database URL (the saved search index, caches) is never carried over the TRUNCATE
         svc = Services.open(f"{url}?application_name=bch-test-{next(_opened)}", upgrade=False)
         empty_database(svc.engine)
