@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
+# the suite's xdist workers: three on the 2-core machine. Two left the cores idle ~13 % of the
+# run (workers waiting on the servers, chromium and PostgreSQL they drive); with three the suite
+# took 0.89-0.95x the wall time of two in each paired run (bench/RESULTS.md, "2026-12-05")
+TEST_WORKERS ?= 3
 # Python keeps compiled modules (__pycache__) even where the environment says not to: without
 # them every process (each pytest worker, each `bch serve` and `bch` the tests start) compiles
 # src/bch again (~0.25 s of CPU each) and pytest rewrites every test module again
@@ -29,14 +33,14 @@ test: install
 	$(BIN)/ruff format --check src tests bench
 	sh scripts/ensure-chromium.sh
 	sh scripts/ensure-faketime.sh
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # the suite with the equivalence tests over all the shipped records, not their sample
 # (BCH_TEST_FULL=1, tests/shipped_sample.py)
 test-full: install
 	sh scripts/ensure-chromium.sh
 	sh scripts/ensure-faketime.sh
-	BCH_TEST_FULL=1 $(BIN)/pytest -n 2 --dist loadgroup
+	BCH_TEST_FULL=1 $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # the OpenAPI fuzzers of the suite (tests/api/test_openapi_fuzz.py, and the stateful one following
 # the write flows' links - drafts and requests, forums, consultations, attachments -

@@ -161,19 +161,19 @@ def _rank(unit: str, items: list[pytest.Item]) -> int:
     return len(LONGEST_FIRST) + (0 if slow else 1)
 
 
-def order_units(items: list[pytest.Item]) -> list[pytest.Item]:
+def order_units(items: list[pytest.Item], workers: int = 2) -> list[pytest.Item]:
     """The items by unit, the longest units first (LONGEST_FIRST, then `slow`), the rest in
-    collection order. xdist gives each worker two units at the start, and the second one waits
-    behind the first: the third unit (the first worker's second) is a short one, never a long
-    one stuck behind the longest."""
+    collection order. xdist gives each of the `workers` two units at the start, one round after
+    the other, and a worker's second unit waits behind its first: the first worker's second
+    unit (at index `workers`) is a short one, never a long one stuck behind the longest."""
     units: dict[str, list[pytest.Item]] = {}
     for item in items:
         units.setdefault(_unit(item), []).append(item)
     order = sorted(units, key=lambda u: _rank(u, units[u]))  # stable: collection order kept
     short = next((u for u in order if _rank(u, units[u]) > len(LONGEST_FIRST)), None)
-    if short is not None and len(order) > 3:
+    if short is not None and len(order) > workers + 1:
         order.remove(short)
-        order.insert(2, short)
+        order.insert(workers, short)
     return [item for unit in order for item in units[unit]]
 
 
@@ -196,7 +196,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         suffix = "@" + "_".join(groups)
         if groups and not item.nodeid.endswith(suffix) and hasattr(item, "_id"):
             item._id = NodeId.parse(item.nodeid + suffix)
-    items[:] = order_units(items)
+    # xdist tells its workers how many they are (the controller orders nothing: it hands out
+    # the units in the order of the workers' collections)
+    items[:] = order_units(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "2")))
 
 
 def _worker() -> str:

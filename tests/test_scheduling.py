@@ -28,19 +28,22 @@ def _units(items: list[Item]) -> list[str]:
     return seen
 
 
+ITEMS = [
+    Item("tests/accounts/test_a.py::test_one"),
+    Item("tests/accounts/test_a.py::test_two"),
+    Item("tests/alerts/test_serve.py::test_served", slow=True),
+    Item("tests/faults/test_kill_exports.py::test_kill[sqlite]", slow=True),
+    Item("tests/faults/test_kill_exports.py::test_kill[postgres]", slow=True),
+    Item("tests/nodes/test_node_faults.py::test_nodes_converge", slow=True),
+    Item("tests/web/test_browser.py::test_page@browser-2"),
+    Item("tests/web/test_pages.py::test_page"),
+    Item("tests/web/test_reading_browser.py::test_axe@browser-1"),
+    Item("tests/web/test_browser_docs.py::test_docs@browser-2"),
+]
+
+
 def test_the_longest_units_go_first_and_a_short_one_third():
-    items = [
-        Item("tests/accounts/test_a.py::test_one"),
-        Item("tests/accounts/test_a.py::test_two"),
-        Item("tests/alerts/test_serve.py::test_served", slow=True),
-        Item("tests/faults/test_kill_exports.py::test_kill[sqlite]", slow=True),
-        Item("tests/faults/test_kill_exports.py::test_kill[postgres]", slow=True),
-        Item("tests/nodes/test_node_faults.py::test_nodes_converge", slow=True),
-        Item("tests/web/test_browser.py::test_page@browser-2"),
-        Item("tests/web/test_pages.py::test_page"),
-        Item("tests/web/test_reading_browser.py::test_axe@browser-1"),
-        Item("tests/web/test_browser_docs.py::test_docs@browser-2"),
-    ]
+    items = ITEMS
     ordered = order_units(items)
     assert sorted(i.nodeid for i in ordered) == sorted(i.nodeid for i in items)  # all, once
     assert _units(ordered) == [
@@ -60,6 +63,20 @@ def test_the_longest_units_go_first_and_a_short_one_third():
         "tests/web/test_browser.py::test_page@browser-2",
         "tests/web/test_browser_docs.py::test_docs@browser-2",
     ]
+
+
+def test_with_three_workers_the_unit_behind_the_longest_is_short():
+    """`make test` runs three workers (Makefile, TEST_WORKERS): xdist hands units 0-2 out
+    first, one per worker, then units 3-5, so the first worker's second unit is the fourth."""
+    units = _units(order_units(ITEMS, workers=3))
+    assert units[:5] == [
+        "tests/nodes/test_node_faults.py::test_nodes_converge",
+        "browser-1",
+        "browser-2",
+        "tests/accounts/test_a.py::test_one",  # waits behind the node fault test: short
+        "tests/faults/test_kill_exports.py::test_kill[sqlite]",
+    ]
+    assert sorted(units) == sorted(_units(ITEMS))
 
 
 def test_the_longest_units_named_exist():

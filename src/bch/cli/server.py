@@ -220,6 +220,7 @@ def _serve(
                 proxy_headers=False,
                 access_log=False,  # the app logs every request itself (api/observability.py)
                 http=HTTP_PROTOCOL,
+                ws="none",  # no WebSocket route: an upgrade is answered as plain HTTP
                 timeout_graceful_shutdown=grace,
             )
         finally:
@@ -266,6 +267,7 @@ def _serve(
             proxy_headers=False,
             access_log=False,
             http=HTTP_PROTOCOL,
+            ws="none",  # no WebSocket route: an upgrade is answered as plain HTTP
             # a worker busy with a long request (an index build) on a loaded machine may answer
             # the supervisor's ping late: uvicorn's 5 s would kill and restart it mid-request
             timeout_worker_healthcheck=30,

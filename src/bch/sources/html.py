@@ -1,12 +1,19 @@
-"""Small HTML helpers shared by the live adapters (BeautifulSoup over the stdlib parser)."""
+"""Small HTML helpers shared by the live adapters (BeautifulSoup over the stdlib parser).
+
+BeautifulSoup is imported when a page is first parsed, not with the adapters: every `bch serve`
+and CLI command imports the adapters (the source registry), and bs4 with its CSS selector
+engine (soupsieve) was ~45 ms of each start's CPU, paid also by every process that never
+fetches an external page."""
 
 from __future__ import annotations
 
 import re
-
-from bs4 import BeautifulSoup, Tag
+from typing import TYPE_CHECKING
 
 from bch.sources.base import SourceParseError
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
 
 REFERENCE_MATERIAL = re.compile(
     r"\b(?:ERM|AOCS)\s*®?\s*-?\s*[A-Z]{0,2}\s?\d{3,4}(?:-[A-Z]\d)?[a-z]?\b"
@@ -14,6 +21,8 @@ REFERENCE_MATERIAL = re.compile(
 
 
 def soup(html: str) -> BeautifulSoup:
+    from bs4 import BeautifulSoup
+
     return BeautifulSoup(html or "", "html.parser")
 
 
