@@ -123,11 +123,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 # The units of work (an xdist_group, else a test) that take minutes, longest first: `--dist
-# loadgroup` hands them out first, so that no worker starts one of them while the other has
-# nothing left (the node fault test alone is most of a worker's time). Figures: bench/RESULTS.md,
+# loadgroup` hands them out first, so that no worker starts one of them while the others have
+# nothing left (the node fault test alone is a long part of a worker's time). Figures: bench/RESULTS.md,
 # "2026-12-03 - the processes of the suite". The browser tests are two groups of about the same
-# measured time (bench/RESULTS.md, "browser tests"), so that both workers can run some: the
-# second goes to whichever worker runs short of work first. Then the other `slow` tests
+# measured time (bench/RESULTS.md, "browser tests"), so that two workers can run some at once
+# (`make test` runs three). Then the other `slow` tests
 # (servers, kills), then the rest in collection order.
 LONGEST_FIRST = (
     "tests/nodes/test_node_faults.py",
