@@ -5,8 +5,8 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PORT ?= 8000
 # the suite's xdist workers: three on the 2-core machine. Two left the cores idle ~13 % of the
-# run (workers waiting on the servers, chromium and PostgreSQL they drive); with three the suite
-# took 0.89-0.95x the wall time of two in each paired run (bench/RESULTS.md, "2026-12-05")
+# run (workers waiting on the servers, chromium and PostgreSQL they drive); three took 0.94x and
+# 0.98x the wall time of two in two paired runs (bench/RESULTS.md, "2026-12-05")
 TEST_WORKERS ?= 3
 # Python keeps compiled modules (__pycache__) even where the environment says not to: without
 # them every process (each pytest worker, each `bch serve` and `bch` the tests start) compiles

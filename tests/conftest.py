@@ -124,11 +124,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 # The units of work (an xdist_group, else a test) that take minutes, longest first: `--dist
 # loadgroup` hands them out first, so that no worker starts one of them while the others have
-# nothing left (the node fault test alone is a long part of a worker's time). Figures: bench/RESULTS.md,
-# "2026-12-03 - the processes of the suite". The browser tests are two groups of about the same
-# measured time (bench/RESULTS.md, "browser tests"), so that two workers can run some at once
-# (`make test` runs three). Then the other `slow` tests
-# (servers, kills), then the rest in collection order.
+# nothing left (the node fault test alone is a long part of a worker's time). Figures:
+# bench/RESULTS.md, "2026-12-03 - the processes of the suite". The browser tests are two groups
+# of about the same measured time (bench/RESULTS.md, "browser tests"), so that two workers can
+# run some at once (`make test` runs three). Then the other `slow` tests (servers, kills), then
+# the rest in collection order.
 LONGEST_FIRST = (
     "tests/nodes/test_node_faults.py",
     "@browser-1",
