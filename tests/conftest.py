@@ -82,11 +82,6 @@ THAW_EVERY = 40
 _heap = {"module": None, "modules": 0}
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    gc.collect()
-    gc.freeze()
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     module = item.nodeid.partition("::")[0]
@@ -254,8 +249,9 @@ def services(request, tmp_path, _sqlite_template) -> Iterator[Services]:
     else:
         request.applymarker(pytest.mark.postgres)
         url = request.getfixturevalue("postgres_url")
-        # the worker's database (a copy of the run's migrated template), emptied; a URL of its own per test, so that state kept per
-        # database URL (the saved search index, caches) is never carried over the TRUNCATE
+        # the worker's database (a copy of the run's migrated template), emptied; a URL of its
+        # own per test, so that state kept per database URL (the saved search index, caches) is
+        # never carried over the emptying
         svc = Services.open(f"{url}?application_name=bch-test-{next(_opened)}", upgrade=False)
         empty_database(svc.engine)
     try:
