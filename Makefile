@@ -1,8 +1,17 @@
 # Two commands for users: `make run` and `make test`. Everything else is for developers.
-PYTHON ?= python3
+# the interpreter of .venv: the distribution's python3 when it is 3.11 or newer and has venv,
+# else the first python3 on PATH. On the 2-core machine PATH's python3 is a pyenv build
+# (configured without --enable-optimizations): Debian's python3.11 ran the suite with 0.85x its
+# CPU and a CLI command with 0.89x (bench/RESULTS.md, "2026-12-05 (morning)").
+# `make test PYTHON=python3` picks PATH's.
+PYTHON ?= $(shell for p in /usr/bin/python3 python3; do \
+	$$p -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
 VENV ?= .venv
 BIN = $(VENV)/bin
-STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# the interpreter's real path: .venv is made again (--clear) when it was made with another one
+PYTHON_REAL := $(shell $(or $(PYTHON),python3) -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
+STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(shell echo '$(PYTHON_REAL)' | cksum | cut -d' ' -f1)
 PORT ?= 8000
 # the suite's xdist workers: three on the 2-core machine. Two left the cores idle ~13 % of the
 # run (workers waiting on the servers, chromium and PostgreSQL they drive); three took 0.94x and
@@ -16,8 +25,11 @@ unexport PYTHONDONTWRITEBYTECODE
 .PHONY: install run test test-full fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	@$(or $(PYTHON),python3) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
+	@if [ -e $(BIN)/python ] && [ "$$(readlink -f $(BIN)/python)" != "$(PYTHON_REAL)" ]; then \
+		echo "$(VENV) was made with $$(readlink -f $(BIN)/python): made again with $(PYTHON_REAL)"; \
+		$(PYTHON) -m venv --clear $(VENV); \
+	else $(PYTHON) -m venv $(VENV); fi
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test,load]"
 	rm -f $(VENV)/.installed-*
