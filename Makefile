@@ -4,9 +4,11 @@
 # (configured without --enable-optimizations): Debian's python3.11 ran the suite with 0.85x its
 # CPU and a CLI command with 0.89x (bench/RESULTS.md, "2026-12-05 (morning)").
 # `make test PYTHON=python3` picks PATH's.
-PYTHON ?= $(shell for p in /usr/bin/python3 python3; do \
+ifeq ($(origin PYTHON), undefined)
+PYTHON := $(shell for p in /usr/bin/python3 python3; do \
 	$$p -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
+endif
 VENV ?= .venv
 BIN = $(VENV)/bin
 # the interpreter's real path: .venv is made again (--clear) when it was made with another one
