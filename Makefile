@@ -1,7 +1,7 @@
 # Two commands for users: `make run` and `make test`. Everything else is for developers.
 # the interpreter of .venv: the distribution's python3 when it is 3.11 or newer and has venv,
 # else the first python3 on PATH. On the 2-core machine PATH's python3 is a pyenv build
-# (configured without --enable-optimizations): Debian's python3.11 ran the suite with 0.85x its
+# (configured without --enable-optimizations): Debian's python3.11 ran the suite with 0.84x its
 # CPU and a CLI command with 0.89x (bench/RESULTS.md, "2026-12-05 (morning)").
 # `make test PYTHON=python3` picks PATH's.
 ifeq ($(origin PYTHON), undefined)
