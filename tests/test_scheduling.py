@@ -43,9 +43,8 @@ ITEMS = [
 
 
 def test_the_longest_units_go_first_and_a_short_one_third():
-    items = ITEMS
-    ordered = order_units(items)
-    assert sorted(i.nodeid for i in ordered) == sorted(i.nodeid for i in items)  # all, once
+    ordered = order_units(ITEMS)
+    assert sorted(i.nodeid for i in ordered) == sorted(i.nodeid for i in ITEMS)  # all, once
     assert _units(ordered) == [
         "tests/nodes/test_node_faults.py::test_nodes_converge",
         "browser-1",

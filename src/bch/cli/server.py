@@ -201,7 +201,19 @@ def _serve(
 
         _thread, stop = start_worker(svc)
         console.print("Alerts worker: on (BCH_ALERTS_WORKER=0 leaves it to `bch alerts run`)")
-    # proxy headers are read by the app itself, from trusted proxies only (BCH_FORWARDED_ALLOW_IPS)
+    # uvicorn's options of one process and of several workers alike
+    served = dict(
+        host=host,
+        port=port,
+        log_level="info",
+        # proxy headers are read by the app itself, from trusted proxies only
+        # (BCH_FORWARDED_ALLOW_IPS)
+        proxy_headers=False,
+        access_log=False,  # the app logs every request itself (api/observability.py)
+        http=HTTP_PROTOCOL,
+        ws="none",  # no WebSocket route: an upgrade is answered as plain HTTP
+        timeout_graceful_shutdown=grace,
+    )
     if n == 1:
         # imported here: a supervisor of several workers never builds the app (each worker
         # imports and builds its own): 1.14 -> 0.78 s of CPU at its start
@@ -212,17 +224,7 @@ def _serve(
         warm_if_asked(svc, settings)  # snapshots, resolver, index: built now, never in a request
         heap.settle()
         try:
-            uvicorn.run(
-                application,
-                host=host,
-                port=port,
-                log_level="info",
-                proxy_headers=False,
-                access_log=False,  # the app logs every request itself (api/observability.py)
-                http=HTTP_PROTOCOL,
-                ws="none",  # no WebSocket route: an upgrade is answered as plain HTTP
-                timeout_graceful_shutdown=grace,
-            )
+            uvicorn.run(application, **served)
         finally:
             _stop_background(svc, stop)
         return
@@ -261,17 +263,10 @@ def _serve(
             "bch.cli.server:worker_app",
             factory=True,
             workers=n,
-            host=host,
-            port=port,
-            log_level="info",
-            proxy_headers=False,
-            access_log=False,
-            http=HTTP_PROTOCOL,
-            ws="none",  # no WebSocket route: an upgrade is answered as plain HTTP
             # a worker busy with a long request (an index build) on a loaded machine may answer
             # the supervisor's ping late: uvicorn's 5 s would kill and restart it mid-request
             timeout_worker_healthcheck=30,
-            timeout_graceful_shutdown=grace,
+            **served,
         )
     finally:
         metrics.release()  # the pages with it
