@@ -24,7 +24,7 @@ TEST_WORKERS ?= 3
 # src/bch again (~0.25 s of CPU each) and pytest rewrites every test module again
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install run test test-full fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
+.PHONY: install run test test-slow test-all test-full fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
 
 $(STAMP): pyproject.toml
 	@$(or $(PYTHON),python3) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -42,7 +42,25 @@ install: $(STAMP)
 run: install
 	$(BIN)/bch serve --port $(PORT)
 
+# the suite on both databases, the browser tests included, without its `slow` tests (kill -9 of
+# real processes, loads, servers of several workers: 31 tests, a fifth of the suite's CPU), which
+# `make test-slow` runs. CI runs both (.ci/run); `make test-all` runs them in one go.
 test: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	sh scripts/ensure-chromium.sh
+	sh scripts/ensure-faketime.sh
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not slow"
+
+# the `slow` tests (pyproject.toml's marker), at the bounded size CI runs them: each kill once or
+# twice (CRASH_ROUNDS), one round of each node fault (BCH_TEST_NODE_FAULTS); `make crash` and
+# `make node-faults` run many more
+test-slow: install
+	sh scripts/ensure-faketime.sh
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m slow
+
+# lint, then every test of the suite in one run (`make test` and `make test-slow` together)
+test-all: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	sh scripts/ensure-chromium.sh
@@ -67,13 +85,13 @@ fuzz: install
 
 # crash safety (issue 15 item 6): kill -9 a real `bch serve` during publishes, index builds and
 # exports, 25 times per
-# database (make test runs 2 of the publishes, 1 of the exports); CRASH_SEED picks other moments
+# database (make test-slow runs 2 of the publishes, 1 of the exports); CRASH_SEED picks other moments
 crash: install
 	CRASH_ROUNDS=$${CRASH_ROUNDS:-25} $(BIN)/pytest tests/faults -n0 -q
 
-# national nodes' fault test (issue 12) with more rounds of each fault (make test runs 1): kill -9
+# national nodes' fault test (issue 12) with more rounds of each fault (make test-slow runs 1): kill -9
 # at observed moments of bootstrap, feed application and pushes, garbled feed pages, skewed
-# clocks, the central stopped, a central with all the shipped records (make test: their sample);
+# clocks, the central stopped, a central with all the shipped records (make test-slow: their sample);
 # NODE_FAULTS_SEED replays a run (each run prints its seed)
 node-faults: install
 	sh scripts/ensure-faketime.sh

@@ -34,7 +34,7 @@ WAL_WRITE_LOCK = 120
 
 
 def rounds(test: str, default: int) -> Iterator[random.Random]:
-    """CRASH_ROUNDS rounds (`default` in `make test`), each with its seed printed (seen with -s
+    """CRASH_ROUNDS rounds (`default` in `make test-slow`), each with its seed printed (seen with -s
     and in a failure's captured output): CRASH_SEED + the round's number."""
     n = int(os.environ.get("CRASH_ROUNDS", str(default)))
     base = int(os.environ.get("CRASH_SEED", "15"))

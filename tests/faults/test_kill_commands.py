@@ -10,7 +10,7 @@ an observed phase of its work plus a seeded amount of its CPU (tests/faults/kill
 
 After each kill the database keeps the invariants of tests/faults/invariants.py, and the next run
 of the reindex and of the backup completes (the backup verifies, at the change sequence
-checked). Bounded in `make test` (CRASH_ROUNDS, default 1); `make crash` runs 25."""
+checked). Bounded in `make test-slow` (CRASH_ROUNDS, default 1); `make crash` runs 25."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ number of records in it and every line is a record; a download cut by the kill i
 client as broken (an incomplete chunked body, a truncated gzip stream), never as a shorter
 file. After each kill the database keeps its invariants (tests/faults/invariants.py), and
 the restarted server's index (loaded from the snapshot or rebuilt) finds exactly the live
-records of the database. Bounded in `make test` (CRASH_ROUNDS, default 1: each kill once, and
+records of the database. Bounded in `make test-slow` (CRASH_ROUNDS, default 1: each kill once, and
 the servers after each kill start on the database it left: three starts per backend, more when a kill came after the warming, instead of
 seven with 3 rounds); `make crash` runs 25."""
 
@@ -141,7 +141,7 @@ def test_kill_9_during_index_builds_and_exports(database, tmp_path):
             assert _served_total(base) == live  # the index it loaded or built agrees
             for t in threads:
                 t.start()
-            # a seeded number of dumps whole first (`make test` runs one round: it must see
+            # a seeded number of dumps whole first (`make test-slow` runs one round: it must see
             # one), then while a body is on its way (most seeds; the dumps are served from a
             # file written once, with little of the server's CPU: it is not what is counted)
             kill = kill_at(

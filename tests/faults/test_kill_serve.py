@@ -11,7 +11,7 @@ tests/faults/invariants.py: every acknowledged write (a 201 answer to a publish)
 body sent, no half-written record or revision, a change sequence with no gap or duplicate, a
 search index that agrees with the database.
 
-Bounded in `make test` (CRASH_ROUNDS, default 2 rounds: the second server starts on the
+Bounded in `make test-slow` (CRASH_ROUNDS, default 2 rounds: the second server starts on the
 database the first kill left); `make crash` runs 25."""
 
 from __future__ import annotations

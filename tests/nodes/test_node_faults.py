@@ -23,7 +23,7 @@ change and their outboxes are empty, they hold the same records at the same revi
 (tombstones included), no duplicate, no loss, and every national record the nodes submitted
 (each acknowledged by the central) is on the central exactly once.
 
-Bounded: BCH_TEST_NODE_FAULTS rounds of each fault (1 in `make test`; 10 with `make
+Bounded: BCH_TEST_NODE_FAULTS rounds of each fault (1 in `make test-slow`; 10 with `make
 node-faults`); BCH_TEST_SEED replays a run's moments (the seed is printed); each wait is
 guarded (tests/waiting.py), never timed."""
 
