@@ -24,7 +24,7 @@ TEST_WORKERS ?= 3
 # src/bch again (~0.25 s of CPU each) and pytest rewrites every test module again
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install run test test-slow test-all test-full fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
+.PHONY: install run test test-slow test-all pretest test-full fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
 
 $(STAMP): pyproject.toml
 	@$(or $(PYTHON),python3) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
@@ -45,11 +45,7 @@ run: install
 # the suite on both databases, the browser tests included, without its `slow` tests (kill -9 of
 # real processes, loads, servers of several workers: 31 tests, a fifth of the suite's CPU), which
 # `make test-slow` runs. CI runs both (.ci/run); `make test-all` runs them in one go.
-test: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
-	sh scripts/ensure-chromium.sh
-	sh scripts/ensure-faketime.sh
+test: pretest
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not slow"
 
 # the `slow` tests (pyproject.toml's marker), at the bounded size CI runs them: each kill once or
@@ -60,12 +56,16 @@ test-slow: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m slow
 
 # lint, then every test of the suite in one run (`make test` and `make test-slow` together)
-test-all: install
+test-all: pretest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
+# what `make test` and `make test-all` do first: the lint, then Debian's chromium (the browser
+# tests) and libfaketime (the nodes' clocks), installed with apt-get when missing
+pretest: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	sh scripts/ensure-chromium.sh
 	sh scripts/ensure-faketime.sh
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # the suite with the equivalence tests over all the shipped records, not their sample
 # (BCH_TEST_FULL=1, tests/shipped_sample.py)
