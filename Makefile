@@ -4,15 +4,16 @@
 # (configured without --enable-optimizations): Debian's python3.11 ran the suite with 0.84x its
 # CPU and a CLI command with 0.89x (bench/RESULTS.md, "2026-12-05 (morning)").
 # `make test PYTHON=python3` picks PATH's.
+# (python3 when neither qualifies: the version check or venv below then says what is missing)
 ifeq ($(origin PYTHON), undefined)
-PYTHON := $(shell for p in /usr/bin/python3 python3; do \
+PYTHON := $(shell { for p in /usr/bin/python3 python3; do \
 	$$p -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
-	&& { echo $$p; break; }; done)
+	&& { echo $$p; break; }; done; echo python3; } | head -1)
 endif
 VENV ?= .venv
 BIN = $(VENV)/bin
 # the interpreter's real path: .venv is made again (--clear) when it was made with another one
-PYTHON_REAL := $(shell $(or $(PYTHON),python3) -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
+PYTHON_REAL := $(shell $(PYTHON) -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
 STAMP = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(shell echo '$(PYTHON_REAL)' | cksum | cut -d' ' -f1)
 PORT ?= 8000
 # the suite's xdist workers: three on the 2-core machine. Two left the cores idle ~13 % of the
@@ -27,7 +28,7 @@ unexport PYTHONDONTWRITEBYTECODE
 .PHONY: install run test test-slow test-all pretest test-full fuzz crash node-faults screenshots lint format bench bench-reads load soak clean
 
 $(STAMP): pyproject.toml
-	@$(or $(PYTHON),python3) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
 	@if [ -e $(BIN)/python ] && [ "$$(readlink -f $(BIN)/python)" != "$(PYTHON_REAL)" ]; then \
 		echo "$(VENV) was made with $$(readlink -f $(BIN)/python): made again with $(PYTHON_REAL)"; \
 		$(PYTHON) -m venv --clear $(VENV); \
